@@ -1,0 +1,51 @@
+/**
+ * The grammar's API: text → CST plus lexing and parsing errors. Never throws for user input.
+ * The lexer and parser are built once, on first use.
+ */
+import type { CstNode, ILexingError, IRecognitionException, IToken } from './chevrotain.js';
+import { tokenize } from './lexer.js';
+import { TbpfParser } from './parser.js';
+
+export interface CstParseResult {
+  readonly cst: CstNode;
+  /** All tokens given to the parser, in order. */
+  readonly tokens: readonly IToken[];
+  /** Lexing errors: unterminated comments (as tokens) and runs of invalid characters. */
+  readonly lexErrors: readonly (IToken | ILexingError)[];
+  readonly parseErrors: readonly IRecognitionException[];
+}
+
+let fastParser: TbpfParser | undefined;
+let recoveringParser: TbpfParser | undefined;
+
+/**
+ * The shared parser. Valid input (the common case) goes through one without error recovery, which
+ * is quicker to build; input with errors is parsed again by one with recovery, which reports as many
+ * errors as it can.
+ */
+export function getParser(recovery = false): TbpfParser {
+  if (recovery) return (recoveringParser ??= new TbpfParser({ recovery: true }));
+  return (fastParser ??= new TbpfParser());
+}
+
+function run(p: TbpfParser, tokens: IToken[]): { cst: CstNode; errors: IRecognitionException[] } {
+  p.input = tokens;
+  const cst = p.program();
+  const errors = p.errors;
+  p.input = []; // drop references to this input
+  return { cst, errors };
+}
+
+export function parseCst(text: string): CstParseResult {
+  const lex = tokenize(text);
+  let result = run(getParser(), lex.tokens);
+  if (result.errors.length > 0) result = run(getParser(true), lex.tokens);
+  return { cst: result.cst, tokens: lex.tokens, lexErrors: [...lex.errorTokens, ...lex.errors], parseErrors: result.errors };
+}
+
+export { tokenize } from './lexer.js';
+export { TbpfParser, isBuiltinName } from './parser.js';
+export { describeToken } from './messages.js';
+export * as tokens from './tokens.js';
+export { EOF } from './chevrotain.js';
+export type { CstElement, CstNode, IToken, ILexingError, IRecognitionException, TokenType } from './chevrotain.js';

@@ -1,0 +1,599 @@
+/**
+ * The tsbpf grammar: a pure CstParser (no embedded actions). Binary operators are one flat rule
+ * (`unaryExpr (BinaryOperator unaryExpr)*`); precedence is applied when the AST is built, which keeps
+ * the grammar small and its lookahead shallow (k = 2). The only semantic gates are the cast / type
+ * decisions (`(type)expr`, `sizeof(type)`) and the statement terminator before a closing bracket.
+ */
+import { CstParser, EOF, tokenMatcher, type ILookaheadStrategy, type IToken, type TokenType } from './chevrotain.js';
+import { LOOKAHEAD } from './generated/lookahead.js';
+import { grammarFingerprint, TableLookaheadStrategy } from './lookahead.js';
+import { messageProvider } from './messages.js';
+import {
+  allTokens, AngleClose, AngleOpen, Arrow, AssignOperator, Assign, AttachPoint, BinaryOperator, Break, Colon, Comma,
+  Config, Continue, Dot, DotDot, Else, False, For, Identifier, If, Import, Integer, LBrace, LBracket, Let, LParen,
+  Macro, MapName, MinusMinus, Name, Offsetof, PlusPlus, Positional, PositionalCount, PredClose, PredOpen, PrefixOperator,
+  PreprocessorLine, Question, RBrace, RBracket, Return, RParen, Semicolon, Sizeof, Star, StringLiteral, TagKeyword,
+  True, Unroll, Variable, While,
+} from './tokens.js';
+
+/** Identifiers that are builtins: `(pid) - 1` is a subtraction, not a cast of `-1` to a type `pid`. */
+const BUILTINS: ReadonlySet<string> = new Set([
+  'args', 'ctx', 'kstack', 'ustack', 'nsecs', 'pid', 'tid', 'uid', 'gid', 'cpu', 'ncpus', 'numaid', 'comm', 'cpid',
+  'curtask', 'elapsed', 'func', 'probe', 'rand', 'retval', 'cgroup', 'username', 'usermode', 'jiffies', 'sarg',
+]);
+
+export function isBuiltinName(name: string): boolean {
+  return BUILTINS.has(name) || /^s?arg[0-9]+$/.test(name) || name.startsWith('__builtin_');
+}
+
+/** Names that are types even when written alone (so `sizeof(int)` is a type and `sizeof(x)` an expression). */
+const TYPE_NAMES: ReadonlySet<string> = new Set([
+  'bool', 'string', 'void', 'char', 'short', 'int', 'long', 'unsigned', 'signed', 'float', 'double',
+  'size_t', 'ssize_t', 'uintptr_t', 'intptr_t', 'pid_t', 'inet', 'buffer',
+  ...[8, 16, 32, 64].flatMap((n) => [
+    `int${n}`, `uint${n}`, `u${n}`, `s${n}`, `__u${n}`, `__s${n}`, `int${n}_t`, `uint${n}_t`, `u_int${n}_t`,
+  ]),
+]);
+
+/** Tokens that can start an operand (a unary expression). */
+const OPERAND_START: readonly TokenType[] = [
+  Integer, StringLiteral, Variable, Positional, PositionalCount, MapName, Identifier, True, False,
+  Sizeof, Offsetof, LParen, PrefixOperator,
+];
+
+/** The lookahead depth the grammar needs (two tokens: `(a,)`, trailing commas). */
+export const MAX_LOOKAHEAD = 2;
+
+export interface TbpfParserOptions {
+  /** Recover from errors to report several (slower to build). */
+  readonly recovery?: boolean;
+  /** Run Chevrotain's grammar checks (tests do). */
+  readonly validate?: boolean;
+  /** How to get lookahead: from the generated table (default) or a given strategy. */
+  readonly lookahead?: ILookaheadStrategy;
+}
+
+export class TbpfParser extends CstParser {
+  /** Fingerprint of this grammar, matched against the generated lookahead table's. */
+  static fingerprint(): string {
+    return grammarFingerprint(TbpfParser.toString(), allTokens, MAX_LOOKAHEAD);
+  }
+
+  constructor(options: TbpfParserOptions = {}) {
+    const { recovery = false, validate = false } = options;
+    const table = LOOKAHEAD.fingerprint === TbpfParser.fingerprint() ? LOOKAHEAD : undefined;
+    super(allTokens, {
+      recoveryEnabled: recovery,
+      maxLookahead: MAX_LOOKAHEAD,
+      lookaheadStrategy: options.lookahead ?? new TableLookaheadStrategy(MAX_LOOKAHEAD, table, allTokens),
+      nodeLocationTracking: 'onlyOffset',
+      errorMessageProvider: messageProvider,
+      skipValidations: !validate,
+    });
+    this.performSelfAnalysis();
+  }
+
+  // ---------------------------------------------------------------- top level
+
+  program = this.RULE('program', () => {
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(PreprocessorLine) },
+        { ALT: () => this.SUBRULE(this.structDef) },
+        { ALT: () => this.SUBRULE(this.configBlock) },
+        { ALT: () => this.SUBRULE(this.macroDef) },
+        { ALT: () => this.SUBRULE(this.mapDecl) },
+        { ALT: () => this.SUBRULE(this.importDecl) },
+        { ALT: () => this.SUBRULE(this.probe) },
+        { ALT: () => this.CONSUME(Semicolon) },
+      ]);
+    });
+  });
+
+  /** `struct Foo { int a; char b[8]; };` (also `union`; `enum` is rejected when building the AST). */
+  structDef = this.RULE('structDef', () => {
+    this.CONSUME(TagKeyword);
+    this.CONSUME(Name);
+    this.CONSUME(LBrace);
+    this.MANY(() => this.SUBRULE(this.fieldDecl));
+    this.CONSUME(RBrace);
+    this.OPTION(() => this.CONSUME(Semicolon));
+  });
+
+  /** `int a;`, `unsigned long x;`, `struct foo *p;`, `char name[16];`, `u32 flags : 3;` */
+  fieldDecl = this.RULE('fieldDecl', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(TagKeyword);
+          this.CONSUME(Name);
+        },
+      },
+      { ALT: () => this.CONSUME2(Name) },
+    ]);
+    this.MANY(() => {
+      this.OR2([{ ALT: () => this.CONSUME3(Name) }, { ALT: () => this.CONSUME(Star) }]);
+    });
+    this.OPTION(() => {
+      this.CONSUME(LBracket);
+      this.CONSUME(Integer, { LABEL: 'arraySize' });
+      this.CONSUME(RBracket);
+    });
+    this.OPTION2(() => {
+      this.CONSUME(Colon);
+      this.CONSUME2(Integer, { LABEL: 'bitWidth' });
+    });
+    this.CONSUME(Semicolon);
+  });
+
+  /** `config = { max_map_keys = 2; stack_mode = perf }` */
+  configBlock = this.RULE('configBlock', () => {
+    this.CONSUME(Config);
+    this.CONSUME(Assign);
+    this.CONSUME(LBrace);
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(Semicolon) }, { ALT: () => this.SUBRULE(this.configEntry) }]);
+    });
+    this.CONSUME(RBrace);
+    this.OPTION(() => this.CONSUME2(Semicolon));
+  });
+
+  configEntry = this.RULE('configEntry', () => {
+    this.CONSUME(Name);
+    this.CONSUME(Assign);
+    this.SUBRULE(this.expression);
+    this.SUBRULE(this.terminator);
+  });
+
+  /** `macro name($a, @b, c) { ... }` */
+  macroDef = this.RULE('macroDef', () => {
+    this.CONSUME(Macro);
+    this.CONSUME(Name);
+    this.CONSUME(LParen);
+    this.OPTION(() => {
+      this.SUBRULE(this.macroParam);
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.macroParam);
+      });
+    });
+    this.CONSUME(RParen);
+    this.SUBRULE(this.block);
+  });
+
+  macroParam = this.RULE('macroParam', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Variable) },
+      { ALT: () => this.CONSUME(MapName) },
+      { ALT: () => this.CONSUME(Identifier) },
+    ]);
+  });
+
+  /** `let @m = hash(100);` */
+  mapDecl = this.RULE('mapDecl', () => {
+    this.CONSUME(Let);
+    this.CONSUME(MapName);
+    this.CONSUME(Assign);
+    this.CONSUME(Identifier);
+    this.CONSUME(LParen);
+    this.OPTION(() => this.SUBRULE(this.argList));
+    this.CONSUME(RParen);
+    this.OPTION2(() => this.CONSUME(Semicolon));
+  });
+
+  /** `import "file.bt";` (parsed; not supported yet). */
+  importDecl = this.RULE('importDecl', () => {
+    this.CONSUME(Import);
+    this.CONSUME(StringLiteral);
+    this.CONSUME(Semicolon);
+  });
+
+  /** `a:b:c, d:e /pred/ { ... }` or `a:b:c /pred/ < ... >` */
+  probe = this.RULE('probe', () => {
+    this.CONSUME(AttachPoint);
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      this.CONSUME2(AttachPoint);
+    });
+    this.OPTION(() => this.CONSUME2(Comma));
+    this.OPTION2(() => {
+      this.CONSUME(PredOpen);
+      this.SUBRULE(this.expression, { LABEL: 'predicate' });
+      this.CONSUME(PredClose);
+    });
+    this.OR([{ ALT: () => this.SUBRULE(this.block) }, { ALT: () => this.SUBRULE(this.angleBlock) }]);
+  });
+
+  // ---------------------------------------------------------------- statements
+
+  block = this.RULE('block', () => {
+    this.CONSUME(LBrace);
+    this.MANY(() => this.SUBRULE(this.statement));
+    this.CONSUME(RBrace);
+  });
+
+  angleBlock = this.RULE('angleBlock', () => {
+    this.CONSUME(AngleOpen);
+    this.MANY(() => this.SUBRULE(this.statement));
+    this.CONSUME(AngleClose);
+  });
+
+  statement = this.RULE('statement', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Semicolon) },
+      { ALT: () => this.SUBRULE(this.ifStmt) },
+      { ALT: () => this.SUBRULE(this.whileStmt) },
+      { ALT: () => this.SUBRULE(this.unrollStmt) },
+      { ALT: () => this.SUBRULE(this.forStmt) },
+      { ALT: () => this.SUBRULE(this.block) },
+      {
+        ALT: () => {
+          this.SUBRULE(this.letStmt);
+          this.SUBRULE(this.terminator);
+        },
+      },
+      {
+        ALT: () => {
+          this.SUBRULE(this.jumpStmt);
+          this.SUBRULE2(this.terminator);
+        },
+      },
+      {
+        ALT: () => {
+          this.SUBRULE(this.returnStmt);
+          this.SUBRULE3(this.terminator);
+        },
+      },
+      {
+        ALT: () => {
+          this.SUBRULE(this.exprStmt);
+          this.SUBRULE4(this.terminator);
+        },
+      },
+    ]);
+  });
+
+  /** `;`, or nothing right before the closing `}` / `>` of a block (the last `;` is optional). */
+  terminator = this.RULE('terminator', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Semicolon) },
+      { GATE: () => this.atBlockEnd(), ALT: () => {} },
+    ]);
+  });
+
+  letStmt = this.RULE('letStmt', () => {
+    this.CONSUME(Let);
+    this.CONSUME(Variable);
+    this.OPTION(() => {
+      this.CONSUME(Colon);
+      this.SUBRULE(this.typeExpr);
+    });
+    this.OPTION2(() => {
+      this.CONSUME(Assign);
+      this.SUBRULE(this.expression);
+    });
+  });
+
+  jumpStmt = this.RULE('jumpStmt', () => {
+    this.OR([{ ALT: () => this.CONSUME(Break) }, { ALT: () => this.CONSUME(Continue) }]);
+  });
+
+  returnStmt = this.RULE('returnStmt', () => {
+    this.CONSUME(Return);
+    this.OPTION(() => this.SUBRULE(this.expression));
+  });
+
+  /** An expression, or an assignment `target op= value` (the target is checked when building the AST). */
+  exprStmt = this.RULE('exprStmt', () => {
+    this.SUBRULE(this.expression);
+    this.OPTION(() => {
+      this.CONSUME(AssignOperator);
+      this.SUBRULE2(this.expression);
+    });
+  });
+
+  ifStmt = this.RULE('ifStmt', () => {
+    this.CONSUME(If);
+    this.SUBRULE(this.expression);
+    this.SUBRULE(this.block, { LABEL: 'then' });
+    this.OPTION(() => {
+      this.CONSUME(Else);
+      this.OR([
+        { ALT: () => this.SUBRULE(this.ifStmt, { LABEL: 'elseIf' }) },
+        { ALT: () => this.SUBRULE2(this.block, { LABEL: 'else' }) },
+      ]);
+    });
+  });
+
+  whileStmt = this.RULE('whileStmt', () => {
+    this.CONSUME(While);
+    this.SUBRULE(this.expression);
+    this.SUBRULE(this.block);
+  });
+
+  unrollStmt = this.RULE('unrollStmt', () => {
+    this.CONSUME(Unroll);
+    this.CONSUME(LParen);
+    this.SUBRULE(this.expression);
+    this.CONSUME(RParen);
+    this.SUBRULE(this.block);
+  });
+
+  /** `for ($kv : @map) { }`, `for ($i : 0..N) { }` */
+  forStmt = this.RULE('forStmt', () => {
+    this.CONSUME(For);
+    this.CONSUME(LParen);
+    this.CONSUME(Variable);
+    this.CONSUME(Colon);
+    this.SUBRULE(this.expression);
+    this.OPTION(() => {
+      this.CONSUME(DotDot);
+      this.SUBRULE2(this.expression);
+    });
+    this.CONSUME(RParen);
+    this.SUBRULE(this.block);
+  });
+
+  // ---------------------------------------------------------------- expressions
+
+  /** Ternary level: `c ? a : b`, `a ?: b` (right associative). */
+  expression = this.RULE('expression', () => {
+    this.SUBRULE(this.binaryExpr);
+    this.OPTION(() => {
+      this.CONSUME(Question);
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(Colon);
+            this.SUBRULE(this.expression, { LABEL: 'else' });
+          },
+        },
+        {
+          ALT: () => {
+            this.SUBRULE2(this.expression, { LABEL: 'then' });
+            this.CONSUME2(Colon);
+            this.SUBRULE3(this.expression, { LABEL: 'else' });
+          },
+        },
+      ]);
+    });
+  });
+
+  /** Operands and binary operators in order; precedence is applied by the AST builder. */
+  binaryExpr = this.RULE('binaryExpr', () => {
+    this.SUBRULE(this.unaryExpr);
+    this.MANY(() => {
+      this.CONSUME(BinaryOperator);
+      this.SUBRULE2(this.unaryExpr);
+    });
+  });
+
+  unaryExpr = this.RULE('unaryExpr', () => {
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          ALT: () => {
+            this.CONSUME(PrefixOperator);
+            this.SUBRULE(this.unaryExpr);
+          },
+        },
+        { GATE: () => this.castAhead(), ALT: () => this.SUBRULE(this.castExpr) },
+        { ALT: () => this.SUBRULE(this.postfixExpr) },
+      ],
+    });
+  });
+
+  /** `(uint8)x`, `(struct task_struct *)curtask`, `(int8[8])x` */
+  castExpr = this.RULE('castExpr', () => {
+    this.CONSUME(LParen);
+    this.SUBRULE(this.typeExpr);
+    this.CONSUME(RParen);
+    this.SUBRULE(this.unaryExpr);
+  });
+
+  postfixExpr = this.RULE('postfixExpr', () => {
+    this.SUBRULE(this.primaryExpr);
+    this.MANY(() => this.SUBRULE(this.postfixOp));
+  });
+
+  postfixOp = this.RULE('postfixOp', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(Dot);
+          this.OR2([{ ALT: () => this.CONSUME(Name) }, { ALT: () => this.CONSUME(Integer) }]);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Arrow);
+          this.CONSUME2(Name);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(LBracket);
+          this.SUBRULE(this.expression);
+          this.CONSUME(RBracket);
+        },
+      },
+      { ALT: () => this.CONSUME(PlusPlus) },
+      { ALT: () => this.CONSUME(MinusMinus) },
+    ]);
+  });
+
+  primaryExpr = this.RULE('primaryExpr', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(Integer) },
+      { ALT: () => this.CONSUME(StringLiteral) },
+      { ALT: () => this.CONSUME(True) },
+      { ALT: () => this.CONSUME(False) },
+      { ALT: () => this.CONSUME(Variable) },
+      { ALT: () => this.CONSUME(Positional) },
+      { ALT: () => this.CONSUME(PositionalCount) },
+      { ALT: () => this.SUBRULE(this.mapRef) },
+      { ALT: () => this.SUBRULE(this.callOrIdent) },
+      { ALT: () => this.SUBRULE(this.sizeofExpr) },
+      { ALT: () => this.SUBRULE(this.offsetofExpr) },
+      { ALT: () => this.SUBRULE(this.parenExpr) },
+    ]);
+  });
+
+  /** `@`, `@name`, `@name[k1, k2]` */
+  mapRef = this.RULE('mapRef', () => {
+    this.CONSUME(MapName);
+    this.OPTION(() => {
+      this.CONSUME(LBracket);
+      this.SUBRULE(this.argList);
+      this.CONSUME(RBracket);
+    });
+  });
+
+  /** `pid`, `count()`, `printf("%d\n", $x)` */
+  callOrIdent = this.RULE('callOrIdent', () => {
+    this.CONSUME(Identifier);
+    this.OPTION(() => {
+      this.CONSUME(LParen);
+      this.OPTION2(() => this.SUBRULE(this.argList));
+      this.CONSUME(RParen);
+    });
+  });
+
+  argList = this.RULE('argList', () => {
+    this.SUBRULE(this.expression);
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      this.SUBRULE2(this.expression);
+    });
+  });
+
+  sizeofExpr = this.RULE('sizeofExpr', () => {
+    this.CONSUME(Sizeof);
+    this.CONSUME(LParen);
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        { GATE: () => this.sizeofTypeAhead(), ALT: () => this.SUBRULE(this.typeExpr) },
+        { ALT: () => this.SUBRULE(this.expression) },
+      ],
+    });
+    this.CONSUME(RParen);
+  });
+
+  /** `offsetof(struct Foo, a.b)` */
+  offsetofExpr = this.RULE('offsetofExpr', () => {
+    this.CONSUME(Offsetof);
+    this.CONSUME(LParen);
+    this.SUBRULE(this.typeExpr);
+    this.CONSUME(Comma);
+    this.CONSUME(Name);
+    this.MANY(() => {
+      this.CONSUME(Dot);
+      this.CONSUME2(Name);
+    });
+    this.CONSUME(RParen);
+  });
+
+  /** `(e)`, `()`, `(a,)`, `(a, b)`, `(a, b,)` */
+  parenExpr = this.RULE('parenExpr', () => {
+    this.CONSUME(LParen);
+    this.OPTION(() => {
+      this.SUBRULE(this.expression);
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.expression);
+      });
+      this.OPTION2(() => this.CONSUME2(Comma));
+    });
+    this.CONSUME(RParen);
+  });
+
+  /** `uint8`, `unsigned long`, `struct task_struct *`, `char[16]`, `int32*[4]` */
+  typeExpr = this.RULE('typeExpr', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(TagKeyword);
+          this.CONSUME(Name);
+        },
+      },
+      { ALT: () => this.AT_LEAST_ONE(() => this.CONSUME(Identifier)) },
+    ]);
+    this.MANY(() => this.CONSUME(Star));
+    this.OPTION(() => {
+      this.CONSUME(LBracket);
+      this.OPTION2(() => this.CONSUME(Integer));
+      this.CONSUME(RBracket);
+    });
+  });
+
+  // ---------------------------------------------------------------- gates (token lookahead only)
+
+  private is(i: number, t: TokenType): boolean {
+    return tokenMatcher(this.LA(i), t);
+  }
+
+  private atBlockEnd(): boolean {
+    const t = this.LA(1).tokenType;
+    return t === RBrace || t === AngleClose || t === EOF;
+  }
+
+  /**
+   * Scans a type starting at LA(i): returns the index after it, whether it certainly is a type
+   * (a tag, a known type name, several words, or a `*` / `[N]` suffix), and its first word.
+   */
+  private scanType(i: number): { end: number; certain: boolean; first: string } | undefined {
+    let certain = false;
+    let first: string;
+    if (this.is(i, TagKeyword)) {
+      if (!this.is(i + 1, Name)) return undefined;
+      first = this.LA(i).image;
+      certain = true;
+      i += 2;
+    } else if (this.is(i, Identifier)) {
+      first = this.LA(i).image;
+      let words = 0;
+      while (this.is(i, Identifier)) {
+        i++;
+        words++;
+      }
+      certain = words > 1 || TYPE_NAMES.has(first);
+    } else {
+      return undefined;
+    }
+    while (this.is(i, Star)) {
+      i++;
+      certain = true;
+    }
+    if (this.is(i, LBracket)) {
+      i++;
+      if (this.is(i, Integer)) i++;
+      if (!this.is(i, RBracket)) return undefined;
+      i++;
+      certain = true;
+    }
+    return { end: i, certain, first };
+  }
+
+  /**
+   * `( type ) operand` where the type is not a lone builtin name (bpftrace's rule). A certain type
+   * (`(struct x *)`, `(uint8)`) is a cast even without an operand, so the error points after it.
+   */
+  private castAhead(): boolean {
+    if (!this.is(1, LParen)) return false;
+    const t = this.scanType(2);
+    if (!t || isBuiltinName(t.first) || !this.is(t.end, RParen)) return false;
+    if (t.certain) return true;
+    const next = this.LA(t.end + 1);
+    return OPERAND_START.some((s) => tokenMatcher(next, s));
+  }
+
+  /** Inside `sizeof(`: a type when it certainly is one and the `)` follows. */
+  private sizeofTypeAhead(): boolean {
+    const t = this.scanType(1);
+    return t !== undefined && t.certain && this.is(t.end, RParen);
+  }
+}
+
+export type { IToken };

@@ -1,0 +1,81 @@
+// Attach points that yield an fd: raw tracepoints and bpf links.
+#include "common.h"
+
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <vector>
+
+namespace tsbpf {
+
+namespace {
+
+// rawTracepointOpen(name, progFd) -> fd
+Napi::Value RawTracepointOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = ArgString(info, 0, "name");
+  int progFd = ArgInt32(info, 1, "progFd");
+  int fd = bpf_raw_tracepoint_open(name.c_str(), progFd);
+  if (fd < 0) ThrowErrno(env, "bpf_raw_tracepoint_open", errno ? errno : -fd);
+  return Napi::Number::New(env, fd);
+}
+
+// linkCreate(progFd, targetFd, attachType, opts?) -> fd
+Napi::Value LinkCreate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int progFd = ArgInt32(info, 0, "progFd");
+  int targetFd = ArgInt32(info, 1, "targetFd");
+  uint32_t attachType = ArgUint32(info, 2, "attachType");
+  Napi::Object o = ArgOptObject(info, 3, "opts");
+
+  LIBBPF_OPTS(bpf_link_create_opts, opts);
+  opts.flags = OptUint32(o, "flags", 0);
+  opts.target_btf_id = OptUint32(o, "targetBtfId", 0);
+  std::vector<std::string> symStore;
+  std::vector<const char*> syms;
+  std::vector<unsigned long> addrs;
+  std::vector<__u64> cookies;
+  if (HasOpt(o, "kprobeMulti")) {
+    Napi::Object km = o.Get("kprobeMulti").As<Napi::Object>();
+    auto arr = [&](const char* key) -> Napi::Array {
+      Napi::Value v = km.Get(key);
+      if (!v.IsArray()) throw Napi::TypeError::New(env, std::string("kprobeMulti.") + key + " must be an array");
+      return v.As<Napi::Array>();
+    };
+    if (HasOpt(km, "syms")) {
+      Napi::Array a = arr("syms");
+      for (uint32_t i = 0; i < a.Length(); i++) symStore.push_back(a.Get(i).ToString().Utf8Value());
+      for (const auto& s : symStore) syms.push_back(s.c_str());
+    }
+    if (HasOpt(km, "addrs")) {
+      Napi::Array a = arr("addrs");
+      for (uint32_t i = 0; i < a.Length(); i++) addrs.push_back(ToUint64(a.Get(i), "kprobeMulti.addrs[]"));
+    }
+    if (HasOpt(km, "cookies")) {
+      Napi::Array a = arr("cookies");
+      for (uint32_t i = 0; i < a.Length(); i++) cookies.push_back(ToUint64(a.Get(i), "kprobeMulti.cookies[]"));
+    }
+    opts.kprobe_multi.flags = OptUint32(km, "flags", 0);
+    opts.kprobe_multi.cnt = static_cast<uint32_t>(std::max(syms.size(), addrs.size()));
+    opts.kprobe_multi.syms = syms.empty() ? nullptr : syms.data();
+    opts.kprobe_multi.addrs = addrs.empty() ? nullptr : addrs.data();
+    opts.kprobe_multi.cookies = cookies.empty() ? nullptr : cookies.data();
+  } else if (HasOpt(o, "cookie")) {
+    // perf_event.bpf_cookie and tracing.cookie share the union's first u64
+    opts.perf_event.bpf_cookie = OptUint64(o, "cookie", 0);
+  }
+  int fd = bpf_link_create(progFd, targetFd, static_cast<enum bpf_attach_type>(attachType), &opts);
+  if (fd < 0) ThrowErrno(env, "bpf_link_create", errno ? errno : -fd);
+  return Napi::Number::New(env, fd);
+}
+
+}  // namespace
+
+void InitLink(Napi::Env env, Napi::Object exports) {
+  exports.Set("rawTracepointOpen", Napi::Function::New(env, RawTracepointOpen, "rawTracepointOpen"));
+  exports.Set("linkCreate", Napi::Function::New(env, LinkCreate, "linkCreate"));
+}
+
+}  // namespace tsbpf

@@ -1,0 +1,224 @@
+import { readFileSync, createWriteStream, type WriteStream } from 'node:fs';
+import { renderDiagnostic, renderDiagnostics, type SourceFile } from '../src/index.js';
+import { compile } from './compiler.js';
+import { createOutput } from './output/index.js';
+import type { Sink } from './output/output.js';
+import { ensureTracefs, RuntimeError, Session } from './session.js';
+
+export const VERSION = '0.1.0';
+
+const USAGE = `USAGE:
+    tsbpf [options] filename
+    tsbpf [options] - <stdin input>
+    tsbpf [options] -e 'program'
+    tsbpf                      (on a terminal: the interactive shell)
+
+OPTIONS:
+    -e 'program'     execute this program
+    -f FORMAT        output format ('text', 'json')
+    -o file          redirect program output to file
+    -q, --quiet      keep messages quiet
+    --verify         compile, load and verify every program through the kernel's verifier, attach nothing
+    --dry-run        compile, load and attach every probe, then exit
+    --no-cache       do not use or fill the compile cache
+    -h, --help       show this help message
+    -V, --version    tsbpf version
+
+ENVIRONMENT:
+    __BPFTRACE_NOTIFY_PROBES_ATTACHED   print this name on its own line once every probe is attached
+    NO_COLOR                            never colour output
+
+EXAMPLES:
+tsbpf -e 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }'
+    count openat() calls per process name
+tsbpf -e 'kprobe:tcp_set_state < @[comm]++ >'
+    the same in tsbpf's action form
+`;
+
+interface Options {
+  program?: SourceFile;
+  positionals: string[];
+  format: 'text' | 'json';
+  outputFile?: string;
+  quiet: boolean;
+  verify: boolean;
+  dryRun: boolean;
+  noCache: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+class UsageError extends Error {}
+
+export function parseArgs(argv: readonly string[]): Options {
+  const o: Options = { positionals: [], format: 'text', quiet: false, verify: false, dryRun: false, noCache: false, help: false, version: false };
+  let i = 0;
+  const value = (flag: string): string => {
+    const v = argv[++i];
+    if (v === undefined) throw new UsageError(`${flag} needs an argument`);
+    return v;
+  };
+  let sawDashDash = false;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (sawDashDash || (o.program && !a.startsWith('-'))) {
+      o.positionals.push(a);
+      continue;
+    }
+    switch (a) {
+      case '--':
+        sawDashDash = true;
+        break;
+      case '-e':
+        o.program = { name: 'stdin', text: value(a) };
+        break;
+      case '-f': {
+        const f = value(a);
+        if (f !== 'text' && f !== 'json') throw new UsageError(`invalid output format "${f}": valid formats are text and json`);
+        o.format = f;
+        break;
+      }
+      case '-o':
+        o.outputFile = value(a);
+        break;
+      case '-q':
+      case '--quiet':
+        o.quiet = true;
+        break;
+      case '--verify':
+        o.verify = true;
+        break;
+      case '--dry-run':
+        o.dryRun = true;
+        break;
+      case '--no-cache':
+        o.noCache = true;
+        break;
+      case '-h':
+      case '--help':
+        o.help = true;
+        break;
+      case '-V':
+      case '--version':
+        o.version = true;
+        break;
+      case '-':
+        o.program = { name: 'stdin', text: readFileSync(0, 'utf8') };
+        break;
+      default:
+        if (a.startsWith('-') && a.length > 1) throw new UsageError(`unknown option: ${a}`);
+        if (o.program) o.positionals.push(a);
+        else o.program = { name: a, text: readScriptFile(a) };
+    }
+  }
+  return o;
+}
+
+function readScriptFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+}
+
+/** Runs the CLI; resolves with the process exit code. Never lets an exception reach the user. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const stderr = process.stderr;
+  let opts: Options;
+  try {
+    opts = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      stderr.write(`ERROR: ${e.message}\n`);
+      stderr.write(USAGE);
+      return 1;
+    }
+    throw e;
+  }
+  if (opts.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (opts.version) {
+    process.stdout.write(`tsbpf v${VERSION}\n`);
+    return 0;
+  }
+  if (!opts.program) {
+    if (process.stdin.isTTY) {
+      stderr.write('ERROR: the interactive shell is not available yet; give a program with -e or a file\n');
+      return 1;
+    }
+    opts.program = { name: 'stdin', text: readFileSync(0, 'utf8') };
+  }
+  if (process.getuid?.() !== 0) {
+    stderr.write('ERROR: tsbpf currently only supports running as the root user.\n');
+    return 1;
+  }
+  return run(opts, opts.program);
+}
+
+async function run(opts: Options, source: SourceFile): Promise<number> {
+  const stderr = process.stderr;
+  ensureTracefs((msg) => {
+    if (!opts.quiet) stderr.write(`${msg}\n`);
+  });
+
+  const outcome = await compile({ source, positionals: opts.positionals, noCache: opts.noCache });
+  if (outcome.kind === 'diagnostics') {
+    stderr.write(renderDiagnostics(outcome.diagnostics, source));
+    return 1;
+  }
+  if (outcome.kind === 'internal-error') {
+    stderr.write(`ERROR: internal compiler error: ${outcome.message}\n`);
+    return 1;
+  }
+  const script = outcome.script;
+  for (const w of script.warnings) stderr.write(renderDiagnostic(w, source) + '\n');
+
+  let file: WriteStream | undefined;
+  const out: Sink = opts.outputFile ? (file = createWriteStream(opts.outputFile)) : process.stdout;
+  const color = Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'];
+  const output = createOutput(opts.format, { out, err: stderr, color });
+  const session = new Session(script, {
+    output,
+    onAttached(count) {
+      if (!opts.quiet) output.attachedProbes(count);
+      if (process.env['__BPFTRACE_NOTIFY_PROBES_ATTACHED'] !== undefined) stderr.write('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
+    },
+  });
+
+  const onSignal = () => session.requestExit(0);
+  try {
+    session.load();
+    if (opts.verify) {
+      if (!opts.quiet) stderr.write(`Verified ${script.programs.length} program${script.programs.length === 1 ? '' : 's'}\n`);
+      return 0;
+    }
+    if (opts.dryRun) {
+      const n = session.attachOnly();
+      if (!opts.quiet) output.attachedProbes(n);
+      return 0;
+    }
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    session.start();
+    // A script with only BEGIN/END probes ends after BEGIN, as bpftrace's does.
+    if (script.programs.every((p) => p.probe.attach.kind === 'special')) session.requestExit(0);
+    const code = await session.waitForExit();
+    session.finish(true);
+    return code;
+  } catch (e) {
+    if (e instanceof RuntimeError) {
+      stderr.write(`ERROR: ${e.message}\n`);
+      if (e.hint) stderr.write(`HINT: ${e.hint}\n`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    session.dispose();
+    if (file) await new Promise<void>((r) => file!.end(r));
+  }
+}

@@ -1,0 +1,108 @@
+import { tupleLayout, type Type } from '../src/index.js';
+import type { MapValue, Value } from './value.js';
+
+/** Bytes laid out by the compiler → Value, following the same layouts (src/types). */
+export function decodeValue(buf: Buffer, offset: number, type: Type): Value {
+  switch (type.kind) {
+    case 'int':
+      return { kind: 'int', value: readInt(buf, offset, type.bits / 8, type.signed) };
+    case 'bool':
+      return { kind: 'bool', value: buf[offset] !== 0 };
+    case 'ptr':
+      return { kind: 'int', value: buf.readBigUInt64LE(offset) };
+    case 'str': {
+      const end = buf.indexOf(0, offset);
+      const stop = end === -1 || end > offset + type.size ? offset + type.size : end;
+      return { kind: 'str', value: buf.toString('utf8', offset, stop) };
+    }
+    case 'tuple': {
+      const layout = tupleLayout(type.elems);
+      return { kind: 'tuple', elems: layout.fields.map((f) => decodeValue(buf, offset + f.offset, f.type)) };
+    }
+    case 'args':
+    case 'none':
+      return { kind: 'none' };
+  }
+}
+
+export function readInt(buf: Buffer, offset: number, bytes: number, signed: boolean): bigint {
+  switch (bytes) {
+    case 1:
+      return BigInt(signed ? buf.readInt8(offset) : buf.readUInt8(offset));
+    case 2:
+      return BigInt(signed ? buf.readInt16LE(offset) : buf.readUInt16LE(offset));
+    case 4:
+      return BigInt(signed ? buf.readInt32LE(offset) : buf.readUInt32LE(offset));
+    default:
+      return signed ? buf.readBigInt64LE(offset) : buf.readBigUInt64LE(offset);
+  }
+}
+
+export interface MapLayout {
+  readonly kind: 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist' | 'int' | 'value';
+  readonly keyTypes: readonly Type[];
+  readonly valueType: Type;
+  readonly params: readonly string[];
+  readonly valueSize: number;
+  /** Number of per-CPU copies in a looked-up value (1 for shared maps). */
+  readonly cpus: number;
+}
+
+/** Decode a map key into its key list ([] for a scalar map). */
+export function decodeKey(buf: Buffer, offset: number, keyTypes: readonly Type[]): Value[] {
+  if (keyTypes.length === 0) return [];
+  if (keyTypes.length === 1) return [decodeValue(buf, offset, keyTypes[0]!)];
+  const layout = tupleLayout(keyTypes);
+  return layout.fields.map((f) => decodeValue(buf, offset + f.offset, f.type));
+}
+
+/** Decode one map value, merging per-CPU copies the way each aggregation defines. */
+export function decodeMapValue(buf: Buffer, offset: number, m: MapLayout): MapValue {
+  const stride = Math.ceil(m.valueSize / 8) * 8;
+  const u64 = (cpu: number, slot: number) => buf.readBigUInt64LE(offset + cpu * stride + slot * 8);
+  const i64 = (cpu: number, slot: number) => buf.readBigInt64LE(offset + cpu * stride + slot * 8);
+  switch (m.kind) {
+    case 'count':
+    case 'sum': {
+      let total = 0n;
+      for (let c = 0; c < m.cpus; c++) total += m.kind === 'count' ? u64(c, 0) : i64(c, 0);
+      return { kind: 'int', value: total, agg: m.kind };
+    }
+    case 'int': {
+      const signed = m.valueType.kind !== 'int' || m.valueType.signed;
+      return { kind: 'int', value: signed ? i64(0, 0) : u64(0, 0) };
+    }
+    case 'min':
+    case 'max': {
+      let best: bigint | undefined;
+      for (let c = 0; c < m.cpus; c++) {
+        if (u64(c, 1) === 0n) continue;
+        const v = i64(c, 0);
+        if (best === undefined || (m.kind === 'min' ? v < best : v > best)) best = v;
+      }
+      return { kind: 'int', value: best ?? 0n, agg: m.kind };
+    }
+    case 'avg':
+    case 'stats': {
+      let count = 0n;
+      let total = 0n;
+      for (let c = 0; c < m.cpus; c++) {
+        count += u64(c, 0);
+        total += i64(c, 1);
+      }
+      const average = count === 0n ? 0n : total / count;
+      return m.kind === 'avg' ? { kind: 'avg', value: average } : { kind: 'stats', count, average, total };
+    }
+    case 'hist':
+    case 'lhist': {
+      const slots = m.valueSize / 8;
+      const buckets: bigint[] = new Array(slots).fill(0n);
+      for (let c = 0; c < m.cpus; c++) for (let s = 0; s < slots; s++) buckets[s]! += u64(c, s);
+      if (m.kind === 'hist') return { kind: 'hist', buckets, bits: 0 };
+      const [min, max, step] = m.params.map(BigInt) as [bigint, bigint, bigint];
+      return { kind: 'lhist', min, max, step, buckets };
+    }
+    case 'value':
+      return { kind: 'value', value: decodeValue(buf, offset, m.valueType) };
+  }
+}

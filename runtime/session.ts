@@ -1,0 +1,365 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bpf, isNativeError, type RingbufHandle } from '../native/index.js';
+import {
+  AttachError, formatPrintf, providerFor, recordLayout, tracefsRoot,
+  type Attachment, type CompiledMap, type CompiledProgram, type CompiledScript, type EventSpec, type FormatArg, type KernelOps,
+} from '../src/index.js';
+import { decodeKey, decodeMapValue, decodeValue, type MapLayout } from './decode.js';
+import type { Output } from './output/output.js';
+import { strftime } from './strftime.js';
+import type { MapDump, MapEntry, Value } from './value.js';
+
+/** A failure the user must see as one clear line (and maybe a hint); never a stack trace. */
+export class RuntimeError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+    readonly program?: CompiledProgram,
+    override readonly cause?: unknown,
+  ) {
+    super(message);
+    this.name = 'RuntimeError';
+  }
+}
+
+interface LoadedProgram {
+  readonly compiled: CompiledProgram;
+  readonly fd: number;
+  attachment?: Attachment;
+}
+
+const PROG_LICENSE = 'GPL';
+
+/** The kernel operations providers use to attach, backed by the native addon. */
+export const kernelOps: KernelOps = {
+  perfEventOpen: (attr, pid, cpu) => bpf.perfEventOpen(attr, pid, cpu, -1, 0),
+  perfEventSetBpf: (perfFd, progFd) => bpf.perfEventSetBpf(perfFd, progFd),
+  rawTracepointOpen: (name, progFd) => bpf.rawTracepointOpen(name, progFd),
+  close: (fd) => bpf.close(fd),
+  onlineCpus: () => bpf.onlineCpus(),
+  tracepointId(category, event) {
+    const root = tracefsRoot();
+    if (!root) throw new Error('tracefs is not mounted');
+    return Number(readFileSync(join(root, 'events', category, event, 'id'), 'utf8').trim());
+  },
+  kprobePmuType() {
+    const f = '/sys/bus/event_source/devices/kprobe/type';
+    return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : undefined;
+  },
+};
+
+/** Mount tracefs where the kernel expects it when it is missing (fresh machines here have none). */
+export function ensureTracefs(notice: (msg: string) => void): void {
+  if (tracefsRoot()) return;
+  try {
+    bpf.mount('nodev', '/sys/kernel/tracing', 'tracefs');
+    notice('tsbpf: mounted tracefs at /sys/kernel/tracing');
+  } catch {
+    // Left to the tracepoint provider to explain when a probe needs it.
+  }
+}
+
+export interface SessionOptions {
+  readonly output: Output;
+  /** Called once every probe is attached (the banner, the notify variable). */
+  readonly onAttached?: (count: number) => void;
+}
+
+/**
+ * One run of a compiled script: load → run BEGIN → attach → stream events → (exit) detach → run
+ * END → print maps → close. `dispose()` closes everything in reverse order and is safe to call
+ * at any point and more than once.
+ */
+export class Session {
+  private readonly mapFds: number[] = [];
+  private readonly programs: LoadedProgram[] = [];
+  private ringbuf: RingbufHandle | undefined;
+  private exitCode: number | undefined;
+  private exitWaiters: ((code: number) => void)[] = [];
+  private lostReported = 0n;
+  private lostTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
+  private readonly cpus = bpf.possibleCpus();
+
+  constructor(
+    readonly script: CompiledScript,
+    private readonly opts: SessionOptions,
+  ) {}
+
+  get output(): Output {
+    return this.opts.output;
+  }
+
+  /** Create the maps and load (verify) every program. */
+  load(): void {
+    for (const m of this.script.maps) {
+      try {
+        this.mapFds[m.id] = bpf.mapCreate(m.bpfType, m.keySize, m.valueSize, m.maxEntries, 0, bpfObjectName(m.name));
+      } catch (e) {
+        throw new RuntimeError(`cannot create map ${m.name}: ${(e as Error).message}`, undefined, undefined, e);
+      }
+    }
+    for (const p of this.script.programs) {
+      const insns = this.relocate(Buffer.from(p.insns, 'base64'));
+      try {
+        const { fd } = bpf.progLoad(p.probe.progType, insns, PROG_LICENSE, bpfObjectName(p.name), {});
+        this.programs.push({ compiled: p, fd });
+      } catch (e) {
+        throw explainLoadFailure(p, e);
+      }
+    }
+  }
+
+  /** Patch map references (`ld_imm64` with src_reg BPF_PSEUDO_MAP_FD, imm = map id) to this run's fds. */
+  private relocate(insns: Buffer): Buffer {
+    for (let off = 0; off + 16 <= insns.length; off += 8) {
+      if (insns[off] === 0x18 && insns[off + 1]! >> 4 === 1) {
+        const id = insns.readInt32LE(off + 4);
+        const fd = this.mapFds[id];
+        if (fd === undefined) throw new RuntimeError(`internal error: program refers to unknown map ${id}`);
+        insns.writeInt32LE(fd, off + 4);
+        off += 8;
+      }
+    }
+    return insns;
+  }
+
+  /** Open the event stream, run BEGIN, attach every other probe. Returns the number of probes. */
+  start(): number {
+    this.ringbuf = bpf.ringbufOpen(this.mapFds[this.script.ringbufMap]!, (records) => this.onRecords(records));
+    for (const p of this.programs) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'BEGIN') this.runSpecial(p);
+    for (const p of this.programs) {
+      if (p.compiled.probe.attach.kind === 'special') continue;
+      const provider = providerFor(p.compiled.probe.name);
+      if (!provider) throw new RuntimeError(`internal error: no provider for ${p.compiled.probe.name}`);
+      try {
+        p.attachment = provider.attach(p.compiled.probe, p.fd, kernelOps);
+      } catch (e) {
+        if (e instanceof AttachError) throw new RuntimeError(e.message, e.hint, p.compiled, e);
+        throw new RuntimeError(`cannot attach ${p.compiled.probe.name}: ${(e as Error).message}`, undefined, p.compiled, e);
+      }
+    }
+    this.lostTimer = setInterval(() => this.reportLost(), 1000);
+    this.lostTimer.unref();
+    const count = this.programs.length;
+    this.opts.onAttached?.(count);
+    // Events BEGIN produced (printf, exit) are handled now, after the banner.
+    this.ringbuf.consume();
+    return count;
+  }
+
+  /** Attach everything, then detach (--dry-run). */
+  attachOnly(): number {
+    for (const p of this.programs) {
+      if (p.compiled.probe.attach.kind === 'special') continue;
+      const provider = providerFor(p.compiled.probe.name)!;
+      try {
+        p.attachment = provider.attach(p.compiled.probe, p.fd, kernelOps);
+      } catch (e) {
+        if (e instanceof AttachError) throw new RuntimeError(e.message, e.hint, p.compiled, e);
+        throw e;
+      }
+    }
+    return this.programs.length;
+  }
+
+  private runSpecial(p: LoadedProgram): void {
+    bpf.progTestRun(p.fd, null);
+  }
+
+  /** Resolves with the exit code once the script calls exit() or `requestExit` is called. */
+  waitForExit(): Promise<number> {
+    if (this.exitCode !== undefined) return Promise.resolve(this.exitCode);
+    return new Promise((resolve) => this.exitWaiters.push(resolve));
+  }
+
+  requestExit(code: number): void {
+    if (this.exitCode !== undefined) return;
+    this.exitCode = code;
+    // Let the current batch of events finish before the waiters tear the session down.
+    setImmediate(() => {
+      for (const w of this.exitWaiters.splice(0)) w(code);
+    });
+  }
+
+  /** Detach, run END, deliver the last events, print the maps (if `printMaps`). */
+  finish(printMaps: boolean): void {
+    this.detach();
+    for (const p of this.programs) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'END') this.runSpecial(p);
+    this.ringbuf?.consume();
+    this.reportLost();
+    if (printMaps) {
+      const maps = this.scriptMaps().sort((a, b) => a.name.localeCompare(b.name));
+      this.output.mapsHeader();
+      for (const m of maps) {
+        const dump = this.dumpMap(m);
+        if (dump.entries.length > 0) this.output.map(dump);
+      }
+    }
+    if (this.lostReported > 0n) this.output.totalLostEvents(this.lostReported);
+    this.output.flush();
+  }
+
+  detach(): void {
+    for (const p of this.programs) {
+      for (const fd of p.attachment?.fds ?? []) {
+        try {
+          bpf.close(fd);
+        } catch {
+          // Already closed.
+        }
+      }
+      p.attachment = undefined;
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.lostTimer) clearInterval(this.lostTimer);
+    this.detach();
+    this.ringbuf?.close();
+    this.ringbuf = undefined;
+    for (const p of this.programs.splice(0).reverse()) bpf.close(p.fd);
+    for (const fd of this.mapFds.splice(0).reverse()) if (fd !== undefined) bpf.close(fd);
+  }
+
+  private scriptMaps(): CompiledMap[] {
+    return this.script.maps.filter((m) => m.spec !== undefined);
+  }
+
+  private mapByName(name: string): CompiledMap | undefined {
+    return this.script.maps.find((m) => m.name === name);
+  }
+
+  private layout(m: CompiledMap): MapLayout {
+    const spec = m.spec!;
+    return { kind: spec.kind, keyTypes: spec.keyTypes, valueType: spec.valueType, params: spec.params, valueSize: m.valueSize, cpus: m.bpfType === 5 ? this.cpus : 1 };
+  }
+
+  /** Read a whole map into the value model. */
+  dumpMap(m: CompiledMap): MapDump {
+    const layout = this.layout(m);
+    const stride = layout.cpus > 1 ? Math.ceil(m.valueSize / 8) * 8 * layout.cpus : m.valueSize;
+    const { keys, values, count } = bpf.mapDumpAll(this.mapFds[m.id]!, m.keySize, stride);
+    const entries: MapEntry[] = [];
+    for (let i = 0; i < count; i++) {
+      entries.push({ key: decodeKey(keys, i * m.keySize, layout.keyTypes), value: decodeMapValue(values, i * stride, layout) });
+    }
+    return { name: m.name, entries };
+  }
+
+  /** clear(@m): delete every key. */
+  clearMap(m: CompiledMap): void {
+    const fd = this.mapFds[m.id]!;
+    const key = Buffer.alloc(m.keySize);
+    const keys: Buffer[] = [];
+    let prev: Buffer | null = null;
+    while (bpf.mapGetNextKey(fd, prev, key)) {
+      keys.push(Buffer.from(key));
+      prev = keys[keys.length - 1]!;
+    }
+    for (const k of keys) bpf.mapDelete(fd, k);
+  }
+
+  /** zero(@m): keep the keys, zero the values. */
+  zeroMap(m: CompiledMap): void {
+    const fd = this.mapFds[m.id]!;
+    const stride = m.bpfType === 5 ? Math.ceil(m.valueSize / 8) * 8 * this.cpus : m.valueSize;
+    const key = Buffer.alloc(m.keySize);
+    const zero = Buffer.alloc(stride);
+    let prev: Buffer | null = null;
+    const keys: Buffer[] = [];
+    while (bpf.mapGetNextKey(fd, prev, key)) {
+      keys.push(Buffer.from(key));
+      prev = keys[keys.length - 1]!;
+    }
+    for (const k of keys) bpf.mapUpdate(fd, k, zero, 2 /* BPF_EXIST */);
+  }
+
+  private reportLost(): void {
+    const m = this.script.maps[this.script.lostMap];
+    if (!m || this.mapFds[m.id] === undefined) return;
+    const value = Buffer.alloc(8 * this.cpus);
+    if (!bpf.mapLookup(this.mapFds[m.id]!, Buffer.alloc(4), value)) return;
+    let total = 0n;
+    for (let c = 0; c < this.cpus; c++) total += value.readBigUInt64LE(c * 8);
+    if (total > this.lostReported) {
+      this.output.lostEvents(total - this.lostReported);
+      this.lostReported = total;
+    }
+  }
+
+  // ------------------------------------------------------------------ events
+
+  private onRecords(records: Buffer[]): void {
+    for (const r of records) {
+      if (this.exitCode !== undefined) return; // bpftrace stops handling events after exit()
+      this.onRecord(r);
+    }
+  }
+
+  private onRecord(rec: Buffer): void {
+    const id = Number(rec.readBigUInt64LE(0));
+    const spec: EventSpec | undefined = this.script.events[id];
+    if (!spec) return;
+    const layout = recordLayout(spec.args);
+    const args: Value[] = layout.args.map((f) => decodeValue(rec, f.offset, f.type));
+    switch (spec.kind) {
+      case 'printf':
+        this.output.printf(formatPrintf(spec.format, args as FormatArg[]));
+        return;
+      case 'exit': {
+        const v = args[0];
+        this.requestExit(v && v.kind === 'int' ? Number(v.value) : 0);
+        return;
+      }
+      case 'print-map': {
+        const m = this.mapByName(spec.map);
+        if (m?.spec) this.output.map(this.dumpMap(m), { top: spec.top || undefined, div: spec.div || undefined });
+        return;
+      }
+      case 'print-value':
+        if (args[0]) this.output.value(args[0]);
+        return;
+      case 'clear': {
+        const m = this.mapByName(spec.map);
+        if (m) this.clearMap(m);
+        return;
+      }
+      case 'zero': {
+        const m = this.mapByName(spec.map);
+        if (m) this.zeroMap(m);
+        return;
+      }
+      case 'time':
+        this.output.time(strftime(spec.format, new Date()));
+        return;
+    }
+  }
+}
+
+/** Kernel object names: at most 15 characters of [A-Za-z0-9_.]. */
+function bpfObjectName(name: string): string {
+  const clean = name.replace(/^@/, 'm_').replace(/[^A-Za-z0-9_.]/g, '_');
+  return (clean === 'm_' ? 'm_anon' : clean).slice(0, 15);
+}
+
+/** The verifier's rejection, in terms of the script: which probe, the kernel's reason, a hint. */
+function explainLoadFailure(p: CompiledProgram, e: unknown): RuntimeError {
+  if (!isNativeError(e)) return new RuntimeError(`cannot load the program for ${p.probe.name}: ${(e as Error).message}`, undefined, p, e);
+  if (e.code === 'EPERM' && process.getuid?.() !== 0) {
+    return new RuntimeError('loading BPF programs needs root (or CAP_BPF and CAP_PERFMON)', undefined, p, e);
+  }
+  const log = (e.log ?? '').trim().split('\n');
+  const reason = [...log].reverse().find((l) => /invalid|unbounded|exceeded|not allowed|unknown func|too large|R\d+ |back-edge|misaligned|jump out of range/.test(l)) ?? log[log.length - 1] ?? e.message;
+  const hints: [RegExp, string][] = [
+    [/stack|combined stack size/, 'the probe uses more than the 512 bytes of BPF stack: use fewer or shorter strings (str(x, N)) and tuples'],
+    [/unknown func|program of this type cannot use helper/, `a function used in this probe is not available to ${p.probe.provider} probes`],
+    [/back-edge|infinite loop|unbounded/, 'a loop in this probe may not end: bound it (for ($i : 0..N)) or use unroll(N)'],
+    [/too large|processed \d+ insn/, 'the probe is too complex for the verifier: split it into smaller probes'],
+  ];
+  const hint = hints.find(([re]) => re.test(log.join('\n')))?.[1];
+  return new RuntimeError(`the kernel's verifier rejected the program for ${p.probe.name}: ${reason.trim()} (${e.code})`, hint, p, e);
+}

@@ -1,0 +1,198 @@
+import { createRequire } from 'node:module';
+import type llvmTypes from 'llvm-bindings';
+
+// llvm-bindings is CommonJS; only src/codegen loads it, and only in the compile worker.
+const llvm = createRequire(import.meta.url)('llvm-bindings') as typeof llvmTypes;
+export { llvm };
+
+type Value = llvmTypes.Value;
+type Fn = llvmTypes.Function;
+
+/** BPF helper ids (include/uapi/linux/bpf.h `__BPF_FUNC_MAPPER`). */
+export const Helper = {
+  map_lookup_elem: 1,
+  map_update_elem: 2,
+  map_delete_elem: 3,
+  ktime_get_ns: 5,
+  get_prandom_u32: 7,
+  get_smp_processor_id: 8,
+  get_current_pid_tgid: 14,
+  get_current_uid_gid: 15,
+  get_current_comm: 16,
+  get_current_task: 35,
+  get_current_cgroup_id: 80,
+  probe_read_user: 112,
+  probe_read_kernel: 113,
+  probe_read_user_str: 114,
+  probe_read_kernel_str: 115,
+  ktime_get_boot_ns: 125,
+  ringbuf_output: 130,
+} as const;
+
+export const BPF_DATA_LAYOUT = 'e-m:e-p:64:64-i64:64-i128:128-n32:64-S128';
+export const BPF_PSEUDO_MAP_FD = 1;
+
+/**
+ * An IRBuilder that speaks BPF: helper calls, map references, stack slots in the entry block, and
+ * byte copies with the widest loads the alignment allows (LLVM's memcpy expansion on BPF copies
+ * byte by byte when it cannot prove alignment).
+ */
+export class BpfBuilder {
+  readonly context = new llvm.LLVMContext();
+  readonly module: llvmTypes.Module;
+  readonly b: llvmTypes.IRBuilder;
+  readonly i1: llvmTypes.IntegerType;
+  readonly i8: llvmTypes.IntegerType;
+  readonly i64: llvmTypes.IntegerType;
+  readonly i8p: llvmTypes.PointerType;
+  private fn: Fn | undefined;
+  private allocaBuilder: llvmTypes.IRBuilder | undefined;
+  private entry: llvmTypes.BasicBlock | undefined;
+  private readonly pseudo: llvmTypes.FunctionCallee;
+
+  constructor(name: string) {
+    this.module = new llvm.Module(name, this.context);
+    this.module.setTargetTriple('bpfel');
+    this.module.setDataLayout(BPF_DATA_LAYOUT);
+    this.b = new llvm.IRBuilder(this.context);
+    this.i1 = this.b.getInt1Ty();
+    this.i8 = this.b.getInt8Ty();
+    this.i64 = this.b.getInt64Ty();
+    this.i8p = this.b.getInt8PtrTy();
+    this.pseudo = this.module.getOrInsertFunction('llvm.bpf.pseudo', llvm.FunctionType.get(this.i64, [this.i64, this.i64], false));
+  }
+
+  /** Start a probe function `i64 name(i8* ctx)`; returns the context argument. */
+  beginFunction(name: string): Value {
+    const fnType = llvm.FunctionType.get(this.i64, [this.i8p], false);
+    this.fn = llvm.Function.Create(fnType, llvm.Function.LinkageTypes.ExternalLinkage, name, this.module);
+    this.entry = llvm.BasicBlock.Create(this.context, 'entry', this.fn);
+    this.allocaBuilder = new llvm.IRBuilder(this.entry);
+    this.bodyBlock = this.block('body');
+    this.b.SetInsertPoint(this.bodyBlock);
+    return this.fn.getArg(0);
+  }
+
+  endFunction(): void {
+    this.b.CreateRet(this.int(0n));
+    // The entry block holds only stack slots; it falls through to the body.
+    this.allocaBuilder!.CreateBr(this.bodyBlock!);
+    this.fn = undefined;
+  }
+
+  private bodyBlock: llvmTypes.BasicBlock | undefined;
+
+  block(name: string): llvmTypes.BasicBlock {
+    return llvm.BasicBlock.Create(this.context, name, this.fn!);
+  }
+
+  /** A 64-bit constant; values beyond 2^53 are built from two halves (folded by LLVM). */
+  int(v: bigint): Value {
+    const n = BigInt.asIntN(64, v);
+    if (n >= -(1n << 52n) && n < 1n << 52n) return llvm.ConstantInt.get(this.i64, Number(n), true);
+    const u = BigInt.asUintN(64, n);
+    const hi = llvm.ConstantInt.get(this.i64, Number(u >> 32n), false);
+    const lo = llvm.ConstantInt.get(this.i64, Number(u & 0xffffffffn), false);
+    return this.b.CreateOr(this.b.CreateShl(hi, llvm.ConstantInt.get(this.i64, 32, false)), lo);
+  }
+
+  intN(bits: number): llvmTypes.IntegerType {
+    return this.b.getIntNTy(bits);
+  }
+
+  /** A zero-initialised-later stack slot of `size` bytes, 8-aligned, in the entry block. Returns i8*. */
+  slot(size: number, name = 'slot'): Value {
+    const words = Math.max(1, Math.ceil(size / 8));
+    const a = this.allocaBuilder!.CreateAlloca(llvm.ArrayType.get(this.i64, words), null, name);
+    return this.allocaBuilder!.CreateBitCast(a, this.i8p);
+  }
+
+  /** An i64 stack slot in the entry block, stored 0 there. */
+  intSlot(name = 'var'): Value {
+    const a = this.allocaBuilder!.CreateAlloca(this.i64, null, name);
+    this.allocaBuilder!.CreateStore(this.int(0n), a);
+    return a;
+  }
+
+  helper(id: number, ret: llvmTypes.Type, args: Value[]): Value {
+    const fnType = llvm.FunctionType.get(ret, args.map((a) => a.getType()), false);
+    const callee = this.b.CreateIntToPtr(this.int(BigInt(id)), llvm.PointerType.get(fnType, 0));
+    return this.b.CreateCall(fnType, callee, args);
+  }
+
+  /** A map reference the loader patches: `ld_imm64 rX, map[index]` with src_reg BPF_PSEUDO_MAP_FD. */
+  mapRef(index: number): Value {
+    const v = this.b.CreateCall(this.pseudo, [this.int(BigInt(BPF_PSEUDO_MAP_FD)), this.int(BigInt(index))]);
+    return this.b.CreateIntToPtr(v, this.i8p);
+  }
+
+  ptrAt(base: Value, offset: number): Value {
+    return offset === 0 ? base : this.b.CreateGEP(this.i8, base, [this.int(BigInt(offset))]);
+  }
+
+  load(base: Value, offset: number, bytes: number): Value {
+    const ty = this.intN(bytes * 8);
+    const p = this.b.CreateBitCast(this.ptrAt(base, offset), llvm.PointerType.get(ty, 0));
+    return this.b.CreateLoad(ty, p);
+  }
+
+  store(base: Value, offset: number, bytes: number, value: Value): void {
+    const ty = this.intN(bytes * 8);
+    const p = this.b.CreateBitCast(this.ptrAt(base, offset), llvm.PointerType.get(ty, 0));
+    this.b.CreateStore(value.getType() === ty ? value : this.b.CreateTrunc(value, ty), p);
+  }
+
+  /** Load `bytes` bytes and extend to i64. */
+  loadI64(base: Value, offset: number, bytes: number, signed: boolean): Value {
+    const v = this.load(base, offset, bytes);
+    if (bytes === 8) return v;
+    return signed ? this.b.CreateSExt(v, this.i64) : this.b.CreateZExt(v, this.i64);
+  }
+
+  /** Store the low `bytes` bytes of an i64. */
+  storeI64(base: Value, offset: number, bytes: number, value: Value): void {
+    this.store(base, offset, bytes, bytes === 8 ? value : this.b.CreateTrunc(value, this.intN(bytes * 8)));
+  }
+
+  zero(dst: Value, size: number, dstAlign = 8): void {
+    this.chunks(size, dstAlign, 0, (off, n) => this.store(dst, off, n, llvm.ConstantInt.get(this.intN(n * 8), 0, false)));
+  }
+
+  copy(dst: Value, dstAlign: number, src: Value, srcAlign: number, size: number): void {
+    this.chunks(size, Math.min(dstAlign, srcAlign), 0, (off, n) => this.store(dst, off, n, this.load(src, off, n)));
+  }
+
+  /** Split [0,size) into the widest aligned power-of-two chunks. */
+  private chunks(size: number, align: number, start: number, f: (offset: number, bytes: number) => void): void {
+    let off = start;
+    while (off < size) {
+      let n = 8;
+      while (n > 1 && (n > align || off % n !== 0 || off + n > size)) n /= 2;
+      f(off, n);
+      off += n;
+    }
+  }
+
+  llvmPtrTo(t: llvmTypes.Type): llvmTypes.PointerType {
+    return llvm.PointerType.get(t, 0);
+  }
+
+  toBool(v: Value): Value {
+    return this.b.CreateICmpNE(v, this.int(0n));
+  }
+
+  fromBool(v: Value): Value {
+    return this.b.CreateZExt(v, this.i64);
+  }
+
+  print(): string {
+    return this.module.print();
+  }
+}
+
+/** Alignment guaranteed for `offset` bytes past an 8-aligned base. */
+export function alignAt(offset: number, baseAlign = 8): number {
+  let a = baseAlign;
+  while (a > 1 && offset % a !== 0) a /= 2;
+  return a;
+}

@@ -1,0 +1,499 @@
+import type llvmTypes from 'llvm-bindings';
+import { assertNever } from '../ast/nodes.js';
+import type { IrBlob, IrExpr, IrModule, IrProgram, IrStmt } from '../ir/ir.js';
+import { alignAt, BpfBuilder, Helper } from './bpf-builder.js';
+
+type Value = llvmTypes.Value;
+
+const BPF_ANY = 0n;
+const BPF_NOEXIST = 1n;
+
+/** Size in bytes of a blob, as lowering laid it out. */
+export function blobSize(blob: IrBlob): number {
+  switch (blob.op) {
+    case 'int':
+      return blob.size;
+    case 'zero': case 'string': case 'comm': case 'readStr': case 'ctxBytes': case 'record': case 'mapGetBlob': case 'varBlob':
+      return blob.size;
+  }
+}
+
+/** Turns the tsbpf IR into one LLVM module with one function per probe program. */
+export function buildModule(ir: IrModule): { text: string; sections: Record<string, string> } {
+  const bb = new BpfBuilder('tsbpf');
+  const sections: Record<string, string> = {};
+  for (const prog of ir.programs) {
+    new ProgramGen(bb, ir, prog).generate();
+    sections[prog.name] = prog.section;
+  }
+  return { text: bb.print(), sections };
+}
+
+class ProgramGen {
+  private ctx!: Value;
+  private intVars = new Map<number, Value>();
+  private blobVars = new Map<number, Value>();
+  private zeroKey: Value | undefined;
+
+  constructor(
+    private readonly bb: BpfBuilder,
+    private readonly ir: IrModule,
+    private readonly prog: IrProgram,
+  ) {}
+
+  private get b(): llvmTypes.IRBuilder {
+    return this.bb.b;
+  }
+
+  generate(): void {
+    this.ctx = this.bb.beginFunction(this.prog.name);
+    for (const v of this.prog.vars) {
+      if (v.size === undefined) this.intVars.set(v.id, this.bb.intSlot(`v${v.id}`));
+      else this.blobVars.set(v.id, this.bb.slot(v.size, `v${v.id}`));
+    }
+    // Blob variables start zeroed (bpftrace: uninitialised scratch variables are zero).
+    for (const v of this.prog.vars) if (v.size !== undefined) this.bb.zero(this.blobVars.get(v.id)!, v.size);
+    this.stmts(this.prog.body);
+    this.bb.endFunction();
+  }
+
+  // ------------------------------------------------------------------ statements
+
+  private stmts(list: readonly IrStmt[]): void {
+    for (const s of list) this.stmt(s);
+  }
+
+  private stmt(s: IrStmt): void {
+    const bb = this.bb;
+    switch (s.op) {
+      case 'mapSet': {
+        const key = this.blob(s.key);
+        const value = this.blob(s.value);
+        bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(s.map), key, value, bb.int(BPF_ANY)]);
+        return;
+      }
+      case 'mapAdd': {
+        const delta = this.expr(s.delta);
+        this.lookupOrInit(s.map, s.key, 8, (p) => bb.store(p, 0, 8, this.b.CreateAdd(bb.load(p, 0, 8), delta)), (init) => bb.store(init, 0, 8, delta));
+        return;
+      }
+      case 'mapMinMax': {
+        const v = this.expr(s.value);
+        this.lookupOrInit(
+          s.map, s.key, 16,
+          (p) => {
+            const unset = this.b.CreateICmpEQ(bb.load(p, 8, 8), bb.int(0n));
+            const better = s.which === 'min' ? this.b.CreateICmpSLT(v, bb.load(p, 0, 8)) : this.b.CreateICmpSGT(v, bb.load(p, 0, 8));
+            this.ifThen(this.b.CreateOr(unset, better), () => {
+              bb.store(p, 0, 8, v);
+              bb.store(p, 8, 8, bb.int(1n));
+            });
+          },
+          (init) => {
+            bb.store(init, 0, 8, v);
+            bb.store(init, 8, 8, bb.int(1n));
+          },
+        );
+        return;
+      }
+      case 'mapCountTotal': {
+        const v = this.expr(s.value);
+        this.lookupOrInit(
+          s.map, s.key, 16,
+          (p) => {
+            bb.store(p, 0, 8, this.b.CreateAdd(bb.load(p, 0, 8), bb.int(1n)));
+            bb.store(p, 8, 8, this.b.CreateAdd(bb.load(p, 8, 8), v));
+          },
+          (init) => {
+            bb.store(init, 0, 8, bb.int(1n));
+            bb.store(init, 8, 8, v);
+          },
+        );
+        return;
+      }
+      case 'mapBucketAdd': {
+        const bucket = this.expr(s.bucket);
+        const key = this.blob(s.key);
+        const map = s.map;
+        // Values too large for the stack are created from the zero map's value, then looked up again.
+        let p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(map), key]);
+        const slot = bb.slot(8, 'bucketptr');
+        const slotP = this.b.CreateBitCast(slot, bb.llvmPtrTo(bb.i8p));
+        this.b.CreateStore(p, slotP);
+        this.ifThen(this.b.CreateIsNull(p), () => {
+          const zeros = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(this.ir.zeroMap), this.zeroKeyPtr()]);
+          this.ifThen(this.b.CreateIsNotNull(zeros), () => {
+            bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(map), key, zeros, bb.int(BPF_NOEXIST)]);
+            this.b.CreateStore(bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(map), key]), slotP);
+          });
+        });
+        p = this.b.CreateLoad(bb.i8p, slotP);
+        const inRange = this.b.CreateICmpULT(bucket, bb.int(BigInt(s.slots)));
+        this.ifThen(this.b.CreateAnd(this.b.CreateIsNotNull(p), inRange), () => {
+          const cell = this.b.CreateGEP(bb.i64, this.b.CreateBitCast(p, bb.llvmPtrTo(bb.i64)), [bucket]);
+          this.b.CreateStore(this.b.CreateAdd(this.b.CreateLoad(bb.i64, cell), bb.int(1n)), cell);
+        });
+        return;
+      }
+      case 'mapDelete':
+        bb.helper(Helper.map_delete_elem, bb.i64, [bb.mapRef(s.map), this.blob(s.key)]);
+        return;
+      case 'emit': {
+        const rec = this.blob(s.record);
+        const r = bb.helper(Helper.ringbuf_output, bb.i64, [bb.mapRef(this.ir.ringbufMap), rec, bb.int(BigInt(blobSize(s.record))), bb.int(0n)]);
+        this.ifThen(this.b.CreateICmpNE(r, bb.int(0n)), () => {
+          const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(this.ir.lostMap), this.zeroKeyPtr()]);
+          this.ifThen(this.b.CreateIsNotNull(p), () => bb.store(p, 0, 8, this.b.CreateAdd(bb.load(p, 0, 8), bb.int(1n))));
+        });
+        return;
+      }
+      case 'setVar':
+        this.b.CreateStore(this.expr(s.value), this.intVars.get(s.id)!);
+        return;
+      case 'setVarBlob': {
+        const dst = this.blobVars.get(s.id)!;
+        const size = blobSize(s.value);
+        bb.copy(dst, 8, this.blob(s.value), 8, size);
+        return;
+      }
+      case 'if': {
+        const cond = bb.toBool(this.expr(s.cond));
+        const thenB = bb.block('then');
+        const elseB = bb.block('else');
+        const join = bb.block('endif');
+        this.b.CreateCondBr(cond, thenB, elseB);
+        this.b.SetInsertPoint(thenB);
+        this.stmts(s.then);
+        this.b.CreateBr(join);
+        this.b.SetInsertPoint(elseB);
+        this.stmts(s.else);
+        this.b.CreateBr(join);
+        this.b.SetInsertPoint(join);
+        return;
+      }
+      case 'return': {
+        this.b.CreateRet(bb.int(0n));
+        // Anything after a return is unreachable; give it a block so building can go on.
+        this.b.SetInsertPoint(bb.block('dead'));
+        return;
+      }
+      default:
+        assertNever(s, 'IR statement');
+    }
+  }
+
+  /**
+   * Look up `key`; if present run `update(ptr)`, else build a fresh value with `init(ptr)` and
+   * insert it (BPF_NOEXIST); if another CPU inserted first, look up again and update.
+   */
+  private lookupOrInit(map: number, keyBlob: IrBlob, valueSize: number, update: (p: Value) => void, init: (p: Value) => void): void {
+    const bb = this.bb;
+    const key = this.blob(keyBlob);
+    const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(map), key]);
+    this.ifElse(
+      this.b.CreateIsNotNull(p),
+      () => update(p),
+      () => {
+        const fresh = bb.slot(valueSize, 'init');
+        bb.zero(fresh, valueSize);
+        init(fresh);
+        const r = bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(map), key, fresh, bb.int(BPF_NOEXIST)]);
+        this.ifThen(this.b.CreateICmpNE(r, bb.int(0n)), () => {
+          const again = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(map), key]);
+          this.ifThen(this.b.CreateIsNotNull(again), () => update(again));
+        });
+      },
+    );
+  }
+
+  private ifThen(cond: Value, then: () => void): void {
+    const thenB = this.bb.block('then');
+    const join = this.bb.block('endif');
+    this.b.CreateCondBr(cond, thenB, join);
+    this.b.SetInsertPoint(thenB);
+    then();
+    this.b.CreateBr(join);
+    this.b.SetInsertPoint(join);
+  }
+
+  private ifElse(cond: Value, then: () => void, otherwise: () => void): void {
+    const thenB = this.bb.block('then');
+    const elseB = this.bb.block('else');
+    const join = this.bb.block('endif');
+    this.b.CreateCondBr(cond, thenB, elseB);
+    this.b.SetInsertPoint(thenB);
+    then();
+    this.b.CreateBr(join);
+    this.b.SetInsertPoint(elseB);
+    otherwise();
+    this.b.CreateBr(join);
+    this.b.SetInsertPoint(join);
+  }
+
+  /** Evaluate into a stack slot through branches (so only the taken side runs). */
+  private branchValue(cond: Value, then: () => Value, otherwise: () => Value): Value {
+    const slot = this.bb.intSlot('sel');
+    this.ifElse(cond, () => this.b.CreateStore(then(), slot), () => this.b.CreateStore(otherwise(), slot));
+    return this.b.CreateLoad(this.bb.i64, slot);
+  }
+
+  private zeroKeyPtr(): Value {
+    if (!this.zeroKey) {
+      this.zeroKey = this.bb.slot(8, 'zerokey');
+    }
+    // Stored at each use: the slot lives in the entry block, the store must dominate the use.
+    this.bb.store(this.zeroKey, 0, 4, this.bb.int(0n));
+    return this.zeroKey;
+  }
+
+  // ------------------------------------------------------------------ expressions
+
+  private expr(e: IrExpr): Value {
+    const bb = this.bb;
+    const b = this.b;
+    switch (e.op) {
+      case 'const':
+        return bb.int(e.value);
+      case 'builtin':
+        return this.builtin(e.name);
+      case 'ctxLoad':
+        return bb.loadI64(this.ctx, e.offset, e.size, e.signed);
+      case 'var':
+        return b.CreateLoad(bb.i64, this.intVars.get(e.id)!);
+      case 'unary': {
+        const v = this.expr(e.operand);
+        if (e.operator === '-') return b.CreateSub(bb.int(0n), v);
+        if (e.operator === '~') return b.CreateXor(v, bb.int(-1n));
+        return bb.fromBool(b.CreateICmpEQ(v, bb.int(0n)));
+      }
+      case 'cast': {
+        const v = this.expr(e.operand);
+        if (e.bits === 64) return v;
+        const t = b.CreateTrunc(v, bb.intN(e.bits));
+        return e.signed ? b.CreateSExt(t, bb.i64) : b.CreateZExt(t, bb.i64);
+      }
+      case 'binary':
+        return this.binary(e.operator, this.expr(e.left), this.expr(e.right), e.signed);
+      case 'logical': {
+        const left = bb.toBool(this.expr(e.left));
+        return e.operator === '&&'
+          ? this.branchValue(left, () => bb.fromBool(bb.toBool(this.expr(e.right))), () => bb.int(0n))
+          : this.branchValue(left, () => bb.int(1n), () => bb.fromBool(bb.toBool(this.expr(e.right))));
+      }
+      case 'ternary':
+        return this.branchValue(bb.toBool(this.expr(e.cond)), () => this.expr(e.then), () => this.expr(e.else));
+      case 'mapGet': {
+        const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(e.map), this.blob(e.key)]);
+        return this.branchValue(b.CreateIsNotNull(p), () => bb.load(p, 0, 8), () => bb.int(0n));
+      }
+      case 'blobEquals': {
+        const size = blobSize(e.left);
+        const l = this.blob(e.left);
+        const r = this.blob(e.right);
+        const eq = this.stringsEqual(l, r, size);
+        return e.negate ? b.CreateXor(eq, bb.int(1n)) : eq;
+      }
+      default:
+        return assertNever(e, 'IR expression');
+    }
+  }
+
+  private binary(op: string, l: Value, r: Value, signed: boolean): Value {
+    const bb = this.bb;
+    const b = this.b;
+    switch (op) {
+      case '+': return b.CreateAdd(l, r);
+      case '-': return b.CreateSub(l, r);
+      case '*': return b.CreateMul(l, r);
+      case '&': return b.CreateAnd(l, r);
+      case '|': return b.CreateOr(l, r);
+      case '^': return b.CreateXor(l, r);
+      case '<<': return b.CreateShl(l, r);
+      case '>>': return signed ? b.CreateAShr(l, r) : b.CreateLShr(l, r);
+      case '==': return bb.fromBool(b.CreateICmpEQ(l, r));
+      case '!=': return bb.fromBool(b.CreateICmpNE(l, r));
+      case '<': return bb.fromBool(signed ? b.CreateICmpSLT(l, r) : b.CreateICmpULT(l, r));
+      case '<=': return bb.fromBool(signed ? b.CreateICmpSLE(l, r) : b.CreateICmpULE(l, r));
+      case '>': return bb.fromBool(signed ? b.CreateICmpSGT(l, r) : b.CreateICmpUGT(l, r));
+      case '>=': return bb.fromBool(signed ? b.CreateICmpSGE(l, r) : b.CreateICmpUGE(l, r));
+      case '/':
+      case '%':
+        return this.divide(op, l, r, signed);
+      default:
+        throw new Error(`unknown binary operator ${op}`);
+    }
+  }
+
+  /**
+   * BPF has only unsigned division (LLVM 14 cannot select sdiv). Signed division divides the
+   * magnitudes and fixes the sign; division by zero gives 0, as the BPF instruction set defines.
+   */
+  private divide(op: '/' | '%', l: Value, r: Value, signed: boolean): Value {
+    const bb = this.bb;
+    const b = this.b;
+    const zero = bb.int(0n);
+    const isZero = b.CreateICmpEQ(r, zero);
+    const safeR = b.CreateSelect(isZero, bb.int(1n), r);
+    let result: Value;
+    if (!signed) {
+      result = op === '/' ? b.CreateUDiv(l, safeR) : b.CreateURem(l, safeR);
+    } else {
+      const lNeg = b.CreateICmpSLT(l, zero);
+      const rNeg = b.CreateICmpSLT(safeR, zero);
+      const la = b.CreateSelect(lNeg, b.CreateSub(zero, l), l);
+      const ra = b.CreateSelect(rNeg, b.CreateSub(zero, safeR), safeR);
+      if (op === '/') {
+        const q = b.CreateUDiv(la, ra);
+        result = b.CreateSelect(b.CreateXor(lNeg, rNeg), b.CreateSub(zero, q), q);
+      } else {
+        const m = b.CreateURem(la, ra);
+        result = b.CreateSelect(lNeg, b.CreateSub(zero, m), m);
+      }
+    }
+    return b.CreateSelect(isZero, zero, result);
+  }
+
+  private builtin(name: string): Value {
+    const bb = this.bb;
+    const b = this.b;
+    switch (name) {
+      case 'pid':
+        return b.CreateLShr(bb.helper(Helper.get_current_pid_tgid, bb.i64, []), bb.int(32n));
+      case 'tid':
+        return b.CreateAnd(bb.helper(Helper.get_current_pid_tgid, bb.i64, []), bb.int(0xffffffffn));
+      case 'uid':
+        return b.CreateAnd(bb.helper(Helper.get_current_uid_gid, bb.i64, []), bb.int(0xffffffffn));
+      case 'gid':
+        return b.CreateLShr(bb.helper(Helper.get_current_uid_gid, bb.i64, []), bb.int(32n));
+      case 'nsecs':
+        return bb.helper(Helper.ktime_get_boot_ns, bb.i64, []);
+      case 'cpu':
+        return bb.helper(Helper.get_smp_processor_id, bb.i64, []);
+      case 'rand':
+        return b.CreateAnd(bb.helper(Helper.get_prandom_u32, bb.i64, []), bb.int(0xffffffffn));
+      case 'cgroup':
+        return bb.helper(Helper.get_current_cgroup_id, bb.i64, []);
+      case 'curtask':
+        return bb.helper(Helper.get_current_task, bb.i64, []);
+      default:
+        throw new Error(`unknown builtin ${name}`);
+    }
+  }
+
+  /** Byte-wise string equality up to the first NUL (both strings end there) or `size`. */
+  private stringsEqual(l: Value, r: Value, size: number): Value {
+    const bb = this.bb;
+    const b = this.b;
+    const result = bb.intSlot('streq');
+    b.CreateStore(bb.int(1n), result);
+    const done = bb.block('streq.done');
+    for (let i = 0; i < size; i++) {
+      const lc = bb.load(l, i, 1);
+      const rc = bb.load(r, i, 1);
+      const differ = bb.block('streq.differ');
+      const same = bb.block('streq.same');
+      b.CreateCondBr(b.CreateICmpNE(lc, rc), differ, same);
+      b.SetInsertPoint(differ);
+      b.CreateStore(bb.int(0n), result);
+      b.CreateBr(done);
+      b.SetInsertPoint(same);
+      const next = bb.block('streq.next');
+      b.CreateCondBr(b.CreateICmpEQ(lc, llvmZero8(bb)), done, next);
+      b.SetInsertPoint(next);
+    }
+    b.CreateBr(done);
+    b.SetInsertPoint(done);
+    return b.CreateLoad(bb.i64, result);
+  }
+
+  // ------------------------------------------------------------------ blobs
+
+  /** Build a blob on the stack; returns an 8-aligned i8* to it. */
+  private blob(blob: IrBlob): Value {
+    const bb = this.bb;
+    switch (blob.op) {
+      case 'varBlob':
+        return this.blobVars.get(blob.id)!;
+      default: {
+        const dst = bb.slot(blobSize(blob), blob.op);
+        this.fill(dst, blob);
+        return dst;
+      }
+    }
+  }
+
+  /** Write `blob` at `dst` (8-aligned at `base`), zeroing any bytes it does not set. */
+  private fill(dst: Value, blob: IrBlob, dstAlign = 8): void {
+    const bb = this.bb;
+    switch (blob.op) {
+      case 'zero':
+        bb.zero(dst, blob.size, dstAlign);
+        return;
+      case 'int':
+        bb.storeI64(dst, 0, blob.size, this.expr(blob.value));
+        return;
+      case 'string': {
+        const bytes = Buffer.alloc(blob.size);
+        Buffer.from(blob.value).copy(bytes, 0, 0, Math.max(0, blob.size - 1));
+        for (let off = 0; off < blob.size; ) {
+          let n = 8;
+          while (n > 1 && (n > dstAlign || off % n !== 0 || off + n > blob.size)) n /= 2;
+          const v = n === 8 ? bytes.readBigUInt64LE(off) : BigInt(bytes.readUIntLE(off, n));
+          bb.store(dst, off, n, n === 8 ? bb.int(v) : llvmConst(bb, n, v));
+          off += n;
+        }
+        return;
+      }
+      case 'comm':
+        bb.zero(dst, blob.size, dstAlign);
+        bb.helper(Helper.get_current_comm, bb.i64, [dst, bb.int(BigInt(blob.size))]);
+        return;
+      case 'readStr': {
+        bb.zero(dst, blob.size, dstAlign);
+        const helper = blob.space === 'user' ? Helper.probe_read_user_str : Helper.probe_read_kernel_str;
+        const addr = this.b.CreateIntToPtr(this.expr(blob.addr), bb.i8p);
+        bb.helper(helper, bb.i64, [dst, bb.int(BigInt(blob.size)), addr]);
+        return;
+      }
+      case 'ctxBytes':
+        bb.copy(dst, dstAlign, bb.ptrAt(this.ctx, blob.offset), alignAt(blob.offset), blob.size);
+        return;
+      case 'record': {
+        bb.zero(dst, blob.size, dstAlign);
+        for (const f of blob.fields) {
+          const at = bb.ptrAt(dst, f.offset);
+          const align = Math.min(dstAlign, alignAt(f.offset));
+          const size = Math.min(blobSize(f.blob), blob.size - f.offset);
+          if (f.blob.op === 'int' || f.blob.op === 'string' || f.blob.op === 'record' || f.blob.op === 'zero') {
+            if (blobSize(f.blob) <= blob.size - f.offset) {
+              this.fill(at, f.blob, align);
+              continue;
+            }
+          }
+          const src = this.blob(f.blob);
+          bb.copy(at, align, src, 8, size);
+        }
+        return;
+      }
+      case 'mapGetBlob': {
+        bb.zero(dst, blob.size, dstAlign);
+        const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(blob.map), this.blob(blob.key)]);
+        this.ifThen(this.b.CreateIsNotNull(p), () => bb.copy(dst, dstAlign, p, 8, blob.size));
+        return;
+      }
+      case 'varBlob':
+        bb.copy(dst, dstAlign, this.blobVars.get(blob.id)!, 8, blob.size);
+        return;
+      default:
+        assertNever(blob, 'IR blob');
+    }
+  }
+}
+
+function llvmZero8(bb: BpfBuilder): Value {
+  return llvmConst(bb, 1, 0n);
+}
+
+function llvmConst(bb: BpfBuilder, bytes: number, v: bigint): Value {
+  return bb.b.getIntN(bytes * 8, Number(v));
+}

@@ -1,0 +1,29 @@
+/**
+ * The compile worker: a short-lived process that runs the whole compiler (parser, passes,
+ * llvm-bindings, LLVM) so the tracing process never loads LLVM, stays small, and survives an
+ * LLVM crash. Protocol: one JSON request on stdin ({source, positionals}), one JSON reply on stdout
+ * ({ok: CompiledScript} | {diagnostics} | {internalError}).
+ */
+import { compileScript } from './compile.js';
+import type { SourceFile } from './common/span.js';
+
+interface Request {
+  readonly source: SourceFile;
+  readonly positionals: readonly string[];
+}
+
+const chunks: Buffer[] = [];
+process.stdin.on('data', (c: Buffer) => chunks.push(c));
+process.stdin.on('end', () => {
+  void (async () => {
+    let reply: unknown;
+    try {
+      const req = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Request;
+      const result = await compileScript(req.source, { positionals: req.positionals });
+      reply = 'format' in result ? { ok: result } : { diagnostics: result.diagnostics };
+    } catch (e) {
+      reply = { internalError: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) };
+    }
+    process.stdout.write(JSON.stringify(reply));
+  })();
+});

@@ -1,0 +1,189 @@
+import type * as ast from './ast/nodes.js';
+import { Diagnostics, type Diagnostic } from './common/diagnostic.js';
+import type { SourceFile } from './common/span.js';
+import type { IrMap, IrModule, IrProgram } from './ir/ir.js';
+import type { EventSpec } from './passes/events.js';
+import { isPerCpuKind, keyLayoutTypes, mapValueSize, ProbeLowerer, type ScriptState } from './passes/lower.js';
+import type { MapKind, MapSpec } from './passes/program-info.js';
+import { providerFor } from './providers/registry.js';
+import type { ConcreteProbe } from './providers/provider.js';
+import { parse } from './syntax/index.js';
+import { sizeOf, type Type } from './types/types.js';
+
+/** BPF map types used by the compiler. */
+export const MapType = { HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, RINGBUF: 27 } as const;
+
+export const DEFAULT_MAX_MAP_KEYS = 4096;
+export const RINGBUF_BYTES = 4 * 1024 * 1024;
+
+/** A script map as the runtime needs it to print: plain JSON data. */
+export interface CompiledMap {
+  readonly id: number;
+  readonly name: string;
+  readonly bpfType: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  /** Absent for internal maps (ring buffer, loss counter). */
+  readonly spec?: {
+    readonly kind: MapKind;
+    readonly keyTypes: readonly Type[];
+    readonly valueType: Type;
+    /** lhist min/max/step, as decimal strings (bigint is not JSON). */
+    readonly params: readonly string[];
+  };
+}
+
+export interface CompiledProgram {
+  readonly name: string;
+  readonly probe: ConcreteProbe;
+  /** Raw `struct bpf_insn` bytes, base64; map references are `ld_imm64` with src_reg 1 and imm = map id. */
+  readonly insns: string;
+}
+
+/** Everything the runtime needs to load, attach and print: plain data, cacheable as JSON. */
+export interface CompiledScript {
+  readonly format: 1;
+  readonly maps: readonly CompiledMap[];
+  readonly programs: readonly CompiledProgram[];
+  readonly events: readonly EventSpec[];
+  readonly ringbufMap: number;
+  readonly lostMap: number;
+  readonly warnings: readonly Diagnostic[];
+}
+
+export interface CompileOptions {
+  readonly positionals?: readonly string[];
+}
+
+export interface FrontendResult {
+  readonly ir?: IrModule;
+  readonly maps: readonly CompiledMap[];
+  readonly probes: readonly { name: string; probe: ConcreteProbe }[];
+  readonly events: readonly EventSpec[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly program?: ast.Program;
+}
+
+/**
+ * The pass pipeline, in order: parse → expand attach points (providers) → check and lower every
+ * concrete probe to IR (twice: the first round only learns every map's type, so a map read in
+ * one probe before another assigns it still type-checks). Stops at the first stage with errors.
+ */
+export function compileFrontend(source: SourceFile, opts: CompileOptions = {}): FrontendResult {
+  const parsed = parse(source);
+  if (!parsed.program) return { maps: [], probes: [], events: [], diagnostics: parsed.diagnostics };
+  const program = parsed.program;
+  const diags = new Diagnostics();
+  diags.items.push(...parsed.diagnostics);
+
+  const expanded = expandProbes(program, diags);
+  if (diags.hasErrors) return { maps: [], probes: [], events: [], diagnostics: diags.items, program };
+  if (expanded.length === 0) {
+    diags.error('no-probes', 'the program has no probes');
+    return { maps: [], probes: [], events: [], diagnostics: diags.items, program };
+  }
+
+  const state = (): ScriptState => ({ maps: new Map<string, MapSpec>(), events: [], positionals: opts.positionals ?? [], mapIds: new Map() });
+  // Round 1: learn map types; its diagnostics are discarded (round 2 reports them in order).
+  const learn = state();
+  for (const { node, probe } of expanded) new ProbeLowerer(learn, probe, new Diagnostics()).lower(node, 'p', 'p');
+  const script: ScriptState = { ...state(), maps: learn.maps };
+  const programs: IrProgram[] = [];
+  const probes: { name: string; probe: ConcreteProbe }[] = [];
+  expanded.forEach(({ node, probe }, i) => {
+    const name = `${progNamePrefix(probe)}_${i}`;
+    programs.push(new ProbeLowerer(script, probe, diags).lower(node, name, `.text.${name}`));
+    probes.push({ name, probe });
+  });
+  dedupe(diags);
+  if (diags.hasErrors) return { maps: [], probes, events: script.events, diagnostics: diags.items, program };
+
+  const maps = buildMaps(script);
+  const ringbufMap = maps.length;
+  const lostMap = ringbufMap + 1;
+  const zeroMap = ringbufMap + 2;
+  const zeroSize = Math.max(8, ...maps.map((m) => m.valueSize));
+  const internal: CompiledMap[] = [
+    { id: ringbufMap, name: '.ringbuf', bpfType: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: RINGBUF_BYTES },
+    { id: lostMap, name: '.lost', bpfType: MapType.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 },
+    { id: zeroMap, name: '.zero', bpfType: MapType.ARRAY, keySize: 4, valueSize: zeroSize, maxEntries: 1 },
+  ];
+  const all = [...maps, ...internal];
+  const ir: IrModule = { maps: all.map(toIrMap), programs, ringbufMap, lostMap, zeroMap };
+  return { ir, maps: all, probes, events: script.events, diagnostics: diags.items, program };
+}
+
+/** The whole compile, front end and code generation: runs in the compile worker. */
+export async function compileScript(source: SourceFile, opts: CompileOptions = {}): Promise<CompiledScript | { diagnostics: readonly Diagnostic[] }> {
+  const front = compileFrontend(source, opts);
+  if (!front.ir) return { diagnostics: front.diagnostics };
+  const { emitPrograms } = await import('./codegen/emit.js');
+  const emitted = emitPrograms(front.ir);
+  return {
+    format: 1,
+    maps: front.maps,
+    programs: front.probes.map(({ name, probe }) => ({ name, probe, insns: emitted.programs.get(name)!.toString('base64') })),
+    events: front.events,
+    ringbufMap: front.ir.ringbufMap,
+    lostMap: front.ir.lostMap,
+    warnings: front.diagnostics.filter((d) => d.severity === 'warning'),
+  };
+}
+
+function expandProbes(program: ast.Program, diags: Diagnostics): { node: ast.Probe; probe: ConcreteProbe }[] {
+  const out: { node: ast.Probe; probe: ConcreteProbe }[] = [];
+  for (const node of program.probes) {
+    for (const ap of node.attachPoints) {
+      const provider = providerFor(ap.raw);
+      if (!provider) {
+        const head = ap.raw.split(':', 1)[0];
+        diags.error('unknown-probe-type', `unknown probe type: ${head}`, ap.span);
+        continue;
+      }
+      for (const probe of provider.expand(ap.raw, ap.span, diags)) out.push({ node, probe });
+    }
+  }
+  return out;
+}
+
+function buildMaps(script: ScriptState): CompiledMap[] {
+  const maps: CompiledMap[] = [];
+  // Ids were handed out in first-use order; keep them.
+  const byId = [...script.mapIds.entries()].sort((a, b) => a[1] - b[1]);
+  for (const [name, id] of byId) {
+    const spec = script.maps.get(name)!;
+    maps[id] = {
+      id,
+      name,
+      bpfType: isPerCpuKind(spec.kind) ? MapType.PERCPU_HASH : MapType.HASH,
+      keySize: Math.max(1, sizeOf(keyLayoutTypes(spec.keyTypes))),
+      valueSize: mapValueSize(spec),
+      maxEntries: spec.keyTypes.length === 0 ? 1 : DEFAULT_MAX_MAP_KEYS,
+      spec: { kind: spec.kind, keyTypes: spec.keyTypes, valueType: spec.valueType, params: spec.params.map(String) },
+    };
+  }
+  return maps;
+}
+
+function toIrMap(m: CompiledMap): IrMap {
+  return { id: m.id, name: m.name, bpfType: m.bpfType, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries };
+}
+
+/** BPF object names are at most 15 characters: a short, readable prefix. */
+function progNamePrefix(p: ConcreteProbe): string {
+  const last = p.name.split(':').pop() ?? p.provider;
+  return last.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 10) || 'probe';
+}
+
+function dedupe(diags: Diagnostics): void {
+  const seen = new Set<string>();
+  const kept = diags.items.filter((d) => {
+    const key = `${d.code}:${d.span?.start}:${d.span?.end}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  diags.items.length = 0;
+  diags.items.push(...kept);
+}

@@ -1,0 +1,104 @@
+import type { Type } from '../types/types.js';
+
+/**
+ * tsbpf IR: what one probe program does, with every map operation, helper call and emitted event
+ * explicit, and every value typed. Integers are computed as 64-bit; aggregates (strings, tuples,
+ * keys, event records) are byte blobs with layouts decided by lowering. The code generator turns
+ * each IrProgram into one LLVM function; nothing here knows about LLVM.
+ */
+
+export type IrExpr =
+  | { readonly op: 'const'; readonly value: bigint }
+  /** A value the kernel gives by helper: pid, tid, uid, gid, nsecs, cpu, ... */
+  | { readonly op: 'builtin'; readonly name: IrBuiltin }
+  /** Load `size` bytes at `offset` from the probe context (tracepoint record, pt_regs). */
+  | { readonly op: 'ctxLoad'; readonly offset: number; readonly size: 1 | 2 | 4 | 8; readonly signed: boolean }
+  | { readonly op: 'binary'; readonly operator: IrBinaryOp; readonly left: IrExpr; readonly right: IrExpr; readonly signed: boolean }
+  | { readonly op: 'unary'; readonly operator: '-' | '~' | '!'; readonly operand: IrExpr }
+  /** Short-circuit logic. */
+  | { readonly op: 'logical'; readonly operator: '&&' | '||'; readonly left: IrExpr; readonly right: IrExpr }
+  | { readonly op: 'ternary'; readonly cond: IrExpr; readonly then: IrExpr; readonly else: IrExpr }
+  /** Truncate or extend to `bits` then back to 64 (casts). */
+  | { readonly op: 'cast'; readonly operand: IrExpr; readonly bits: 8 | 16 | 32 | 64; readonly signed: boolean }
+  /** The integer value stored under `key` in `map` (0 when absent). Per-CPU maps read this CPU's slot. */
+  | { readonly op: 'mapGet'; readonly map: number; readonly key: IrBlob }
+  /** Compare two blobs of the same size byte by byte (string ==/!=), up to the first NUL. */
+  | { readonly op: 'blobEquals'; readonly left: IrBlob; readonly right: IrBlob; readonly negate: boolean }
+  | { readonly op: 'var'; readonly id: number };
+
+export type IrBuiltin = 'pid' | 'tid' | 'uid' | 'gid' | 'nsecs' | 'cpu' | 'rand' | 'cgroup' | 'curtask';
+
+export type IrBinaryOp = '+' | '-' | '*' | '/' | '%' | '&' | '|' | '^' | '<<' | '>>' | '==' | '!=' | '<' | '<=' | '>' | '>=';
+
+/** A byte blob of known size built on the stack. */
+export type IrBlob =
+  | { readonly op: 'zero'; readonly size: number }
+  /** An integer stored in `size` bytes (little endian). */
+  | { readonly op: 'int'; readonly value: IrExpr; readonly size: 1 | 2 | 4 | 8 }
+  | { readonly op: 'string'; readonly value: string; readonly size: number }
+  | { readonly op: 'comm'; readonly size: number }
+  /** Read a NUL-terminated string from an address. */
+  | { readonly op: 'readStr'; readonly addr: IrExpr; readonly size: number; readonly space: 'user' | 'kernel' }
+  /** Copy `size` bytes from the context at `offset` (arrays inside tracepoint records). */
+  | { readonly op: 'ctxBytes'; readonly offset: number; readonly size: number }
+  /** Fields placed at offsets of a record of `size` bytes; the gaps are zero. */
+  | { readonly op: 'record'; readonly size: number; readonly fields: readonly { offset: number; blob: IrBlob }[] }
+  /** The blob stored under `key` in `map` (zeroes when absent). */
+  | { readonly op: 'mapGetBlob'; readonly map: number; readonly key: IrBlob; readonly size: number }
+  | { readonly op: 'varBlob'; readonly id: number; readonly size: number };
+
+export type IrStmt =
+  /** Store `value` under `key` (a regular hash map). */
+  | { readonly op: 'mapSet'; readonly map: number; readonly key: IrBlob; readonly value: IrBlob }
+  /** Add `delta` to the 64-bit value under `key`, creating it at 0 (count, sum, `++`). */
+  | { readonly op: 'mapAdd'; readonly map: number; readonly key: IrBlob; readonly delta: IrExpr }
+  /** Keep the min or max of the 64-bit value under `key`; the first value is taken as is. */
+  | { readonly op: 'mapMinMax'; readonly map: number; readonly key: IrBlob; readonly value: IrExpr; readonly which: 'min' | 'max' }
+  /** avg and stats: value is {count, total} two u64s; add 1 and `value`. */
+  | { readonly op: 'mapCountTotal'; readonly map: number; readonly key: IrBlob; readonly value: IrExpr }
+  /** Increment bucket `bucket` (a u64 slot index) of the array-valued entry under `key` with `slots` u64 slots. */
+  | { readonly op: 'mapBucketAdd'; readonly map: number; readonly key: IrBlob; readonly bucket: IrExpr; readonly slots: number }
+  | { readonly op: 'mapDelete'; readonly map: number; readonly key: IrBlob }
+  /** Send a record to user space through the ring buffer; count a loss when it is full. */
+  | { readonly op: 'emit'; readonly record: IrBlob }
+  | { readonly op: 'setVar'; readonly id: number; readonly value: IrExpr }
+  | { readonly op: 'setVarBlob'; readonly id: number; readonly value: IrBlob }
+  | { readonly op: 'if'; readonly cond: IrExpr; readonly then: readonly IrStmt[]; readonly else: readonly IrStmt[] }
+  | { readonly op: 'return' };
+
+/** How a map is created in the kernel. */
+export interface IrMap {
+  readonly id: number;
+  /** The script's name, `@`, `@calls`, or an internal one (`.ringbuf`, `.lost`). */
+  readonly name: string;
+  readonly bpfType: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+}
+
+export interface IrVar {
+  readonly id: number;
+  /** Blob variables hold strings/tuples; int variables hold a 64-bit value. */
+  readonly size: number | undefined;
+}
+
+export interface IrProgram {
+  /** LLVM function name and ELF section. */
+  readonly name: string;
+  readonly section: string;
+  readonly vars: readonly IrVar[];
+  readonly body: readonly IrStmt[];
+}
+
+export interface IrModule {
+  readonly maps: readonly IrMap[];
+  readonly programs: readonly IrProgram[];
+  /** Map ids the code generator uses for events and their loss counter. */
+  readonly ringbufMap: number;
+  readonly lostMap: number;
+  /** A one-entry array whose value is all zeroes, to create map values too large for the stack. */
+  readonly zeroMap: number;
+}
+
+export type { Type };

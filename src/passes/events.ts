@@ -1,0 +1,26 @@
+import { tupleLayout, u64, type FieldLayout, type Type } from '../types/types.js';
+
+/**
+ * Asynchronous actions a probe sends to user space through the ring buffer. Every record starts
+ * with a u64 event id (the index in CompiledScript.events); its other fields follow at the offsets
+ * `recordLayout` gives.
+ */
+export type EventSpec =
+  | { readonly kind: 'printf'; readonly format: string; readonly args: readonly Type[] }
+  | { readonly kind: 'exit'; readonly args: readonly Type[] }
+  | { readonly kind: 'print-map'; readonly map: string; readonly args: readonly Type[]; readonly top: number; readonly div: number }
+  | { readonly kind: 'print-value'; readonly args: readonly Type[] }
+  | { readonly kind: 'clear'; readonly map: string; readonly args: readonly Type[] }
+  | { readonly kind: 'zero'; readonly map: string; readonly args: readonly Type[] }
+  | { readonly kind: 'time'; readonly format: string; readonly args: readonly Type[] };
+
+export interface RecordLayout {
+  /** Offsets of the arguments (the event id is at 0). */
+  readonly args: readonly FieldLayout[];
+  readonly size: number;
+}
+
+export function recordLayout(args: readonly Type[]): RecordLayout {
+  const { fields, size } = tupleLayout([u64, ...args]);
+  return { args: fields.slice(1), size };
+}

@@ -1,0 +1,86 @@
+import type { Diagnostics } from '../common/diagnostic.js';
+import type { Span } from '../common/span.js';
+import { AttachError, ProgType, type ConcreteProbe, type Provider } from './provider.js';
+
+const PERF_TYPE_SOFTWARE = 1;
+const PERF_COUNT_SW_CPU_CLOCK = 0;
+const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/**
+ * `interval:s:1`, `interval:ms:100`, `interval:1s`, `interval:hz:2`, `interval:1000000` (ns), and the
+ * same for `profile`. Returns the period in ns or a frequency in Hz.
+ */
+export function parseTimerSpec(rest: string): { periodNs?: number; hz?: number } | undefined {
+  const parts = rest.split(':');
+  if (parts.length === 2) {
+    const [unit, n] = parts as [string, string];
+    if (!/^\d+$/.test(n) || Number(n) <= 0) return undefined;
+    if (unit === 'hz') return { hz: Number(n) };
+    const scale = UNIT_NS[unit];
+    return scale ? { periodNs: Number(n) * scale } : undefined;
+  }
+  if (parts.length === 1) {
+    const m = /^(\d+)(ns|us|ms|s|m|h)?$/.exec(parts[0]!);
+    if (!m || Number(m[1]) <= 0) return undefined;
+    return { periodNs: Number(m[1]) * UNIT_NS[m[2] ?? 'ns']! };
+  }
+  return undefined;
+}
+
+function makeTimerProvider(name: 'interval' | 'profile', alias: string): Provider {
+  return {
+    name,
+    aliases: [alias],
+    expand(raw: string, span: Span, diags: Diagnostics): ConcreteProbe[] {
+      const rest = raw.slice(raw.indexOf(':') + 1);
+      const spec = parseTimerSpec(rest);
+      if (!spec) {
+        diags.error('invalid-attach-point', `invalid ${name} "${raw}": expected ${name}:s:N, ${name}:ms:N, ${name}:us:N, ${name}:hz:N or ${name}:Ns`, span);
+        return [];
+      }
+      return [
+        {
+          provider: name,
+          name: `${name}:${rest}`,
+          progType: ProgType.PERF_EVENT,
+          attach: {
+            kind: 'perf',
+            perfType: PERF_TYPE_SOFTWARE,
+            config: PERF_COUNT_SW_CPU_CLOCK,
+            period: spec.periodNs,
+            freq: spec.hz,
+            // interval fires on one CPU; profile on every CPU.
+            cpus: name === 'interval' ? 'first' : 'all',
+          },
+          args: undefined,
+          registers: [],
+        },
+      ];
+    },
+    list: () => [],
+    attach(probe, progFd, ops) {
+      if (probe.attach.kind !== 'perf') throw new Error(`${name} provider given a foreign probe`);
+      const a = probe.attach;
+      const cpus = a.cpus === 'all' ? ops.onlineCpus() : [ops.onlineCpus()[0] ?? 0];
+      const fds: number[] = [];
+      try {
+        for (const cpu of cpus) {
+          const fd = ops.perfEventOpen(
+            a.freq ? { type: a.perfType, config: a.config, freq: true, sampleFreq: a.freq } : { type: a.perfType, config: a.config, samplePeriod: a.period },
+            -1,
+            cpu,
+          );
+          fds.push(fd);
+          ops.perfEventSetBpf(fd, progFd);
+        }
+      } catch (e) {
+        for (const fd of fds) ops.close(fd);
+        throw new AttachError(`could not attach ${probe.name}: ${(e as Error).message}`, undefined, e);
+      }
+      return { fds };
+    },
+  };
+}
+
+export const intervalProvider = makeTimerProvider('interval', 'i');
+export const profileProvider = makeTimerProvider('profile', 'p');

@@ -1,0 +1,91 @@
+import type { Diagnostics } from '../common/diagnostic.js';
+import type { Span } from '../common/span.js';
+import { listTracepoints, readTracepointFormat, tracefsRoot, type TracepointField } from '../kernel/tracefs.js';
+import type { Type } from '../types/types.js';
+import { AttachError, globToRegExp, hasWildcard, ProgType, type ConcreteProbe, type ContextField, type Provider } from './provider.js';
+
+/** Type of a tracefs field, from its C declaration. */
+export function tracepointFieldType(f: TracepointField, category: string): Type {
+  if (f.arrayLength !== undefined) return { kind: 'str', size: f.size };
+  if (f.cType.includes('*')) {
+    // Syscall arguments point into the calling process; everything else into the kernel.
+    return { kind: 'ptr', to: f.cType.replace(/\*\s*$/, '').trim(), space: category === 'syscalls' ? 'user' : 'kernel' };
+  }
+  const bits = (f.size * 8) as 8 | 16 | 32 | 64;
+  if (![8, 16, 32, 64].includes(bits)) return { kind: 'str', size: f.size };
+  return { kind: 'int', bits, signed: f.signed };
+}
+
+function concrete(category: string, event: string, diags: Diagnostics, span: Span): ConcreteProbe | undefined {
+  const format = readTracepointFormat(category, event);
+  if (!format) {
+    diags.error('unknown-probe', `tracepoint not found: ${category}:${event}`, span);
+    return undefined;
+  }
+  const args: ContextField[] = format.fields.map((f) => ({
+    name: f.name,
+    offset: f.offset,
+    size: f.size,
+    type: tracepointFieldType(f, category),
+  }));
+  return {
+    provider: 'tracepoint',
+    name: `tracepoint:${category}:${event}`,
+    progType: ProgType.TRACEPOINT,
+    attach: { kind: 'tracepoint', category, event },
+    args,
+    registers: [],
+  };
+}
+
+export const tracepointProvider: Provider = {
+  name: 'tracepoint',
+  aliases: ['t'],
+  expand(raw: string, span: Span, diags: Diagnostics): ConcreteProbe[] {
+    const parts = raw.split(':');
+    if (parts.length !== 3 || !parts[1] || !parts[2]) {
+      diags.error('invalid-attach-point', `invalid tracepoint "${raw}": expected tracepoint:category:event`, span);
+      return [];
+    }
+    if (!tracefsRoot()) {
+      diags.error('no-tracefs', 'tracefs is not mounted at /sys/kernel/tracing (run as root so tsbpf can mount it)', span);
+      return [];
+    }
+    const [, category, event] = parts as [string, string, string];
+    if (!hasWildcard(category) && !hasWildcard(event)) {
+      const p = concrete(category, event, diags, span);
+      return p ? [p] : [];
+    }
+    const re = globToRegExp(`${category}:${event}`);
+    const matches = listTracepoints()
+      .filter((t) => re.test(`${t.category}:${t.name}`))
+      .sort((a, b) => `${a.category}:${a.name}`.localeCompare(`${b.category}:${b.name}`));
+    if (matches.length === 0) {
+      diags.error('unknown-probe', `no tracepoint matches ${category}:${event}`, span);
+      return [];
+    }
+    return matches.flatMap((t) => concrete(t.category, t.name, diags, span) ?? []);
+  },
+  list: () => listTracepoints().map((t) => `tracepoint:${t.category}:${t.name}`),
+  attach(probe, progFd, ops) {
+    if (probe.attach.kind !== 'tracepoint') throw new Error('tracepoint provider given a foreign probe');
+    const id = ops.tracepointId(probe.attach.category, probe.attach.event);
+    const PERF_TYPE_TRACEPOINT = 2;
+    // The program hangs off the tracepoint itself and runs on every CPU for every task: one perf
+    // event (pid -1, the first CPU) is enough, as libbpf does; a second one fails with EEXIST.
+    let fd: number;
+    try {
+      fd = ops.perfEventOpen({ type: PERF_TYPE_TRACEPOINT, config: id, samplePeriod: 1 }, -1, ops.onlineCpus()[0] ?? 0);
+    } catch (e) {
+      throw new AttachError(`could not attach to ${probe.name}: ${(e as Error).message}`, undefined, e);
+    }
+    try {
+      ops.perfEventSetBpf(fd, progFd);
+    } catch (e) {
+      ops.close(fd);
+      throw new AttachError(`could not attach to ${probe.name}: ${(e as Error).message}`, undefined, e);
+    }
+    const fds = [fd];
+    return { fds };
+  },
+};

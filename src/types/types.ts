@@ -1,0 +1,130 @@
+/**
+ * The single type module: the types values have in a checked program, with their sizes and layouts.
+ * Aggregates (strings, tuples) are byte blobs with a fixed size; their layout is computed here so the
+ * code generator and the runtime decoder agree on it.
+ */
+export type Type =
+  | { readonly kind: 'int'; readonly bits: 8 | 16 | 32 | 64; readonly signed: boolean }
+  | { readonly kind: 'bool' }
+  | { readonly kind: 'str'; readonly size: number }
+  | { readonly kind: 'tuple'; readonly elems: readonly Type[] }
+  /** A pointer read from the probe context; `space` says which address space it points into. */
+  | { readonly kind: 'ptr'; readonly to: string; readonly space: 'user' | 'kernel' }
+  /** The `args` of a probe: a record of context fields. Only field access is allowed on it. */
+  | { readonly kind: 'args' }
+  /** No value: statements-only functions such as printf. */
+  | { readonly kind: 'none' };
+
+export const u64: Type = { kind: 'int', bits: 64, signed: false };
+export const i64: Type = { kind: 'int', bits: 64, signed: true };
+export const u32: Type = { kind: 'int', bits: 32, signed: false };
+export const boolType: Type = { kind: 'bool' };
+export const noneType: Type = { kind: 'none' };
+export const COMM_SIZE = 16;
+export const DEFAULT_STRLEN = 64;
+
+export function intType(bits: 8 | 16 | 32 | 64, signed: boolean): Type {
+  return { kind: 'int', bits, signed };
+}
+
+export function isIntegral(t: Type): boolean {
+  return t.kind === 'int' || t.kind === 'bool' || t.kind === 'ptr';
+}
+
+/** Size in bytes of a value of this type when stored in a map, a key or an event. */
+export function sizeOf(t: Type): number {
+  switch (t.kind) {
+    case 'int':
+      return t.bits / 8;
+    case 'bool':
+      return 1;
+    case 'ptr':
+      return 8;
+    case 'str':
+      return t.size;
+    case 'tuple':
+      return tupleLayout(t.elems).size;
+    case 'args':
+    case 'none':
+      return 0;
+  }
+}
+
+export function alignOf(t: Type): number {
+  switch (t.kind) {
+    case 'int':
+      return t.bits / 8;
+    case 'bool':
+    case 'str':
+      return 1;
+    case 'ptr':
+      return 8;
+    case 'tuple':
+      return Math.max(1, ...t.elems.map(alignOf));
+    case 'args':
+    case 'none':
+      return 1;
+  }
+}
+
+export interface FieldLayout {
+  readonly offset: number;
+  readonly type: Type;
+}
+
+/** C-like struct layout: each element at its natural alignment, size padded to the largest alignment. */
+export function tupleLayout(elems: readonly Type[]): { fields: FieldLayout[]; size: number } {
+  let offset = 0;
+  let maxAlign = 1;
+  const fields: FieldLayout[] = [];
+  for (const type of elems) {
+    const align = alignOf(type);
+    maxAlign = Math.max(maxAlign, align);
+    offset = alignUp(offset, align);
+    fields.push({ offset, type });
+    offset += sizeOf(type);
+  }
+  return { fields, size: alignUp(offset, maxAlign) };
+}
+
+export function alignUp(n: number, align: number): number {
+  return Math.ceil(n / align) * align;
+}
+
+export function typeEquals(a: Type, b: Type): boolean {
+  return typeToString(a) === typeToString(b);
+}
+
+export function typeToString(t: Type): string {
+  switch (t.kind) {
+    case 'int':
+      return `${t.signed ? '' : 'u'}int${t.bits}`;
+    case 'bool':
+      return 'bool';
+    case 'str':
+      return `string[${t.size}]`;
+    case 'tuple':
+      return `(${t.elems.map(typeToString).join(', ')})`;
+    case 'ptr':
+      return `${t.to} *`;
+    case 'args':
+      return 'args';
+    case 'none':
+      return 'none';
+  }
+}
+
+/** Map key/value types are widened the way bpftrace stores them: integers as 64-bit. */
+export function storageType(t: Type): Type {
+  switch (t.kind) {
+    case 'int':
+      return { kind: 'int', bits: 64, signed: t.signed };
+    case 'bool':
+    case 'ptr':
+      return u64;
+    case 'tuple':
+      return { kind: 'tuple', elems: t.elems.map(storageType) };
+    default:
+      return t;
+  }
+}
