@@ -337,6 +337,8 @@ export class ProbeLowerer {
       return [];
     }
     const args = call.args.slice(1).map((a) => this.value(a));
+    // An argument that failed to type-check has been reported already.
+    if (args.some((a) => a.type.kind === 'none' && this.diags.hasErrors)) return [];
     const problem = checkFormatArgs(parsed, args.map((a) => ({ kind: formatKind(a.type), name: typeToString(a.type) })));
     if (problem) {
       this.diags.error('invalid-format', problem.message, call.span);

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh machine of this kind (Debian 12, Node 20, root):
+#   1. Debian packages (LLVM 14, libbpf, libelf, build tools, test tools)
+#   2. npm packages (llvm-bindings builds against llvm-14-dev here)
+#   3. the native addon (node-gyp)
+#   4. the TypeScript build (incremental)
+# Each step runs only when something is missing or out of date; when all is done it prints nothing.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+say() { printf 'tsbpf setup: %s\n' "$*" >&2; }
+
+# 1. Debian packages ------------------------------------------------------------------------
+PACKAGES=(llvm-14-dev libbpf-dev libelf-dev zlib1g-dev cmake g++ make python3 pkg-config systemtap-sdt-dev tmux)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" != 0 ]; then
+    say "missing Debian packages: ${missing[*]} (run as root to install them)"; exit 1
+  fi
+  say "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# 2. npm packages ---------------------------------------------------------------------------
+# Re-install when node_modules is missing or older than the lock file.
+if [ ! -d node_modules/llvm-bindings/build/Release ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages (llvm-bindings compiles against LLVM 14: about a minute)"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
+# 3. native addon ---------------------------------------------------------------------------
+native_out=native/build/Release
+stale=0
+for target in tsbpf_bpf tsbpf_llvm; do
+  [ -f "$native_out/$target.node" ] || stale=1
+done
+if [ "$stale" = 0 ] && [ -n "$(find native/src native/binding.gyp -newer "$native_out/tsbpf_bpf.node" -print -quit)" ]; then
+  stale=1
+fi
+if [ "$stale" = 1 ]; then
+  say "building the native addon"
+  npm run --silent build:native >/dev/null
+fi
+
+# 4. TypeScript ------------------------------------------------------------------------------
+if [ ! -f dist/.tsbuildinfo ] || [ -n "$(find grammar src runtime native scripts test tsconfig.json -name '*.ts' -newer dist/.tsbuildinfo -print -quit 2>/dev/null)" ] || [ tsconfig.json -nt dist/.tsbuildinfo ]; then
+  npx tsc -p tsconfig.json
+fi
