@@ -1,0 +1,136 @@
+/**
+ * `npm run bench`: tsbpf against bpftrace, side by side in one run, printing ratios.
+ * Measures start-up (cold compile and warm cache), resident memory, and kernel cost per event
+ * (kernel.bpf_stats_enabled run_time_ns / run_cnt) with translated instruction counts.
+ * Never used as a test: the numbers depend on the machine.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bpf } from '../../native/index.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const TSBPF = join(root, 'bin', 'tsbpf.js');
+const BPFTRACE = ['/usr/bin/bpftrace', '/usr/local/bin/bpftrace'].find((p) => existsSync(p));
+const RUNS = Number(process.env['BENCH_RUNS'] ?? 7);
+
+interface Tool {
+  name: string;
+  argv: (program: string) => string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Wall time and the peak RSS (KB) of the whole command, via /usr/bin/time. */
+function timed(argv: string[], env: NodeJS.ProcessEnv = {}): { seconds: number; maxRssKb: number } {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', ...argv], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const lines = r.stderr.trim().split('\n');
+  return { seconds, maxRssKb: Number(lines[lines.length - 1]) };
+}
+
+function row(label: string, ours: number, theirs: number | undefined, unit: string, target?: string): void {
+  const ratio = theirs ? (ours / theirs).toFixed(2) + 'x' : '-';
+  const t = theirs === undefined ? '-' : theirs.toFixed(unit === 'ms' ? 1 : 0);
+  console.log(`${label.padEnd(44)} ${ours.toFixed(unit === 'ms' ? 1 : 0).padStart(9)} ${t.padStart(9)} ${unit.padEnd(4)} ${ratio.padStart(7)}  ${target ?? ''}`);
+}
+
+function startupBench(): void {
+  const program = 'BEGIN { exit(); }';
+  const coldCache = () => ({ XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'tsbpf-bench-')) });
+  const warmDir = mkdtempSync(join(tmpdir(), 'tsbpf-bench-warm-'));
+  spawnSync(process.execPath, [TSBPF, '-q', '-e', program], { env: { ...process.env, XDG_CACHE_HOME: warmDir } });
+  const cold: number[] = [];
+  const warm: number[] = [];
+  const warmRss: number[] = [];
+  const theirs: number[] = [];
+  const theirRss: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    cold.push(timed([process.execPath, TSBPF, '-q', '-e', program], coldCache()).seconds);
+    const w = timed([process.execPath, TSBPF, '-q', '-e', program], { XDG_CACHE_HOME: warmDir });
+    warm.push(w.seconds);
+    warmRss.push(w.maxRssKb);
+    if (BPFTRACE) {
+      const b = timed([BPFTRACE, '-q', '-e', program]);
+      theirs.push(b.seconds);
+      theirRss.push(b.maxRssKb);
+    }
+  }
+  const b = BPFTRACE ? median(theirs) * 1000 : undefined;
+  row(`start-up '${program}' (cold compile)`, median(cold) * 1000, b, 'ms', 'target <= 0.50x');
+  row(`start-up '${program}' (warm cache)`, median(warm) * 1000, b, 'ms', 'target <= 0.25x');
+  row('peak RSS, warm cache (KB)', median(warmRss), BPFTRACE ? median(theirRss) : undefined, 'KB', 'target <= 1.00x');
+}
+
+/** Run a tracer until attached, drive `events` getppid() calls, read per-program kernel stats. */
+async function kernelCost(tool: Tool, program: string, events: number): Promise<{ nsPerEvent: number; insns: number } | undefined> {
+  const before = maxProgId();
+  const child = spawn(tool.argv(program)[0]!, tool.argv(program).slice(1), {
+    env: { ...process.env, ...tool.env, __BPFTRACE_NOTIFY_PROBES_ATTACHED: '1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+      if (err.includes('__BPFTRACE_NOTIFY_PROBES_ATTACHED')) resolve();
+    });
+    child.on('exit', () => reject(new Error(`${tool.name} exited early: ${err}`)));
+  });
+  const workload = `import os\nfor _ in range(${events}): os.getppid()\n`;
+  spawnSync('python3', ['-c', workload]);
+  let result: { nsPerEvent: number; insns: number } | undefined;
+  for (let id = bpf.progGetNextId(before); id !== 0; id = bpf.progGetNextId(id)) {
+    const info = bpf.progInfoById(id);
+    if (!info || info.type !== 5 || !info.runCnt) continue;
+    result = { nsPerEvent: info.runTimeNs / info.runCnt, insns: info.xlatedProgLen / 8 };
+  }
+  child.kill('SIGINT');
+  await new Promise((r) => child.on('close', r));
+  return result;
+}
+
+function maxProgId(): number {
+  let last = 0;
+  for (let id = bpf.progGetNextId(0); id !== 0; id = bpf.progGetNextId(id)) last = id;
+  return last;
+}
+
+async function kernelBench(): Promise<void> {
+  const statsFile = '/proc/sys/kernel/bpf_stats_enabled';
+  const old = readFileSync(statsFile, 'utf8').trim();
+  writeFileSync(statsFile, '1');
+  try {
+    const ours: Tool = { name: 'tsbpf', argv: (p) => [process.execPath, TSBPF, '-q', '-e', p] };
+    const theirs: Tool | undefined = BPFTRACE ? { name: 'bpftrace', argv: (p) => [BPFTRACE, '-q', '-e', p] } : undefined;
+    const cases = [
+      'tracepoint:syscalls:sys_enter_getppid { @[comm] = count(); }',
+      'tracepoint:syscalls:sys_enter_getppid { @[pid, comm] = count(); @s = sum(tid); }',
+      'tracepoint:syscalls:sys_enter_getppid { @h = hist(nsecs & 0xffff); }',
+    ];
+    for (const program of cases) {
+      const a = await kernelCost(ours, program, 200_000);
+      const b = theirs ? await kernelCost(theirs, program, 200_000) : undefined;
+      if (!a) {
+        console.log(`kernel cost: no stats for ${program}`);
+        continue;
+      }
+      row(`ns/event  ${program.slice(37, 80)}`, a.nsPerEvent, b?.nsPerEvent, 'ns', 'target <= 0.90x');
+      row(`insns     ${program.slice(37, 80)}`, a.insns, b?.insns, 'insn', 'target <= 1.00x');
+    }
+  } finally {
+    writeFileSync(statsFile, old);
+  }
+}
+
+console.log(`tsbpf bench: ${RUNS} runs each, median; bpftrace: ${BPFTRACE ?? 'not installed (apt-get install bpftrace)'}`);
+console.log(`${'measure'.padEnd(44)} ${'tsbpf'.padStart(9)} ${'bpftrace'.padStart(9)} unit   ratio`);
+startupBench();
+await kernelBench();
