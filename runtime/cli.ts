@@ -4,6 +4,8 @@ import { compile } from './compiler.js';
 import { createOutput } from './output/index.js';
 import type { Sink } from './output/output.js';
 import { ensureTracefs, RuntimeError, Session } from './session.js';
+import { runList } from './list.js';
+import { HeldChild, pidExists, watchPid } from './target.js';
 
 export const VERSION = '0.1.0';
 
@@ -17,9 +19,14 @@ OPTIONS:
     -e 'program'     execute this program
     -f FORMAT        output format ('text', 'json')
     -o file          redirect program output to file
+    -l [search]      list probes matching search (e.g. 't:syscalls:*open*', 'uprobe:/bin/bash:*')
+    -lv [search]     list probes with their arguments
+    -p PID           trace only this process (user probes attach to it); exit when it exits
+    -c 'CMD'         run CMD once every probe is attached and trace it (cpid); exit when it ends
     -q, --quiet      keep messages quiet
     --verify         compile, load and verify every program through the kernel's verifier, attach nothing
     --dry-run        compile, load and attach every probe, then exit
+    --unsafe         allow unsafe functions (system, signal)
     --no-cache       do not use or fill the compile cache
     -h, --help       show this help message
     -V, --version    tsbpf version
@@ -44,8 +51,18 @@ interface Options {
   verify: boolean;
   dryRun: boolean;
   noCache: boolean;
+  /** `--unsafe`: allow system() and signal(). */
+  unsafe?: boolean;
   help: boolean;
   version: boolean;
+  /** `-l [search]`: list probes ('' lists everything). */
+  list?: string;
+  /** `-v`: with -l, show probe arguments. */
+  verbose?: boolean;
+  /** `-p PID`: trace this process. */
+  pid?: number;
+  /** `-c CMD`: run CMD and trace it. */
+  cmd?: string;
 }
 
 class UsageError extends Error {}
@@ -91,8 +108,31 @@ export function parseArgs(argv: readonly string[]): Options {
       case '--dry-run':
         o.dryRun = true;
         break;
+      case '--unsafe':
+        o.unsafe = true;
+        break;
       case '--no-cache':
         o.noCache = true;
+        break;
+      case '-l':
+      case '-lv':
+      case '-vl': {
+        if (a !== '-l') o.verbose = true;
+        const next = argv[i + 1];
+        o.list = next !== undefined && !next.startsWith('-') && !o.program ? (i++, next) : '';
+        break;
+      }
+      case '-v':
+        o.verbose = true;
+        break;
+      case '-p': {
+        const v = value(a);
+        if (!/^\d+$/.test(v) || Number(v) <= 0 || Number(v) > 0x400000) throw new UsageError(`invalid pid: ${v}`);
+        o.pid = Number(v);
+        break;
+      }
+      case '-c':
+        o.cmd = value(a);
         break;
       case '-h':
       case '--help':
@@ -144,10 +184,32 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`tsbpf v${VERSION}\n`);
     return 0;
   }
+  if (opts.list !== undefined) {
+    if (opts.program) {
+      stderr.write('ERROR: listing the probes of a program (-l with -e or a script) is not supported yet\n');
+      return 1;
+    }
+    ensureTracefs(() => undefined);
+    return runList(opts.list, { verbose: opts.verbose === true, pid: opts.pid });
+  }
+  if (opts.pid !== undefined && opts.cmd !== undefined) {
+    stderr.write('ERROR: -p and -c cannot be used together\n');
+    return 1;
+  }
+  if (opts.pid !== undefined && !pidExists(opts.pid)) {
+    stderr.write(`ERROR: pid '${opts.pid}' does not exist\n`);
+    return 1;
+  }
   if (!opts.program) {
     if (process.stdin.isTTY) {
-      stderr.write('ERROR: the interactive shell is not available yet; give a program with -e or a file\n');
-      return 1;
+      if (process.getuid?.() !== 0) {
+        stderr.write('ERROR: tsbpf currently only supports running as the root user.\n');
+        return 1;
+      }
+      // Loaded only here: -e runs and scripts never load the shell (or the parser it uses).
+      const { createShell } = await import('./repl.js');
+      const shell = await createShell({ stdin: process.stdin, stdout: process.stdout, stderr, noCache: opts.noCache, positionals: opts.positionals });
+      return shell.closed;
     }
     opts.program = { name: 'stdin', text: readFileSync(0, 'utf8') };
   }
@@ -164,7 +226,29 @@ async function run(opts: Options, source: SourceFile): Promise<number> {
     if (!opts.quiet) stderr.write(`${msg}\n`);
   });
 
-  const outcome = await compile({ source, positionals: opts.positionals, noCache: opts.noCache });
+  // -c: the child exists (held before it runs CMD) while the script compiles, so `cpid` and the
+  // per-process attach know its pid.
+  let child: HeldChild | undefined;
+  if (opts.cmd !== undefined) {
+    try {
+      child = new HeldChild(opts.cmd);
+    } catch (e) {
+      stderr.write(`ERROR: ${(e as Error).message}\n`);
+      return 1;
+    }
+  }
+  const targetPid = child?.pid ?? opts.pid;
+  try {
+    return await runWithTarget(opts, source, targetPid, child);
+  } finally {
+    child?.abandon();
+    child?.terminate();
+  }
+}
+
+async function runWithTarget(opts: Options, source: SourceFile, targetPid: number | undefined, child: HeldChild | undefined): Promise<number> {
+  const stderr = process.stderr;
+  const outcome = await compile({ source, positionals: opts.positionals, noCache: opts.noCache, unsafe: opts.unsafe, pid: targetPid, cpid: child?.pid });
   if (outcome.kind === 'diagnostics') {
     stderr.write(renderDiagnostics(outcome.diagnostics, source));
     return 1;
@@ -203,6 +287,11 @@ async function run(opts: Options, source: SourceFile): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     session.start();
+    // -c: the command runs once every probe is attached; tsbpf ends when it ends (or -p's process does).
+    child?.release();
+    child?.onExit(() => session.requestExit(0));
+    const stopWatch = opts.pid !== undefined ? watchPid(opts.pid, () => session.requestExit(0)) : undefined;
+    void session.waitForExit().then(() => stopWatch?.());
     // A script with only BEGIN/END probes ends after BEGIN, as bpftrace's does.
     if (script.programs.every((p) => p.probe.attach.kind === 'special')) session.requestExit(0);
     const code = await session.waitForExit();

@@ -29,27 +29,63 @@ function buildStamp(): string {
 }
 
 /** Cache key: the script, its parameters, the kernel (tracepoint layouts, BTF) and this build of tsbpf. */
-export function cacheKey(source: SourceFile, positionals: readonly string[]): string {
+export function cacheKey(source: SourceFile, positionals: readonly string[], pid?: number, unsafe?: boolean, cpid?: number): string {
   return createHash('sha256')
-    .update(JSON.stringify([source.text, positionals, release(), buildStamp(), process.version]))
+    .update(JSON.stringify([source.text, positionals, release(), buildStamp(), process.version, pid ?? null, ...(unsafe ? ['unsafe'] : []), ...(cpid !== undefined ? ['cpid', cpid] : [])]))
     .digest('hex');
 }
 
 export interface CompileRequest {
   readonly source: SourceFile;
   readonly positionals: readonly string[];
+  /** `--unsafe`: allow system() and signal(). */
+  readonly unsafe?: boolean;
   /** Skip the compile cache (reading and writing). */
   readonly noCache?: boolean;
+  /** `-p PID` / `-c` child: user probes resolve in this process. */
+  readonly pid?: number;
+  /** `-c`: the child's pid (`cpid`). */
+  readonly cpid?: number;
+}
+
+/** The files (ELF binaries) a compiled script's probes were resolved from, with their identity. */
+type FileDeps = [path: string, size: number, mtimeMs: number][];
+
+function fileDeps(script: CompiledScript): FileDeps | undefined {
+  const paths = new Set(script.programs.flatMap((p) => p.probe.files ?? []));
+  const deps: FileDeps = [];
+  for (const path of paths) {
+    try {
+      const s = statSync(path);
+      deps.push([path, s.size, s.mtimeMs]);
+    } catch {
+      return undefined;
+    }
+  }
+  return deps;
+}
+
+function depsUnchanged(deps: FileDeps | undefined): boolean {
+  if (!deps) return true;
+  return deps.every(([path, size, mtimeMs]) => {
+    try {
+      const s = statSync(path);
+      return s.size === size && s.mtimeMs === mtimeMs;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Compile a script: from the cache when this exact script was compiled before, else in a worker process. */
 export async function compile(req: CompileRequest): Promise<CompileOutcome> {
-  const key = cacheKey(req.source, req.positionals);
+  const key = cacheKey(req.source, req.positionals, req.pid, req.unsafe, req.cpid);
   const file = join(cacheDir(), `${key}.json`);
   if (!req.noCache) {
     try {
-      const script = JSON.parse(readFileSync(file, 'utf8')) as CompiledScript;
-      if (script.format === 1) return { kind: 'ok', script, cached: true };
+      const script = JSON.parse(readFileSync(file, 'utf8')) as CompiledScript & { deps?: FileDeps };
+      // A probe resolved from a binary that has changed since (rebuilt, upgraded) is recompiled.
+      if (script.format === 1 && depsUnchanged(script.deps)) return { kind: 'ok', script, cached: true };
     } catch {
       // Not cached (or unreadable): compile.
     }
@@ -59,7 +95,8 @@ export async function compile(req: CompileRequest): Promise<CompileOutcome> {
     try {
       mkdirSync(dirname(file), { recursive: true });
       const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(outcome.script));
+      const deps = fileDeps(outcome.script);
+      writeFileSync(tmp, JSON.stringify(deps && deps.length ? { ...outcome.script, deps } : outcome.script));
       renameSync(tmp, file);
     } catch {
       // A read-only home is no reason to fail.
@@ -95,6 +132,6 @@ function runWorker(req: CompileRequest): Promise<CompileOutcome> {
         resolve({ kind: 'internal-error', message: `unreadable reply from the compile worker: ${(e as Error).message} ${stderr}` });
       }
     });
-    child.stdin.end(JSON.stringify({ source: req.source, positionals: req.positionals }));
+    child.stdin.end(JSON.stringify({ source: req.source, positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe }));
   });
 }

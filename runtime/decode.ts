@@ -1,8 +1,11 @@
 import { tupleLayout, type Type } from '../src/index.js';
 import type { MapValue, Value } from './value.js';
 
+/** Turns `rich` values (stacks, symbols, user names, ...) into text; the session provides one (runtime/rich-values.ts). */
+export type RichDecoder = (buf: Buffer, offset: number, type: Extract<Type, { kind: 'rich' }>) => Value;
+
 /** Bytes laid out by the compiler → Value, following the same layouts (src/types). */
-export function decodeValue(buf: Buffer, offset: number, type: Type): Value {
+export function decodeValue(buf: Buffer, offset: number, type: Type, rich?: RichDecoder): Value {
   switch (type.kind) {
     case 'int':
       return { kind: 'int', value: readInt(buf, offset, type.bits / 8, type.signed) };
@@ -17,11 +20,13 @@ export function decodeValue(buf: Buffer, offset: number, type: Type): Value {
     }
     case 'tuple': {
       const layout = tupleLayout(type.elems);
-      return { kind: 'tuple', elems: layout.fields.map((f) => decodeValue(buf, offset + f.offset, f.type)) };
+      return { kind: 'tuple', elems: layout.fields.map((f) => decodeValue(buf, offset + f.offset, f.type, rich)) };
     }
     case 'args':
     case 'none':
       return { kind: 'none' };
+    case 'rich':
+      return rich ? rich(buf, offset, type) : { kind: 'int', value: readInt(buf, offset, Math.min(8, type.size), false) };
   }
 }
 
@@ -49,15 +54,15 @@ export interface MapLayout {
 }
 
 /** Decode a map key into its key list ([] for a scalar map). */
-export function decodeKey(buf: Buffer, offset: number, keyTypes: readonly Type[]): Value[] {
+export function decodeKey(buf: Buffer, offset: number, keyTypes: readonly Type[], rich?: RichDecoder): Value[] {
   if (keyTypes.length === 0) return [];
-  if (keyTypes.length === 1) return [decodeValue(buf, offset, keyTypes[0]!)];
+  if (keyTypes.length === 1) return [decodeValue(buf, offset, keyTypes[0]!, rich)];
   const layout = tupleLayout(keyTypes);
-  return layout.fields.map((f) => decodeValue(buf, offset + f.offset, f.type));
+  return layout.fields.map((f) => decodeValue(buf, offset + f.offset, f.type, rich));
 }
 
 /** Decode one map value, merging per-CPU copies the way each aggregation defines. */
-export function decodeMapValue(buf: Buffer, offset: number, m: MapLayout): MapValue {
+export function decodeMapValue(buf: Buffer, offset: number, m: MapLayout, rich?: RichDecoder): MapValue {
   const stride = Math.ceil(m.valueSize / 8) * 8;
   const u64 = (cpu: number, slot: number) => buf.readBigUInt64LE(offset + cpu * stride + slot * 8);
   const i64 = (cpu: number, slot: number) => buf.readBigInt64LE(offset + cpu * stride + slot * 8);
@@ -98,11 +103,11 @@ export function decodeMapValue(buf: Buffer, offset: number, m: MapLayout): MapVa
       const slots = m.valueSize / 8;
       const buckets: bigint[] = new Array(slots).fill(0n);
       for (let c = 0; c < m.cpus; c++) for (let s = 0; s < slots; s++) buckets[s]! += u64(c, s);
-      if (m.kind === 'hist') return { kind: 'hist', buckets, bits: 0 };
+      if (m.kind === 'hist') return { kind: 'hist', buckets, bits: Number(m.params[0] ?? 0) };
       const [min, max, step] = m.params.map(BigInt) as [bigint, bigint, bigint];
       return { kind: 'lhist', min, max, step, buckets };
     }
     case 'value':
-      return { kind: 'value', value: decodeValue(buf, offset, m.valueType) };
+      return { kind: 'value', value: decodeValue(buf, offset, m.valueType, rich) };
   }
 }

@@ -6,6 +6,8 @@ import {
   type Attachment, type CompiledMap, type CompiledProgram, type CompiledScript, type EventSpec, type FormatArg, type KernelOps,
 } from '../src/index.js';
 import { decodeKey, decodeMapValue, decodeValue, type MapLayout } from './decode.js';
+import { handleLibraryEvent } from './lib-events.js';
+import { RichValues } from './rich-values.js';
 import type { Output } from './output/output.js';
 import { strftime } from './strftime.js';
 import type { MapDump, MapEntry, Value } from './value.js';
@@ -47,6 +49,11 @@ export const kernelOps: KernelOps = {
     const f = '/sys/bus/event_source/devices/kprobe/type';
     return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : undefined;
   },
+  pmuType(name) {
+    const f = `/sys/bus/event_source/devices/${name}/type`;
+    return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : undefined;
+  },
+  linkCreate: (progFd, targetFd, attachType) => bpf.linkCreate(progFd, targetFd, attachType),
 };
 
 /** Mount tracefs where the kernel expects it when it is missing (fresh machines here have none). */
@@ -73,6 +80,8 @@ export interface SessionOptions {
  */
 export class Session {
   private readonly mapFds: number[] = [];
+  /** Maps replaced by `extend` that older programs still use. */
+  private readonly retiredMapFds: number[] = [];
   private readonly programs: LoadedProgram[] = [];
   private ringbuf: RingbufHandle | undefined;
   private exitCode: number | undefined;
@@ -81,11 +90,20 @@ export class Session {
   private lostTimer: NodeJS.Timeout | undefined;
   private disposed = false;
   private readonly cpus = bpf.possibleCpus();
+  /** Set while END runs: its events are delivered after exit. */
+  private stopEvents = false;
+  /** Stacks, symbols, user names... of the function library (runtime/rich-values.ts). */
+  private readonly rich = new RichValues({ readStack: (name, id) => this.readStack(name, id) });
 
   constructor(
-    readonly script: CompiledScript,
+    private current: CompiledScript,
     private readonly opts: SessionOptions,
   ) {}
+
+  /** The script this session runs; the interactive shell extends it (`extend`). */
+  get script(): CompiledScript {
+    return this.current;
+  }
 
   get output(): Output {
     return this.opts.output;
@@ -100,10 +118,11 @@ export class Session {
         throw new RuntimeError(`cannot create map ${m.name}: ${(e as Error).message}`, undefined, undefined, e);
       }
     }
+    this.initLibraryMaps();
     for (const p of this.script.programs) {
       const insns = this.relocate(Buffer.from(p.insns, 'base64'));
       try {
-        const { fd } = bpf.progLoad(p.probe.progType, insns, PROG_LICENSE, bpfObjectName(p.name), {});
+        const { fd } = bpf.progLoad(p.probe.progType, insns, PROG_LICENSE, bpfObjectName(p.name), { ...p.probe.load });
         this.programs.push({ compiled: p, fd });
       } catch (e) {
         throw explainLoadFailure(p, e);
@@ -174,7 +193,12 @@ export class Session {
     return new Promise((resolve) => this.exitWaiters.push(resolve));
   }
 
-  requestExit(code: number): void {
+  /**
+   * End the run with `code`. After the script's own exit() bpftrace handles no further events
+   * (`fromScript`); after a signal, events already in the ring buffer are still delivered.
+   */
+  requestExit(code: number, fromScript = false): void {
+    if (fromScript) this.stopEvents = true;
     if (this.exitCode !== undefined) return;
     this.exitCode = code;
     // Let the current batch of events finish before the waiters tear the session down.
@@ -186,6 +210,10 @@ export class Session {
   /** Detach, run END, deliver the last events, print the maps (if `printMaps`). */
   finish(printMaps: boolean): void {
     this.detach();
+    // Deliver what the probes produced before they were detached (dropped after exit()), then
+    // END's own events (print, clear, printf), which are always handled.
+    this.ringbuf?.consume();
+    this.stopEvents = false;
     for (const p of this.programs) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'END') this.runSpecial(p);
     this.ringbuf?.consume();
     this.reportLost();
@@ -223,6 +251,97 @@ export class Session {
     this.ringbuf = undefined;
     for (const p of this.programs.splice(0).reverse()) bpf.close(p.fd);
     for (const fd of this.mapFds.splice(0).reverse()) if (fd !== undefined) bpf.close(fd);
+    for (const fd of this.retiredMapFds.splice(0)) bpf.close(fd);
+  }
+
+  // ------------------------------------------------- interactive shell (runtime/live-session.ts)
+
+  /** Every loaded program: name, fd (for its run count) and whether it is attached now. */
+  loadedPrograms(): { name: string; fd: number; attached: boolean }[] {
+    return this.programs.map((p) => ({ name: p.compiled.name, fd: p.fd, attached: p.attachment !== undefined }));
+  }
+
+  /**
+   * The shell: move on to `next`, a compile of this session's text with more probes appended.
+   * Maps are matched by name: those whose layout is unchanged are kept (a changed internal map is
+   * created anew; the older programs keep the old one), the others are created. Only `added` is
+   * loaded and attached (a BEGIN among them runs now). All or nothing: on failure everything new
+   * is closed and the session is as it was.
+   */
+  extend(next: CompiledScript, added: readonly CompiledProgram[]): void {
+    const before = { script: this.current, fds: this.mapFds.slice(), programs: this.programs.length };
+    const created: number[] = [];
+    const fds: number[] = [];
+    for (const m of next.maps) {
+      const old = this.current.maps.find((o) => o.name === m.name);
+      if (old && old.bpfType === m.bpfType && old.keySize === m.keySize && old.valueSize === m.valueSize && old.maxEntries === m.maxEntries) {
+        fds[m.id] = this.mapFds[old.id]!;
+        continue;
+      }
+      if (old?.spec) throw new RuntimeError(`this would change the layout of ${m.name}, which earlier probes use`);
+      try {
+        fds[m.id] = bpf.mapCreate(m.bpfType, m.keySize, m.valueSize, m.maxEntries, 0, bpfObjectName(m.name));
+      } catch (e) {
+        for (const fd of created) bpf.close(fd);
+        throw new RuntimeError(`cannot create map ${m.name}: ${(e as Error).message}`, undefined, undefined, e);
+      }
+      created.push(fds[m.id]!);
+    }
+    const kept = new Set(fds);
+    const retired = this.mapFds.filter((fd) => fd !== undefined && !kept.has(fd));
+    this.mapFds.length = 0;
+    this.mapFds.push(...fds);
+    this.current = next;
+    try {
+      for (const p of added) {
+        const insns = this.relocate(Buffer.from(p.insns, 'base64'));
+        try {
+          const { fd } = bpf.progLoad(p.probe.progType, insns, PROG_LICENSE, bpfObjectName(p.name), { ...p.probe.load });
+          this.programs.push({ compiled: p, fd });
+        } catch (e) {
+          throw explainLoadFailure(p, e);
+        }
+      }
+      const fresh = this.programs.slice(before.programs);
+      for (const p of fresh) {
+        if (p.compiled.probe.attach.kind === 'special') continue;
+        const provider = providerFor(p.compiled.probe.name);
+        if (!provider) throw new RuntimeError(`internal error: no provider for ${p.compiled.probe.name}`);
+        try {
+          p.attachment = provider.attach(p.compiled.probe, p.fd, kernelOps);
+        } catch (e) {
+          if (e instanceof AttachError) throw new RuntimeError(e.message, e.hint, p.compiled, e);
+          throw new RuntimeError(`cannot attach ${p.compiled.probe.name}: ${(e as Error).message}`, undefined, p.compiled, e);
+        }
+      }
+      for (const p of fresh) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'BEGIN') this.runSpecial(p);
+    } catch (e) {
+      const fresh = this.programs.splice(before.programs);
+      for (const p of fresh) {
+        for (const fd of p.attachment?.fds ?? []) bpf.close(fd);
+        bpf.close(p.fd);
+      }
+      for (const fd of created) bpf.close(fd);
+      this.mapFds.length = 0;
+      this.mapFds.push(...before.fds);
+      this.current = before.script;
+      throw e;
+    }
+    // Maps only the older programs still use stay open until dispose().
+    this.retiredMapFds.push(...retired);
+    this.ringbuf?.consume();
+  }
+
+  /** The shell's `.detach`: detach and unload these programs (by name); the maps stay. */
+  unloadPrograms(names: readonly string[]): void {
+    const drop = new Set(names);
+    for (let i = this.programs.length - 1; i >= 0; i--) {
+      const p = this.programs[i]!;
+      if (!drop.has(p.compiled.name)) continue;
+      for (const fd of p.attachment?.fds ?? []) bpf.close(fd);
+      bpf.close(p.fd);
+      this.programs.splice(i, 1);
+    }
   }
 
   private scriptMaps(): CompiledMap[] {
@@ -245,7 +364,7 @@ export class Session {
     const { keys, values, count } = bpf.mapDumpAll(this.mapFds[m.id]!, m.keySize, stride);
     const entries: MapEntry[] = [];
     for (let i = 0; i < count; i++) {
-      entries.push({ key: decodeKey(keys, i * m.keySize, layout.keyTypes), value: decodeMapValue(values, i * stride, layout) });
+      entries.push({ key: decodeKey(keys, i * m.keySize, layout.keyTypes, this.rich.decode), value: decodeMapValue(values, i * stride, layout, this.rich.decode) });
     }
     return { name: m.name, entries };
   }
@@ -295,9 +414,36 @@ export class Session {
 
   private onRecords(records: Buffer[]): void {
     for (const r of records) {
-      if (this.exitCode !== undefined) return; // bpftrace stops handling events after exit()
+      if (this.stopEvents) return; // bpftrace handles no events after exit()
       this.onRecord(r);
     }
+  }
+
+  /** `elapsed` counts from now: store CLOCK_MONOTONIC (bpf_ktime_get_ns) in the `.start` map. */
+  private initLibraryMaps(): void {
+    const start = this.script.maps.find((m) => m.name === '.start');
+    if (!start || this.mapFds[start.id] === undefined) return;
+    const v = Buffer.alloc(8);
+    v.writeBigUInt64LE(process.hrtime.bigint());
+    bpf.mapUpdate(this.mapFds[start.id]!, Buffer.alloc(4), v, 0);
+  }
+
+  /** The frames of stack `id` in the stack-trace map `name`, innermost first, up to the first 0. */
+  private readStack(name: string, id: number): bigint[] | undefined {
+    const m = this.script.maps.find((x) => x.name === name);
+    const fd = m ? this.mapFds[m.id] : undefined;
+    if (!m || fd === undefined) return undefined;
+    const key = Buffer.alloc(4);
+    key.writeUInt32LE(id);
+    const value = Buffer.alloc(m.valueSize);
+    if (!bpf.mapLookup(fd, key, value)) return undefined;
+    const frames: bigint[] = [];
+    for (let off = 0; off + 8 <= value.length; off += 8) {
+      const a = value.readBigUInt64LE(off);
+      if (a === 0n) break;
+      frames.push(a);
+    }
+    return frames;
   }
 
   private onRecord(rec: Buffer): void {
@@ -305,14 +451,15 @@ export class Session {
     const spec: EventSpec | undefined = this.script.events[id];
     if (!spec) return;
     const layout = recordLayout(spec.args);
-    const args: Value[] = layout.args.map((f) => decodeValue(rec, f.offset, f.type));
+    const args: Value[] = layout.args.map((f) => decodeValue(rec, f.offset, f.type, this.rich.decode));
+    if (handleLibraryEvent(spec, args, this.output, this.rich, (msg) => process.stderr.write(`ERROR: ${msg}\n`))) return;
     switch (spec.kind) {
       case 'printf':
         this.output.printf(formatPrintf(spec.format, args as FormatArg[]));
         return;
       case 'exit': {
         const v = args[0];
-        this.requestExit(v && v.kind === 'int' ? Number(v.value) : 0);
+        this.requestExit(v && v.kind === 'int' ? Number(v.value) : 0, true);
         return;
       }
       case 'print-map': {
@@ -352,6 +499,8 @@ function explainLoadFailure(p: CompiledProgram, e: unknown): RuntimeError {
   if (e.code === 'EPERM' && process.getuid?.() !== 0) {
     return new RuntimeError('loading BPF programs needs root (or CAP_BPF and CAP_PERFMON)', undefined, p, e);
   }
+  const custom = providerFor(p.probe.name)?.explainLoadFailure?.(p.probe, e.code);
+  if (custom) return new RuntimeError(custom.message, custom.hint, p, e);
   const log = (e.log ?? '').trim().split('\n');
   const reason = [...log].reverse().find((l) => /invalid|unbounded|exceeded|not allowed|unknown func|too large|R\d+ |back-edge|misaligned|jump out of range/.test(l)) ?? log[log.length - 1] ?? e.message;
   const hints: [RegExp, string][] = [

@@ -10,6 +10,9 @@ import type { SourceFile } from './common/span.js';
 interface Request {
   readonly source: SourceFile;
   readonly positionals: readonly string[];
+  readonly unsafe?: boolean;
+  readonly pid?: number;
+  readonly cpid?: number;
 }
 
 const chunks: Buffer[] = [];
@@ -19,7 +22,7 @@ process.stdin.on('end', () => {
     let reply: unknown;
     try {
       const req = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Request;
-      const result = await compileScript(req.source, { positionals: req.positionals });
+      const result = await compileScript(req.source, { positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe });
       reply = 'format' in result ? { ok: result } : { diagnostics: result.diagnostics };
     } catch (e) {
       reply = { internalError: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) };

@@ -6,9 +6,12 @@ import type { EventSpec } from './passes/events.js';
 import { isPerCpuKind, keyLayoutTypes, mapValueSize, ProbeLowerer, type ScriptState } from './passes/lower.js';
 import type { MapKind, MapSpec } from './passes/program-info.js';
 import { providerFor } from './providers/registry.js';
-import type { ConcreteProbe } from './providers/provider.js';
+import type { ConcreteProbe, ExpandContext } from './providers/provider.js';
 import { parse } from './syntax/index.js';
 import { sizeOf, type Type } from './types/types.js';
+import { kernelBtfTypes } from './kernel/btf.js';
+import { readConfig } from './passes/config.js';
+import { TypeResolver } from './passes/lower-types.js';
 
 /** BPF map types used by the compiler. */
 export const MapType = { HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, RINGBUF: 27 } as const;
@@ -54,6 +57,12 @@ export interface CompiledScript {
 
 export interface CompileOptions {
   readonly positionals?: readonly string[];
+  /** `-p PID` / the `-c` child: user probes resolve in and attach to this process. */
+  readonly pid?: number;
+  /** The `-c` child's pid (`cpid`). */
+  readonly cpid?: number;
+  /** `--unsafe`: allow system() and signal(). */
+  readonly unsafe?: boolean;
 }
 
 export interface FrontendResult {
@@ -77,14 +86,21 @@ export function compileFrontend(source: SourceFile, opts: CompileOptions = {}): 
   const diags = new Diagnostics();
   diags.items.push(...parsed.diagnostics);
 
-  const expanded = expandProbes(program, diags);
+  const expanded = expandProbes(program, diags, { pid: opts.pid });
   if (diags.hasErrors) return { maps: [], probes: [], events: [], diagnostics: diags.items, program };
   if (expanded.length === 0) {
     diags.error('no-probes', 'the program has no probes');
     return { maps: [], probes: [], events: [], diagnostics: diags.items, program };
   }
 
-  const state = (): ScriptState => ({ maps: new Map<string, MapSpec>(), events: [], positionals: opts.positionals ?? [], mapIds: new Map() });
+  const config = readConfig(program, diags);
+  const types = new TypeResolver(program.structs, () => kernelBtfTypes());
+  const macros = new Map(program.macros.map((m) => [m.name, m] as const));
+  const state = (): ScriptState => ({
+    target: { pid: opts.pid, cpid: opts.cpid },
+    maps: new Map<string, MapSpec>(), events: [], positionals: opts.positionals ?? [], mapIds: new Map(), types, macros, maxStrlen: config.maxStrlen,
+    unsafe: opts.unsafe === true, internalMaps: new Map(),
+  });
   // Round 1: learn map types; its diagnostics are discarded (round 2 reports them in order).
   const learn = state();
   for (const { node, probe } of expanded) new ProbeLowerer(learn, probe, new Diagnostics()).lower(node, 'p', 'p');
@@ -99,7 +115,7 @@ export function compileFrontend(source: SourceFile, opts: CompileOptions = {}): 
   dedupe(diags);
   if (diags.hasErrors) return { maps: [], probes, events: script.events, diagnostics: diags.items, program };
 
-  const maps = buildMaps(script);
+  const maps = buildMaps(script, config.maxMapKeys);
   const ringbufMap = maps.length;
   const lostMap = ringbufMap + 1;
   const zeroMap = ringbufMap + 2;
@@ -131,7 +147,7 @@ export async function compileScript(source: SourceFile, opts: CompileOptions = {
   };
 }
 
-function expandProbes(program: ast.Program, diags: Diagnostics): { node: ast.Probe; probe: ConcreteProbe }[] {
+function expandProbes(program: ast.Program, diags: Diagnostics, ctx: ExpandContext): { node: ast.Probe; probe: ConcreteProbe }[] {
   const out: { node: ast.Probe; probe: ConcreteProbe }[] = [];
   for (const node of program.probes) {
     for (const ap of node.attachPoints) {
@@ -141,17 +157,22 @@ function expandProbes(program: ast.Program, diags: Diagnostics): { node: ast.Pro
         diags.error('unknown-probe-type', `unknown probe type: ${head}`, ap.span);
         continue;
       }
-      for (const probe of provider.expand(ap.raw, ap.span, diags)) out.push({ node, probe });
+      for (const probe of provider.expand(ap.raw, ap.span, diags, ctx)) out.push({ node, probe });
     }
   }
   return out;
 }
 
-function buildMaps(script: ScriptState): CompiledMap[] {
+function buildMaps(script: ScriptState, maxMapKeys = DEFAULT_MAX_MAP_KEYS): CompiledMap[] {
   const maps: CompiledMap[] = [];
   // Ids were handed out in first-use order; keep them.
   const byId = [...script.mapIds.entries()].sort((a, b) => a[1] - b[1]);
   for (const [name, id] of byId) {
+    const internal = script.internalMaps?.get(name);
+    if (internal && !script.maps.has(name)) {
+      maps[id] = { id, name, ...internal };
+      continue;
+    }
     const spec = script.maps.get(name)!;
     maps[id] = {
       id,
@@ -159,7 +180,7 @@ function buildMaps(script: ScriptState): CompiledMap[] {
       bpfType: isPerCpuKind(spec.kind) ? MapType.PERCPU_HASH : MapType.HASH,
       keySize: Math.max(1, sizeOf(keyLayoutTypes(spec.keyTypes))),
       valueSize: mapValueSize(spec),
-      maxEntries: spec.keyTypes.length === 0 ? 1 : DEFAULT_MAX_MAP_KEYS,
+      maxEntries: spec.keyTypes.length === 0 ? 1 : maxMapKeys,
       spec: { kind: spec.kind, keyTypes: spec.keyTypes, valueType: spec.valueType, params: spec.params.map(String) },
     };
   }

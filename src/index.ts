@@ -8,6 +8,7 @@ export type { SourceFile, Span } from './common/span.js';
 export { recordLayout, type EventSpec } from './passes/events.js';
 export { tupleLayout, sizeOf, type Type } from './types/types.js';
 export { providerFor, PROVIDERS } from './providers/registry.js';
+export { listProbes, type ListOptions } from './providers/listing.js';
 export { AttachError, type Attachment, type ConcreteProbe, type KernelOps } from './providers/provider.js';
 export { TRACEFS_PATHS, tracefsRoot } from './kernel/tracefs.js';
 export { formatPrintf, type FormatArg } from './common/printf-format.js';

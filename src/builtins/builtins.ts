@@ -1,5 +1,6 @@
 import { COMM_SIZE, u32, u64, type Type } from '../types/types.js';
 import type { IrBuiltin } from '../ir/ir.js';
+import { LIBRARY_FUNCTIONS } from './functions.js';
 
 /** Builtin identifiers that read kernel state through a helper (`pid`, `comm`, ...). */
 export interface BuiltinVar {
@@ -33,4 +34,4 @@ export function isAggregation(name: string): name is Aggregation {
 export const STATEMENT_FUNCTIONS = ['printf', 'exit', 'print', 'clear', 'zero', 'delete', 'time'] as const;
 
 /** Every name a user can call, for "did you mean" hints and completion. */
-export const ALL_FUNCTION_NAMES: readonly string[] = [...AGGREGATIONS, ...STATEMENT_FUNCTIONS, 'str'];
+export const ALL_FUNCTION_NAMES: readonly string[] = [...AGGREGATIONS, ...STATEMENT_FUNCTIONS, 'str', ...LIBRARY_FUNCTIONS.keys()];

@@ -27,6 +27,13 @@ export const Helper = {
   probe_read_kernel_str: 115,
   ktime_get_boot_ns: 125,
   ringbuf_output: 130,
+  // Function library (src/builtins/).
+  get_stackid: 27,
+  get_numa_node_id: 42,
+  send_signal: 109,
+  jiffies64: 118,
+  get_func_ip: 173,
+  map_lookup_percpu_elem: 195,
 } as const;
 
 export const BPF_DATA_LAYOUT = 'e-m:e-p:64:64-i64:64-i128:128-n32:64-S128';

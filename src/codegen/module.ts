@@ -1,6 +1,6 @@
 import type llvmTypes from 'llvm-bindings';
 import { assertNever } from '../ast/nodes.js';
-import type { IrBlob, IrExpr, IrModule, IrProgram, IrStmt } from '../ir/ir.js';
+import type { IrBlob, IrCallArg, IrExpr, IrLibExpr, IrModule, IrProgram, IrStmt } from '../ir/ir.js';
 import { alignAt, BpfBuilder, Helper } from './bpf-builder.js';
 
 type Value = llvmTypes.Value;
@@ -14,7 +14,10 @@ export function blobSize(blob: IrBlob): number {
     case 'int':
       return blob.size;
     case 'zero': case 'string': case 'comm': case 'readStr': case 'ctxBytes': case 'record': case 'mapGetBlob': case 'varBlob':
+    case 'slice': case 'select': case 'readBytes': case 'callFill':
       return blob.size;
+    case 'seqBlob':
+      return blobSize(blob.value);
   }
 }
 
@@ -34,6 +37,8 @@ class ProgramGen {
   private intVars = new Map<number, Value>();
   private blobVars = new Map<number, Value>();
   private zeroKey: Value | undefined;
+  /** Innermost loop last: where `continue` and `break` go. */
+  private readonly loops: { next: llvmTypes.BasicBlock; exit: llvmTypes.BasicBlock }[] = [];
 
   constructor(
     private readonly bb: BpfBuilder,
@@ -177,6 +182,33 @@ class ProgramGen {
         this.b.SetInsertPoint(bb.block('dead'));
         return;
       }
+      case 'loop': {
+        const head = bb.block('loop.cond');
+        const body = bb.block('loop.body');
+        const next = bb.block('loop.step');
+        const exit = bb.block('loop.end');
+        this.b.CreateBr(head);
+        this.b.SetInsertPoint(head);
+        this.b.CreateCondBr(bb.toBool(this.expr(s.cond)), body, exit);
+        this.b.SetInsertPoint(body);
+        this.loops.push({ next, exit });
+        this.stmts(s.body);
+        this.loops.pop();
+        this.b.CreateBr(next);
+        this.b.SetInsertPoint(next);
+        this.stmts(s.step);
+        this.b.CreateBr(head);
+        this.b.SetInsertPoint(exit);
+        return;
+      }
+      case 'break':
+      case 'continue': {
+        const loop = this.loops[this.loops.length - 1];
+        if (!loop) throw new Error(`${s.op} outside a loop`);
+        this.b.CreateBr(s.op === 'break' ? loop.exit : loop.next);
+        this.b.SetInsertPoint(bb.block('dead'));
+        return;
+      }
       default:
         assertNever(s, 'IR statement');
     }
@@ -184,7 +216,8 @@ class ProgramGen {
 
   /**
    * Look up `key`; if present run `update(ptr)`, else build a fresh value with `init(ptr)` and
-   * insert it (BPF_NOEXIST); if another CPU inserted first, look up again and update.
+   * insert it with BPF_ANY. On per-CPU maps an update from a program only writes this CPU's slot,
+   * so two CPUs inserting the same key at once lose nothing (bpftrace does the same).
    */
   private lookupOrInit(map: number, keyBlob: IrBlob, valueSize: number, update: (p: Value) => void, init: (p: Value) => void): void {
     const bb = this.bb;
@@ -195,13 +228,9 @@ class ProgramGen {
       () => update(p),
       () => {
         const fresh = bb.slot(valueSize, 'init');
-        bb.zero(fresh, valueSize);
+        if (valueSize > 8) bb.zero(fresh, valueSize);
         init(fresh);
-        const r = bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(map), key, fresh, bb.int(BPF_NOEXIST)]);
-        this.ifThen(this.b.CreateICmpNE(r, bb.int(0n)), () => {
-          const again = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(map), key]);
-          this.ifThen(this.b.CreateIsNotNull(again), () => update(again));
-        });
+        bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(map), key, fresh, bb.int(BPF_ANY)]);
       },
     );
   }
@@ -293,6 +322,23 @@ class ProgramGen {
         const eq = this.stringsEqual(l, r, size);
         return e.negate ? b.CreateXor(eq, bb.int(1n)) : eq;
       }
+      case 'seq':
+        this.stmts(e.stmts);
+        return this.expr(e.value);
+      case 'blobLoad': {
+        const src = this.blob(e.blob);
+        return bb.loadI64(src, e.offset, e.size, e.signed);
+      }
+      case 'readInt': {
+        const dst = bb.slot(8, 'rd');
+        bb.store(dst, 0, 8, bb.int(0n));
+        const helper = e.space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel;
+        bb.helper(helper, bb.i64, [dst, bb.int(BigInt(e.size)), b.CreateIntToPtr(this.expr(e.addr), bb.i8p)]);
+        return bb.loadI64(dst, 0, e.size, e.signed);
+      }
+      case 'call':
+      case 'mapAggRead':
+        return this.libExpr(e);
       default:
         return assertNever(e, 'IR expression');
     }
@@ -326,7 +372,7 @@ class ProgramGen {
 
   /**
    * BPF has only unsigned division (LLVM 14 cannot select sdiv). Signed division divides the
-   * magnitudes and fixes the sign; division by zero gives 0, as the BPF instruction set defines.
+   * magnitudes and fixes the sign; division by zero gives 1, as bpftrace defines it.
    */
   private divide(op: '/' | '%', l: Value, r: Value, signed: boolean): Value {
     const bb = this.bb;
@@ -350,7 +396,8 @@ class ProgramGen {
         result = b.CreateSelect(lNeg, b.CreateSub(zero, m), m);
       }
     }
-    return b.CreateSelect(isZero, zero, result);
+    // bpftrace defines x / 0 and x % 0 as 1.
+    return b.CreateSelect(isZero, bb.int(1n), result);
   }
 
   private builtin(name: string): Value {
@@ -445,7 +492,7 @@ class ProgramGen {
         return;
       }
       case 'comm':
-        bb.zero(dst, blob.size, dstAlign);
+        // bpf_get_current_comm pads the buffer with zeroes itself (strscpy_pad).
         bb.helper(Helper.get_current_comm, bb.i64, [dst, bb.int(BigInt(blob.size))]);
         return;
       case 'readStr': {
@@ -484,11 +531,108 @@ class ProgramGen {
       case 'varBlob':
         bb.copy(dst, dstAlign, this.blobVars.get(blob.id)!, 8, blob.size);
         return;
+      case 'slice': {
+        const src = this.blob(blob.blob);
+        bb.copy(dst, dstAlign, bb.ptrAt(src, blob.offset), alignAt(blob.offset), blob.size);
+        return;
+      }
+      case 'select':
+        this.ifElse(bb.toBool(this.expr(blob.cond)), () => this.fill(dst, blob.then, dstAlign), () => this.fill(dst, blob.else, dstAlign));
+        return;
+      case 'readBytes': {
+        bb.zero(dst, blob.size, dstAlign);
+        const helper = blob.space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel;
+        bb.helper(helper, bb.i64, [dst, bb.int(BigInt(blob.size)), this.b.CreateIntToPtr(this.expr(blob.addr), bb.i8p)]);
+        return;
+      }
+      case 'seqBlob':
+        this.stmts(blob.stmts);
+        this.fill(dst, blob.value, dstAlign);
+        return;
+      case 'callFill':
+        bb.zero(dst, blob.size, dstAlign);
+        bb.helper(blob.helper, bb.i64, this.callArgs(blob.args, dst));
+        return;
       default:
         assertNever(blob, 'IR blob');
     }
   }
+
+  // ------------------------------------------------------------------ function library (src/builtins/)
+
+  private callArgs(args: readonly IrCallArg[], dst?: Value): Value[] {
+    return args.map((a) => {
+      switch (a.kind) {
+        case 'int': return this.expr(a.value);
+        case 'blob': return this.blob(a.blob);
+        case 'map': return this.bb.mapRef(a.map);
+        case 'ctx': return this.ctx;
+        case 'dst': return dst ?? this.bb.int(0n);
+      }
+    });
+  }
+
+  private libExpr(e: IrLibExpr): Value {
+    const bb = this.bb;
+    const b = this.b;
+    if (e.op === 'call') {
+      const r = bb.helper(e.helper, bb.i64, this.callArgs(e.args));
+      return r;
+    }
+    // Per-CPU aggregation read: walk the CPUs with bpf_map_lookup_percpu_elem until it returns NULL.
+    const key = this.blob(e.key);
+    const acc = bb.intSlot('agg');
+    const cnt = bb.intSlot('aggcnt');
+    const cpu = bb.intSlot('aggcpu');
+    b.CreateStore(bb.int(0n), acc);
+    b.CreateStore(bb.int(0n), cnt);
+    b.CreateStore(bb.int(0n), cpu);
+    const head = bb.block('agg.head');
+    const body = bb.block('agg.body');
+    const done = bb.block('agg.done');
+    b.CreateBr(head);
+    b.SetInsertPoint(head);
+    const c = b.CreateLoad(bb.i64, cpu);
+    b.CreateCondBr(b.CreateICmpULT(c, bb.int(BigInt(MAX_CPUS))), body, done);
+    b.SetInsertPoint(body);
+    const p = bb.helper(Helper.map_lookup_percpu_elem, bb.i8p, [bb.mapRef(e.map), key, b.CreateAnd(c, bb.int(0xffffffffn))]);
+    const got = bb.block('agg.got');
+    b.CreateCondBr(b.CreateIsNull(p), done, got);
+    b.SetInsertPoint(got);
+    const s0 = bb.load(p, 0, 8);
+    switch (e.agg) {
+      case 'count':
+      case 'sum':
+        b.CreateStore(b.CreateAdd(b.CreateLoad(bb.i64, acc), s0), acc);
+        break;
+      case 'avg':
+        b.CreateStore(b.CreateAdd(b.CreateLoad(bb.i64, cnt), s0), cnt);
+        b.CreateStore(b.CreateAdd(b.CreateLoad(bb.i64, acc), bb.load(p, 8, 8)), acc);
+        break;
+      case 'min':
+      case 'max': {
+        const isSet = b.CreateICmpNE(bb.load(p, 8, 8), bb.int(0n));
+        const first = b.CreateICmpEQ(b.CreateLoad(bb.i64, cnt), bb.int(0n));
+        const cur = b.CreateLoad(bb.i64, acc);
+        const better = e.agg === 'min' ? b.CreateICmpSLT(s0, cur) : b.CreateICmpSGT(s0, cur);
+        this.ifThen(b.CreateAnd(isSet, b.CreateOr(first, better)), () => {
+          b.CreateStore(s0, acc);
+          b.CreateStore(bb.int(1n), cnt);
+        });
+        break;
+      }
+    }
+    b.CreateStore(b.CreateAdd(b.CreateLoad(bb.i64, cpu), bb.int(1n)), cpu);
+    b.CreateBr(head);
+    b.SetInsertPoint(done);
+    const total = b.CreateLoad(bb.i64, acc);
+    if (e.agg !== 'avg') return total;
+    return this.divide('/', total, b.CreateLoad(bb.i64, cnt), true);
+  }
 }
+
+/** Upper bound of the per-CPU walk in `mapAggRead` (the walk stops at the first CPU the kernel does not have). */
+const MAX_CPUS = 512;
 
 function llvmZero8(bb: BpfBuilder): Value {
   return llvmConst(bb, 1, 0n);

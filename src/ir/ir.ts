@@ -24,7 +24,32 @@ export type IrExpr =
   | { readonly op: 'mapGet'; readonly map: number; readonly key: IrBlob }
   /** Compare two blobs of the same size byte by byte (string ==/!=), up to the first NUL. */
   | { readonly op: 'blobEquals'; readonly left: IrBlob; readonly right: IrBlob; readonly negate: boolean }
-  | { readonly op: 'var'; readonly id: number };
+  | { readonly op: 'var'; readonly id: number }
+  | IrLibExpr
+  /** Run `stmts`, then evaluate `value` (`$x++` in an expression, block expressions). */
+  | { readonly op: 'seq'; readonly stmts: readonly IrStmt[]; readonly value: IrExpr }
+  /** Load `size` bytes at `offset` of a blob as an integer (tuple elements, struct fields). */
+  | { readonly op: 'blobLoad'; readonly blob: IrBlob; readonly offset: number; readonly size: 1 | 2 | 4 | 8; readonly signed: boolean }
+  /** Read `size` bytes at address `addr` with bpf_probe_read_{kernel,user}; 0 when the read fails. */
+  | { readonly op: 'readInt'; readonly addr: IrExpr; readonly size: 1 | 2 | 4 | 8; readonly signed: boolean; readonly space: 'user' | 'kernel' };
+
+/** An argument of a BPF helper call: an integer, a pointer to a blob built on the stack, a map, the probe context, or (in `callFill`) the blob being filled. */
+export type IrCallArg =
+  | { readonly kind: 'int'; readonly value: IrExpr }
+  | { readonly kind: 'blob'; readonly blob: IrBlob }
+  | { readonly kind: 'map'; readonly map: number }
+  | { readonly kind: 'ctx' }
+  | { readonly kind: 'dst' };
+
+/** Function-library IR (src/builtins/): generic helper calls and in-kernel reads of per-CPU aggregations. */
+export type IrLibExpr =
+  /** Call BPF helper `helper` (include/uapi/linux/bpf.h id); its 64-bit result (pointers as integers). */
+  | { readonly op: 'call'; readonly helper: number; readonly args: readonly IrCallArg[] }
+  /**
+   * Read a per-CPU aggregation under `key` as bpftrace does in a probe: count/sum add every CPU's
+   * slot, min/max take the best set slot, avg divides the totals (0 when absent).
+   */
+  | { readonly op: 'mapAggRead'; readonly map: number; readonly key: IrBlob; readonly agg: 'count' | 'sum' | 'min' | 'max' | 'avg' };
 
 export type IrBuiltin = 'pid' | 'tid' | 'uid' | 'gid' | 'nsecs' | 'cpu' | 'rand' | 'cgroup' | 'curtask';
 
@@ -45,7 +70,17 @@ export type IrBlob =
   | { readonly op: 'record'; readonly size: number; readonly fields: readonly { offset: number; blob: IrBlob }[] }
   /** The blob stored under `key` in `map` (zeroes when absent). */
   | { readonly op: 'mapGetBlob'; readonly map: number; readonly key: IrBlob; readonly size: number }
-  | { readonly op: 'varBlob'; readonly id: number; readonly size: number };
+  | { readonly op: 'varBlob'; readonly id: number; readonly size: number }
+  /** `size` zeroed bytes filled by BPF helper `helper`; the `dst` argument is a pointer to them (buf(), get_current_comm-like helpers). */
+  | { readonly op: 'callFill'; readonly size: number; readonly helper: number; readonly args: readonly IrCallArg[] }
+  /** `size` bytes of `blob` from `offset` (tuple elements that are aggregates). */
+  | { readonly op: 'slice'; readonly blob: IrBlob; readonly offset: number; readonly size: number }
+  /** `cond ? then : else` on blobs of the same size; only the taken side is built. */
+  | { readonly op: 'select'; readonly cond: IrExpr; readonly then: IrBlob; readonly else: IrBlob; readonly size: number }
+  /** Copy `size` bytes from address `addr` (struct values, arrays); zeroes when the read fails. */
+  | { readonly op: 'readBytes'; readonly addr: IrExpr; readonly size: number; readonly space: 'user' | 'kernel' }
+  /** Run `stmts`, then build `value`. */
+  | { readonly op: 'seqBlob'; readonly stmts: readonly IrStmt[]; readonly value: IrBlob };
 
 export type IrStmt =
   /** Store `value` under `key` (a regular hash map). */
@@ -64,7 +99,14 @@ export type IrStmt =
   | { readonly op: 'setVar'; readonly id: number; readonly value: IrExpr }
   | { readonly op: 'setVarBlob'; readonly id: number; readonly value: IrBlob }
   | { readonly op: 'if'; readonly cond: IrExpr; readonly then: readonly IrStmt[]; readonly else: readonly IrStmt[] }
-  | { readonly op: 'return' };
+  | { readonly op: 'return' }
+  /**
+   * `while (cond) { body; step }`: `continue` jumps to `step`, `break` leaves the loop. Bounded
+   * loops are checked by the verifier (kernel 5.3+).
+   */
+  | { readonly op: 'loop'; readonly cond: IrExpr; readonly body: readonly IrStmt[]; readonly step: readonly IrStmt[] }
+  | { readonly op: 'break' }
+  | { readonly op: 'continue' };
 
 /** How a map is created in the kernel. */
 export interface IrMap {

@@ -94,3 +94,25 @@ export function kernelHasKprobes(): boolean {
   const root = tracefsRoot();
   return root !== undefined && existsSync(join(root, 'kprobe_events'));
 }
+
+/**
+ * The declarations of a tracepoint's own fields as its format file spells them (`const char * filename`,
+ * `__data_loc char[] name`), for `-lv`: bpftrace prints the text between `field:` and `;` of each
+ * field after the common_* block.
+ */
+export function tracepointFieldDecls(category: string, name: string): string[] {
+  const root = tracefsRoot();
+  if (!root) return [];
+  let text: string;
+  try {
+    text = readFileSync(join(root, 'events', category, name, 'format'), 'utf8');
+  } catch {
+    return [];
+  }
+  const lines = text.split('\n');
+  const blank = lines.findIndex((l) => l.trim() === '' );
+  return lines
+    .slice(blank < 0 ? lines.length : blank + 1)
+    .filter((l) => l.startsWith('\tfield:'))
+    .map((l) => l.slice(l.indexOf(':') + 1, l.indexOf(';')));
+}

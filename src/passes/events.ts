@@ -12,7 +12,10 @@ export type EventSpec =
   | { readonly kind: 'print-value'; readonly args: readonly Type[] }
   | { readonly kind: 'clear'; readonly map: string; readonly args: readonly Type[] }
   | { readonly kind: 'zero'; readonly map: string; readonly args: readonly Type[] }
-  | { readonly kind: 'time'; readonly format: string; readonly args: readonly Type[] };
+  | { readonly kind: 'time'; readonly format: string; readonly args: readonly Type[] }
+  /** Function library (src/builtins/): cat/system text, and a pid whose memory maps user space should snapshot now. */
+  | { readonly kind: 'cat' | 'system'; readonly format: string; readonly args: readonly Type[] }
+  | { readonly kind: 'user-pid'; readonly args: readonly Type[] };
 
 export interface RecordLayout {
   /** Offsets of the arguments (the event id is at 0). */

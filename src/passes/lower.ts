@@ -12,21 +12,55 @@ import {
 import { recordLayout, type EventSpec } from './events.js';
 import type { MapKind, MapSpec } from './program-info.js';
 import { didYouMean } from './suggest.js';
+import { pidFilter, targetBuiltin, type TargetProcess } from './target-process.js';
+import { lowerUsdtArg } from './usdt-lower.js';
+import { LIBRARY_FUNCTIONS, LIBRARY_VARS } from '../builtins/functions.js';
+import type { InternalMapDef, LowerContext } from '../builtins/library.js';
+import { kernelBtfTypes, cSizeOf, cTypeName as typeName, findMember, memberNames, type CType } from '../kernel/btf.js';
+import { pointee, ptrType, TypeResolver, valueTypeOf } from './lower-types.js';
+import { expandMacro, type Expansion } from './macros.js';
 
 /** A typed value: integers (and bools, pointers) as an IR expression, aggregates as a blob. */
 type TypedValue = { readonly type: Type; readonly int: IrExpr; readonly blob?: undefined } | { readonly type: Type; readonly blob: IrBlob; readonly int?: undefined };
 
 /** State shared by every probe of one script. */
 export interface ScriptState {
+  /** `-p PID` / `-c CMD`: the implicit pid filter and `cpid` (src/passes/target-process.ts). */
+  readonly target?: TargetProcess;
   readonly maps: Map<string, MapSpec>;
   readonly events: EventSpec[];
   readonly positionals: readonly string[];
   /** Map name → IR map id; filled as maps are first used. */
   readonly mapIds: Map<string, number>;
+  /** Type names (script structs, then kernel BTF); a default without script structs when absent. */
+  readonly types?: TypeResolver;
+  /** The script's macros by name. */
+  readonly macros?: ReadonlyMap<string, ast.MacroDef>;
+  /** `config = { max_strlen = N }`: the size of strings read with str() without a length. */
+  readonly maxStrlen?: number;
+  /** `--unsafe`: allow system(), signal() (src/builtins/output.ts). */
+  readonly unsafe?: boolean;
+  /** Internal maps the function library asked for (stack traces, start time), by name; ids come from `mapIds`. */
+  readonly internalMaps?: Map<string, InternalMapDef>;
+}
+
+/** A C object in memory: where it is, its C type and address space (struct fields, array elements, `*p`). */
+interface Place {
+  readonly addr: IrExpr;
+  readonly ctype: CType;
+  readonly space: 'user' | 'kernel';
+  /** Bitfields: bit offset from `addr` and width. */
+  readonly bitOffset?: number;
+  readonly bitSize?: number;
 }
 
 /** Hist buckets (log2, bits 0) and the lhist limit mirror runtime/value.ts's bucket layout. */
 const HIST_SLOTS = 65;
+
+/** Buckets of hist(v, bits): (64 - bits) * 2^bits + 1 (65 for bits 0), as runtime/value.ts histBucketCount. */
+function histSlots(bits: number): number {
+  return bits === 0 ? HIST_SLOTS : (64 - bits) * (1 << bits) + 1;
+}
 const MAX_LHIST_SLOTS = 1002;
 
 export function lhistSlots(min: bigint, max: bigint, step: bigint): number {
@@ -41,7 +75,7 @@ export function mapValueSize(spec: MapSpec): number {
     case 'min': case 'max': case 'avg': case 'stats':
       return 16;
     case 'hist':
-      return 8 * HIST_SLOTS;
+      return 8 * histSlots(Number(spec.params[0] ?? 0n));
     case 'lhist':
       return 8 * lhistSlots(spec.params[0]!, spec.params[1]!, spec.params[2]!);
     case 'value':
@@ -67,17 +101,40 @@ class Unsupported extends Error {}
  * the first assignment to a map fixes its key and value types for the whole script.
  */
 export class ProbeLowerer {
-  private readonly vars = new Map<string, { id: number; type: Type }>();
+  /** Lexical scopes of scratch variables, innermost last: a variable lives in the block that first assigns it. */
+  private readonly scopes: Map<string, { id: number; type: Type }>[] = [new Map()];
   private readonly irVars: IrVar[] = [];
+  /** Enclosing while/for loops: `break` and `continue` are valid only inside one. */
+  private loopDepth = 0;
+  private types: TypeResolver;
 
   constructor(
     private readonly script: ScriptState,
     private readonly probe: ConcreteProbe,
     private readonly diags: Diagnostics,
-  ) {}
+  ) {
+    this.types = script.types ?? new TypeResolver([], () => kernelBtfTypes());
+  }
+
+  private findVar(name: string): { id: number; type: Type } | undefined {
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const v = this.scopes[i]!.get(name);
+      if (v) return v;
+    }
+    return undefined;
+  }
+
+  private scoped<T>(f: () => T): T {
+    this.scopes.push(new Map());
+    try {
+      return f();
+    } finally {
+      this.scopes.pop();
+    }
+  }
 
   lower(node: ast.Probe, name: string, section: string): IrProgram {
-    const body: IrStmt[] = [];
+    const body: IrStmt[] = [...pidFilter(this.probe, this.script.target)];
     if (node.predicate) {
       const cond = this.condition(node.predicate);
       if (cond) body.push({ op: 'if', cond: { op: 'unary', operator: '!', operand: cond }, then: [{ op: 'return' }], else: [] });
@@ -89,6 +146,10 @@ export class ProbeLowerer {
   // ------------------------------------------------------------------ statements
 
   private block(b: ast.Block): IrStmt[] {
+    return this.scoped(() => this.blockStmts(b));
+  }
+
+  private blockStmts(b: ast.Block): IrStmt[] {
     const out: IrStmt[] = [];
     for (const s of b.stmts) {
       try {
@@ -108,11 +169,8 @@ export class ProbeLowerer {
         return this.exprStmt(s.expr);
       case 'Assign':
         return s.target.kind === 'MapRef' ? this.assignMap(s.target, s.op, s.value, s) : this.assignVar(s.target, s.op, s.value, s);
-      case 'VarDecl': {
-        if (s.value) return this.assignVar(s.variable, '=', s.value, s);
-        this.declareVar(s.variable.name, i64, s.span);
-        return [];
-      }
+      case 'VarDecl':
+        return this.varDecl(s);
       case 'If': {
         const cond = this.condition(s.cond);
         const then = this.block(s.then);
@@ -121,13 +179,96 @@ export class ProbeLowerer {
       }
       case 'Return':
         return [{ op: 'return' }];
-      case 'While':
-      case 'Unroll':
-      case 'ForMap':
+      case 'While': {
+        const cond = this.condition(s.cond) ?? { op: 'const', value: 0n };
+        const body = this.loopBody(s.body);
+        return [{ op: 'loop', cond, body, step: [] }];
+      }
+      case 'Unroll': {
+        const n = this.constInt(s.count);
+        if (n < 1n || n > 100n) {
+          this.diags.error('invalid-argument', 'unroll() needs a count from 1 to 100', s.count.span);
+          return [];
+        }
+        const out: IrStmt[] = [];
+        for (let i = 0n; i < n; i++) out.push(...this.block(s.body));
+        return out;
+      }
       case 'ForRange':
+        return this.forRange(s);
+      case 'ForMap':
+        return this.unsupported('for over a map is not supported yet', s.span);
       case 'Jump':
-        return this.unsupported(`${s.kind === 'Jump' ? s.jump : s.kind.toLowerCase()} is not supported yet`, s.span);
+        if (this.loopDepth === 0) {
+          this.diags.error('jump-outside-loop', `${s.jump} can only be used inside a while or for loop`, s.span);
+          return [];
+        }
+        return [{ op: s.jump }];
     }
+  }
+
+  private loopBody(b: ast.Block, prologue?: () => IrStmt[]): IrStmt[] {
+    this.loopDepth++;
+    try {
+      return this.scoped(() => [...(prologue?.() ?? []), ...this.blockStmts(b)]);
+    } finally {
+      this.loopDepth--;
+    }
+  }
+
+  /** `for ($i : a..b)`: the bounds are evaluated once; `$i` is set from a hidden counter each iteration. */
+  private forRange(s: ast.ForRange): IrStmt[] {
+    const from = this.value(s.from);
+    const to = this.value(s.to);
+    const counter = this.temp();
+    const end = this.temp();
+    const C: IrExpr = { op: 'var', id: counter };
+    const body = this.loopBody(s.body, () => {
+      const v = this.declareVar(s.variable.name, i64, s.variable.span, true);
+      return v ? [{ op: 'setVar', id: v.id, value: C }] : [];
+    });
+    return [
+      { op: 'setVar', id: counter, value: this.intOf(from, s.from) },
+      { op: 'setVar', id: end, value: this.intOf(to, s.to) },
+      {
+        op: 'loop',
+        cond: { op: 'binary', operator: '<', left: C, right: { op: 'var', id: end }, signed: true },
+        body,
+        step: [{ op: 'setVar', id: counter, value: { op: 'binary', operator: '+', left: C, right: { op: 'const', value: 1n }, signed: true } }],
+      },
+    ];
+  }
+
+  /** `let $x;`, `let $x = v;`, `let $x: T = v;`: declares `$x` in the current block. */
+  private varDecl(s: ast.VarDecl): IrStmt[] {
+    let declared: Type = i64;
+    if (s.type?.name === 'string' && s.type.pointerDepth === 0) {
+      declared = { kind: 'str', size: s.type.arraySize ?? this.script.maxStrlen ?? DEFAULT_STRLEN };
+    } else if (s.type) {
+      const ct = this.types.resolve(s.type);
+      const t = ct && valueTypeOf(ct, 'kernel');
+      if (!t) {
+        this.diags.error('unknown-type', `unknown or unsupported type: ${s.type.name}`, s.type.span);
+        return [];
+      }
+      declared = t;
+    }
+    if (!s.value) {
+      const v = this.declareVar(s.variable.name, declared, s.span, true);
+      if (!v) return [];
+      return v.type.kind === 'str' || v.type.kind === 'tuple' ? [{ op: 'setVarBlob', id: v.id, value: { op: 'zero', size: sizeOf(v.type) } }] : [{ op: 'setVar', id: v.id, value: { op: 'const', value: 0n } }];
+    }
+    let value = this.value(s.value);
+    if (s.type && declared.kind === 'int' && value.int && isIntegral(value.type)) {
+      value = { type: declared, int: { op: 'cast', operand: value.int, bits: declared.bits, signed: declared.signed } };
+    } else if (s.type && !typeEquals(declared, value.type) && !(declared.kind === 'str' && value.type.kind === 'str')) {
+      this.diags.error('type-mismatch', `${s.variable.name} is declared ${typeToString(declared)} but assigned ${typeToString(value.type)}`, s.value.span);
+      return [];
+    }
+    const v = this.declareVar(s.variable.name, s.type ? declared : value.type, s.span, true);
+    if (!v) return [];
+    if (value.blob) return [{ op: 'setVarBlob', id: v.id, value: this.blobOf(value, v.type) }];
+    return [{ op: 'setVar', id: v.id, value: value.int }];
   }
 
   private exprStmt(e: ast.Expr): IrStmt[] {
@@ -193,7 +334,9 @@ export class ProbeLowerer {
       const next = this.arith(op.slice(0, -1) as ast.BinaryOp, current, this.intOf(value, valueExpr), i64, value.type);
       return [{ op: 'mapSet', map: id, key: key.blob, value: { op: 'int', value: next, size: 8 } }];
     }
-    if (value.type.kind === 'none' || value.type.kind === 'args') {
+    // `none` comes from an expression whose error is already reported.
+    if (value.type.kind === 'none') return [];
+    if (value.type.kind === 'args') {
       this.diags.error('type-mismatch', `cannot store a value of type ${typeToString(value.type)} in a map`, valueExpr.span);
       return [];
     }
@@ -228,8 +371,13 @@ export class ProbeLowerer {
         return [];
       }
     }
-    if (name === 'hist' && call.args.length === 2 && this.constInt(call.args[1]!) !== 0n) {
-      return this.unsupported('hist() with sub-buckets is not supported yet', call.args[1]!.span);
+    if (name === 'hist' && call.args.length === 2) {
+      const bits = this.constInt(call.args[1]!);
+      if (bits < 0n || bits > 5n) {
+        this.diags.error('invalid-argument', `hist() bits must be between 0 and 5, got ${bits}`, call.args[1]!.span);
+        return [];
+      }
+      if (bits !== 0n) params = [bits];
     }
     const spec = this.useMap(target, name, key.types, u64, params, call);
     if (!spec) return [];
@@ -248,8 +396,9 @@ export class ProbeLowerer {
       case 'stats':
         return [{ op: 'mapCountTotal', map: id, key: key.blob, value: v }];
       case 'hist': {
-        const { stmts, bucket } = this.histBucket(v);
-        return [...stmts, { op: 'mapBucketAdd', map: id, key: key.blob, bucket, slots: HIST_SLOTS }];
+        const bits = Number(params[0] ?? 0n);
+        const { stmts, bucket } = this.histBucket(v, bits);
+        return [...stmts, { op: 'mapBucketAdd', map: id, key: key.blob, bucket, slots: histSlots(bits) }];
       }
       case 'lhist': {
         const [min, max, step] = params as [bigint, bigint, bigint];
@@ -261,6 +410,8 @@ export class ProbeLowerer {
   }
 
   private callStmt(call: ast.Call): IrStmt[] {
+    const macro = this.script.macros?.get(call.callee);
+    if (macro) return this.macroStmts(call, macro);
     switch (call.callee) {
       case 'printf':
         return this.printf(call);
@@ -294,18 +445,6 @@ export class ProbeLowerer {
         this.knownMap(m);
         return [this.emit({ kind: call.callee, map: m.name, args: [] }, [])];
       }
-      case 'delete': {
-        const m = call.args[0];
-        if (m?.kind !== 'MapRef') {
-          this.diags.error('invalid-argument', 'delete() takes a map element, e.g. delete(@x[key]) or delete(@x, key)', call.span);
-          return [];
-        }
-        const keyExprs = call.args.length > 1 ? call.args.slice(1) : m.keys;
-        const spec = this.knownMap(m);
-        if (!spec) return [];
-        const key = this.keyBlob(keyExprs, spec, m);
-        return key ? [{ op: 'mapDelete', map: this.mapId(spec.name), key }] : [];
-      }
       case 'time': {
         const fmt = call.args[0];
         const format = fmt === undefined ? '%H:%M:%S\n' : fmt.kind === 'StringLiteral' ? fmt.value : undefined;
@@ -315,13 +454,16 @@ export class ProbeLowerer {
         }
         return [this.emit({ kind: 'time', format, args: [] }, [])];
       }
-      default:
+      default: {
+        const lib = LIBRARY_FUNCTIONS.get(call.callee);
+        if (lib?.stmt) return lib.stmt(call, this.libContext());
         if (isAggregation(call.callee)) {
           this.diags.error('aggregation-outside-map', `${call.callee}() can only be assigned to a map, e.g. @x = ${call.callee}(...)`, call.span);
           return [];
         }
         this.value(call);
         return [];
+      }
     }
   }
 
@@ -363,7 +505,10 @@ export class ProbeLowerer {
 
   private mapKey(m: ast.MapRef, forWrite: boolean): { blob: IrBlob; types: Type[] } {
     void forWrite;
-    const values = m.keys.map((k) => this.value(k));
+    // `@m[(a, b)]` is the same map key as `@m[a, b]`.
+    const only = m.keys.length === 1 ? m.keys[0]! : undefined;
+    const keyExprs = only?.kind === 'Tuple' && only.elems.length > 1 ? only.elems : m.keys;
+    const values = keyExprs.map((k) => this.value(k));
     const types = values.map((v) => storageType(v.type));
     if (values.length === 0) return { blob: { op: 'zero', size: 8 }, types };
     if (values.length === 1) return { blob: this.blobOf(values[0]!, types[0]!), types };
@@ -478,7 +623,11 @@ export class ProbeLowerer {
         if (!spec) return this.fail();
         const key = this.keyBlob(e.keys, spec, e);
         if (!key) return this.fail();
-        if (spec.kind === 'int' || spec.kind === 'count' || spec.kind === 'sum') {
+        if (spec.kind === 'count' || spec.kind === 'sum' || spec.kind === 'min' || spec.kind === 'max' || spec.kind === 'avg') {
+          // bpftrace reads a per-CPU aggregation in a probe by combining every CPU's slot.
+          return { type: spec.kind === 'count' ? u64 : i64, int: { op: 'mapAggRead', map: this.mapId(spec.name), key, agg: spec.kind } };
+        }
+        if (spec.kind === 'int') {
           if (isPerCpuKind(spec.kind)) return this.unsupported(`reading ${spec.kind}() map ${spec.name} in a probe is not supported yet`, e.span);
           return { type: spec.valueType.kind === 'int' ? spec.valueType : i64, int: { op: 'mapGet', map: this.mapId(spec.name), key } };
         }
@@ -497,27 +646,19 @@ export class ProbeLowerer {
       case 'Binary':
         return this.binary(e);
       case 'Unary': {
-        if (e.op === '*' || e.op === '&') return this.unsupported(`unary ${e.op} is not supported yet`, e.span);
+        if (e.op === '*') return this.deref(e);
+        if (e.op === '&') return this.unsupported('taking the address of a value (&) is not supported yet', e.span);
         const v = this.value(e.operand);
         const operand = this.intOf(v, e.operand);
         return { type: e.op === '!' ? boolType : i64, int: { op: 'unary', operator: e.op, operand } };
       }
-      case 'Update': {
-        if (e.target.kind === 'MapRef') return this.unsupported('++/-- on a map inside an expression is not supported yet', e.span);
-        return this.unsupported('++/-- inside an expression is not supported yet', e.span);
-      }
-      case 'Ternary': {
-        const cond = this.condition(e.cond) ?? { op: 'const', value: 0n };
-        const thenV = e.then ? this.value(e.then) : this.value(e.cond);
-        const elseV = this.value(e.else);
-        if (isIntegral(thenV.type) && isIntegral(elseV.type)) {
-          return { type: thenV.type, int: { op: 'ternary', cond, then: thenV.int!, else: elseV.int! } };
-        }
-        return this.unsupported('a ternary of strings is not supported yet', e.span);
-      }
+      case 'Update':
+        return this.updateValue(e);
+      case 'Ternary':
+        return this.ternary(e);
       case 'Cast': {
         const target = castTarget(e.type.name);
-        if (!target || e.type.pointerDepth > 0 || e.type.arraySize !== undefined) return this.unsupported(`cast to ${e.type.name} is not supported yet`, e.type.span);
+        if (!target || e.type.pointerDepth > 0 || e.type.arraySize !== undefined) return this.typedCast(e);
         const v = this.value(e.expr);
         return { type: { kind: 'int', bits: target.bits, signed: target.signed }, int: { op: 'cast', operand: this.intOf(v, e.expr), bits: target.bits, signed: target.signed } };
       }
@@ -531,19 +672,329 @@ export class ProbeLowerer {
         };
       }
       case 'Index':
+        return this.index(e);
       case 'Sizeof':
+        return this.sizeofExpr(e);
       case 'Offsetof':
-        return this.unsupported(`${e.kind.toLowerCase()} is not supported yet`, e.span);
+        return this.offsetofExpr(e);
     }
   }
 
+  /** A macro call as a statement: its body's statements, in their own scope. */
+  private macroStmts(call: ast.Call, def: ast.MacroDef): IrStmt[] {
+    const exp = this.expandGuarded(call, def);
+    if (!exp) return [];
+    this.macroDepth++;
+    try {
+      return this.scoped(() => exp.stmts.flatMap((st) => this.stmtCaught(st)));
+    } finally {
+      this.macroDepth--;
+    }
+  }
+
+  /** A macro call as a value: the body's statements, then its final expression. */
+  private macroValue(call: ast.Call, def: ast.MacroDef): TypedValue {
+    const exp = this.expandGuarded(call, def);
+    if (!exp) return this.fail();
+    const last = exp.stmts[exp.stmts.length - 1];
+    if (!last || last.kind !== 'ExprStmt') {
+      this.diags.error('no-value', `macro ${def.name}() has no value: its body does not end with an expression`, call.span);
+      return this.fail();
+    }
+    this.macroDepth++;
+    try {
+      return this.scoped(() => {
+        const stmts = exp.stmts.slice(0, -1).flatMap((st) => this.stmtCaught(st));
+        const v = this.value(last.expr);
+        if (stmts.length === 0) return v;
+        return v.blob ? { type: v.type, blob: { op: 'seqBlob', stmts, value: v.blob } } : { type: v.type, int: { op: 'seq', stmts, value: v.int } };
+      });
+    } finally {
+      this.macroDepth--;
+    }
+  }
+
+  private macroDepth = 0;
+
+  private expandGuarded(call: ast.Call, def: ast.MacroDef): Expansion | undefined {
+    if (this.macroDepth >= 16) {
+      this.diags.error('macro-recursion', `macro ${def.name}() expands too deeply (recursive macro?)`, call.span);
+      return undefined;
+    }
+    return expandMacro(def, call, this.diags);
+  }
+
+  private stmtCaught(st: ast.Stmt): IrStmt[] {
+    try {
+      return this.stmt(st);
+    } catch (e) {
+      if (!(e instanceof Unsupported)) throw e;
+      return [];
+    }
+  }
+
+  /** `$x++` / `--@m[k]` as a value: the old value for postfix, the new one for prefix. */
+  private updateValue(e: ast.Update): TypedValue {
+    const delta: IrExpr = { op: 'const', value: e.op === '++' ? 1n : -1n };
+    if (e.target.kind === 'MapRef') {
+      const stmts = this.update(e);
+      if (stmts.length === 0) return this.fail();
+      const add = stmts[0]!;
+      if (add.op !== 'mapAdd') return this.fail();
+      const spec = this.script.maps.get(e.target.name);
+      if (spec && isPerCpuKind(spec.kind)) return this.unsupported(`reading ${spec.kind}() map ${spec.name} in a probe is not supported yet`, e.span);
+      const current: IrExpr = { op: 'mapGet', map: add.map, key: add.key };
+      if (e.prefix) return { type: i64, int: { op: 'seq', stmts, value: current } };
+      const t = this.temp();
+      return { type: i64, int: { op: 'seq', stmts: [{ op: 'setVar', id: t, value: current }, ...stmts], value: { op: 'var', id: t } } };
+    }
+    const v = this.lookupVar(e.target);
+    if (!v) return this.fail();
+    if (!isIntegral(v.type)) {
+      this.diags.error('type-mismatch', `${e.op} needs an integer variable, ${e.target.name} holds ${typeToString(v.type)}`, e.span);
+      return this.fail();
+    }
+    const cur: IrExpr = { op: 'var', id: v.id };
+    const step: IrStmt = { op: 'setVar', id: v.id, value: { op: 'binary', operator: '+', left: cur, right: delta, signed: true } };
+    if (e.prefix) return { type: v.type, int: { op: 'seq', stmts: [step], value: cur } };
+    const t = this.temp();
+    return { type: v.type, int: { op: 'seq', stmts: [{ op: 'setVar', id: t, value: cur }, step], value: { op: 'var', id: t } } };
+  }
+
+  private ternary(e: ast.Ternary): TypedValue {
+    const cond = this.condition(e.cond) ?? { op: 'const', value: 0n };
+    const thenV = e.then ? this.value(e.then) : this.value(e.cond);
+    const elseV = this.value(e.else);
+    if (isIntegral(thenV.type) && isIntegral(elseV.type)) {
+      const type = thenV.type.kind === 'int' && elseV.type.kind === 'int' ? resultType(literalAware(thenV, e.then ?? e.cond), literalAware(elseV, e.else)) : thenV.type;
+      return { type, int: { op: 'ternary', cond, then: thenV.int!, else: elseV.int! } };
+    }
+    if (thenV.type.kind === 'str' && elseV.type.kind === 'str') {
+      const size = Math.max(thenV.type.size, elseV.type.size);
+      return {
+        type: { kind: 'str', size },
+        blob: { op: 'select', cond, then: resizeStr(thenV.blob!, thenV.type.size, size), else: resizeStr(elseV.blob!, elseV.type.size, size), size },
+      };
+    }
+    if (thenV.blob && elseV.blob && typeEquals(thenV.type, elseV.type)) {
+      return { type: thenV.type, blob: { op: 'select', cond, then: thenV.blob, else: elseV.blob, size: sizeOf(thenV.type) } };
+    }
+    if (thenV.type.kind !== 'none' && elseV.type.kind !== 'none') {
+      this.diags.error('type-mismatch', `the branches of ?: have different types: ${typeToString(thenV.type)} and ${typeToString(elseV.type)}`, e.span);
+    }
+    return this.fail();
+  }
+
+  // ------------------------------------------------------------------ C types: casts, pointers, fields
+
+  /** Casts to pointer, array and named types: `(struct task_struct *)curtask`, `(uint8[8])x`, `(pid_t)x`. */
+  private typedCast(e: ast.Cast): TypedValue {
+    const ct = this.types.resolve(e.type);
+    if (!ct) return this.unknownType(e.type);
+    const v = this.value(e.expr);
+    if (ct.kind === 'ptr') {
+      if (!isIntegral(v.type)) {
+        this.diags.error('type-mismatch', `cannot cast ${typeToString(v.type)} to a pointer`, e.span);
+        return this.fail();
+      }
+      const space = v.type.kind === 'ptr' ? v.type.space : this.defaultSpace();
+      return { type: ptrType(ct, space), int: v.int! };
+    }
+    const t = valueTypeOf(ct, 'kernel');
+    if (t && t.kind === 'int') return { type: t, int: { op: 'cast', operand: this.intOf(v, e.expr), bits: t.bits, signed: t.signed } };
+    if (t && t.kind === 'bool') return { type: t, int: { op: 'binary', operator: '!=', left: this.intOf(v, e.expr), right: { op: 'const', value: 0n }, signed: false } };
+    return this.unsupported(`cast to ${e.type.name}${e.type.arraySize !== undefined ? `[${e.type.arraySize}]` : ''} is not supported yet`, e.type.span);
+  }
+
+  private unknownType(te: ast.TypeExpr): TypedValue {
+    const isStruct = /^(struct|union|enum) /.test(te.name);
+    const hint = isStruct ? didYouMean(te.name, this.types.knownStructNames()) : undefined;
+    this.diags.error('unknown-type', `unknown type: ${te.name}`, te.span, [
+      ...(hint ? [`did you mean ${hint}?`] : []),
+      ...(isStruct && !kernelBtfTypes() ? ['this kernel has no BTF (/sys/kernel/btf/vmlinux): define the struct in the script'] : []),
+    ]);
+    return this.fail();
+  }
+
+  /** Pointers read from a probe's context: user space for uprobes and syscall arguments, kernel otherwise. */
+  private defaultSpace(): 'user' | 'kernel' {
+    if (this.probe.provider.startsWith('u')) return 'user';
+    // Syscall arguments point into the caller's memory (an address kept in a map loses its pointer type).
+    return this.probe.name.startsWith('tracepoint:syscalls:') ? 'user' : 'kernel';
+  }
+
+  /** The memory a field access, index or `*p` denotes, when it denotes memory (not a tuple or args field). */
+  private place(e: ast.Expr): Place | undefined {
+    if (e.kind === 'FieldAccess') {
+      const base = this.placeOrPointee(e.object);
+      if (!base) return undefined;
+      if (base.ctype.kind !== 'record') {
+        this.diags.error('not-a-struct', `${e.field}: ${typeName(base.ctype)} is not a struct or union`, e.fieldSpan);
+        throw new Unsupported('field of non-struct');
+      }
+      const m = findMember(base.ctype, e.field);
+      if (!m) {
+        const hint = didYouMean(e.field, memberNames(base.ctype));
+        this.diags.error('unknown-field', `${typeName(base.ctype)} has no field named ${e.field}`, e.fieldSpan, hint ? [`did you mean ${hint}?`] : undefined);
+        throw new Unsupported('unknown field');
+      }
+      const byteOff = Math.floor(m.bitOffset / 8);
+      const addr = addOffset(base.addr, byteOff);
+      if (m.bitSize > 0) return { addr, ctype: m.type, space: base.space, bitOffset: m.bitOffset % 8, bitSize: m.bitSize };
+      return { addr, ctype: m.type, space: base.space };
+    }
+    if (e.kind === 'Index') {
+      const base = this.placeOrPointee(e.object);
+      if (!base) return undefined;
+      const elem = base.ctype.kind === 'array' ? base.ctype.elem : base.ctype;
+      const size = cSizeOf(elem);
+      const idx = this.value(e.index);
+      if (base.ctype.kind === 'array' && e.index.kind === 'IntLiteral' && (e.index.value < 0n || e.index.value >= BigInt(base.ctype.count))) {
+        this.diags.error('index-out-of-range', `index ${e.index.value} is out of range for ${typeName(base.ctype)}`, e.index.span);
+      }
+      const offset: IrExpr = { op: 'binary', operator: '*', left: this.intOf(idx, e.index), right: { op: 'const', value: BigInt(size) }, signed: false };
+      return { addr: { op: 'binary', operator: '+', left: base.addr, right: offset, signed: false }, ctype: elem, space: base.space };
+    }
+    if (e.kind === 'Unary' && e.op === '*') return this.placeOrPointee(e.operand);
+    return undefined;
+  }
+
+  /** `e` as memory: a place when it is one, else the object its pointer value points to. */
+  private placeOrPointee(e: ast.Expr): Place | undefined {
+    const p = this.place(e);
+    if (p) {
+      if (p.ctype.kind === 'ptr') {
+        const target = p.ctype.target();
+        return { addr: { op: 'readInt', addr: p.addr, size: 8, signed: false, space: p.space }, ctype: target, space: p.space };
+      }
+      return p;
+    }
+    const v = this.value(e);
+    if (v.type.kind !== 'ptr') return undefined;
+    const target = pointee(v.type, this.types);
+    if (!target) {
+      this.diags.error('unknown-type', `unknown type: ${v.type.to}`, e.span);
+      throw new Unsupported('unknown pointee');
+    }
+    return { addr: v.int!, ctype: target, space: v.type.space };
+  }
+
+  /** Read the value stored at a place. */
+  private load(p: Place, e: ast.Expr): TypedValue {
+    const t = valueTypeOf(p.ctype, p.space);
+    if (!t) {
+      return this.unsupported(`a value of type ${typeName(p.ctype)} cannot be used here yet; access one of its fields`, e.span);
+    }
+    if (t.kind === 'str') return { type: t, blob: { op: 'readBytes', addr: p.addr, size: t.size, space: p.space } };
+    const size = cSizeOf(p.ctype) as 1 | 2 | 4 | 8;
+    const signed = t.kind === 'int' && t.signed;
+    if (p.bitSize !== undefined && p.bitOffset !== undefined) {
+      const bytes = [1, 2, 4, 8].find((n) => n * 8 >= p.bitOffset! + p.bitSize!) as 1 | 2 | 4 | 8;
+      const raw: IrExpr = { op: 'readInt', addr: p.addr, size: bytes, signed: false, space: p.space };
+      const shifted: IrExpr = { op: 'binary', operator: '>>', left: raw, right: { op: 'const', value: BigInt(p.bitOffset) }, signed: false };
+      return { type: t, int: { op: 'binary', operator: '&', left: shifted, right: { op: 'const', value: (1n << BigInt(p.bitSize)) - 1n }, signed: false } };
+    }
+    return { type: t, int: { op: 'readInt', addr: p.addr, size, signed, space: p.space } };
+  }
+
+  private deref(e: ast.Unary): TypedValue {
+    const p = this.placeOrPointee(e.operand);
+    if (!p) {
+      const v = this.value(e.operand);
+      if (v.type.kind !== 'none') this.diags.error('type-mismatch', `cannot dereference ${typeToString(v.type)}`, e.span);
+      return this.fail();
+    }
+    return this.load(p, e);
+  }
+
+  private index(e: ast.Index): TypedValue {
+    // Tuples: a constant index.
+    if (e.object.kind !== 'FieldAccess' && e.object.kind !== 'Index') {
+      const obj = this.value(e.object);
+      if (obj.type.kind === 'tuple') return this.tupleElem(obj, Number(this.constInt(e.index)), e);
+      if (obj.type.kind === 'str') {
+        const idx = this.intOf(this.value(e.index), e.index);
+        return { type: { kind: 'int', bits: 8, signed: true }, int: this.strByte(obj, idx) };
+      }
+      if (obj.type.kind !== 'ptr') {
+        if (obj.type.kind !== 'none') this.diags.error('type-mismatch', `cannot index a value of type ${typeToString(obj.type)}`, e.span);
+        return this.fail();
+      }
+    }
+    const p = this.place(e);
+    if (!p) return this.fail();
+    return this.load(p, e);
+  }
+
+  /** Byte `idx` of a string (0 past its end). */
+  private strByte(obj: TypedValue, idx: IrExpr): IrExpr {
+    const size = sizeOf(obj.type);
+    let out: IrExpr = { op: 'const', value: 0n };
+    for (let i = size - 1; i >= 0; i--) {
+      out = { op: 'ternary', cond: { op: 'binary', operator: '==', left: idx, right: { op: 'const', value: BigInt(i) }, signed: false }, then: { op: 'blobLoad', blob: obj.blob!, offset: i, size: 1, signed: true }, else: out };
+    }
+    return out;
+  }
+
+  private sizeofExpr(e: ast.Sizeof): TypedValue {
+    if (e.arg.kind === 'TypeExpr') {
+      const ct = this.types.resolve(e.arg);
+      if (!ct) return this.unknownType(e.arg);
+      return { type: u64, int: { op: 'const', value: BigInt(cSizeOf(ct)) } };
+    }
+    const p = e.arg.kind === 'FieldAccess' || e.arg.kind === 'Index' || (e.arg.kind === 'Unary' && e.arg.op === '*') ? this.tryPlace(e.arg) : undefined;
+    if (p) return { type: u64, int: { op: 'const', value: BigInt(cSizeOf(p.ctype)) } };
+    const v = this.value(e.arg);
+    return { type: u64, int: { op: 'const', value: BigInt(sizeOf(v.type)) } };
+  }
+
+  private tryPlace(e: ast.Expr): Place | undefined {
+    try {
+      return this.place(e);
+    } catch (err) {
+      if (err instanceof Unsupported) return undefined;
+      throw err;
+    }
+  }
+
+  private offsetofExpr(e: ast.Offsetof): TypedValue {
+    const ct = this.types.resolve(e.type);
+    if (!ct) return this.unknownType(e.type);
+    let t: CType = ct;
+    let bits = 0;
+    for (const name of e.path) {
+      const m = findMember(t, name);
+      if (!m) {
+        const hint = didYouMean(name, memberNames(t));
+        this.diags.error('unknown-field', `${typeName(t)} has no field named ${name}`, e.span, hint ? [`did you mean ${hint}?`] : undefined);
+        return this.fail();
+      }
+      bits += m.bitOffset;
+      t = m.type;
+    }
+    return { type: u64, int: { op: 'const', value: BigInt(Math.floor(bits / 8)) } };
+  }
+
   private identifier(e: ast.Identifier): TypedValue {
+    const target = targetBuiltin(e.name, this.script.target);
+    if (typeof target === 'string') {
+      this.diags.error('no-child-command', target, e.span);
+      return this.fail();
+    }
+    if (target) return { type: target.type, int: { op: 'const', value: target.value } };
     const builtin = BUILTIN_VARS[e.name];
     if (builtin) {
+      if (e.name === 'curtask') {
+        // bpftrace types curtask as `struct task_struct *` when the kernel has BTF.
+        const task = this.types.resolveName('struct task_struct');
+        if (task && task.kind === 'record') return { type: ptrType({ kind: 'ptr', target: () => task }, 'kernel'), int: { op: 'builtin', name: 'curtask' } };
+      }
       if (builtin.lower.kind === 'comm') return { type: builtin.type, blob: { op: 'comm', size: sizeOf(builtin.type) } };
       return { type: builtin.type, int: { op: 'builtin', name: builtin.lower.name } };
     }
     if (e.name === 'probe') return stringConst(this.probe.name, 64);
+    const libVar = LIBRARY_VARS.get(e.name);
+    if (libVar) return libVar.lower(e, this.libContext());
     if (e.name === 'args') {
       if (!this.probe.args) {
         this.diags.error('no-args', `${this.probe.provider} probes have no args`, e.span);
@@ -551,19 +1002,26 @@ export class ProbeLowerer {
       }
       return { type: { kind: 'args' }, int: { op: 'const', value: 0n } };
     }
+    const usdtArg = this.probe.usdtArgs && /^arg\d+$/.test(e.name) ? this.probe.usdtArgs[Number(e.name.slice(3))] : undefined;
+    if (usdtArg) return lowerUsdtArg(usdtArg);
     const reg = this.probe.registers.find((r) => r.name === e.name);
     if (reg) return this.contextField(reg);
     if (/^arg\d+$/.test(e.name) || e.name === 'retval') {
       this.diags.error('no-such-builtin', `${e.name} is not available in ${this.probe.provider} probes`, e.span);
       return this.fail();
     }
+    const macro = this.script.macros?.get(e.name);
+    if (macro && macro.params.length === 0) return this.macroValue({ kind: 'Call', span: e.span, callee: e.name, calleeSpan: e.span, args: [] }, macro);
     const hint = didYouMean(e.name, [...Object.keys(BUILTIN_VARS), 'args', 'probe', ...this.probe.registers.map((r) => r.name)]);
     this.diags.error('unknown-identifier', `unknown identifier: ${e.name}`, e.span, hint ? [`did you mean ${hint}?`] : undefined);
     return this.fail();
   }
 
   private field(e: ast.FieldAccess): TypedValue {
+    const p = this.place(e);
+    if (p) return this.load(p, e);
     const obj = this.value(e.object);
+    if (obj.type.kind === 'none') return this.fail();
     if (obj.type.kind !== 'args') {
       if (obj.type.kind === 'tuple' && /^\d+$/.test(e.field)) return this.tupleElem(obj, Number(e.field), e);
       return this.unsupported(`field access on ${typeToString(obj.type)} is not supported yet`, e.span);
@@ -586,7 +1044,13 @@ export class ProbeLowerer {
       this.diags.error('index-out-of-range', `tuple index ${index} is out of range`, e.span);
       return this.fail();
     }
-    return this.unsupported('tuple element access is not supported yet', e.span);
+    const layout = tupleLayout(obj.type.elems);
+    const f = layout.fields[index]!;
+    if (f.type.kind === 'int' || f.type.kind === 'bool' || f.type.kind === 'ptr') {
+      const size = sizeOf(f.type) as 1 | 2 | 4 | 8;
+      return { type: f.type, int: { op: 'blobLoad', blob: obj.blob!, offset: f.offset, size, signed: f.type.kind === 'int' && f.type.signed } };
+    }
+    return { type: f.type, blob: { op: 'slice', blob: obj.blob!, offset: f.offset, size: sizeOf(f.type) } };
   }
 
   private contextField(f: ContextField): TypedValue {
@@ -597,21 +1061,26 @@ export class ProbeLowerer {
   }
 
   private call(e: ast.Call): TypedValue {
+    const macro = this.script.macros?.get(e.callee);
+    if (macro) return this.macroValue(e, macro);
     if (e.callee === 'str') {
       if (e.args.length < 1 || e.args.length > 2) {
         this.diags.error('wrong-argument-count', 'str() takes 1 or 2 arguments', e.span);
         return this.fail();
       }
       const arg = this.value(e.args[0]!);
-      const size = e.args[1] ? Math.min(Number(this.constInt(e.args[1])) + 1, 256) : DEFAULT_STRLEN;
+      const size = e.args[1] ? Math.min(Number(this.constInt(e.args[1])) + 1, 256) : (this.script.maxStrlen ?? DEFAULT_STRLEN);
       if (arg.type.kind === 'str') return arg;
+      if (arg.type.kind === 'none') return this.fail(); // already reported
       if (!isIntegral(arg.type)) {
         this.diags.error('type-mismatch', `str() needs a pointer, got ${typeToString(arg.type)}`, e.args[0]!.span);
         return this.fail();
       }
-      const space = arg.type.kind === 'ptr' ? arg.type.space : 'kernel';
+      const space = arg.type.kind === 'ptr' ? arg.type.space : this.defaultSpace();
       return { type: { kind: 'str', size }, blob: { op: 'readStr', addr: arg.int!, size, space } };
     }
+    const lib = LIBRARY_FUNCTIONS.get(e.callee);
+    if (lib?.expr) return lib.expr(e, this.libContext());
     if (isAggregation(e.callee)) {
       this.diags.error('aggregation-outside-map', `${e.callee}() can only be assigned to a map, e.g. @x = ${e.callee}(...)`, e.span);
       return this.fail();
@@ -680,16 +1149,16 @@ export class ProbeLowerer {
   }
 
   private lookupVar(v: ast.Variable): { id: number; type: Type } | undefined {
-    const found = this.vars.get(v.name);
+    const found = this.findVar(v.name);
     if (!found) {
-      const hint = didYouMean(v.name, [...this.vars.keys()]);
+      const hint = didYouMean(v.name, this.scopes.flatMap((m) => [...m.keys()]));
       this.diags.error('undefined-variable', `variable used before it was assigned: ${v.name}`, v.span, hint ? [`did you mean ${hint}?`] : undefined);
     }
     return found;
   }
 
-  private declareVar(name: string, type: Type, span: Span): { id: number; type: Type } | undefined {
-    const existing = this.vars.get(name);
+  private declareVar(name: string, type: Type, span: Span, fresh = false): { id: number; type: Type } | undefined {
+    const existing = fresh ? this.scopes[this.scopes.length - 1]!.get(name) : this.findVar(name);
     if (existing) {
       if (isIntegral(existing.type) && isIntegral(type)) return existing;
       if (existing.type.kind === 'str' && type.kind === 'str' && type.size <= existing.type.size) return existing;
@@ -703,7 +1172,7 @@ export class ProbeLowerer {
     const stored = isIntegral(type) ? i64 : type;
     this.irVars.push({ id, size: isIntegral(type) ? undefined : sizeOf(type) });
     const entry = { id, type: isIntegral(type) ? type : stored };
-    this.vars.set(name, entry);
+    this.scopes[this.scopes.length - 1]!.set(name, entry);
     return entry;
   }
 
@@ -711,7 +1180,7 @@ export class ProbeLowerer {
    * log2 bucket as runtime/value.ts histBucketIndex (bits 0): v < 0 → 0, 0 → 1, 1 → 2, [2^k, 2^(k+1)) → k + 2.
    * A six-step binary search on the highest set bit, through temporaries so no subtree is duplicated.
    */
-  private histBucket(v: IrExpr): { stmts: IrStmt[]; bucket: IrExpr } {
+  private histBucket(v: IrExpr, bits = 0): { stmts: IrStmt[]; bucket: IrExpr } {
     const x = this.temp();
     const r = this.temp();
     const sh = this.temp();
@@ -719,7 +1188,10 @@ export class ProbeLowerer {
     const X: IrExpr = { op: 'var', id: x };
     const R: IrExpr = { op: 'var', id: r };
     const SH: IrExpr = { op: 'var', id: sh };
+    // v is evaluated once (it may call helpers): x keeps it, and x's sign picks bucket 0 below.
     const stmts: IrStmt[] = [{ op: 'setVar', id: x, value: v }, { op: 'setVar', id: r, value: c(0n) }];
+    const original = this.temp();
+    stmts.push({ op: 'setVar', id: original, value: X });
     for (const step of [32n, 16n, 8n, 4n, 2n, 1n]) {
       const ge: IrExpr = { op: 'binary', operator: '>=', left: X, right: c(1n << step), signed: false };
       stmts.push({ op: 'setVar', id: sh, value: { op: 'binary', operator: '*', left: ge, right: c(step), signed: false } });
@@ -727,7 +1199,20 @@ export class ProbeLowerer {
       stmts.push({ op: 'setVar', id: x, value: { op: 'binary', operator: '>>', left: X, right: SH, signed: false } });
     }
     const nonNegative: IrExpr = { op: 'binary', operator: '+', signed: false, left: { op: 'binary', operator: '+', left: c(1n), right: R, signed: false }, right: { op: 'binary', operator: '>=', left: X, right: c(1n), signed: false } };
-    const negative: IrExpr = { op: 'binary', operator: '<', left: v, right: c(0n), signed: true };
+    const negative: IrExpr = { op: 'binary', operator: '<', left: { op: 'var', id: original }, right: c(0n), signed: true };
+    if (bits > 0) {
+      // hist(v, k): values below 2^k get one bucket each; above, each power of two splits into 2^k buckets.
+      const k = BigInt(bits);
+      const mask = (1n << k) - 1n;
+      const O: IrExpr = { op: 'var', id: original };
+      const shift: IrExpr = { op: 'binary', operator: '-', left: R, right: c(k), signed: false };
+      const sub: IrExpr = { op: 'binary', operator: '&', left: { op: 'binary', operator: '>>', left: O, right: shift, signed: false }, right: c(mask), signed: false };
+      const top: IrExpr = { op: 'binary', operator: '<<', left: { op: 'binary', operator: '+', left: shift, right: c(1n), signed: false }, right: c(k), signed: false };
+      const above: IrExpr = { op: 'binary', operator: '+', left: { op: 'binary', operator: '+', left: top, right: sub, signed: false }, right: c(1n), signed: false };
+      const small: IrExpr = { op: 'binary', operator: '<=', left: O, right: c(mask), signed: false };
+      const nonNeg: IrExpr = { op: 'ternary', cond: small, then: { op: 'binary', operator: '+', left: O, right: c(1n), signed: false }, else: above };
+      return { stmts, bucket: { op: 'ternary', cond: negative, then: c(0n), else: nonNeg } };
+    }
     return { stmts, bucket: { op: 'ternary', cond: negative, then: c(0n), else: nonNegative } };
   }
 
@@ -735,6 +1220,45 @@ export class ProbeLowerer {
     const id = this.irVars.length;
     this.irVars.push({ id, size: undefined });
     return id;
+  }
+
+  /** What the function library (src/builtins/library.ts) may use of this lowerer. */
+  private libContext(): LowerContext {
+    const self = this;
+    return {
+      diags: this.diags,
+      probe: this.probe,
+      unsafe: this.script.unsafe === true,
+      value: (e) => self.value(e),
+      intOf: (v, e) => self.intOf(v, e),
+      blobOf: (v, t) => self.blobOf(v, t),
+      constInt: (e) => self.constInt(e),
+      constString(e, what) {
+        if (e.kind === 'StringLiteral') return e.value;
+        if (e.kind === 'Positional') {
+          const text = self.script.positionals[e.index - 1];
+          if (text !== undefined) return text;
+        }
+        self.diags.error('not-constant', `expected ${what} here (a string literal)`, e.span);
+        return undefined;
+      },
+      emit: (spec, args) => self.emit(spec, args),
+      knownMap: (m) => self.knownMap(m),
+      keyBlob: (keys, spec, m) => self.keyBlob(keys, spec, m),
+      mapId: (name) => self.mapId(name),
+      internalMap(name, def) {
+        self.script.internalMaps?.set(name, def);
+        return self.mapId(name);
+      },
+      temp: () => self.temp(),
+      tempBlob(size) {
+        const id = self.irVars.length;
+        self.irVars.push({ id, size });
+        return id;
+      },
+      fail: () => self.fail(),
+      unsupported: (message, span) => self.unsupported(message, span),
+    };
   }
 
   private unsupported(message: string, span: Span): never {
@@ -748,6 +1272,10 @@ export class ProbeLowerer {
 }
 
 // ------------------------------------------------------------------ free helpers
+
+function addOffset(addr: IrExpr, offset: number): IrExpr {
+  return offset === 0 ? addr : { op: 'binary', operator: '+', left: addr, right: { op: 'const', value: BigInt(offset) }, signed: false };
+}
 
 function stringConst(value: string, size?: number): TypedValue {
   const bytes = Buffer.byteLength(value) + 1;
@@ -798,6 +1326,8 @@ function formatKind(t: Type): FormatArgKind {
       return 'string';
     case 'none':
       return 'none';
+    case 'rich':
+      return t.of === 'buffer' ? 'buffer' : 'other';
     default:
       return 'other';
   }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { Span } from '../common/span.js';
 import { kernelHasKprobes } from '../kernel/tracefs.js';
+import { kernelBtfFuncs } from '../kernel/btf-funcs.js';
 import { i64, u64 } from '../types/types.js';
 import { AttachError, globToRegExp, hasWildcard, ProgType, type ConcreteProbe, type ContextField, type Provider } from './provider.js';
 
@@ -38,7 +39,10 @@ export function listKernelFunctions(): string[] {
       names.add(name);
     }
   }
-  kernelFunctions = [...names].sort();
+  // Functions with BTF are the traceable ones (available_filter_functions is not readable here);
+  // kallsyms alone also lists static trampolines and symbols ftrace cannot patch.
+  const btf = kernelBtfFuncs();
+  kernelFunctions = [...names].filter((n) => !btf || btf.hasFunction(n)).sort();
   return kernelFunctions;
 }
 

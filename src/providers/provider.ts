@@ -8,7 +8,21 @@ export const ProgType = {
   TRACEPOINT: 5,
   PERF_EVENT: 7,
   RAW_TRACEPOINT: 17,
+  TRACING: 26,
 } as const;
+
+/** BPF attach types (enum bpf_attach_type) used by providers. */
+export const AttachType = {
+  TRACE_RAW_TP: 23,
+  TRACE_FENTRY: 24,
+  TRACE_FEXIT: 25,
+} as const;
+
+/** What probe expansion may depend on besides the attach point: the -p process. */
+export interface ExpandContext {
+  /** `-p PID` (or the `-c` child once it runs): user probes resolve in, and attach to, this process. */
+  readonly pid?: number;
+}
 
 /** A context field a probe exposes as `args.<name>` or as a builtin (`arg0`, `retval`). */
 export interface ContextField {
@@ -27,7 +41,15 @@ export type AttachRequest =
   | { readonly kind: 'special'; readonly which: 'BEGIN' | 'END' }
   | { readonly kind: 'tracepoint'; readonly category: string; readonly event: string }
   | { readonly kind: 'kprobe'; readonly func: string; readonly offset: number; readonly isReturn: boolean; readonly module?: string }
-  | { readonly kind: 'perf'; readonly perfType: number; readonly config: number; readonly period?: number; readonly freq?: number; readonly cpus: 'all' | 'first' };
+  | { readonly kind: 'perf'; readonly perfType: number; readonly config: number; readonly period?: number; readonly freq?: number; readonly cpus: 'all' | 'first'; readonly pid?: number }
+  /** uprobe/uretprobe/usdt: the uprobe PMU with a file path and file offset (and a USDT semaphore's file offset). */
+  | { readonly kind: 'uprobe'; readonly path: string; readonly offset: number; readonly isReturn: boolean; readonly pid?: number; readonly refCtrOffset?: number }
+  /** rawtracepoint as BPF_PROG_TYPE_RAW_TRACEPOINT (`name`) or tp_btf (TRACING, attached by link). */
+  | { readonly kind: 'rawtracepoint'; readonly event: string; readonly btf: boolean }
+  /** fentry/fexit: a TRACING program attached through a link to the BTF function it was loaded for. */
+  | { readonly kind: 'fentry'; readonly func: string; readonly isReturn: boolean; readonly module?: string }
+  /** Hardware breakpoint (watchpoint) on an address. */
+  | { readonly kind: 'watchpoint'; readonly addr: string; readonly len: number; readonly access: string; readonly pid?: number };
 
 /** One concrete probe after wildcard expansion. */
 export interface ConcreteProbe {
@@ -40,7 +62,19 @@ export interface ConcreteProbe {
   readonly args: readonly ContextField[] | undefined;
   /** `arg0..argN`, `retval` and similar register-based builtins. */
   readonly registers: readonly ContextField[];
+  /** Extra program-load options (TRACING programs name their BTF target). */
+  readonly load?: { readonly expectedAttachType?: number; readonly attachBtfId?: number };
+  /** Files the expansion read (ELF binaries): a cached compile is stale when one changes. */
+  readonly files?: readonly string[];
+  /** USDT arguments: how to read `argN` (see usdt-args.ts); the lowering turns them into register/memory reads. */
+  readonly usdtArgs?: readonly UsdtArgSpec[];
 }
+
+/** One decoded USDT argument operand (`-4@%edi`, `8@-16(%rbp)`, `4@$5`, `8@8(%rax,%rdx,8)`). */
+export type UsdtArgSpec =
+  | { readonly kind: 'const'; readonly size: number; readonly signed: boolean; readonly value: string }
+  | { readonly kind: 'reg'; readonly size: number; readonly signed: boolean; readonly regOffset: number }
+  | { readonly kind: 'mem'; readonly size: number; readonly signed: boolean; readonly regOffset: number | undefined; readonly disp: string; readonly indexRegOffset?: number; readonly scale?: number };
 
 export interface PerfAttr {
   readonly type: number;
@@ -51,6 +85,12 @@ export interface PerfAttr {
   /** perf kprobe PMU: the function name and offset. */
   readonly kprobeFunc?: string;
   readonly probeOffset?: bigint;
+  /** perf uprobe PMU: the binary path (config1); probeOffset is the file offset (config2). */
+  readonly uprobePath?: string;
+  /** Breakpoint events (watchpoints). */
+  readonly bpAddr?: bigint;
+  readonly bpLen?: number;
+  readonly bpType?: number;
 }
 
 /** The kernel operations a provider's `attach` may use; the runtime implements them with the native addon. */
@@ -62,6 +102,10 @@ export interface KernelOps {
   onlineCpus(): number[];
   tracepointId(category: string, event: string): number;
   kprobePmuType(): number | undefined;
+  /** A dynamic PMU's type number from /sys/bus/event_source/devices/NAME/type (`uprobe`, `breakpoint`). */
+  pmuType(name: string): number | undefined;
+  /** bpf_link_create (tp_btf, fentry/fexit). */
+  linkCreate(progFd: number, targetFd: number, attachType: number): number;
 }
 
 /** What attaching left open; closed on detach. */
@@ -91,10 +135,18 @@ export interface Provider {
    * Parse an attach point (`raw` is the full text, the provider name included) and expand its
    * wildcards into concrete probes; report problems to `diags` at `span`.
    */
-  expand(raw: string, span: Span, diags: Diagnostics): ConcreteProbe[];
-  /** List probes matching a glob over full names (for `-l`). */
-  list(): string[];
+  expand(raw: string, span: Span, diags: Diagnostics, ctx?: ExpandContext): ConcreteProbe[];
+  /**
+   * Probes for `-l` (full names, `provider:...`). `pattern` is the user's search (already in full
+   * form), so providers whose probes live in files (uprobe, usdt) know which file to read; with
+   * `verbose`, each entry may carry its argument lines as bpftrace's `-lv` prints them.
+   */
+  list(pattern?: string, ctx?: ExpandContext): string[];
+  /** `-lv`: the argument lines printed under one listed probe (e.g. `    int fd`). */
+  describe?(name: string): string[];
   attach(probe: ConcreteProbe, progFd: number, ops: KernelOps): Attachment;
+  /** A provider-specific explanation of a program-load failure (errno name), e.g. TRACING programs refused. */
+  explainLoadFailure?(probe: ConcreteProbe, code: string): { message: string; hint?: string } | undefined;
 }
 
 /** Glob with `*` and `?` as in bpftrace attach points. */

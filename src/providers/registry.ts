@@ -3,6 +3,11 @@ import { intervalProvider, profileProvider } from './perf-timer.js';
 import type { Provider } from './provider.js';
 import { beginProvider, endProvider } from './special.js';
 import { tracepointProvider } from './tracepoint.js';
+import { uprobeProvider, uretprobeProvider } from './uprobe.js';
+import { fentryProvider, fexitProvider } from './fentry.js';
+import { hardwareProvider, softwareProvider } from './perf-events.js';
+import { rawtracepointProvider } from './rawtracepoint.js';
+import { usdtProvider } from './usdt.js';
 
 /** Every probe type. Adding one: write its provider file, add it here. */
 export const PROVIDERS: readonly Provider[] = [
@@ -13,6 +18,14 @@ export const PROVIDERS: readonly Provider[] = [
   kretprobeProvider,
   intervalProvider,
   profileProvider,
+  uprobeProvider,
+  uretprobeProvider,
+  usdtProvider,
+  rawtracepointProvider,
+  softwareProvider,
+  hardwareProvider,
+  fentryProvider,
+  fexitProvider,
 ];
 
 const byName = new Map<string, Provider>();

@@ -1,6 +1,6 @@
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { Span } from '../common/span.js';
-import { listTracepoints, readTracepointFormat, tracefsRoot, type TracepointField } from '../kernel/tracefs.js';
+import { listTracepoints, readTracepointFormat, tracefsRoot, tracepointFieldDecls, type TracepointField } from '../kernel/tracefs.js';
 import type { Type } from '../types/types.js';
 import { AttachError, globToRegExp, hasWildcard, ProgType, type ConcreteProbe, type ContextField, type Provider } from './provider.js';
 
@@ -67,6 +67,10 @@ export const tracepointProvider: Provider = {
     return matches.flatMap((t) => concrete(t.category, t.name, diags, span) ?? []);
   },
   list: () => listTracepoints().map((t) => `tracepoint:${t.category}:${t.name}`),
+  describe: (name: string) => {
+    const [, category, event] = name.split(':');
+    return tracepointFieldDecls(category ?? '', event ?? '').map((d) => `    ${d}`);
+  },
   attach(probe, progFd, ops) {
     if (probe.attach.kind !== 'tracepoint') throw new Error('tracepoint provider given a foreign probe');
     const id = ops.tracepointId(probe.attach.category, probe.attach.event);

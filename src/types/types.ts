@@ -1,3 +1,5 @@
+import type { CType } from '../kernel/btf.js';
+
 /**
  * The single type module: the types values have in a checked program, with their sizes and layouts.
  * Aggregates (strings, tuples) are byte blobs with a fixed size; their layout is computed here so the
@@ -9,11 +11,21 @@ export type Type =
   | { readonly kind: 'str'; readonly size: number }
   | { readonly kind: 'tuple'; readonly elems: readonly Type[] }
   /** A pointer read from the probe context; `space` says which address space it points into. */
-  | { readonly kind: 'ptr'; readonly to: string; readonly space: 'user' | 'kernel' }
+  | { readonly kind: 'ptr'; readonly to: string; readonly space: 'user' | 'kernel'; readonly ctype?: CType }
   /** The `args` of a probe: a record of context fields. Only field access is allowed on it. */
   | { readonly kind: 'args' }
   /** No value: statements-only functions such as printf. */
-  | { readonly kind: 'none' };
+  | { readonly kind: 'none' }
+  /**
+   * Bytes the kernel fills and user space turns into text (bpftrace's username, ksym, usym, kstack,
+   * ustack, timestamp, inet, mac_address, buffer types): `of` names the runtime decoder
+   * (runtime/rich-values.ts), `size` the byte size, `arg` a decoder parameter (stack mode and depth,
+   * a strftime format).
+   */
+  | { readonly kind: 'rich'; readonly of: RichKind; readonly size: number; readonly arg?: string };
+
+/** Decoders for `rich` values (see src/builtins/ and runtime/rich-values.ts). */
+export type RichKind = 'username' | 'ksym' | 'usym' | 'kstack' | 'ustack' | 'timestamp' | 'inet' | 'macaddr' | 'buffer' | 'kaddr' | 'uaddr' | 'cgroup_path';
 
 export const u64: Type = { kind: 'int', bits: 64, signed: false };
 export const i64: Type = { kind: 'int', bits: 64, signed: true };
@@ -41,6 +53,7 @@ export function sizeOf(t: Type): number {
     case 'ptr':
       return 8;
     case 'str':
+    case 'rich':
       return t.size;
     case 'tuple':
       return tupleLayout(t.elems).size;
@@ -61,6 +74,8 @@ export function alignOf(t: Type): number {
       return 8;
     case 'tuple':
       return Math.max(1, ...t.elems.map(alignOf));
+    case 'rich':
+      return t.size % 8 === 0 ? 8 : 1;
     case 'args':
     case 'none':
       return 1;
@@ -111,6 +126,8 @@ export function typeToString(t: Type): string {
       return 'args';
     case 'none':
       return 'none';
+    case 'rich':
+      return t.arg === undefined ? `${t.of}[${t.size}]` : `${t.of}[${t.size}](${t.arg})`;
   }
 }
 

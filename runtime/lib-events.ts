@@ -1,0 +1,47 @@
+/** Events of the function library (src/builtins/): cat(), system(), and pids whose mappings to snapshot. */
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { formatPrintf, type EventSpec, type FormatArg } from '../src/index.js';
+import type { Output } from './output/output.js';
+import type { RichValues } from './rich-values.js';
+import type { Value } from './value.js';
+
+/** bpftrace's default `max_cat_bytes`. */
+const MAX_CAT_BYTES = 10240;
+
+/** Handles a library event; returns false when `spec` is not one. */
+export function handleLibraryEvent(spec: EventSpec, args: readonly Value[], output: Output, rich: RichValues, err: (msg: string) => void): boolean {
+  switch (spec.kind) {
+    case 'user-pid': {
+      const v = args[0];
+      if (v?.kind === 'int') rich.notePid(Number(v.value));
+      return true;
+    }
+    case 'cat': {
+      const file = formatPrintf(spec.format, args as FormatArg[]);
+      let fd: number | undefined;
+      try {
+        fd = openSync(file, 'r');
+        const buf = Buffer.alloc(MAX_CAT_BYTES);
+        let n = 0;
+        for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
+        output.cat(buf.toString('utf8', 0, n));
+      } catch {
+        err(`failed to open file '${file}'`);
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
+      return true;
+    }
+    case 'system': {
+      const cmd = formatPrintf(spec.format, args as FormatArg[]);
+      const r = spawnSync('sh', ['-c', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      if (r.error) err(`system(): ${r.error.message}`);
+      else if (r.status !== 0) err(`system(): command exited with code ${r.status ?? r.signal}`);
+      else output.syscall(r.stdout + r.stderr);
+      return true;
+    }
+    default:
+      return false;
+  }
+}

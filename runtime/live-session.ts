@@ -1,0 +1,234 @@
+/**
+ * The shell's growing script. Everything entered in one shell session is one script: the session
+ * keeps the text of every entry that attached, compiles each new entry appended to it (so map
+ * types and ids line up with what is loaded; the compiler stays unaware of the shell), and then
+ * loads and attaches only the new programs against the existing maps (`Session.extend`).
+ *
+ * Detached probes stay in the accumulated text (unloaded): removing them would renumber the
+ * events of later probes whose programs are already loaded.
+ */
+import { bpf } from '../native/index.js';
+import type { CompiledMap, CompiledProgram, CompiledScript, Diagnostic, SourceFile } from '../src/index.js';
+import { renderDiagnostic } from '../src/index.js';
+import type { EntryAnalysis } from '../src/interactive.js';
+import { compile } from './compiler.js';
+import type { Output } from './output/output.js';
+import { RuntimeError, Session } from './session.js';
+import type { MapDump } from './value.js';
+
+export interface LiveProbe {
+  readonly id: number;
+  /** The probe block as typed. */
+  readonly text: string;
+  readonly attachPoints: readonly string[];
+  /** Names of its compiled programs (one per concrete probe). */
+  readonly programs: readonly string[];
+  /** Concrete probe names (wildcards expanded). */
+  readonly concrete: readonly string[];
+  attached: boolean;
+}
+
+export type AddResult =
+  | { readonly kind: 'incomplete' }
+  | { readonly kind: 'attached'; readonly probes: readonly LiveProbe[]; readonly warnings: string }
+  | { readonly kind: 'declared' }
+  | { readonly kind: 'error'; readonly message: string };
+
+export interface LiveSessionOptions {
+  readonly output: Output;
+  readonly positionals?: readonly string[];
+  readonly noCache?: boolean;
+  /** A probe called exit(). */
+  readonly onExit?: (code: number) => void;
+  /** The front end's entry analysis (src/interactive.ts), injected so this module stays light. */
+  readonly analyze: (source: SourceFile) => EntryAnalysis;
+}
+
+export class LiveSession {
+  /** Committed entries, in order: the session's script is their concatenation. */
+  private readonly entries: string[] = [];
+  private readonly declarations: string[] = [];
+  private session: Session | undefined;
+  private nextId = 1;
+  readonly probes: LiveProbe[] = [];
+  private finished = false;
+
+  constructor(private readonly opts: LiveSessionOptions) {}
+
+  /** The text of everything entered so far (attached or not). */
+  get scriptText(): string {
+    return this.entries.join('\n');
+  }
+
+  /** Compile `text` in the context of the session and attach its probes. Never throws for user errors. */
+  async add(text: string, name = 'shell'): Promise<AddResult> {
+    const source: SourceFile = { name, text };
+    const analysis = this.opts.analyze(source);
+    if (analysis.incomplete) return { kind: 'incomplete' };
+    if (!analysis.probes) return { kind: 'error', message: renderAll(analysis.diagnostics, source, undefined, 0) };
+    const entryProbes = analysis.probes;
+    const prefix = this.entries.length > 0 ? this.scriptText + '\n' : '';
+    const union: SourceFile = { name: '<session>', text: prefix + text };
+
+    if (entryProbes.length === 0 && !this.session) {
+      // Declarations only, nothing loaded yet: keep them for the probes to come.
+      if (!analysis.hasDeclarations) return { kind: 'error', message: 'ERROR: nothing to attach\n' };
+      this.commit(text, analysis);
+      return { kind: 'declared' };
+    }
+
+    const outcome = await compile({ source: union, positionals: this.opts.positionals ?? [], noCache: this.opts.noCache });
+    if (outcome.kind === 'diagnostics') return { kind: 'error', message: renderAll(outcome.diagnostics, source, union, prefix.length) };
+    if (outcome.kind === 'internal-error') return { kind: 'error', message: `ERROR: internal compiler error: ${outcome.message}\n` };
+    const script = outcome.script;
+    const warnings = renderAll(script.warnings, source, union, prefix.length);
+
+    const before = this.session?.script.programs ?? [];
+    for (let i = 0; i < before.length; i++) {
+      if (script.programs[i]?.probe.name !== before[i]!.probe.name) {
+        return { kind: 'error', message: 'ERROR: the earlier probes of this session no longer compile to the same programs (did the kernel\'s tracepoints change?)\n' };
+      }
+    }
+    const added = script.programs.slice(before.length);
+
+    try {
+      if (!this.session) this.startSession(script);
+      else this.session.extend(script, added);
+    } catch (e) {
+      return { kind: 'error', message: runtimeErrorText(e) };
+    }
+    const probes = this.commit(text, analysis, added);
+    return { kind: 'attached', probes, warnings };
+  }
+
+  private startSession(script: CompiledScript): void {
+    const session = new Session(script, { output: this.opts.output });
+    try {
+      session.load();
+      session.start();
+    } catch (e) {
+      session.dispose();
+      throw e;
+    }
+    this.session = session;
+    void session.waitForExit().then((code) => {
+      if (this.session === session && !this.finished) this.opts.onExit?.(code);
+    });
+  }
+
+  private commit(text: string, analysis: EntryAnalysis, added: readonly CompiledProgram[] = []): LiveProbe[] {
+    this.entries.push(text);
+    this.declarations.push(...(analysis.declarations ?? []));
+    const out: LiveProbe[] = [];
+    const entryProbes = analysis.probes ?? [];
+    const total = entryProbes.reduce((n, p) => n + p.expansions, 0);
+    let at = 0;
+    entryProbes.forEach((p, i) => {
+      // The compiler expands probes in order; if our count disagrees, the last probe takes the rest.
+      const n = total === added.length ? p.expansions : i === entryProbes.length - 1 ? added.length - at : Math.min(p.expansions, added.length - at);
+      const mine = added.slice(at, at + n);
+      at += n;
+      const probe: LiveProbe = {
+        id: this.nextId++,
+        text: p.text,
+        attachPoints: p.attachPoints,
+        programs: mine.map((m) => m.name),
+        concrete: mine.map((m) => m.probe.name),
+        attached: true,
+      };
+      this.probes.push(probe);
+      out.push(probe);
+    });
+    return out;
+  }
+
+  /** Attached probes. */
+  attached(): LiveProbe[] {
+    return this.probes.filter((p) => p.attached);
+  }
+
+  /** How many times the probe's programs ran (needs kernel.bpf_stats_enabled = 1). */
+  hits(probe: LiveProbe): number {
+    if (!this.session) return 0;
+    const names = new Set(probe.programs);
+    let n = 0;
+    for (const p of this.session.loadedPrograms()) {
+      if (!names.has(p.name)) continue;
+      try {
+        n += bpf.progInfoByFd(p.fd).runCnt;
+      } catch {
+        // Unloaded meanwhile.
+      }
+    }
+    return n;
+  }
+
+  /** Detach and unload a probe (by id) or every probe; returns the probes detached. */
+  detach(target: number | 'all'): LiveProbe[] {
+    const which = this.probes.filter((p) => p.attached && (target === 'all' || p.id === target));
+    if (this.session) this.session.unloadPrograms(which.flatMap((p) => p.programs));
+    for (const p of which) p.attached = false;
+    return which;
+  }
+
+  /** The script's maps (internal ones excluded), by name. */
+  maps(): CompiledMap[] {
+    return (this.session?.script.maps ?? []).filter((m) => m.spec !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  map(name: string): CompiledMap | undefined {
+    return this.maps().find((m) => m.name === name);
+  }
+
+  dump(m: CompiledMap): MapDump {
+    return this.session!.dumpMap(m);
+  }
+
+  clear(m: CompiledMap): void {
+    this.session!.clearMap(m);
+  }
+
+  zero(m: CompiledMap): void {
+    this.session!.zeroMap(m);
+  }
+
+  /** What is attached now, as a script. */
+  saveText(): string {
+    const parts = ['#!/usr/bin/env tsbpf', ...this.declarations, ...this.attached().map((p) => p.text)];
+    return parts.join('\n\n') + '\n';
+  }
+
+  /** End of the shell: detach everything, run END, print the maps as a script's exit does, unload. */
+  finish(printMaps = true): void {
+    if (this.finished) return;
+    this.finished = true;
+    const s = this.session;
+    this.session = undefined;
+    if (!s) return;
+    try {
+      s.finish(printMaps);
+    } finally {
+      s.dispose();
+    }
+  }
+}
+
+function runtimeErrorText(e: unknown): string {
+  if (e instanceof RuntimeError) return `ERROR: ${e.message}\n${e.hint ? `HINT: ${e.hint}\n` : ''}`;
+  return `ERROR: ${(e as Error).message ?? String(e)}\n`;
+}
+
+/**
+ * Diagnostics of a compile of `union` (the session's text, then the entry at `offset`): those in
+ * the entry are shown against the entry as typed, the rest against the whole session text.
+ */
+function renderAll(ds: readonly Diagnostic[], entry: SourceFile, union: SourceFile | undefined, offset: number): string {
+  return ds
+    .map((d) => {
+      if (!d.span || !union) return renderDiagnostic(d, entry);
+      if (d.span.start >= offset) return renderDiagnostic({ ...d, span: { start: d.span.start - offset, end: d.span.end - offset } }, entry);
+      return renderDiagnostic(d, union);
+    })
+    .map((s) => s + '\n')
+    .join('');
+}

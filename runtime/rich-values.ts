@@ -1,0 +1,289 @@
+/**
+ * User-space side of the function library's `rich` values (src/builtins/): stacks from the
+ * stack-trace maps, kernel symbols (/proc/kallsyms), user symbols (the ELF symbols of the mappings
+ * a process had when its pid was first seen), user names, timestamps, inet and MAC addresses,
+ * buffers. Turns their bytes into runtime/value.ts Values.
+ */
+import { readFileSync } from 'node:fs';
+import { ElfFile } from '../src/kernel/elf-symbols.js';
+import type { Type } from '../src/index.js';
+import { strftime } from './strftime.js';
+import type { StackMode, Value } from './value.js';
+
+type RichType = Extract<Type, { kind: 'rich' }>;
+
+const PT_LOAD = 1;
+
+interface Symbol {
+  readonly addr: bigint;
+  readonly size: bigint;
+  readonly name: string;
+}
+
+/** Sorted symbols with a binary search for the one containing an address. */
+class SymbolTable {
+  private readonly syms: Symbol[];
+
+  constructor(syms: Symbol[]) {
+    this.syms = syms.sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
+  }
+
+  /** The symbol containing `addr` (a sized symbol must cover it; an unsized one is taken up to the next). */
+  find(addr: bigint): { name: string; offset: bigint } | undefined {
+    const s = this.syms;
+    let lo = 0;
+    let hi = s.length - 1;
+    let best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (s[mid]!.addr <= addr) {
+        best = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (best < 0) return undefined;
+    const sym = s[best]!;
+    if (sym.size > 0n && addr >= sym.addr + sym.size) return undefined;
+    return { name: sym.name, offset: addr - sym.addr };
+  }
+}
+
+let kernelTable: SymbolTable | undefined;
+
+export function kernelSymbols(): SymbolTable {
+  if (kernelTable) return kernelTable;
+  const syms: Symbol[] = [];
+  try {
+    for (const line of readFileSync('/proc/kallsyms', 'utf8').split('\n')) {
+      const sp1 = line.indexOf(' ');
+      const sp2 = line.indexOf(' ', sp1 + 1);
+      if (sp1 < 0 || sp2 < 0) continue;
+      const t = line[sp1 + 1];
+      if (t !== 't' && t !== 'T' && t !== 'w' && t !== 'W') continue;
+      const addr = BigInt('0x' + line.slice(0, sp1));
+      if (addr === 0n) continue;
+      let end = line.indexOf('\t', sp2 + 1);
+      if (end < 0) end = line.length;
+      syms.push({ addr, size: 0n, name: line.slice(sp2 + 1, end) });
+    }
+  } catch {
+    // No symbols: addresses print as hex.
+  }
+  kernelTable = new SymbolTable(syms);
+  return kernelTable;
+}
+
+/** `0x...` as C++ prints a `void *` (bpftrace's fallback for unknown addresses). */
+function hexAddr(addr: bigint): string {
+  return addr === 0n ? '0' : '0x' + addr.toString(16);
+}
+
+interface Mapping {
+  readonly start: bigint;
+  readonly end: bigint;
+  readonly offset: bigint;
+  readonly path: string;
+}
+
+interface ElfSymbols {
+  readonly table: SymbolTable;
+  readonly segments: readonly { type: number; offset: bigint; vaddr: bigint; filesz: bigint }[];
+}
+
+/** ELF symbol tables by path, shared by every process. */
+const elfCache = new Map<string, ElfSymbols | null>();
+
+function elfSymbols(path: string, pid: number): ElfSymbols | undefined {
+  let e = elfCache.get(path);
+  if (e === undefined) {
+    e = null;
+    for (const candidate of [`/proc/${pid}/root${path}`, path]) {
+      try {
+        const f = ElfFile.open(candidate);
+        try {
+          const syms = f.functions().map((s) => ({ addr: s.addr, size: BigInt(s.size), name: s.name }));
+          e = { table: new SymbolTable(syms), segments: f.segments };
+        } finally {
+          f.close();
+        }
+        break;
+      } catch {
+        // Try the next candidate.
+      }
+    }
+    elfCache.set(path, e);
+  }
+  return e ?? undefined;
+}
+
+/** The executable mappings of a process, from /proc/PID/maps. */
+function readMappings(pid: number): Mapping[] | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/maps`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const out: Mapping[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) (\S+) ([0-9a-f]+) \S+ \d+\s+(\/.*)$/.exec(line);
+    if (!m || !m[3]!.includes('x')) continue;
+    out.push({ start: BigInt('0x' + m[1]), end: BigInt('0x' + m[2]), offset: BigInt('0x' + m[4]), path: m[5]!.replace(/ \(deleted\)$/, '') });
+  }
+  return out;
+}
+
+export interface RichContext {
+  /** The frames stored under `id` in the stack map `name` (`.kstack`, `.ustack`), or undefined. */
+  readStack(map: string, id: number): bigint[] | undefined;
+}
+
+/** Decodes `rich` values; one per session (it caches processes' mappings and user names). */
+export class RichValues {
+  private readonly processes = new Map<number, Mapping[] | null>();
+  private users: Map<string, string> | undefined;
+  private readonly wallMinusBoot: bigint;
+
+  constructor(private readonly ctx: RichContext) {
+    this.wallMinusBoot = wallMinusBootNs();
+  }
+
+  /** Snapshot a process's mappings now (the kernel said it saw the pid for the first time). */
+  notePid(pid: number): void {
+    if (this.processes.get(pid)) return;
+    const maps = readMappings(pid);
+    this.processes.set(pid, maps ?? null);
+    // Load the ELF symbols while the files are surely there.
+    if (maps) for (const m of maps) elfSymbols(m.path, pid);
+  }
+
+  decode = (buf: Buffer, offset: number, type: RichType): Value => {
+    switch (type.of) {
+      case 'username':
+        return { kind: 'str', value: this.username(buf.readBigUInt64LE(offset)) };
+      case 'ksym':
+        return { kind: 'str', value: this.ksym(buf.readBigUInt64LE(offset), false) };
+      case 'usym': {
+        const addr = buf.readBigUInt64LE(offset);
+        return { kind: 'str', value: this.usym(Number(buf.readBigUInt64LE(offset + 8)), addr, false, false) };
+      }
+      case 'kstack':
+      case 'ustack': {
+        const [modeText, limitText] = (type.arg ?? 'bpftrace,127').split(',');
+        const mode = (modeText ?? 'bpftrace') as StackMode;
+        const limit = Number(limitText ?? 127);
+        const id = buf.readBigInt64LE(offset);
+        const pid = type.of === 'ustack' ? Number(buf.readBigUInt64LE(offset + 8)) : 0;
+        const addrs = id < 0n ? [] : (this.ctx.readStack(type.of === 'kstack' ? '.kstack' : '.ustack', Number(id)) ?? []).slice(0, limit);
+        const frames = addrs.map((a) => {
+          if (mode === 'raw') return a.toString(16);
+          const sym = type.of === 'kstack' ? this.ksym(a, true) : this.usym(pid, a, true, mode === 'perf');
+          return mode === 'perf' ? `\t${a.toString(16)} ${sym}` : sym;
+        });
+        return mode === 'bpftrace' ? { kind: 'stack', frames } : { kind: 'stack', frames, mode };
+      }
+      case 'timestamp':
+        return { kind: 'str', value: this.timestamp(buf.readBigUInt64LE(offset), type.arg ?? '%H:%M:%S') };
+      case 'inet':
+        return { kind: 'str', value: inetText(Number(buf.readBigUInt64LE(offset)), buf.subarray(offset + 8, offset + 24)) };
+      case 'macaddr': {
+        const parts: string[] = [];
+        for (let i = 0; i < 6; i++) parts.push(buf[offset + i]!.toString(16).toUpperCase().padStart(2, '0'));
+        return { kind: 'str', value: parts.join(':') };
+      }
+      case 'buffer':
+        return { kind: 'buffer', bytes: Uint8Array.from(buf.subarray(offset, offset + type.size)) };
+      default:
+        return { kind: 'int', value: buf.readBigUInt64LE(offset) };
+    }
+  };
+
+  ksym(addr: bigint, withOffset: boolean): string {
+    const s = kernelSymbols().find(addr);
+    if (!s) return hexAddr(addr);
+    return withOffset ? `${s.name}+${s.offset}` : s.name;
+  }
+
+  usym(pid: number, addr: bigint, withOffset: boolean, perf: boolean): string {
+    if (!this.processes.has(pid)) this.notePid(pid);
+    const maps = this.processes.get(pid);
+    const m = maps?.find((x) => addr >= x.start && addr < x.end);
+    const elf = m ? elfSymbols(m.path, pid) : undefined;
+    if (m && elf) {
+      const fileOff = addr - m.start + m.offset;
+      const seg = elf.segments.find((sg) => sg.type === PT_LOAD && fileOff >= sg.offset && fileOff < sg.offset + sg.filesz);
+      const vaddr = seg ? fileOff - seg.offset + seg.vaddr : fileOff;
+      const s = elf.table.find(vaddr);
+      if (s) return (withOffset ? `${s.name}+${s.offset}` : s.name) + (perf ? ` (${m.path})` : '');
+    }
+    return hexAddr(addr) + (perf ? ' ([unknown])' : '');
+  }
+
+  username(uid: bigint): string {
+    if (!this.users) {
+      this.users = new Map();
+      try {
+        for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+          const f = line.split(':');
+          if (f.length >= 3 && !this.users.has(f[2]!)) this.users.set(f[2]!, f[0]!);
+        }
+      } catch {
+        // Unknown users print as empty strings, as in bpftrace.
+      }
+    }
+    return this.users.get(uid.toString()) ?? '';
+  }
+
+  /** strftime of a boot-clock timestamp, with bpftrace's `%f` (µs), `%l` (ms) and `%k` (ns) extensions. */
+  timestamp(bootNs: bigint, format: string): string {
+    const wall = bootNs + this.wallMinusBoot;
+    const ms = Number(wall / 1_000_000n);
+    const subNs = wall % 1_000_000_000n;
+    const fmt = format
+      .replace(/%k/g, subNs.toString().padStart(9, '0'))
+      .replace(/%l/g, (subNs / 1_000_000n).toString().padStart(3, '0'));
+    return strftime(fmt, new Date(ms), Number(subNs / 1000n));
+  }
+}
+
+/** CLOCK_REALTIME - CLOCK_BOOTTIME in ns: Node's hrtime is CLOCK_MONOTONIC; boot = monotonic + time suspended. */
+function wallMinusBootNs(): bigint {
+  const mono = process.hrtime.bigint();
+  const wall = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e3)) * 1000n;
+  let suspended = 0n;
+  try {
+    const uptime = BigInt(Math.round(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1e3)) * 1_000_000n;
+    if (uptime - mono > 1_000_000_000n) suspended = uptime - mono;
+  } catch {
+    // No /proc/uptime: assume the machine never slept.
+  }
+  return wall - (mono + suspended);
+}
+
+/** inet_ntop for AF_INET (2) and AF_INET6 (10). */
+export function inetText(family: number, addr: Uint8Array): string {
+  if (family === 2) return `${addr[0]}.${addr[1]}.${addr[2]}.${addr[3]}`;
+  if (family !== 10) return '';
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((addr[i]! << 8) | addr[i + 1]!);
+  // IPv4-mapped and IPv4-compatible forms, as glibc prints them.
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) return `::ffff:${addr[12]}.${addr[13]}.${addr[14]}.${addr[15]}`;
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestLen < 2) return hex.join(':');
+  return hex.slice(0, bestStart).join(':') + '::' + hex.slice(bestStart + bestLen).join(':');
+}

@@ -1,0 +1,13 @@
+/** Every library family in one table: what lower.ts dispatches to (see library.ts). */
+import type { LibFunction, LibVar } from './library.js';
+import { MAP_FUNCTIONS } from './maps.js';
+import { OUTPUT_FUNCTIONS } from './output.js';
+import { PROCESS_FUNCTIONS, PROCESS_VARS } from './process.js';
+import { STACK_FUNCTIONS, STACK_VARS } from './stacks.js';
+import { STRING_FUNCTIONS } from './strings.js';
+
+export const LIBRARY_FUNCTIONS: ReadonlyMap<string, LibFunction> = new Map(
+  [...MAP_FUNCTIONS, ...PROCESS_FUNCTIONS, ...STACK_FUNCTIONS, ...STRING_FUNCTIONS, ...OUTPUT_FUNCTIONS].map((f) => [f.name, f]),
+);
+
+export const LIBRARY_VARS: ReadonlyMap<string, LibVar> = new Map([...PROCESS_VARS, ...STACK_VARS].map((v) => [v.name, v]));

@@ -1,0 +1,95 @@
+/**
+ * The function library: bpftrace's builtins and functions as table entries with hooks (ply's
+ * `struct func`). Each family lives in its own file (maps.ts, strings.ts, process.ts, time.ts,
+ * stacks.ts, output.ts, unsafe.ts); lowering (src/passes/lower.ts) calls `LIBRARY_FUNCTIONS` from its
+ * `call`/`callStmt` default branches and `LIBRARY_VARS` for bare identifiers, through the small
+ * `LowerContext` it implements.
+ */
+import type * as ast from '../ast/nodes.js';
+import type { Diagnostics } from '../common/diagnostic.js';
+import type { Span } from '../common/span.js';
+import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
+import type { EventSpec } from '../passes/events.js';
+import type { MapSpec } from '../passes/program-info.js';
+import type { ConcreteProbe } from '../providers/provider.js';
+import type { Type } from '../types/types.js';
+
+/** A typed value as lowering produces it (same shape as lower.ts's TypedValue). */
+export type LibValue =
+  | { readonly type: Type; readonly int: IrExpr; readonly blob?: undefined }
+  | { readonly type: Type; readonly blob: IrBlob; readonly int?: undefined };
+
+/** An internal map a function needs (stack traces, start time, seen pids); created once per script. */
+export interface InternalMapDef {
+  readonly bpfType: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+}
+
+/** What a library function may use while it is lowered: ProbeLowerer implements it. */
+export interface LowerContext {
+  readonly diags: Diagnostics;
+  readonly probe: ConcreteProbe;
+  /** `--unsafe` was given. */
+  readonly unsafe: boolean;
+  value(e: ast.Expr): LibValue;
+  intOf(v: LibValue, e: ast.Expr): IrExpr;
+  /** The value as a blob of `type` (integers stored in its size; strings resized). */
+  blobOf(v: LibValue, type: Type): IrBlob;
+  /** An integer literal (or positional); reports `not-constant` otherwise. */
+  constInt(e: ast.Expr): bigint;
+  /** A string literal (or string positional); reports and returns undefined otherwise. */
+  constString(e: ast.Expr, what: string): string | undefined;
+  /** Register an asynchronous event and build the statement sending it. */
+  emit(spec: EventSpec, args: readonly LibValue[]): IrStmt;
+  /** The script map `m` refers to (reports `undefined-map`). */
+  knownMap(m: ast.MapRef): MapSpec | undefined;
+  /** The key blob of map `spec` for these key expressions, checked against its key types. */
+  keyBlob(keyExprs: readonly ast.Expr[], spec: MapSpec, m: ast.MapRef): IrBlob | undefined;
+  mapId(name: string): number;
+  internalMap(name: string, def: InternalMapDef): number;
+  /** A fresh 64-bit scratch variable. */
+  temp(): number;
+  /** A fresh blob scratch variable of `size` bytes. */
+  tempBlob(size: number): number;
+  fail(): LibValue;
+  unsupported(message: string, span: Span): never;
+}
+
+export interface LibFunction {
+  readonly name: string;
+  /** Lower a call used as a value. */
+  readonly expr?: (call: ast.Call, cx: LowerContext) => LibValue;
+  /** Lower a call used as a statement; defaults to `expr` with its value dropped. */
+  readonly stmt?: (call: ast.Call, cx: LowerContext) => IrStmt[];
+  /** Needs `--unsafe` (bpftrace's unsafe functions). */
+  readonly unsafe?: boolean;
+}
+
+/** A builtin identifier (`elapsed`, `func`, `kstack`...). */
+export interface LibVar {
+  readonly name: string;
+  readonly lower: (node: ast.Identifier, cx: LowerContext) => LibValue;
+}
+
+// ------------------------------------------------------------------ small helpers for the families
+
+export function argCount(call: ast.Call, cx: LowerContext, min: number, max: number): boolean {
+  if (call.args.length >= min && call.args.length <= max) return true;
+  const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
+  cx.diags.error('wrong-argument-count', `${call.callee}() takes ${want} argument${max === 1 ? '' : 's'}, got ${call.args.length}`, call.span);
+  return false;
+}
+
+export const c64 = (v: bigint | number): IrExpr => ({ op: 'const', value: BigInt(v) });
+
+export function stringValue(value: string, size?: number): LibValue {
+  const bytes = Buffer.byteLength(value) + 1;
+  const s = Math.max(size ?? bytes, bytes);
+  return { type: { kind: 'str', size: s }, blob: { op: 'string', value, size: s } };
+}
+
+export function intValue(type: Type, int: IrExpr): LibValue {
+  return { type, int };
+}

@@ -1,0 +1,94 @@
+/** Map functions: has_key, delete (one key, a tuple key, the deprecated `delete(@m[k])`), len. */
+import type * as ast from '../ast/nodes.js';
+import type { IrBlob, IrStmt } from '../ir/ir.js';
+import { boolType, i64, type Type } from '../types/types.js';
+import { argCount, c64, type LibFunction, type LowerContext, type LibValue } from './library.js';
+
+const MAP_LOOKUP_ELEM = 1;
+const MAP_DELETE_ELEM = 3;
+
+/** `(@m, key)`, `(@m, (k1, k2))`, `(@m[k1, k2])`: the map spec and its key blob. */
+function mapAndKey(call: ast.Call, cx: LowerContext, allowScalar: boolean): { map: number; key: IrBlob; scalar: boolean } | undefined {
+  const m = call.args[0];
+  if (m?.kind !== 'MapRef') {
+    cx.diags.error('invalid-argument', `${call.callee}() takes a map as its first argument, e.g. ${call.callee}(@x, key)`, call.args[0]?.span ?? call.span);
+    return undefined;
+  }
+  const spec = cx.knownMap(m);
+  if (!spec) return undefined;
+  let keyExprs: readonly ast.Expr[];
+  if (call.args.length > 1) {
+    if (m.keys.length > 0) {
+      cx.diags.error('invalid-argument', `${call.callee}() takes the map without a key when the key is a separate argument`, m.span);
+      return undefined;
+    }
+    const k = call.args[1]!;
+    // A multi-key map takes its key as one tuple: delete(@m, (1, "a")).
+    keyExprs = spec.keyTypes.length > 1 && k.kind === 'Tuple' ? k.elems : call.args.slice(1);
+    if (call.args.length > 2) {
+      cx.diags.error('wrong-argument-count', `${call.callee}() takes a map and one key; give several keys as a tuple: ${call.callee}(@m, (k1, k2))`, call.span);
+      return undefined;
+    }
+  } else {
+    keyExprs = m.keys;
+  }
+  if (spec.keyTypes.length === 0) {
+    if (!allowScalar) {
+      cx.diags.error('invalid-argument', `${call.callee}() needs a map with keys; ${spec.name} has none`, m.span);
+      return undefined;
+    }
+    return { map: cx.mapId(spec.name), key: { op: 'zero', size: 8 }, scalar: true };
+  }
+  if (keyExprs.length === 0) {
+    cx.diags.error('invalid-argument', `${call.callee}() needs a key for ${spec.name}, e.g. ${call.callee}(${spec.name}, key)`, call.span);
+    return undefined;
+  }
+  const key = cx.keyBlob(keyExprs, spec, m);
+  return key ? { map: cx.mapId(spec.name), key, scalar: false } : undefined;
+}
+
+const hasKey: LibFunction = {
+  name: 'has_key',
+  expr(call, cx) {
+    if (!argCount(call, cx, 2, 2)) return cx.fail();
+    const mk = mapAndKey(call, cx, false);
+    if (!mk) return cx.fail();
+    const ptr = { op: 'call', helper: MAP_LOOKUP_ELEM, args: [{ kind: 'map', map: mk.map }, { kind: 'blob', blob: mk.key }] } as const;
+    return { type: boolType, int: { op: 'binary', operator: '!=', left: ptr, right: c64(0), signed: false } };
+  },
+};
+
+function deleteValue(call: ast.Call, cx: LowerContext): LibValue {
+  if (!argCount(call, cx, 1, 3)) return cx.fail();
+  const mk = mapAndKey(call, cx, true);
+  if (!mk) return cx.fail();
+  const r = { op: 'call', helper: MAP_DELETE_ELEM, args: [{ kind: 'map', map: mk.map }, { kind: 'blob', blob: mk.key }] } as const;
+  return { type: boolType, int: { op: 'binary', operator: '==', left: r, right: c64(0), signed: false } };
+}
+
+const del: LibFunction = {
+  name: 'delete',
+  expr: deleteValue,
+  stmt(call, cx): IrStmt[] {
+    const v = deleteValue(call, cx);
+    return v.int ? [{ op: 'if', cond: v.int, then: [], else: [] }] : [];
+  },
+};
+
+const len: LibFunction = {
+  name: 'len',
+  expr(call, cx) {
+    if (!argCount(call, cx, 1, 1)) return cx.fail();
+    const a = call.args[0]!;
+    if (a.kind === 'MapRef') return cx.unsupported('len() of a map is not supported yet (it needs bpf_for_each_map_elem)', call.span);
+    const v = cx.value(a);
+    const t: Type = v.type;
+    if (t.kind === 'rich' && (t.of === 'kstack' || t.of === 'ustack')) {
+      return cx.unsupported('len() of a stack is not supported yet', call.span);
+    }
+    cx.diags.error('type-mismatch', 'len() takes a map or a stack', a.span);
+    return { type: i64, int: c64(0) };
+  },
+};
+
+export const MAP_FUNCTIONS: readonly LibFunction[] = [hasKey, del, len];

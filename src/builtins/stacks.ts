@@ -1,0 +1,175 @@
+/**
+ * Stacks and symbols: kstack, ustack (identifiers and calls with a mode and a depth), ksym, usym,
+ * kaddr. Stacks are kept in BPF_MAP_TYPE_STACK_TRACE maps; the value is the stack id (and for user
+ * stacks the pid, whose memory maps the runtime snapshots the first time it sees the pid, so stacks
+ * of processes that exit before the map is printed stay symbolized).
+ */
+import { readFileSync } from 'node:fs';
+import type * as ast from '../ast/nodes.js';
+import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
+import { u64, type Type } from '../types/types.js';
+import { argCount, c64, type LibFunction, type LibValue, type LibVar, type LowerContext } from './library.js';
+
+export const STACK_MAP_TYPE = 7; // BPF_MAP_TYPE_STACK_TRACE
+export const MAX_STACK_DEPTH = 127; // kernel.perf_event_max_stack default
+export const STACK_MAP_ENTRIES = 4096;
+export const KSTACK_MAP = '.kstack';
+export const USTACK_MAP = '.ustack';
+/** Pids whose stacks were seen: the runtime snapshots /proc/PID/maps when a pid is first inserted. */
+export const USTACK_PIDS_MAP = '.ustack_pids';
+
+const GET_STACKID = 27;
+const MAP_LOOKUP_ELEM = 1;
+const MAP_UPDATE_ELEM = 2;
+const GET_CURRENT_PID_TGID = 14;
+const BPF_F_USER_STACK = 1n << 8n;
+const BPF_NOEXIST = 1n;
+
+export type StackMode = 'bpftrace' | 'perf' | 'raw';
+const MODES: readonly string[] = ['bpftrace', 'perf', 'raw'];
+
+function stackArgs(call: ast.Call | undefined, cx: LowerContext): { mode: StackMode; limit: number } | undefined {
+  let mode: StackMode = 'bpftrace';
+  let limit = MAX_STACK_DEPTH;
+  const args = call?.args ?? [];
+  if (call && !argCount(call, cx, 0, 2)) return undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (i === 0 && a.kind === 'Identifier') {
+      if (!MODES.includes(a.name)) {
+        cx.diags.error('invalid-argument', `unknown stack mode ${a.name}: use bpftrace, perf or raw`, a.span);
+        return undefined;
+      }
+      mode = a.name as StackMode;
+      continue;
+    }
+    const n = cx.constInt(a);
+    if (n < 0n || n > BigInt(MAX_STACK_DEPTH)) {
+      cx.diags.error('invalid-argument', `stack depth must be between 0 and ${MAX_STACK_DEPTH}, got ${n}`, a.span);
+      return undefined;
+    }
+    limit = Number(n);
+  }
+  return { mode, limit };
+}
+
+function stackMap(cx: LowerContext, name: string): number {
+  return cx.internalMap(name, { bpfType: STACK_MAP_TYPE, keySize: 4, valueSize: 8 * MAX_STACK_DEPTH, maxEntries: STACK_MAP_ENTRIES });
+}
+
+function stackId(cx: LowerContext, user: boolean): IrExpr {
+  const map = stackMap(cx, user ? USTACK_MAP : KSTACK_MAP);
+  return { op: 'call', helper: GET_STACKID, args: [{ kind: 'ctx' }, { kind: 'map', map }, { kind: 'int', value: c64(user ? BPF_F_USER_STACK : 0n) }] };
+}
+
+function kstack(call: ast.Call | undefined, cx: LowerContext): LibValue {
+  const a = stackArgs(call, cx);
+  if (!a) return cx.fail();
+  const type: Type = { kind: 'rich', of: 'kstack', size: 8, arg: `${a.mode},${a.limit}` };
+  return { type, blob: { op: 'int', value: stackId(cx, false), size: 8 } };
+}
+
+/** `pid` (the tgid) as a u64. */
+const PID: IrExpr = { op: 'binary', operator: '>>', left: { op: 'call', helper: GET_CURRENT_PID_TGID, args: [] }, right: c64(32), signed: false };
+
+/** Tell user space about a pid the first time one of its stacks (or user symbols) is taken. */
+export function notePid(cx: LowerContext, pid: IrExpr): IrStmt[] {
+  const seen = cx.internalMap(USTACK_PIDS_MAP, { bpfType: 1, keySize: 4, valueSize: 1, maxEntries: 16384 });
+  const pidVar = cx.temp();
+  const key: IrBlob = { op: 'int', value: { op: 'var', id: pidVar }, size: 4 };
+  const lookup: IrExpr = { op: 'call', helper: MAP_LOOKUP_ELEM, args: [{ kind: 'map', map: seen }, { kind: 'blob', blob: key }] };
+  const insert: IrExpr = {
+    op: 'call', helper: MAP_UPDATE_ELEM,
+    args: [{ kind: 'map', map: seen }, { kind: 'blob', blob: key }, { kind: 'blob', blob: { op: 'int', value: c64(1), size: 1 } }, { kind: 'int', value: c64(BPF_NOEXIST) }],
+  };
+  const announce = cx.emit({ kind: 'user-pid', args: [u64] }, [{ type: u64, int: { op: 'var', id: pidVar } }]);
+  return [
+    { op: 'setVar', id: pidVar, value: pid },
+    {
+      op: 'if', cond: { op: 'binary', operator: '==', left: lookup, right: c64(0), signed: false },
+      then: [{ op: 'if', cond: { op: 'binary', operator: '==', left: insert, right: c64(0), signed: false }, then: [announce], else: [] }],
+      else: [],
+    },
+  ];
+}
+
+function ustack(call: ast.Call | undefined, cx: LowerContext): LibValue {
+  const a = stackArgs(call, cx);
+  if (!a) return cx.fail();
+  const type: Type = { kind: 'rich', of: 'ustack', size: 16, arg: `${a.mode},${a.limit}` };
+  const pidVar = cx.temp();
+  const stmts: IrStmt[] = [{ op: 'setVar', id: pidVar, value: PID }, ...notePid(cx, { op: 'var', id: pidVar })];
+  const record: IrBlob = {
+    op: 'record', size: 16,
+    fields: [{ offset: 0, blob: { op: 'int', value: stackId(cx, true), size: 8 } }, { offset: 8, blob: { op: 'int', value: { op: 'var', id: pidVar }, size: 8 } }],
+  };
+  return { type, blob: { op: 'seqBlob', stmts, value: record } };
+}
+
+const ksym: LibFunction = {
+  name: 'ksym',
+  expr(call, cx) {
+    if (!argCount(call, cx, 1, 1)) return cx.fail();
+    const v = cx.value(call.args[0]!);
+    return { type: { kind: 'rich', of: 'ksym', size: 8 }, blob: { op: 'int', value: cx.intOf(v, call.args[0]!), size: 8 } };
+  },
+};
+
+const usym: LibFunction = {
+  name: 'usym',
+  expr(call, cx) {
+    if (!argCount(call, cx, 1, 1)) return cx.fail();
+    const v = cx.value(call.args[0]!);
+    const addr = cx.intOf(v, call.args[0]!);
+    const pidVar = cx.temp();
+    const stmts: IrStmt[] = [{ op: 'setVar', id: pidVar, value: PID }, ...notePid(cx, { op: 'var', id: pidVar })];
+    const record: IrBlob = { op: 'record', size: 16, fields: [{ offset: 0, blob: { op: 'int', value: addr, size: 8 } }, { offset: 8, blob: { op: 'int', value: { op: 'var', id: pidVar }, size: 8 } }] };
+    return { type: { kind: 'rich', of: 'usym', size: 16 }, blob: { op: 'seqBlob', stmts, value: record } };
+  },
+};
+
+let kallsymsCache: Map<string, bigint> | undefined;
+
+/** Address of a kernel symbol from /proc/kallsyms (compile time), or undefined. */
+export function kernelSymbolAddress(name: string): bigint | undefined {
+  if (!kallsymsCache) {
+    kallsymsCache = new Map();
+    try {
+      for (const line of readFileSync('/proc/kallsyms', 'utf8').split('\n')) {
+        const parts = line.split(/\s+/);
+        if (parts.length >= 3 && !kallsymsCache.has(parts[2]!)) kallsymsCache.set(parts[2]!, BigInt('0x' + parts[0]!));
+      }
+    } catch {
+      // Left empty: every lookup fails with a clear error below.
+    }
+  }
+  return kallsymsCache.get(name);
+}
+
+const kaddr: LibFunction = {
+  name: 'kaddr',
+  expr(call, cx) {
+    if (!argCount(call, cx, 1, 1)) return cx.fail();
+    const name = cx.constString(call.args[0]!, 'a kernel symbol name');
+    if (name === undefined) return cx.fail();
+    const addr = kernelSymbolAddress(name);
+    if (addr === undefined || addr === 0n) {
+      cx.diags.error('unknown-symbol', `Failed to resolve kernel symbol: ${name}`, call.args[0]!.span);
+      return cx.fail();
+    }
+    return { type: u64, int: c64(addr) };
+  },
+};
+
+export const STACK_FUNCTIONS: readonly LibFunction[] = [
+  { name: 'kstack', expr: (call, cx) => kstack(call, cx) },
+  { name: 'ustack', expr: (call, cx) => ustack(call, cx) },
+  ksym,
+  usym,
+  kaddr,
+];
+
+export const STACK_VARS: readonly LibVar[] = [
+  { name: 'kstack', lower: (_n, cx) => kstack(undefined, cx) },
+  { name: 'ustack', lower: (_n, cx) => ustack(undefined, cx) },
+];

@@ -1,0 +1,50 @@
+import type * as ast from '../ast/nodes.js';
+import type { Diagnostics } from '../common/diagnostic.js';
+import { didYouMean } from './suggest.js';
+
+/** The config block's settings that change compilation; the others are accepted and checked by name. */
+export interface ScriptConfig {
+  readonly maxMapKeys?: number;
+  readonly maxStrlen?: number;
+}
+
+/** bpftrace's config variables (docs/language.md "Config Variables"). */
+const KNOWN = [
+  'cache_user_symbols', 'cpp_demangle', 'lazy_symbolication', 'license', 'log_size', 'max_bpf_progs', 'max_cat_bytes',
+  'max_map_keys', 'max_probes', 'max_strlen', 'missing_probes', 'on_stack_limit', 'perf_rb_pages', 'show_debug_info',
+  'stack_mode', 'str_trunc_trailer', 'print_maps_on_exit', 'unstable_map_decl', 'unstable_import', 'unstable_macro',
+  'unstable_tseries', 'unstable_addr', 'unstable_typeinfo',
+];
+
+/** Largest string tsbpf builds on the BPF stack. */
+export const MAX_STRLEN_LIMIT = 256;
+
+/**
+ * Reads `config = { max_map_keys = 2; stack_mode = perf }`. Names may be written as the
+ * environment variable (`BPFTRACE_MAX_MAP_KEYS`), upper case, or lower case.
+ */
+export function readConfig(program: ast.Program, diags: Diagnostics): ScriptConfig {
+  const out: { maxMapKeys?: number; maxStrlen?: number } = {};
+  for (const entry of program.config?.entries ?? []) {
+    const key = entry.key.toLowerCase().replace(/^bpftrace_/, '');
+    if (!KNOWN.includes(key)) {
+      const hint = didYouMean(key, KNOWN);
+      diags.error('unknown-config', `unknown config variable: ${entry.key}`, entry.span, hint ? [`did you mean ${hint}?`] : undefined);
+      continue;
+    }
+    if (key === 'max_map_keys' || key === 'max_strlen') {
+      const n = entry.value.kind === 'IntLiteral' ? Number(entry.value.value) : NaN;
+      if (!Number.isInteger(n) || n <= 0) {
+        diags.error('invalid-config', `${entry.key} needs a positive integer`, entry.value.span);
+        continue;
+      }
+      if (key === 'max_strlen' && n > MAX_STRLEN_LIMIT) {
+        diags.error('invalid-config', `max_strlen can be at most ${MAX_STRLEN_LIMIT} in tsbpf`, entry.value.span);
+        continue;
+      }
+      if (key === 'max_map_keys') out.maxMapKeys = n;
+      else out.maxStrlen = n;
+    }
+  }
+  return out;
+}

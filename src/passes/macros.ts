@@ -1,0 +1,78 @@
+import type * as ast from '../ast/nodes.js';
+import type { Diagnostics } from '../common/diagnostic.js';
+
+/**
+ * bpftrace's hygienic macros, expanded at each call by rewriting the macro body:
+ * - an identifier parameter (`x`) is replaced by the argument expression wherever it is used;
+ * - a `$a` parameter aliases the caller's variable, a `@m` parameter the caller's map;
+ * - every other variable of the body is renamed (`$v` → `$v#3`), so it can neither see nor
+ *   clobber the caller's variables; maps not passed in are errors.
+ * The caller lowers the rewritten statements; a final expression statement is the macro's value.
+ */
+
+let expansionCounter = 0;
+
+export interface Expansion {
+  readonly stmts: readonly ast.Stmt[];
+}
+
+export function expandMacro(def: ast.MacroDef, call: ast.Call, diags: Diagnostics): Expansion | undefined {
+  if (call.args.length !== def.params.length) {
+    diags.error('wrong-argument-count', `macro ${def.name}() takes ${def.params.length} argument${def.params.length === 1 ? '' : 's'}, got ${call.args.length}`, call.span);
+    return undefined;
+  }
+  const exprs = new Map<string, ast.Expr>();
+  const vars = new Map<string, ast.Variable>();
+  const maps = new Map<string, string>();
+  let ok = true;
+  def.params.forEach((p, i) => {
+    const arg = call.args[i]!;
+    if (p.startsWith('$')) {
+      if (arg.kind !== 'Variable') {
+        diags.error('macro-argument-mismatch', `macro ${def.name}() expects a scratch variable for ${p}`, arg.span);
+        ok = false;
+      } else vars.set(p, arg);
+    } else if (p.startsWith('@')) {
+      if (arg.kind !== 'MapRef' || arg.keys.length > 0) {
+        diags.error('macro-argument-mismatch', `macro ${def.name}() expects a map for ${p}`, arg.span);
+        ok = false;
+      } else maps.set(p, arg.name);
+    } else {
+      exprs.set(p, arg);
+    }
+  });
+  if (!ok) return undefined;
+  const suffix = `#${++expansionCounter}`;
+  const rewrite = (n: unknown): unknown => {
+    if (Array.isArray(n)) return n.map(rewrite);
+    if (n === null || typeof n !== 'object') return n;
+    const node = n as { kind?: string };
+    if (node.kind === 'Identifier') {
+      const e = exprs.get((node as ast.Identifier).name);
+      if (e) return e;
+    }
+    if (node.kind === 'Call') {
+      const c = node as ast.Call;
+      const e = exprs.get(c.callee);
+      if (e && c.args.length === 0) return e;
+    }
+    if (node.kind === 'Variable') {
+      const v = node as ast.Variable;
+      return vars.get(v.name) ?? { ...v, name: `${v.name}${suffix}` };
+    }
+    if (node.kind === 'MapRef') {
+      const m = node as ast.MapRef;
+      const name = maps.get(m.name);
+      if (name === undefined) {
+        diags.error('macro-map-not-passed', `macro ${def.name}() uses map ${m.name}, which is not one of its parameters`, m.span, [`pass it in: macro ${def.name}(..., ${m.name})`]);
+        ok = false;
+      }
+      return { ...m, name: name ?? m.name, keys: m.keys.map((k) => rewrite(k) as ast.Expr) };
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(n)) out[k] = k === 'span' || k === 'fieldSpan' || k === 'calleeSpan' ? v : rewrite(v);
+    return out;
+  };
+  const stmts = def.body.stmts.map((s) => rewrite(s) as ast.Stmt);
+  return ok ? { stmts } : undefined;
+}

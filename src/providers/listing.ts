@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import { globToRegExp, hasWildcard, type ExpandContext, type Provider } from './provider.js';
+import { PROVIDERS, providerFor } from './registry.js';
+
+/**
+ * `-l [search]` and `-lv`, as bpftrace's list_probes / ProbeMatcher::get_probes_for_listing do:
+ * the search is split on `,`; an empty search means `*:*` and one without `:` means `*:search`;
+ * a wildcard (or lone) probe type expands to the kernel probe types, and to the user-space ones
+ * (uprobe, usdt) only with -p or an existing target file; each type's matches are sorted and
+ * printed as `type:match`, with `-v` followed by its argument lines.
+ */
+
+/** Probe types listed for a wildcard type (bpftrace's show_in_kernel_list), in name order. */
+const KERNEL_LIST = ['fentry', 'hardware', 'kprobe', 'rawtracepoint', 'software', 'tracepoint'];
+const USER_LIST = ['uprobe', 'usdt'];
+
+function byName(name: string): Provider | undefined {
+  return PROVIDERS.find((p) => p.name === name);
+}
+
+export interface ListOptions {
+  readonly verbose?: boolean;
+  readonly pid?: number;
+}
+
+export function listProbes(search: string, opts: ListOptions = {}): string[] {
+  const out: string[] = [];
+  const patterns = search.split(',').map((s) => s.trim().replace(/\s+/g, ' '));
+  for (const pattern0 of patterns.length ? patterns : ['']) {
+    const pattern = pattern0 === '' ? '*:*' : pattern0.includes(':') ? pattern0 : `*:${pattern0}`;
+    out.push(...listOne(pattern, opts));
+  }
+  return out;
+}
+
+function listOne(pattern: string, opts: ListOptions): string[] {
+  const parts = pattern.split(':');
+  const typePattern = parts[0]!;
+  const colon = pattern.indexOf(':');
+  let suffix = colon >= 0 ? pattern.slice(colon + 1) : '';
+  if (suffix === '' && parts.length === 1) suffix = '*';
+  const specificTarget = parts.length > 1 && !!parts[1] && !hasWildcard(parts[1]) && existsSync(parts[1]);
+  const includeUser = (!hasWildcard(typePattern) && typePattern !== '') || opts.pid !== undefined || specificTarget;
+
+  let types: string[];
+  if (hasWildcard(typePattern) || parts.length === 1) {
+    const re = globToRegExp(typePattern || '*');
+    types = [...KERNEL_LIST, ...(includeUser ? USER_LIST : [])].filter((t) => re.test(t)).sort();
+  } else {
+    const p = providerFor(typePattern);
+    types = p ? [p.name] : [];
+  }
+
+  const ctx: ExpandContext = { pid: opts.pid };
+  const results: string[] = [];
+  for (const type of types) {
+    const provider = byName(type);
+    if (!provider) continue;
+    let searchInput = suffix;
+    let target = '';
+    switch (type) {
+      case 'uprobe': case 'uretprobe': case 'usdt': case 'tracepoint': case 'fentry': case 'fexit': case 'rawtracepoint':
+        if (parts.length > 2) target = parts[1]!;
+        else searchInput = `*:${suffix}`;
+        break;
+      case 'kprobe': case 'kretprobe':
+        break;
+      default:
+        if (!searchInput) searchInput = '*';
+    }
+    const re = globToRegExp(`${type}:${searchInput}`);
+    const listPattern = `${type}:${target || '*'}:${parts[parts.length - 1]}`;
+    const names = [...new Set(provider.list(listPattern, ctx))].filter((n) => re.test(n)).sort(byteOrder);
+    for (const n of names) {
+      results.push(n);
+      if (opts.verbose && provider.describe) results.push(...provider.describe(n));
+    }
+  }
+  return results;
+}
+
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,206 @@
+import type { Diagnostics } from '../common/diagnostic.js';
+import type { Span } from '../common/span.js';
+import { ElfError, ElfFile } from '../kernel/elf-symbols.js';
+import { findLibrary, mappedPaths, pidExe, resolveBinaryPath } from '../kernel/user-paths.js';
+import { i64, u64 } from '../types/types.js';
+import { parseUint, splitAttachPoint } from './attach-point.js';
+import {
+  AttachError, globToRegExp, hasWildcard, ProgType,
+  type Attachment, type ConcreteProbe, type ContextField, type ExpandContext, type KernelOps, type Provider,
+} from './provider.js';
+
+/** x86-64 `struct pt_regs` offsets of the argument registers (di, si, dx, cx, r8, r9) and ax. */
+export const PT_REGS_ARG_OFFSETS = [112, 104, 96, 88, 72, 64] as const;
+export const PT_REGS_AX_OFFSET = 80;
+
+/** A user-space probe target after parsing: the file(s) and what to find in them. */
+export interface UserTarget {
+  /** The target as written, with `lib*` names resolved (may still hold a glob). */
+  readonly target: string;
+  /** Absolute paths of the matching files (empty: nothing matched). */
+  readonly paths: readonly string[];
+}
+
+/** Resolves a uprobe/usdt target as bpftrace does: `*` with -p, `lib*` short forms, PATH, globs. */
+export function resolveUserTarget(target: string, ctx: ExpandContext | undefined): UserTarget {
+  const pid = ctx?.pid;
+  if (target === '*' && pid !== undefined) return { target, paths: mappedPaths(pid) };
+  let resolved = target;
+  if (!hasWildcard(target) && target.startsWith('lib') && !target.includes('/')) {
+    resolved = findLibrary(target.slice(3), pid) ?? target;
+  }
+  return { target: resolved, paths: resolveBinaryPath(resolved, pid) };
+}
+
+export const elfCache = new Map<string, ElfFile | ElfError>();
+
+/** The parsed ELF file at `path` (cached for the process: compiles are short-lived). */
+export function elfAt(path: string): ElfFile | ElfError {
+  let f = elfCache.get(path);
+  if (!f) {
+    try {
+      f = ElfFile.open(path);
+    } catch (e) {
+      f = e instanceof ElfError ? e : new ElfError(`cannot read ${path}: ${(e as Error).message}`);
+    }
+    elfCache.set(path, f);
+  }
+  return f;
+}
+
+/** Sorted as bpftrace's std::set<std::string> sorts: by bytes. */
+function byteSort(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+interface ParsedUprobe {
+  readonly target: string;
+  readonly func?: string;
+  readonly offset: bigint;
+  readonly address?: bigint;
+}
+
+function parseUprobe(name: string, raw: string, ctx: ExpandContext | undefined): ParsedUprobe | string {
+  const parts = splitAttachPoint(raw);
+  // With -p the target may be left out: `uprobe:func` means the process's executable.
+  if (ctx?.pid !== undefined && parts.length === 2) parts.splice(1, 0, pidExe(ctx.pid) ?? '');
+  if (parts.length === 4) {
+    if (parts[2] === 'cpp' || parts[2] === 'c') parts.splice(2, 1);
+    else return `unsupported language type: ${parts[2]}`;
+  }
+  if (parts.length !== 3 || !parts[1] || !parts[2]) return `invalid ${name} "${raw}": expected ${name}:binary:function[+offset] or ${name}:binary:address`;
+  const [, target, spec] = parts as [string, string, string];
+  const plus = spec.split('+');
+  if (plus.length > 2) return 'Cannot take more than one offset';
+  if (plus.length === 2) {
+    if (name === 'uretprobe') return 'uretprobes can not be attached to a function offset';
+    const off = parseUint(plus[1]!);
+    if (off === undefined || !plus[0]) return `invalid offset in "${spec}"`;
+    return { target, func: plus[0], offset: off };
+  }
+  const addr = parseUint(spec);
+  if (addr !== undefined) {
+    if (hasWildcard(target)) return 'Cannot use wildcards with absolute address';
+    return { target, offset: 0n, address: addr };
+  }
+  return { target, func: spec, offset: 0n };
+}
+
+function makeUprobeProvider(name: 'uprobe' | 'uretprobe', alias: string): Provider {
+  const isReturn = name === 'uretprobe';
+  const registers: ContextField[] = isReturn
+    ? [{ name: 'retval', offset: PT_REGS_AX_OFFSET, size: 8, type: i64 }]
+    : PT_REGS_ARG_OFFSETS.map((offset, i) => ({ name: `arg${i}`, offset, size: 8, type: u64 }));
+
+  const probe = (path: string, label: string, fileOffset: bigint, ctx: ExpandContext | undefined): ConcreteProbe => ({
+    provider: name,
+    name: `${name}:${path}:${label}`,
+    progType: ProgType.KPROBE,
+    attach: { kind: 'uprobe', path, offset: Number(fileOffset), isReturn, pid: ctx?.pid },
+    args: undefined,
+    registers,
+    files: [path],
+  });
+
+  return {
+    name,
+    aliases: [alias],
+    expand(raw: string, span: Span, diags: Diagnostics, ctx?: ExpandContext): ConcreteProbe[] {
+      const parsed = parseUprobe(name, raw, ctx);
+      if (typeof parsed === 'string') {
+        diags.error('invalid-attach-point', parsed, span);
+        return [];
+      }
+      const { target, paths } = resolveUserTarget(parsed.target, ctx);
+      if (paths.length === 0) {
+        diags.error('unknown-probe', `${name} target file '${target}' does not exist or is not executable`, span);
+        return [];
+      }
+      // A PATH lookup takes the first match, as a shell would; a glob keeps them all.
+      const files = hasWildcard(target) || target === '*' ? paths : [paths[0]!];
+      const out: ConcreteProbe[] = [];
+      for (const path of files) {
+        const elf = elfAt(path);
+        if (elf instanceof ElfError) {
+          if (files.length === 1) diags.error('bad-probe-target', elf.message, span);
+          continue;
+        }
+        if (parsed.address !== undefined) {
+          const off = elf.fileOffset(parsed.address);
+          if (off === undefined) {
+            diags.error('unknown-probe', `address 0x${parsed.address.toString(16)} is not in a loaded segment of ${path}`, span);
+            continue;
+          }
+          out.push(probe(path, `0x${parsed.address.toString(16)}`, off, ctx));
+          continue;
+        }
+        const func = parsed.func!;
+        const symbols = hasWildcard(func)
+          ? elf.functions().filter((f) => globToRegExp(func).test(f.name)).sort((a, b) => byteSort(a.name, b.name))
+          : elf.functions().filter((f) => f.name === func);
+        if (symbols.length === 0 && !hasWildcard(func) && files.length === 1) {
+          diags.error('unknown-probe', `could not resolve symbol: ${path}:${func}`, span);
+          return [];
+        }
+        for (const sym of symbols) {
+          if (parsed.offset > 0n && sym.size > 0 && parsed.offset >= BigInt(sym.size)) {
+            diags.error('invalid-attach-point', `offset ${parsed.offset} is outside ${func} (${sym.size} bytes)`, span);
+            continue;
+          }
+          const off = elf.fileOffset(sym.addr + parsed.offset);
+          if (off === undefined) continue;
+          out.push(probe(path, parsed.offset ? `${sym.name}+${parsed.offset}` : sym.name, off, ctx));
+        }
+      }
+      if (out.length === 0 && !diags.hasErrors) diags.error('unknown-probe', `no probes match ${raw}`, span);
+      return out;
+    },
+    list(pattern?: string, ctx?: ExpandContext): string[] {
+      const parts = pattern ? splitAttachPoint(pattern) : [];
+      const target = parts[1] || (ctx?.pid !== undefined ? '*' : '');
+      if (!target) return [];
+      const { paths } = resolveUserTarget(target, ctx);
+      const out: string[] = [];
+      for (const path of paths) {
+        const elf = elfAt(path);
+        if (elf instanceof ElfError) continue;
+        for (const f of elf.functions().map((s) => s.name).sort(byteSort)) out.push(`${name}:${path}:${f}`);
+      }
+      return out;
+    },
+    attach(p: ConcreteProbe, progFd: number, ops: KernelOps): Attachment {
+      if (p.attach.kind !== 'uprobe') throw new Error(`${name} provider given a foreign probe`);
+      return attachUprobe(p, progFd, ops);
+    },
+  };
+}
+
+/** Opens a uprobe PMU event (config bit 0 = return probe, bits 32-63 = semaphore offset) and attaches the program. */
+export function attachUprobe(p: ConcreteProbe, progFd: number, ops: KernelOps): Attachment {
+  if (p.attach.kind !== 'uprobe') throw new Error('attachUprobe given a foreign probe');
+  const a = p.attach;
+  const type = ops.pmuType('uprobe');
+  if (type === undefined) throw new AttachError(`cannot attach ${p.name}: this kernel has no uprobe PMU (/sys/bus/event_source/devices/uprobe)`);
+  const config = (BigInt(a.refCtrOffset ?? 0) << 32n) | (a.isReturn ? 1n : 0n);
+  let fd: number;
+  try {
+    // System-wide: pid -1 on one CPU (the program runs for every task); with -p only that process.
+    fd = a.pid !== undefined
+      ? ops.perfEventOpen({ type, config, samplePeriod: 1, uprobePath: a.path, probeOffset: BigInt(a.offset) }, a.pid, -1)
+      : ops.perfEventOpen({ type, config, samplePeriod: 1, uprobePath: a.path, probeOffset: BigInt(a.offset) }, -1, ops.onlineCpus()[0] ?? 0);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const hint = /ESRCH/.test(msg) ? `process ${a.pid} does not exist` : undefined;
+    throw new AttachError(`cannot attach ${p.name}: ${msg}`, hint, e);
+  }
+  try {
+    ops.perfEventSetBpf(fd, progFd);
+  } catch (e) {
+    ops.close(fd);
+    throw new AttachError(`cannot attach ${p.name}: ${(e as Error).message}`, undefined, e);
+  }
+  return { fds: [fd] };
+}
+
+export const uprobeProvider = makeUprobeProvider('uprobe', 'u');
+export const uretprobeProvider = makeUprobeProvider('uretprobe', 'ur');

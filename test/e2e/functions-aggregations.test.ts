@@ -1,0 +1,86 @@
+/**
+ * Aggregations with a generated workload: a python process with a unique comm reads known sizes
+ * from fd 77 (/dev/zero), so `args.count` of those reads is an exact, known input set.
+ */
+import { describeRun, kernelTest, python3, startTsbpf, uniqueTag } from '../helpers/tsbpf.js';
+import { exec } from '../helpers/tsbpf.js';
+
+const SIZES = [0, 1, 2, 3, 5, 100, 1500, 7, 7, 20];
+const FD = 77;
+
+async function readWorkload(comm: string): Promise<void> {
+  const py = python3()!;
+  const code = [
+    'import os',
+    `open('/proc/self/comm', 'w').write('${comm}')`,
+    `fd = os.open('/dev/zero', os.O_RDONLY); os.dup2(fd, ${FD})`,
+    `for n in ${JSON.stringify(SIZES)}: os.read(${FD}, n)`,
+  ].join('\n');
+  const r = await exec([py, '-c', code]);
+  if (r.code !== 0) throw new Error(`workload failed: ${r.stderr}`);
+}
+
+const bar = (n: number) => '|' + '@'.repeat(n).padEnd(52) + '|';
+const row = (label: string, count: number, width: number) => label.padEnd(16) + String(count).padStart(8) + ' ' + bar(width);
+
+kernelTest('hist, lhist, stats, avg, min, max, sum, count of a known input set, and in-kernel reads', async (t) => {
+  if (!python3()) return t.pass('no python3');
+  const comm = `agg${uniqueTag(8)}`;
+  const pred = `/comm == "${comm}" && args.fd == ${FD}/`;
+  const prog = `tracepoint:syscalls:sys_enter_read ${pred} {
+    @h = hist(args.count); @l = lhist(args.count, 0, 100, 10); @b = hist(args.count, 1);
+    @st = stats(args.count); @a = avg(args.count); @mn = min(args.count); @mx = max(args.count);
+    @s = sum(args.count); @c = count(); @k[args.count] = count();
+    if (@c == ${SIZES.length}) { printf("in-kernel c=%d s=%d mn=%d mx=%d a=%d\\n", @c, @s, @mn, @mx, @a); }
+  }
+  END { print(@k, 1); print(@s, 0, 10); clear(@k); }`;
+  const h = startTsbpf(['-e', prog], { t });
+  await h.attached;
+  await readWorkload(comm);
+  const r = await h.stop('SIGINT');
+  t.is(r.code, 0, describeRun(r));
+  const out = r.stdout;
+  t.true(out.startsWith('in-kernel c=10 s=1645 mn=0 mx=1500 a=164\n'), describeRun(r));
+  // print(@k, 1): the top entry; print(@s, 0, 10): 1645 / 10.
+  t.true(out.includes('@k[7]: 2\n@s: 164\n'), describeRun(r));
+  const hist = [
+    '@h:',
+    row('[0]', 1, 17), row('[1]', 1, 17), row('[2, 4)', 2, 34), row('[4, 8)', 3, 52), row('[8, 16)', 0, 0),
+    row('[16, 32)', 1, 17), row('[32, 64)', 0, 0), row('[64, 128)', 1, 17), row('[128, 256)', 0, 0),
+    row('[256, 512)', 0, 0), row('[512, 1K)', 0, 0), row('[1K, 2K)', 1, 17), '',
+  ].join('\n');
+  t.true(out.includes(hist), describeRun(r));
+  const lhist = [
+    '@l:',
+    row('[0, 10)', 7, 52), row('[10, 20)', 0, 0), row('[20, 30)', 1, 7),
+    ...[30, 40, 50, 60, 70, 80, 90].map((lo) => row(`[${lo}, ${lo + 10})`, 0, 0)),
+    row('[100, ...)', 2, 14), '',
+  ].join('\n');
+  t.true(out.includes(lhist), describeRun(r));
+  // hist(v, 1): two sub-buckets per power of two.
+  t.true(out.includes([row('[4, 6)', 1, 26), row('[6, 8)', 2, 52)].join('\n')), describeRun(r));
+  t.true(out.includes('[96, 128)'.padEnd(16) + '       1'), describeRun(r));
+  for (const line of ['@a: 164', '@c: 10', '@mn: 0', '@mx: 1500', '@s: 1645', '@st: { .count = 10, .average = 164, .total = 1645 }']) {
+    t.true(out.split('\n').includes(line), `${line}\n${describeRun(r)}`);
+  }
+  // clear(@k) in END left it empty: empty maps are not printed at exit.
+  t.false(out.slice(out.indexOf('\n\n')).includes('@k['), describeRun(r));
+});
+
+kernelTest('-f json: aggregations field by field', async (t) => {
+  if (!python3()) return t.pass('no python3');
+  const comm = `agj${uniqueTag(8)}`;
+  const prog = `tracepoint:syscalls:sys_enter_read /comm == "${comm}" && args.fd == ${FD}/ { @st = stats(args.count); @h = hist(args.count); @c[comm] = count(); }`;
+  const h = startTsbpf(['-f', 'json', '-e', prog], { t });
+  await h.attached;
+  await readWorkload(comm);
+  const r = await h.stop('SIGINT');
+  t.is(r.code, 0, describeRun(r));
+  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; data: Record<string, unknown> });
+  t.deepEqual(events.find((e) => e.type === 'stats')?.data, { '@st': { count: 10, average: 164, total: 1645 } });
+  t.deepEqual(events.find((e) => e.type === 'map')?.data, { '@c': { [comm]: 10 } });
+  const hist = events.find((e) => e.type === 'hist')?.data['@h'] as { min?: number; max?: number; count: number }[];
+  t.deepEqual(hist[0], { min: 0, max: 0, count: 1 });
+  t.deepEqual(hist[3], { min: 4, max: 7, count: 3 });
+  t.deepEqual(hist[hist.length - 1], { min: 1024, max: 2047, count: 1 });
+});
