@@ -69,6 +69,12 @@ export interface ProgLoadOptions {
   kernVersion?: number;
   /** fds for BPF_PSEUDO_MAP_IDX references. */
   fdArray?: number[];
+  /** BTF object (btfLoad) the func_info records refer to; needed with BPF-to-BPF subprograms. */
+  progBtfFd?: number;
+  /** Packed `struct bpf_func_info` records {insn_off u32, type_id u32}, one per subprogram. */
+  funcInfo?: Buffer;
+  /** Default 8. */
+  funcInfoRecSize?: number;
   /** 0 (default): no log on success; on failure the load is retried once at level 1 for `.log`. */
   logLevel?: number;
   /** Log buffer size in bytes (default 4 MiB when logLevel > 0); grown automatically on ENOSPC. */
@@ -197,6 +203,8 @@ export interface BpfNative {
 
   /** Throws NativeError with .log on failure. */
   progLoad(progType: number, insns: Buffer, license: string, name: string, opts?: ProgLoadOptions): ProgLoadResult;
+  /** BPF_BTF_LOAD of a raw BTF blob (header, types, strings); returns its fd. Throws NativeError with .log. */
+  btfLoad(data: Buffer): number;
   /** BPF_PROG_TEST_RUN; for raw tracepoint programs ctxIn is the u64 args array. Returns r0. */
   progTestRun(progFd: number, ctxIn: Buffer | null): number;
 

@@ -1,6 +1,7 @@
 import { readFileSync, createWriteStream, type WriteStream } from 'node:fs';
 import { renderDiagnostic, renderDiagnostics, type SourceFile } from '../src/index.js';
 import { compile } from './compiler.js';
+import { encodeBytes } from '../src/common/bytes.js';
 import { createOutput } from './output/index.js';
 import type { Sink } from './output/output.js';
 import { ensureTracefs, RuntimeError, Session } from './session.js';
@@ -261,7 +262,9 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   for (const w of script.warnings) stderr.write(renderDiagnostic(w, source) + '\n');
 
   let file: WriteStream | undefined;
-  const out: Sink = opts.outputFile ? (file = createWriteStream(opts.outputFile)) : process.stdout;
+  const rawOut: NodeJS.WritableStream = opts.outputFile ? (file = createWriteStream(opts.outputFile)) : process.stdout;
+  // Raw bytes of strings ("\xff", non-UTF-8 kernel strings) are written as bytes (src/common/bytes.ts).
+  const out: Sink = { write: (s: string) => rawOut.write(encodeBytes(s)) };
   const color = Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'];
   const output = createOutput(opts.format, { out, err: stderr, color });
   const session = new Session(script, {

@@ -127,7 +127,10 @@ function runWorker(req: CompileRequest): Promise<CompileOutcome> {
           | { internalError: string };
         if ('ok' in reply) resolve({ kind: 'ok', script: reply.ok, cached: false });
         else if ('diagnostics' in reply) resolve({ kind: 'diagnostics', diagnostics: reply.diagnostics });
-        else resolve({ kind: 'internal-error', message: reply.internalError });
+        else {
+          const stack = (reply as { stack?: string }).stack;
+          resolve({ kind: 'internal-error', message: reply.internalError + (process.env['TSBPF_DEBUG'] && stack ? `\n${stack}` : '') });
+        }
       } catch (e) {
         resolve({ kind: 'internal-error', message: `unreadable reply from the compile worker: ${(e as Error).message} ${stderr}` });
       }

@@ -1,5 +1,6 @@
 import { tupleLayout, type Type } from '../src/index.js';
 import type { MapValue, Value } from './value.js';
+import { decodeBytes } from '../src/common/bytes.js';
 
 /** Turns `rich` values (stacks, symbols, user names, ...) into text; the session provides one (runtime/rich-values.ts). */
 export type RichDecoder = (buf: Buffer, offset: number, type: Extract<Type, { kind: 'rich' }>) => Value;
@@ -16,7 +17,7 @@ export function decodeValue(buf: Buffer, offset: number, type: Type, rich?: Rich
     case 'str': {
       const end = buf.indexOf(0, offset);
       const stop = end === -1 || end > offset + type.size ? offset + type.size : end;
-      return { kind: 'str', value: buf.toString('utf8', offset, stop) };
+      return { kind: 'str', value: decodeBytes(buf, offset, stop) };
     }
     case 'tuple': {
       const layout = tupleLayout(type.elems);

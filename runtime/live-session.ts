@@ -60,8 +60,18 @@ export class LiveSession {
     return this.entries.join('\n');
   }
 
+  /** Entries are added one at a time (a `.load` typed while a probe compiles waits for it). */
+  private queue: Promise<unknown> = Promise.resolve();
+
   /** Compile `text` in the context of the session and attach its probes. Never throws for user errors. */
-  async add(text: string, name = 'shell'): Promise<AddResult> {
+  add(text: string, name = 'shell'): Promise<AddResult> {
+    const next = this.queue.then(() => this.addNow(text, name));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async addNow(text: string, name: string): Promise<AddResult> {
+    if (this.finished) return { kind: 'error', message: 'ERROR: the session has ended\n' };
     const source: SourceFile = { name, text };
     const analysis = this.opts.analyze(source);
     if (analysis.incomplete) return { kind: 'incomplete' };
@@ -80,6 +90,8 @@ export class LiveSession {
     const outcome = await compile({ source: union, positionals: this.opts.positionals ?? [], noCache: this.opts.noCache });
     if (outcome.kind === 'diagnostics') return { kind: 'error', message: renderAll(outcome.diagnostics, source, union, prefix.length) };
     if (outcome.kind === 'internal-error') return { kind: 'error', message: `ERROR: internal compiler error: ${outcome.message}\n` };
+    // The shell may have ended while the compiler ran: load nothing then.
+    if (this.finished) return { kind: 'error', message: 'ERROR: the session has ended\n' };
     const script = outcome.script;
     const warnings = renderAll(script.warnings, source, union, prefix.length);
 

@@ -436,8 +436,21 @@ export async function createShell(opts: ShellOptions): Promise<Shell> {
   }
 
 
+  // A closed terminal (SIGHUP) or a kill (SIGTERM) ends the shell as Ctrl-D does: unload, restore the sysctl.
+  const onSignal = (): void => void srv.close();
+  // The terminal went away (EIO from setRawMode or a write): end quietly; 'close' still cleans up.
+  srv.on('error', () => {});
+  stdout.on('error', () => {});
+  process.once('exit', restoreStats);
+  if (stdin === process.stdin) {
+    process.on('SIGHUP', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+
   const closed = new Promise<number>((resolve) => {
     srv.on('close', () => {
+      process.off('SIGHUP', onSignal);
+      process.off('SIGTERM', onSignal);
       if (watch) {
         const w = watch;
         watch = undefined;
@@ -481,8 +494,10 @@ function enableStats(): () => void {
   } catch {
     return () => {};
   }
+  let restored = false;
   return () => {
-    if (old === '1') return;
+    if (old === '1' || restored) return;
+    restored = true;
     try {
       writeFileSync(STATS_SYSCTL, old);
     } catch {

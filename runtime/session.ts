@@ -119,14 +119,30 @@ export class Session {
       }
     }
     this.initLibraryMaps();
-    for (const p of this.script.programs) {
-      const insns = this.relocate(Buffer.from(p.insns, 'base64'));
-      try {
-        const { fd } = bpf.progLoad(p.probe.progType, insns, PROG_LICENSE, bpfObjectName(p.name), { ...p.probe.load });
-        this.programs.push({ compiled: p, fd });
-      } catch (e) {
-        throw explainLoadFailure(p, e);
-      }
+    for (const p of this.script.programs) this.loadProgram(p);
+  }
+
+  /** Relocate and load one program through the verifier. */
+  private loadProgram(p: CompiledProgram): void {
+    const insns = this.relocate(Buffer.from(p.insns, 'base64'));
+    try {
+      const { fd } = bpf.progLoad(p.probe.progType, insns, PROG_LICENSE, bpfObjectName(p.name), { ...p.probe.load });
+      this.programs.push({ compiled: p, fd });
+    } catch (e) {
+      throw explainLoadFailure(p, e);
+    }
+  }
+
+  /** Attach one loaded program through its provider (BEGIN/END are run, not attached). */
+  private attachProgram(p: LoadedProgram): void {
+    if (p.compiled.probe.attach.kind === 'special') return;
+    const provider = providerFor(p.compiled.probe.name);
+    if (!provider) throw new RuntimeError(`internal error: no provider for ${p.compiled.probe.name}`);
+    try {
+      p.attachment = provider.attach(p.compiled.probe, p.fd, kernelOps);
+    } catch (e) {
+      if (e instanceof AttachError) throw new RuntimeError(e.message, e.hint, p.compiled, e);
+      throw new RuntimeError(`cannot attach ${p.compiled.probe.name}: ${(e as Error).message}`, undefined, p.compiled, e);
     }
   }
 
@@ -148,17 +164,7 @@ export class Session {
   start(): number {
     this.ringbuf = bpf.ringbufOpen(this.mapFds[this.script.ringbufMap]!, (records) => this.onRecords(records));
     for (const p of this.programs) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'BEGIN') this.runSpecial(p);
-    for (const p of this.programs) {
-      if (p.compiled.probe.attach.kind === 'special') continue;
-      const provider = providerFor(p.compiled.probe.name);
-      if (!provider) throw new RuntimeError(`internal error: no provider for ${p.compiled.probe.name}`);
-      try {
-        p.attachment = provider.attach(p.compiled.probe, p.fd, kernelOps);
-      } catch (e) {
-        if (e instanceof AttachError) throw new RuntimeError(e.message, e.hint, p.compiled, e);
-        throw new RuntimeError(`cannot attach ${p.compiled.probe.name}: ${(e as Error).message}`, undefined, p.compiled, e);
-      }
-    }
+    for (const p of this.programs) this.attachProgram(p);
     this.lostTimer = setInterval(() => this.reportLost(), 1000);
     this.lostTimer.unref();
     const count = this.programs.length;
@@ -170,16 +176,7 @@ export class Session {
 
   /** Attach everything, then detach (--dry-run). */
   attachOnly(): number {
-    for (const p of this.programs) {
-      if (p.compiled.probe.attach.kind === 'special') continue;
-      const provider = providerFor(p.compiled.probe.name)!;
-      try {
-        p.attachment = provider.attach(p.compiled.probe, p.fd, kernelOps);
-      } catch (e) {
-        if (e instanceof AttachError) throw new RuntimeError(e.message, e.hint, p.compiled, e);
-        throw e;
-      }
-    }
+    for (const p of this.programs) this.attachProgram(p);
     return this.programs.length;
   }
 
@@ -293,27 +290,9 @@ export class Session {
     this.mapFds.push(...fds);
     this.current = next;
     try {
-      for (const p of added) {
-        const insns = this.relocate(Buffer.from(p.insns, 'base64'));
-        try {
-          const { fd } = bpf.progLoad(p.probe.progType, insns, PROG_LICENSE, bpfObjectName(p.name), { ...p.probe.load });
-          this.programs.push({ compiled: p, fd });
-        } catch (e) {
-          throw explainLoadFailure(p, e);
-        }
-      }
+      for (const p of added) this.loadProgram(p);
       const fresh = this.programs.slice(before.programs);
-      for (const p of fresh) {
-        if (p.compiled.probe.attach.kind === 'special') continue;
-        const provider = providerFor(p.compiled.probe.name);
-        if (!provider) throw new RuntimeError(`internal error: no provider for ${p.compiled.probe.name}`);
-        try {
-          p.attachment = provider.attach(p.compiled.probe, p.fd, kernelOps);
-        } catch (e) {
-          if (e instanceof AttachError) throw new RuntimeError(e.message, e.hint, p.compiled, e);
-          throw new RuntimeError(`cannot attach ${p.compiled.probe.name}: ${(e as Error).message}`, undefined, p.compiled, e);
-        }
-      }
+      for (const p of fresh) this.attachProgram(p);
       for (const p of fresh) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'BEGIN') this.runSpecial(p);
     } catch (e) {
       const fresh = this.programs.splice(before.programs);
@@ -372,29 +351,15 @@ export class Session {
   /** clear(@m): delete every key. */
   clearMap(m: CompiledMap): void {
     const fd = this.mapFds[m.id]!;
-    const key = Buffer.alloc(m.keySize);
-    const keys: Buffer[] = [];
-    let prev: Buffer | null = null;
-    while (bpf.mapGetNextKey(fd, prev, key)) {
-      keys.push(Buffer.from(key));
-      prev = keys[keys.length - 1]!;
-    }
-    for (const k of keys) bpf.mapDelete(fd, k);
+    for (const k of mapKeys(fd, m.keySize)) bpf.mapDelete(fd, k);
   }
 
   /** zero(@m): keep the keys, zero the values. */
   zeroMap(m: CompiledMap): void {
     const fd = this.mapFds[m.id]!;
     const stride = m.bpfType === 5 ? Math.ceil(m.valueSize / 8) * 8 * this.cpus : m.valueSize;
-    const key = Buffer.alloc(m.keySize);
     const zero = Buffer.alloc(stride);
-    let prev: Buffer | null = null;
-    const keys: Buffer[] = [];
-    while (bpf.mapGetNextKey(fd, prev, key)) {
-      keys.push(Buffer.from(key));
-      prev = keys[keys.length - 1]!;
-    }
-    for (const k of keys) bpf.mapUpdate(fd, k, zero, 2 /* BPF_EXIST */);
+    for (const k of mapKeys(fd, m.keySize)) bpf.mapUpdate(fd, k, zero, 2 /* BPF_EXIST */);
   }
 
   private reportLost(): void {
@@ -485,6 +450,18 @@ export class Session {
         return;
     }
   }
+}
+
+/** Every key of a map, collected before the caller changes the map. */
+function mapKeys(fd: number, keySize: number): Buffer[] {
+  const keys: Buffer[] = [];
+  let prev: Buffer | null = null;
+  const key = Buffer.alloc(keySize);
+  while (bpf.mapGetNextKey(fd, prev, key)) {
+    prev = Buffer.from(key);
+    keys.push(prev);
+  }
+  return keys;
 }
 
 /** Kernel object names: at most 15 characters of [A-Za-z0-9_.]. */

@@ -25,7 +25,8 @@ process.stdin.on('end', () => {
       const result = await compileScript(req.source, { positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe });
       reply = 'format' in result ? { ok: result } : { diagnostics: result.diagnostics };
     } catch (e) {
-      reply = { internalError: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) };
+      // A bug in tsbpf, not the user's input: the message for the user, the stack for TSBPF_DEBUG.
+      reply = e instanceof Error ? { internalError: e.message, stack: e.stack } : { internalError: String(e) };
     }
     process.stdout.write(JSON.stringify(reply));
   })();

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type * as ast from './ast/nodes.js';
 import { Diagnostics, type Diagnostic } from './common/diagnostic.js';
 import type { SourceFile } from './common/span.js';
@@ -18,6 +19,32 @@ export const MapType = { HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, RIN
 
 export const DEFAULT_MAX_MAP_KEYS = 4096;
 export const RINGBUF_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The event ring buffer's size: RINGBUF_BYTES, or `config = { perf_rb_pages = N }` pages as
+ * bpftrace's get_buffer_pages: at least one page per CPU, rounded up to a power of two (the
+ * kernel requires one).
+ */
+export function ringbufBytes(perfRbPages: number | undefined, cpus = possibleCpuCount()): number {
+  if (perfRbPages === undefined) return RINGBUF_BYTES;
+  let pages = 1;
+  while (pages < Math.max(perfRbPages, cpus)) pages *= 2;
+  return pages * 4096;
+}
+
+function possibleCpuCount(): number {
+  try {
+    const text = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
+    let n = 0;
+    for (const part of text.split(',')) {
+      const [a, b] = part.split('-').map(Number);
+      n += b === undefined ? 1 : b - a! + 1;
+    }
+    return n;
+  } catch {
+    return 1;
+  }
+}
 
 /** A script map as the runtime needs it to print: plain JSON data. */
 export interface CompiledMap {
@@ -121,7 +148,7 @@ export function compileFrontend(source: SourceFile, opts: CompileOptions = {}): 
   const zeroMap = ringbufMap + 2;
   const zeroSize = Math.max(8, ...maps.map((m) => m.valueSize));
   const internal: CompiledMap[] = [
-    { id: ringbufMap, name: '.ringbuf', bpfType: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: RINGBUF_BYTES },
+    { id: ringbufMap, name: '.ringbuf', bpfType: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: ringbufBytes(config.perfRbPages) },
     { id: lostMap, name: '.lost', bpfType: MapType.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 },
     { id: zeroMap, name: '.zero', bpfType: MapType.ARRAY, keySize: 4, valueSize: zeroSize, maxEntries: 1 },
   ];

@@ -65,6 +65,22 @@ Napi::Value ProgLoad(const Napi::CallbackInfo& info) {
     for (uint32_t i = 0; i < a.Length(); i++) fdArray.push_back(a.Get(i).As<Napi::Number>().Int32Value());
     opts.fd_array = fdArray.data();
   }
+  // BPF-to-BPF subprograms (callbacks of bpf_loop / bpf_for_each_map_elem) need BTF func_info:
+  // `funcInfo` is packed {insn_off u32, type_id u32} records against the BTF object `progBtfFd`.
+  std::vector<uint8_t> funcInfo;
+  if (HasOpt(o, "funcInfo")) {
+    Napi::Value v = o.Get("funcInfo");
+    if (!v.IsBuffer()) throw Napi::TypeError::New(env, "funcInfo must be a Buffer");
+    auto b = v.As<Napi::Buffer<uint8_t>>();
+    funcInfo.assign(b.Data(), b.Data() + b.Length());
+    uint32_t recSize = OptUint32(o, "funcInfoRecSize", 8);
+    if (recSize == 0 || funcInfo.size() % recSize != 0)
+      throw Napi::RangeError::New(env, "progLoad: funcInfo must be a multiple of funcInfoRecSize bytes");
+    opts.prog_btf_fd = OptUint32(o, "progBtfFd", 0);
+    opts.func_info = funcInfo.data();
+    opts.func_info_cnt = static_cast<uint32_t>(funcInfo.size() / recSize);
+    opts.func_info_rec_size = recSize;
+  }
   uint32_t logLevel = OptUint32(o, "logLevel", 0);
   uint32_t logSize = OptUint32(o, "logSize", logLevel ? (4u << 20) : 0);
   if (logLevel && logSize < 128) logSize = 128;  // kernel minimum
@@ -112,11 +128,33 @@ Napi::Value ProgTestRun(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, opts.retval);
 }
 
+// btfLoad(data) -> fd: BPF_BTF_LOAD of a raw BTF blob; throws with .log on failure.
+Napi::Value BtfLoad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto data = ArgBuffer(info, 0, "data");
+  LIBBPF_OPTS(bpf_btf_load_opts, opts);
+  errno = 0;
+  int fd = bpf_btf_load(data.Data(), data.Length(), &opts);
+  if (fd >= 0) return Napi::Number::New(env, fd);
+  int err = errno ? errno : -fd;
+  std::vector<char> buf(1u << 20, 0);
+  LIBBPF_OPTS(bpf_btf_load_opts, again);
+  again.log_buf = buf.data();
+  again.log_size = static_cast<uint32_t>(buf.size());
+  again.log_level = 1;
+  int fd2 = bpf_btf_load(data.Data(), data.Length(), &again);
+  if (fd2 >= 0) return Napi::Number::New(env, fd2);
+  Napi::Error e = ErrnoError(env, "bpf_btf_load", err);
+  e.Set("log", Napi::String::New(env, std::string(buf.data(), strnlen(buf.data(), buf.size()))));
+  throw e;
+}
+
 }  // namespace
 
 void InitProg(Napi::Env env, Napi::Object exports) {
   exports.Set("progLoad", Napi::Function::New(env, ProgLoad, "progLoad"));
   exports.Set("progTestRun", Napi::Function::New(env, ProgTestRun, "progTestRun"));
+  exports.Set("btfLoad", Napi::Function::New(env, BtfLoad, "btfLoad"));
 }
 
 }  // namespace tsbpf

@@ -6,6 +6,7 @@
  * `LowerContext` it implements.
  */
 import type * as ast from '../ast/nodes.js';
+import { byteLength } from '../common/bytes.js';
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { Span } from '../common/span.js';
 import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
@@ -85,7 +86,7 @@ export function argCount(call: ast.Call, cx: LowerContext, min: number, max: num
 export const c64 = (v: bigint | number): IrExpr => ({ op: 'const', value: BigInt(v) });
 
 export function stringValue(value: string, size?: number): LibValue {
-  const bytes = Buffer.byteLength(value) + 1;
+  const bytes = byteLength(value) + 1;
   const s = Math.max(size ?? bytes, bytes);
   return { type: { kind: 'str', size: s }, blob: { op: 'string', value, size: s } };
 }

@@ -1,6 +1,7 @@
 /** String and byte functions: strncmp, strcontains, buf, ntop, macaddr, strftime. */
 import type * as ast from '../ast/nodes.js';
 import type { IrBlob, IrExpr } from '../ir/ir.js';
+import { encodeBytes } from '../common/bytes.js';
 import { i64, isIntegral, typeToString, type Type } from '../types/types.js';
 import { argCount, c64, type LibFunction, type LibValue, type LowerContext } from './library.js';
 
@@ -49,7 +50,7 @@ const strcontains: LibFunction = {
     if (!hay) return cx.fail();
     const needle = cx.constString(call.args[1]!, 'a string literal needle');
     if (needle === undefined) return cx.fail();
-    const bytes = Buffer.from(needle);
+    const bytes = encodeBytes(needle);
     if (bytes.length === 0) return { type: i64, int: c64(1) };
     const room = hay.size - 1; // the last byte of a string value is its NUL
     if (bytes.length > room) return { type: i64, int: c64(0) };

@@ -2,6 +2,7 @@ import type llvmTypes from 'llvm-bindings';
 import { assertNever } from '../ast/nodes.js';
 import type { IrBlob, IrCallArg, IrExpr, IrLibExpr, IrModule, IrProgram, IrStmt } from '../ir/ir.js';
 import { alignAt, BpfBuilder, Helper } from './bpf-builder.js';
+import { encodeBytes } from '../common/bytes.js';
 
 type Value = llvmTypes.Value;
 
@@ -481,7 +482,7 @@ class ProgramGen {
         return;
       case 'string': {
         const bytes = Buffer.alloc(blob.size);
-        Buffer.from(blob.value).copy(bytes, 0, 0, Math.max(0, blob.size - 1));
+        encodeBytes(blob.value).copy(bytes, 0, 0, Math.max(0, blob.size - 1));
         for (let off = 0; off < blob.size; ) {
           let n = 8;
           while (n > 1 && (n > dstAlign || off % n !== 0 || off + n > blob.size)) n /= 2;

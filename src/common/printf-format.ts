@@ -276,6 +276,7 @@ function byteLength(s: string): number {
     const c = s.charCodeAt(i);
     if (c < 0x80) continue;
     if (c < 0x800) n += 1;
+    else if (c >= 0xdc80 && c <= 0xdcff) continue; // an escaped raw byte (src/common/bytes.ts)
     else if (c >= 0xd800 && c <= 0xdbff) {
       n += 1; // 4 bytes for 2 UTF-16 units
       i++;

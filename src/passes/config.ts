@@ -6,6 +6,8 @@ import { didYouMean } from './suggest.js';
 export interface ScriptConfig {
   readonly maxMapKeys?: number;
   readonly maxStrlen?: number;
+  /** `perf_rb_pages`: pages of the event ring buffer (src/compile.ts ringbufBytes). */
+  readonly perfRbPages?: number;
 }
 
 /** bpftrace's config variables (docs/language.md "Config Variables"). */
@@ -16,6 +18,9 @@ const KNOWN = [
   'unstable_tseries', 'unstable_addr', 'unstable_typeinfo',
 ];
 
+/** Largest `perf_rb_pages` accepted (1 GiB of 4 KiB pages). */
+const MAX_RB_PAGES = 262144;
+
 /** Largest string tsbpf builds on the BPF stack. */
 export const MAX_STRLEN_LIMIT = 256;
 
@@ -24,12 +29,21 @@ export const MAX_STRLEN_LIMIT = 256;
  * environment variable (`BPFTRACE_MAX_MAP_KEYS`), upper case, or lower case.
  */
 export function readConfig(program: ast.Program, diags: Diagnostics): ScriptConfig {
-  const out: { maxMapKeys?: number; maxStrlen?: number } = {};
+  const out: { maxMapKeys?: number; maxStrlen?: number; perfRbPages?: number } = {};
   for (const entry of program.config?.entries ?? []) {
     const key = entry.key.toLowerCase().replace(/^bpftrace_/, '');
     if (!KNOWN.includes(key)) {
       const hint = didYouMean(key, KNOWN);
       diags.error('unknown-config', `unknown config variable: ${entry.key}`, entry.span, hint ? [`did you mean ${hint}?`] : undefined);
+      continue;
+    }
+    if (key === 'perf_rb_pages') {
+      const n = entry.value.kind === 'IntLiteral' ? Number(entry.value.value) : NaN;
+      if (!Number.isInteger(n) || n <= 0 || n > MAX_RB_PAGES) {
+        diags.error('invalid-config', `${entry.key} needs a number of pages from 1 to ${MAX_RB_PAGES}`, entry.value.span);
+        continue;
+      }
+      out.perfRbPages = n;
       continue;
     }
     if (key === 'max_map_keys' || key === 'max_strlen') {

@@ -12,6 +12,7 @@ import {
 import { recordLayout, type EventSpec } from './events.js';
 import type { MapKind, MapSpec } from './program-info.js';
 import { didYouMean } from './suggest.js';
+import { byteLength } from '../common/bytes.js';
 import { pidFilter, targetBuiltin, type TargetProcess } from './target-process.js';
 import { lowerUsdtArg } from './usdt-lower.js';
 import { LIBRARY_FUNCTIONS, LIBRARY_VARS } from '../builtins/functions.js';
@@ -1278,7 +1279,7 @@ function addOffset(addr: IrExpr, offset: number): IrExpr {
 }
 
 function stringConst(value: string, size?: number): TypedValue {
-  const bytes = Buffer.byteLength(value) + 1;
+  const bytes = byteLength(value) + 1;
   const s = Math.max(size ?? bytes, bytes);
   return { type: { kind: 'str', size: s }, blob: { op: 'string', value, size: s } };
 }

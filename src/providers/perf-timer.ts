@@ -1,6 +1,6 @@
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { Span } from '../common/span.js';
-import { AttachError, ProgType, type ConcreteProbe, type Provider } from './provider.js';
+import { AttachError, ProgType, type ConcreteProbe, type ExpandContext, type Provider } from './provider.js';
 
 const PERF_TYPE_SOFTWARE = 1;
 const PERF_COUNT_SW_CPU_CLOCK = 0;
@@ -31,7 +31,7 @@ function makeTimerProvider(name: 'interval' | 'profile', alias: string): Provide
   return {
     name,
     aliases: [alias],
-    expand(raw: string, span: Span, diags: Diagnostics): ConcreteProbe[] {
+    expand(raw: string, span: Span, diags: Diagnostics, ctx?: ExpandContext): ConcreteProbe[] {
       const rest = raw.slice(raw.indexOf(':') + 1);
       const spec = parseTimerSpec(rest);
       if (!spec) {
@@ -51,6 +51,8 @@ function makeTimerProvider(name: 'interval' | 'profile', alias: string): Provide
             freq: spec.hz,
             // interval fires on one CPU; profile on every CPU.
             cpus: name === 'interval' ? 'first' : 'all',
+            // profile samples only the -p/-c process (on every CPU) as bpftrace's does; interval ignores it.
+            ...(name === 'profile' && ctx?.pid !== undefined ? { pid: ctx.pid } : {}),
           },
           args: undefined,
           registers: [],
@@ -67,7 +69,7 @@ function makeTimerProvider(name: 'interval' | 'profile', alias: string): Provide
         for (const cpu of cpus) {
           const fd = ops.perfEventOpen(
             a.freq ? { type: a.perfType, config: a.config, freq: true, sampleFreq: a.freq } : { type: a.perfType, config: a.config, samplePeriod: a.period },
-            -1,
+            a.pid ?? -1,
             cpu,
           );
           fds.push(fd);

@@ -1,6 +1,7 @@
 /**
  * Integer and string literals: text as written → value, or a reason it is malformed.
  */
+import { byteChar } from '../common/bytes.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 
@@ -93,7 +94,8 @@ const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
 /**
  * Decodes a string literal as written, quotes included (the closing one may be missing).
  * Escapes: `\n \t \r \\ \" \' \a \b \f \v \e`, octal `\0`..`\377` (1-3 digits), hex `\xNN` (1-2 digits).
- * An escape gives the character with that code (≤ 0xff); other characters are kept as written.
+ * An escape gives the byte with that code (≤ 0xff; 0x80-0xff as src/common/bytes.ts's escaped byte
+ * characters); other characters are kept as written (UTF-8 in BPF).
  */
 export function decodeStringLiteral(raw: string): StringParse {
   const end = raw.length >= 2 && raw.endsWith('"') && !isEscapedQuote(raw) ? raw.length - 1 : raw.length;
@@ -118,7 +120,7 @@ export function decodeStringLiteral(raw: string): StringParse {
       const m = /^[0-7]{1,3}/.exec(raw.slice(i + 1, end))![0];
       const v = parseInt(m, 8);
       if (v > 0xff) errors.push({ message: `octal escape sequence out of range '\\${m}'`, start, end: i + 1 + m.length });
-      out += String.fromCharCode(v & 0xff);
+      out += byteChar(v & 0xff);
       i += m.length;
     } else if (e === 'x' || e === 'X') {
       const m = /^[0-9a-fA-F]{1,2}/.exec(raw.slice(i + 2, end));
@@ -126,7 +128,7 @@ export function decodeStringLiteral(raw: string): StringParse {
         errors.push({ message: `invalid hex escape sequence '\\${e}'`, start, end: i + 2 });
         i++;
       } else {
-        out += String.fromCharCode(parseInt(m[0], 16));
+        out += byteChar(parseInt(m[0], 16));
         i += 1 + m[0].length;
       }
     } else {

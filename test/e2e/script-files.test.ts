@@ -2,7 +2,7 @@
  * Script files: `tsbpf file.tbpf [args...]`, `#!/usr/bin/env tsbpf` executables, `-` for standard
  * input, a script on a non-terminal standard input, positional parameters, and the same flags as -e.
  */
-import { chmodSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeRun, exec, kernelTest, runTsbpf, scratchDir, TSBPF_BIN } from '../helpers/tsbpf.js';
 
@@ -20,7 +20,6 @@ kernelTest('tsbpf FILE ARGS runs the file with positional parameters', async (t)
 kernelTest('an executable script with #!/usr/bin/env tsbpf runs directly, and its lines keep their numbers', async (t) => {
   const dir = scratchDir(t);
   const bin = join(dir, 'bin');
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(bin);
   symlinkSync(TSBPF_BIN, join(bin, 'tsbpf'));
   const file = join(dir, 'hello.tbpf');

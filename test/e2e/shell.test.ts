@@ -162,6 +162,7 @@ shellTest('.watch redraws a map until Ctrl-C, which stops the watch and not the 
 
 shellTest('Ctrl-D detaches everything, prints the maps and leaves nothing loaded', async (t) => {
   const w = openWorkload(t);
+  const statsBefore = readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim();
   const sh = await started(t);
   await sh.run(`tracepoint:syscalls:sys_enter_openat /comm == "${w.comm}"/ { @exitmap[comm] = count(); }`);
   await sh.run('BEGIN { printf("hello from BEGIN\\n"); }');
@@ -182,6 +183,7 @@ shellTest('Ctrl-D detaches everything, prints the maps and leaves nothing loaded
     await eventually(() => held.progIds.every((id) => bpf.progInfoById(id) === null) && held.mapIds.every((id) => bpf.mapInfoById(id) === null)),
     'every program and map of the shell is gone',
   );
+  t.is(readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim(), statsBefore, 'bpf_stats_enabled is restored');
 });
 
 shellTest('.save writes what is attached as a script that runs; .load attaches a file; history persists', async (t) => {
