@@ -219,7 +219,9 @@ export class TbpfParser extends CstParser {
   });
 
   statement = this.RULE('statement', () => {
-    this.OR([
+    // A `{` starting a statement opens a block statement; block expressions (`{ ...; expr }`) are
+    // parsed where an expression is expected (`let $a = { ... };`).
+    this.OR({ IGNORE_AMBIGUITIES: true, DEF: [
       { ALT: () => this.CONSUME(Semicolon) },
       { ALT: () => this.SUBRULE(this.ifStmt) },
       { ALT: () => this.SUBRULE(this.whileStmt) },
@@ -250,7 +252,7 @@ export class TbpfParser extends CstParser {
           this.SUBRULE4(this.terminator);
         },
       },
-    ]);
+    ] });
   });
 
   /** `;`, or nothing right before the closing `}` / `>` of a block (the last `;` is optional). */
@@ -437,6 +439,8 @@ export class TbpfParser extends CstParser {
       { ALT: () => this.SUBRULE(this.sizeofExpr) },
       { ALT: () => this.SUBRULE(this.offsetofExpr) },
       { ALT: () => this.SUBRULE(this.parenExpr) },
+      // Block expression (bpftrace 0.24): `{ let $b = 1; $b }`, its value is the last expression.
+      { ALT: () => this.SUBRULE(this.block, { LABEL: 'blockExpr' }) },
     ]);
   });
 

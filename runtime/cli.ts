@@ -1,6 +1,6 @@
-import { readFileSync, createWriteStream, type WriteStream } from 'node:fs';
+import { existsSync, readFileSync, createWriteStream, type WriteStream } from 'node:fs';
 import { renderDiagnostic, renderDiagnostics, type SourceFile } from '../src/index.js';
-import { compile } from './compiler.js';
+import { compile, listProgram } from './compiler.js';
 import { encodeBytes } from '../src/common/bytes.js';
 import { createOutput } from './output/index.js';
 import type { Sink } from './output/output.js';
@@ -121,6 +121,11 @@ export function parseArgs(argv: readonly string[]): Options {
         if (a !== '-l') o.verbose = true;
         const next = argv[i + 1];
         o.list = next !== undefined && !next.startsWith('-') && !o.program ? (i++, next) : '';
+        // As bpftrace: `-l FILE` lists the probes of the script FILE when it exists; `-l '*'` is everything.
+        if (o.list !== '' && existsSync(o.list)) {
+          o.program = { name: o.list, text: readScriptFile(o.list) };
+          o.list = '';
+        } else if (o.list === '*') o.list = '';
         break;
       }
       case '-v':
@@ -186,11 +191,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (opts.list !== undefined) {
-    if (opts.program) {
-      stderr.write('ERROR: listing the probes of a program (-l with -e or a script) is not supported yet\n');
-      return 1;
-    }
     ensureTracefs(() => undefined);
+    if (opts.program) return listProgramProbes(opts, opts.program);
     return runList(opts.list, { verbose: opts.verbose === true, pid: opts.pid });
   }
   if (opts.pid !== undefined && opts.cmd !== undefined) {
@@ -219,6 +221,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   return run(opts, opts.program);
+}
+
+/** `-l` with `-e` or a script: the probes the program would attach, as bpftrace lists them. */
+async function listProgramProbes(opts: Options, source: SourceFile): Promise<number> {
+  const outcome = await listProgram({ source, positionals: opts.positionals, pid: opts.pid, verbose: opts.verbose === true });
+  if (outcome.kind === 'diagnostics') {
+    process.stderr.write(renderDiagnostics(outcome.diagnostics, source));
+    return 1;
+  }
+  if (outcome.kind === 'internal-error') {
+    process.stderr.write(`ERROR: internal compiler error: ${outcome.message}\n`);
+    return 1;
+  }
+  if (outcome.lines.length) process.stdout.write(outcome.lines.join('\n') + '\n');
+  return 0;
 }
 
 async function run(opts: Options, source: SourceFile): Promise<number> {

@@ -138,3 +138,39 @@ function runWorker(req: CompileRequest): Promise<CompileOutcome> {
     child.stdin.end(JSON.stringify({ source: req.source, positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe }));
   });
 }
+
+export type ListOutcome =
+  | { readonly kind: 'ok'; readonly lines: readonly string[] }
+  | { readonly kind: 'diagnostics'; readonly diagnostics: readonly Diagnostic[] }
+  | { readonly kind: 'internal-error'; readonly message: string };
+
+/**
+ * `-l` with a program: the probes it would attach, after wildcard expansion, as bpftrace lists them.
+ * Runs the front end (parse + probe expansion) in the compile worker; never cached.
+ */
+export function listProgram(req: { readonly source: SourceFile; readonly positionals: readonly string[]; readonly pid?: number; readonly verbose?: boolean }): Promise<ListOutcome> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [WORKER], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', (e) => resolve({ kind: 'internal-error', message: `cannot start the compile worker: ${e.message}` }));
+    child.on('close', (code, signal) => {
+      const stderr = Buffer.concat(err).toString('utf8').trim();
+      if (code !== 0) {
+        resolve({ kind: 'internal-error', message: `the compiler crashed (${signal ? `killed by ${signal}` : `exit code ${code}`})${stderr ? `: ${stderr}` : ''}` });
+        return;
+      }
+      try {
+        const reply = JSON.parse(Buffer.concat(out).toString('utf8')) as { list: string[] } | { diagnostics: Diagnostic[] } | { internalError: string };
+        if ('list' in reply) resolve({ kind: 'ok', lines: reply.list });
+        else if ('diagnostics' in reply) resolve({ kind: 'diagnostics', diagnostics: reply.diagnostics });
+        else resolve({ kind: 'internal-error', message: reply.internalError });
+      } catch (e) {
+        resolve({ kind: 'internal-error', message: `unreadable reply from the compile worker: ${(e as Error).message} ${stderr}` });
+      }
+    });
+    child.stdin.end(JSON.stringify({ source: req.source, positionals: req.positionals, pid: req.pid, list: { verbose: req.verbose === true } }));
+  });
+}

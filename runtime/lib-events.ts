@@ -12,6 +12,28 @@ const MAX_CAT_BYTES = 10240;
 /** Handles a library event; returns false when `spec` is not one. */
 export function handleLibraryEvent(spec: EventSpec, args: readonly Value[], output: Output, rich: RichValues, err: (msg: string) => void): boolean {
   switch (spec.kind) {
+    case 'runtime-warning':
+      // bpftrace prints these (division by zero) on stderr each time they happen.
+      process.stderr.write(spec.text + '\n');
+      return true;
+    case 'errorf':
+    case 'warnf': {
+      const text = formatPrintf(spec.format, args as FormatArg[]);
+      const loc = { filename: spec.loc.filename, line: spec.loc.line, col: spec.loc.col, text: spec.loc.text };
+      if (spec.kind === 'errorf') output.errorf(text, [loc]);
+      else output.warnf(text, [loc]);
+      return true;
+    }
+    case 'join': {
+      // bpftrace async_action.cpp join: the strings up to the first empty one, joined by the separator.
+      const parts: string[] = [];
+      for (const a of args) {
+        if (a.kind !== 'str' || a.value === '') break;
+        parts.push(a.value);
+      }
+      output.join(parts.join(spec.sep));
+      return true;
+    }
     case 'user-pid': {
       const v = args[0];
       if (v?.kind === 'int') rich.notePid(Number(v.value));

@@ -4,7 +4,7 @@
  * a process had when its pid was first seen), user names, timestamps, inet and MAC addresses,
  * buffers. Turns their bytes into runtime/value.ts Values.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { ElfFile } from '../src/kernel/elf-symbols.js';
 import type { Type } from '../src/index.js';
 import { strftime } from './strftime.js';
@@ -193,6 +193,8 @@ export class RichValues {
       }
       case 'buffer':
         return { kind: 'buffer', bytes: Uint8Array.from(buf.subarray(offset, offset + type.size)) };
+      case 'cgroup_path':
+        return { kind: 'str', value: cgroupPath(buf.readBigUInt64LE(offset), type.arg ?? '*') };
       default:
         return { kind: 'int', value: buf.readBigUInt64LE(offset) };
     }
@@ -258,6 +260,84 @@ function wallMinusBootNs(): bigint {
     // No /proc/uptime: assume the machine never slept.
   }
   return wall - (mono + suspended);
+}
+
+/** The cgroup hierarchies mounted: cgroup2 ones named "unified", v1 ones by their directory's name. */
+function cgroupRoots(): { name: string; root: string; v2: boolean }[] {
+  const out: { name: string; root: string; v2: boolean }[] = [];
+  try {
+    for (const line of readFileSync('/proc/mounts', 'utf8').split('\n')) {
+      const m = /^(cgroup2?) (\S+)/.exec(line);
+      if (!m) continue;
+      const root = m[2]!;
+      try {
+        if (!statSync(root).isDirectory()) continue;
+      } catch {
+        continue;
+      }
+      out.push({ name: m[1] === 'cgroup2' ? 'unified' : root.slice(root.lastIndexOf('/') + 1), root, v2: m[1] === 'cgroup2' });
+    }
+  } catch {
+    // No /proc/mounts: no paths.
+  }
+  return out;
+}
+
+const cgroupPathCache = new Map<string, string>();
+
+/** The path of the cgroup directory whose inode is `id` below `root` ("/" for the root itself), or "". */
+function cgroupPathIn(id: bigint, root: string): string {
+  const key = `${id}:${root}`;
+  const cached = cgroupPathCache.get(key);
+  if (cached !== undefined) {
+    try {
+      if (statSync(root + (cached === '/' ? '' : cached), { bigint: true }).ino === id) return cached;
+    } catch {
+      // Gone: search again.
+    }
+  }
+  const found = ((): string => {
+    try {
+      if (statSync(root, { bigint: true }).ino === id) return '/';
+    } catch {
+      return '';
+    }
+    const stack = [root];
+    while (stack.length > 0) {
+      const dir = stack.pop()!;
+      let names: string[];
+      try {
+        names = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+      } catch {
+        continue;
+      }
+      for (const n of names) {
+        const p = `${dir}/${n}`;
+        try {
+          if (statSync(p, { bigint: true }).ino === id) return p.slice(root.length);
+        } catch {
+          continue;
+        }
+        stack.push(p);
+      }
+    }
+    return '';
+  })();
+  if (found) cgroupPathCache.set(key, found);
+  return found;
+}
+
+/** bpftrace's resolve_cgroup_path: `name:path` for every hierarchy (filtered by a wildcard) holding the cgroup, cgroup2 first, joined by ",". */
+export function cgroupPath(id: bigint, filter: string): string {
+  const re = new RegExp('^' + filter.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  const roots = cgroupRoots().filter((r) => re.test(r.name));
+  const v1 = roots.filter((r) => !r.v2).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const parts: string[] = [];
+  for (const r of [...roots.filter((x) => x.v2), ...v1]) {
+    const p = cgroupPathIn(id, r.root);
+    if (p) parts.push(`${r.name}:${p}`);
+  }
+  return parts.join(',');
 }
 
 /** inet_ntop for AF_INET (2) and AF_INET6 (10). */

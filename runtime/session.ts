@@ -6,8 +6,10 @@ import {
   type Attachment, type CompiledMap, type CompiledProgram, type CompiledScript, type EventSpec, type FormatArg, type KernelOps,
 } from '../src/index.js';
 import { decodeKey, decodeMapValue, decodeValue, type MapLayout } from './decode.js';
+import { isPerCpuMapType } from '../src/passes/map-decls.js';
 import { handleLibraryEvent } from './lib-events.js';
 import { RichValues } from './rich-values.js';
+import { subprogLoadOptions } from './subprogs.js';
 import type { Output } from './output/output.js';
 import { strftime } from './strftime.js';
 import type { MapDump, MapEntry, Value } from './value.js';
@@ -126,7 +128,7 @@ export class Session {
   private loadProgram(p: CompiledProgram): void {
     const insns = this.relocate(Buffer.from(p.insns, 'base64'));
     try {
-      const { fd } = bpf.progLoad(p.probe.progType, insns, PROG_LICENSE, bpfObjectName(p.name), { ...p.probe.load });
+      const { fd } = bpf.progLoad(p.probe.progType, insns, PROG_LICENSE, bpfObjectName(p.name), { ...p.probe.load, ...subprogLoadOptions(p.subprogs) });
       this.programs.push({ compiled: p, fd });
     } catch (e) {
       throw explainLoadFailure(p, e);
@@ -224,6 +226,22 @@ export class Session {
     }
     if (this.lostReported > 0n) this.output.totalLostEvents(this.lostReported);
     this.output.flush();
+  }
+
+  /** unwatch(addr): detach every watchpoint probe on `addr` (bpftrace's async unwatch). */
+  unwatch(addr: bigint): void {
+    for (const p of this.programs) {
+      const a = p.compiled.probe.attach;
+      if (a.kind !== 'watchpoint' || BigInt(a.addr) !== addr || !p.attachment) continue;
+      for (const fd of p.attachment.fds) {
+        try {
+          bpf.close(fd);
+        } catch {
+          // Already closed.
+        }
+      }
+      p.attachment = undefined;
+    }
   }
 
   detach(): void {
@@ -333,7 +351,7 @@ export class Session {
 
   private layout(m: CompiledMap): MapLayout {
     const spec = m.spec!;
-    return { kind: spec.kind, keyTypes: spec.keyTypes, valueType: spec.valueType, params: spec.params, valueSize: m.valueSize, cpus: m.bpfType === 5 ? this.cpus : 1 };
+    return { kind: spec.kind, keyTypes: spec.keyTypes, valueType: spec.valueType, params: spec.params, valueSize: m.valueSize, cpus: isPerCpuMapType(m.bpfType) ? this.cpus : 1 };
   }
 
   /** Read a whole map into the value model. */
@@ -357,7 +375,7 @@ export class Session {
   /** zero(@m): keep the keys, zero the values. */
   zeroMap(m: CompiledMap): void {
     const fd = this.mapFds[m.id]!;
-    const stride = m.bpfType === 5 ? Math.ceil(m.valueSize / 8) * 8 * this.cpus : m.valueSize;
+    const stride = isPerCpuMapType(m.bpfType) ? Math.ceil(m.valueSize / 8) * 8 * this.cpus : m.valueSize;
     const zero = Buffer.alloc(stride);
     for (const k of mapKeys(fd, m.keySize)) bpf.mapUpdate(fd, k, zero, 2 /* BPF_EXIST */);
   }
@@ -448,6 +466,11 @@ export class Session {
       case 'time':
         this.output.time(strftime(spec.format, new Date()));
         return;
+      case 'unwatch': {
+        const v = args[0];
+        if (v?.kind === 'int') this.unwatch(BigInt(v.value));
+        return;
+      }
     }
   }
 }

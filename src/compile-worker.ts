@@ -13,6 +13,8 @@ interface Request {
   readonly unsafe?: boolean;
   readonly pid?: number;
   readonly cpid?: number;
+  /** `-l` with a program: only list the probes it would attach (reply {list: lines} | {diagnostics}). */
+  readonly list?: { readonly verbose?: boolean };
 }
 
 const chunks: Buffer[] = [];
@@ -22,6 +24,13 @@ process.stdin.on('end', () => {
     let reply: unknown;
     try {
       const req = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Request;
+      if (req.list) {
+        const { listProgramProbes } = await import('./program-listing.js');
+        const listed = listProgramProbes(req.source, { verbose: req.list.verbose, pid: req.pid });
+        reply = listed.diagnostics.some((d) => d.severity === 'error') ? { diagnostics: listed.diagnostics } : { list: listed.lines };
+        process.stdout.write(JSON.stringify(reply));
+        return;
+      }
       const result = await compileScript(req.source, { positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe });
       reply = 'format' in result ? { ok: result } : { diagnostics: result.diagnostics };
     } catch (e) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type * as ast from './ast/nodes.js';
 import { Diagnostics, type Diagnostic } from './common/diagnostic.js';
-import type { SourceFile } from './common/span.js';
+import type { SourceFile, Span } from './common/span.js';
 import type { IrMap, IrModule, IrProgram } from './ir/ir.js';
 import type { EventSpec } from './passes/events.js';
 import { isPerCpuKind, keyLayoutTypes, mapValueSize, ProbeLowerer, type ScriptState } from './passes/lower.js';
@@ -12,6 +12,7 @@ import { parse } from './syntax/index.js';
 import { sizeOf, type Type } from './types/types.js';
 import { kernelBtfTypes } from './kernel/btf.js';
 import { readConfig } from './passes/config.js';
+import { checkMapDecls, readMapDecls, type DeclaredMap } from './passes/map-decls.js';
 import { TypeResolver } from './passes/lower-types.js';
 
 /** BPF map types used by the compiler. */
@@ -69,6 +70,8 @@ export interface CompiledProgram {
   readonly probe: ConcreteProbe;
   /** Raw `struct bpf_insn` bytes, base64; map references are `ld_imm64` with src_reg 1 and imm = map id. */
   readonly insns: string;
+  /** Instruction index of each callback subprogram (bpf_loop / bpf_for_each_map_elem); loading needs BTF func_info for them. */
+  readonly subprogs?: readonly number[];
 }
 
 /** Everything the runtime needs to load, attach and print: plain data, cacheable as JSON. */
@@ -95,7 +98,7 @@ export interface CompileOptions {
 export interface FrontendResult {
   readonly ir?: IrModule;
   readonly maps: readonly CompiledMap[];
-  readonly probes: readonly { name: string; probe: ConcreteProbe }[];
+  readonly probes: readonly { name: string; probe: ConcreteProbe; span?: Span }[];
   readonly events: readonly EventSpec[];
   readonly diagnostics: readonly Diagnostic[];
   readonly program?: ast.Program;
@@ -121,28 +124,31 @@ export function compileFrontend(source: SourceFile, opts: CompileOptions = {}): 
   }
 
   const config = readConfig(program, diags);
+  const mapDecls = readMapDecls(program, diags);
   const types = new TypeResolver(program.structs, () => kernelBtfTypes());
   const macros = new Map(program.macros.map((m) => [m.name, m] as const));
   const state = (): ScriptState => ({
     target: { pid: opts.pid, cpid: opts.cpid },
     maps: new Map<string, MapSpec>(), events: [], positionals: opts.positionals ?? [], mapIds: new Map(), types, macros, maxStrlen: config.maxStrlen,
-    unsafe: opts.unsafe === true, internalMaps: new Map(),
+    unsafe: opts.unsafe === true, internalMaps: new Map(), source,
   });
   // Round 1: learn map types; its diagnostics are discarded (round 2 reports them in order).
   const learn = state();
   for (const { node, probe } of expanded) new ProbeLowerer(learn, probe, new Diagnostics()).lower(node, 'p', 'p');
   const script: ScriptState = { ...state(), maps: learn.maps };
   const programs: IrProgram[] = [];
-  const probes: { name: string; probe: ConcreteProbe }[] = [];
+  const probes: { name: string; probe: ConcreteProbe; span?: Span }[] = [];
   expanded.forEach(({ node, probe }, i) => {
     const name = `${progNamePrefix(probe)}_${i}`;
     programs.push(new ProbeLowerer(script, probe, diags).lower(node, name, `.text.${name}`));
-    probes.push({ name, probe });
+    const aps = node.attachPoints;
+    probes.push({ name, probe, span: aps.length ? { start: aps[0]!.span.start, end: aps[aps.length - 1]!.span.end } : node.span });
   });
+  checkMapDecls(mapDecls, script.maps, (spec) => isPerCpuKind(spec.kind), diags);
   dedupe(diags);
   if (diags.hasErrors) return { maps: [], probes, events: script.events, diagnostics: diags.items, program };
 
-  const maps = buildMaps(script, config.maxMapKeys);
+  const maps = buildMaps(script, config.maxMapKeys, mapDecls);
   const ringbufMap = maps.length;
   const lostMap = ringbufMap + 1;
   const zeroMap = ringbufMap + 2;
@@ -162,16 +168,53 @@ export async function compileScript(source: SourceFile, opts: CompileOptions = {
   const front = compileFrontend(source, opts);
   if (!front.ir) return { diagnostics: front.diagnostics };
   const { emitPrograms } = await import('./codegen/emit.js');
-  const emitted = emitPrograms(front.ir);
+  let emitted: ReturnType<typeof emitPrograms>;
+  try {
+    emitted = emitPrograms(front.ir);
+  } catch (e) {
+    const diags = codegenDiagnostics(e, front.probes);
+    if (diags) return { diagnostics: [...front.diagnostics.filter((d) => d.severity === 'warning'), ...diags] };
+    throw e;
+  }
   return {
     format: 1,
     maps: front.maps,
-    programs: front.probes.map(({ name, probe }) => ({ name, probe, insns: emitted.programs.get(name)!.toString('base64') })),
+    programs: front.probes.map(({ name, probe }) => {
+      const subprogs = emitted.subprogs.get(name);
+      return { name, probe, insns: emitted.programs.get(name)!.toString('base64'), ...(subprogs ? { subprogs } : {}) };
+    }),
     events: front.events,
     ringbufMap: front.ir.ringbufMap,
     lostMap: front.ir.lostMap,
     warnings: front.diagnostics.filter((d) => d.severity === 'warning'),
   };
+}
+
+/**
+ * Code generation failures that are the script's doing, as diagnostics at the probe: LLVM's BPF
+ * backend refuses functions whose stack frame exceeds 512 bytes ("Looks like the BPF stack limit
+ * of 512 bytes is exceeded"). Anything else is a tsbpf bug and stays an internal error.
+ */
+function codegenDiagnostics(e: unknown, probes: FrontendResult['probes']): Diagnostic[] | undefined {
+  const message = e instanceof Error ? e.message : String(e);
+  if (!/BPF stack limit of 512 bytes is exceeded/.test(message)) return undefined;
+  const names = new Set([...message.matchAll(/in function (\S+) /g)].map((m) => m[1]!));
+  const hit = probes.filter((p) => names.has(p.name));
+  const hint = 'the probe keeps more than 512 bytes of values on the BPF stack: use shorter strings (str(x, N), config max_strlen), fewer string or tuple variables, or split the work between probes';
+  const one = (p: FrontendResult['probes'][number] | undefined): Diagnostic => ({
+    severity: 'error', code: 'bpf-stack-limit',
+    message: `${p ? `probe ${p.probe.name}` : 'a probe'} needs more than the 512 bytes of BPF stack`,
+    span: p?.span, hints: [hint],
+  });
+  if (hit.length === 0) return [one(undefined)];
+  // One diagnostic per probe block (several concrete probes of one block share its text).
+  const seen = new Set<string>();
+  return hit.filter((p) => {
+    const k = `${p.span?.start}:${p.span?.end}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  }).map(one);
 }
 
 function expandProbes(program: ast.Program, diags: Diagnostics, ctx: ExpandContext): { node: ast.Probe; probe: ConcreteProbe }[] {
@@ -190,7 +233,7 @@ function expandProbes(program: ast.Program, diags: Diagnostics, ctx: ExpandConte
   return out;
 }
 
-function buildMaps(script: ScriptState, maxMapKeys = DEFAULT_MAX_MAP_KEYS): CompiledMap[] {
+function buildMaps(script: ScriptState, maxMapKeys = DEFAULT_MAX_MAP_KEYS, decls: ReadonlyMap<string, DeclaredMap> = new Map()): CompiledMap[] {
   const maps: CompiledMap[] = [];
   // Ids were handed out in first-use order; keep them.
   const byId = [...script.mapIds.entries()].sort((a, b) => a[1] - b[1]);
@@ -201,13 +244,15 @@ function buildMaps(script: ScriptState, maxMapKeys = DEFAULT_MAX_MAP_KEYS): Comp
       continue;
     }
     const spec = script.maps.get(name)!;
+    // `let @m = lruhash(N);` decides the map's type and size (checked against its values by checkMapDecls).
+    const declared = decls.get(name);
     maps[id] = {
       id,
       name,
-      bpfType: isPerCpuKind(spec.kind) ? MapType.PERCPU_HASH : MapType.HASH,
+      bpfType: declared?.bpfType ?? (isPerCpuKind(spec.kind) ? MapType.PERCPU_HASH : MapType.HASH),
       keySize: Math.max(1, sizeOf(keyLayoutTypes(spec.keyTypes))),
       valueSize: mapValueSize(spec),
-      maxEntries: spec.keyTypes.length === 0 ? 1 : maxMapKeys,
+      maxEntries: declared?.maxEntries ?? (spec.keyTypes.length === 0 ? 1 : maxMapKeys),
       spec: { kind: spec.kind, keyTypes: spec.keyTypes, valueType: spec.valueType, params: spec.params.map(String) },
     };
   }

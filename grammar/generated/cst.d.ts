@@ -382,6 +382,7 @@ export type PrimaryExprCstChildren = {
   sizeofExpr?: SizeofExprCstNode[];
   offsetofExpr?: OffsetofExprCstNode[];
   parenExpr?: ParenExprCstNode[];
+  blockExpr?: BlockCstNode[];
 };
 
 export interface MapRefCstNode extends CstNode {

@@ -303,11 +303,18 @@ export interface Offsetof extends NodeBase {
   readonly path: readonly string[];
 }
 
+/** `{ let $b = 1; $b }` (bpftrace 0.24): runs `stmts` in their own scope, then evaluates `value`. */
+export interface BlockExpr extends NodeBase {
+  readonly kind: 'BlockExpr';
+  readonly stmts: readonly Stmt[];
+  readonly value: Expr;
+}
+
 export type Expr =
   | IntLiteral | StringLiteral | BoolLiteral
   | Variable | Positional | PositionalCount | MapRef | Identifier
   | Call | Binary | Unary | Update | Ternary
-  | FieldAccess | Index | Tuple | Cast | Sizeof | Offsetof;
+  | FieldAccess | Index | Tuple | Cast | Sizeof | Offsetof | BlockExpr;
 
 // ---------------------------------------------------------------- types as written
 
@@ -333,7 +340,7 @@ export function isExpr(n: Node): n is Expr {
     case 'IntLiteral': case 'StringLiteral': case 'BoolLiteral': case 'Variable': case 'Positional':
     case 'PositionalCount': case 'MapRef': case 'Identifier': case 'Call': case 'Binary': case 'Unary':
     case 'Update': case 'Ternary': case 'FieldAccess': case 'Index': case 'Tuple': case 'Cast':
-    case 'Sizeof': case 'Offsetof':
+    case 'Sizeof': case 'Offsetof': case 'BlockExpr':
       return true;
     default:
       return false;

@@ -5,9 +5,10 @@ import { OUTPUT_FUNCTIONS } from './output.js';
 import { PROCESS_FUNCTIONS, PROCESS_VARS } from './process.js';
 import { STACK_FUNCTIONS, STACK_VARS } from './stacks.js';
 import { STRING_FUNCTIONS } from './strings.js';
+import { WATCH_FUNCTIONS } from './watch.js';
 
 export const LIBRARY_FUNCTIONS: ReadonlyMap<string, LibFunction> = new Map(
-  [...MAP_FUNCTIONS, ...PROCESS_FUNCTIONS, ...STACK_FUNCTIONS, ...STRING_FUNCTIONS, ...OUTPUT_FUNCTIONS].map((f) => [f.name, f]),
+  [...MAP_FUNCTIONS, ...PROCESS_FUNCTIONS, ...STACK_FUNCTIONS, ...STRING_FUNCTIONS, ...OUTPUT_FUNCTIONS, ...WATCH_FUNCTIONS].map((f) => [f.name, f]),
 );
 
 export const LIBRARY_VARS: ReadonlyMap<string, LibVar> = new Map([...PROCESS_VARS, ...STACK_VARS].map((v) => [v.name, v]));

@@ -8,7 +8,7 @@
 import type * as ast from '../ast/nodes.js';
 import { byteLength } from '../common/bytes.js';
 import type { Diagnostics } from '../common/diagnostic.js';
-import type { Span } from '../common/span.js';
+import type { SourceFile, Span } from '../common/span.js';
 import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
 import type { EventSpec } from '../passes/events.js';
 import type { MapSpec } from '../passes/program-info.js';
@@ -34,6 +34,8 @@ export interface LowerContext {
   readonly probe: ConcreteProbe;
   /** `--unsafe` was given. */
   readonly unsafe: boolean;
+  /** The script's text, for source locations printed at run time (errorf, warnf). */
+  readonly source?: SourceFile;
   value(e: ast.Expr): LibValue;
   intOf(v: LibValue, e: ast.Expr): IrExpr;
   /** The value as a blob of `type` (integers stored in its size; strings resized). */
@@ -44,6 +46,8 @@ export interface LowerContext {
   constString(e: ast.Expr, what: string): string | undefined;
   /** Register an asynchronous event and build the statement sending it. */
   emit(spec: EventSpec, args: readonly LibValue[]): IrStmt;
+  /** Register an event whose record the caller builds itself (join's, in a scratch map); returns its id. */
+  registerEvent(spec: EventSpec): number;
   /** The script map `m` refers to (reports `undefined-map`). */
   knownMap(m: ast.MapRef): MapSpec | undefined;
   /** The key blob of map `spec` for these key expressions, checked against its key types. */

@@ -1,6 +1,6 @@
 /** Map functions: has_key, delete (one key, a tuple key, the deprecated `delete(@m[k])`), len. */
 import type * as ast from '../ast/nodes.js';
-import type { IrBlob, IrStmt } from '../ir/ir.js';
+import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
 import { boolType, i64, type Type } from '../types/types.js';
 import { argCount, c64, type LibFunction, type LowerContext, type LibValue } from './library.js';
 
@@ -80,7 +80,7 @@ const len: LibFunction = {
   expr(call, cx) {
     if (!argCount(call, cx, 1, 1)) return cx.fail();
     const a = call.args[0]!;
-    if (a.kind === 'MapRef') return cx.unsupported('len() of a map is not supported yet (it needs bpf_for_each_map_elem)', call.span);
+    if (a.kind === 'MapRef') return mapLength(a, cx);
     const v = cx.value(a);
     const t: Type = v.type;
     if (t.kind === 'rich' && (t.of === 'kstack' || t.of === 'ustack')) {
@@ -90,5 +90,25 @@ const len: LibFunction = {
     return { type: i64, int: c64(0) };
   },
 };
+
+/** `len(@m)`: the number of entries, counted by a bpf_for_each_map_elem callback (src/codegen/callbacks.ts). */
+function mapLength(m: ast.MapRef, cx: LowerContext): LibValue {
+  if (m.keys.length > 0) {
+    cx.diags.error('invalid-argument', 'len() takes the map itself, without a key', m.span);
+    return { type: i64, int: c64(0) };
+  }
+  const spec = cx.knownMap(m);
+  if (!spec) return cx.fail();
+  const n = cx.temp();
+  const count: IrExpr = { op: 'var', id: n };
+  const stmts: IrStmt[] = [
+    { op: 'setVar', id: n, value: c64(0) },
+    {
+      op: 'forEachMap', map: cx.mapId(spec.name), keySize: 0, valueSize: 0,
+      body: [{ op: 'setVar', id: n, value: { op: 'binary', operator: '+', left: count, right: c64(1), signed: false } }],
+    },
+  ];
+  return { type: i64, int: { op: 'seq', stmts, value: count } };
+}
 
 export const MAP_FUNCTIONS: readonly LibFunction[] = [hasKey, del, len];

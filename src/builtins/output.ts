@@ -1,11 +1,89 @@
 /** Output functions run by user space: cat, and the unsafe system and signal (behind --unsafe, as in bpftrace). */
 import type * as ast from '../ast/nodes.js';
 import { checkFormatArgs, parseFormat } from '../common/printf-format.js';
-import type { IrStmt } from '../ir/ir.js';
-import { storageType, typeToString, type Type } from '../types/types.js';
+import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
+import { recordLayout } from '../passes/events.js';
+import { isIntegral, storageType, typeToString, type Type } from '../types/types.js';
 import { argCount, c64, type LibFunction, type LibValue, type LowerContext } from './library.js';
 
 const SEND_SIGNAL = 109;
+const SEND_SIGNAL_THREAD = 117;
+const MAP_LOOKUP_ELEM = 1;
+const PROBE_READ_KERNEL = 113;
+const PROBE_READ_USER_STR = 114;
+const PROBE_READ_KERNEL_STR = 115;
+const PERCPU_ARRAY = 6;
+
+/** bpftrace's join limits (bpftrace.h join_argnum_, join_argsize_). */
+export const JOIN_ARGNUM = 16;
+export const JOIN_ARGSIZE = 1024;
+export const JOIN_SCRATCH_MAP = '.join';
+
+/**
+ * join(char *arr[], sep = " "): as bpftrace's createJoinCall, reads up to JOIN_ARGNUM strings of the
+ * NULL-terminated array into a record {u64 event id; char s[JOIN_ARGNUM][JOIN_ARGSIZE]} built in a
+ * per-CPU scratch map (it is far larger than the BPF stack) and sends it; user space prints the
+ * strings up to the first empty one, separated by `sep` (runtime/lib-events.ts).
+ */
+function join(call: ast.Call, cx: LowerContext): IrStmt[] {
+  if (!argCount(call, cx, 1, 2)) return [];
+  const sep = call.args[1] ? cx.constString(call.args[1], 'a string literal separator') : ' ';
+  if (sep === undefined) return [];
+  const arr = cx.value(call.args[0]!);
+  if (!isIntegral(arr.type) || !arr.int) {
+    if (arr.type.kind !== 'none') cx.diags.error('type-mismatch', `join() needs an array of strings (char *[]), got ${typeToString(arr.type)}`, call.args[0]!.span);
+    return [];
+  }
+  const p = cx.probe;
+  const space = arr.type.kind === 'ptr' ? arr.type.space : p.provider.startsWith('u') || p.name.startsWith('tracepoint:syscalls:') ? 'user' : 'kernel';
+  const strType: Type = { kind: 'str', size: JOIN_ARGSIZE };
+  const spec = { kind: 'join' as const, sep, args: new Array<Type>(JOIN_ARGNUM).fill(strType) };
+  const layout = recordLayout(spec.args);
+  const id = cx.registerEvent(spec);
+  const map = cx.internalMap(JOIN_SCRATCH_MAP, { bpfType: PERCPU_ARRAY, keySize: 4, valueSize: layout.size, maxEntries: 1 });
+  const rec = cx.temp();
+  const base = cx.temp();
+  const idx = cx.temp();
+  const elem = cx.temp();
+  const R: IrExpr = { op: 'var', id: rec };
+  const I: IrExpr = { op: 'var', id: idx };
+  const E: IrExpr = { op: 'var', id: elem };
+  const readStr = space === 'user' ? PROBE_READ_USER_STR : PROBE_READ_KERNEL_STR;
+  // String i is at offset 8 + i * JOIN_ARGSIZE (strings are byte-aligned in the record).
+  const dst: IrExpr = {
+    op: 'binary', operator: '+', signed: false, left: R,
+    right: { op: 'binary', operator: '+', signed: false, left: c64(layout.args[0]!.offset), right: { op: 'binary', operator: '*', left: I, right: c64(JOIN_ARGSIZE), signed: false } },
+  };
+  const read = (src: IrExpr): IrStmt => ({ op: 'if', cond: { op: 'call', helper: readStr, args: [{ kind: 'int', value: dst }, { kind: 'int', value: c64(JOIN_ARGSIZE) }, { kind: 'int', value: src }] }, then: [], else: [] });
+  const addr: IrExpr = { op: 'binary', operator: '+', left: { op: 'var', id: base }, right: { op: 'binary', operator: '*', left: I, right: c64(8), signed: false }, signed: false };
+  // Up to the array's NULL: a failed read (of NULL) clears the string, which ends the join
+  // (the scratch record is reused, so later strings may be stale; user space stops at the empty one).
+  const body: IrStmt[] = [
+    { op: 'setVar', id: idx, value: c64(0) },
+    {
+      op: 'loop',
+      cond: { op: 'binary', operator: '<', left: I, right: c64(JOIN_ARGNUM), signed: false },
+      body: [
+        { op: 'setVar', id: elem, value: { op: 'readInt', addr, size: 8, signed: false, space } },
+        read(E),
+        { op: 'if', cond: { op: 'binary', operator: '==', left: E, right: c64(0), signed: false }, then: [{ op: 'break' }], else: [] },
+      ],
+      step: [{ op: 'setVar', id: idx, value: { op: 'binary', operator: '+', left: I, right: c64(1), signed: false } }],
+    },
+    { op: 'emitPtr', ptr: R, size: layout.size },
+  ];
+  const key: IrBlob = { op: 'int', value: c64(0), size: 4 };
+  const idBlob: IrBlob = { op: 'int', value: c64(id), size: 8 };
+  return [
+    { op: 'setVar', id: base, value: arr.int },
+    { op: 'setVar', id: rec, value: { op: 'call', helper: MAP_LOOKUP_ELEM, args: [{ kind: 'map', map }, { kind: 'blob', blob: key }] } },
+    {
+      op: 'if', cond: { op: 'binary', operator: '!=', left: R, right: c64(0), signed: false },
+      then: [{ op: 'if', cond: { op: 'call', helper: PROBE_READ_KERNEL, args: [{ kind: 'int', value: R }, { kind: 'int', value: c64(8) }, { kind: 'blob', blob: idBlob }] }, then: [], else: [] }, ...body],
+      else: [],
+    },
+  ];
+}
 
 function formatKind(t: Type): 'integer' | 'boolean' | 'pointer' | 'string' | 'buffer' | 'none' | 'other' {
   switch (t.kind) {
@@ -25,8 +103,8 @@ export function unsafeCheck(call: ast.Call, cx: LowerContext): boolean {
   return false;
 }
 
-/** A printf-like call whose formatted text user space acts on (cat, system). */
-function formatted(kind: 'cat' | 'system', call: ast.Call, cx: LowerContext): IrStmt[] {
+/** A printf-like call whose formatted text user space acts on (cat, system, errorf, warnf). */
+function formatted(kind: 'cat' | 'system' | 'errorf' | 'warnf', call: ast.Call, cx: LowerContext): IrStmt[] {
   if (!argCount(call, cx, 1, Infinity)) return [];
   const fmt = cx.constString(call.args[0]!, 'a string literal format');
   if (fmt === undefined) return [];
@@ -43,7 +121,23 @@ function formatted(kind: 'cat' | 'system', call: ast.Call, cx: LowerContext): Ir
     return [];
   }
   const stored = args.map((a) => ({ ...a, type: storageType(a.type) }) as LibValue);
-  return [cx.emit({ kind, format: fmt, args: stored.map((a) => a.type) }, stored)];
+  const types = stored.map((a) => a.type);
+  if (kind === 'errorf' || kind === 'warnf') return [cx.emit({ kind, format: fmt, loc: callLocation(call, cx), args: types }, stored)];
+  return [cx.emit({ kind, format: fmt, args: types }, stored)];
+}
+
+/** bpftrace's location of a call: `stdin:1:9-62` (1-based columns, the end one past the call). */
+function callLocation(call: ast.Call, cx: LowerContext): { filename: string; line: number; col: number; text: string } {
+  const src = cx.source;
+  if (!src) return { filename: 'stdin', line: 0, col: 0, text: 'stdin' };
+  const before = src.text.slice(0, call.span.start);
+  const line = before.split('\n').length;
+  const lineStart = before.lastIndexOf('\n') + 1;
+  const col = call.span.start - lineStart + 1;
+  const endText = src.text.slice(0, call.span.end);
+  const endLine = endText.split('\n').length;
+  const text = endLine === line ? `${src.name}:${line}:${col}-${call.span.end - lineStart + 1}` : `${src.name}:${line}-${endLine}`;
+  return { filename: src.name, line, col, text };
 }
 
 const SIGNALS: Record<string, number> = {
@@ -72,6 +166,19 @@ function signalNumber(e: ast.Expr, cx: LowerContext): bigint | undefined {
 }
 
 export const OUTPUT_FUNCTIONS: readonly LibFunction[] = [
+  { name: 'join', stmt: join },
+  { name: 'errorf', stmt: (call, cx) => formatted('errorf', call, cx) },
+  { name: 'warnf', stmt: (call, cx) => formatted('warnf', call, cx) },
+  {
+    name: 'signal_thread',
+    unsafe: true,
+    stmt(call, cx) {
+      if (!unsafeCheck(call, cx) || !argCount(call, cx, 1, 1)) return [];
+      const sig = signalNumber(call.args[0]!, cx);
+      if (sig === undefined) return [];
+      return [{ op: 'if', cond: { op: 'call', helper: SEND_SIGNAL_THREAD, args: [{ kind: 'int', value: c64(sig) }] }, then: [], else: [] }];
+    },
+  },
   { name: 'cat', stmt: (call, cx) => formatted('cat', call, cx) },
   { name: 'system', unsafe: true, stmt: (call, cx) => (unsafeCheck(call, cx) ? formatted('system', call, cx) : []) },
   {

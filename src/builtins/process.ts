@@ -1,5 +1,7 @@
 /** Process and system builtins: username, elapsed, func, cgroupid, ncpus, numaid, jiffies, usermode-free helpers. */
 import { readFileSync, statSync } from 'node:fs';
+import type * as ast from '../ast/nodes.js';
+import type { Span } from '../common/span.js';
 import type { IrExpr } from '../ir/ir.js';
 import { u32, u64 } from '../types/types.js';
 import { argCount, c64, stringValue, type LibFunction, type LibValue, type LibVar, type LowerContext } from './library.js';
@@ -9,6 +11,60 @@ const KTIME_GET_NS = 5;
 const GET_CURRENT_UID_GID = 15;
 const GET_NUMA_NODE_ID = 42;
 const JIFFIES64 = 118;
+const KTIME_GET_BOOT_NS = 125;
+const KTIME_GET_TAI_NS = 208;
+
+/**
+ * ppid, pcomm, leader_tid, leader_comm (bpftrace 0.26 stdlib base.bt): `task.real_parent.pid`,
+ * `task.real_parent.comm`, `task.group_leader.pid`, `task.group_leader.comm` of `curtask` or of
+ * the task given, lowered as those field accesses (kernel BTF).
+ */
+function taskField(cx: LowerContext, span: Span, task: ast.Expr | undefined, link: 'real_parent' | 'group_leader', field: 'pid' | 'comm'): LibValue {
+  const object: ast.Expr = task ?? { kind: 'Identifier', name: 'curtask', span };
+  const parent: ast.Expr = { kind: 'FieldAccess', object, field: link, fieldSpan: span, arrow: false, span };
+  const v = cx.value({ kind: 'FieldAccess', object: parent, field, fieldSpan: span, arrow: false, span });
+  if (field === 'pid' && v.int) return { type: u32, int: { op: 'cast', operand: v.int, bits: 32, signed: false } };
+  return v;
+}
+
+function taskFn(name: string, link: 'real_parent' | 'group_leader', field: 'pid' | 'comm'): { fn: LibFunction; v: LibVar } {
+  return {
+    fn: { name, expr: (call, cx) => (argCount(call, cx, 0, 1) ? taskField(cx, call.span, call.args[0], link, field) : cx.fail()) },
+    v: { name, lower: (n, cx) => taskField(cx, n.span, undefined, link, field) },
+  };
+}
+
+const TASK_FNS = [
+  taskFn('ppid', 'real_parent', 'pid'),
+  taskFn('pcomm', 'real_parent', 'comm'),
+  taskFn('leader_tid', 'group_leader', 'pid'),
+  taskFn('leader_comm', 'group_leader', 'comm'),
+];
+
+/** nsecs(monotonic | boot | tai | sw_tai); `nsecs` and `nsecs()` are the boot clock. */
+const NSECS_CLOCKS: Record<string, number> = {
+  monotonic: KTIME_GET_NS,
+  boot: KTIME_GET_BOOT_NS,
+  tai: KTIME_GET_TAI_NS,
+  // bpftrace's sw_tai approximates TAI for kernels without bpf_ktime_get_tai_ns (before 6.1); this
+  // kernel has the helper, so it is the same clock.
+  sw_tai: KTIME_GET_TAI_NS,
+};
+
+const nsecs: LibFunction = {
+  name: 'nsecs',
+  expr(call, cx) {
+    if (!argCount(call, cx, 0, 1)) return cx.fail();
+    const a = call.args[0];
+    const mode = a === undefined ? 'boot' : a.kind === 'Identifier' ? a.name : undefined;
+    const helper = mode === undefined ? undefined : NSECS_CLOCKS[mode];
+    if (helper === undefined) {
+      cx.diags.error('invalid-argument', 'nsecs() takes a clock: monotonic, boot, tai or sw_tai', a!.span);
+      return cx.fail();
+    }
+    return { type: u64, int: { op: 'call', helper, args: [] } };
+  },
+};
 
 /** One-entry array holding the run's start time (CLOCK_MONOTONIC ns), written by the runtime before BEGIN. */
 export const START_TIME_MAP = '.start';
@@ -34,6 +90,7 @@ function func(cx: LowerContext, span: import('../common/span.js').Span): LibValu
     cx.diags.error('no-such-builtin', `func is not available in ${p.provider} probes`, span);
     return cx.fail();
   }
+  if (p.func !== undefined) return stringValue(p.func);
   const parts = p.name.split(':');
   let name = parts[parts.length - 1]!;
   const plus = name.indexOf('+');
@@ -71,6 +128,22 @@ const cgroupid: LibFunction = {
   },
 };
 
+/**
+ * cgroup_path(id[, filter]): resolved to `hierarchy:path` pairs by user space when printed
+ * (runtime/rich-values.ts cgroupPath); `filter` is a wildcard on the hierarchy names ("unified"
+ * for cgroup2).
+ */
+const cgroupPath: LibFunction = {
+  name: 'cgroup_path',
+  expr(call, cx) {
+    if (!argCount(call, cx, 1, 2)) return cx.fail();
+    const filter = call.args[1] ? cx.constString(call.args[1], 'a string literal filter') : '*';
+    if (filter === undefined) return cx.fail();
+    const id = cx.intOf(cx.value(call.args[0]!), call.args[0]!);
+    return { type: { kind: 'rich', of: 'cgroup_path', size: 8, arg: filter }, blob: { op: 'int', value: id, size: 8 } };
+  },
+};
+
 const noArgs = (name: string, f: (cx: LowerContext) => LibValue): LibFunction => ({
   name,
   expr: (call, cx) => (argCount(call, cx, 0, 0) ? f(cx) : cx.fail()),
@@ -88,6 +161,9 @@ export const PROCESS_FUNCTIONS: readonly LibFunction[] = [
   noArgs('jiffies', jiffies),
   { name: 'func', expr: (call, cx) => (argCount(call, cx, 0, 0) ? func(cx, call.span) : cx.fail()) },
   cgroupid,
+  cgroupPath,
+  nsecs,
+  ...TASK_FNS.map((t) => t.fn),
 ];
 
 export const PROCESS_VARS: readonly LibVar[] = [
@@ -97,4 +173,5 @@ export const PROCESS_VARS: readonly LibVar[] = [
   { name: 'ncpus', lower: () => ncpus() },
   { name: 'numaid', lower: () => numaid() },
   { name: 'jiffies', lower: () => jiffies() },
+  ...TASK_FNS.map((t) => t.v),
 ];

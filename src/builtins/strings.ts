@@ -2,7 +2,8 @@
 import type * as ast from '../ast/nodes.js';
 import type { IrBlob, IrExpr } from '../ir/ir.js';
 import { encodeBytes } from '../common/bytes.js';
-import { i64, isIntegral, typeToString, type Type } from '../types/types.js';
+import { isIP } from 'node:net';
+import { DEFAULT_STRLEN, i64, isIntegral, typeToString, u64, type Type } from '../types/types.js';
 import { argCount, c64, type LibFunction, type LibValue, type LowerContext } from './library.js';
 
 const PROBE_READ_USER = 112;
@@ -167,5 +168,142 @@ const strftime: LibFunction = {
   },
 };
 
-export const STRING_FUNCTIONS: readonly LibFunction[] = [strncmp, strcontains, buf, ntop, macaddr, strftime];
+const PROBE_READ_USER_STR = 114;
+const PROBE_READ_KERNEL_STR = 115;
+
+/** The space a pointer value reads from (syscall tracepoint arguments and uprobe arguments are user memory). */
+function pointerSpace(t: Type, cx: LowerContext): 'user' | 'kernel' {
+  if (t.kind === 'ptr') return t.space;
+  return cx.probe.provider.startsWith('u') || cx.probe.name.startsWith('tracepoint:syscalls:') ? 'user' : 'kernel';
+}
+
+/**
+ * strlen(string | char[] | char *): bpf_probe_read_*_str copies up to the NUL and returns the
+ * length including it (bpftrace's __bpf_strnlen); pointers read at most the default string length.
+ */
+const strlen: LibFunction = {
+  name: 'strlen',
+  expr(call, cx) {
+    if (!argCount(call, cx, 1, 1)) return cx.fail();
+    const v = cx.value(call.args[0]!);
+    let r: IrExpr;
+    if (v.blob && v.type.kind === 'str') {
+      const size = v.type.size;
+      r = { op: 'call', helper: PROBE_READ_KERNEL_STR, args: [{ kind: 'blob', blob: { op: 'zero', size: size + 1 } }, { kind: 'int', value: c64(size + 1) }, { kind: 'blob', blob: { op: 'record', size: size + 1, fields: [{ offset: 0, blob: v.blob }] } }] };
+    } else if (isIntegral(v.type) && v.int) {
+      const helper = pointerSpace(v.type, cx) === 'user' ? PROBE_READ_USER_STR : PROBE_READ_KERNEL_STR;
+      r = { op: 'call', helper, args: [{ kind: 'blob', blob: { op: 'zero', size: DEFAULT_STRLEN } }, { kind: 'int', value: c64(DEFAULT_STRLEN) }, { kind: 'int', value: v.int }] };
+    } else {
+      if (v.type.kind !== 'none') cx.diags.error('type-mismatch', `strlen() needs a string, a char array or a pointer, got ${typeToString(v.type)}`, call.args[0]!.span);
+      return cx.fail();
+    }
+    const t = cx.temp();
+    const T: IrExpr = { op: 'var', id: t };
+    const len: IrExpr = { op: 'ternary', cond: { op: 'binary', operator: '>', left: T, right: c64(0), signed: true }, then: { op: 'binary', operator: '-', left: T, right: c64(1), signed: true }, else: c64(0) };
+    return { type: u64, int: { op: 'seq', stmts: [{ op: 'setVar', id: t, value: r }], value: len } };
+  },
+};
+
+/**
+ * str_concat(a, b): a new string of capacity |a| + |b| (bpftrace's stdlib macro uses 1024). The
+ * second string is copied right after the first one's last character with bpf_probe_read_kernel_str
+ * at a variable offset into a scratch blob, which the verifier bounds by masking the offset.
+ */
+const strConcat: LibFunction = {
+  name: 'str_concat',
+  expr(call, cx) {
+    if (!argCount(call, cx, 2, 2)) return cx.fail();
+    const a = stringArg(cx, call.args[0]!, 'str_concat');
+    const b = stringArg(cx, call.args[1]!, 'str_concat');
+    if (!a || !b) return cx.fail();
+    // Strings whose characters are all known now concatenate at compile time.
+    if (call.args[0]!.kind === 'StringLiteral' && call.args[1]!.kind === 'StringLiteral') {
+      const s = call.args[0]!.value + call.args[1]!.value;
+      return { type: { kind: 'str', size: a.size + b.size - 1 }, blob: { op: 'string', value: s, size: a.size + b.size - 1 } };
+    }
+    const size = a.size + b.size - 1;
+    // At least 16: with a mask below the slot's 8-byte alignment LLVM turns `base + off` into
+    // `base | off`, which the verifier refuses on a pointer.
+    let p2 = 16;
+    while (p2 < a.size + 1) p2 *= 2;
+    const scratch = p2 + b.size;
+    const v = cx.tempBlob(scratch);
+    const V: IrBlob = { op: 'varBlob', id: v, size: scratch };
+    const la = cx.temp();
+    const LA: IrExpr = { op: 'var', id: la };
+    const r: IrExpr = { op: 'call', helper: PROBE_READ_KERNEL_STR, args: [{ kind: 'blob', blob: { op: 'zero', size: a.size + 1 } }, { kind: 'int', value: c64(a.size + 1) }, { kind: 'blob', blob: V }] };
+    const copyB: IrExpr = { op: 'call', helper: PROBE_READ_KERNEL_STR, args: [{ kind: 'blobAt', blob: V, offset: LA }, { kind: 'int', value: c64(b.size) }, { kind: 'blob', blob: b.blob }] };
+    return {
+      type: { kind: 'str', size },
+      blob: {
+        op: 'seqBlob',
+        stmts: [
+          { op: 'setVarBlob', id: v, value: { op: 'record', size: scratch, fields: [{ offset: 0, blob: a.blob }] } },
+          // The length of a (bounded for the verifier: it is below p2).
+          { op: 'setVar', id: la, value: { op: 'binary', operator: '&', left: { op: 'binary', operator: '-', left: r, right: c64(1), signed: false }, right: c64(p2 - 1), signed: false } },
+          { op: 'if', cond: copyB, then: [], else: [] },
+        ],
+        value: { op: 'slice', blob: V, offset: 0, size },
+      },
+    };
+  },
+};
+
+/** bswap(n): the bytes of n reversed, an unsigned integer of n's width (8-bit values unchanged). */
+const bswap: LibFunction = {
+  name: 'bswap',
+  expr(call, cx) {
+    if (!argCount(call, cx, 1, 1)) return cx.fail();
+    const v = cx.value(call.args[0]!);
+    const x = cx.intOf(v, call.args[0]!);
+    const bits = v.type.kind === 'int' ? v.type.bits : 64;
+    const type: Type = { kind: 'int', bits, signed: false };
+    const n = bits / 8;
+    if (n === 1) return { type, int: { op: 'cast', operand: x, bits: 8, signed: false } };
+    const t = cx.temp();
+    const X: IrExpr = { op: 'var', id: t };
+    let out: IrExpr | undefined;
+    for (let k = 0; k < n; k++) {
+      const byte: IrExpr = { op: 'binary', operator: '&', left: { op: 'binary', operator: '>>', left: X, right: c64(8 * k), signed: false }, right: c64(0xff), signed: false };
+      const moved: IrExpr = { op: 'binary', operator: '<<', left: byte, right: c64(8 * (n - 1 - k)), signed: false };
+      out = out ? { op: 'binary', operator: '|', left: out, right: moved, signed: false } : moved;
+    }
+    return { type, int: { op: 'seq', stmts: [{ op: 'setVar', id: t, value: x }], value: out! } };
+  },
+};
+
+/** pton("1.2.3.4" | "::1"): the address's bytes in network order, char[4] or char[16] (compile time). */
+const pton: LibFunction = {
+  name: 'pton',
+  expr(call, cx) {
+    if (!argCount(call, cx, 1, 1)) return cx.fail();
+    const text = cx.constString(call.args[0]!, 'a string literal address');
+    if (text === undefined) return cx.fail();
+    const family = isIP(text);
+    if (family === 0) {
+      cx.diags.error('invalid-argument', `pton: invalid IP address ${text}`, call.args[0]!.span);
+      return cx.fail();
+    }
+    const bytes = family === 4 ? Buffer.from(text.split('.').map(Number)) : ipv6Bytes(text);
+    const fields: { offset: number; blob: IrBlob }[] = [];
+    for (let off = 0; off < bytes.length; off += 4) fields.push({ offset: off, blob: { op: 'int', value: c64(bytes.readUInt32LE(off)), size: 4 } });
+    return { type: { kind: 'str', size: bytes.length }, blob: { op: 'record', size: bytes.length, fields } };
+  },
+};
+
+function ipv6Bytes(text: string): Buffer {
+  let s = text;
+  const out = Buffer.alloc(16);
+  // A trailing dotted IPv4 part (::ffff:1.2.3.4) becomes two groups.
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s);
+  if (v4) s = s.slice(0, v4.index) + ((Number(v4[1]) << 8) | Number(v4[2])).toString(16) + ':' + ((Number(v4[3]) << 8) | Number(v4[4])).toString(16);
+  const [head, tail] = s.includes('::') ? s.split('::') : [s, undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = [...h, ...new Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
+  return out;
+}
+
+export const STRING_FUNCTIONS: readonly LibFunction[] = [strncmp, strcontains, buf, ntop, macaddr, strftime, strlen, strConcat, bswap, pton];
 export type { LibValue };

@@ -34,6 +34,9 @@ export const Helper = {
   jiffies64: 118,
   get_func_ip: 173,
   map_lookup_percpu_elem: 195,
+  // Callbacks (src/codegen/callbacks.ts).
+  for_each_map_elem: 164,
+  loop: 181,
 } as const;
 
 export const BPF_DATA_LAYOUT = 'e-m:e-p:64:64-i64:64-i128:128-n32:64-S128';
@@ -88,6 +91,50 @@ export class BpfBuilder {
   }
 
   private bodyBlock: llvmTypes.BasicBlock | undefined;
+
+  /** Functions whose building a callback interrupted (beginCallback/endCallback), innermost last. */
+  private readonly suspended: {
+    fn: Fn | undefined;
+    entry: llvmTypes.BasicBlock | undefined;
+    allocaBuilder: llvmTypes.IRBuilder | undefined;
+    bodyBlock: llvmTypes.BasicBlock | undefined;
+    insert: llvmTypes.BasicBlock | null;
+  }[] = [];
+
+  /**
+   * Start a callback subprogram `i64 name(params)` while another function is being built: internal
+   * linkage, no section (so `.text`); its address goes to a helper (bpf_loop,
+   * bpf_for_each_map_elem) and the ELF linker appends it to each program that refers to it.
+   * Returns the function; `endCallback` returns to the interrupted function.
+   */
+  beginCallback(name: string, params: llvmTypes.Type[]): Fn {
+    this.suspended.push({ fn: this.fn, entry: this.entry, allocaBuilder: this.allocaBuilder, bodyBlock: this.bodyBlock, insert: this.b.GetInsertBlock() });
+    const fnType = llvm.FunctionType.get(this.i64, params, false);
+    const fn = llvm.Function.Create(fnType, llvm.Function.LinkageTypes.InternalLinkage, name, this.module);
+    this.fn = fn;
+    this.entry = llvm.BasicBlock.Create(this.context, 'entry', fn);
+    this.allocaBuilder = new llvm.IRBuilder(this.entry);
+    this.bodyBlock = this.block('body');
+    this.b.SetInsertPoint(this.bodyBlock);
+    return fn;
+  }
+
+  /** Finish the callback (falling off its end returns `fallthrough`) and resume the interrupted function. */
+  endCallback(fallthrough: bigint): void {
+    this.b.CreateRet(this.int(fallthrough));
+    this.allocaBuilder!.CreateBr(this.bodyBlock!);
+    const s = this.suspended.pop()!;
+    this.fn = s.fn;
+    this.entry = s.entry;
+    this.allocaBuilder = s.allocaBuilder;
+    this.bodyBlock = s.bodyBlock;
+    if (s.insert) this.b.SetInsertPoint(s.insert);
+  }
+
+  /** A function's address as an i8* argument of a helper (`ld_imm64 rX, fn` after linking). */
+  fnPtr(fn: Fn): Value {
+    return this.b.CreateBitCast(fn, this.i8p);
+  }
 
   block(name: string): llvmTypes.BasicBlock {
     return llvm.BasicBlock.Create(this.context, name, this.fn!);

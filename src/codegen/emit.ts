@@ -1,6 +1,6 @@
 import { loadLlvm } from '../../native/index.js';
 import type { IrModule } from '../ir/ir.js';
-import { readElfSections } from './elf.js';
+import { linkPrograms } from './elf.js';
 import { buildModule } from './module.js';
 
 export interface EmittedPrograms {
@@ -8,6 +8,8 @@ export interface EmittedPrograms {
   readonly llvmIr: string;
   /** Program name → raw `struct bpf_insn` bytes. */
   readonly programs: Map<string, Buffer>;
+  /** Program name → instruction index of each callback subprogram (absent when it has none). */
+  readonly subprogs: Map<string, readonly number[]>;
 }
 
 /**
@@ -17,12 +19,14 @@ export interface EmittedPrograms {
 export function emitPrograms(ir: IrModule): EmittedPrograms {
   const { text, sections } = buildModule(ir);
   const elf = loadLlvm().emitBpfObject(text, { sections, cpu: 'v3', optLevel: 2 });
-  const bySection = readElfSections(elf);
+  const bySection = linkPrograms(elf, Object.values(sections));
   const programs = new Map<string, Buffer>();
+  const subprogs = new Map<string, readonly number[]>();
   for (const [name, section] of Object.entries(sections)) {
-    const insns = bySection.get(section);
-    if (!insns) throw new Error(`BPF object lacks section ${section} for ${name}`);
-    programs.set(name, insns);
+    const linked = bySection.get(section);
+    if (!linked) throw new Error(`BPF object lacks section ${section} for ${name}`);
+    programs.set(name, linked.insns);
+    if (linked.subprogs.length > 0) subprogs.set(name, linked.subprogs);
   }
-  return { llvmIr: text, programs };
+  return { llvmIr: text, programs, subprogs };
 }

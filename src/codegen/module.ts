@@ -2,6 +2,7 @@ import type llvmTypes from 'llvm-bindings';
 import { assertNever } from '../ast/nodes.js';
 import type { IrBlob, IrCallArg, IrExpr, IrLibExpr, IrModule, IrProgram, IrStmt } from '../ir/ir.js';
 import { alignAt, BpfBuilder, Helper } from './bpf-builder.js';
+import { FRAME_CTX, FRAME_RETURNED, frameLayout, usesCallbacks } from './callbacks.js';
 import { encodeBytes } from '../common/bytes.js';
 
 type Value = llvmTypes.Value;
@@ -40,6 +41,11 @@ class ProgramGen {
   private zeroKey: Value | undefined;
   /** Innermost loop last: where `continue` and `break` go. */
   private readonly loops: { next: llvmTypes.BasicBlock; exit: llvmTypes.BasicBlock }[] = [];
+  /** The variable frame shared with callbacks (src/codegen/callbacks.ts); undefined when the program has none. */
+  private frame: Value | undefined;
+  /** Generating a callback subprogram: `return` sets the frame's flag and stops the iteration. */
+  private inCallback = false;
+  private callbackCount = 0;
 
   constructor(
     private readonly bb: BpfBuilder,
@@ -53,12 +59,13 @@ class ProgramGen {
 
   generate(): void {
     this.ctx = this.bb.beginFunction(this.prog.name);
-    for (const v of this.prog.vars) {
+    if (usesCallbacks(this.prog.body)) this.allocFrame();
+    else for (const v of this.prog.vars) {
       if (v.size === undefined) this.intVars.set(v.id, this.bb.intSlot(`v${v.id}`));
       else this.blobVars.set(v.id, this.bb.slot(v.size, `v${v.id}`));
     }
     // Blob variables start zeroed (bpftrace: uninitialised scratch variables are zero).
-    for (const v of this.prog.vars) if (v.size !== undefined) this.bb.zero(this.blobVars.get(v.id)!, v.size);
+    if (!this.frame) for (const v of this.prog.vars) if (v.size !== undefined) this.bb.zero(this.blobVars.get(v.id)!, v.size);
     this.stmts(this.prog.body);
     this.bb.endFunction();
   }
@@ -153,6 +160,15 @@ class ProgramGen {
         });
         return;
       }
+      case 'emitPtr': {
+        const rec = this.b.CreateIntToPtr(this.expr(s.ptr), bb.i8p);
+        const r = bb.helper(Helper.ringbuf_output, bb.i64, [bb.mapRef(this.ir.ringbufMap), rec, bb.int(BigInt(s.size)), bb.int(0n)]);
+        this.ifThen(this.b.CreateICmpNE(r, bb.int(0n)), () => {
+          const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(this.ir.lostMap), this.zeroKeyPtr()]);
+          this.ifThen(this.b.CreateIsNotNull(p), () => bb.store(p, 0, 8, this.b.CreateAdd(bb.load(p, 0, 8), bb.int(1n))));
+        });
+        return;
+      }
       case 'setVar':
         this.b.CreateStore(this.expr(s.value), this.intVars.get(s.id)!);
         return;
@@ -178,7 +194,11 @@ class ProgramGen {
         return;
       }
       case 'return': {
-        this.b.CreateRet(bb.int(0n));
+        if (this.inCallback) {
+          // Stop the iteration; the caller sees the flag and leaves the probe (bpftrace's loop_return).
+          bb.store(this.frame!, FRAME_RETURNED, 8, bb.int(1n));
+          this.b.CreateRet(bb.int(1n));
+        } else this.b.CreateRet(bb.int(0n));
         // Anything after a return is unreachable; give it a block so building can go on.
         this.b.SetInsertPoint(bb.block('dead'));
         return;
@@ -210,9 +230,83 @@ class ProgramGen {
         this.b.SetInsertPoint(bb.block('dead'));
         return;
       }
+      case 'forEachMap':
+      case 'callbackLoop':
+        this.callbackStmt(s);
+        return;
       default:
         assertNever(s, 'IR statement');
     }
+  }
+
+  // ------------------------------------------------------------------ callbacks (src/codegen/callbacks.ts)
+
+  /** Put every variable in one zeroed frame on the stack, with the context pointer in it. */
+  private allocFrame(): void {
+    const bb = this.bb;
+    const layout = frameLayout(this.prog.vars);
+    const frame = bb.slot(layout.size, 'frame');
+    bb.zero(frame, layout.size);
+    this.b.CreateStore(this.ctx, this.b.CreateBitCast(bb.ptrAt(frame, FRAME_CTX), bb.llvmPtrTo(bb.i8p)));
+    this.bindFrame(frame);
+  }
+
+  /** Point the variables at the frame `frame` (in the current function). */
+  private bindFrame(frame: Value): void {
+    const bb = this.bb;
+    const layout = frameLayout(this.prog.vars);
+    this.frame = frame;
+    this.intVars = new Map();
+    this.blobVars = new Map();
+    for (const v of this.prog.vars) {
+      const p = bb.ptrAt(frame, layout.offsets.get(v.id)!);
+      if (v.size === undefined) this.intVars.set(v.id, this.b.CreateBitCast(p, bb.llvmPtrTo(bb.i64)));
+      else this.blobVars.set(v.id, p);
+    }
+  }
+
+  private callbackStmt(s: Extract<IrStmt, { op: 'forEachMap' | 'callbackLoop' }>): void {
+    const bb = this.bb;
+    const b = this.b;
+    const frame = this.frame!;
+    const count = s.op === 'callbackLoop' ? this.expr(s.count) : undefined;
+    const params = s.op === 'forEachMap' ? [bb.i8p, bb.i8p, bb.i8p, bb.i8p] : [bb.i64, bb.i8p];
+    const fn = bb.beginCallback(`${this.prog.name}_cb${this.callbackCount++}`, params);
+    const saved = { ctx: this.ctx, intVars: this.intVars, blobVars: this.blobVars, zeroKey: this.zeroKey, frame: this.frame, inCallback: this.inCallback };
+    this.bindFrame(fn.getArg(s.op === 'forEachMap' ? 3 : 1));
+    this.ctx = b.CreateLoad(bb.i8p, b.CreateBitCast(bb.ptrAt(this.frame!, FRAME_CTX), bb.llvmPtrTo(bb.i8p)));
+    this.zeroKey = undefined;
+    this.inCallback = true;
+    if (s.op === 'forEachMap') {
+      if (s.keyVar !== undefined) bb.copy(this.blobVars.get(s.keyVar)!, 8, fn.getArg(1), 8, s.keySize);
+      if (s.valueVar !== undefined) bb.copy(this.blobVars.get(s.valueVar)!, 8, fn.getArg(2), 8, s.valueSize);
+    } else if (s.indexVar !== undefined) {
+      b.CreateStore(fn.getArg(0), this.intVars.get(s.indexVar)!);
+    }
+    const next = bb.block('cb.continue');
+    const exit = bb.block('cb.break');
+    this.loops.push({ next, exit });
+    this.stmts(s.body);
+    this.loops.pop();
+    b.CreateBr(next);
+    b.SetInsertPoint(exit);
+    b.CreateRet(bb.int(1n));
+    b.SetInsertPoint(next);
+    bb.endCallback(0n);
+    Object.assign(this, saved);
+
+    if (s.op === 'forEachMap') {
+      bb.helper(Helper.for_each_map_elem, bb.i64, [bb.mapRef(s.map), bb.fnPtr(fn), frame, bb.int(0n)]);
+    } else {
+      this.ifThen(b.CreateICmpSGT(count!, bb.int(0n)), () => {
+        bb.helper(Helper.loop, bb.i64, [count!, bb.fnPtr(fn), frame, bb.int(0n)]);
+      });
+    }
+    // A `return` in the body: leave the probe (or, in an enclosing callback, stop that one too).
+    this.ifThen(b.CreateICmpNE(bb.load(frame, FRAME_RETURNED, 8), bb.int(0n)), () => {
+      b.CreateRet(bb.int(this.inCallback ? 1n : 0n));
+      b.SetInsertPoint(bb.block('dead'));
+    });
   }
 
   /**
@@ -569,6 +663,7 @@ class ProgramGen {
         case 'map': return this.bb.mapRef(a.map);
         case 'ctx': return this.ctx;
         case 'dst': return dst ?? this.bb.int(0n);
+        case 'blobAt': return this.b.CreateGEP(this.bb.i8, this.blob(a.blob), [this.expr(a.offset)]);
       }
     });
   }

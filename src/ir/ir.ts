@@ -39,7 +39,9 @@ export type IrCallArg =
   | { readonly kind: 'blob'; readonly blob: IrBlob }
   | { readonly kind: 'map'; readonly map: number }
   | { readonly kind: 'ctx' }
-  | { readonly kind: 'dst' };
+  | { readonly kind: 'dst' }
+  /** A pointer `offset` bytes into a blob (a variable offset the program bounds; str_concat). */
+  | { readonly kind: 'blobAt'; readonly blob: IrBlob; readonly offset: IrExpr };
 
 /** Function-library IR (src/builtins/): generic helper calls and in-kernel reads of per-CPU aggregations. */
 export type IrLibExpr =
@@ -96,6 +98,8 @@ export type IrStmt =
   | { readonly op: 'mapDelete'; readonly map: number; readonly key: IrBlob }
   /** Send a record to user space through the ring buffer; count a loss when it is full. */
   | { readonly op: 'emit'; readonly record: IrBlob }
+  /** Like `emit`, for a record built elsewhere (a per-CPU scratch map value, too large for the stack): `size` bytes at address `ptr`. */
+  | { readonly op: 'emitPtr'; readonly ptr: IrExpr; readonly size: number }
   | { readonly op: 'setVar'; readonly id: number; readonly value: IrExpr }
   | { readonly op: 'setVarBlob'; readonly id: number; readonly value: IrBlob }
   | { readonly op: 'if'; readonly cond: IrExpr; readonly then: readonly IrStmt[]; readonly else: readonly IrStmt[] }
@@ -106,7 +110,24 @@ export type IrStmt =
    */
   | { readonly op: 'loop'; readonly cond: IrExpr; readonly body: readonly IrStmt[]; readonly step: readonly IrStmt[] }
   | { readonly op: 'break' }
-  | { readonly op: 'continue' };
+  | { readonly op: 'continue' }
+  | IrCallbackStmt;
+
+/**
+ * Statements whose body runs in a callback subprogram (src/codegen/callbacks.ts). The body shares
+ * every variable of the program (they live in one frame on the probe's stack, passed to the callback
+ * as its context). `break` stops the iteration, `continue` goes on with the next one, and `return`
+ * leaves the probe once the helper is back.
+ */
+export type IrCallbackStmt =
+  /**
+   * `for ($kv : @map)` with bpf_for_each_map_elem: for each entry, copy its key (keySize bytes) to
+   * blob variable `keyVar` and its value (valueSize bytes; this CPU's slot on a per-CPU map) to blob
+   * variable `valueVar`, then run `body`.
+   */
+  | { readonly op: 'forEachMap'; readonly map: number; readonly keyVar?: number; readonly keySize: number; readonly valueVar?: number; readonly valueSize: number; readonly body: readonly IrStmt[] }
+  /** `bpf_loop`: run `body` `count` times (none when count <= 0), with int variable `indexVar` = 0, 1, ... */
+  | { readonly op: 'callbackLoop'; readonly count: IrExpr; readonly indexVar?: number; readonly body: readonly IrStmt[] };
 
 /** How a map is created in the kernel. */
 export interface IrMap {

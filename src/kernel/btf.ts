@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { BTF_KIND, BTF_RECORD_HEADER, BtfRecords } from './btf-records.js';
 
 /**
  * C types as the language sees them: kernel types from BTF (`/sys/kernel/btf/vmlinux`) and struct
@@ -96,67 +97,29 @@ export function memberNames(rec: CType): string[] {
 
 // ------------------------------------------------------------------ BTF
 
-const BTF_MAGIC = 0xeb9f;
-const K = { INT: 1, PTR: 2, ARRAY: 3, STRUCT: 4, UNION: 5, ENUM: 6, FWD: 7, TYPEDEF: 8, VOLATILE: 9, CONST: 10, RESTRICT: 11, FUNC: 12, FUNC_PROTO: 13, VAR: 14, DATASEC: 15, FLOAT: 16, DECL_TAG: 17, TYPE_TAG: 18, ENUM64: 19 } as const;
+const K = BTF_KIND;
 
 /** A parsed BTF blob: type records are indexed on first use; CTypes are built per id on demand. */
 export class Btf {
-  private readonly typeStart: number;
-  private readonly strStart: number;
-  private offsets: Int32Array | undefined;
+  /** The raw records, shared with btf-funcs.ts so the kernel's BTF is decoded once per process. */
+  readonly records: BtfRecords;
   private byName: Map<string, number[]> | undefined;
   private readonly cache = new Map<number, CType>();
 
-  constructor(private readonly data: Buffer) {
-    if (data.readUInt16LE(0) !== BTF_MAGIC) throw new Error('not a BTF blob (bad magic)');
-    const hdrLen = data.readUInt32LE(4);
-    this.typeStart = hdrLen + data.readUInt32LE(8);
-    const typeLen = data.readUInt32LE(12);
-    this.strStart = hdrLen + data.readUInt32LE(16);
-    this.typeEnd = this.typeStart + typeLen;
-  }
-
-  private readonly typeEnd: number;
-
-  private str(off: number): string {
-    const start = this.strStart + off;
-    return this.data.toString('latin1', start, this.data.indexOf(0, start));
-  }
-
-  private index(): Int32Array {
-    if (this.offsets) return this.offsets;
-    const d = this.data;
-    const offs: number[] = [0];
-    let p = this.typeStart;
-    while (p < this.typeEnd) {
-      offs.push(p);
-      const info = d.readUInt32LE(p + 4);
-      const kind = (info >>> 24) & 0x1f;
-      const vlen = info & 0xffff;
-      p += 12;
-      switch (kind) {
-        case K.INT: case K.VAR: case K.DECL_TAG: p += 4; break;
-        case K.ARRAY: p += 12; break;
-        case K.STRUCT: case K.UNION: case K.DATASEC: case K.ENUM64: p += 12 * vlen; break;
-        case K.ENUM: case K.FUNC_PROTO: p += 8 * vlen; break;
-        default: break;
-      }
-    }
-    this.offsets = Int32Array.from(offs);
-    return this.offsets;
+  constructor(data: Buffer) {
+    this.records = new BtfRecords(data);
   }
 
   private names(): Map<string, number[]> {
     if (this.byName) return this.byName;
     const m = new Map<string, number[]>();
-    const offs = this.index();
-    for (let id = 1; id < offs.length; id++) {
-      const p = offs[id]!;
-      const nameOff = this.data.readUInt32LE(p);
-      if (nameOff === 0) continue;
-      const kind = (this.data.readUInt32LE(p + 4) >>> 24) & 0x1f;
+    const r = this.records;
+    for (let id = 1; id < r.idLimit; id++) {
+      const kind = r.kind(id);
       if (kind === K.FUNC || kind === K.VAR || kind === K.DATASEC || kind === K.DECL_TAG) continue;
-      const key = `${prefixOf(kind)}${this.str(nameOff)}`;
+      const name = r.nameOf(id);
+      if (name === '') continue;
+      const key = `${prefixOf(kind)}${name}`;
       const list = m.get(key);
       if (list) list.push(id);
       else m.set(key, [id]);
@@ -191,20 +154,16 @@ export class Btf {
   }
 
   private build(id: number): CType {
-    if (id === 0) return VOID;
-    const d = this.data;
-    const p = this.index()[id];
+    const r = this.records;
+    const p = r.offsetOf(id);
     if (p === undefined) return VOID;
-    const name = this.str(d.readUInt32LE(p));
-    const info = d.readUInt32LE(p + 4);
-    const kind = (info >>> 24) & 0x1f;
-    const vlen = info & 0xffff;
-    const kindFlag = info >>> 31 === 1;
-    const sizeOrType = d.readUInt32LE(p + 8);
+    const name = r.nameOf(id);
+    const kind = r.kind(id);
+    const kindFlag = r.kindFlag(id);
+    const sizeOrType = r.sizeOrType(id);
     switch (kind) {
       case K.INT: {
-        const enc = d.readUInt32LE(p + 12);
-        const encoding = (enc >>> 24) & 0xf;
+        const encoding = (r.u32(p + 12) >>> 24) & 0xf;
         return { kind: 'int', name, size: sizeOrType, signed: (encoding & 1) !== 0, isChar: (encoding & 2) !== 0 || name.endsWith('char'), isBool: (encoding & 4) !== 0 };
       }
       case K.ENUM: case K.ENUM64:
@@ -212,8 +171,9 @@ export class Btf {
       case K.PTR:
         return { kind: 'ptr', target: () => this.type(sizeOrType) };
       case K.ARRAY:
-        return { kind: 'array', elem: this.type(d.readUInt32LE(p + 12)), count: d.readUInt32LE(p + 20) };
+        return { kind: 'array', elem: this.type(r.u32(p + 12)), count: r.u32(p + 20) };
       case K.STRUCT: case K.UNION: {
+        const vlen = r.vlen(id);
         let members: CMember[] | undefined;
         return {
           kind: 'record', union: kind === K.UNION, name, size: sizeOrType,
@@ -221,10 +181,10 @@ export class Btf {
             if (members) return members;
             members = [];
             for (let i = 0; i < vlen; i++) {
-              const q = p + 12 + 12 * i;
-              const off = d.readUInt32LE(q + 8);
+              const q = p + BTF_RECORD_HEADER + 12 * i;
+              const off = r.u32(q + 8);
               members.push({
-                name: this.str(d.readUInt32LE(q)), type: this.type(d.readUInt32LE(q + 4)),
+                name: r.str(r.u32(q)), type: this.type(r.u32(q + 4)),
                 bitOffset: kindFlag ? off & 0xffffff : off, bitSize: kindFlag ? off >>> 24 : 0,
               });
             }

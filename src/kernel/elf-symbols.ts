@@ -12,6 +12,7 @@ export const ET_DYN = 3;
 const SHT_SYMTAB = 2;
 const SHT_NOTE = 7;
 const SHT_DYNSYM = 11;
+const STT_OBJECT = 1;
 const STT_FUNC = 2;
 const STT_GNU_IFUNC = 10;
 const PT_LOAD = 1;
@@ -193,6 +194,30 @@ export class ElfFile {
 
   findFunction(name: string): ElfSymbol | undefined {
     return this.functions().find((f) => f.name === name);
+  }
+
+  /** The function whose [addr, addr + size) holds `vaddr` (what `usym` / `func` name for an address). */
+  functionAt(vaddr: bigint): ElfSymbol | undefined {
+    return this.functions().find((f) => vaddr >= f.addr && (vaddr < f.addr + BigInt(f.size) || (f.size === 0 && vaddr === f.addr)));
+  }
+
+  /** A data symbol (OBJECT, e.g. a global variable) by name, from `.symtab` or `.dynsym`. */
+  findObject(name: string): ElfSymbol | undefined {
+    for (const type of [SHT_SYMTAB, SHT_DYNSYM]) {
+      for (const s of this.sections) {
+        if (s.type !== type || s.entsize !== 24 || s.size === 0) continue;
+        const strs = this.sections[s.link];
+        if (!strs) continue;
+        const symbols = this.read(s.offset, s.size);
+        const names = this.read(strs.offset, strs.size);
+        for (let o = 0; o + 24 <= symbols.length; o += 24) {
+          if ((symbols[o + 4]! & 0xf) !== STT_OBJECT || symbols.readUInt16LE(o + 6) === 0) continue;
+          if (cString(names, symbols.readUInt32LE(o)) !== name) continue;
+          return { name, addr: symbols.readBigUInt64LE(o + 8), size: Number(symbols.readBigUInt64LE(o + 16)) };
+        }
+      }
+    }
+    return undefined;
   }
 
   /** File offset of a virtual address, through the PT_LOAD segment that maps it. */

@@ -15,7 +15,15 @@ export type EventSpec =
   | { readonly kind: 'time'; readonly format: string; readonly args: readonly Type[] }
   /** Function library (src/builtins/): cat/system text, and a pid whose memory maps user space should snapshot now. */
   | { readonly kind: 'cat' | 'system'; readonly format: string; readonly args: readonly Type[] }
-  | { readonly kind: 'user-pid'; readonly args: readonly Type[] };
+  | { readonly kind: 'user-pid'; readonly args: readonly Type[] }
+  /** unwatch(addr): detach the watchpoints on the address (one u64 arg). */
+  | { readonly kind: 'unwatch'; readonly args: readonly Type[] }
+  /** errorf()/warnf(): printf-formatted text printed as a log line with the call's location `file:line:col-col`. */
+  | { readonly kind: 'errorf' | 'warnf'; readonly format: string; readonly loc: { readonly filename: string; readonly line: number; readonly col: number; readonly text: string }; readonly args: readonly Type[] }
+  /** join(char *arr[], sep): the strings of `arr` (one `str` arg each), printed joined by `sep` up to the first empty one. */
+  | { readonly kind: 'join'; readonly sep: string; readonly args: readonly Type[] }
+  /** A runtime warning about a place in the script (division by zero), rendered at compile time. */
+  | { readonly kind: 'runtime-warning'; readonly text: string; readonly args: readonly Type[] };
 
 export interface RecordLayout {
   /** Offsets of the arguments (the event id is at 0). */

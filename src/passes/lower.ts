@@ -20,6 +20,9 @@ import type { InternalMapDef, LowerContext } from '../builtins/library.js';
 import { kernelBtfTypes, cSizeOf, cTypeName as typeName, findMember, memberNames, type CType } from '../kernel/btf.js';
 import { pointee, ptrType, TypeResolver, valueTypeOf } from './lower-types.js';
 import { expandMacro, type Expansion } from './macros.js';
+import { lowerForMap, rangeNeedsBpfLoop } from './lower-for-map.js';
+import { arithResult, asInt64, compareSigned, constType, foldBinary, foldUnary, literalType, promoteInt, renderRuntimeWarning, type Folded } from './int-semantics.js';
+import type { SourceFile } from '../common/span.js';
 
 /** A typed value: integers (and bools, pointers) as an IR expression, aggregates as a blob. */
 type TypedValue = { readonly type: Type; readonly int: IrExpr; readonly blob?: undefined } | { readonly type: Type; readonly blob: IrBlob; readonly int?: undefined };
@@ -43,6 +46,8 @@ export interface ScriptState {
   readonly unsafe?: boolean;
   /** Internal maps the function library asked for (stack traces, start time), by name; ids come from `mapIds`. */
   readonly internalMaps?: Map<string, InternalMapDef>;
+  /** The script's text, to render runtime warnings (division by zero) with their place. */
+  readonly source?: SourceFile;
 }
 
 /** A C object in memory: where it is, its C type and address space (struct fields, array elements, `*p`). */
@@ -198,7 +203,7 @@ export class ProbeLowerer {
       case 'ForRange':
         return this.forRange(s);
       case 'ForMap':
-        return this.unsupported('for over a map is not supported yet', s.span);
+        return this.forMap(s);
       case 'Jump':
         if (this.loopDepth === 0) {
           this.diags.error('jump-outside-loop', `${s.jump} can only be used inside a while or for loop`, s.span);
@@ -224,6 +229,19 @@ export class ProbeLowerer {
     const counter = this.temp();
     const end = this.temp();
     const C: IrExpr = { op: 'var', id: counter };
+    if (rangeNeedsBpfLoop(this.intOf(from, s.from), this.intOf(to, s.to))) {
+      // A runtime or large bound: one bpf_loop callback per iteration, $i = from + index (src/passes/lower-for-map.ts).
+      const index = this.temp();
+      const loopBody = this.loopBody(s.body, () => {
+        const v = this.declareVar(s.variable.name, i64, s.variable.span, true);
+        return v ? [{ op: 'setVar', id: v.id, value: { op: 'binary', operator: '+', left: C, right: { op: 'var', id: index }, signed: true } }] : [];
+      });
+      return [
+        { op: 'setVar', id: counter, value: this.intOf(from, s.from) },
+        { op: 'setVar', id: end, value: this.intOf(to, s.to) },
+        { op: 'callbackLoop', count: { op: 'binary', operator: '-', left: { op: 'var', id: end }, right: C, signed: true }, indexVar: index, body: loopBody },
+      ];
+    }
     const body = this.loopBody(s.body, () => {
       const v = this.declareVar(s.variable.name, i64, s.variable.span, true);
       return v ? [{ op: 'setVar', id: v.id, value: C }] : [];
@@ -238,6 +256,24 @@ export class ProbeLowerer {
         step: [{ op: 'setVar', id: counter, value: { op: 'binary', operator: '+', left: C, right: { op: 'const', value: 1n }, signed: true } }],
       },
     ];
+  }
+
+  /** `for ($kv : @map)`: a bpf_for_each_map_elem callback (src/passes/lower-for-map.ts). */
+  private forMap(s: ast.ForMap): IrStmt[] {
+    return lowerForMap(s, {
+      diags: this.diags,
+      knownMap: (m) => this.knownMap(m),
+      mapId: (name) => this.mapId(name),
+      tempBlob: (size) => {
+        const id = this.irVars.length;
+        this.irVars.push({ id, size });
+        return id;
+      },
+      loopBody: (b, prologue) => this.loopBody(b, prologue),
+      declareVar: (name, type, span) => this.declareVar(name, type, span, true),
+      keyLayout: keyLayoutTypes,
+      valueSize: mapValueSize,
+    });
   }
 
   /** `let $x;`, `let $x = v;`, `let $x: T = v;`: declares `$x` in the current block. */
@@ -310,6 +346,11 @@ export class ProbeLowerer {
   }
 
   private assignMap(target: ast.MapRef, op: ast.AssignOp, valueExpr: ast.Expr, node: ast.Node): IrStmt[] {
+    // `@ = { let $a = 100; avg($a) };`: the block's statements, then the aggregation.
+    if (valueExpr.kind === 'BlockExpr' && valueExpr.value.kind === 'Call' && isAggregation(valueExpr.value.callee)) {
+      const inner = valueExpr.value;
+      return this.scoped(() => [...valueExpr.stmts.flatMap((st) => this.stmtCaught(st)), ...this.assignMap(target, op, inner, node)]);
+    }
     const key = this.mapKey(target, true);
     if (valueExpr.kind === 'Call' && isAggregation(valueExpr.callee)) {
       if (op !== '=') {
@@ -600,19 +641,14 @@ export class ProbeLowerer {
   value(e: ast.Expr): TypedValue {
     switch (e.kind) {
       case 'IntLiteral':
-        return { type: i64, int: { op: 'const', value: e.value } };
+        return { type: literalType(e.value), int: { op: 'const', value: asInt64(e.value, true) } };
       case 'BoolLiteral':
         return { type: boolType, int: { op: 'const', value: e.value ? 1n : 0n } };
       case 'StringLiteral':
         return stringConst(e.value);
-      case 'Positional': {
-        const text = this.script.positionals[e.index - 1] ?? '';
-        if (/^-?(0x[0-9a-fA-F]+|\d+)$/.test(text)) return { type: i64, int: { op: 'const', value: BigInt(text) } };
-        if (text === '') return { type: i64, int: { op: 'const', value: 0n } };
-        return stringConst(text);
-      }
+      case 'Positional':
       case 'PositionalCount':
-        return { type: i64, int: { op: 'const', value: BigInt(this.script.positionals.length) } };
+        return this.foldedValue(e) ?? stringConst(this.script.positionals[(e.kind === 'Positional' ? e.index : 0) - 1] ?? '');
       case 'Variable': {
         const v = this.lookupVar(e);
         if (!v) return this.fail();
@@ -649,9 +685,13 @@ export class ProbeLowerer {
       case 'Unary': {
         if (e.op === '*') return this.deref(e);
         if (e.op === '&') return this.unsupported('taking the address of a value (&) is not supported yet', e.span);
+        const folded = this.foldedValue(e);
+        if (folded) return folded;
         const v = this.value(e.operand);
         const operand = this.intOf(v, e.operand);
-        return { type: e.op === '!' ? boolType : i64, int: { op: 'unary', operator: e.op, operand } };
+        // bpftrace: `-x` and `~x` are 64-bit and keep x's sign; `!x` is a bool.
+        const type: Type = e.op === '!' ? boolType : v.type.kind === 'int' && !v.type.signed ? u64 : i64;
+        return { type, int: { op: 'unary', operator: e.op, operand } };
       }
       case 'Update':
         return this.updateValue(e);
@@ -678,7 +718,19 @@ export class ProbeLowerer {
         return this.sizeofExpr(e);
       case 'Offsetof':
         return this.offsetofExpr(e);
+      case 'BlockExpr':
+        return this.blockValue(e);
     }
+  }
+
+  /** `{ stmts; value }`: the statements in their own scope, then the value (bpftrace 0.24 block expressions). */
+  private blockValue(e: ast.BlockExpr): TypedValue {
+    return this.scoped(() => {
+      const stmts = e.stmts.flatMap((st) => this.stmtCaught(st));
+      const v = this.value(e.value);
+      if (stmts.length === 0) return v;
+      return v.blob ? { type: v.type, blob: { op: 'seqBlob', stmts, value: v.blob } } : { type: v.type, int: { op: 'seq', stmts, value: v.int } };
+    });
   }
 
   /** A macro call as a statement: its body's statements, in their own scope. */
@@ -767,7 +819,7 @@ export class ProbeLowerer {
     const thenV = e.then ? this.value(e.then) : this.value(e.cond);
     const elseV = this.value(e.else);
     if (isIntegral(thenV.type) && isIntegral(elseV.type)) {
-      const type = thenV.type.kind === 'int' && elseV.type.kind === 'int' ? resultType(literalAware(thenV, e.then ?? e.cond), literalAware(elseV, e.else)) : thenV.type;
+      const type = thenV.type.kind === 'int' && elseV.type.kind === 'int' ? promoteInt(thenV.type, elseV.type) : thenV.type;
       return { type, int: { op: 'ternary', cond, then: thenV.int!, else: elseV.int! } };
     }
     if (thenV.type.kind === 'str' && elseV.type.kind === 'str') {
@@ -1096,10 +1148,20 @@ export class ProbeLowerer {
   }
 
   private binary(e: ast.Binary): TypedValue {
+    const folded = this.foldedValue(e);
+    if (folded) return folded;
     const l = this.value(e.left);
     const r = this.value(e.right);
     if (e.op === '&&' || e.op === '||') {
       return { type: boolType, int: { op: 'logical', operator: e.op, left: this.intOf(l, e.left), right: this.intOf(r, e.right) } };
+    }
+    if ((l.type.kind === 'tuple' || r.type.kind === 'tuple') && l.type.kind !== 'none' && r.type.kind !== 'none') {
+      const eq = e.op === '==' || e.op === '!=' ? this.valuesEqual(l, r, e) : undefined;
+      if (!eq) {
+        this.diags.error('type-mismatch', `operator ${e.op} cannot be used on ${typeToString(l.type)} and ${typeToString(r.type)}`, e.span);
+        return this.fail();
+      }
+      return { type: boolType, int: e.op === '==' ? eq : { op: 'unary', operator: '!', operand: eq } };
     }
     if (l.type.kind === 'str' || r.type.kind === 'str') {
       if ((e.op === '==' || e.op === '!=') && l.type.kind === 'str' && r.type.kind === 'str') {
@@ -1112,16 +1174,159 @@ export class ProbeLowerer {
       this.diags.error('type-mismatch', `operator ${e.op} cannot be used on ${typeToString(l.type)} and ${typeToString(r.type)}`, e.span);
       return this.fail();
     }
+    const ptrArith = this.pointerArith(e, l, r);
+    if (ptrArith) return ptrArith;
     const li = this.intOf(l, e.left);
     const ri = this.intOf(r, e.right);
     const isCompare = ['==', '!=', '<', '<=', '>', '>='].includes(e.op);
-    const int = this.arith(e.op, li, ri, literalAware(l, e.left), literalAware(r, e.right));
-    return { type: isCompare ? boolType : resultType(literalAware(l, e.left), literalAware(r, e.right)), int };
+    const int = this.arith(e.op, li, ri, l.type, r.type, e);
+    return { type: isCompare ? boolType : arithResult(e.op, l.type, r.type).type, int };
   }
 
-  private arith(op: ast.BinaryOp, left: IrExpr, right: IrExpr, lt: Type, rt: Type): IrExpr {
-    const signed = isSigned(lt) && isSigned(rt);
-    return { op: 'binary', operator: op as Exclude<ast.BinaryOp, '&&' | '||'>, left, right, signed };
+  /**
+   * An integer operator with bpftrace 0.26's semantics (src/passes/int-semantics.ts): comparisons
+   * are signed unless both sides are unsigned; `/`, `%` and `>>` are unsigned 64-bit operations;
+   * a division by a value that is 0 at run time gives 1 and sends bpftrace's runtime warning.
+   */
+  private arith(op: ast.BinaryOp, left: IrExpr, right: IrExpr, lt: Type, rt: Type, node?: ast.Node): IrExpr {
+    const operator = op as Exclude<ast.BinaryOp, '&&' | '||'>;
+    if (['==', '!=', '<', '<=', '>', '>='].includes(op)) {
+      const signed = lt.kind === 'ptr' || rt.kind === 'ptr' ? false : compareSigned(lt, rt);
+      return { op: 'binary', operator, left, right, signed };
+    }
+    const res = arithResult(op, lt, rt);
+    if (res.signedDivWarning && node) {
+      this.diags.warning('signed-division', `signed operands for '${op}' can lead to undefined behavior (cast to unsigned to silence warning)`, node.span);
+    }
+    if (op !== '/' && op !== '%') return { op: 'binary', operator, left, right, signed: op === '>>' ? false : res.type.signed };
+    if (right.op === 'const' && right.value !== 0n) return { op: 'binary', operator, left, right, signed: false };
+    // x / 0 is 1 (the code generator's divide); tell the user at run time, as bpftrace does.
+    const tl = this.temp();
+    const tr = this.temp();
+    const warn = node ? this.runtimeWarning('division-by-zero', 'Divide or modulo by 0 detected. This can lead to unexpected results. 1 is being used as the result.', node.span) : undefined;
+    const stmts: IrStmt[] = [{ op: 'setVar', id: tl, value: left }, { op: 'setVar', id: tr, value: right }];
+    if (warn) stmts.push({ op: 'if', cond: { op: 'binary', operator: '==', left: { op: 'var', id: tr }, right: { op: 'const', value: 0n }, signed: false }, then: [warn], else: [] });
+    return { op: 'seq', stmts, value: { op: 'binary', operator, left: { op: 'var', id: tl }, right: { op: 'var', id: tr }, signed: false } };
+  }
+
+  /**
+   * Whether two values are equal, element by element for tuples (bpftrace compares tuples of the
+   * same shape with `==`/`!=`; strings compare up to their NUL, integers by value). Undefined when
+   * the shapes differ.
+   */
+  private valuesEqual(l: TypedValue, r: TypedValue, e: ast.Node): IrExpr | undefined {
+    if (isIntegral(l.type) && isIntegral(r.type)) return { op: 'binary', operator: '==', left: l.int!, right: r.int!, signed: false };
+    if (l.type.kind === 'str' && r.type.kind === 'str') {
+      const size = Math.max(l.type.size, r.type.size);
+      return { op: 'blobEquals', left: resizeStr(l.blob!, l.type.size, size), right: resizeStr(r.blob!, r.type.size, size), negate: false };
+    }
+    if (l.type.kind === 'tuple' && r.type.kind === 'tuple' && l.type.elems.length === r.type.elems.length) {
+      let all: IrExpr | undefined;
+      for (let i = 0; i < l.type.elems.length; i++) {
+        const eq = this.valuesEqual(this.tupleElem(l, i, e), this.tupleElem(r, i, e), e);
+        if (!eq) return undefined;
+        all = all ? { op: 'logical', operator: '&&', left: all, right: eq } : eq;
+      }
+      return all ?? { op: 'const', value: 1n };
+    }
+    if (l.blob && r.blob && typeEquals(l.type, r.type)) {
+      // Other aggregates of one type: byte for byte.
+      return { op: 'blobEquals', left: l.blob, right: r.blob, negate: false };
+    }
+    return undefined;
+  }
+
+  /** An event that makes the runtime print a warning about this place in the script. */
+  private runtimeWarning(code: string, message: string, span: Span): IrStmt | undefined {
+    void code;
+    const text = renderRuntimeWarning(message, this.script.source, span);
+    return this.emit({ kind: 'runtime-warning', text, args: [] }, []);
+  }
+
+  /** `p + n`, `n + p`, `p - n` on a typed pointer: the address moves by n elements (C semantics). */
+  private pointerArith(e: ast.Binary, l: TypedValue, r: TypedValue): TypedValue | undefined {
+    if (e.op !== '+' && e.op !== '-') return undefined;
+    const lp = l.type.kind === 'ptr';
+    const rp = r.type.kind === 'ptr';
+    if (lp === rp) {
+      if (lp) {
+        this.diags.error('type-mismatch', `the ${e.op} operator can not be used on two pointers`, e.span);
+        return this.fail();
+      }
+      return undefined;
+    }
+    if (rp && e.op === '-') {
+      this.diags.error('type-mismatch', 'a pointer can only be subtracted from, not subtract', e.span);
+      return this.fail();
+    }
+    const ptr = lp ? l : r;
+    const other = lp ? r : l;
+    const otherExpr = lp ? e.right : e.left;
+    const target = pointee(ptr.type, this.types);
+    const size = target && target.kind !== 'void' ? Math.max(1, cSizeOf(target)) : 1;
+    const n = this.intOf(other, otherExpr);
+    const scaled: IrExpr = size === 1 ? n : { op: 'binary', operator: '*', left: n, right: { op: 'const', value: BigInt(size) }, signed: false };
+    return { type: ptr.type, int: { op: 'binary', operator: e.op, left: ptr.int!, right: scaled, signed: false } };
+  }
+
+  /**
+   * An expression made of literals only, folded as bpftrace folds it (fold_literals.cpp): the
+   * constant with its literal type, `fail()` after reporting an overflow, or undefined when the
+   * expression is not all literals.
+   */
+  private foldedValue(e: ast.Expr): TypedValue | undefined {
+    const f = this.fold(e);
+    if (f === undefined) return undefined;
+    if (f === 'error') return this.fail();
+    if (f.kind === 'bool') return { type: boolType, int: { op: 'const', value: f.value ? 1n : 0n } };
+    return { type: constType(f.value), int: { op: 'const', value: BigInt.asIntN(64, f.value) } };
+  }
+
+  private fold(e: ast.Expr): Folded | 'error' | undefined {
+    switch (e.kind) {
+      case 'IntLiteral':
+        return { kind: 'int', value: e.value };
+      case 'BoolLiteral':
+        return { kind: 'bool', value: e.value };
+      case 'PositionalCount':
+        return { kind: 'int', value: BigInt(this.script.positionals.length) };
+      case 'Positional': {
+        const text = this.script.positionals[e.index - 1] ?? '';
+        if (text === '') return { kind: 'int', value: 0n };
+        // strtoull/strtoll with base 0, as bpftrace's util::to_uint/to_int: 0x hex, 0 octal.
+        const m = /^(-?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)$/.exec(text);
+        if (!m) return undefined;
+        const mag = /^0[0-7]+$/.test(m[2]!) ? BigInt('0o' + m[2]!.slice(1)) : BigInt(m[2]!);
+        return { kind: 'int', value: m[1] ? -mag : mag };
+      }
+      case 'Unary': {
+        if (e.op === '*' || e.op === '&') return undefined;
+        const v = this.fold(e.operand);
+        if (v === undefined || v === 'error') return v;
+        const r = foldUnary(e.op, v);
+        if (r && 'error' in r) {
+          this.diags.error('literal-overflow', 'negative value will underflow', e.span);
+          return 'error';
+        }
+        return r;
+      }
+      case 'Binary': {
+        const a = this.fold(e.left);
+        if (a === 'error') return a;
+        const b = this.fold(e.right);
+        if (b === 'error') return b;
+        if (a === undefined || b === undefined) return undefined;
+        const r = foldBinary(e.op, a, b);
+        if (r && 'error' in r) {
+          this.diags.error('literal-overflow', 'unable to fold literals due to overflow or underflow', e.span,
+            (e.op === '/' || e.op === '%') && b.kind === 'int' && b.value === 0n ? ['this divides by zero'] : undefined);
+          return 'error';
+        }
+        return r;
+      }
+      default:
+        return undefined;
+    }
   }
 
   // ------------------------------------------------------------------ helpers
@@ -1139,12 +1344,9 @@ export class ProbeLowerer {
   }
 
   private constInt(e: ast.Expr): bigint {
-    if (e.kind === 'IntLiteral') return e.value;
-    if (e.kind === 'Unary' && e.op === '-' && e.operand.kind === 'IntLiteral') return -e.operand.value;
-    if (e.kind === 'Positional') {
-      const text = this.script.positionals[e.index - 1] ?? '0';
-      if (/^-?\d+$/.test(text)) return BigInt(text);
-    }
+    const f = this.fold(e);
+    if (f === 'error') return 1n;
+    if (f?.kind === 'int') return f.value;
     this.diags.error('not-constant', 'expected an integer literal here', e.span);
     return 1n;
   }
@@ -1230,6 +1432,7 @@ export class ProbeLowerer {
       diags: this.diags,
       probe: this.probe,
       unsafe: this.script.unsafe === true,
+      source: this.script.source,
       value: (e) => self.value(e),
       intOf: (v, e) => self.intOf(v, e),
       blobOf: (v, t) => self.blobOf(v, t),
@@ -1244,6 +1447,10 @@ export class ProbeLowerer {
         return undefined;
       },
       emit: (spec, args) => self.emit(spec, args),
+      registerEvent(spec) {
+        self.script.events.push(spec);
+        return self.script.events.length - 1;
+      },
       knownMap: (m) => self.knownMap(m),
       keyBlob: (keys, spec, m) => self.keyBlob(keys, spec, m),
       mapId: (name) => self.mapId(name),
@@ -1291,24 +1498,6 @@ function resizeStr(blob: IrBlob, from: number, to: number): IrBlob {
     return { op: 'record', size: to, fields: [{ offset: 0, blob: { op: 'record', size: from, fields: [{ offset: 0, blob }] } }] };
   }
   return { op: 'record', size: to, fields: [{ offset: 0, blob }] };
-}
-
-function isSigned(t: Type): boolean {
-  return t.kind === 'int' && t.signed;
-}
-
-/** Integer literals adopt the signedness of the other operand, as bpftrace's do. */
-function literalAware(v: TypedValue, e: ast.Expr): Type {
-  if (e.kind === 'IntLiteral' && e.value >= 0n) return { kind: 'int', bits: 64, signed: true, literal: true } as Type;
-  return v.type;
-}
-
-function resultType(a: Type, b: Type): Type {
-  const aLit = (a as { literal?: boolean }).literal === true;
-  const bLit = (b as { literal?: boolean }).literal === true;
-  if (aLit && !bLit) return isSigned(b) ? i64 : u64;
-  if (bLit && !aLit) return isSigned(a) ? i64 : u64;
-  return isSigned(a) && isSigned(b) ? i64 : u64;
 }
 
 function sameTypes(a: readonly Type[], b: readonly Type[]): boolean {

@@ -71,7 +71,8 @@ function makeFentryProvider(name: 'fentry' | 'fexit', aliases: string[]): Provid
       const proto = kernelBtfFuncs()?.funcProto(probeName.split(':').pop() ?? '');
       if (!proto) return [];
       const lines = proto.params.map((p) => `    ${p.typeName} ${p.name}`);
-      if (isReturn) lines.push(`    ${proto.retTypeName} retval`);
+      // bpftrace prints no retval line for a void function (btf.cpp get_params_from_btf).
+      if (isReturn && proto.retTypeId !== 0) lines.push(`    ${proto.retTypeName} retval`);
       return lines;
     },
     attach(p, progFd, ops) {

@@ -88,6 +88,13 @@ function makeKprobeProvider(name: 'kprobe' | 'kretprobe', alias: string): Provid
       return matches.map((f) => probe(f, 0, parsed.module));
     },
     list: () => listKernelFunctions().map((f) => `${name}:${f}`),
+    /** `-lv`: from BTF as bpftrace 0.26 prints them: `    TYPE argN` (kprobe), `    TYPE retval` or `    void` (kretprobe). */
+    describe(probeName: string): string[] {
+      const proto = kernelBtfFuncs()?.funcProto(probeName.split(':').pop() ?? '');
+      if (!proto) return [];
+      if (isReturn) return [proto.retTypeId === 0 ? '    void' : `    ${proto.retTypeName} retval`];
+      return proto.params.map((p, i) => `    ${p.typeName} arg${i}`);
+    },
     attach(p, progFd, ops) {
       if (p.attach.kind !== 'kprobe') throw new Error(`${name} provider given a foreign probe`);
       const { func, offset } = p.attach;

@@ -59,7 +59,8 @@ function makeTimerProvider(name: 'interval' | 'profile', alias: string): Provide
         },
       ];
     },
-    list: () => [],
+    // bpftrace's `-l 'profile:*'`: one entry per unit (TIME_UNITS), sorted.
+    list: () => ['hz', 'ms', 's', 'us'].map((u) => `${name}:${u}:`),
     attach(probe, progFd, ops) {
       if (probe.attach.kind !== 'perf') throw new Error(`${name} provider given a foreign probe`);
       const a = probe.attach;

@@ -68,6 +68,8 @@ export interface ConcreteProbe {
   readonly files?: readonly string[];
   /** USDT arguments: how to read `argN` (see usdt-args.ts); the lowering turns them into register/memory reads. */
   readonly usdtArgs?: readonly UsdtArgSpec[];
+  /** The function the probe is in, for the `func` builtin, when its name does not end with it (a uprobe on an address). */
+  readonly func?: string;
 }
 
 /** One decoded USDT argument operand (`-4@%edi`, `8@-16(%rbp)`, `4@$5`, `8@8(%rax,%rdx,8)`). */
@@ -91,6 +93,8 @@ export interface PerfAttr {
   readonly bpAddr?: bigint;
   readonly bpLen?: number;
   readonly bpType?: number;
+  /** Child threads created after the open inherit the event (watchpoints on a process). */
+  readonly inherit?: boolean;
 }
 
 /** The kernel operations a provider's `attach` may use; the runtime implements them with the native addon. */

@@ -8,6 +8,7 @@ import { fentryProvider, fexitProvider } from './fentry.js';
 import { hardwareProvider, softwareProvider } from './perf-events.js';
 import { rawtracepointProvider } from './rawtracepoint.js';
 import { usdtProvider } from './usdt.js';
+import { watchpointProvider } from './watchpoint.js';
 
 /** Every probe type. Adding one: write its provider file, add it here. */
 export const PROVIDERS: readonly Provider[] = [
@@ -26,6 +27,7 @@ export const PROVIDERS: readonly Provider[] = [
   hardwareProvider,
   fentryProvider,
   fexitProvider,
+  watchpointProvider,
 ];
 
 const byName = new Map<string, Provider>();

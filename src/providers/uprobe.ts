@@ -131,7 +131,9 @@ function makeUprobeProvider(name: 'uprobe' | 'uretprobe', alias: string): Provid
             diags.error('unknown-probe', `address 0x${parsed.address.toString(16)} is not in a loaded segment of ${path}`, span);
             continue;
           }
-          out.push(probe(path, `0x${parsed.address.toString(16)}`, off, ctx));
+          // `func` names the function holding the address, as bpftrace's usym of the IP does.
+          const holder = elf.functionAt(parsed.address);
+          out.push({ ...probe(path, `0x${parsed.address.toString(16)}`, off, ctx), ...(holder ? { func: holder.name } : {}) });
           continue;
         }
         const func = parsed.func!;

@@ -415,6 +415,7 @@ class Builder {
     if (c.callOrIdent) return this.callOrIdent(c.callOrIdent[0]!);
     if (c.sizeofExpr) return this.sizeofExpr(c.sizeofExpr[0]!);
     if (c.offsetofExpr) return this.offsetofExpr(c.offsetofExpr[0]!);
+    if (c.blockExpr) return this.blockExpr(c.blockExpr[0]!);
     return this.parenExpr(c.parenExpr![0]!);
   }
 
@@ -480,6 +481,17 @@ class Builder {
       type: this.typeExpr(c.typeExpr[0]!),
       path: c.Name.map((t) => t.image),
     };
+  }
+
+  /** `{ stmts; expr }` in expression position: the statements run, then the last expression is the value. */
+  private blockExpr(cst: BlockCstNode): Expr {
+    const block = this.statementsBlock(cst);
+    const last = block.stmts[block.stmts.length - 1];
+    if (!last || last.kind !== 'ExprStmt') {
+      this.error('a block expression must end with an expression (its value)', block.span);
+      return { kind: 'BlockExpr', span: block.span, stmts: block.stmts, value: { kind: 'IntLiteral', span: block.span, value: 0n, raw: '0' } };
+    }
+    return { kind: 'BlockExpr', span: block.span, stmts: block.stmts.slice(0, -1), value: last.expr };
   }
 
   private parenExpr(cst: ParenExprCstNode): Expr {

@@ -6,7 +6,8 @@ import type { CType } from '../kernel/btf.js';
  * code generator and the runtime decoder agree on it.
  */
 export type Type =
-  | { readonly kind: 'int'; readonly bits: 8 | 16 | 32 | 64; readonly signed: boolean }
+  /** `flex`: a non-negative literal (or a value of one) whose sign adapts to the other operand (bpftrace 0.26). */
+  | { readonly kind: 'int'; readonly bits: 8 | 16 | 32 | 64; readonly signed: boolean; readonly flex?: boolean }
   | { readonly kind: 'bool' }
   | { readonly kind: 'str'; readonly size: number }
   | { readonly kind: 'tuple'; readonly elems: readonly Type[] }

@@ -92,3 +92,86 @@ async function rawStdout(args: readonly string[]): Promise<Buffer> {
     c.on('close', () => resolve(Buffer.concat(chunks)));
   });
 }
+
+kernelTest('join(args.argv) and join(args.argv, sep) on execve, text and JSON', async (t) => {
+  if (!python3()) return t.pass('no python3');
+  const comm = `jn${uniqueTag(8)}`;
+  const prog = `tracepoint:syscalls:sys_enter_execve /comm == "${comm}"/ { join(args.argv); join(args.argv, ","); }`;
+  const execIt = `import os\nopen('/proc/self/comm','w').write('${comm}')\nos.execv('/bin/echo', ['/bin/echo', 'A', 'b c'])`;
+  for (const format of ['text', 'json'] as const) {
+    const h = startTsbpf(['-f', format, '-e', prog], { t });
+    await h.attached;
+    await exec([python3()!, '-c', execIt]);
+    const r = await h.stop('SIGINT');
+    t.is(r.code, 0, describeRun(r));
+    if (format === 'text') t.is(r.stdout, '/bin/echo A b c\n/bin/echo,A,b c\n\n\n', describeRun(r));
+    else t.deepEqual(r.stdout.split('\n').slice(1, 3), ['{"type": "join", "data": "/bin/echo A b c"}', '{"type": "join", "data": "/bin/echo,A,b c"}'], describeRun(r));
+  }
+});
+
+kernelTest('ppid, pcomm, leader_tid, leader_comm, nsecs clocks (BEGIN runs in tsbpf itself)', async (t) => {
+  const r = await runTsbpf(['-e', 'BEGIN { printf("%d %s %d %s %d %s\\n", ppid, pcomm, ppid(curtask), pcomm(), leader_tid == pid, leader_comm); printf("%d %d %d %d\\n", nsecs(monotonic) > 0, nsecs(monotonic) <= nsecs(boot), nsecs(tai) > nsecs(boot), nsecs(sw_tai) > 0); exit(); }']);
+  t.is(r.code, 0, describeRun(r));
+  // The harness starts tsbpf with node directly: its parent is this test process.
+  const parent = await import('node:fs').then((fs) => fs.readFileSync('/proc/self/comm', 'utf8').trim());
+  t.is(r.stdout, `${process.pid} ${parent} ${process.pid} ${parent} 1 node\n1 1 1 1\n\n\n`, describeRun(r));
+  const bad = await runTsbpf(['-e', 'BEGIN { print(nsecs(wall)); exit(); }']);
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /nsecs\(\) takes a clock: monotonic, boot, tai or sw_tai/);
+});
+
+kernelTest('strlen, str_concat, bswap, pton', async (t) => {
+  const progs = [
+    'BEGIN { $s = comm; printf("%d %d %d %d\\n", strlen("abc"), strlen($s), strlen(""), strlen(comm)); exit(); }',
+    'BEGIN { $s = comm; printf("[%s] [%s] [%s] [%s]\\n", str_concat("ab", "cd"), str_concat($s, "-x"), str_concat(comm, comm), str_concat("", $s)); exit(); }',
+    'BEGIN { printf("%x %x %lx %x\\n", bswap((uint16)0x1234), bswap((uint32)0x12345678), bswap(0x0102030405060708), bswap((uint8)7)); exit(); }',
+    'BEGIN { printf("%s %s %s\\n", ntop(pton("127.0.0.1")), ntop(pton("fe80::1")), ntop(pton("::ffff:1.2.3.4"))); exit(); }',
+  ];
+  const want = ['3 4 0 4', '[abcd] [node-x] [nodenode] [node]', '3412 78563412 807060504030201 7', '127.0.0.1 fe80::1 ::ffff:1.2.3.4'];
+  for (let i = 0; i < progs.length; i++) {
+    const r = await runTsbpf(['-e', progs[i]!]);
+    t.is(r.code, 0, describeRun(r));
+    t.is(r.stdout, `${want[i]}\n\n\n`, describeRun(r));
+  }
+});
+
+kernelTest('cgroup_path: hierarchy:path pairs, cgroup2 first; filtered; JSON value', async (t) => {
+  const r = await runTsbpf(['-e', 'BEGIN { print(cgroup_path(cgroupid("/sys/fs/cgroup/unified"))); printf("path: %s\\n", cgroup_path(cgroup, "unified")); exit(); }']);
+  t.is(r.code, 0, describeRun(r));
+  const lines = r.stdout.split('\n');
+  t.regex(lines[0]!, /^([a-z_=]*:\/[^,]*,)*[a-z_=]*:\/.*$/, describeRun(r));
+  t.regex(lines[1]!, /^path: unified:\/\S*$/, describeRun(r));
+  const j = await runTsbpf(['-q', '-f', 'json', '-e', 'BEGIN { print(cgroup_path(cgroup)); exit(); }']);
+  t.regex(j.stdout, /^\{"type": "value", "data": "unified:\/.*"\}$/m, describeRun(j));
+});
+
+kernelTest('errorf and warnf print the call location on stderr (text) and as JSON records', async (t) => {
+  const prog = 'BEGIN { errorf("Something bad with args: %d, %s", 10, "arg2"); }';
+  const r = await runTsbpf(['-e', prog]);
+  t.is(r.code, 0, describeRun(r));
+  t.regex(r.stderr, /^stdin:1:9-62: ERROR: Something bad with args: 10, arg2$/m);
+  const w = await runTsbpf(['-e', 'BEGIN { $x = 0x12345678abcdef; warnf("%hhx %hx %x %jx\\n", $x, $x, $x, $x);  }']);
+  t.regex(w.stderr, /^stdin:1:32-74: WARNING: ef cdef 78abcdef 12345678abcdef$/m, describeRun(w));
+  const j = await runTsbpf(['-f', 'json', '-e', prog]);
+  t.regex(j.stdout, /^\{"type": "errorf", "msg": "Something bad with args: 10, arg2", "filename": "stdin", "line": 1, "col": 9\}$/m, describeRun(j));
+});
+
+kernelTest('printf conversions end to end: %c %p %llx %hhu %-5d %05d %lu %s', async (t) => {
+  const r = await runTsbpf(['-e', 'BEGIN { printf("%c|%p|%llx|%hhu|%-5d|%05d|%lu|%s\\n", 65, 4096, 255, 257, 3, 42, 7, "s"); exit(); }']);
+  t.is(r.code, 0, describeRun(r));
+  t.is(r.stdout, 'A|0x1000|ff|1|3    |00042|7|s\n\n\n', describeRun(r));
+});
+
+kernelTest('print of non-map values: tuples, strings, bools, nested tuples (text and JSON)', async (t) => {
+  const prog = 'BEGIN { print((1, "a", (2, "b"))); print("hi"); print(true); print(-5); exit(); }';
+  const r = await runTsbpf(['-e', prog]);
+  t.is(r.stdout, '(1, a, (2, b))\nhi\ntrue\n-5\n\n\n', describeRun(r));
+  const j = await runTsbpf(['-q', '-f', 'json', '-e', prog]);
+  t.is(j.stdout, '{"type": "value", "data": [1,"a",[2,"b"]]}\n{"type": "value", "data": "hi"}\n{"type": "value", "data": true}\n{"type": "value", "data": -5}\n', describeRun(j));
+});
+
+kernelTest('signal_thread needs --unsafe', async (t) => {
+  const r = await runTsbpf(['-e', 'BEGIN { signal_thread("SIGUSR1"); exit(); }']);
+  t.is(r.code, 1, describeRun(r));
+  t.regex(r.stderr, /signal_thread\(\) is an unsafe function being used in safe mode/);
+});

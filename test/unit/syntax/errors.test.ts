@@ -20,7 +20,8 @@ const FIRST_ERROR_AT: [string, (text: string) => number][] = [
   ['BEGIN { let $x: = 1; }', (s) => at(s, '= 1')],
   ['BEGIN { $t.; }', (s) => at(s, ';')],
   ['BEGIN { args->; }', (s) => at(s, ';')],
-  ['BEGIN { while { } }', (s) => at(s, '{', 1)],
+  // `{ }` after `while` is a block expression (the condition); the body is missing.
+  ['BEGIN { while { } }', (s) => at(s, '}', 1)],
   ['BEGIN { unroll 3 { } }', (s) => at(s, '3')],
   ['BEGIN { for ($i 0..3) { } }', (s) => at(s, '0')],
   ['BEGIN { return return; }', (s) => at(s, 'return', 1)],

@@ -83,6 +83,8 @@ export function sx(e: Expr | undefined): string {
       return e.arg.kind === 'TypeExpr' ? `(sizeof type ${type(e.arg)})` : `(sizeof ${sx(e.arg)})`;
     case 'Offsetof':
       return `(offsetof ${type(e.type)} ${e.path.join('.')})`;
+    case 'BlockExpr':
+      return `(block${e.stmts.map((x) => ' ' + ss(x) + ';').join('')} ${sx(e.value)})`;
   }
 }
 
