@@ -88,6 +88,10 @@ function optionalFunc(inside: TokenType[][]): () => boolean {
   };
 }
 
+/** The arguments Chevrotain passes to a lookahead strategy's builders. */
+type AlternationOptions = Parameters<InstanceType<typeof LLkLookaheadStrategy>['buildLookaheadForAlternation']>[0];
+type OptionalOptions = Parameters<InstanceType<typeof LLkLookaheadStrategy>['buildLookaheadForOptional']>[0];
+
 /** Lookahead from a precomputed table, falling back to Chevrotain's computation. */
 export class TableLookaheadStrategy extends LLkLookaheadStrategy {
   private readonly byName: Map<string, TokenType>;
@@ -121,24 +125,12 @@ export class TableLookaheadStrategy extends LLkLookaheadStrategy {
     return out;
   }
 
-  override buildLookaheadForAlternation(options: {
-    prodOccurrence: number;
-    rule: Rule;
-    maxLookahead: number;
-    hasPredicates: boolean;
-    dynamicTokensEnabled: boolean;
-  }): (orAlts?: IOrAlt<unknown>[]) => number | undefined {
+  override buildLookaheadForAlternation(options: AlternationOptions): (orAlts?: IOrAlt<unknown>[]) => number | undefined {
     const paths = this.lookup(key(options.rule.name, 'Alternation', options.prodOccurrence));
     return paths ? alternationFunc(paths, options.hasPredicates) : super.buildLookaheadForAlternation(options);
   }
 
-  override buildLookaheadForOptional(options: {
-    prodOccurrence: number;
-    prodType: OptionalProductionType;
-    rule: Rule;
-    maxLookahead: number;
-    dynamicTokensEnabled: boolean;
-  }): () => boolean {
+  override buildLookaheadForOptional(options: OptionalOptions): () => boolean {
     const paths = this.lookup(key(options.rule.name, options.prodType, options.prodOccurrence));
     return paths ? optionalFunc(paths[0]!) : super.buildLookaheadForOptional(options);
   }
@@ -155,24 +147,12 @@ export class RecordingLookaheadStrategy extends LLkLookaheadStrategy {
     this.paths[key(rule.name, prodType, occurrence)] = kept.map((alt) => alt.map((p) => p.map((t) => t.name)));
   }
 
-  override buildLookaheadForAlternation(options: {
-    prodOccurrence: number;
-    rule: Rule;
-    maxLookahead: number;
-    hasPredicates: boolean;
-    dynamicTokensEnabled: boolean;
-  }): (orAlts?: IOrAlt<unknown>[]) => number | undefined {
+  override buildLookaheadForAlternation(options: AlternationOptions): (orAlts?: IOrAlt<unknown>[]) => number | undefined {
     this.record(options.rule, 'Alternation', options.prodOccurrence, options.maxLookahead);
     return super.buildLookaheadForAlternation(options);
   }
 
-  override buildLookaheadForOptional(options: {
-    prodOccurrence: number;
-    prodType: OptionalProductionType;
-    rule: Rule;
-    maxLookahead: number;
-    dynamicTokensEnabled: boolean;
-  }): () => boolean {
+  override buildLookaheadForOptional(options: OptionalOptions): () => boolean {
     this.record(options.rule, options.prodType, options.prodOccurrence, options.maxLookahead);
     return super.buildLookaheadForOptional(options);
   }

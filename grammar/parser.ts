@@ -13,7 +13,7 @@ import {
   Config, Continue, Dot, DotDot, Else, False, For, Identifier, If, Import, Integer, LBrace, LBracket, Let, LParen,
   Macro, MapName, MinusMinus, Name, Offsetof, PlusPlus, Positional, PositionalCount, PredClose, PredOpen, PrefixOperator,
   PreprocessorLine, Question, RBrace, RBracket, Return, RParen, Semicolon, Sizeof, Star, StringLiteral, TagKeyword,
-  True, Unroll, Variable, While,
+  True, Typeof, Unroll, Variable, While,
 } from './tokens.js';
 
 /** Identifiers that are builtins: `(pid) - 1` is a subtraction, not a cast of `-1` to a type `pid`. */
@@ -499,13 +499,22 @@ export class TbpfParser extends CstParser {
     this.CONSUME(RParen);
   });
 
-  /** `(e)`, `()`, `(a,)`, `(a, b)`, `(a, b,)` */
+  /** `(e)`, `()`, `(a,)`, `(a, b)`, `(a, b,)`, records `(a=1, b=2)` */
   parenExpr = this.RULE('parenExpr', () => {
+    // Record field names are inline (not a subrule): deeply nested parentheses must not use more stack.
     this.CONSUME(LParen);
     this.OPTION(() => {
+      this.OPTION3(() => {
+        this.CONSUME(Identifier, { LABEL: 'fieldName' });
+        this.CONSUME(Assign);
+      });
       this.SUBRULE(this.expression);
       this.MANY(() => {
         this.CONSUME(Comma);
+        this.OPTION4(() => {
+          this.CONSUME2(Identifier, { LABEL: 'fieldName' });
+          this.CONSUME2(Assign);
+        });
         this.SUBRULE2(this.expression);
       });
       this.OPTION2(() => this.CONSUME2(Comma));
@@ -513,23 +522,44 @@ export class TbpfParser extends CstParser {
     this.CONSUME(RParen);
   });
 
-  /** `uint8`, `unsigned long`, `struct task_struct *`, `char[16]`, `int32*[4]` */
+  /** `uint8`, `unsigned long`, `struct task_struct *`, `char[16]`, `int32*[4]`, `typeof($x)` */
   typeExpr = this.RULE('typeExpr', () => {
     this.OR([
+      { ALT: () => this.SUBRULE(this.typeofType) },
       {
         ALT: () => {
-          this.CONSUME(TagKeyword);
-          this.CONSUME(Name);
+          this.OR2([
+            {
+              ALT: () => {
+                this.CONSUME(TagKeyword);
+                this.CONSUME(Name);
+              },
+            },
+            { ALT: () => this.AT_LEAST_ONE(() => this.CONSUME(Identifier)) },
+          ]);
+          this.MANY(() => this.CONSUME(Star));
+          this.OPTION(() => {
+            this.CONSUME(LBracket);
+            this.OPTION2(() => this.CONSUME(Integer));
+            this.CONSUME(RBracket);
+          });
         },
       },
-      { ALT: () => this.AT_LEAST_ONE(() => this.CONSUME(Identifier)) },
     ]);
-    this.MANY(() => this.CONSUME(Star));
-    this.OPTION(() => {
-      this.CONSUME(LBracket);
-      this.OPTION2(() => this.CONSUME(Integer));
-      this.CONSUME(RBracket);
+  });
+
+  /** `typeof(type)` or `typeof(expr)` (bpftrace 0.26): no `*` / `[N]` suffix after it. */
+  typeofType = this.RULE('typeofType', () => {
+    this.CONSUME(Typeof);
+    this.CONSUME(LParen);
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        { GATE: () => this.sizeofTypeAhead(), ALT: () => this.SUBRULE(this.typeExpr) },
+        { ALT: () => this.SUBRULE(this.expression) },
+      ],
     });
+    this.CONSUME(RParen);
   });
 
   // ---------------------------------------------------------------- gates (token lookahead only)
@@ -586,6 +616,7 @@ export class TbpfParser extends CstParser {
    */
   private castAhead(): boolean {
     if (!this.is(1, LParen)) return false;
+    if (this.is(2, Typeof)) return this.is(3, LParen) && this.is(this.balancedEnd(3), RParen);
     const t = this.scanType(2);
     if (!t || isBuiltinName(t.first) || !this.is(t.end, RParen)) return false;
     if (t.certain) return true;
@@ -593,8 +624,20 @@ export class TbpfParser extends CstParser {
     return OPERAND_START.some((s) => tokenMatcher(next, s));
   }
 
-  /** Inside `sizeof(`: a type when it certainly is one and the `)` follows. */
+  /** The index after the `)` matching the `(` at LA(i) (or at the end of input). */
+  private balancedEnd(i: number): number {
+    let depth = 0;
+    for (;; i++) {
+      const t = this.LA(i).tokenType;
+      if (t === EOF) return i;
+      if (t === LParen) depth++;
+      else if (t === RParen && --depth === 0) return i + 1;
+    }
+  }
+
+  /** Inside `sizeof(` / `typeof(`: a type when it certainly is one and the `)` follows. */
   private sizeofTypeAhead(): boolean {
+    if (this.is(1, Typeof)) return true;
     const t = this.scanType(1);
     return t !== undefined && t.certain && this.is(t.end, RParen);
   }

@@ -144,6 +144,7 @@ export const Macro = keyword('macro');
 export const Offsetof = keyword('offsetof');
 export const Return = keyword('return');
 export const Sizeof = keyword('sizeof');
+export const Typeof = keyword('typeof');
 export const Unroll = keyword('unroll');
 export const While = keyword('while');
 export const True = keyword('true');
@@ -212,7 +213,7 @@ export const allTokens: TokenType[] = [
   AttachPoint, PredOpen, PredClose, AngleOpen, AngleClose,
   StringLit, UnterminatedString, Integer,
   Variable, Positional, PositionalCount, MapName,
-  Break, Config, Continue, Else, For, If, Import, Let, Macro, Offsetof, Return, Sizeof, Unroll, While,
+  Break, Config, Continue, Else, For, If, Import, Let, Macro, Offsetof, Return, Sizeof, Typeof, Unroll, While,
   True, False, Struct, Union, Enum, Identifier,
   ShlAssign, ShrAssign, Shl, Shr, LessEq, GreaterEq, EqEq, NotEq, AndAnd, OrOr, PlusPlus, MinusMinus, Arrow,
   PlusAssign, MinusAssign, StarAssign, SlashAssign, PercentAssign, AmpAssign, PipeAssign, CaretAssign, DotDot,
@@ -231,7 +232,7 @@ const NON_OPERAND_KEYWORDS: ReadonlySet<string> = new Set([
   ...TOP_LEVEL_KEYWORDS, 'if', 'else', 'for', 'while', 'unroll', 'return', 'break', 'continue',
 ]);
 /** No attach point is a bare keyword (no provider is named like one). */
-const KEYWORDS: ReadonlySet<string> = new Set([...NON_OPERAND_KEYWORDS, 'sizeof', 'offsetof', 'true', 'false']);
+const KEYWORDS: ReadonlySet<string> = new Set([...NON_OPERAND_KEYWORDS, 'sizeof', 'offsetof', 'typeof', 'true', 'false']);
 /** Attach points that need no `:`. */
 const BARE_ATTACH_POINTS: ReadonlySet<string> = new Set(['BEGIN', 'END', 'begin', 'end']);
 

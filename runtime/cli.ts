@@ -7,6 +7,7 @@ import type { Sink } from './output/output.js';
 import { ensureTracefs, RuntimeError, Session } from './session.js';
 import { runList } from './list.js';
 import { HeldChild, pidExists, watchPid } from './target.js';
+import { setRuntimeWarnings } from './lib-events.js';
 
 export const VERSION = '0.1.0';
 
@@ -20,6 +21,7 @@ OPTIONS:
     -e 'program'     execute this program
     -f FORMAT        output format ('text', 'json')
     -o file          redirect program output to file
+    -B MODE          output buffering mode ('line', 'full', 'none')
     -l [search]      list probes matching search (e.g. 't:syscalls:*open*', 'uprobe:/bin/bash:*')
     -lv [search]     list probes with their arguments
     -p PID           trace only this process (user probes attach to it); exit when it exits
@@ -29,12 +31,15 @@ OPTIONS:
     --dry-run        compile, load and attach every probe, then exit
     --unsafe         allow unsafe functions (system, signal)
     --no-cache       do not use or fill the compile cache
+    --no-warnings    disable all warning messages
     -h, --help       show this help message
     -V, --version    tsbpf version
 
 ENVIRONMENT:
     __BPFTRACE_NOTIFY_PROBES_ATTACHED   print this name on its own line once every probe is attached
     NO_COLOR                            never colour output
+    BPFTRACE_PERF_RB_PAGES              pages of the event ring buffer (overrides config perf_rb_pages)
+    BPFTRACE_STACK_MODE                 default kstack/ustack mode: bpftrace, perf or raw
 
 EXAMPLES:
 tsbpf -e 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }'
@@ -64,6 +69,10 @@ interface Options {
   pid?: number;
   /** `-c CMD`: run CMD and trace it. */
   cmd?: string;
+  /** `--no-warnings`: no compile warnings, warnf(), runtime or lost-event warnings. */
+  noWarnings?: boolean;
+  /** `-B MODE`: how program output is buffered (default line). */
+  buffering?: 'line' | 'full' | 'none';
 }
 
 class UsageError extends Error {}
@@ -112,6 +121,15 @@ export function parseArgs(argv: readonly string[]): Options {
       case '--unsafe':
         o.unsafe = true;
         break;
+      case '--no-warnings':
+        o.noWarnings = true;
+        break;
+      case '-B': {
+        const m = value(a);
+        if (m !== 'line' && m !== 'full' && m !== 'none') throw new UsageError(`-B: invalid buffering mode "${m}" (line, full or none)`);
+        o.buffering = m;
+        break;
+      }
       case '--no-cache':
         o.noCache = true;
         break;
@@ -158,6 +176,33 @@ export function parseArgs(argv: readonly string[]): Options {
     }
   }
   return o;
+}
+
+/**
+ * Program output for `-B`: `line` and `none` hand every write to the stream at once (each
+ * printf/print is at most a few lines, so that is line buffering); `full` collects up to 64 KiB
+ * and writes when full or flushed (at exit).
+ */
+export function bufferedSink(write: (b: Buffer) => unknown, mode: 'line' | 'full' | 'none'): Sink & { flush(): void } {
+  if (mode !== 'full') return { write: (s: string) => write(encodeBytes(s)), flush: () => undefined };
+  const LIMIT = 64 * 1024;
+  let parts: Buffer[] = [];
+  let size = 0;
+  const flush = (): void => {
+    if (size === 0) return;
+    write(Buffer.concat(parts, size));
+    parts = [];
+    size = 0;
+  };
+  return {
+    write(s: string) {
+      const b = encodeBytes(s);
+      parts.push(b);
+      size += b.length;
+      if (size >= LIMIT) flush();
+    },
+    flush,
+  };
 }
 
 function readScriptFile(path: string): string {
@@ -276,14 +321,20 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     return 1;
   }
   const script = outcome.script;
-  for (const w of script.warnings) stderr.write(renderDiagnostic(w, source) + '\n');
+  if (!opts.noWarnings) for (const w of script.warnings) stderr.write(renderDiagnostic(w, source) + '\n');
+  setRuntimeWarnings(!opts.noWarnings);
 
   let file: WriteStream | undefined;
   const rawOut: NodeJS.WritableStream = opts.outputFile ? (file = createWriteStream(opts.outputFile)) : process.stdout;
   // Raw bytes of strings ("\xff", non-UTF-8 kernel strings) are written as bytes (src/common/bytes.ts).
-  const out: Sink = { write: (s: string) => rawOut.write(encodeBytes(s)) };
+  const out: Sink = bufferedSink((b) => rawOut.write(b), opts.buffering ?? 'line');
   const color = Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'];
   const output = createOutput(opts.format, { out, err: stderr, color });
+  if (opts.noWarnings) {
+    // bpftrace --no-warnings turns LOG(WARNING) off: warnf() and the lost-event total are warnings.
+    output.warnf = () => undefined;
+    output.totalLostEvents = () => undefined;
+  }
   const session = new Session(script, {
     output,
     onAttached(count) {

@@ -28,10 +28,19 @@ function buildStamp(): string {
   }
 }
 
+/**
+ * The environment variables the compiler reads, the set ones only. Kept in step with src/compile.ts
+ * COMPILE_ENV_VARS by hand: importing src/compile.ts here would load the whole front end on a cache hit.
+ */
+const COMPILE_ENV_VARS = ['BPFTRACE_PERF_RB_PAGES', 'BPFTRACE_DUMMY_TS_MAP', 'BPFTRACE_STACK_MODE'] as const;
+function compileEnv(): string[] {
+  return COMPILE_ENV_VARS.filter((v) => process.env[v] !== undefined).map((v) => `${v}=${process.env[v]}`);
+}
+
 /** Cache key: the script, its parameters, the kernel (tracepoint layouts, BTF) and this build of tsbpf. */
 export function cacheKey(source: SourceFile, positionals: readonly string[], pid?: number, unsafe?: boolean, cpid?: number): string {
   return createHash('sha256')
-    .update(JSON.stringify([source.text, positionals, release(), buildStamp(), process.version, pid ?? null, ...(unsafe ? ['unsafe'] : []), ...(cpid !== undefined ? ['cpid', cpid] : [])]))
+    .update(JSON.stringify([source.text, positionals, release(), buildStamp(), process.version, pid ?? null, ...(unsafe ? ['unsafe'] : []), ...(cpid !== undefined ? ['cpid', cpid] : []), ...compileEnv()]))
     .digest('hex');
 }
 
@@ -105,7 +114,14 @@ export async function compile(req: CompileRequest): Promise<CompileOutcome> {
   return outcome;
 }
 
-function runWorker(req: CompileRequest): Promise<CompileOutcome> {
+type InternalError = { readonly kind: 'internal-error'; readonly message: string };
+
+/**
+ * Sends one JSON request to a fresh compile worker process (so an LLVM crash cannot take tsbpf
+ * down) and turns its JSON reply into an outcome with `interpret`; a failed start, a crash or an
+ * unreadable reply becomes an internal error.
+ */
+function askWorker<Reply, Outcome>(request: object, interpret: (reply: Reply) => Outcome): Promise<Outcome | InternalError> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [WORKER], { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -116,26 +132,28 @@ function runWorker(req: CompileRequest): Promise<CompileOutcome> {
     child.on('close', (code, signal) => {
       const stderr = Buffer.concat(err).toString('utf8').trim();
       if (code !== 0) {
+        // 70: the LLVM fatal-error handler of the llvm addon (native/src/llvm_emit.cc).
         const why = code === 70 ? 'LLVM failed' : signal ? `killed by ${signal}` : `exit code ${code}`;
         resolve({ kind: 'internal-error', message: `the compiler crashed (${why})${stderr ? `: ${stderr}` : ''}` });
         return;
       }
       try {
-        const reply = JSON.parse(Buffer.concat(out).toString('utf8')) as
-          | { ok: CompiledScript }
-          | { diagnostics: Diagnostic[] }
-          | { internalError: string };
-        if ('ok' in reply) resolve({ kind: 'ok', script: reply.ok, cached: false });
-        else if ('diagnostics' in reply) resolve({ kind: 'diagnostics', diagnostics: reply.diagnostics });
-        else {
-          const stack = (reply as { stack?: string }).stack;
-          resolve({ kind: 'internal-error', message: reply.internalError + (process.env['TSBPF_DEBUG'] && stack ? `\n${stack}` : '') });
-        }
+        resolve(interpret(JSON.parse(Buffer.concat(out).toString('utf8')) as Reply));
       } catch (e) {
         resolve({ kind: 'internal-error', message: `unreadable reply from the compile worker: ${(e as Error).message} ${stderr}` });
       }
     });
-    child.stdin.end(JSON.stringify({ source: req.source, positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe }));
+    child.stdin.end(JSON.stringify(request));
+  });
+}
+
+function runWorker(req: CompileRequest): Promise<CompileOutcome> {
+  type Reply = { ok: CompiledScript } | { diagnostics: Diagnostic[] } | { internalError: string; stack?: string };
+  const request = { source: req.source, positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe };
+  return askWorker(request, (reply: Reply): CompileOutcome => {
+    if ('ok' in reply) return { kind: 'ok', script: reply.ok, cached: false };
+    if ('diagnostics' in reply) return { kind: 'diagnostics', diagnostics: reply.diagnostics };
+    return { kind: 'internal-error', message: reply.internalError + (process.env['TSBPF_DEBUG'] && reply.stack ? `\n${reply.stack}` : '') };
   });
 }
 
@@ -149,28 +167,11 @@ export type ListOutcome =
  * Runs the front end (parse + probe expansion) in the compile worker; never cached.
  */
 export function listProgram(req: { readonly source: SourceFile; readonly positionals: readonly string[]; readonly pid?: number; readonly verbose?: boolean }): Promise<ListOutcome> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [WORKER], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', (e) => resolve({ kind: 'internal-error', message: `cannot start the compile worker: ${e.message}` }));
-    child.on('close', (code, signal) => {
-      const stderr = Buffer.concat(err).toString('utf8').trim();
-      if (code !== 0) {
-        resolve({ kind: 'internal-error', message: `the compiler crashed (${signal ? `killed by ${signal}` : `exit code ${code}`})${stderr ? `: ${stderr}` : ''}` });
-        return;
-      }
-      try {
-        const reply = JSON.parse(Buffer.concat(out).toString('utf8')) as { list: string[] } | { diagnostics: Diagnostic[] } | { internalError: string };
-        if ('list' in reply) resolve({ kind: 'ok', lines: reply.list });
-        else if ('diagnostics' in reply) resolve({ kind: 'diagnostics', diagnostics: reply.diagnostics });
-        else resolve({ kind: 'internal-error', message: reply.internalError });
-      } catch (e) {
-        resolve({ kind: 'internal-error', message: `unreadable reply from the compile worker: ${(e as Error).message} ${stderr}` });
-      }
-    });
-    child.stdin.end(JSON.stringify({ source: req.source, positionals: req.positionals, pid: req.pid, list: { verbose: req.verbose === true } }));
+  type Reply = { list: string[] } | { diagnostics: Diagnostic[] } | { internalError: string };
+  const request = { source: req.source, positionals: req.positionals, pid: req.pid, list: { verbose: req.verbose === true } };
+  return askWorker(request, (reply: Reply): ListOutcome => {
+    if ('list' in reply) return { kind: 'ok', lines: reply.list };
+    if ('diagnostics' in reply) return { kind: 'diagnostics', diagnostics: reply.diagnostics };
+    return { kind: 'internal-error', message: reply.internalError };
   });
 }

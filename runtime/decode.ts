@@ -1,4 +1,4 @@
-import { tupleLayout, type Type } from '../src/index.js';
+import { aggregateLayout, tupleLayout, type Type } from '../src/index.js';
 import type { MapValue, Value } from './value.js';
 import { decodeBytes } from '../src/common/bytes.js';
 
@@ -9,6 +9,7 @@ export type RichDecoder = (buf: Buffer, offset: number, type: Extract<Type, { ki
 export function decodeValue(buf: Buffer, offset: number, type: Type, rich?: RichDecoder): Value {
   switch (type.kind) {
     case 'int':
+      if (type.isBool) return { kind: 'bool', value: readInt(buf, offset, type.bits / 8, false) !== 0n };
       return { kind: 'int', value: readInt(buf, offset, type.bits / 8, type.signed) };
     case 'bool':
       return { kind: 'bool', value: buf[offset] !== 0 };
@@ -20,8 +21,15 @@ export function decodeValue(buf: Buffer, offset: number, type: Type, rich?: Rich
       return { kind: 'str', value: decodeBytes(buf, offset, stop) };
     }
     case 'tuple': {
-      const layout = tupleLayout(type.elems);
-      return { kind: 'tuple', elems: layout.fields.map((f) => decodeValue(buf, offset + f.offset, f.type, rich)) };
+      const layout = aggregateLayout(type);
+      // Pointers inside a C struct print in hex, as bpftrace prints them.
+      const elems = layout.fields.map((f) => (type.cname && f.type.kind === 'ptr'
+        ? { kind: 'str' as const, value: '0x' + buf.readBigUInt64LE(offset + f.offset).toString(16) }
+        : decodeValue(buf, offset + f.offset, f.type, rich)));
+      // Records and C structs print `{ .a = 1 }`, C arrays `[1,2]` (bpftrace's text/json output).
+      if (type.names) return { kind: 'record', fields: elems.map((value, i) => ({ name: type.names![i]!, value })) };
+      if (type.array) return { kind: 'array', elems };
+      return { kind: 'tuple', elems };
     }
     case 'args':
     case 'none':
@@ -45,7 +53,7 @@ export function readInt(buf: Buffer, offset: number, bytes: number, signed: bool
 }
 
 export interface MapLayout {
-  readonly kind: 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist' | 'int' | 'value';
+  readonly kind: 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist' | 'tseries' | 'int' | 'value';
   readonly keyTypes: readonly Type[];
   readonly valueType: Type;
   readonly params: readonly string[];
@@ -75,6 +83,7 @@ export function decodeMapValue(buf: Buffer, offset: number, m: MapLayout, rich?:
       return { kind: 'int', value: total, agg: m.kind };
     }
     case 'int': {
+      if (m.valueType.kind === 'int' && m.valueType.isBool) return { kind: 'value', value: { kind: 'bool', value: u64(0, 0) !== 0n } };
       const signed = m.valueType.kind !== 'int' || m.valueType.signed;
       return { kind: 'int', value: signed ? i64(0, 0) : u64(0, 0) };
     }
@@ -110,5 +119,8 @@ export function decodeMapValue(buf: Buffer, offset: number, m: MapLayout, rich?:
     }
     case 'value':
       return { kind: 'value', value: decodeValue(buf, offset, m.valueType, rich) };
+    case 'tseries':
+      // Read whole maps only, with their buckets grouped by key (runtime/output/tseries.ts collectTseries).
+      return { kind: 'tseries', points: [], signed: false };
   }
 }

@@ -9,12 +9,19 @@ import type { Value } from './value.js';
 /** bpftrace's default `max_cat_bytes`. */
 const MAX_CAT_BYTES = 10240;
 
+let runtimeWarnings = true;
+
+/** `--no-warnings`: drop runtime warnings (division by zero, ...). */
+export function setRuntimeWarnings(on: boolean): void {
+  runtimeWarnings = on;
+}
+
 /** Handles a library event; returns false when `spec` is not one. */
 export function handleLibraryEvent(spec: EventSpec, args: readonly Value[], output: Output, rich: RichValues, err: (msg: string) => void): boolean {
   switch (spec.kind) {
     case 'runtime-warning':
       // bpftrace prints these (division by zero) on stderr each time they happen.
-      process.stderr.write(spec.text + '\n');
+      if (runtimeWarnings) process.stderr.write(spec.text + '\n');
       return true;
     case 'errorf':
     case 'warnf': {

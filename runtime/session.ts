@@ -6,6 +6,9 @@ import {
   type Attachment, type CompiledMap, type CompiledProgram, type CompiledScript, type EventSpec, type FormatArg, type KernelOps,
 } from '../src/index.js';
 import { decodeKey, decodeMapValue, decodeValue, type MapLayout } from './decode.js';
+import { collectTseries, tseriesParams } from './output/tseries.js';
+import { verifierHint, verifierReason } from './verifier-hints.js';
+import { tseriesKeyLayout } from '../src/builtins/tseries.js';
 import { isPerCpuMapType } from '../src/passes/map-decls.js';
 import { handleLibraryEvent } from './lib-events.js';
 import { RichValues } from './rich-values.js';
@@ -197,7 +200,12 @@ export class Session {
    * (`fromScript`); after a signal, events already in the ring buffer are still delivered.
    */
   requestExit(code: number, fromScript = false): void {
-    if (fromScript) this.stopEvents = true;
+    if (fromScript) {
+      this.stopEvents = true;
+      // Detach now, not when the waiters tear down: a fast probe must not refill maps that
+      // the script cleared just before exit().
+      this.detach();
+    }
     if (this.exitCode !== undefined) return;
     this.exitCode = code;
     // Let the current batch of events finish before the waiters tear the session down.
@@ -359,6 +367,11 @@ export class Session {
     const layout = this.layout(m);
     const stride = layout.cpus > 1 ? Math.ceil(m.valueSize / 8) * 8 * layout.cpus : m.valueSize;
     const { keys, values, count } = bpf.mapDumpAll(this.mapFds[m.id]!, m.keySize, stride);
+    if (layout.kind === 'tseries') {
+      const userKeySize = tseriesKeyLayout(layout.keyTypes).userKeySize;
+      const decode = (buf: Buffer, off: number) => decodeKey(buf, off, layout.keyTypes, this.rich.decode);
+      return { name: m.name, entries: collectTseries(keys, values, count, m.keySize, stride, layout.cpus, userKeySize, tseriesParams(layout.params), decode) };
+    }
     const entries: MapEntry[] = [];
     for (let i = 0; i < count; i++) {
       entries.push({ key: decodeKey(keys, i * m.keySize, layout.keyTypes, this.rich.decode), value: decodeMapValue(values, i * stride, layout, this.rich.decode) });
@@ -501,14 +514,8 @@ function explainLoadFailure(p: CompiledProgram, e: unknown): RuntimeError {
   }
   const custom = providerFor(p.probe.name)?.explainLoadFailure?.(p.probe, e.code);
   if (custom) return new RuntimeError(custom.message, custom.hint, p, e);
-  const log = (e.log ?? '').trim().split('\n');
-  const reason = [...log].reverse().find((l) => /invalid|unbounded|exceeded|not allowed|unknown func|too large|R\d+ |back-edge|misaligned|jump out of range/.test(l)) ?? log[log.length - 1] ?? e.message;
-  const hints: [RegExp, string][] = [
-    [/stack|combined stack size/, 'the probe uses more than the 512 bytes of BPF stack: use fewer or shorter strings (str(x, N)) and tuples'],
-    [/unknown func|program of this type cannot use helper/, `a function used in this probe is not available to ${p.probe.provider} probes`],
-    [/back-edge|infinite loop|unbounded/, 'a loop in this probe may not end: bound it (for ($i : 0..N)) or use unroll(N)'],
-    [/too large|processed \d+ insn/, 'the probe is too complex for the verifier: split it into smaller probes'],
-  ];
-  const hint = hints.find(([re]) => re.test(log.join('\n')))?.[1];
+  // runtime/verifier-hints.ts: the log's reason line, and a hint only for a known cause.
+  const reason = verifierReason(e.log ?? '') ?? e.message;
+  const hint = verifierHint(reason, p.probe.provider);
   return new RuntimeError(`the kernel's verifier rejected the program for ${p.probe.name}: ${reason.trim()} (${e.code})`, hint, p, e);
 }

@@ -58,7 +58,12 @@ export type MapValue =
    * Linear histogram. `buckets[i]` is the count of bucket index i as computed by
    * `lhistBucketIndex(v, min, max, step)` (see the layout there).
    */
-  | { kind: 'lhist'; min: bigint; max: bigint; step: bigint; buckets: bigint[] };
+  | { kind: 'lhist'; min: bigint; max: bigint; step: bigint; buckets: bigint[] }
+  /**
+   * tseries(): the intervals to print, oldest first (runtime/output/tseries.ts); `start` in ns since the
+   * epoch, `value` absent for an interval with nothing recorded. `signed`: the values' type.
+   */
+  | { kind: 'tseries'; points: { start: bigint; value?: bigint }[]; signed: boolean };
 
 /** `key = []` for a scalar map, `[k]` one key, `[k1, k2]` multi-key. */
 export interface MapEntry {

@@ -14,6 +14,9 @@ import { kernelBtfTypes } from './kernel/btf.js';
 import { readConfig } from './passes/config.js';
 import { checkMapDecls, readMapDecls, type DeclaredMap } from './passes/map-decls.js';
 import { TypeResolver } from './passes/lower-types.js';
+import { expandImports, type ImportResult } from './passes/imports.js';
+import { checkNamedParams, splitParams } from './passes/named-params.js';
+import { checkUnstableTseries, tseriesKeyLayout, tseriesMaxEntries } from './builtins/tseries.js';
 
 /** BPF map types used by the compiler. */
 export const MapType = { HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, RINGBUF: 27 } as const;
@@ -31,6 +34,24 @@ export function ringbufBytes(perfRbPages: number | undefined, cpus = possibleCpu
   let pages = 1;
   while (pages < Math.max(perfRbPages, cpus)) pages *= 2;
   return pages * 4096;
+}
+
+/**
+ * Environment variables that change what the compiler produces (runtime/compiler.ts puts them in
+ * the compile cache key): the ring buffer size and tseries' test clock.
+ */
+export const COMPILE_ENV_VARS = ['BPFTRACE_PERF_RB_PAGES', 'BPFTRACE_DUMMY_TS_MAP', 'BPFTRACE_STACK_MODE'] as const;
+
+/** `BPFTRACE_PERF_RB_PAGES=N`: pages of the event ring buffer (1 to 262144), or undefined when unset. */
+export function perfRbPagesFromEnv(diags: Diagnostics, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env['BPFTRACE_PERF_RB_PAGES'];
+  if (raw === undefined || raw === '') return undefined;
+  const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!Number.isInteger(n) || n <= 0 || n > 262144) {
+    diags.error('invalid-config', `BPFTRACE_PERF_RB_PAGES needs a number of pages from 1 to 262144, got "${raw}"`);
+    return undefined;
+  }
+  return n;
 }
 
 function possibleCpuCount(): number {
@@ -109,10 +130,34 @@ export interface FrontendResult {
  * concrete probe to IR (twice: the first round only learns every map's type, so a map read in
  * one probe before another assigns it still type-checks). Stops at the first stage with errors.
  */
-export function compileFrontend(source: SourceFile, opts: CompileOptions = {}): FrontendResult {
+export function compileFrontend(original: SourceFile, opts: CompileOptions = {}): FrontendResult {
+  // `import "x.bt";`: imported scripts are appended to the text before parsing (src/passes/imports.ts).
+  const imported = expandImports(original);
+  if (imported.diagnostics.some((d) => d.severity === 'error')) return { maps: [], probes: [], events: [], diagnostics: imported.diagnostics.map((d) => importedPlace(d, imported)) };
+  const r = compileExpanded(imported.source, opts, imported.files[0]?.start);
+  if (imported.files.length === 0) return r;
+  return { ...r, diagnostics: r.diagnostics.map((d) => importedPlace(d, imported)) };
+}
+
+/** A diagnostic inside an imported file: its file, line and column in the message (spans index the main text only). */
+function importedPlace(d: Diagnostic, imp: ImportResult): Diagnostic {
+  const at = d.span?.start;
+  const file = at === undefined ? undefined : [...imp.files].reverse().find((f) => f.start <= at);
+  if (!file || at === undefined) return d;
+  const before = imp.source.text.slice(file.start, at);
+  const line = before.split('\n').length;
+  const col = at - file.start - before.lastIndexOf('\n');
+  return { ...d, span: undefined, message: `${file.name}:${line}:${col}: ${d.message}` };
+}
+
+function compileExpanded(source: SourceFile, opts: CompileOptions, importStart?: number): FrontendResult {
   const parsed = parse(source);
   if (!parsed.program) return { maps: [], probes: [], events: [], diagnostics: parsed.diagnostics };
-  const program = parsed.program;
+  // Imported probes come first: they stand where their import statement is, before the script's probes.
+  const program = importStart === undefined ? parsed.program : {
+    ...parsed.program,
+    probes: [...parsed.program.probes.filter((p) => p.span.start >= importStart), ...parsed.program.probes.filter((p) => p.span.start < importStart)],
+  };
   const diags = new Diagnostics();
   diags.items.push(...parsed.diagnostics);
 
@@ -127,15 +172,16 @@ export function compileFrontend(source: SourceFile, opts: CompileOptions = {}): 
   const mapDecls = readMapDecls(program, diags);
   const types = new TypeResolver(program.structs, () => kernelBtfTypes());
   const macros = new Map(program.macros.map((m) => [m.name, m] as const));
+  const params = splitParams(opts.positionals ?? []);
   const state = (): ScriptState => ({
     target: { pid: opts.pid, cpid: opts.cpid },
-    maps: new Map<string, MapSpec>(), events: [], positionals: opts.positionals ?? [], mapIds: new Map(), types, macros, maxStrlen: config.maxStrlen,
-    unsafe: opts.unsafe === true, internalMaps: new Map(), source,
+    maps: new Map<string, MapSpec>(), events: [], positionals: params.positionals, namedParams: new Map(), givenParams: params.named, mapIds: new Map(), types, macros, maxStrlen: config.maxStrlen,
+    unsafe: opts.unsafe === true, internalMaps: new Map(), source, stackMode: config.stackMode, varTypes: new Map(),
   });
   // Round 1: learn map types; its diagnostics are discarded (round 2 reports them in order).
   const learn = state();
   for (const { node, probe } of expanded) new ProbeLowerer(learn, probe, new Diagnostics()).lower(node, 'p', 'p');
-  const script: ScriptState = { ...state(), maps: learn.maps };
+  const script: ScriptState = { ...state(), maps: learn.maps, varTypes: learn.varTypes };
   const programs: IrProgram[] = [];
   const probes: { name: string; probe: ConcreteProbe; span?: Span }[] = [];
   expanded.forEach(({ node, probe }, i) => {
@@ -145,16 +191,21 @@ export function compileFrontend(source: SourceFile, opts: CompileOptions = {}): 
     probes.push({ name, probe, span: aps.length ? { start: aps[0]!.span.start, end: aps[aps.length - 1]!.span.end } : node.span });
   });
   checkMapDecls(mapDecls, script.maps, (spec) => isPerCpuKind(spec.kind), diags);
+  if (!diags.hasErrors) checkNamedParams(script.namedParams!, params.named, diags);
+  checkUnstableTseries(program, script.maps, diags);
   dedupe(diags);
   if (diags.hasErrors) return { maps: [], probes, events: script.events, diagnostics: diags.items, program };
 
+  // BPFTRACE_PERF_RB_PAGES overrides the config block, as bpftrace's environment variables do.
+  const envRbPages = perfRbPagesFromEnv(diags);
+  if (diags.hasErrors) return { maps: [], probes, events: script.events, diagnostics: diags.items, program };
   const maps = buildMaps(script, config.maxMapKeys, mapDecls);
   const ringbufMap = maps.length;
   const lostMap = ringbufMap + 1;
   const zeroMap = ringbufMap + 2;
   const zeroSize = Math.max(8, ...maps.map((m) => m.valueSize));
   const internal: CompiledMap[] = [
-    { id: ringbufMap, name: '.ringbuf', bpfType: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: ringbufBytes(config.perfRbPages) },
+    { id: ringbufMap, name: '.ringbuf', bpfType: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: ringbufBytes(envRbPages ?? config.perfRbPages) },
     { id: lostMap, name: '.lost', bpfType: MapType.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 },
     { id: zeroMap, name: '.zero', bpfType: MapType.ARRAY, keySize: 4, valueSize: zeroSize, maxEntries: 1 },
   ];
@@ -250,9 +301,10 @@ function buildMaps(script: ScriptState, maxMapKeys = DEFAULT_MAX_MAP_KEYS, decls
       id,
       name,
       bpfType: declared?.bpfType ?? (isPerCpuKind(spec.kind) ? MapType.PERCPU_HASH : MapType.HASH),
-      keySize: Math.max(1, sizeOf(keyLayoutTypes(spec.keyTypes))),
+      // tseries keys carry the interval's bucket after the script's keys (src/builtins/tseries.ts).
+      keySize: spec.kind === 'tseries' ? tseriesKeyLayout(spec.keyTypes).size : Math.max(1, sizeOf(keyLayoutTypes(spec.keyTypes))),
       valueSize: mapValueSize(spec),
-      maxEntries: declared?.maxEntries ?? (spec.keyTypes.length === 0 ? 1 : maxMapKeys),
+      maxEntries: declared?.maxEntries ?? (spec.kind === 'tseries' ? tseriesMaxEntries(spec, maxMapKeys) : spec.keyTypes.length === 0 ? 1 : maxMapKeys),
       spec: { kind: spec.kind, keyTypes: spec.keyTypes, valueType: spec.valueType, params: spec.params.map(String) },
     };
   }

@@ -6,7 +6,7 @@ export type { Diagnostic } from './common/diagnostic.js';
 export { renderDiagnostic, renderDiagnostics } from './common/render.js';
 export type { SourceFile, Span } from './common/span.js';
 export { recordLayout, type EventSpec } from './passes/events.js';
-export { tupleLayout, sizeOf, type Type } from './types/types.js';
+export { tupleLayout, aggregateLayout, sizeOf, type Type } from './types/types.js';
 export { providerFor, PROVIDERS } from './providers/registry.js';
 export { listProbes, type ListOptions } from './providers/listing.js';
 export { AttachError, type Attachment, type ConcreteProbe, type KernelOps } from './providers/provider.js';

@@ -454,6 +454,8 @@ export interface ParenExprCstNode extends CstNode {
 
 export type ParenExprCstChildren = {
   LParen: IToken[];
+  fieldName?: (IToken)[];
+  Assign?: (IToken)[];
   expression?: (ExpressionCstNode)[];
   Comma?: (IToken)[];
   RParen: IToken[];
@@ -465,6 +467,7 @@ export interface TypeExprCstNode extends CstNode {
 }
 
 export type TypeExprCstChildren = {
+  typeofType?: TypeofTypeCstNode[];
   TagKeyword?: IToken[];
   Name?: IToken[];
   Identifier?: IToken[];
@@ -472,4 +475,17 @@ export type TypeExprCstChildren = {
   LBracket?: IToken[];
   Integer?: IToken[];
   RBracket?: IToken[];
+};
+
+export interface TypeofTypeCstNode extends CstNode {
+  name: "typeofType";
+  children: TypeofTypeCstChildren;
+}
+
+export type TypeofTypeCstChildren = {
+  Typeof: IToken[];
+  LParen: IToken[];
+  typeExpr?: TypeExprCstNode[];
+  expression?: ExpressionCstNode[];
+  RParen: IToken[];
 };

@@ -38,7 +38,13 @@ int32_t OptInt32(Napi::Object o, const char* key, int32_t dflt);
 bool OptBool(Napi::Object o, const char* key, bool dflt);
 bool HasOpt(Napi::Object o, const char* key);
 
-// ---- per-file registration (tsbpf_bpf.node) ----
+// ---- per-file registration ----
+// exports.<name> = a JS function named <name> that calls `fn`.
+inline void ExportFunction(Napi::Object exports, const char* name, Napi::Function::Callback fn) {
+  exports.Set(name, Napi::Function::New(exports.Env(), fn, name));
+}
+
+// tsbpf_bpf.node
 void InitMap(Napi::Env env, Napi::Object exports);
 void InitProg(Napi::Env env, Napi::Object exports);
 void InitPerf(Napi::Env env, Napi::Object exports);

@@ -37,15 +37,23 @@ Napi::Value LinkGetNextId(const Napi::CallbackInfo& info) {
 
 double U64(uint64_t v) { return static_cast<double>(v); }
 
+// Fills `out` (bpf_prog_info, bpf_map_info) for `fd` and returns an object with the fields both
+// kinds have: id, name, type.
+template <typename ObjInfo>
+Napi::Object GetObjInfo(Napi::Env env, int fd, ObjInfo& out) {
+  memset(&out, 0, sizeof out);
+  uint32_t len = sizeof out;
+  if (bpf_obj_get_info_by_fd(fd, &out, &len) != 0) ThrowErrno(env, "bpf_obj_get_info_by_fd", errno);
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("id", Napi::Number::New(env, out.id));
+  r.Set("name", Napi::String::New(env, out.name, strnlen(out.name, sizeof out.name)));
+  r.Set("type", Napi::Number::New(env, out.type));
+  return r;
+}
+
 Napi::Object ProgInfoObject(Napi::Env env, int fd) {
   bpf_prog_info pi;
-  memset(&pi, 0, sizeof pi);
-  uint32_t len = sizeof pi;
-  if (bpf_obj_get_info_by_fd(fd, &pi, &len) != 0) ThrowErrno(env, "bpf_obj_get_info_by_fd", errno);
-  Napi::Object r = Napi::Object::New(env);
-  r.Set("id", Napi::Number::New(env, pi.id));
-  r.Set("name", Napi::String::New(env, pi.name, strnlen(pi.name, sizeof pi.name)));
-  r.Set("type", Napi::Number::New(env, pi.type));
+  Napi::Object r = GetObjInfo(env, fd, pi);
   char tag[2 * BPF_TAG_SIZE + 1];
   for (int i = 0; i < BPF_TAG_SIZE; i++) snprintf(tag + 2 * i, 3, "%02x", pi.tag[i]);
   r.Set("tag", Napi::String::New(env, tag));
@@ -61,13 +69,7 @@ Napi::Object ProgInfoObject(Napi::Env env, int fd) {
 
 Napi::Object MapInfoObject(Napi::Env env, int fd) {
   bpf_map_info mi;
-  memset(&mi, 0, sizeof mi);
-  uint32_t len = sizeof mi;
-  if (bpf_obj_get_info_by_fd(fd, &mi, &len) != 0) ThrowErrno(env, "bpf_obj_get_info_by_fd", errno);
-  Napi::Object r = Napi::Object::New(env);
-  r.Set("id", Napi::Number::New(env, mi.id));
-  r.Set("name", Napi::String::New(env, mi.name, strnlen(mi.name, sizeof mi.name)));
-  r.Set("type", Napi::Number::New(env, mi.type));
+  Napi::Object r = GetObjInfo(env, fd, mi);
   r.Set("keySize", Napi::Number::New(env, mi.key_size));
   r.Set("valueSize", Napi::Number::New(env, mi.value_size));
   r.Set("maxEntries", Napi::Number::New(env, mi.max_entries));
@@ -108,13 +110,13 @@ Napi::Value MapInfoByFd(const Napi::CallbackInfo& info) { return MapInfoObject(i
 }  // namespace
 
 void InitInfo(Napi::Env env, Napi::Object exports) {
-  exports.Set("progGetNextId", Napi::Function::New(env, ProgGetNextId, "progGetNextId"));
-  exports.Set("mapGetNextId", Napi::Function::New(env, MapGetNextId, "mapGetNextId"));
-  exports.Set("linkGetNextId", Napi::Function::New(env, LinkGetNextId, "linkGetNextId"));
-  exports.Set("progInfoById", Napi::Function::New(env, ProgInfoById, "progInfoById"));
-  exports.Set("mapInfoById", Napi::Function::New(env, MapInfoById, "mapInfoById"));
-  exports.Set("progInfoByFd", Napi::Function::New(env, ProgInfoByFd, "progInfoByFd"));
-  exports.Set("mapInfoByFd", Napi::Function::New(env, MapInfoByFd, "mapInfoByFd"));
+  ExportFunction(exports, "progGetNextId", ProgGetNextId);
+  ExportFunction(exports, "mapGetNextId", MapGetNextId);
+  ExportFunction(exports, "linkGetNextId", LinkGetNextId);
+  ExportFunction(exports, "progInfoById", ProgInfoById);
+  ExportFunction(exports, "mapInfoById", MapInfoById);
+  ExportFunction(exports, "progInfoByFd", ProgInfoByFd);
+  ExportFunction(exports, "mapInfoByFd", MapInfoByFd);
 }
 
 }  // namespace tsbpf

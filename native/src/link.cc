@@ -74,8 +74,8 @@ Napi::Value LinkCreate(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitLink(Napi::Env env, Napi::Object exports) {
-  exports.Set("rawTracepointOpen", Napi::Function::New(env, RawTracepointOpen, "rawTracepointOpen"));
-  exports.Set("linkCreate", Napi::Function::New(env, LinkCreate, "linkCreate"));
+  ExportFunction(exports, "rawTracepointOpen", RawTracepointOpen);
+  ExportFunction(exports, "linkCreate", LinkCreate);
 }
 
 }  // namespace tsbpf

@@ -211,7 +211,7 @@ Napi::Value EmitBpfObject(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitLlvmEmit(Napi::Env env, Napi::Object exports) {
-  exports.Set("emitBpfObject", Napi::Function::New(env, EmitBpfObject, "emitBpfObject"));
+  ExportFunction(exports, "emitBpfObject", EmitBpfObject);
 }
 
 }  // namespace tsbpf

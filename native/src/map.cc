@@ -234,12 +234,12 @@ void ForgetMapFd(int fd) {
 }
 
 void InitMap(Napi::Env env, Napi::Object exports) {
-  exports.Set("mapCreate", Napi::Function::New(env, MapCreate, "mapCreate"));
-  exports.Set("mapLookup", Napi::Function::New(env, MapLookup, "mapLookup"));
-  exports.Set("mapUpdate", Napi::Function::New(env, MapUpdate, "mapUpdate"));
-  exports.Set("mapDelete", Napi::Function::New(env, MapDelete, "mapDelete"));
-  exports.Set("mapGetNextKey", Napi::Function::New(env, MapGetNextKey, "mapGetNextKey"));
-  exports.Set("mapDumpAll", Napi::Function::New(env, MapDumpAll, "mapDumpAll"));
+  ExportFunction(exports, "mapCreate", MapCreate);
+  ExportFunction(exports, "mapLookup", MapLookup);
+  ExportFunction(exports, "mapUpdate", MapUpdate);
+  ExportFunction(exports, "mapDelete", MapDelete);
+  ExportFunction(exports, "mapGetNextKey", MapGetNextKey);
+  ExportFunction(exports, "mapDumpAll", MapDumpAll);
 }
 
 }  // namespace tsbpf

@@ -93,9 +93,9 @@ Napi::Value PerfEventEnable(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitPerf(Napi::Env env, Napi::Object exports) {
-  exports.Set("perfEventOpen", Napi::Function::New(env, PerfEventOpen, "perfEventOpen"));
-  exports.Set("perfEventSetBpf", Napi::Function::New(env, PerfEventSetBpf, "perfEventSetBpf"));
-  exports.Set("perfEventEnable", Napi::Function::New(env, PerfEventEnable, "perfEventEnable"));
+  ExportFunction(exports, "perfEventOpen", PerfEventOpen);
+  ExportFunction(exports, "perfEventSetBpf", PerfEventSetBpf);
+  ExportFunction(exports, "perfEventEnable", PerfEventEnable);
 }
 
 }  // namespace tsbpf

@@ -152,9 +152,9 @@ Napi::Value BtfLoad(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitProg(Napi::Env env, Napi::Object exports) {
-  exports.Set("progLoad", Napi::Function::New(env, ProgLoad, "progLoad"));
-  exports.Set("progTestRun", Napi::Function::New(env, ProgTestRun, "progTestRun"));
-  exports.Set("btfLoad", Napi::Function::New(env, BtfLoad, "btfLoad"));
+  ExportFunction(exports, "progLoad", ProgLoad);
+  ExportFunction(exports, "progTestRun", ProgTestRun);
+  ExportFunction(exports, "btfLoad", BtfLoad);
 }
 
 }  // namespace tsbpf

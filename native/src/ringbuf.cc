@@ -215,7 +215,7 @@ Napi::Value RingbufOpen(const Napi::CallbackInfo& info) {
 void InitRingbuf(Napi::Env env, Napi::Object exports) {
   Napi::Function cls = Ringbuf::Define(env);
   env.SetInstanceData(new Napi::FunctionReference(Napi::Persistent(cls)));
-  exports.Set("ringbufOpen", Napi::Function::New(env, RingbufOpen, "ringbufOpen"));
+  ExportFunction(exports, "ringbufOpen", RingbufOpen);
 }
 
 }  // namespace tsbpf

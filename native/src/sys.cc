@@ -66,10 +66,10 @@ Napi::Value OnlineCpus(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitSys(Napi::Env env, Napi::Object exports) {
-  exports.Set("close", Napi::Function::New(env, Close, "close"));
-  exports.Set("mount", Napi::Function::New(env, Mount, "mount"));
-  exports.Set("possibleCpus", Napi::Function::New(env, PossibleCpus, "possibleCpus"));
-  exports.Set("onlineCpus", Napi::Function::New(env, OnlineCpus, "onlineCpus"));
+  ExportFunction(exports, "close", Close);
+  ExportFunction(exports, "mount", Mount);
+  ExportFunction(exports, "possibleCpus", PossibleCpus);
+  ExportFunction(exports, "onlineCpus", OnlineCpus);
 }
 
 }  // namespace tsbpf

@@ -20,7 +20,11 @@ export interface Histogram {
   counts: bigint[];
 }
 
-export type Cell = { kind: 'prim'; value: Value } | { kind: 'hist'; hist: Histogram };
+export type Cell =
+  | { kind: 'prim'; value: Value }
+  | { kind: 'hist'; hist: Histogram }
+  /** tseries(): printed by runtime/output/tseries.ts. */
+  | { kind: 'tseries'; points: readonly { start: bigint; value?: bigint }[]; signed: boolean };
 
 export type FormattedMap =
   /** A scalar map (`@x`): bpftrace returns the bare value. */
@@ -44,7 +48,7 @@ export function formatMap(dump: MapDump, opts: MapPrintOptions = {}): FormattedM
   const first = entries[0]!.value;
   const stats = first.kind === 'avg' || first.kind === 'stats';
   let sorted = sortEntries(entries, first.kind);
-  const top = opts.top ?? 0;
+  const top = first.kind === 'tseries' ? 0 : opts.top ?? 0;
   if (top > 0 && sorted.length > top) sorted = sorted.slice(sorted.length - top);
   const div = BigInt(opts.div || 1);
 
@@ -81,6 +85,9 @@ function cellOf(v: MapValue, div: bigint): Cell {
     case 'lhist':
       // N.B. div has no effect on linear histograms (types_format.cpp).
       return { kind: 'hist', hist: buildLinearHistogram(v.buckets, v.min, v.max, v.step) };
+    case 'tseries':
+      // top and div do not apply (types_format.cpp).
+      return { kind: 'tseries', points: v.points, signed: v.signed };
   }
 }
 
@@ -140,6 +147,9 @@ function sortEntries(entries: readonly MapEntry[], kind: MapValue['kind']): MapE
     }
     case 'value':
       return sortByKey(arr);
+    case 'tseries':
+      // Already in the order of the keys' bytes (runtime/output/tseries.ts collectTseries).
+      return arr;
   }
 }
 

@@ -7,6 +7,7 @@
 import { keyText, stackText, type MapDump, type Value } from '../value.js';
 import { formatMap, type Cell, type Histogram, type Label, type MapPrintOptions } from './format-map.js';
 import { flushSink, totalLostLine, type Output, type OutputOptions, type Sink, type SourceLocation } from './output.js';
+import { tseriesJson } from './tseries.js';
 
 /**
  * JSON string (json.cpp `JsonEmitter<std::string>`): `"` `\` `\n` `\r` `\t` escaped by name, other
@@ -131,6 +132,7 @@ export function jsonHistogram(h: Histogram): string {
 }
 
 function jsonCell(c: Cell): string {
+  if (c.kind === 'tseries') return tseriesJson(c.points);
   return c.kind === 'hist' ? jsonHistogram(c.hist) : jsonValue(c.value);
 }
 
@@ -140,13 +142,14 @@ export function mapJson(dump: MapDump, opts?: MapPrintOptions): string {
   let type: string;
   let data: string;
   if (f.kind === 'single') {
-    type = f.stats ? 'stats' : f.cell.kind === 'hist' ? 'hist' : 'map';
+    type = f.stats ? 'stats' : f.cell.kind === 'tseries' ? 'tseries' : f.cell.kind === 'hist' ? 'hist' : 'map';
     data = jsonCell(f.cell);
   } else {
     // An empty map prints nothing, except an empty avg/stats map, which bpftrace wraps in
     // `Stats` and so still writes as `{}`.
     if (f.entries.length === 0 && !f.stats) return '';
-    type = f.stats ? 'stats' : f.entries[0]?.cell.kind === 'hist' ? 'hist' : 'map';
+    const k = f.entries[0]?.cell.kind;
+    type = f.stats ? 'stats' : k === 'tseries' ? 'tseries' : k === 'hist' ? 'hist' : 'map';
     const parts: string[] = new Array(f.entries.length);
     for (let i = 0; i < f.entries.length; i++) {
       const e = f.entries[i]!;

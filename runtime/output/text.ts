@@ -3,6 +3,7 @@
  */
 import { keyText, valueText, type MapDump, type Value } from '../value.js';
 import { formatMap, isSingleValue, labelText, type Cell, type Histogram, type MapPrintOptions } from './format-map.js';
+import { tseriesText } from './tseries.js';
 import { flushSink, totalLostLine, type Output, type OutputOptions, type Sink, type SourceLocation } from './output.js';
 
 const BAR_WIDTH = 52;
@@ -43,6 +44,7 @@ export function mapText(dump: MapDump, opts?: MapPrintOptions): string {
   if (f.kind === 'single') {
     // Histograms go on separate lines and are followed by a blank line; values go inline.
     if (f.cell.kind === 'hist') return name + ':\n' + histogramText(f.cell.hist) + '\n';
+    if (f.cell.kind === 'tseries') return name + ':\n' + tseriesText(f.cell.points, f.cell.signed) + '\n';
     return name + ': ' + valueText(f.cell.value) + '\n';
   }
   const parts: string[] = new Array(f.entries.length);
@@ -55,6 +57,7 @@ export function mapText(dump: MapDump, opts?: MapPrintOptions): string {
 
 function cellText(c: Cell): string {
   if (c.kind === 'hist') return ']:\n' + histogramText(c.hist) + '\n';
+  if (c.kind === 'tseries') return ']:\n' + tseriesText(c.points, c.signed) + '\n';
   return ']: ' + valueText(c.value) + '\n';
 }
 

@@ -284,6 +284,13 @@ export interface Tuple extends NodeBase {
   readonly elems: readonly Expr[];
 }
 
+/** `(a=1, b="x")`: a record (bpftrace 0.25), a tuple whose elements have names. */
+export interface Record extends NodeBase {
+  readonly kind: 'Record';
+  readonly names: readonly string[];
+  readonly elems: readonly Expr[];
+}
+
 export interface Cast extends NodeBase {
   readonly kind: 'Cast';
   readonly type: TypeExpr;
@@ -314,7 +321,7 @@ export type Expr =
   | IntLiteral | StringLiteral | BoolLiteral
   | Variable | Positional | PositionalCount | MapRef | Identifier
   | Call | Binary | Unary | Update | Ternary
-  | FieldAccess | Index | Tuple | Cast | Sizeof | Offsetof | BlockExpr;
+  | FieldAccess | Index | Tuple | Record | Cast | Sizeof | Offsetof | BlockExpr;
 
 // ---------------------------------------------------------------- types as written
 
@@ -329,6 +336,8 @@ export interface TypeExpr extends NodeBase {
   readonly pointerDepth: number;
   /** `char[16]` → 16. */
   readonly arraySize: number | undefined;
+  /** `typeof(x)` (bpftrace 0.26): the type or expression whose type this is; `name` is then `typeof`. */
+  readonly of?: TypeExpr | Expr;
 }
 
 export type Node =
@@ -340,7 +349,7 @@ export function isExpr(n: Node): n is Expr {
     case 'IntLiteral': case 'StringLiteral': case 'BoolLiteral': case 'Variable': case 'Positional':
     case 'PositionalCount': case 'MapRef': case 'Identifier': case 'Call': case 'Binary': case 'Unary':
     case 'Update': case 'Ternary': case 'FieldAccess': case 'Index': case 'Tuple': case 'Cast':
-    case 'Sizeof': case 'Offsetof': case 'BlockExpr':
+    case 'Sizeof': case 'Offsetof': case 'BlockExpr': case 'Record':
       return true;
     default:
       return false;

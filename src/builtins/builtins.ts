@@ -23,7 +23,7 @@ export const BUILTIN_VARS: Readonly<Record<string, BuiltinVar>> = {
 };
 
 /** Aggregation functions: only valid as the value of a map assignment (`@x = count()`). */
-export const AGGREGATIONS = ['count', 'sum', 'min', 'max', 'avg', 'stats', 'hist', 'lhist'] as const;
+export const AGGREGATIONS = ['count', 'sum', 'min', 'max', 'avg', 'stats', 'hist', 'lhist', 'tseries'] as const;
 export type Aggregation = (typeof AGGREGATIONS)[number];
 
 export function isAggregation(name: string): name is Aggregation {

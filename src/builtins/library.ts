@@ -36,6 +36,8 @@ export interface LowerContext {
   readonly unsafe: boolean;
   /** The script's text, for source locations printed at run time (errorf, warnf). */
   readonly source?: SourceFile;
+  /** kstack/ustack's mode when a call gives none (config `stack_mode`, BPFTRACE_STACK_MODE). */
+  readonly stackMode?: 'bpftrace' | 'perf' | 'raw';
   value(e: ast.Expr): LibValue;
   intOf(v: LibValue, e: ast.Expr): IrExpr;
   /** The value as a blob of `type` (integers stored in its size; strings resized). */

@@ -16,6 +16,11 @@ function mapAndKey(call: ast.Call, cx: LowerContext, allowScalar: boolean): { ma
   }
   const spec = cx.knownMap(m);
   if (!spec) return undefined;
+  if (spec.kind === 'tseries') {
+    // Its entries are (key, interval) pairs (src/builtins/tseries.ts): use clear() or zero().
+    cx.diags.error('not-supported', `${call.callee}() does not support tseries() map ${spec.name}; use clear() or zero()`, m.span);
+    return undefined;
+  }
   let keyExprs: readonly ast.Expr[];
   if (call.args.length > 1) {
     if (m.keys.length > 0) {

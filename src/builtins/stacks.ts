@@ -8,6 +8,9 @@ import { readFileSync } from 'node:fs';
 import type * as ast from '../ast/nodes.js';
 import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
 import { u64, type Type } from '../types/types.js';
+import type { CType } from '../kernel/btf.js';
+import { ElfFile, ET_DYN } from '../kernel/elf-symbols.js';
+import { registerOffset } from '../kernel/usdt-args.js';
 import { argCount, c64, type LibFunction, type LibValue, type LibVar, type LowerContext } from './library.js';
 
 export const STACK_MAP_TYPE = 7; // BPF_MAP_TYPE_STACK_TRACE
@@ -29,7 +32,7 @@ export type StackMode = 'bpftrace' | 'perf' | 'raw';
 const MODES: readonly string[] = ['bpftrace', 'perf', 'raw'];
 
 function stackArgs(call: ast.Call | undefined, cx: LowerContext): { mode: StackMode; limit: number } | undefined {
-  let mode: StackMode = 'bpftrace';
+  let mode: StackMode = cx.stackMode ?? 'bpftrace';
   let limit = MAX_STACK_DEPTH;
   const args = call?.args ?? [];
   if (call && !argCount(call, cx, 0, 2)) return undefined;
@@ -161,7 +164,89 @@ const kaddr: LibFunction = {
   },
 };
 
+/**
+ * uaddr("sym"): the address of a data symbol of the probed binary (uprobe, uretprobe, usdt), as a
+ * `uintN *` user pointer sized by the ELF object (uint64 * otherwise). bpftrace 0.25+ corrects
+ * PIE binaries and libraries by the load address (a task_vma iterator there); tsbpf takes the
+ * load bias from the probe itself: a uprobe/usdt entry stops with ip = bias + the probed vaddr.
+ * A uretprobe's ip is a return address, so there a PIE symbol is refused (no bias to take).
+ */
+const uaddr: LibFunction = {
+  name: 'uaddr',
+  expr(call, cx) {
+    if (!argCount(call, cx, 1, 1)) return cx.fail();
+    const name = cx.constString(call.args[0]!, 'a symbol name');
+    if (name === undefined) return cx.fail();
+    const at = cx.probe.attach;
+    if (at.kind !== 'uprobe') {
+      cx.diags.error('invalid-probe', 'uaddr() can only be used in uprobe, uretprobe and usdt probes', call.span);
+      return cx.fail();
+    }
+    let elf: ElfFile | undefined;
+    try {
+      elf = ElfFile.open(at.path);
+      const sym = elf.findObject(name) ?? elf.findFunction(name);
+      if (!sym || sym.addr === 0n) {
+        cx.diags.error('unknown-symbol', `Could not resolve symbol: ${at.path}:${name}`, call.args[0]!.span);
+        return cx.fail();
+      }
+      const bits = ({ 1: 8, 2: 16, 4: 32, 8: 64 } as Record<number, 8 | 16 | 32 | 64>)[sym.size] ?? 64;
+      const ctype: CType = { kind: 'ptr', target: () => ({ kind: 'int', name: `uint${bits}`, size: bits / 8, signed: false, isBool: false, isChar: false }) };
+      const type: Type = { kind: 'ptr', to: `uint${bits}`, space: 'user', ctype };
+      if (elf.type !== ET_DYN) return { type, int: c64(sym.addr) };
+      const probeVaddr = vaddrOfFileOffset(elf, BigInt(at.offset));
+      if (at.isReturn || probeVaddr === undefined) {
+        cx.diags.error('not-supported', `uaddr() of ${name}: ${at.path} is position independent and its load address is only known at a uprobe or usdt entry`, call.span);
+        return cx.fail();
+      }
+      // bias = ip - probed vaddr; uaddr = sym + bias.
+      const ip: IrExpr = { op: 'ctxLoad', offset: registerOffset('rip')!, size: 8, signed: false };
+      const bias: IrExpr = { op: 'binary', operator: '-', left: ip, right: c64(probeVaddr), signed: false };
+      return { type, int: { op: 'binary', operator: '+', left: bias, right: c64(sym.addr), signed: false } };
+    } catch (e) {
+      cx.diags.error('unknown-symbol', `Could not resolve symbol: ${at.path}:${name} (${e instanceof Error ? e.message : String(e)})`, call.args[0]!.span);
+      return cx.fail();
+    } finally {
+      elf?.close();
+    }
+  },
+};
+
+/** The virtual address a file offset is loaded at (through its PT_LOAD segment). */
+function vaddrOfFileOffset(elf: ElfFile, offset: bigint): bigint | undefined {
+  for (const s of elf.segments) {
+    if (s.type === 1 /* PT_LOAD */ && offset >= s.offset && offset < s.offset + s.filesz) return offset - s.offset + s.vaddr;
+  }
+  return undefined;
+}
+
+/** x86_64 `struct pt_regs` in order: bpftrace's register names (arch/x86_64.cpp). */
+const PT_REGS = ['r15', 'r14', 'r13', 'r12', 'bp', 'bx', 'r11', 'r10', 'r9', 'r8', 'ax', 'cx', 'dx', 'si', 'di', 'orig_ax', 'ip', 'cs', 'flags', 'sp', 'ss'];
+
+/** reg("ip"): a register of the probed context (kprobe, uprobe, usdt; `pc` is ip, as in bpftrace's newest). */
+const reg: LibFunction = {
+  name: 'reg',
+  expr(call, cx) {
+    if (!argCount(call, cx, 1, 1)) return cx.fail();
+    const name = cx.constString(call.args[0]!, 'a register name');
+    if (name === undefined) return cx.fail();
+    const kind = cx.probe.attach.kind;
+    if (kind !== 'uprobe' && kind !== 'kprobe') {
+      cx.diags.error('invalid-probe', 'reg() can only be used in kprobe, uprobe and usdt probes', call.span);
+      return cx.fail();
+    }
+    const i = PT_REGS.indexOf(name === 'pc' ? 'ip' : name);
+    if (i < 0) {
+      cx.diags.error('invalid-argument', `'${name}' is not a valid register on this architecture (valid: ${PT_REGS.join(', ')})`, call.args[0]!.span);
+      return cx.fail();
+    }
+    return { type: u64, int: { op: 'ctxLoad', offset: i * 8, size: 8, signed: false } };
+  },
+};
+
 export const STACK_FUNCTIONS: readonly LibFunction[] = [
+  uaddr,
+  reg,
   { name: 'kstack', expr: (call, cx) => kstack(call, cx) },
   { name: 'ustack', expr: (call, cx) => ustack(call, cx) },
   ksym,

@@ -123,6 +123,9 @@ const ntop: LibFunction = {
     if (v.blob && v.type.kind === 'str' && (v.type.size === 4 || v.type.size === 16)) {
       family ??= c64(v.type.size === 4 ? AF_INET : AF_INET6);
       addr = v.blob;
+    } else if (v.blob && isByteArray(v.type)) {
+      family ??= c64(v.type.kind === 'tuple' && v.type.elems.length === 4 ? AF_INET : AF_INET6);
+      addr = v.blob;
     } else if (isIntegral(v.type) && v.int) {
       family ??= c64(AF_INET);
       addr = { op: 'int', value: v.int, size: 4 };
@@ -272,7 +275,10 @@ const bswap: LibFunction = {
   },
 };
 
-/** pton("1.2.3.4" | "::1"): the address's bytes in network order, char[4] or char[16] (compile time). */
+/**
+ * pton("1.2.3.4" | "::1"): the address's bytes in network order, uint8[4] or uint8[16] (compile
+ * time), so `(uint32)pton("127.0.0.1")` casts it to an integer (bpftrace stdlib.md pton).
+ */
 const pton: LibFunction = {
   name: 'pton',
   expr(call, cx) {
@@ -287,9 +293,19 @@ const pton: LibFunction = {
     const bytes = family === 4 ? Buffer.from(text.split('.').map(Number)) : ipv6Bytes(text);
     const fields: { offset: number; blob: IrBlob }[] = [];
     for (let off = 0; off < bytes.length; off += 4) fields.push({ offset: off, blob: { op: 'int', value: c64(bytes.readUInt32LE(off)), size: 4 } });
-    return { type: { kind: 'str', size: bytes.length }, blob: { op: 'record', size: bytes.length, fields } };
+    const u8: Type = { kind: 'int', bits: 8, signed: false };
+    const type: Type = {
+      kind: 'tuple', array: true, elems: Array.from({ length: bytes.length }, () => u8),
+      offsets: Array.from({ length: bytes.length }, (_, i) => i), size: bytes.length,
+    };
+    return { type, blob: { op: 'record', size: bytes.length, fields } };
   },
 };
+
+/** A 4- or 16-byte array of 8-bit integers (uint8[4], int8[16], ...): an address for ntop(). */
+function isByteArray(t: Type): boolean {
+  return t.kind === 'tuple' && t.array === true && (t.elems.length === 4 || t.elems.length === 16) && t.elems.every((e) => e.kind === 'int' && e.bits === 8);
+}
 
 function ipv6Bytes(text: string): Buffer {
   let s = text;

@@ -148,6 +148,9 @@ class ProgramGen {
         });
         return;
       }
+      case 'mapTseries':
+        this.mapTseries(s);
+        return;
       case 'mapDelete':
         bb.helper(Helper.map_delete_elem, bb.i64, [bb.mapRef(s.map), this.blob(s.key)]);
         return;
@@ -330,6 +333,55 @@ class ProgramGen {
     );
   }
 
+  /** tseries(): update the {value, meta, epoch} cell (src/ir/ir.ts mapTseries; bpftrace codegen_llvm.cpp). */
+  private mapTseries(s: Extract<IrStmt, { op: 'mapTseries' }>): void {
+    const bb = this.bb;
+    const b = this.b;
+    const v = this.expr(s.value);
+    const now = this.expr(s.now);
+    const epoch = this.expr(s.epoch);
+    const apply = (p: Value): void => {
+      switch (s.agg) {
+        case 'last':
+          bb.store(p, 0, 8, v);
+          bb.store(p, 8, 8, now);
+          break;
+        case 'avg':
+          bb.store(p, 8, 8, b.CreateAdd(bb.load(p, 8, 8), bb.int(1n)));
+          bb.store(p, 0, 8, b.CreateAdd(bb.load(p, 0, 8), v));
+          break;
+        case 'sum':
+          bb.store(p, 0, 8, b.CreateAdd(bb.load(p, 0, 8), v));
+          break;
+        case 'min':
+        case 'max': {
+          const cur = bb.load(p, 0, 8);
+          const unset = b.CreateICmpEQ(bb.load(p, 8, 8), bb.int(0n));
+          const better = s.agg === 'min'
+            ? (s.signed ? b.CreateICmpSLT(v, cur) : b.CreateICmpULT(v, cur))
+            : (s.signed ? b.CreateICmpSGT(v, cur) : b.CreateICmpUGT(v, cur));
+          this.ifThen(b.CreateOr(unset, better), () => bb.store(p, 0, 8, v));
+          bb.store(p, 8, 8, bb.int(1n));
+          break;
+        }
+      }
+      bb.store(p, 16, 8, epoch);
+    };
+    this.lookupOrInit(
+      s.map, s.key, 24,
+      (p) => {
+        if (s.agg !== 'last') {
+          this.ifThen(b.CreateICmpNE(bb.load(p, 16, 8), epoch), () => {
+            bb.store(p, 0, 8, bb.int(0n));
+            bb.store(p, 8, 8, bb.int(0n));
+          });
+        }
+        apply(p);
+      },
+      (init) => apply(init),
+    );
+  }
+
   private ifThen(cond: Value, then: () => void): void {
     const thenB = this.bb.block('then');
     const join = this.bb.block('endif');
@@ -384,6 +436,8 @@ class ProgramGen {
         return bb.loadI64(this.ctx, e.offset, e.size, e.signed);
       case 'var':
         return b.CreateLoad(bb.i64, this.intVars.get(e.id)!);
+      case 'varAddr':
+        return b.CreatePtrToInt(this.intVars.get(e.id) ?? this.blobVars.get(e.id)!, bb.i64);
       case 'unary': {
         const v = this.expr(e.operand);
         if (e.operator === '-') return b.CreateSub(bb.int(0n), v);

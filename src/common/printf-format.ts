@@ -304,42 +304,24 @@ function conversionError(what: string, v: FormatValue): string {
   return `!{${what}: ${textOf(v, false)}}`;
 }
 
+/** Conversions that print an integer; any other value prints `!{invalid integer conversion: ...}`. */
+const INTEGER_CONVERSIONS: ReadonlySet<string> = new Set(['d', 'i', 'u', 'o', 'x', 'X', 'c', 'p']);
+/** Floating conversions: rejected by the type check; bpftrace prints an int argument as a C++ double. */
+const FLOAT_CONVERSIONS: ReadonlySet<string> = new Set(['e', 'E', 'f', 'F', 'g', 'G', 'a', 'A']);
+
+/** An integer argument cast as C casts it: `int` / `unsigned int` unless a length modifier says otherwise. */
+function castInteger(spec: FormatSpec, n: bigint, signed: boolean): bigint {
+  const bits = lengthBits(spec.length, 32);
+  return signed ? BigInt.asIntN(bits, n) : BigInt.asUintN(bits, n);
+}
+
 function applyBpftrace(spec: FormatSpec, v: FormatValue): string {
   const conv = spec.conversion;
+  if (INTEGER_CONVERSIONS.has(conv) || FLOAT_CONVERSIONS.has(conv)) {
+    const n = toNumber(v);
+    return n === undefined ? conversionError('invalid integer conversion', v) : streamNumber(spec, n);
+  }
   switch (conv) {
-    case 'd':
-    case 'i': {
-      const n0 = toNumber(v);
-      if (n0 === undefined) return conversionError('invalid integer conversion', v);
-      const n = BigInt.asIntN(lengthBits(spec.length, 32), n0);
-      const body = n < 0n ? n.toString() : (spec.flags.plus ? '+' : '') + n.toString();
-      return streamPad(body, spec);
-    }
-    case 'u':
-    case 'o':
-    case 'x':
-    case 'X': {
-      const n0 = toNumber(v);
-      if (n0 === undefined) return conversionError('invalid integer conversion', v);
-      const n = BigInt.asUintN(lengthBits(spec.length, 32), n0);
-      let body: string;
-      if (conv === 'u') body = n.toString();
-      else if (conv === 'o') body = (spec.flags.hash && n !== 0n ? '0' : '') + n.toString(8);
-      else if (conv === 'x') body = (spec.flags.hash && n !== 0n ? '0x' : '') + n.toString(16);
-      else body = (spec.flags.hash && n !== 0n ? '0X' : '') + n.toString(16).toUpperCase();
-      return streamPad(body, spec);
-    }
-    case 'c': {
-      const n = toNumber(v);
-      if (n === undefined) return conversionError('invalid integer conversion', v);
-      return streamPad(String.fromCharCode(Number(BigInt.asUintN(8, n))), spec);
-    }
-    case 'p': {
-      const n0 = toNumber(v);
-      if (n0 === undefined) return conversionError('invalid integer conversion', v);
-      const n = BigInt.asUintN(64, n0);
-      return streamPad(n === 0n ? '0' : '0x' + n.toString(16), spec);
-    }
     case 'r':
     case 'rx':
     case 'rh':
@@ -349,21 +331,41 @@ function applyBpftrace(spec: FormatSpec, v: FormatValue): string {
       if (v.kind !== 'int' && v.kind !== 'sym') return conversionError('invalid GFP flags conversion', v);
       return streamPad(gfpFlagsText(BigInt.asUintN(64, v.value)), spec);
     }
-    case 'e':
-    case 'E':
-    case 'f':
-    case 'F':
-    case 'g':
-    case 'G':
-    case 'a':
-    case 'A': {
-      // Rejected by the type check; kept for completeness (ints printed as a C++ double).
-      const n = toNumber(v);
-      if (n === undefined) return conversionError('invalid integer conversion', v);
-      return streamPad(streamDouble(Number(n), spec), spec);
-    }
     default:
       return stringSpec(spec, v);
+  }
+}
+
+/** An integer or floating conversion of the integer `n0`, through a C++ stream. */
+function streamNumber(spec: FormatSpec, n0: bigint): string {
+  const conv = spec.conversion;
+  switch (conv) {
+    case 'd':
+    case 'i': {
+      const n = castInteger(spec, n0, true);
+      const body = n < 0n ? n.toString() : (spec.flags.plus ? '+' : '') + n.toString();
+      return streamPad(body, spec);
+    }
+    case 'u':
+    case 'o':
+    case 'x':
+    case 'X': {
+      const n = castInteger(spec, n0, false);
+      let body: string;
+      if (conv === 'u') body = n.toString();
+      else if (conv === 'o') body = (spec.flags.hash && n !== 0n ? '0' : '') + n.toString(8);
+      else if (conv === 'x') body = (spec.flags.hash && n !== 0n ? '0x' : '') + n.toString(16);
+      else body = (spec.flags.hash && n !== 0n ? '0X' : '') + n.toString(16).toUpperCase();
+      return streamPad(body, spec);
+    }
+    case 'c':
+      return streamPad(String.fromCharCode(Number(BigInt.asUintN(8, n0))), spec);
+    case 'p': {
+      const n = BigInt.asUintN(64, n0);
+      return streamPad(n === 0n ? '0' : '0x' + n.toString(16), spec);
+    }
+    default:
+      return streamPad(streamDouble(Number(n0), spec), spec);
   }
 }
 
@@ -437,25 +439,44 @@ function cDigits(n: bigint, base: number, upper: boolean, precision: number): st
 
 function applyC(spec: FormatSpec, v: FormatValue): string {
   const conv = spec.conversion;
+  if (INTEGER_CONVERSIONS.has(conv)) {
+    const n = toNumber(v);
+    return n === undefined ? conversionError('invalid integer conversion', v) : cInteger(spec, n);
+  }
+  let s =
+    v.kind === 'buffer' && (conv === 'r' || conv === 'rx' || conv === 'rh')
+      ? bufferText(v.bytes, conv === 'r', conv !== 'rh')
+      : conv === 'gr' && (v.kind === 'int' || v.kind === 'sym')
+        ? gfpFlagsText(BigInt.asUintN(64, v.value))
+        : textOf(v, false);
+  if (spec.precision >= 0 && (conv === 's' || conv === 'r' || conv === 'rx' || conv === 'rh')) s = truncateBytes(s, spec.precision);
+  return cPad('', s, spec, false);
+}
+
+/** An integer conversion of the integer `n0` with glibc's printf semantics. */
+function cInteger(spec: FormatSpec, n0: bigint): string {
+  const conv = spec.conversion;
   const f = spec.flags;
   const prec = spec.precision;
   const zeroOk = prec < 0;
   switch (conv) {
     case 'd':
     case 'i': {
-      const n0 = toNumber(v);
-      if (n0 === undefined) return conversionError('invalid integer conversion', v);
-      const n = BigInt.asIntN(lengthBits(spec.length, 32), n0);
+      const n = castInteger(spec, n0, true);
       const sign = n < 0n ? '-' : f.plus ? '+' : f.space ? ' ' : '';
       return cPad(sign, cDigits(n < 0n ? -n : n, 10, false, prec), spec, zeroOk);
     }
-    case 'u':
-    case 'o':
-    case 'x':
-    case 'X': {
-      const n0 = toNumber(v);
-      if (n0 === undefined) return conversionError('invalid integer conversion', v);
-      const n = BigInt.asUintN(lengthBits(spec.length, 32), n0);
+    case 'c':
+      return cPad('', String.fromCharCode(Number(BigInt.asUintN(8, n0))), spec, false);
+    case 'p': {
+      const n = BigInt.asUintN(64, n0);
+      if (n === 0n) return cPad('', '(nil)', spec, false);
+      const sign = f.plus ? '+' : f.space ? ' ' : '';
+      return cPad(sign + '0x', cDigits(n, 16, false, prec), spec, zeroOk);
+    }
+    default: {
+      // u o x X
+      const n = castInteger(spec, n0, false);
       const base = conv === 'u' ? 10 : conv === 'o' ? 8 : 16;
       let digits = cDigits(n, base, conv === 'X', prec);
       let prefix = '';
@@ -463,29 +484,6 @@ function applyC(spec: FormatSpec, v: FormatValue): string {
       if (f.hash && n !== 0n && conv === 'x') prefix = '0x';
       if (f.hash && n !== 0n && conv === 'X') prefix = '0X';
       return cPad(prefix, digits, spec, zeroOk);
-    }
-    case 'c': {
-      const n = toNumber(v);
-      if (n === undefined) return conversionError('invalid integer conversion', v);
-      return cPad('', String.fromCharCode(Number(BigInt.asUintN(8, n))), spec, false);
-    }
-    case 'p': {
-      const n0 = toNumber(v);
-      if (n0 === undefined) return conversionError('invalid integer conversion', v);
-      const n = BigInt.asUintN(64, n0);
-      if (n === 0n) return cPad('', '(nil)', spec, false);
-      const sign = f.plus ? '+' : f.space ? ' ' : '';
-      return cPad(sign + '0x', cDigits(n, 16, false, prec), spec, zeroOk);
-    }
-    default: {
-      let s =
-        v.kind === 'buffer' && (conv === 'r' || conv === 'rx' || conv === 'rh')
-          ? bufferText(v.bytes, conv === 'r', conv !== 'rh')
-          : conv === 'gr' && (v.kind === 'int' || v.kind === 'sym')
-            ? gfpFlagsText(BigInt.asUintN(64, v.value))
-            : textOf(v, false);
-      if (prec >= 0 && (conv === 's' || conv === 'r' || conv === 'rx' || conv === 'rh')) s = truncateBytes(s, prec);
-      return cPad('', s, spec, false);
     }
   }
 }

@@ -25,6 +25,8 @@ export type IrExpr =
   /** Compare two blobs of the same size byte by byte (string ==/!=), up to the first NUL. */
   | { readonly op: 'blobEquals'; readonly left: IrBlob; readonly right: IrBlob; readonly negate: boolean }
   | { readonly op: 'var'; readonly id: number }
+  /** The stack address of a variable (`&$x`): an int variable's 8 bytes or a blob variable's bytes. */
+  | { readonly op: 'varAddr'; readonly id: number }
   | IrLibExpr
   /** Run `stmts`, then evaluate `value` (`$x++` in an expression, block expressions). */
   | { readonly op: 'seq'; readonly stmts: readonly IrStmt[]; readonly value: IrExpr }
@@ -52,6 +54,9 @@ export type IrLibExpr =
    * slot, min/max take the best set slot, avg divides the totals (0 when absent).
    */
   | { readonly op: 'mapAggRead'; readonly map: number; readonly key: IrBlob; readonly agg: 'count' | 'sum' | 'min' | 'max' | 'avg' };
+
+/** tseries() aggregation of the values in one interval; `last` is bpftrace's default (none). */
+export type TseriesAgg = 'last' | 'avg' | 'max' | 'min' | 'sum';
 
 export type IrBuiltin = 'pid' | 'tid' | 'uid' | 'gid' | 'nsecs' | 'cpu' | 'rand' | 'cgroup' | 'curtask';
 
@@ -96,6 +101,13 @@ export type IrStmt =
   /** Increment bucket `bucket` (a u64 slot index) of the array-valued entry under `key` with `slots` u64 slots. */
   | { readonly op: 'mapBucketAdd'; readonly map: number; readonly key: IrBlob; readonly bucket: IrExpr; readonly slots: number }
   | { readonly op: 'mapDelete'; readonly map: number; readonly key: IrBlob }
+  /**
+   * tseries(): the 24-byte cell {value, meta, epoch} under `key` (the script key with the interval's
+   * bucket appended). A cell whose epoch differs from `epoch` is reset first (except for `last`);
+   * then `last` stores value and meta = `now`, sum/avg add (avg counts in meta), min/max keep the
+   * best (meta = 1 once set). The cell's epoch becomes `epoch` (bpftrace codegen_llvm.cpp tseries).
+   */
+  | { readonly op: 'mapTseries'; readonly map: number; readonly key: IrBlob; readonly value: IrExpr; readonly now: IrExpr; readonly epoch: IrExpr; readonly agg: TseriesAgg; readonly signed: boolean }
   /** Send a record to user space through the ring buffer; count a loss when it is full. */
   | { readonly op: 'emit'; readonly record: IrBlob }
   /** Like `emit`, for a record built elsewhere (a per-CPU scratch map value, too large for the stack): `size` bytes at address `ptr`. */

@@ -16,6 +16,8 @@ const STT_OBJECT = 1;
 const STT_FUNC = 2;
 const STT_GNU_IFUNC = 10;
 const PT_LOAD = 1;
+/** sizeof(Elf64_Sym) */
+const SYM_SIZE = 24;
 
 export interface ElfSection {
   readonly name: string;
@@ -155,6 +157,21 @@ export class ElfFile {
     return buf;
   }
 
+  /**
+   * The symbol tables with their string tables: `.symtab` first, then `.dynsym` (so a stripped
+   * binary still has its dynamic symbols). Each symbol is an Elf64_Sym of SYM_SIZE bytes.
+   */
+  private *symbolTables(): Generator<{ readonly symbols: Buffer; readonly names: Buffer }> {
+    for (const type of [SHT_SYMTAB, SHT_DYNSYM]) {
+      for (const s of this.sections) {
+        if (s.type !== type || s.entsize !== SYM_SIZE || s.size === 0) continue;
+        const strs = this.sections[s.link];
+        if (!strs) continue;
+        yield { symbols: this.read(s.offset, s.size), names: this.read(strs.offset, strs.size) };
+      }
+    }
+  }
+
   section(name: string): ElfSection | undefined {
     return this.sections.find((s) => s.name === name);
   }
@@ -166,26 +183,19 @@ export class ElfFile {
   functions(): readonly ElfSymbol[] {
     if (this.funcs) return this.funcs;
     const byName = new Map<string, ElfSymbol>();
-    for (const type of [SHT_SYMTAB, SHT_DYNSYM]) {
-      for (const s of this.sections) {
-        if (s.type !== type || s.entsize !== 24 || s.size === 0) continue;
-        const strs = this.sections[s.link];
-        if (!strs) continue;
-        const symbols = this.read(s.offset, s.size);
-        const names = this.read(strs.offset, strs.size);
-        for (let o = 0; o + 24 <= symbols.length; o += 24) {
-          const info = symbols[o + 4]!;
-          const stType = info & 0xf;
-          if (stType !== STT_FUNC && stType !== STT_GNU_IFUNC) continue;
-          const shndx = symbols.readUInt16LE(o + 6);
-          const addr = symbols.readBigUInt64LE(o + 8);
-          if (shndx === 0 || addr === 0n) continue;
-          let name = cString(names, symbols.readUInt32LE(o));
-          const at = name.indexOf('@');
-          if (at > 0) name = name.slice(0, at);
-          if (!name || byName.has(name)) continue;
-          byName.set(name, { name, addr, size: Number(symbols.readBigUInt64LE(o + 16)) });
-        }
+    for (const { symbols, names } of this.symbolTables()) {
+      for (let o = 0; o + SYM_SIZE <= symbols.length; o += SYM_SIZE) {
+        const info = symbols[o + 4]!;
+        const stType = info & 0xf;
+        if (stType !== STT_FUNC && stType !== STT_GNU_IFUNC) continue;
+        const shndx = symbols.readUInt16LE(o + 6);
+        const addr = symbols.readBigUInt64LE(o + 8);
+        if (shndx === 0 || addr === 0n) continue;
+        let name = cString(names, symbols.readUInt32LE(o));
+        const at = name.indexOf('@');
+        if (at > 0) name = name.slice(0, at);
+        if (!name || byName.has(name)) continue;
+        byName.set(name, { name, addr, size: Number(symbols.readBigUInt64LE(o + 16)) });
       }
     }
     this.funcs = [...byName.values()];
@@ -203,18 +213,11 @@ export class ElfFile {
 
   /** A data symbol (OBJECT, e.g. a global variable) by name, from `.symtab` or `.dynsym`. */
   findObject(name: string): ElfSymbol | undefined {
-    for (const type of [SHT_SYMTAB, SHT_DYNSYM]) {
-      for (const s of this.sections) {
-        if (s.type !== type || s.entsize !== 24 || s.size === 0) continue;
-        const strs = this.sections[s.link];
-        if (!strs) continue;
-        const symbols = this.read(s.offset, s.size);
-        const names = this.read(strs.offset, strs.size);
-        for (let o = 0; o + 24 <= symbols.length; o += 24) {
-          if ((symbols[o + 4]! & 0xf) !== STT_OBJECT || symbols.readUInt16LE(o + 6) === 0) continue;
-          if (cString(names, symbols.readUInt32LE(o)) !== name) continue;
-          return { name, addr: symbols.readBigUInt64LE(o + 8), size: Number(symbols.readBigUInt64LE(o + 16)) };
-        }
+    for (const { symbols, names } of this.symbolTables()) {
+      for (let o = 0; o + SYM_SIZE <= symbols.length; o += SYM_SIZE) {
+        if ((symbols[o + 4]! & 0xf) !== STT_OBJECT || symbols.readUInt16LE(o + 6) === 0) continue;
+        if (cString(names, symbols.readUInt32LE(o)) !== name) continue;
+        return { name, addr: symbols.readBigUInt64LE(o + 8), size: Number(symbols.readBigUInt64LE(o + 16)) };
       }
     }
     return undefined;

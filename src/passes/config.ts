@@ -8,6 +8,8 @@ export interface ScriptConfig {
   readonly maxStrlen?: number;
   /** `perf_rb_pages`: pages of the event ring buffer (src/compile.ts ringbufBytes). */
   readonly perfRbPages?: number;
+  /** `stack_mode`: kstack/ustack's default mode; BPFTRACE_STACK_MODE overrides it. */
+  readonly stackMode?: 'bpftrace' | 'perf' | 'raw';
 }
 
 /** bpftrace's config variables (docs/language.md "Config Variables"). */
@@ -29,12 +31,29 @@ export const MAX_STRLEN_LIMIT = 256;
  * environment variable (`BPFTRACE_MAX_MAP_KEYS`), upper case, or lower case.
  */
 export function readConfig(program: ast.Program, diags: Diagnostics): ScriptConfig {
-  const out: { maxMapKeys?: number; maxStrlen?: number; perfRbPages?: number } = {};
+  const out: { maxMapKeys?: number; maxStrlen?: number; perfRbPages?: number; stackMode?: 'bpftrace' | 'perf' | 'raw' } = {};
+  const stackModes = ['bpftrace', 'perf', 'raw'];
+  const envMode = process.env['BPFTRACE_STACK_MODE'];
+  if (envMode !== undefined && envMode !== '') {
+    // Environment variables win over the config block (bpftrace docs/language.md "Config Variables").
+    if (stackModes.includes(envMode)) out.stackMode = envMode as 'bpftrace' | 'perf' | 'raw';
+    else diags.error('invalid-config', `BPFTRACE_STACK_MODE must be one of: ${stackModes.join(', ')} (got "${envMode}")`);
+  }
   for (const entry of program.config?.entries ?? []) {
     const key = entry.key.toLowerCase().replace(/^bpftrace_/, '');
     if (!KNOWN.includes(key)) {
       const hint = didYouMean(key, KNOWN);
       diags.error('unknown-config', `unknown config variable: ${entry.key}`, entry.span, hint ? [`did you mean ${hint}?`] : undefined);
+      continue;
+    }
+    if (key === 'stack_mode') {
+      const v = entry.value;
+      const mode = v.kind === 'Identifier' ? v.name : v.kind === 'StringLiteral' ? v.value : '';
+      if (!stackModes.includes(mode)) {
+        diags.error('invalid-config', `stack_mode must be one of: ${stackModes.join(', ')}`, v.span);
+        continue;
+      }
+      out.stackMode ??= mode as 'bpftrace' | 'perf' | 'raw';
       continue;
     }
     if (key === 'perf_rb_pages') {

@@ -58,6 +58,8 @@ export class TypeResolver {
   }
 
   resolve(te: ast.TypeExpr): CType | undefined {
+    // typeof(type) in a struct field; typeof(expr) needs the lowering's types (lower.ts).
+    if (te.of) return te.of.kind === 'TypeExpr' ? this.resolve(te.of) : undefined;
     let t = this.resolveName(te.name);
     if (!t) return undefined;
     for (let i = 0; i < te.pointerDepth; i++) {

@@ -1,12 +1,13 @@
 import type * as ast from '../ast/nodes.js';
 import { BUILTIN_VARS, isAggregation, ALL_FUNCTION_NAMES } from '../builtins/builtins.js';
+import { TSERIES_CELL, tseriesArgs, tseriesStmts } from '../builtins/tseries.js';
 import type { Diagnostics } from '../common/diagnostic.js';
 import { checkFormatArgs, parseFormat, type FormatArgKind } from '../common/printf-format.js';
 import type { Span } from '../common/span.js';
 import type { IrBlob, IrExpr, IrProgram, IrStmt, IrVar } from '../ir/ir.js';
 import type { ConcreteProbe, ContextField } from '../providers/provider.js';
 import {
-  boolType, DEFAULT_STRLEN, i64, isIntegral, sizeOf, storageType, tupleLayout, typeEquals, typeToString, u64,
+  aggregateLayout, boolType, DEFAULT_STRLEN, i64, isIntegral, mapStorageType, sizeOf, storageType, tupleLayout, typeEquals, typeToString, u64,
   type Type,
 } from '../types/types.js';
 import { recordLayout, type EventSpec } from './events.js';
@@ -23,6 +24,9 @@ import { expandMacro, type Expansion } from './macros.js';
 import { lowerForMap, rangeNeedsBpfLoop } from './lower-for-map.js';
 import { arithResult, asInt64, compareSigned, constType, foldBinary, foldUnary, literalType, promoteInt, renderRuntimeWarning, type Folded } from './int-semantics.js';
 import type { SourceFile } from '../common/span.js';
+import { convertBlob, intFitsInto, mergeVarType } from './var-types.js';
+import { cValueType } from './struct-values.js';
+import { getoptValue, type NamedParam } from './named-params.js';
 
 /** A typed value: integers (and bools, pointers) as an IR expression, aggregates as a blob. */
 type TypedValue = { readonly type: Type; readonly int: IrExpr; readonly blob?: undefined } | { readonly type: Type; readonly blob: IrBlob; readonly int?: undefined };
@@ -44,10 +48,17 @@ export interface ScriptState {
   readonly maxStrlen?: number;
   /** `--unsafe`: allow system(), signal() (src/builtins/output.ts). */
   readonly unsafe?: boolean;
+  /** `config = { stack_mode = perf }` / BPFTRACE_STACK_MODE: kstack/ustack's mode when none is given. */
+  readonly stackMode?: 'bpftrace' | 'perf' | 'raw';
   /** Internal maps the function library asked for (stack traces, start time), by name; ids come from `mapIds`. */
   readonly internalMaps?: Map<string, InternalMapDef>;
   /** The script's text, to render runtime warnings (division by zero) with their place. */
   readonly source?: SourceFile;
+  /** Scratch variable types learned by the first lowering round, by probe and declaration (src/passes/var-types.ts). */
+  readonly varTypes?: Map<string, Type>;
+  /** getopt() parameters the script declares, and the `--name[=value]` ones given (src/passes/named-params.ts). */
+  readonly namedParams?: Map<string, NamedParam>;
+  readonly givenParams?: ReadonlyMap<string, string | undefined>;
 }
 
 /** A C object in memory: where it is, its C type and address space (struct fields, array elements, `*p`). */
@@ -84,6 +95,8 @@ export function mapValueSize(spec: MapSpec): number {
       return 8 * histSlots(Number(spec.params[0] ?? 0n));
     case 'lhist':
       return 8 * lhistSlots(spec.params[0]!, spec.params[1]!, spec.params[2]!);
+    case 'tseries':
+      return TSERIES_CELL;
     case 'value':
       return Math.max(1, sizeOf(spec.valueType));
   }
@@ -108,7 +121,7 @@ class Unsupported extends Error {}
  */
 export class ProbeLowerer {
   /** Lexical scopes of scratch variables, innermost last: a variable lives in the block that first assigns it. */
-  private readonly scopes: Map<string, { id: number; type: Type }>[] = [new Map()];
+  private readonly scopes: Map<string, { id: number; type: Type; key?: string; fixed?: boolean }>[] = [new Map()];
   private readonly irVars: IrVar[] = [];
   /** Enclosing while/for loops: `break` and `continue` are valid only inside one. */
   private loopDepth = 0;
@@ -122,7 +135,7 @@ export class ProbeLowerer {
     this.types = script.types ?? new TypeResolver([], () => kernelBtfTypes());
   }
 
-  private findVar(name: string): { id: number; type: Type } | undefined {
+  private findVar(name: string): { id: number; type: Type; key?: string; fixed?: boolean } | undefined {
     for (let i = this.scopes.length - 1; i >= 0; i--) {
       const v = this.scopes[i]!.get(name);
       if (v) return v;
@@ -278,6 +291,10 @@ export class ProbeLowerer {
 
   /** `let $x;`, `let $x = v;`, `let $x: T = v;`: declares `$x` in the current block. */
   private varDecl(s: ast.VarDecl): IrStmt[] {
+    if (s.type?.of) {
+      const type = this.concreteType(s.type);
+      return type ? this.varDecl({ ...s, type }) : [];
+    }
     let declared: Type = i64;
     if (s.type?.name === 'string' && s.type.pointerDepth === 0) {
       declared = { kind: 'str', size: s.type.arraySize ?? this.script.maxStrlen ?? DEFAULT_STRLEN };
@@ -291,7 +308,7 @@ export class ProbeLowerer {
       declared = t;
     }
     if (!s.value) {
-      const v = this.declareVar(s.variable.name, declared, s.span, true);
+      const v = this.declareVar(s.variable.name, declared, s.span, true, s.type !== undefined);
       if (!v) return [];
       return v.type.kind === 'str' || v.type.kind === 'tuple' ? [{ op: 'setVarBlob', id: v.id, value: { op: 'zero', size: sizeOf(v.type) } }] : [{ op: 'setVar', id: v.id, value: { op: 'const', value: 0n } }];
     }
@@ -302,9 +319,9 @@ export class ProbeLowerer {
       this.diags.error('type-mismatch', `${s.variable.name} is declared ${typeToString(declared)} but assigned ${typeToString(value.type)}`, s.value.span);
       return [];
     }
-    const v = this.declareVar(s.variable.name, s.type ? declared : value.type, s.span, true);
+    const v = this.declareVar(s.variable.name, s.type ? declared : value.type, s.span, true, s.type !== undefined);
     if (!v) return [];
-    if (value.blob) return [{ op: 'setVarBlob', id: v.id, value: this.blobOf(value, v.type) }];
+    if (value.blob) return [{ op: 'setVarBlob', id: v.id, value: value.type.kind === 'tuple' ? convertBlob(value.blob, value.type, v.type) : this.blobOf(value, v.type) }];
     return [{ op: 'setVar', id: v.id, value: value.int }];
   }
 
@@ -337,11 +354,16 @@ export class ProbeLowerer {
     if (op !== '=') {
       const current = this.lookupVar(target);
       if (!current) return [];
-      value = { type: i64, int: this.arith(op.slice(0, -1) as ast.BinaryOp, { op: 'var', id: current.id }, this.intOf(value, valueExpr), current.type, value.type) };
+      const bop = op.slice(0, -1) as ast.BinaryOp;
+      const type = isIntegral(current.type) && isIntegral(value.type) ? arithResult(bop, current.type, value.type).type : i64;
+      value = { type, int: this.arith(bop, { op: 'var', id: current.id }, this.intOf(value, valueExpr), current.type, value.type) };
     }
     const v = this.declareVar(target.name, value.type, node.span);
     if (!v) return [];
-    if (value.blob) return [{ op: 'setVarBlob', id: v.id, value: value.blob }];
+    if (value.type.kind === 'int' && v.type.kind === 'int' && !intFitsInto(value.type, v.type) && valueExpr.kind !== 'IntLiteral' && op === '=') {
+      this.diags.warning('implicit-cast', `Expression of type: ${typeToString(value.type)} being cast to type: ${typeToString(v.type)}. This may cause unexpected results. Use an explicit cast to suppress this warning.`, valueExpr.span);
+    }
+    if (value.blob) return [{ op: 'setVarBlob', id: v.id, value: convertBlob(value.blob, value.type, v.type) }];
     return [{ op: 'setVar', id: v.id, value: value.int }];
   }
 
@@ -382,7 +404,7 @@ export class ProbeLowerer {
       this.diags.error('type-mismatch', `cannot store a value of type ${typeToString(value.type)} in a map`, valueExpr.span);
       return [];
     }
-    const stored = storageType(value.type);
+    const stored = mapStorageType(value.type);
     const kind: MapKind = isIntegral(value.type) ? 'int' : 'value';
     const spec = this.useMap(target, kind, key.types, stored, [], node);
     if (!spec) return [];
@@ -393,7 +415,7 @@ export class ProbeLowerer {
   private aggregate(target: ast.MapRef, key: { blob: IrBlob; types: Type[] }, call: ast.Call): IrStmt[] {
     const name = call.callee as MapKind;
     const arity: Record<string, [number, number]> = {
-      count: [0, 0], sum: [1, 1], min: [1, 1], max: [1, 1], avg: [1, 1], stats: [1, 1], hist: [1, 2], lhist: [4, 4],
+      count: [0, 0], sum: [1, 1], min: [1, 1], max: [1, 1], avg: [1, 1], stats: [1, 1], hist: [1, 2], lhist: [4, 4], tseries: [3, 4],
     };
     const [lo, hi] = arity[name]!;
     if (call.args.length < lo || call.args.length > hi) {
@@ -412,6 +434,17 @@ export class ProbeLowerer {
         this.diags.error('invalid-argument', `lhist() would have more than ${MAX_LHIST_SLOTS - 2} buckets`, call.span);
         return [];
       }
+    }
+    if (name === 'tseries') {
+      // src/builtins/tseries.ts; BPFTRACE_DUMMY_TS_MAP=@ts reads the time from a scalar map (bpftrace's tests).
+      const cx = this.libContext();
+      const t = tseriesArgs(call, cx);
+      if (!t) return [];
+      const spec = this.useMap(target, name, key.types, u64, t.params, call);
+      if (!spec) return [];
+      const dummy = process.env.BPFTRACE_DUMMY_TS_MAP;
+      const dummyId = dummy && this.script.maps.get(dummy)?.kind === 'int' ? this.mapId(dummy) : undefined;
+      return tseriesStmts(spec, this.mapId(spec.name), key.blob, t, cx, dummyId);
     }
     if (name === 'hist' && call.args.length === 2) {
       const bits = this.constInt(call.args[1]!);
@@ -551,7 +584,7 @@ export class ProbeLowerer {
     const only = m.keys.length === 1 ? m.keys[0]! : undefined;
     const keyExprs = only?.kind === 'Tuple' && only.elems.length > 1 ? only.elems : m.keys;
     const values = keyExprs.map((k) => this.value(k));
-    const types = values.map((v) => storageType(v.type));
+    const types = values.map((v) => mapStorageType(v.type));
     if (values.length === 0) return { blob: { op: 'zero', size: 8 }, types };
     if (values.length === 1) return { blob: this.blobOf(values[0]!, types[0]!), types };
     const layout = tupleLayout(types);
@@ -684,7 +717,7 @@ export class ProbeLowerer {
         return this.binary(e);
       case 'Unary': {
         if (e.op === '*') return this.deref(e);
-        if (e.op === '&') return this.unsupported('taking the address of a value (&) is not supported yet', e.span);
+        if (e.op === '&') return this.addressOf(e);
         const folded = this.foldedValue(e);
         if (folded) return folded;
         const v = this.value(e.operand);
@@ -698,17 +731,39 @@ export class ProbeLowerer {
       case 'Ternary':
         return this.ternary(e);
       case 'Cast': {
+        if (e.type.of) {
+          const type = this.concreteType(e.type);
+          return type ? this.value({ ...e, type }) : this.fail();
+        }
         const target = castTarget(e.type.name);
         if (!target || e.type.pointerDepth > 0 || e.type.arraySize !== undefined) return this.typedCast(e);
         const v = this.value(e.expr);
+        if (v.blob && v.type.kind === 'tuple' && v.type.array) {
+          // int array → int of the same size: its bytes (bpftrace 0.19).
+          if (sizeOf(v.type) !== target.bits / 8) {
+            this.diags.error('type-mismatch', `cannot cast ${typeToString(v.type)} (${sizeOf(v.type)} bytes) to ${e.type.name} (${target.bits / 8} bytes)`, e.span);
+            return this.fail();
+          }
+          return { type: { kind: 'int', bits: target.bits, signed: target.signed }, int: { op: 'blobLoad', blob: v.blob, offset: 0, size: (target.bits / 8) as 1 | 2 | 4 | 8, signed: target.signed } };
+        }
         return { type: { kind: 'int', bits: target.bits, signed: target.signed }, int: { op: 'cast', operand: this.intOf(v, e.expr), bits: target.bits, signed: target.signed } };
       }
       case 'Tuple': {
         const elems = e.elems.map((x) => this.value(x));
-        const types = elems.map((x) => storageType(x.type));
+        const types = elems.map((x) => elemStorageType(x.type));
         const layout = tupleLayout(types);
         return {
           type: { kind: 'tuple', elems: types },
+          blob: { op: 'record', size: layout.size, fields: elems.map((x, i) => ({ offset: layout.fields[i]!.offset, blob: this.blobOf(x, types[i]!) })) },
+        };
+      }
+      case 'Record': {
+        // bpftrace evaluates the fields in the order written.
+        const elems = e.elems.map((x) => this.value(x));
+        const types = elems.map((x) => elemStorageType(x.type));
+        const layout = tupleLayout(types);
+        return {
+          type: { kind: 'tuple', elems: types, names: e.names },
           blob: { op: 'record', size: layout.size, fields: elems.map((x, i) => ({ offset: layout.fields[i]!.offset, blob: this.blobOf(x, types[i]!) })) },
         };
       }
@@ -845,6 +900,7 @@ export class ProbeLowerer {
     const ct = this.types.resolve(e.type);
     if (!ct) return this.unknownType(e.type);
     const v = this.value(e.expr);
+    if (ct.kind === 'array') return this.arrayCast(e, ct, v);
     if (ct.kind === 'ptr') {
       if (!isIntegral(v.type)) {
         this.diags.error('type-mismatch', `cannot cast ${typeToString(v.type)} to a pointer`, e.span);
@@ -857,6 +913,62 @@ export class ProbeLowerer {
     if (t && t.kind === 'int') return { type: t, int: { op: 'cast', operand: this.intOf(v, e.expr), bits: t.bits, signed: t.signed } };
     if (t && t.kind === 'bool') return { type: t, int: { op: 'binary', operator: '!=', left: this.intOf(v, e.expr), right: { op: 'const', value: 0n }, signed: false } };
     return this.unsupported(`cast to ${e.type.name}${e.type.arraySize !== undefined ? `[${e.type.arraySize}]` : ''} is not supported yet`, e.type.span);
+  }
+
+  /**
+   * `(int8[8])12345`, `(uint8[])x` (size from the operand), `(int8[])"hello"`: the operand's bytes
+   * seen as an array of integers (bpftrace 0.19); integers are 8 bytes unless the size says less.
+   */
+  private arrayCast(e: ast.Cast, ct: CType & { kind: 'array' }, v: TypedValue): TypedValue {
+    if (v.type.kind === 'none') return v;
+    const elem = ct.elem;
+    if (elem.kind !== 'int' || ![1, 2, 4, 8].includes(elem.size)) {
+      return this.unsupported(`cast to an array of ${typeName(elem)} is not supported: only integer arrays`, e.type.span);
+    }
+    const from = isIntegral(v.type) ? 8 : v.blob ? sizeOf(v.type) : 0;
+    const total = ct.count === 0 ? from : ct.count * elem.size;
+    const ok = isIntegral(v.type) ? [1, 2, 4, 8].includes(total) && total <= from : total === from;
+    if (!ok || total % elem.size !== 0 || from === 0) {
+      this.diags.error('type-mismatch', `cannot cast ${typeToString(v.type)} to ${typeName(elem)}[${ct.count || total / Math.max(1, elem.size)}]`, e.span);
+      return this.fail();
+    }
+    const count = total / elem.size;
+    const type = cValueType({ kind: 'array', elem: { ...elem, isChar: false }, count }, 'kernel');
+    if (typeof type === 'string') return this.unsupported(type, e.type.span);
+    const blob: IrBlob = v.blob ?? { op: 'int', value: v.int, size: total as 1 | 2 | 4 | 8 };
+    return { type, blob };
+  }
+
+  /**
+   * `typeof(type)` / `typeof(expr)` (bpftrace 0.26) as the plain type it stands for; the expression
+   * is only typed, never run. A lone identifier that names a type is that type (`typeof(pid_t)`).
+   * Undefined (after a diagnostic) when the type has no written form here.
+   */
+  private concreteType(te: ast.TypeExpr): ast.TypeExpr | undefined {
+    const of = te.of;
+    if (!of) return te;
+    if (of.kind === 'TypeExpr') return this.concreteType(of);
+    const plain = (name: string, pointerDepth = 0, arraySize?: number): ast.TypeExpr => ({ kind: 'TypeExpr', span: te.span, name, pointerDepth, arraySize });
+    // bpftrace: a bare identifier that is not a builtin names a type there (never a macro).
+    if (of.kind === 'Identifier' && !BUILTIN_VARS[of.name] && !LIBRARY_VARS.has(of.name) && !/^(args|probe|retval|s?arg\d+)$/.test(of.name)) return plain(of.name);
+    const t = this.value(of).type;
+    switch (t.kind) {
+      case 'int':
+        return plain(`${t.signed ? '' : 'u'}int${t.bits}`);
+      case 'bool':
+        return plain('bool');
+      case 'str':
+        return plain('string', 0, t.size);
+      case 'ptr': {
+        const m = /^(.*?)((?:\s*\*)*)$/.exec(t.to)!;
+        return plain(m[1]!.trim(), 1 + (m[2]!.match(/\*/g)?.length ?? 0));
+      }
+      case 'none':
+        return undefined;
+      default:
+        this.diags.error('unsupported', `typeof: a value of type ${typeToString(t)} cannot be used as a type here`, te.span);
+        return undefined;
+    }
   }
 
   private unknownType(te: ast.TypeExpr): TypedValue {
@@ -936,7 +1048,10 @@ export class ProbeLowerer {
   private load(p: Place, e: ast.Expr): TypedValue {
     const t = valueTypeOf(p.ctype, p.space);
     if (!t) {
-      return this.unsupported(`a value of type ${typeName(p.ctype)} cannot be used here yet; access one of its fields`, e.span);
+      // Structs, unions and arrays: a copy of their bytes (src/passes/struct-values.ts).
+      const whole = p.bitSize === undefined ? cValueType(p.ctype, p.space) : undefined;
+      if (whole && typeof whole !== 'string') return { type: whole, blob: { op: 'readBytes', addr: p.addr, size: sizeOf(whole), space: p.space } };
+      return this.unsupported(typeof whole === 'string' ? whole : `a value of type ${typeName(p.ctype)} cannot be used here yet; access one of its fields`, e.span);
     }
     if (t.kind === 'str') return { type: t, blob: { op: 'readBytes', addr: p.addr, size: t.size, space: p.space } };
     const size = cSizeOf(p.ctype) as 1 | 2 | 4 | 8;
@@ -948,6 +1063,35 @@ export class ProbeLowerer {
       return { type: t, int: { op: 'binary', operator: '&', left: shifted, right: { op: 'const', value: (1n << BigInt(p.bitSize)) - 1n }, signed: false } };
     }
     return { type: t, int: { op: 'readInt', addr: p.addr, size, signed, space: p.space } };
+  }
+
+  /**
+   * `&x` (bpftrace 0.26): the address of memory a field access, index or `*p` denotes, or of a
+   * scratch variable on the BPF stack (`*(&$a)`, `(int8 *)&$s`).
+   */
+  private addressOf(e: ast.Unary): TypedValue {
+    const op = e.operand;
+    if (op.kind === 'Variable') {
+      const v = this.lookupVar(op);
+      if (!v) return this.fail();
+      const t = v.type;
+      const ct: CType | undefined = t.kind === 'int' ? this.types.resolveName(`${t.signed ? '' : 'u'}int${t.bits}`)
+        : t.kind === 'bool' ? this.types.resolveName('bool')
+        : t.kind === 'str' ? { kind: 'array', elem: this.types.resolveName('char')!, count: t.size }
+        : t.kind === 'tuple' && t.cname ? this.types.resolveName(t.cname)
+        : t.kind === 'ptr' ? (t.ctype?.kind === 'ptr' ? t.ctype : { kind: 'ptr', target: () => this.types.resolveName(t.to) ?? { kind: 'void' } })
+        : undefined;
+      if (!ct) return this.unsupported(`taking the address of a ${typeToString(t)} variable is not supported yet`, e.span);
+      return { type: ptrType({ kind: 'ptr', target: () => ct }, 'kernel'), int: { op: 'varAddr', id: v.id } };
+    }
+    const p = op.kind === 'FieldAccess' || op.kind === 'Index' || (op.kind === 'Unary' && op.op === '*') ? this.place(op) : undefined;
+    if (!p || p.bitSize !== undefined) {
+      const v = this.value(op);
+      if (v.type.kind !== 'none') this.diags.error('type-mismatch', `cannot take the address of ${p ? 'a bitfield' : `a ${typeToString(v.type)} value`}`, e.span);
+      return this.fail();
+    }
+    const target = p.ctype;
+    return { type: ptrType({ kind: 'ptr', target: () => target }, p.space), int: p.addr };
   }
 
   private deref(e: ast.Unary): TypedValue {
@@ -975,7 +1119,13 @@ export class ProbeLowerer {
       }
     }
     const p = this.place(e);
-    if (!p) return this.fail();
+    if (!p) {
+      // An element of an array copied as a value (`$s.arr[1]` with `$s = *$ptr`).
+      const obj = this.value(e.object);
+      if (obj.type.kind === 'tuple') return this.tupleElem(obj, Number(this.constInt(e.index)), e);
+      if (obj.type.kind !== 'none') this.diags.error('type-mismatch', `cannot index a value of type ${typeToString(obj.type)}`, e.span);
+      return this.fail();
+    }
     return this.load(p, e);
   }
 
@@ -990,6 +1140,8 @@ export class ProbeLowerer {
   }
 
   private sizeofExpr(e: ast.Sizeof): TypedValue {
+    // sizeof(typeof(x)) is sizeof(x).
+    if (e.arg.kind === 'TypeExpr' && e.arg.of) return this.sizeofExpr({ ...e, arg: e.arg.of });
     if (e.arg.kind === 'TypeExpr') {
       const ct = this.types.resolve(e.arg);
       if (!ct) return this.unknownType(e.arg);
@@ -1011,6 +1163,10 @@ export class ProbeLowerer {
   }
 
   private offsetofExpr(e: ast.Offsetof): TypedValue {
+    if (e.type.of) {
+      const type = this.concreteType(e.type);
+      return type ? this.offsetofExpr({ ...e, type }) : this.fail();
+    }
     const ct = this.types.resolve(e.type);
     if (!ct) return this.unknownType(e.type);
     let t: CType = ct;
@@ -1076,7 +1232,16 @@ export class ProbeLowerer {
     const obj = this.value(e.object);
     if (obj.type.kind === 'none') return this.fail();
     if (obj.type.kind !== 'args') {
-      if (obj.type.kind === 'tuple' && /^\d+$/.test(e.field)) return this.tupleElem(obj, Number(e.field), e);
+      if (obj.type.kind === 'tuple' && /^\d+$/.test(e.field) && !obj.type.names) return this.tupleElem(obj, Number(e.field), e);
+      if (obj.type.kind === 'tuple' && obj.type.names) {
+        const i = obj.type.names.indexOf(e.field);
+        if (i < 0) {
+          const hint = didYouMean(e.field, [...obj.type.names]);
+          this.diags.error('unknown-field', `${typeToString(obj.type)} has no field named ${e.field}`, e.fieldSpan, hint ? [`did you mean ${hint}?`] : undefined);
+          return this.fail();
+        }
+        return this.tupleElem(obj, i, e);
+      }
       return this.unsupported(`field access on ${typeToString(obj.type)} is not supported yet`, e.span);
     }
     const f = this.probe.args?.find((a) => a.name === e.field);
@@ -1097,7 +1262,7 @@ export class ProbeLowerer {
       this.diags.error('index-out-of-range', `tuple index ${index} is out of range`, e.span);
       return this.fail();
     }
-    const layout = tupleLayout(obj.type.elems);
+    const layout = aggregateLayout(obj.type);
     const f = layout.fields[index]!;
     if (f.type.kind === 'int' || f.type.kind === 'bool' || f.type.kind === 'ptr') {
       const size = sizeOf(f.type) as 1 | 2 | 4 | 8;
@@ -1131,6 +1296,11 @@ export class ProbeLowerer {
       }
       const space = arg.type.kind === 'ptr' ? arg.type.space : this.defaultSpace();
       return { type: { kind: 'str', size }, blob: { op: 'readStr', addr: arg.int!, size, space } };
+    }
+    if (e.callee === 'getopt') {
+      const v = getoptValue(e, this.script.namedParams ?? new Map(), this.script.givenParams ?? new Map(), this.diags);
+      if (!v) return this.fail();
+      return v.type === 'string' ? stringConst(v.value, this.script.maxStrlen) : { type: v.type, int: { op: 'const', value: v.value } };
     }
     const lib = LIBRARY_FUNCTIONS.get(e.callee);
     if (lib?.expr) return lib.expr(e, this.libContext());
@@ -1360,10 +1530,19 @@ export class ProbeLowerer {
     return found;
   }
 
-  private declareVar(name: string, type: Type, span: Span, fresh = false): { id: number; type: Type } | undefined {
+  private declareVar(name: string, type: Type, span: Span, fresh = false, fixed = false): { id: number; type: Type } | undefined {
     const existing = fresh ? this.scopes[this.scopes.length - 1]!.get(name) : this.findVar(name);
+    if (existing && !existing.fixed && existing.key) {
+      // bpftrace 0.26: a reassignment promotes the variable's type (src/passes/var-types.ts).
+      const merged = mergeVarType(existing.type, type);
+      if (merged && !typeEquals(merged, existing.type)) {
+        this.script.varTypes?.set(existing.key, merged);
+        if (isIntegral(merged) || sizeOf(merged) <= sizeOf(existing.type)) existing.type = merged;
+      }
+    }
     if (existing) {
       if (isIntegral(existing.type) && isIntegral(type)) return existing;
+      if (mergeVarType(existing.type, type) && typeEquals(mergeVarType(existing.type, type)!, existing.type)) return existing;
       if (existing.type.kind === 'str' && type.kind === 'str' && type.size <= existing.type.size) return existing;
       if (!typeEquals(existing.type, type)) {
         this.diags.error('variable-type-mismatch', `${name} holds ${typeToString(existing.type)} and cannot be assigned ${typeToString(type)}`, span);
@@ -1372,9 +1551,12 @@ export class ProbeLowerer {
       return existing;
     }
     const id = this.irVars.length;
+    const key = `${this.probe.name}|${span.start}|${name}`;
+    const learned = fixed ? undefined : this.script.varTypes?.get(key);
+    if (learned) type = mergeVarType(learned, type) ?? type;
     const stored = isIntegral(type) ? i64 : type;
     this.irVars.push({ id, size: isIntegral(type) ? undefined : sizeOf(type) });
-    const entry = { id, type: isIntegral(type) ? type : stored };
+    const entry = { id, type: isIntegral(type) ? type : stored, key, fixed };
     this.scopes[this.scopes.length - 1]!.set(name, entry);
     return entry;
   }
@@ -1433,6 +1615,7 @@ export class ProbeLowerer {
       probe: this.probe,
       unsafe: this.script.unsafe === true,
       source: this.script.source,
+      stackMode: this.script.stackMode,
       value: (e) => self.value(e),
       intOf: (v, e) => self.intOf(v, e),
       blobOf: (v, t) => self.blobOf(v, t),
@@ -1480,6 +1663,11 @@ export class ProbeLowerer {
 }
 
 // ------------------------------------------------------------------ free helpers
+
+/** A tuple or record element's stored type: bools stay bools (they print `true`), other integers widen. */
+function elemStorageType(t: Type): Type {
+  return t.kind === 'bool' ? t : storageType(t);
+}
 
 function addOffset(addr: IrExpr, offset: number): IrExpr {
   return offset === 0 ? addr : { op: 'binary', operator: '+', left: addr, right: { op: 'const', value: BigInt(offset) }, signed: false };

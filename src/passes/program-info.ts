@@ -3,7 +3,7 @@ import type { ConcreteProbe } from '../providers/provider.js';
 import type { Type } from '../types/types.js';
 
 /** How a script map stores its values; decides the BPF map type and how the runtime prints it. */
-export type MapKind = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist' | 'int' | 'value';
+export type MapKind = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist' | 'tseries' | 'int' | 'value';
 
 export interface MapSpec {
   readonly name: string;
@@ -12,7 +12,7 @@ export interface MapSpec {
   keyTypes: readonly Type[];
   /** For `int` maps: signedness; for `value` maps: the stored type. */
   valueType: Type;
-  /** lhist: min, max, step; hist: bits. */
+  /** lhist: min, max, step; hist: bits; tseries: interval_ns, num_intervals, agg (TSERIES_AGGS index), signed (0/1). */
   params: readonly bigint[];
   /** Where the map was first given its type (for mismatch diagnostics). */
   readonly firstUse: ast.Node;

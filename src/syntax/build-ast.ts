@@ -86,7 +86,7 @@ class Builder {
       if (firstProbe.start < config.span.start) this.error('the config block must come before the probes', config.span);
     }
     for (const i of c.importDecl ?? []) {
-      this.error('import is not supported yet', spanFrom(tokSpan(i.children.Import[0]!), tokSpan(i.children.StringLiteral[0]!)));
+      this.error('import is only resolved when a script is compiled (tsbpf -e or a script file)', spanFrom(tokSpan(i.children.Import[0]!), tokSpan(i.children.StringLiteral[0]!)));
     }
     const macros = (c.macroDef ?? []).map((m) => this.macroDef(m));
     const mapDecls = (c.mapDecl ?? []).map((m) => this.mapDecl(m));
@@ -497,12 +497,33 @@ class Builder {
   private parenExpr(cst: ParenExprCstNode): Expr {
     const c = cst.children;
     const elems = (c.expression ?? []).map((e) => this.expression(e));
+    const fieldNames = c.fieldName ?? [];
+    const names = fieldNames.length === elems.length ? fieldNames.map((t) => t.image) : elems.map(() => undefined);
+    if (fieldNames.length > 0) {
+      if (fieldNames.length !== elems.length) {
+        this.error('a record needs a name for every field: (a=1, b=2)', nodeSpan(cst));
+      } else {
+        const seen = new Set<string>();
+        for (const [i, n] of names.entries()) {
+          if (seen.has(n!)) this.error(`duplicate record field name: ${n}`, elems[i]!.span);
+          seen.add(n!);
+        }
+        return { kind: 'Record', span: nodeSpan(cst), names: names as string[], elems };
+      }
+    }
     if (elems.length === 1 && !c.Comma) return elems[0]!; // grouping
     return { kind: 'Tuple', span: nodeSpan(cst), elems };
   }
 
   typeExpr(cst: TypeExprCstNode): TypeExpr {
     const c = cst.children;
+    const tof = first(c.typeofType);
+    if (tof) {
+      const tc = tof.children;
+      const inner = first(tc.typeExpr);
+      const of = inner ? this.typeExpr(inner) : this.expression(tc.expression![0]!);
+      return { kind: 'TypeExpr', span: nodeSpan(cst), name: 'typeof', pointerDepth: 0, arraySize: undefined, of };
+    }
     const tag = first(c.TagKeyword);
     const name = tag ? `${tag.image} ${c.Name![0]!.image}` : (c.Identifier ?? []).map((t) => t.image).join(' ');
     let arraySize: number | undefined;

@@ -6,11 +6,22 @@ import type { CType } from '../kernel/btf.js';
  * code generator and the runtime decoder agree on it.
  */
 export type Type =
-  /** `flex`: a non-negative literal (or a value of one) whose sign adapts to the other operand (bpftrace 0.26). */
-  | { readonly kind: 'int'; readonly bits: 8 | 16 | 32 | 64; readonly signed: boolean; readonly flex?: boolean }
+  /**
+   * `flex`: a non-negative literal (or a value of one) whose sign adapts to the other operand (bpftrace 0.26).
+   * `isBool`: a bool widened to 64 bits as a map key or value (see mapStorageType); it prints `true`/`false`.
+   */
+  | { readonly kind: 'int'; readonly bits: 8 | 16 | 32 | 64; readonly signed: boolean; readonly flex?: boolean; readonly isBool?: boolean }
   | { readonly kind: 'bool' }
   | { readonly kind: 'str'; readonly size: number }
-  | { readonly kind: 'tuple'; readonly elems: readonly Type[] }
+  /**
+   * Tuples; with `names` a record `(a=1, b=2)` (bpftrace 0.25); with `cname` a C struct/union value
+   * copied from memory (`*$ptr`), laid out at `offsets` in `size` bytes; with `array` a C array
+   * (`int[4]`) of its elements. All share the blob representation (see aggregateLayout).
+   */
+  | {
+    readonly kind: 'tuple'; readonly elems: readonly Type[]; readonly names?: readonly string[];
+    readonly cname?: string; readonly array?: boolean; readonly offsets?: readonly number[]; readonly size?: number;
+  }
   /** A pointer read from the probe context; `space` says which address space it points into. */
   | { readonly kind: 'ptr'; readonly to: string; readonly space: 'user' | 'kernel'; readonly ctype?: CType }
   /** The `args` of a probe: a record of context fields. Only field access is allowed on it. */
@@ -57,7 +68,7 @@ export function sizeOf(t: Type): number {
     case 'rich':
       return t.size;
     case 'tuple':
-      return tupleLayout(t.elems).size;
+      return aggregateLayout(t).size;
     case 'args':
     case 'none':
       return 0;
@@ -103,6 +114,12 @@ export function tupleLayout(elems: readonly Type[]): { fields: FieldLayout[]; si
   return { fields, size: alignUp(offset, maxAlign) };
 }
 
+/** The layout of a tuple, record, struct or array value: explicit C offsets when it has them. */
+export function aggregateLayout(t: Type & { kind: 'tuple' }): { fields: FieldLayout[]; size: number } {
+  if (!t.offsets || t.size === undefined) return tupleLayout(t.elems);
+  return { fields: t.elems.map((type, i) => ({ offset: t.offsets![i]!, type })), size: t.size };
+}
+
 export function alignUp(n: number, align: number): number {
   return Math.ceil(n / align) * align;
 }
@@ -120,6 +137,9 @@ export function typeToString(t: Type): string {
     case 'str':
       return `string[${t.size}]`;
     case 'tuple':
+      if (t.cname) return t.cname;
+      if (t.array) return `${t.elems[0] ? typeToString(t.elems[0]) : 'none'}[${t.elems.length}]`;
+      if (t.names) return `record { ${t.elems.map((e, i) => `.${t.names![i]} = ${typeToString(e)}`).join(', ')} }`;
       return `(${t.elems.map(typeToString).join(', ')})`;
     case 'ptr':
       return `${t.to} *`;
@@ -132,6 +152,14 @@ export function typeToString(t: Type): string {
   }
 }
 
+/** A bool stored in a map key or value: 64 bits like an integer, decoded as a bool. */
+export const boolStorage: Type = { kind: 'int', bits: 64, signed: false, isBool: true };
+
+/** storageType for map keys and values: a bool keeps its 64-bit layout but remembers it is a bool. */
+export function mapStorageType(t: Type): Type {
+  return t.kind === 'bool' || (t.kind === 'int' && t.isBool) ? boolStorage : storageType(t);
+}
+
 /** Map key/value types are widened the way bpftrace stores them: integers as 64-bit. */
 export function storageType(t: Type): Type {
   switch (t.kind) {
@@ -141,7 +169,9 @@ export function storageType(t: Type): Type {
     case 'ptr':
       return u64;
     case 'tuple':
-      return { kind: 'tuple', elems: t.elems.map(storageType) };
+      // C structs and arrays keep their memory layout; records widen like tuples.
+      if (t.offsets) return t;
+      return { ...t, elems: t.elems.map((e) => (e.kind === 'bool' ? e : storageType(e))) };
     default:
       return t;
   }

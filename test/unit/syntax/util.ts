@@ -77,6 +77,8 @@ export function sx(e: Expr | undefined): string {
       return `(index ${sx(e.object)} ${sx(e.index)})`;
     case 'Tuple':
       return `(tuple${e.elems.map((x) => ' ' + sx(x)).join('')})`;
+    case 'Record':
+      return `(record${e.elems.map((x, i) => ` ${e.names[i]}=${sx(x)}`).join('')})`;
     case 'Cast':
       return `(cast ${type(e.type)} ${sx(e.expr)})`;
     case 'Sizeof':

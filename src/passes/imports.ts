@@ -1,0 +1,101 @@
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { tokenize } from '../../grammar/lexer.js';
+import { tokens as T } from '../../grammar/index.js';
+import { tokenMatcher } from '../../grammar/chevrotain.js';
+import { Diagnostics, type Diagnostic } from '../common/diagnostic.js';
+import type { SourceFile, Span } from '../common/span.js';
+import { decodeStringLiteral } from '../syntax/literals.js';
+
+/**
+ * `import "file.bt";` (bpftrace 0.26), done before parsing: each import statement is blanked out
+ * (offsets of the importing text do not move) and the imported script's text is appended, once
+ * per file however often it is imported. Paths are relative to the importing script's directory
+ * (the working directory for `-e` and stdin); a directory imports its `.bt`/`.tbpf` files. An
+ * imported file may not have a `config` block. World-writable directories are refused.
+ */
+export interface ImportResult {
+  readonly source: SourceFile;
+  readonly diagnostics: readonly Diagnostic[];
+  /** Where each imported file's text starts in `source.text`, for reading diagnostics. */
+  readonly files: readonly { readonly name: string; readonly start: number }[];
+}
+
+const SCRIPT_EXT = /\.(bt|tbpf)$/;
+
+export function expandImports(source: SourceFile): ImportResult {
+  const diags = new Diagnostics();
+  if (!/\bimport\b/.test(source.text)) return { source, diagnostics: [], files: [] };
+  const seen = new Set<string>();
+  const files: { name: string; start: number }[] = [];
+  let appended = '';
+  const mainBase = source.name === 'stdin' ? process.cwd() : dirname(resolve(source.name));
+  try {
+    seen.add(realpathSync(source.name));
+  } catch {
+    /* `-e` text: no file */
+  }
+
+  /** Blank the import statements of `text`; returns it and the files to import, in order. */
+  const scan = (text: string, base: string, at: (s: Span) => Span, isImported: boolean): { text: string; paths: { path: string; span: Span }[] } => {
+    const toks = tokenize(text).tokens;
+    const paths: { path: string; span: Span }[] = [];
+    let out = text;
+    for (let i = 0; i < toks.length; i++) {
+      const t = toks[i]!;
+      if (isImported && tokenMatcher(t, T.Config)) {
+        diags.error('config-in-import', 'an imported file cannot have a config block', at({ start: t.startOffset, end: t.startOffset + t.image.length }));
+      }
+      if (!tokenMatcher(t, T.Import)) continue;
+      const str = toks[i + 1];
+      if (!str || !tokenMatcher(str, T.StringLiteral)) continue; // the parser reports it
+      const semi = toks[i + 2] && tokenMatcher(toks[i + 2]!, T.Semicolon) ? toks[i + 2]! : str;
+      const end = semi.startOffset + semi.image.length;
+      const span = at({ start: t.startOffset, end });
+      paths.push({ path: resolve(base, decodeStringLiteral(str.image).value), span });
+      out = out.slice(0, t.startOffset) + out.slice(t.startOffset, end).replace(/[^\n]/g, ' ') + out.slice(end);
+    }
+    return { text: out, paths };
+  };
+
+  const importOne = (path: string, span: Span, depth: number): void => {
+    if (depth > 16) {
+      diags.error('import-depth', 'imports nest too deeply', span);
+      return;
+    }
+    let st;
+    try {
+      st = statSync(path);
+    } catch {
+      diags.error('import-not-found', `cannot import ${path}: no such file or directory`, span);
+      return;
+    }
+    const dir = st.isDirectory() ? path : dirname(path);
+    if ((statSync(dir).mode & 0o002) !== 0 && !(statSync(dir).mode & 0o1000)) {
+      diags.error('import-unsafe', `refusing to import from world-writable directory ${dir}`, span);
+      return;
+    }
+    if (st.isDirectory()) {
+      for (const f of readdirSync(path).filter((n) => SCRIPT_EXT.test(n)).sort()) importOne(join(path, f), span, depth + 1);
+      return;
+    }
+    if (!SCRIPT_EXT.test(path)) {
+      diags.error('import-unsupported', `cannot import ${path}: only bpftrace scripts (.bt, .tbpf) can be imported (C headers and .bpf.c files are not supported)`, span);
+      return;
+    }
+    const real = realpathSync(path);
+    if (seen.has(real)) return; // imported once
+    seen.add(real);
+    const text = readFileSync(path, 'utf8').replace(/^#!.*/, (m) => ' '.repeat(m.length));
+    const start = source.text.length + appended.length + 1;
+    files.push({ name: path, start });
+    // Nested imports first are blanked here; their files are appended after this one.
+    const { text: body, paths } = scan(text, dirname(path), (s) => ({ start: s.start + start, end: s.end + start }), true);
+    appended += '\n' + body;
+    for (const p of paths) importOne(p.path, p.span, depth + 1);
+  };
+
+  const main = scan(source.text, mainBase, (s) => s, false);
+  for (const p of main.paths) importOne(p.path, p.span, 0);
+  return { source: { name: source.name, text: main.text + appended }, diagnostics: diags.items, files };
+}

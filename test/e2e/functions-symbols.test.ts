@@ -1,0 +1,90 @@
+/**
+ * uaddr() (PIE and non-PIE binaries), reg(), usym of reg("ip"), kaddr, and the default stack mode
+ * (`config = { stack_mode = perf }`, BPFTRACE_STACK_MODE), on a small C program built here.
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExecutionContext } from 'ava';
+import { describeRun, kernelTest, runTsbpf, scratchDir } from '../helpers/tsbpf.js';
+
+const SOURCE = `#include <unistd.h>
+volatile unsigned int g_u32 = 0xdeadbeef;
+volatile unsigned long g_u64 = 123456789012345UL;
+volatile unsigned char g_u8 = 200;
+char g_str[16] = "hello uaddr";
+__attribute__((noinline)) void tick(int i) { g_u32 += i; __asm__ volatile(""); }
+int main(void) { for (int i = 0; i < 3; i++) { tick(0); usleep(50000); } return 0; }
+`;
+
+function build(t: ExecutionContext, pie: boolean): string | undefined {
+  if (spawnSync('gcc', ['--version']).status !== 0) {
+    t.log('skipped: needs gcc');
+    return undefined;
+  }
+  const dir = scratchDir(t);
+  const src = join(dir, 'g.c');
+  writeFileSync(src, SOURCE);
+  const out = join(dir, pie ? 'tsb_pie' : 'tsb_nopie');
+  const r = spawnSync('gcc', ['-O1', ...(pie ? ['-fPIE', '-pie'] : ['-no-pie']), '-o', out, src], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`gcc failed: ${r.stderr}`);
+  return out;
+}
+
+for (const pie of [true, false]) {
+  kernelTest(`uaddr() reads globals of a ${pie ? 'PIE' : 'non-PIE'} binary, typed by the symbol's size`, async (t) => {
+    const bin = build(t, pie);
+    if (!bin) return t.pass();
+    const prog = `uprobe:${bin}:tick { printf("%x %lu %d %s %d\\n", *uaddr("g_u32"), *uaddr("g_u64"), *uaddr("g_u8"), str(uaddr("g_str")), sizeof(*uaddr("g_u8"))); exit(); }`;
+    const r = await runTsbpf(['-e', prog, '-c', bin]);
+    t.is(r.code, 0, describeRun(r));
+    t.is(r.stdout, 'deadbeef 123456789012345 200 hello uaddr 1\n\n\n');
+  });
+}
+
+kernelTest('uaddr(): errors name the place (unknown symbol, wrong probe type, PIE in a uretprobe)', async (t) => {
+  const bin = build(t, true);
+  if (!bin) return t.pass();
+  const unknown = await runTsbpf(['-e', `uprobe:${bin}:tick { printf("%d\\n", *uaddr("nope")); }`]);
+  t.not(unknown.code, 0);
+  t.true(unknown.stderr.includes(`ERROR: Could not resolve symbol: ${bin}:nope`), unknown.stderr);
+  const begin = await runTsbpf(['-e', 'BEGIN { printf("%d\\n", *uaddr("g_u32")); }']);
+  t.true(begin.stderr.includes('ERROR: uaddr() can only be used in uprobe, uretprobe and usdt probes'), begin.stderr);
+  const ret = await runTsbpf(['-e', `uretprobe:${bin}:tick { printf("%d\\n", *uaddr("g_u32")); }`]);
+  t.true(ret.stderr.includes('is position independent'), ret.stderr);
+});
+
+kernelTest('reg("ip") / reg("pc") name the probed function through usym; a bad register is refused', async (t) => {
+  const bin = build(t, true);
+  if (!bin) return t.pass();
+  const r = await runTsbpf(['-e', `uprobe:${bin}:tick { printf("%s %s %d\\n", usym(reg("ip")), usym(reg("pc")), reg("sp") != 0); exit(); }`, '-c', bin]);
+  t.is(r.code, 0, describeRun(r));
+  t.is(r.stdout.split('\n')[0], 'tick tick 1');
+  const bad = await runTsbpf(['-e', `uprobe:${bin}:tick { printf("%d\\n", reg("xyz")); }`]);
+  t.true(bad.stderr.includes(`ERROR: 'xyz' is not a valid register on this architecture`), bad.stderr);
+});
+
+kernelTest('stack_mode config and BPFTRACE_STACK_MODE set the default ustack mode (env wins)', async (t) => {
+  const bin = build(t, true);
+  if (!bin) return t.pass();
+  const prog = `config = { stack_mode = perf } uprobe:${bin}:tick { printf("%s", ustack(1)); exit(); }`;
+  const perf = await runTsbpf(['-e', prog, '-c', bin]);
+  t.is(perf.code, 0, describeRun(perf));
+  // perf mode: tab, hex address, symbol+offset, (module) as bpftrace's ustack_stack_mode_env_perf test.
+  t.regex(perf.stdout, new RegExp(`^\\n?\\t[0-9a-f]+ tick\\+0 \\(${bin.replace(/[/.]/g, '\\$&')}\\)\\n`));
+  const raw = await runTsbpf(['-e', prog, '-c', bin], { env: { BPFTRACE_STACK_MODE: 'raw' } });
+  t.is(raw.code, 0, describeRun(raw));
+  t.regex(raw.stdout, /^\n?[0-9a-f]+\n/);
+  const bad = await runTsbpf(['-e', 'config = { stack_mode = fancy } BEGIN { exit(); }']);
+  t.true(bad.stderr.includes('stack_mode must be one of: bpftrace, perf, raw'), bad.stderr);
+});
+
+kernelTest('kaddr() of a kernel symbol is its /proc/kallsyms address; an unknown one is an error', async (t) => {
+  const r = await runTsbpf(['-e', 'BEGIN { printf("%lx\\n", kaddr("_stext")); exit(); }']);
+  t.is(r.code, 0, describeRun(r));
+  const line = spawnSync('grep', ['-m1', ' _stext$', '/proc/kallsyms'], { encoding: 'utf8' }).stdout.split(' ')[0];
+  t.is(r.stdout.split('\n')[0], BigInt('0x' + line).toString(16));
+  const bad = await runTsbpf(['-e', 'BEGIN { printf("%lx\\n", kaddr("no_such_symbol_xyz")); exit(); }']);
+  t.not(bad.code, 0);
+  t.true(bad.stderr.includes('ERROR: Failed to resolve kernel symbol: no_such_symbol_xyz'), bad.stderr);
+});
