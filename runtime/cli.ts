@@ -1,13 +1,27 @@
 import { existsSync, readFileSync, createWriteStream, type WriteStream } from 'node:fs';
-import { renderDiagnostic, renderDiagnostics, type SourceFile } from '../src/index.js';
+import type { SourceFile } from '../src/index.js';
 import { compile, listProgram } from './compiler.js';
 import { encodeBytes } from '../src/common/bytes.js';
-import { createOutput } from './output/index.js';
 import type { Sink } from './output/output.js';
-import { ensureTracefs, RuntimeError, Session } from './session.js';
-import { runList } from './list.js';
-import { HeldChild, pidExists, watchPid } from './target.js';
-import { setRuntimeWarnings } from './lib-events.js';
+import { tracefsRoot } from '../src/kernel/tracefs.js';
+// Loaded where needed (-l, -p/-c, diagnostics, -f json): a cache-hit run loads as few modules as
+// possible (start-up time, design.md "Targets").
+import type { HeldChild } from './target.js';
+
+/**
+ * The tracing runtime (session, output, providers), imported while the script compiles: before a
+ * cache miss's compile worker starts, this process loads only the CLI and runtime/compiler.ts.
+ */
+function loadRuntime() {
+  return Promise.all([import('./session.js'), import('./output/text.js'), import('./lib-events.js'), import('../src/providers/loaders.js')]).then(
+    ([session, text, libEvents, loaders]) => ({ ...session, TextOutput: text.TextOutput, setRuntimeWarnings: libEvents.setRuntimeWarnings, loadProviders: loaders.loadProviders }),
+  );
+}
+
+/** Mount tracefs when it is missing (session.ts `ensureTracefs`, loaded only then). */
+async function ensureTracefs(notice: (msg: string) => void): Promise<void> {
+  if (!tracefsRoot()) (await import('./session.js')).ensureTracefs(notice);
+}
 
 export const VERSION = '0.1.0';
 
@@ -31,6 +45,7 @@ OPTIONS:
     --dry-run        compile, load and attach every probe, then exit
     --unsafe         allow unsafe functions (system, signal)
     --no-cache       do not use or fill the compile cache
+    -k, --warnings   emit a warning when a BPF helper returns an error (probe reads, map lookups)
     --no-warnings    disable all warning messages
     -h, --help       show this help message
     -V, --version    tsbpf version
@@ -71,6 +86,8 @@ interface Options {
   cmd?: string;
   /** `--no-warnings`: no compile warnings, warnf(), runtime or lost-event warnings. */
   noWarnings?: boolean;
+  /** `-k` / `--warnings`: also report failed probe reads and map lookups at run time. */
+  warnings?: boolean;
   /** `-B MODE`: how program output is buffered (default line). */
   buffering?: 'line' | 'full' | 'none';
 }
@@ -122,7 +139,15 @@ export function parseArgs(argv: readonly string[]): Options {
         o.unsafe = true;
         break;
       case '--no-warnings':
+        // bpftrace main.cpp: the two flags exclude each other, in either order.
+        if (o.warnings) throw new UsageError('USAGE: -k, --warnings conflicts with --no-warnings');
         o.noWarnings = true;
+        break;
+      case '-k':
+      case '--warnings':
+        if (o.warnings) throw new UsageError('USAGE: -kk has been deprecated. Use a single -k for runtime warnings for errors in map lookups and probe reads.');
+        if (o.noWarnings) throw new UsageError('USAGE: -k, --warnings conflicts with --no-warnings');
+        o.warnings = true;
         break;
       case '-B': {
         const m = value(a);
@@ -236,15 +261,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (opts.list !== undefined) {
-    ensureTracefs(() => undefined);
+    await ensureTracefs(() => undefined);
     if (opts.program) return listProgramProbes(opts, opts.program);
+    const { runList } = await import('./list.js');
     return runList(opts.list, { verbose: opts.verbose === true, pid: opts.pid });
   }
   if (opts.pid !== undefined && opts.cmd !== undefined) {
     stderr.write('ERROR: -p and -c cannot be used together\n');
     return 1;
   }
-  if (opts.pid !== undefined && !pidExists(opts.pid)) {
+  if (opts.pid !== undefined && !(await import('./target.js')).pidExists(opts.pid)) {
     stderr.write(`ERROR: pid '${opts.pid}' does not exist\n`);
     return 1;
   }
@@ -272,6 +298,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 async function listProgramProbes(opts: Options, source: SourceFile): Promise<number> {
   const outcome = await listProgram({ source, positionals: opts.positionals, pid: opts.pid, verbose: opts.verbose === true });
   if (outcome.kind === 'diagnostics') {
+    const { renderDiagnostics } = await import('../src/common/render.js');
     process.stderr.write(renderDiagnostics(outcome.diagnostics, source));
     return 1;
   }
@@ -285,7 +312,7 @@ async function listProgramProbes(opts: Options, source: SourceFile): Promise<num
 
 async function run(opts: Options, source: SourceFile): Promise<number> {
   const stderr = process.stderr;
-  ensureTracefs((msg) => {
+  await ensureTracefs((msg) => {
     if (!opts.quiet) stderr.write(`${msg}\n`);
   });
 
@@ -294,6 +321,7 @@ async function run(opts: Options, source: SourceFile): Promise<number> {
   let child: HeldChild | undefined;
   if (opts.cmd !== undefined) {
     try {
+      const { HeldChild } = await import('./target.js');
       child = new HeldChild(opts.cmd);
     } catch (e) {
       stderr.write(`ERROR: ${(e as Error).message}\n`);
@@ -311,8 +339,12 @@ async function run(opts: Options, source: SourceFile): Promise<number> {
 
 async function runWithTarget(opts: Options, source: SourceFile, targetPid: number | undefined, child: HeldChild | undefined): Promise<number> {
   const stderr = process.stderr;
-  const outcome = await compile({ source, positionals: opts.positionals, noCache: opts.noCache, unsafe: opts.unsafe, pid: targetPid, cpid: child?.pid });
+  const runtime = loadRuntime();
+  // Not awaited on the error paths below: a failed import is reported where it is awaited.
+  runtime.catch(() => undefined);
+  const outcome = await compile({ source, positionals: opts.positionals, noCache: opts.noCache, unsafe: opts.unsafe, pid: targetPid, cpid: child?.pid, warningLevel: opts.noWarnings ? 0 : opts.warnings ? 2 : 1 });
   if (outcome.kind === 'diagnostics') {
+    const { renderDiagnostics } = await import('../src/common/render.js');
     stderr.write(renderDiagnostics(outcome.diagnostics, source));
     return 1;
   }
@@ -321,7 +353,11 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     return 1;
   }
   const script = outcome.script;
-  if (!opts.noWarnings) for (const w of script.warnings) stderr.write(renderDiagnostic(w, source) + '\n');
+  const { Session, RuntimeError, TextOutput, setRuntimeWarnings, loadProviders } = await runtime;
+  if (!opts.noWarnings && script.warnings.length > 0) {
+    const { renderDiagnostic } = await import('../src/common/render.js');
+    for (const w of script.warnings) stderr.write(renderDiagnostic(w, source) + '\n');
+  }
   setRuntimeWarnings(!opts.noWarnings);
 
   let file: WriteStream | undefined;
@@ -329,12 +365,16 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   // Raw bytes of strings ("\xff", non-UTF-8 kernel strings) are written as bytes (src/common/bytes.ts).
   const out: Sink = bufferedSink((b) => rawOut.write(b), opts.buffering ?? 'line');
   const color = Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'];
-  const output = createOutput(opts.format, { out, err: stderr, color });
+  // -p: loaded before the probes start, so nothing waits between attach and watching the process.
+  const watchPid = opts.pid !== undefined ? (await import('./target.js')).watchPid : undefined;
+  const outputOpts = { out, err: stderr, color };
+  const output = opts.format === 'json' ? new (await import('./output/json.js')).JsonOutput(outputOpts) : new TextOutput(outputOpts);
   if (opts.noWarnings) {
     // bpftrace --no-warnings turns LOG(WARNING) off: warnf() and the lost-event total are warnings.
     output.warnf = () => undefined;
     output.totalLostEvents = () => undefined;
   }
+  await loadProviders(script.programs);
   const session = new Session(script, {
     output,
     onAttached(count) {
@@ -361,7 +401,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     // -c: the command runs once every probe is attached; tsbpf ends when it ends (or -p's process does).
     child?.release();
     child?.onExit(() => session.requestExit(0));
-    const stopWatch = opts.pid !== undefined ? watchPid(opts.pid, () => session.requestExit(0)) : undefined;
+    const stopWatch = opts.pid !== undefined ? watchPid!(opts.pid, () => session.requestExit(0)) : undefined;
     void session.waitForExit().then(() => stopWatch?.());
     // A script with only BEGIN/END probes ends after BEGIN, as bpftrace's does.
     if (script.programs.every((p) => p.probe.attach.kind === 'special')) session.requestExit(0);

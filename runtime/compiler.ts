@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+// node:child_process and node:crypto are not imported: a cache hit needs neither (each costs ~2 ms
+// of start-up); the worker is spawned through a dynamic import.
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, release } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,29 +19,60 @@ function cacheDir(): string {
   return join(base, 'tsbpf');
 }
 
-/** The compiler's build: the worker's mtime changes with every build of tsbpf. */
+/**
+ * The compiler's build: the worker's mtime, and the mtime of tsc's incremental build info
+ * (dist/.tsbuildinfo, tsconfig.json): an incremental build rewrites only the files that changed,
+ * so a change to the compiler that leaves compile-worker.js alone must still miss the cache.
+ */
 function buildStamp(): string {
-  try {
-    return String(statSync(WORKER).mtimeMs);
-  } catch {
-    return 'unknown';
-  }
+  const mtime = (path: string): string => {
+    try {
+      return String(statSync(path).mtimeMs);
+    } catch {
+      return 'unknown';
+    }
+  };
+  return `${mtime(WORKER)}/${mtime(join(here, '..', '.tsbuildinfo'))}`;
 }
 
 /**
  * The environment variables the compiler reads, the set ones only. Kept in step with src/compile.ts
  * COMPILE_ENV_VARS by hand: importing src/compile.ts here would load the whole front end on a cache hit.
  */
-const COMPILE_ENV_VARS = ['BPFTRACE_PERF_RB_PAGES', 'BPFTRACE_DUMMY_TS_MAP', 'BPFTRACE_STACK_MODE'] as const;
+const COMPILE_ENV_VARS = ['BPFTRACE_PERF_RB_PAGES', 'BPFTRACE_DUMMY_TS_MAP', 'BPFTRACE_STACK_MODE', 'BPFTRACE_MAX_STRLEN'] as const;
 function compileEnv(): string[] {
   return COMPILE_ENV_VARS.filter((v) => process.env[v] !== undefined).map((v) => `${v}=${process.env[v]}`);
 }
 
-/** Cache key: the script, its parameters, the kernel (tracepoint layouts, BTF) and this build of tsbpf. */
-export function cacheKey(source: SourceFile, positionals: readonly string[], pid?: number, unsafe?: boolean, cpid?: number): string {
-  return createHash('sha256')
-    .update(JSON.stringify([source.text, positionals, release(), buildStamp(), process.version, pid ?? null, ...(unsafe ? ['unsafe'] : []), ...(cpid !== undefined ? ['cpid', cpid] : []), ...compileEnv()]))
-    .digest('hex');
+/**
+ * What a compile depends on: the script, its parameters, the kernel (tracepoint layouts, BTF) and
+ * this build of tsbpf. Stored in the cache entry and compared on a hit, so a hash collision can
+ * never run the wrong program.
+ */
+function cacheKeyText(source: SourceFile, positionals: readonly string[], pid?: number, unsafe?: boolean, cpid?: number, warningLevel?: number): string {
+  return JSON.stringify([source.text, positionals, release(), buildStamp(), process.version, pid ?? null, ...(unsafe ? ['unsafe'] : []), ...(cpid !== undefined ? ['cpid', cpid] : []), ...(warningLevel !== undefined && warningLevel !== 1 ? ['warnings', warningLevel] : []), ...compileEnv()]);
+}
+
+/** Cache key: a 128-bit hash (four 32-bit lanes, Murmur3-style mixing) of `cacheKeyText`; not node:crypto, which a cache hit would load for this alone. */
+export function cacheKey(source: SourceFile, positionals: readonly string[], pid?: number, unsafe?: boolean, cpid?: number, warningLevel?: number): string {
+  return hashText(cacheKeyText(source, positionals, pid, unsafe, cpid, warningLevel));
+}
+
+function hashText(text: string): string {
+  let h1 = 0x9747b28c, h2 = 0x85ebca6b, h3 = 0xc2b2ae35, h4 = 0x27d4eb2f;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    h3 = Math.imul(h3 ^ c, 0x27d4eb2d);
+    h4 = Math.imul(h4 ^ c, 0x165667b1);
+  }
+  const fmix = (h: number, a: number, b: number): string => {
+    h = Math.imul(h ^ (h >>> 16) ^ a, 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13) ^ b, 0xc2b2ae35);
+    return ((h ^ (h >>> 16)) >>> 0).toString(16).padStart(8, '0');
+  };
+  return fmix(h1, h2, text.length) + fmix(h2, h3, h1) + fmix(h3, h4, h2) + fmix(h4, h1, h3);
 }
 
 export interface CompileRequest {
@@ -49,6 +80,8 @@ export interface CompileRequest {
   readonly positionals: readonly string[];
   /** `--unsafe`: allow system() and signal(). */
   readonly unsafe?: boolean;
+  /** 0 `--no-warnings`, 1 default, 2 `-k`: which helper failures the code reports (changes the code). */
+  readonly warningLevel?: 0 | 1 | 2;
   /** Skip the compile cache (reading and writing). */
   readonly noCache?: boolean;
   /** `-p PID` / `-c` child: user probes resolve in this process. */
@@ -88,13 +121,13 @@ function depsUnchanged(deps: FileDeps | undefined): boolean {
 
 /** Compile a script: from the cache when this exact script was compiled before, else in a worker process. */
 export async function compile(req: CompileRequest): Promise<CompileOutcome> {
-  const key = cacheKey(req.source, req.positionals, req.pid, req.unsafe, req.cpid);
-  const file = join(cacheDir(), `${key}.json`);
+  const keyText = cacheKeyText(req.source, req.positionals, req.pid, req.unsafe, req.cpid, req.warningLevel);
+  const file = join(cacheDir(), `${hashText(keyText)}.json`);
   if (!req.noCache) {
     try {
-      const script = JSON.parse(readFileSync(file, 'utf8')) as CompiledScript & { deps?: FileDeps };
+      const script = JSON.parse(readFileSync(file, 'utf8')) as CompiledScript & { deps?: FileDeps; key?: string };
       // A probe resolved from a binary that has changed since (rebuilt, upgraded) is recompiled.
-      if (script.format === 1 && depsUnchanged(script.deps)) return { kind: 'ok', script, cached: true };
+      if (script.format === 1 && script.key === keyText && depsUnchanged(script.deps)) return { kind: 'ok', script, cached: true };
     } catch {
       // Not cached (or unreadable): compile.
     }
@@ -105,7 +138,7 @@ export async function compile(req: CompileRequest): Promise<CompileOutcome> {
       mkdirSync(dirname(file), { recursive: true });
       const tmp = `${file}.${process.pid}.tmp`;
       const deps = fileDeps(outcome.script);
-      writeFileSync(tmp, JSON.stringify(deps && deps.length ? { ...outcome.script, deps } : outcome.script));
+      writeFileSync(tmp, JSON.stringify({ ...outcome.script, ...(deps && deps.length ? { deps } : {}), key: keyText }));
       renameSync(tmp, file);
     } catch {
       // A read-only home is no reason to fail.
@@ -121,7 +154,8 @@ type InternalError = { readonly kind: 'internal-error'; readonly message: string
  * down) and turns its JSON reply into an outcome with `interpret`; a failed start, a crash or an
  * unreadable reply becomes an internal error.
  */
-function askWorker<Reply, Outcome>(request: object, interpret: (reply: Reply) => Outcome): Promise<Outcome | InternalError> {
+async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Reply) => Outcome): Promise<Outcome | InternalError> {
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [WORKER], { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -149,7 +183,7 @@ function askWorker<Reply, Outcome>(request: object, interpret: (reply: Reply) =>
 
 function runWorker(req: CompileRequest): Promise<CompileOutcome> {
   type Reply = { ok: CompiledScript } | { diagnostics: Diagnostic[] } | { internalError: string; stack?: string };
-  const request = { source: req.source, positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe };
+  const request = { source: req.source, positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel };
   return askWorker(request, (reply: Reply): CompileOutcome => {
     if ('ok' in reply) return { kind: 'ok', script: reply.ok, cached: false };
     if ('diagnostics' in reply) return { kind: 'diagnostics', diagnostics: reply.diagnostics };

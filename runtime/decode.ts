@@ -1,4 +1,4 @@
-import { aggregateLayout, tupleLayout, type Type } from '../src/index.js';
+import { aggregateLayout, tupleLayout, type Type } from '../src/types/types.js';
 import type { MapValue, Value } from './value.js';
 import { decodeBytes } from '../src/common/bytes.js';
 

@@ -1,7 +1,8 @@
 /** Events of the function library (src/builtins/): cat(), system(), and pids whose mappings to snapshot. */
-import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { formatPrintf, type EventSpec, type FormatArg } from '../src/index.js';
+import type { EventSpec } from '../src/index.js';
+import { formatPrintf, type FormatArg } from '../src/common/printf-format.js';
 import type { Output } from './output/output.js';
 import type { RichValues } from './rich-values.js';
 import type { Value } from './value.js';
@@ -23,6 +24,12 @@ export function handleLibraryEvent(spec: EventSpec, args: readonly Value[], outp
       // bpftrace prints these (division by zero) on stderr each time they happen.
       if (runtimeWarnings) process.stderr.write(spec.text + '\n');
       return true;
+    case 'helper-error': {
+      // bpftrace's HELPER_ERROR runtime error; --no-warnings compiles no checks (warning level 0).
+      const ret = args[0];
+      if (runtimeWarnings) output.helperError(spec.helper, ret?.kind === 'int' ? Number(ret.value) : 0, { ...spec.loc, context: [...spec.loc.context] });
+      return true;
+    }
     case 'errorf':
     case 'warnf': {
       const text = formatPrintf(spec.format, args as FormatArg[]);
@@ -64,6 +71,8 @@ export function handleLibraryEvent(spec: EventSpec, args: readonly Value[], outp
     }
     case 'system': {
       const cmd = formatPrintf(spec.format, args as FormatArg[]);
+      // node:child_process on first use only (~1.5 ms of start-up otherwise).
+      const { spawnSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
       const r = spawnSync('sh', ['-c', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       if (r.error) err(`system(): ${r.error.message}`);
       else if (r.status !== 0) err(`system(): command exited with code ${r.status ?? r.signal}`);

@@ -14,6 +14,7 @@ import type { EntryAnalysis } from '../src/interactive.js';
 import { compile } from './compiler.js';
 import type { Output } from './output/output.js';
 import { RuntimeError, Session } from './session.js';
+import { loadProviders } from '../src/providers/loaders.js';
 import type { MapDump } from './value.js';
 
 export interface LiveProbe {
@@ -90,6 +91,7 @@ export class LiveSession {
     const outcome = await compile({ source: union, positionals: this.opts.positionals ?? [], noCache: this.opts.noCache });
     if (outcome.kind === 'diagnostics') return { kind: 'error', message: renderAll(outcome.diagnostics, source, union, prefix.length) };
     if (outcome.kind === 'internal-error') return { kind: 'error', message: `ERROR: internal compiler error: ${outcome.message}\n` };
+    await loadProviders(outcome.script.programs);
     // The shell may have ended while the compiler ran: load nothing then.
     if (this.finished) return { kind: 'error', message: 'ERROR: the session has ended\n' };
     const script = outcome.script;

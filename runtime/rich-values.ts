@@ -142,11 +142,10 @@ export interface RichContext {
 export class RichValues {
   private readonly processes = new Map<number, Mapping[] | null>();
   private users: Map<string, string> | undefined;
-  private readonly wallMinusBoot: bigint;
+  /** CLOCK_REALTIME - CLOCK_BOOTTIME, computed at the first time value (not on the start-up path). */
+  private wallMinusBoot: bigint | undefined;
 
-  constructor(private readonly ctx: RichContext) {
-    this.wallMinusBoot = wallMinusBootNs();
-  }
+  constructor(private readonly ctx: RichContext) {}
 
   /** Snapshot a process's mappings now (the kernel said it saw the pid for the first time). */
   notePid(pid: number): void {
@@ -238,7 +237,7 @@ export class RichValues {
 
   /** strftime of a boot-clock timestamp, with bpftrace's `%f` (µs), `%l` (ms) and `%k` (ns) extensions. */
   timestamp(bootNs: bigint, format: string): string {
-    const wall = bootNs + this.wallMinusBoot;
+    const wall = bootNs + (this.wallMinusBoot ??= wallMinusBootNs());
     const ms = Number(wall / 1_000_000n);
     const subNs = wall % 1_000_000_000n;
     const fmt = format

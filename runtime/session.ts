@@ -1,10 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpf, isNativeError, type RingbufHandle } from '../native/index.js';
-import {
-  AttachError, formatPrintf, providerFor, recordLayout, tracefsRoot,
-  type Attachment, type CompiledMap, type CompiledProgram, type CompiledScript, type EventSpec, type FormatArg, type KernelOps,
-} from '../src/index.js';
+import type { Attachment, CompiledMap, CompiledProgram, CompiledScript, EventSpec, FormatArg, KernelOps } from '../src/index.js';
+// The modules themselves, not the src/index.js barrel (which loads every provider and the probe
+// lister): a cache-hit start-up loads only what it runs. Providers: src/providers/loaders.ts.
+import { AttachError } from '../src/providers/provider.js';
+import { loadedProvider } from '../src/providers/loaders.js';
+import { formatPrintf } from '../src/common/printf-format.js';
+import { recordLayout } from '../src/passes/events.js';
+import { tracefsRoot } from '../src/kernel/tracefs.js';
 import { decodeKey, decodeMapValue, decodeValue, type MapLayout } from './decode.js';
 import { collectTseries, tseriesParams } from './output/tseries.js';
 import { verifierHint, verifierReason } from './verifier-hints.js';
@@ -141,8 +145,9 @@ export class Session {
   /** Attach one loaded program through its provider (BEGIN/END are run, not attached). */
   private attachProgram(p: LoadedProgram): void {
     if (p.compiled.probe.attach.kind === 'special') return;
-    const provider = providerFor(p.compiled.probe.name);
-    if (!provider) throw new RuntimeError(`internal error: no provider for ${p.compiled.probe.name}`);
+    // Loaded by the caller before load(): loadProviders (src/providers/loaders.ts).
+    const provider = loadedProvider(p.compiled);
+    if (!provider) throw new RuntimeError(`internal error: no provider loaded for ${p.compiled.probe.name}`);
     try {
       p.attachment = provider.attach(p.compiled.probe, p.fd, kernelOps);
     } catch (e) {
@@ -154,7 +159,8 @@ export class Session {
   /** Patch map references (`ld_imm64` with src_reg BPF_PSEUDO_MAP_FD, imm = map id) to this run's fds. */
   private relocate(insns: Buffer): Buffer {
     for (let off = 0; off + 16 <= insns.length; off += 8) {
-      if (insns[off] === 0x18 && insns[off + 1]! >> 4 === 1) {
+      // src_reg 1 (BPF_PSEUDO_MAP_FD) or 2 (BPF_PSEUDO_MAP_VALUE: the next imm is the value offset).
+      if (insns[off] === 0x18 && (insns[off + 1]! >> 4 === 1 || insns[off + 1]! >> 4 === 2)) {
         const id = insns.readInt32LE(off + 4);
         const fd = this.mapFds[id];
         if (fd === undefined) throw new RuntimeError(`internal error: program refers to unknown map ${id}`);
@@ -512,7 +518,7 @@ function explainLoadFailure(p: CompiledProgram, e: unknown): RuntimeError {
   if (e.code === 'EPERM' && process.getuid?.() !== 0) {
     return new RuntimeError('loading BPF programs needs root (or CAP_BPF and CAP_PERFMON)', undefined, p, e);
   }
-  const custom = providerFor(p.probe.name)?.explainLoadFailure?.(p.probe, e.code);
+  const custom = loadedProvider(p)?.explainLoadFailure?.(p.probe, e.code);
   if (custom) return new RuntimeError(custom.message, custom.hint, p, e);
   // runtime/verifier-hints.ts: the log's reason line, and a hint only for a known cause.
   const reason = verifierReason(e.log ?? '') ?? e.message;

@@ -11,6 +11,7 @@ interface Request {
   readonly source: SourceFile;
   readonly positionals: readonly string[];
   readonly unsafe?: boolean;
+  readonly warningLevel?: 0 | 1 | 2;
   readonly pid?: number;
   readonly cpid?: number;
   /** `-l` with a program: only list the probes it would attach (reply {list: lines} | {diagnostics}). */
@@ -31,7 +32,7 @@ process.stdin.on('end', () => {
         process.stdout.write(JSON.stringify(reply));
         return;
       }
-      const result = await compileScript(req.source, { positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe });
+      const result = await compileScript(req.source, { positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel });
       reply = 'format' in result ? { ok: result } : { diagnostics: result.diagnostics };
     } catch (e) {
       // A bug in tsbpf, not the user's input: the message for the user, the stack for TSBPF_DEBUG.

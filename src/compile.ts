@@ -40,7 +40,7 @@ export function ringbufBytes(perfRbPages: number | undefined, cpus = possibleCpu
  * Environment variables that change what the compiler produces (runtime/compiler.ts puts them in
  * the compile cache key): the ring buffer size and tseries' test clock.
  */
-export const COMPILE_ENV_VARS = ['BPFTRACE_PERF_RB_PAGES', 'BPFTRACE_DUMMY_TS_MAP', 'BPFTRACE_STACK_MODE'] as const;
+export const COMPILE_ENV_VARS = ['BPFTRACE_PERF_RB_PAGES', 'BPFTRACE_DUMMY_TS_MAP', 'BPFTRACE_STACK_MODE', 'BPFTRACE_MAX_STRLEN'] as const;
 
 /** `BPFTRACE_PERF_RB_PAGES=N`: pages of the event ring buffer (1 to 262144), or undefined when unset. */
 export function perfRbPagesFromEnv(diags: Diagnostics, env: NodeJS.ProcessEnv = process.env): number | undefined {
@@ -89,7 +89,7 @@ export interface CompiledMap {
 export interface CompiledProgram {
   readonly name: string;
   readonly probe: ConcreteProbe;
-  /** Raw `struct bpf_insn` bytes, base64; map references are `ld_imm64` with src_reg 1 and imm = map id. */
+  /** Raw `struct bpf_insn` bytes, base64; map references are `ld_imm64` with src_reg 1 (2: a one-entry array's value address) and imm = map id. */
   readonly insns: string;
   /** Instruction index of each callback subprogram (bpf_loop / bpf_for_each_map_elem); loading needs BTF func_info for them. */
   readonly subprogs?: readonly number[];
@@ -114,6 +114,8 @@ export interface CompileOptions {
   readonly cpid?: number;
   /** `--unsafe`: allow system() and signal(). */
   readonly unsafe?: boolean;
+  /** 0 `--no-warnings`, 1 default, 2 `-k`: which helper failures the code reports (src/passes/lower.ts helperErr). */
+  readonly warningLevel?: 0 | 1 | 2;
 }
 
 export interface FrontendResult {
@@ -176,7 +178,7 @@ function compileExpanded(source: SourceFile, opts: CompileOptions, importStart?:
   const state = (): ScriptState => ({
     target: { pid: opts.pid, cpid: opts.cpid },
     maps: new Map<string, MapSpec>(), events: [], positionals: params.positionals, namedParams: new Map(), givenParams: params.named, mapIds: new Map(), types, macros, maxStrlen: config.maxStrlen,
-    unsafe: opts.unsafe === true, internalMaps: new Map(), source, stackMode: config.stackMode, varTypes: new Map(),
+    unsafe: opts.unsafe === true, warningLevel: opts.warningLevel ?? 1, internalMaps: new Map(), source, stackMode: config.stackMode, varTypes: new Map(),
   });
   // Round 1: learn map types; its diagnostics are discarded (round 2 reports them in order).
   const learn = state();
@@ -203,6 +205,9 @@ function compileExpanded(source: SourceFile, opts: CompileOptions, importStart?:
   const ringbufMap = maps.length;
   const lostMap = ringbufMap + 1;
   const zeroMap = ringbufMap + 2;
+  // Blobs too large for the BPF stack (src/codegen/module.ts): added and sized by compileScript after
+  // code generation, and only when a program uses it (it is the last map: no other id moves).
+  const scratchMap = ringbufMap + 3;
   const zeroSize = Math.max(8, ...maps.map((m) => m.valueSize));
   const internal: CompiledMap[] = [
     { id: ringbufMap, name: '.ringbuf', bpfType: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: ringbufBytes(envRbPages ?? config.perfRbPages) },
@@ -210,7 +215,7 @@ function compileExpanded(source: SourceFile, opts: CompileOptions, importStart?:
     { id: zeroMap, name: '.zero', bpfType: MapType.ARRAY, keySize: 4, valueSize: zeroSize, maxEntries: 1 },
   ];
   const all = [...maps, ...internal];
-  const ir: IrModule = { maps: all.map(toIrMap), programs, ringbufMap, lostMap, zeroMap };
+  const ir: IrModule = { maps: all.map(toIrMap), programs, ringbufMap, lostMap, zeroMap, scratchMap };
   return { ir, maps: all, probes, events: script.events, diagnostics: diags.items, program };
 }
 
@@ -227,9 +232,13 @@ export async function compileScript(source: SourceFile, opts: CompileOptions = {
     if (diags) return { diagnostics: [...front.diagnostics.filter((d) => d.severity === 'warning'), ...diags] };
     throw e;
   }
+  const { valueSize, entries } = emitted.scratch;
+  const scratch: CompiledMap[] = entries > 0 && front.ir.scratchMap !== undefined
+    ? [{ id: front.ir.scratchMap, name: '.scratch', bpfType: MapType.PERCPU_ARRAY, keySize: 4, valueSize, maxEntries: entries }]
+    : [];
   return {
     format: 1,
-    maps: front.maps,
+    maps: [...front.maps, ...scratch],
     programs: front.probes.map(({ name, probe }) => {
       const subprogs = emitted.subprogs.get(name);
       return { name, probe, insns: emitted.programs.get(name)!.toString('base64'), ...(subprogs ? { subprogs } : {}) };
@@ -248,6 +257,8 @@ export async function compileScript(source: SourceFile, opts: CompileOptions = {
  */
 function codegenDiagnostics(e: unknown, probes: FrontendResult['probes']): Diagnostic[] | undefined {
   const message = e instanceof Error ? e.message : String(e);
+  // src/codegen/bpf-builder.ts ScratchTooLargeError (not imported: that module loads LLVM).
+  if (e instanceof Error && e.name === 'ScratchTooLargeError') return [{ severity: 'error', code: 'bpf-stack-limit', message: `${message}: use shorter strings (str(x, N), config max_strlen)` }];
   if (!/BPF stack limit of 512 bytes is exceeded/.test(message)) return undefined;
   const names = new Set([...message.matchAll(/in function (\S+) /g)].map((m) => m[1]!));
   const hit = probes.filter((p) => names.has(p.name));

@@ -6,7 +6,7 @@
  */
 import { keyText, stackText, type MapDump, type Value } from '../value.js';
 import { formatMap, type Cell, type Histogram, type Label, type MapPrintOptions } from './format-map.js';
-import { flushSink, totalLostLine, type Output, type OutputOptions, type Sink, type SourceLocation } from './output.js';
+import { flushSink, strerror, totalLostLine, type Output, type OutputOptions, type Sink, type SourceLocation } from './output.js';
 import { tseriesJson } from './tseries.js';
 
 /**
@@ -189,6 +189,11 @@ export class JsonOutput implements Output {
 
   errorf(text: string, locations: readonly SourceLocation[]): void {
     this.severity('errorf', text, locations);
+  }
+
+  helperError(helper: string, retcode: number, loc: SourceLocation): void {
+    this.out.write('{"type": "helper_error", "msg": ' + jsonString(strerror(-retcode)) + ', "helper": ' + jsonString(helper) + ', "retcode": ' + retcode +
+      ', "filename": ' + jsonString(loc.filename) + ', "line": ' + loc.line + ', "col": ' + loc.col + '}\n');
   }
 
   /** JSON prints only the top-level location. */

@@ -51,6 +51,12 @@ export interface Output {
    */
   warnf(text: string, locations: readonly SourceLocation[]): void;
   errorf(text: string, locations: readonly SourceLocation[]): void;
+  /**
+   * A BPF helper failed at `loc` (bpftrace `runtime_error` HELPER_ERROR): text writes
+   * `LOC: WARNING: msg`, `Additional Info - helper: H, retcode: N` and the source context to stderr;
+   * JSON writes a `helper_error` object (its `msg` is always strerror(-retcode)).
+   */
+  helperError(helper: string, retcode: number, loc: SourceLocation): void;
   /** print() of a non-map value. */
   value(v: Value): void;
   /** time() output (already strftime-formatted). */
@@ -82,6 +88,29 @@ export interface Output {
 export function totalLostLine(n: number | bigint, color: boolean): string {
   const msg = `WARNING: Total lost event count: ${n}`;
   return color ? `\x1b[33m${msg}\x1b[0m\n` : msg + '\n';
+}
+
+/** glibc strerror() text for the errnos BPF helpers return; `Unknown error N` otherwise. */
+const ERRNO_TEXT: Record<number, string> = {
+  0: 'Success', 1: 'Operation not permitted', 2: 'No such file or directory', 3: 'No such process', 4: 'Interrupted system call',
+  5: 'Input/output error', 7: 'Argument list too long', 9: 'Bad file descriptor', 11: 'Resource temporarily unavailable',
+  12: 'Cannot allocate memory', 13: 'Permission denied', 14: 'Bad address', 16: 'Device or resource busy', 17: 'File exists',
+  19: 'No such device', 22: 'Invalid argument', 24: 'Too many open files', 28: 'No space left on device', 34: 'Numerical result out of range',
+  36: 'File name too long', 38: 'Function not implemented', 61: 'No data available', 75: 'Value too large for defined data type',
+  95: 'Operation not supported', 524: 'Unknown error 524',
+};
+export function strerror(errno: number): string {
+  return ERRNO_TEXT[errno] ?? `Unknown error ${errno}`;
+}
+
+/** bpftrace TextOutput::runtime_error's message for a failed helper (map full, missing key, else strerror). */
+export function helperErrorText(helper: string, retcode: number): string {
+  if (helper === 'map_update_elem' && retcode === -7) {
+    return "Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @a = hash(5000)`";
+  }
+  if (helper === 'map_delete_elem' && retcode === -2) return "Can't delete map element because it does not exist.";
+  if (helper === 'map_lookup_elem') return "Can't lookup map element because it does not exist.";
+  return strerror(-retcode);
 }
 
 export function flushSink(s: Sink): void {

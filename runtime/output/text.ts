@@ -4,7 +4,7 @@
 import { keyText, valueText, type MapDump, type Value } from '../value.js';
 import { formatMap, isSingleValue, labelText, type Cell, type Histogram, type MapPrintOptions } from './format-map.js';
 import { tseriesText } from './tseries.js';
-import { flushSink, totalLostLine, type Output, type OutputOptions, type Sink, type SourceLocation } from './output.js';
+import { flushSink, helperErrorText, totalLostLine, type Output, type OutputOptions, type Sink, type SourceLocation } from './output.js';
 
 const BAR_WIDTH = 52;
 
@@ -90,6 +90,14 @@ export class TextOutput implements Output {
 
   errorf(text: string, locations: readonly SourceLocation[]): void {
     this.log('ERROR: ', RED, text, locations);
+  }
+
+  helperError(helper: string, retcode: number, loc: SourceLocation): void {
+    const begin = this.color ? YELLOW : '';
+    const end = this.color ? RESET : '';
+    let s = `${begin}${loc.text}: WARNING: ${helperErrorText(helper, retcode)}\nAdditional Info - helper: ${helper}, retcode: ${retcode}${end}\n`;
+    for (const line of loc.context ?? []) s += line + '\n';
+    this.err.write(s);
   }
 
   /** log.cpp `Log::take_input`: one trailing newline of the message is dropped. */

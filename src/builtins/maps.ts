@@ -88,13 +88,40 @@ const len: LibFunction = {
     if (a.kind === 'MapRef') return mapLength(a, cx);
     const v = cx.value(a);
     const t: Type = v.type;
-    if (t.kind === 'rich' && (t.of === 'kstack' || t.of === 'ustack')) {
-      return cx.unsupported('len() of a stack is not supported yet', call.span);
-    }
+    if (t.kind === 'rich' && (t.of === 'kstack' || t.of === 'ustack')) return stackLength(a, t.of, t.arg, cx);
     cx.diags.error('type-mismatch', 'len() takes a map or a stack', a.span);
     return { type: i64, int: c64(0) };
   },
 };
+
+const GET_STACK = 67; // bpf_get_stack
+const BPF_F_USER_STACK = 1n << 8n;
+
+/**
+ * `len(kstack)` / `len(ustack(3))` / `len($s)`: the stack's depth in frames (bpftrace 0.23+), at most
+ * the stack's frame limit. bpf_get_stack into a scratch buffer returns the bytes it wrote: depth =
+ * bytes / 8. A stack is a stack id, so the depth is taken where len() is: the same stack for a
+ * scratch variable (one probe run, one stack); a stack read from a map could be another one.
+ */
+function stackLength(a: ast.Expr, of: 'kstack' | 'ustack', arg: string | undefined, cx: LowerContext): LibValue {
+  if (a.kind === 'MapRef' || (a.kind !== 'Identifier' && a.kind !== 'Call' && a.kind !== 'Variable')) {
+    return cx.unsupported('len() of a stack stored in a map is not supported: use len(kstack) or len($stack)', a.span);
+  }
+  const limit = Number(arg?.split(',')[1] ?? 127);
+  if (limit <= 0) return { type: i64, int: c64(0) };
+  const size = 8 * limit;
+  const ret = cx.temp();
+  const r: IrExpr = { op: 'var', id: ret };
+  const call: IrExpr = {
+    op: 'call', helper: GET_STACK,
+    args: [{ kind: 'ctx' }, { kind: 'blob', blob: { op: 'zero', size } }, { kind: 'int', value: c64(BigInt(size)) }, { kind: 'int', value: c64(of === 'ustack' ? BPF_F_USER_STACK : 0n) }],
+  };
+  const depth: IrExpr = {
+    op: 'ternary', cond: { op: 'binary', operator: '>', left: r, right: c64(0), signed: true },
+    then: { op: 'binary', operator: '>>', left: r, right: c64(3), signed: false }, else: c64(0),
+  };
+  return { type: i64, int: { op: 'seq', stmts: [{ op: 'setVar', id: ret, value: { op: 'cast', operand: call, bits: 32, signed: true } }], value: depth } };
+}
 
 /** `len(@m)`: the number of entries, counted by a bpf_for_each_map_elem callback (src/codegen/callbacks.ts). */
 function mapLength(m: ast.MapRef, cx: LowerContext): LibValue {

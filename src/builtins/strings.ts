@@ -51,23 +51,15 @@ const strcontains: LibFunction = {
     if (!hay) return cx.fail();
     const needle = cx.constString(call.args[1]!, 'a string literal needle');
     if (needle === undefined) return cx.fail();
-    const bytes = encodeBytes(needle);
+    // The needle ends at its first NUL (bpftrace's __bpf_strnstr); an empty needle is always found.
+    const nul = needle.indexOf('\0');
+    const text = nul < 0 ? needle : needle.slice(0, nul);
+    const bytes = encodeBytes(text);
     if (bytes.length === 0) return { type: i64, int: c64(1) };
     const room = hay.size - 1; // the last byte of a string value is its NUL
     if (bytes.length > room) return { type: i64, int: c64(0) };
-    // Keep the haystack in a variable so every comparison reads it without rebuilding it.
-    const v = cx.tempBlob(hay.size);
-    const h: IrBlob = { op: 'varBlob', id: v, size: hay.size };
-    let any: IrExpr | undefined;
-    for (let i = 0; i + bytes.length <= room; i++) {
-      let all: IrExpr | undefined;
-      for (let j = 0; j < bytes.length; j++) {
-        const eq: IrExpr = { op: 'binary', operator: '==', left: { op: 'blobLoad', blob: h, offset: i + j, size: 1, signed: false }, right: c64(bytes[j]!), signed: false };
-        all = all ? { op: 'logical', operator: '&&', left: all, right: eq } : eq;
-      }
-      any = any ? { op: 'logical', operator: '||', left: any, right: all! } : all!;
-    }
-    return { type: i64, int: { op: 'seq', stmts: [{ op: 'setVarBlob', id: v, value: hay.blob }], value: any ?? c64(0) } };
+    // A bounded loop over the haystack's positions in the code generator (src/codegen/module.ts).
+    return { type: i64, int: { op: 'strContains', haystack: hay.blob, needle: text } };
   },
 };
 

@@ -39,8 +39,34 @@ export const Helper = {
   loop: 181,
 } as const;
 
+/** bpftrace's `on_stack_limit`: blobs larger than this many bytes live in the per-CPU scratch map. */
+export const ON_STACK_LIMIT = 32;
+/**
+ * Bytes of one scratch map entry at most: the kernel refuses per-CPU map values above
+ * PCPU_MIN_UNIT_SIZE (32 KiB). A program needing more uses further entries (keys 1, 2, ...).
+ */
+export const SCRATCH_CHUNK = 32768;
+
+/** zero() and copy() above this many bytes call bpf_probe_read_kernel rather than unrolling stores. */
+const BULK_BYTES = 64;
+
+/** A blob too large even for one scratch map entry. */
+export class ScratchTooLargeError extends Error {
+  override readonly name = 'ScratchTooLargeError';
+}
+
+/** One scratch map entry looked up at a function's start: the block doing it and the (non-null) value pointer. */
+interface ScratchEntry {
+  readonly chunk: number;
+  readonly lookup: llvmTypes.BasicBlock;
+  readonly ok: llvmTypes.BasicBlock;
+  readonly base: Value;
+}
+
 export const BPF_DATA_LAYOUT = 'e-m:e-p:64:64-i64:64-i128:128-n32:64-S128';
 export const BPF_PSEUDO_MAP_FD = 1;
+/** `ld_imm64` of a map value's address (imm = map id, next imm = offset): array maps of one entry only. */
+export const BPF_PSEUDO_MAP_VALUE = 2;
 
 /**
  * An IRBuilder that speaks BPF: helper calls, map references, stack slots in the entry block, and
@@ -60,6 +86,23 @@ export class BpfBuilder {
   private entry: llvmTypes.BasicBlock | undefined;
   private readonly pseudo: llvmTypes.FunctionCallee;
 
+  /**
+   * Per-CPU scratch area (module header comment of src/codegen/module.ts): the map index, or
+   * undefined to keep every blob on the stack. Each program hands out fixed, never reused
+   * addresses (chunk * SCRATCH_CHUNK + offset) from 0; its callbacks continue its count.
+   */
+  scratchMap: number | undefined;
+  private scratchChunk = 0;
+  private scratchUsed = 0;
+  /** The largest entry any program filled and the most entries any program used: the map's value size and max_entries. */
+  scratchValueSize = 0;
+  scratchEntries = 0;
+  /** The scratch entries the current function looked up, and its 4-byte key slot. */
+  private scratch: ScratchEntry[] = [];
+  private scratchKey: Value | undefined;
+  /** What the current function returns when a scratch lookup fails (never, for an array index in range). */
+  private scratchFailRet = 0n;
+
   constructor(name: string) {
     this.module = new llvm.Module(name, this.context);
     this.module.setTargetTriple('bpfel');
@@ -77,6 +120,11 @@ export class BpfBuilder {
     const fnType = llvm.FunctionType.get(this.i64, [this.i8p], false);
     this.fn = llvm.Function.Create(fnType, llvm.Function.LinkageTypes.ExternalLinkage, name, this.module);
     this.entry = llvm.BasicBlock.Create(this.context, 'entry', this.fn);
+    this.scratchChunk = 0;
+    this.scratchUsed = 0;
+    this.scratch = [];
+    this.scratchKey = undefined;
+    this.scratchFailRet = 0n;
     this.allocaBuilder = new llvm.IRBuilder(this.entry);
     this.bodyBlock = this.block('body');
     this.b.SetInsertPoint(this.bodyBlock);
@@ -86,8 +134,30 @@ export class BpfBuilder {
   endFunction(): void {
     this.b.CreateRet(this.int(0n));
     // The entry block holds only stack slots; it falls through to the body.
-    this.allocaBuilder!.CreateBr(this.bodyBlock!);
+    this.linkEntry();
     this.fn = undefined;
+  }
+
+  /**
+   * Close the entry block: straight to the body, or first through the scratch lookups, each
+   * `p = lookup(key); if (!p) return fail;` (the verifier needs the null check before any
+   * arithmetic on p, hence the separate `ok` block holding the address computations).
+   */
+  private linkEntry(): void {
+    if (this.scratch.length === 0) {
+      this.allocaBuilder!.CreateBr(this.bodyBlock!);
+      return;
+    }
+    this.allocaBuilder!.CreateBr(this.scratch[0]!.lookup);
+    const fail = this.block('scratch.fail');
+    this.b.SetInsertPoint(fail);
+    this.b.CreateRet(this.int(this.scratchFailRet));
+    this.scratch.forEach((e, i) => {
+      this.b.SetInsertPoint(e.lookup);
+      this.b.CreateCondBr(this.b.CreateIsNull(e.base), fail, e.ok);
+      this.b.SetInsertPoint(e.ok);
+      this.b.CreateBr(this.scratch[i + 1]?.lookup ?? this.bodyBlock!);
+    });
   }
 
   private bodyBlock: llvmTypes.BasicBlock | undefined;
@@ -99,6 +169,9 @@ export class BpfBuilder {
     allocaBuilder: llvmTypes.IRBuilder | undefined;
     bodyBlock: llvmTypes.BasicBlock | undefined;
     insert: llvmTypes.BasicBlock | null;
+    scratch: ScratchEntry[];
+    scratchKey: Value | undefined;
+    scratchFailRet: bigint;
   }[] = [];
 
   /**
@@ -108,7 +181,10 @@ export class BpfBuilder {
    * Returns the function; `endCallback` returns to the interrupted function.
    */
   beginCallback(name: string, params: llvmTypes.Type[]): Fn {
-    this.suspended.push({ fn: this.fn, entry: this.entry, allocaBuilder: this.allocaBuilder, bodyBlock: this.bodyBlock, insert: this.b.GetInsertBlock() });
+    this.suspended.push({
+      fn: this.fn, entry: this.entry, allocaBuilder: this.allocaBuilder, bodyBlock: this.bodyBlock, insert: this.b.GetInsertBlock(),
+      scratch: this.scratch, scratchKey: this.scratchKey, scratchFailRet: this.scratchFailRet,
+    });
     const fnType = llvm.FunctionType.get(this.i64, params, false);
     const fn = llvm.Function.Create(fnType, llvm.Function.LinkageTypes.InternalLinkage, name, this.module);
     this.fn = fn;
@@ -116,18 +192,25 @@ export class BpfBuilder {
     this.allocaBuilder = new llvm.IRBuilder(this.entry);
     this.bodyBlock = this.block('body');
     this.b.SetInsertPoint(this.bodyBlock);
+    // The callback looks the scratch entries up itself (same CPU, same memory); a failure stops the iteration.
+    this.scratch = [];
+    this.scratchKey = undefined;
+    this.scratchFailRet = 1n;
     return fn;
   }
 
   /** Finish the callback (falling off its end returns `fallthrough`) and resume the interrupted function. */
   endCallback(fallthrough: bigint): void {
     this.b.CreateRet(this.int(fallthrough));
-    this.allocaBuilder!.CreateBr(this.bodyBlock!);
+    this.linkEntry();
     const s = this.suspended.pop()!;
     this.fn = s.fn;
     this.entry = s.entry;
     this.allocaBuilder = s.allocaBuilder;
     this.bodyBlock = s.bodyBlock;
+    this.scratch = s.scratch;
+    this.scratchKey = s.scratchKey;
+    this.scratchFailRet = s.scratchFailRet;
     if (s.insert) this.b.SetInsertPoint(s.insert);
   }
 
@@ -154,11 +237,64 @@ export class BpfBuilder {
     return this.b.getIntNTy(bits);
   }
 
-  /** A zero-initialised-later stack slot of `size` bytes, 8-aligned, in the entry block. Returns i8*. */
-  slot(size: number, name = 'slot'): Value {
+  /**
+   * A zero-initialised-later slot of `size` bytes, 8-aligned. Returns i8*. Up to ON_STACK_LIMIT
+   * bytes (or with `onStack`, for helpers that need stack memory such as bpf_loop's context) it is
+   * an alloca in the entry block; larger ones are in the per-CPU scratch map when there is one.
+   */
+  slot(size: number, name = 'slot', onStack = false): Value {
+    if (!onStack && this.scratchMap !== undefined && size > ON_STACK_LIMIT) return this.scratchAt(this.scratchReserve(size));
     const words = Math.max(1, Math.ceil(size / 8));
     const a = this.allocaBuilder!.CreateAlloca(llvm.ArrayType.get(this.i64, words), null, name);
     return this.allocaBuilder!.CreateBitCast(a, this.i8p);
+  }
+
+  /** Reserve `size` bytes (rounded up to 8) of the current program's scratch area; returns their address. */
+  scratchReserve(size: number): number {
+    const n = Math.max(8, Math.ceil(size / 8) * 8);
+    if (n > SCRATCH_CHUNK) throw new ScratchTooLargeError(`a value of ${size} bytes is larger than the ${SCRATCH_CHUNK}-byte scratch area`);
+    if (this.scratchUsed + n > SCRATCH_CHUNK) {
+      this.scratchChunk++;
+      this.scratchUsed = 0;
+    }
+    const addr = this.scratchChunk * SCRATCH_CHUNK + this.scratchUsed;
+    this.scratchUsed += n;
+    this.scratchValueSize = Math.max(this.scratchValueSize, this.scratchUsed);
+    this.scratchEntries = Math.max(this.scratchEntries, this.scratchChunk + 1);
+    return addr;
+  }
+
+  /** A pointer (i8*, 8-aligned) to scratch address `addr` in the current function. */
+  scratchAt(addr: number): Value {
+    const chunk = Math.floor(addr / SCRATCH_CHUNK);
+    const offset = addr % SCRATCH_CHUNK;
+    const e = this.scratchEntry(chunk);
+    const here = this.b.GetInsertBlock();
+    this.b.SetInsertPoint(e.ok);
+    const p = this.ptrAt(e.base, offset);
+    if (here) this.b.SetInsertPoint(here);
+    return p;
+  }
+
+  private scratchEntry(chunk: number): ScratchEntry {
+    const found = this.scratch.find((e) => e.chunk === chunk);
+    if (found) return found;
+    if (this.scratchMap === undefined) throw new Error('no scratch map');
+    const here = this.b.GetInsertBlock();
+    if (!this.scratchKey) {
+      const k = this.allocaBuilder!.CreateAlloca(this.b.getInt32Ty(), null, 'scratchkey');
+      this.scratchKey = this.allocaBuilder!.CreateBitCast(k, this.i8p);
+    }
+    const lookup = this.block(`scratch${chunk}`);
+    const ok = this.block(`scratch${chunk}.ok`);
+    this.b.SetInsertPoint(lookup);
+    this.store(this.scratchKey, 0, 4, this.int(BigInt(chunk)));
+    const base = this.helper(Helper.map_lookup_elem, this.i8p, [this.mapRef(this.scratchMap), this.scratchKey]);
+    if (here) this.b.SetInsertPoint(here);
+    const e: ScratchEntry = { chunk, lookup, ok, base };
+    this.scratch.push(e);
+    this.scratch.sort((a, b) => a.chunk - b.chunk);
+    return e;
   }
 
   /** An i64 stack slot in the entry block, stored 0 there. */
@@ -177,6 +313,15 @@ export class BpfBuilder {
   /** A map reference the loader patches: `ld_imm64 rX, map[index]` with src_reg BPF_PSEUDO_MAP_FD. */
   mapRef(index: number): Value {
     const v = this.b.CreateCall(this.pseudo, [this.int(BigInt(BPF_PSEUDO_MAP_FD)), this.int(BigInt(index))]);
+    return this.b.CreateIntToPtr(v, this.i8p);
+  }
+
+  /**
+   * The address of the value of a one-entry ARRAY map (`ld_imm64 rX, map_value[index]`, src_reg
+   * BPF_PSEUDO_MAP_VALUE): two instructions instead of a lookup, its key and a null check.
+   */
+  mapValueRef(index: number): Value {
+    const v = this.b.CreateCall(this.pseudo, [this.int(BigInt(BPF_PSEUDO_MAP_VALUE)), this.int(BigInt(index))]);
     return this.b.CreateIntToPtr(v, this.i8p);
   }
 
@@ -209,10 +354,22 @@ export class BpfBuilder {
   }
 
   zero(dst: Value, size: number, dstAlign = 8): void {
+    if (size > BULK_BYTES) {
+      // bpf_probe_read_kernel zeroes its destination when the read fails, and an address below
+      // the kernel's fails at once (bpftrace's CreateMemsetBPF does the same). One call instead of
+      // size/8 stores, which LLVM would also merge into a memset the BPF backend cannot lower.
+      this.helper(Helper.probe_read_kernel, this.i64, [dst, this.int(BigInt(size)), llvm.ConstantPointerNull.get(this.i8p)]);
+      return;
+    }
     this.chunks(size, dstAlign, 0, (off, n) => this.store(dst, off, n, llvm.ConstantInt.get(this.intN(n * 8), 0, false)));
   }
 
   copy(dst: Value, dstAlign: number, src: Value, srcAlign: number, size: number): void {
+    if (size > BULK_BYTES) {
+      // Stack or map memory: bpf_probe_read_kernel copies it (bpftrace's CreateMemcpyBPF).
+      this.helper(Helper.probe_read_kernel, this.i64, [dst, this.int(BigInt(size)), src]);
+      return;
+    }
     this.chunks(size, Math.min(dstAlign, srcAlign), 0, (off, n) => this.store(dst, off, n, this.load(src, off, n)));
   }
 

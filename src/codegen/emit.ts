@@ -10,6 +10,8 @@ export interface EmittedPrograms {
   readonly programs: Map<string, Buffer>;
   /** Program name → instruction index of each callback subprogram (absent when it has none). */
   readonly subprogs: Map<string, readonly number[]>;
+  /** What the scratch map (IrModule.scratchMap) must hold: value size and entries (0 when no program uses it). */
+  readonly scratch: { readonly valueSize: number; readonly entries: number };
 }
 
 /**
@@ -17,7 +19,7 @@ export interface EmittedPrograms {
  * instructions. The one place in src/ that uses native/, because llvm-bindings cannot emit objects.
  */
 export function emitPrograms(ir: IrModule): EmittedPrograms {
-  const { text, sections } = buildModule(ir);
+  const { text, sections, scratch } = buildModule(ir);
   const elf = loadLlvm().emitBpfObject(text, { sections, cpu: 'v3', optLevel: 2 });
   const bySection = linkPrograms(elf, Object.values(sections));
   const programs = new Map<string, Buffer>();
@@ -28,5 +30,5 @@ export function emitPrograms(ir: IrModule): EmittedPrograms {
     programs.set(name, linked.insns);
     if (linked.subprogs.length > 0) subprogs.set(name, linked.subprogs);
   }
-  return { llvmIr: text, programs, subprogs };
+  return { llvmIr: text, programs, subprogs, scratch };
 }

@@ -1,13 +1,19 @@
 import type llvmTypes from 'llvm-bindings';
 import { assertNever } from '../ast/nodes.js';
 import type { IrBlob, IrCallArg, IrExpr, IrLibExpr, IrModule, IrProgram, IrStmt } from '../ir/ir.js';
-import { alignAt, BpfBuilder, Helper } from './bpf-builder.js';
+import { alignAt, BpfBuilder, Helper, ON_STACK_LIMIT } from './bpf-builder.js';
 import { FRAME_CTX, FRAME_RETURNED, frameLayout, usesCallbacks } from './callbacks.js';
 import { encodeBytes } from '../common/bytes.js';
 
 type Value = llvmTypes.Value;
 
 const BPF_ANY = 0n;
+/** String-loop callback states (stringsEqualLoop, strContains): stopped at a NUL (or equal), strings differ, needle found. */
+const STRLOOP_DONE = 1n;
+const STRLOOP_DIFFER = 2n;
+const STRLOOP_FOUND = 3n;
+/** 8-byte words per call of the string-equality callback (64 bytes). */
+const STREQ_WORDS = 8;
 const BPF_NOEXIST = 1n;
 
 /** Size in bytes of a blob, as lowering laid it out. */
@@ -23,15 +29,34 @@ export function blobSize(blob: IrBlob): number {
   }
 }
 
-/** Turns the tsbpf IR into one LLVM module with one function per probe program. */
-export function buildModule(ir: IrModule): { text: string; sections: Record<string, string> } {
+/**
+ * Turns the tsbpf IR into one LLVM module with one function per probe program.
+ *
+ * Blobs (strings, tuples, keys, event records) larger than ON_STACK_LIMIT bytes (bpftrace's
+ * on_stack_limit, 32) are not on the 512-byte BPF stack but in the per-CPU scratch map
+ * `ir.scratchMap` (a PERCPU_ARRAY, as bpftrace 0.23+ does): each program looks its entry up once
+ * at its start (returning 0 if that fails) and gives every large blob a fixed offset in it, never
+ * reused within the program (its callbacks do their own lookup and continue the same offsets, so
+ * they see the program's large variables). Past SCRATCH_CHUNK (32 KiB, the kernel's per-CPU value
+ * limit) a program goes on in the next entry. All programs share the map from offset 0: the map's
+ * value size is the largest need of one program, not the sum.
+ *
+ * Sharing is safe as long as two tsbpf programs never run interleaved on one CPU. The kernel
+ * prevents that for kprobe/uprobe/tracepoint/perf_event programs (bpf_prog_active: a program
+ * firing while another runs on that CPU is skipped and counted as missed) and for a trampoline
+ * program re-entering itself; what remains is a perf_event program (profile:, hardware:) in NMI
+ * context, or preemption on a PREEMPT kernel, interrupting an fentry/rawtracepoint program mid-way,
+ * which could see (and clobber) that program's temporaries. bpftrace accepts the same risk.
+ */
+export function buildModule(ir: IrModule): { text: string; sections: Record<string, string>; scratch: { valueSize: number; entries: number } } {
   const bb = new BpfBuilder('tsbpf');
+  bb.scratchMap = ir.scratchMap;
   const sections: Record<string, string> = {};
   for (const prog of ir.programs) {
     new ProgramGen(bb, ir, prog).generate();
     sections[prog.name] = prog.section;
   }
-  return { text: bb.print(), sections };
+  return { text: bb.print(), sections, scratch: { valueSize: bb.scratchValueSize, entries: bb.scratchEntries } };
 }
 
 class ProgramGen {
@@ -39,6 +64,8 @@ class ProgramGen {
   private intVars = new Map<number, Value>();
   private blobVars = new Map<number, Value>();
   private zeroKey: Value | undefined;
+  /** The `helper-error` record slot of the current function (helperError). */
+  private errRec: Value | undefined;
   /** Innermost loop last: where `continue` and `break` go. */
   private readonly loops: { next: llvmTypes.BasicBlock; exit: llvmTypes.BasicBlock }[] = [];
   /** The variable frame shared with callbacks (src/codegen/callbacks.ts); undefined when the program has none. */
@@ -46,6 +73,8 @@ class ProgramGen {
   /** Generating a callback subprogram: `return` sets the frame's flag and stops the iteration. */
   private inCallback = false;
   private callbackCount = 0;
+  /** Large blob variables of a program with callbacks: their scratch addresses (they are not in the frame). */
+  private readonly scratchVars = new Map<number, number>();
 
   constructor(
     private readonly bb: BpfBuilder,
@@ -82,12 +111,12 @@ class ProgramGen {
       case 'mapSet': {
         const key = this.blob(s.key);
         const value = this.blob(s.value);
-        bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(s.map), key, value, bb.int(BPF_ANY)]);
+        this.helperFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(s.map), key, value, bb.int(BPF_ANY)]), s.err);
         return;
       }
       case 'mapAdd': {
         const delta = this.expr(s.delta);
-        this.lookupOrInit(s.map, s.key, 8, (p) => bb.store(p, 0, 8, this.b.CreateAdd(bb.load(p, 0, 8), delta)), (init) => bb.store(init, 0, 8, delta));
+        this.lookupOrInit(s.map, s.key, 8, (p) => bb.store(p, 0, 8, this.b.CreateAdd(bb.load(p, 0, 8), delta)), (init) => bb.store(init, 0, 8, delta), s.err);
         return;
       }
       case 'mapMinMax': {
@@ -106,6 +135,7 @@ class ProgramGen {
             bb.store(init, 0, 8, v);
             bb.store(init, 8, 8, bb.int(1n));
           },
+          s.err,
         );
         return;
       }
@@ -121,6 +151,7 @@ class ProgramGen {
             bb.store(init, 0, 8, bb.int(1n));
             bb.store(init, 8, 8, v);
           },
+          s.err,
         );
         return;
       }
@@ -134,11 +165,10 @@ class ProgramGen {
         const slotP = this.b.CreateBitCast(slot, bb.llvmPtrTo(bb.i8p));
         this.b.CreateStore(p, slotP);
         this.ifThen(this.b.CreateIsNull(p), () => {
-          const zeros = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(this.ir.zeroMap), this.zeroKeyPtr()]);
-          this.ifThen(this.b.CreateIsNotNull(zeros), () => {
-            bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(map), key, zeros, bb.int(BPF_NOEXIST)]);
-            this.b.CreateStore(bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(map), key]), slotP);
-          });
+          // The zero map (a one-entry array) by its value's address: no lookup.
+          const zeros = bb.mapValueRef(this.ir.zeroMap);
+          this.helperFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(map), key, zeros, bb.int(BPF_NOEXIST)]), s.err);
+          this.b.CreateStore(bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(map), key]), slotP);
         });
         p = this.b.CreateLoad(bb.i8p, slotP);
         const inRange = this.b.CreateICmpULT(bucket, bb.int(BigInt(s.slots)));
@@ -178,7 +208,9 @@ class ProgramGen {
       case 'setVarBlob': {
         const dst = this.blobVars.get(s.id)!;
         const size = blobSize(s.value);
-        bb.copy(dst, 8, this.blob(s.value), 8, size);
+        // Blobs that cannot read the variable itself are built in place (no 1 KiB temporary and copy).
+        if (s.value.op === 'readStr' || s.value.op === 'comm' || s.value.op === 'string' || s.value.op === 'zero') this.fill(dst, s.value);
+        else bb.copy(dst, 8, this.blob(s.value), 8, size);
         return;
       }
       case 'if': {
@@ -247,9 +279,15 @@ class ProgramGen {
   /** Put every variable in one zeroed frame on the stack, with the context pointer in it. */
   private allocFrame(): void {
     const bb = this.bb;
-    const layout = frameLayout(this.prog.vars);
-    const frame = bb.slot(layout.size, 'frame');
+    for (const v of this.prog.vars) if (this.inScratch(v.size)) this.scratchVars.set(v.id, bb.scratchReserve(v.size!));
+    const layout = frameLayout(this.frameVars());
+    // On the stack: bpf_loop and bpf_for_each_map_elem take a stack pointer as the callback context.
+    const frame = bb.slot(layout.size, 'frame', true);
     bb.zero(frame, layout.size);
+    for (const v of this.prog.vars) {
+      const addr = this.scratchVars.get(v.id);
+      if (addr !== undefined) bb.zero(bb.scratchAt(addr), v.size!);
+    }
     this.b.CreateStore(this.ctx, this.b.CreateBitCast(bb.ptrAt(frame, FRAME_CTX), bb.llvmPtrTo(bb.i8p)));
     this.bindFrame(frame);
   }
@@ -257,15 +295,30 @@ class ProgramGen {
   /** Point the variables at the frame `frame` (in the current function). */
   private bindFrame(frame: Value): void {
     const bb = this.bb;
-    const layout = frameLayout(this.prog.vars);
+    const layout = frameLayout(this.frameVars());
     this.frame = frame;
     this.intVars = new Map();
     this.blobVars = new Map();
     for (const v of this.prog.vars) {
+      const addr = this.scratchVars.get(v.id);
+      if (addr !== undefined) {
+        this.blobVars.set(v.id, bb.scratchAt(addr));
+        continue;
+      }
       const p = bb.ptrAt(frame, layout.offsets.get(v.id)!);
       if (v.size === undefined) this.intVars.set(v.id, this.b.CreateBitCast(p, bb.llvmPtrTo(bb.i64)));
       else this.blobVars.set(v.id, p);
     }
+  }
+
+  /** Whether a blob of `size` bytes lives in the scratch map rather than on the stack. */
+  private inScratch(size: number | undefined): boolean {
+    return size !== undefined && size > ON_STACK_LIMIT && this.ir.scratchMap !== undefined;
+  }
+
+  /** The variables kept in the callback frame (the large ones are in the scratch map). */
+  private frameVars(): IrProgram['vars'] {
+    return this.prog.vars.filter((v) => !this.scratchVars.has(v.id));
   }
 
   private callbackStmt(s: Extract<IrStmt, { op: 'forEachMap' | 'callbackLoop' }>): void {
@@ -275,10 +328,11 @@ class ProgramGen {
     const count = s.op === 'callbackLoop' ? this.expr(s.count) : undefined;
     const params = s.op === 'forEachMap' ? [bb.i8p, bb.i8p, bb.i8p, bb.i8p] : [bb.i64, bb.i8p];
     const fn = bb.beginCallback(`${this.prog.name}_cb${this.callbackCount++}`, params);
-    const saved = { ctx: this.ctx, intVars: this.intVars, blobVars: this.blobVars, zeroKey: this.zeroKey, frame: this.frame, inCallback: this.inCallback };
+    const saved = { ctx: this.ctx, intVars: this.intVars, blobVars: this.blobVars, zeroKey: this.zeroKey, frame: this.frame, inCallback: this.inCallback, errRec: this.errRec };
     this.bindFrame(fn.getArg(s.op === 'forEachMap' ? 3 : 1));
     this.ctx = b.CreateLoad(bb.i8p, b.CreateBitCast(bb.ptrAt(this.frame!, FRAME_CTX), bb.llvmPtrTo(bb.i8p)));
     this.zeroKey = undefined;
+    this.errRec = undefined;
     this.inCallback = true;
     if (s.op === 'forEachMap') {
       if (s.keyVar !== undefined) bb.copy(this.blobVars.get(s.keyVar)!, 8, fn.getArg(1), 8, s.keySize);
@@ -299,10 +353,11 @@ class ProgramGen {
     Object.assign(this, saved);
 
     if (s.op === 'forEachMap') {
-      bb.helper(Helper.for_each_map_elem, bb.i64, [bb.mapRef(s.map), bb.fnPtr(fn), frame, bb.int(0n)]);
+      this.helperFailed(bb.helper(Helper.for_each_map_elem, bb.i64, [bb.mapRef(s.map), bb.fnPtr(fn), frame, bb.int(0n)]), s.err);
     } else {
       this.ifThen(b.CreateICmpSGT(count!, bb.int(0n)), () => {
-        bb.helper(Helper.loop, bb.i64, [count!, bb.fnPtr(fn), frame, bb.int(0n)]);
+        // More than BPF_MAX_LOOPS (8M) iterations: bpf_loop does nothing and returns -E2BIG (bpftrace warns).
+        this.helperFailed(bb.helper(Helper.loop, bb.i64, [count!, bb.fnPtr(fn), frame, bb.int(0n)]), s.err);
       });
     }
     // A `return` in the body: leave the probe (or, in an enclosing callback, stop that one too).
@@ -317,7 +372,32 @@ class ProgramGen {
    * insert it with BPF_ANY. On per-CPU maps an update from a program only writes this CPU's slot,
    * so two CPUs inserting the same key at once lose nothing (bpftrace does the same).
    */
-  private lookupOrInit(map: number, keyBlob: IrBlob, valueSize: number, update: (p: Value) => void, init: (p: Value) => void): void {
+  /**
+   * bpftrace CreateHelperErrorCond: when `err` is set (an event id), a helper result that is negative
+   * as an i32 sends the `helper-error` event {id, retcode}. No code at all without `err`.
+   */
+  private helperFailed(ret: Value, err: number | undefined): void {
+    if (err === undefined) return;
+    const b = this.b;
+    const ret32 = b.CreateSExt(b.CreateTrunc(ret, this.bb.intN(32)), this.bb.i64);
+    this.ifThen(b.CreateICmpSLT(ret32, this.bb.int(0n)), () => this.helperError(ret32, err));
+  }
+
+  /** Send the `helper-error` event `err` with return code `ret` (an i64). */
+  private helperError(ret: Value, err: number): void {
+    const bb = this.bb;
+    // One record slot per function: every check shares it (16 bytes of stack, not 16 per check).
+    const rec = (this.errRec ??= bb.slot(16, 'helpererr', true));
+    bb.store(rec, 0, 8, bb.int(BigInt(err)));
+    bb.store(rec, 8, 8, ret);
+    const r = bb.helper(Helper.ringbuf_output, bb.i64, [bb.mapRef(this.ir.ringbufMap), rec, bb.int(16n), bb.int(0n)]);
+    this.ifThen(this.b.CreateICmpNE(r, bb.int(0n)), () => {
+      const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(this.ir.lostMap), this.zeroKeyPtr()]);
+      this.ifThen(this.b.CreateIsNotNull(p), () => bb.store(p, 0, 8, this.b.CreateAdd(bb.load(p, 0, 8), bb.int(1n))));
+    });
+  }
+
+  private lookupOrInit(map: number, keyBlob: IrBlob, valueSize: number, update: (p: Value) => void, init: (p: Value) => void, err?: number): void {
     const bb = this.bb;
     const key = this.blob(keyBlob);
     const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(map), key]);
@@ -328,7 +408,7 @@ class ProgramGen {
         const fresh = bb.slot(valueSize, 'init');
         if (valueSize > 8) bb.zero(fresh, valueSize);
         init(fresh);
-        bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(map), key, fresh, bb.int(BPF_ANY)]);
+        this.helperFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(map), key, fresh, bb.int(BPF_ANY)]), err);
       },
     );
   }
@@ -462,15 +542,19 @@ class ProgramGen {
         return this.branchValue(bb.toBool(this.expr(e.cond)), () => this.expr(e.then), () => this.expr(e.else));
       case 'mapGet': {
         const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(e.map), this.blob(e.key)]);
+        if (e.err !== undefined) this.ifThen(b.CreateIsNull(p), () => this.helperError(bb.int(0n), e.err!));
         return this.branchValue(b.CreateIsNotNull(p), () => bb.load(p, 0, 8), () => bb.int(0n));
       }
       case 'blobEquals': {
         const size = blobSize(e.left);
-        const l = this.blob(e.left);
-        const r = this.blob(e.right);
-        const eq = this.stringsEqual(l, r, size);
+        // Against a string literal: compare its bytes (and NUL) as constants, without building it.
+        const lc = constString(e.left);
+        const rc = constString(e.right);
+        const eq = rc ? this.stringsEqual(this.blob(e.left), rc, size) : lc ? this.stringsEqual(this.blob(e.right), lc, size) : this.stringsEqual(this.blob(e.left), this.blob(e.right), size);
         return e.negate ? b.CreateXor(eq, bb.int(1n)) : eq;
       }
+      case 'strContains':
+        return this.strContains(this.blob(e.haystack), encodeBytes(e.needle), blobSize(e.haystack));
       case 'seq':
         this.stmts(e.stmts);
         return this.expr(e.value);
@@ -482,7 +566,7 @@ class ProgramGen {
         const dst = bb.slot(8, 'rd');
         bb.store(dst, 0, 8, bb.int(0n));
         const helper = e.space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel;
-        bb.helper(helper, bb.i64, [dst, bb.int(BigInt(e.size)), b.CreateIntToPtr(this.expr(e.addr), bb.i8p)]);
+        this.helperFailed(bb.helper(helper, bb.i64, [dst, bb.int(BigInt(e.size)), b.CreateIntToPtr(this.expr(e.addr), bb.i8p)]), e.err);
         return bb.loadI64(dst, 0, e.size, e.signed);
       }
       case 'call':
@@ -576,16 +660,21 @@ class ProgramGen {
     }
   }
 
-  /** Byte-wise string equality up to the first NUL (both strings end there) or `size`. */
-  private stringsEqual(l: Value, r: Value, size: number): Value {
+  /**
+   * Byte-wise string equality up to the first NUL (both strings end there) or `size`. `r` may be
+   * a literal's bytes (NUL-padded to `size`): then only its characters and its NUL are compared.
+   */
+  private stringsEqual(l: Value, r: Value | Buffer, size: number): Value {
+    if (!Buffer.isBuffer(r) && size > ON_STACK_LIMIT) return this.stringsEqualLoop(l, r, size);
     const bb = this.bb;
     const b = this.b;
     const result = bb.intSlot('streq');
     b.CreateStore(bb.int(1n), result);
     const done = bb.block('streq.done');
-    for (let i = 0; i < size; i++) {
+    const n = Buffer.isBuffer(r) ? Math.min(size, r.length + 1) : size;
+    for (let i = 0; i < n; i++) {
       const lc = bb.load(l, i, 1);
-      const rc = bb.load(r, i, 1);
+      const rc = Buffer.isBuffer(r) ? llvmConst(bb, 1, BigInt(r[i] ?? 0)) : bb.load(r, i, 1);
       const differ = bb.block('streq.differ');
       const same = bb.block('streq.same');
       b.CreateCondBr(b.CreateICmpNE(lc, rc), differ, same);
@@ -600,6 +689,256 @@ class ProgramGen {
     b.CreateBr(done);
     b.SetInsertPoint(done);
     return b.CreateLoad(bb.i64, result);
+  }
+
+  /**
+   * stringsEqual of two long values without unrolling (1024-byte strings made 16k lines of IR, 4k
+   * instructions and 0.6 s of LLVM): bpf_loop over 64-byte chunks compared 8 bytes at a time in a
+   * callback (a word that differs: equal only if l has a NUL before the first difference; an equal
+   * word with a NUL byte: equal), then the last size % 64 bytes inline.
+   * Not an open-coded loop: the verifier walks those once per iteration and keeps a pending state
+   * for each data-dependent exit it passes, so a few 1024-byte loops on one path already exceed its
+   * 8192 pending states ("The sequence of 8193 jumps is too complex"); a bpf_loop callback is
+   * verified on its own whatever the count, and the verifier inlines bpf_loop into a plain loop.
+   * Both strings are 8-aligned (stack slots, scratch offsets, map values).
+   */
+  private stringsEqualLoop(l: Value, r: Value, size: number): Value {
+    const bb = this.bb;
+    const b = this.b;
+    const per = STREQ_WORDS * 8;
+    // Whole words by bpf_loop; the last chunk is moved back to end at the last whole word (it
+    // compares again words already found equal and without a NUL: harmless), so no word is left
+    // for inline code, only the last size % 8 bytes.
+    const words = Math.floor(size / 8);
+    const chunks = words >= STREQ_WORDS ? Math.ceil(words / STREQ_WORDS) : 0;
+    const result = bb.intSlot('streq');
+    b.CreateStore(bb.int(1n), result);
+    const done = bb.block('streq.done');
+    const differ = bb.block('streq.differ');
+    if (chunks > 0) {
+      const ctx = this.strLoopCtx([l, r]);
+      const fn = bb.beginCallback(`${this.prog.name}_str${this.callbackCount++}`, [bb.i64, bb.i8p]);
+      {
+        const [k, c] = [fn.getArg(0), fn.getArg(1)];
+        const cbDiffer = this.strLoopStop(c, STRLOOP_DIFFER);
+        const cbEqual = this.strLoopStop(c, STRLOOP_DONE);
+        this.strLoopBound(k, chunks);
+        const off = this.strLoopStart(k, per, words * 8 - per);
+        this.equalWords(b.CreateGEP(bb.i8, this.strLoopPtr(c, 0), [off]), b.CreateGEP(bb.i8, this.strLoopPtr(c, 8), [off]), 0, STREQ_WORDS, cbDiffer, cbEqual);
+      }
+      bb.endCallback(0n);
+      const state = this.strLoopRun(ctx, fn, chunks);
+      const tail = bb.block('streq.tail');
+      const sw = bb.block('streq.state');
+      b.CreateCondBr(b.CreateICmpEQ(state, bb.int(0n)), tail, sw);
+      b.SetInsertPoint(sw);
+      b.CreateCondBr(b.CreateICmpEQ(state, bb.int(STRLOOP_DIFFER)), differ, done);
+      b.SetInsertPoint(tail);
+    }
+    const from = chunks > 0 ? words * 8 : 0;
+    this.equalWords(l, r, from, chunks > 0 ? 0 : words, differ, done);
+    this.equalBytes(l, r, words * 8, size, differ, done);
+    b.CreateBr(done);
+    b.SetInsertPoint(differ);
+    b.CreateStore(bb.int(0n), result);
+    b.CreateBr(done);
+    b.SetInsertPoint(done);
+    return b.CreateLoad(bb.i64, result);
+  }
+
+  /** `count` 8-byte words of two strings from byte `from` (see stringsEqualLoop): branches to `differ` or `equal`, or falls through. */
+  private equalWords(l: Value, r: Value, from: number, count: number, differ: llvmTypes.BasicBlock, equal: llvmTypes.BasicBlock): void {
+    const bb = this.bb;
+    const b = this.b;
+    for (let w = 0; w < count; w++) {
+      const off = from + w * 8;
+      const lw = bb.load(l, off, 8);
+      const x = b.CreateXor(lw, bb.load(r, off, 8));
+      const zeros = this.hasZeroByte(lw);
+      const bytes = bb.block('streq.bytes');
+      const same = bb.block('streq.word');
+      b.CreateCondBr(b.CreateICmpNE(x, bb.int(0n)), bytes, same);
+      b.SetInsertPoint(bytes);
+      // They differ in this word: equal only when l's first NUL (the lowest flagged byte of
+      // `zeros` is exactly it) comes before the first differing bit. 0 - 1 wraps: no NUL, differ.
+      const lowest = (v: Value): Value => b.CreateSub(b.CreateAnd(v, b.CreateSub(bb.int(0n), v)), bb.int(1n));
+      b.CreateCondBr(b.CreateICmpULT(lowest(zeros), lowest(x)), equal, differ);
+      b.SetInsertPoint(same);
+      const next = bb.block('streq.next');
+      b.CreateCondBr(b.CreateICmpNE(zeros, bb.int(0n)), equal, next);
+      b.SetInsertPoint(next);
+    }
+  }
+
+  /** Nonzero when one of the 8 bytes of `v` is 0: (v - 0x01..01) & ~v & 0x80..80. */
+  private hasZeroByte(v: Value): Value {
+    const bb = this.bb;
+    const b = this.b;
+    return b.CreateAnd(b.CreateAnd(b.CreateSub(v, bb.int(0x0101010101010101n)), b.CreateXor(v, bb.int(-1n))), bb.int(0x8080808080808080n));
+  }
+
+  /** Bytes [from, to) of two strings: a difference branches to `differ`, a common NUL to `equal`; else falls through. */
+  private equalBytes(l: Value, r: Value, from: number, to: number, differ: llvmTypes.BasicBlock, equal: llvmTypes.BasicBlock): void {
+    const bb = this.bb;
+    const b = this.b;
+    for (let i = from; i < to; i++) {
+      const lc = bb.load(l, i, 1);
+      const same = bb.block('streq.same');
+      b.CreateCondBr(b.CreateICmpNE(lc, bb.load(r, i, 1)), differ, same);
+      b.SetInsertPoint(same);
+      const next = bb.block('streq.next');
+      b.CreateCondBr(b.CreateICmpEQ(lc, llvmZero8(bb)), equal, next);
+      b.SetInsertPoint(next);
+    }
+  }
+
+  /**
+   * strcontains (IR `strContains`) of a literal needle in the string `h` (`size` bytes, 8-aligned,
+   * the last one its NUL), without unrolling over the positions (see stringsEqualLoop): bpf_loop
+   * over chunks of positions, the rest inline. A short needle skips 8 positions at a time when
+   * their word has neither the needle's first byte nor a NUL; at a position, the needle's bytes
+   * are compared as constants. Stops at the haystack's first NUL (bpftrace's __bpf_strnstr). 1 or 0.
+   */
+  private strContains(h: Value, needle: Buffer, size: number): Value {
+    const bb = this.bb;
+    const b = this.b;
+    const positions = size - needle.length;
+    // Long needles: one position per call (the code per position grows with the needle).
+    const words = needle.length <= 8 ? 4 : needle.length <= 32 ? 1 : 0;
+    const per = words === 0 ? 1 : words * 8;
+    // As in stringsEqualLoop, the last chunk is moved back (8-aligned, for the word loads) to end
+    // within the positions; what it cannot reach (fewer than 8 positions) is looked at inline.
+    const lastStart = Math.floor((positions - per) / 8) * 8;
+    const chunks = positions >= per ? (per === 1 ? positions : Math.ceil(positions / per)) : 0;
+    const reached = chunks > 0 ? (per === 1 ? positions : lastStart + per) : 0;
+    const result = bb.intSlot('strstr');
+    b.CreateStore(bb.int(0n), result);
+    const found = bb.block('strstr.found');
+    const done = bb.block('strstr.done');
+    if (chunks > 0) {
+      const ctx = this.strLoopCtx([h]);
+      const fn = bb.beginCallback(`${this.prog.name}_str${this.callbackCount++}`, [bb.i64, bb.i8p]);
+      {
+        const [k, c] = [fn.getArg(0), fn.getArg(1)];
+        const hit = this.strLoopStop(c, STRLOOP_FOUND);
+        const stop = this.strLoopStop(c, STRLOOP_DONE);
+        this.strLoopBound(k, chunks);
+        const at = b.CreateGEP(bb.i8, this.strLoopPtr(c, 0), [per === 1 ? k : this.strLoopStart(k, per, lastStart)]);
+        if (words === 0) this.containsAt(at, 1, needle, hit, stop);
+        else this.containsWords(at, 0, words, needle, hit, stop);
+      }
+      bb.endCallback(0n);
+      const state = this.strLoopRun(ctx, fn, chunks);
+      const rest = bb.block('strstr.rest');
+      const sw = bb.block('strstr.state');
+      b.CreateCondBr(b.CreateICmpEQ(state, bb.int(0n)), rest, sw);
+      b.SetInsertPoint(sw);
+      b.CreateCondBr(b.CreateICmpEQ(state, bb.int(STRLOOP_FOUND)), found, done);
+      b.SetInsertPoint(rest);
+    }
+    const restWords = words === 0 ? 0 : Math.floor((positions - reached) / 8);
+    this.containsWords(h, reached, restWords, needle, found, done);
+    this.containsAt(bb.ptrAt(h, reached + restWords * 8), positions - reached - restWords * 8, needle, found, done);
+    b.CreateBr(done);
+    b.SetInsertPoint(found);
+    b.CreateStore(bb.int(1n), result);
+    b.CreateBr(done);
+    b.SetInsertPoint(done);
+    return b.CreateLoad(bb.i64, result);
+  }
+
+  /** The needle at the 8 positions of each of `count` words of `at` from byte `from`, skipping a word with neither its first byte nor a NUL. */
+  private containsWords(at: Value, from: number, count: number, needle: Buffer, found: llvmTypes.BasicBlock, stop: llvmTypes.BasicBlock): void {
+    const bb = this.bb;
+    const b = this.b;
+    const first = BigInt(needle[0]!) * 0x0101010101010101n;
+    for (let w = 0; w < count; w++) {
+      const off = from + w * 8;
+      const v = bb.load(at, off, 8);
+      const scan = bb.block('strstr.scan');
+      const next = bb.block('strstr.word');
+      const interesting = b.CreateOr(this.hasZeroByte(v), this.hasZeroByte(b.CreateXor(v, bb.int(first))));
+      b.CreateCondBr(b.CreateICmpNE(interesting, bb.int(0n)), scan, next);
+      b.SetInsertPoint(scan);
+      this.containsAt(bb.ptrAt(at, off), 8, needle, found, stop);
+      b.CreateBr(next);
+      b.SetInsertPoint(next);
+    }
+  }
+
+  /** The needle at positions [0, count) of `at`: a match branches to `found`, the haystack's NUL to `stop`; else falls through. */
+  private containsAt(at: Value, count: number, needle: Buffer, found: llvmTypes.BasicBlock, stop: llvmTypes.BasicBlock): void {
+    const bb = this.bb;
+    const b = this.b;
+    for (let j = 0; j < count; j++) {
+      const next = bb.block('strstr.next');
+      const nul = bb.block('strstr.nul');
+      let cmp = bb.block('strstr.cmp');
+      const first = bb.load(at, j, 1);
+      b.CreateCondBr(b.CreateICmpEQ(first, llvmConst(bb, 1, BigInt(needle[0]!))), cmp, nul);
+      b.SetInsertPoint(nul);
+      b.CreateCondBr(b.CreateICmpEQ(first, llvmZero8(bb)), stop, next);
+      for (let m = 1; m < needle.length; m++) {
+        b.SetInsertPoint(cmp);
+        cmp = bb.block('strstr.cmp');
+        b.CreateCondBr(b.CreateICmpEQ(bb.load(at, j + m, 1), llvmConst(bb, 1, BigInt(needle[m]!))), cmp, next);
+      }
+      b.SetInsertPoint(cmp);
+      b.CreateBr(found);
+      b.SetInsertPoint(next);
+    }
+  }
+
+  /** A bpf_loop context on the stack {ptrs[0], ptrs[1], state}: the strings' addresses, state 0. */
+  private strLoopCtx(ptrs: Value[]): Value {
+    const bb = this.bb;
+    const ctx = bb.slot(24, 'strloop', true);
+    ptrs.forEach((p, i) => this.b.CreateStore(p, this.b.CreateBitCast(bb.ptrAt(ctx, i * 8), bb.llvmPtrTo(bb.i8p))));
+    bb.store(ctx, 16, 8, bb.int(0n));
+    return ctx;
+  }
+
+  /** In a string-loop callback: chunk `k`'s byte offset, k * per, but at most `last`. */
+  private strLoopStart(k: Value, per: number, last: number): Value {
+    const bb = this.bb;
+    const off = this.b.CreateMul(k, bb.int(BigInt(per)));
+    return this.b.CreateSelect(this.b.CreateICmpUGT(off, bb.int(BigInt(last))), bb.int(BigInt(last)), off);
+  }
+
+  /** In a string-loop callback: a block that leaves `state` in the context and stops the iteration. */
+  private strLoopStop(ctx: Value, state: bigint): llvmTypes.BasicBlock {
+    const bb = this.bb;
+    const blk = bb.block('strloop.stop');
+    const here = this.b.GetInsertBlock();
+    this.b.SetInsertPoint(blk);
+    bb.store(ctx, 16, 8, bb.int(state));
+    this.b.CreateRet(bb.int(1n));
+    if (here) this.b.SetInsertPoint(here);
+    return blk;
+  }
+
+  /** In a string-loop callback: the string address at `offset` of its context. */
+  private strLoopPtr(ctx: Value, offset: number): Value {
+    const bb = this.bb;
+    return this.b.CreateLoad(bb.i8p, this.b.CreateBitCast(bb.ptrAt(ctx, offset), bb.llvmPtrTo(bb.i8p)));
+  }
+
+  /** In a string-loop callback: stop unless the index is below `count` (the verifier's bound for the offsets). */
+  private strLoopBound(k: Value, count: number): void {
+    const bb = this.bb;
+    const ok = bb.block('strloop.in');
+    const out = bb.block('strloop.out');
+    this.b.CreateCondBr(this.b.CreateICmpULT(k, bb.int(BigInt(count))), ok, out);
+    this.b.SetInsertPoint(out);
+    this.b.CreateRet(bb.int(1n));
+    this.b.SetInsertPoint(ok);
+  }
+
+  /** bpf_loop(count, fn, ctx, 0); returns the state the callback left. */
+  private strLoopRun(ctx: Value, fn: llvmTypes.Function, count: number): Value {
+    const bb = this.bb;
+    bb.helper(Helper.loop, bb.i64, [bb.int(BigInt(count)), bb.fnPtr(fn), ctx, bb.int(0n)]);
+    return bb.load(ctx, 16, 8);
   }
 
   // ------------------------------------------------------------------ blobs
@@ -645,26 +984,36 @@ class ProgramGen {
         bb.helper(Helper.get_current_comm, bb.i64, [dst, bb.int(BigInt(blob.size))]);
         return;
       case 'readStr': {
+        // The address first: it may read the destination (a variable assigned in place).
+        const addr = this.b.CreateIntToPtr(this.expr(blob.addr), bb.i8p);
         bb.zero(dst, blob.size, dstAlign);
         const helper = blob.space === 'user' ? Helper.probe_read_user_str : Helper.probe_read_kernel_str;
-        const addr = this.b.CreateIntToPtr(this.expr(blob.addr), bb.i8p);
-        bb.helper(helper, bb.i64, [dst, bb.int(BigInt(blob.size)), addr]);
+        this.helperFailed(bb.helper(helper, bb.i64, [dst, bb.int(BigInt(blob.size)), addr]), blob.err);
         return;
       }
       case 'ctxBytes':
         bb.copy(dst, dstAlign, bb.ptrAt(this.ctx, blob.offset), alignAt(blob.offset), blob.size);
         return;
       case 'record': {
-        bb.zero(dst, blob.size, dstAlign);
+        // Every fill writes all bytes of its blob: zero only the gaps between fields, and build
+        // each field in place (no temporary and copy: a 1 KiB string would cost both twice).
+        const covered = blob.fields.map((f) => [f.offset, Math.min(f.offset + blobSize(f.blob), blob.size)] as const).sort((a, b) => a[0] - b[0]);
+        let at0 = 0;
+        const zeroGap = (from: number, to: number): void => {
+          if (to > from) bb.zero(bb.ptrAt(dst, from), to - from, Math.min(dstAlign, alignAt(from)));
+        };
+        for (const [start, end] of covered) {
+          zeroGap(at0, start);
+          at0 = Math.max(at0, end);
+        }
+        zeroGap(at0, blob.size);
         for (const f of blob.fields) {
           const at = bb.ptrAt(dst, f.offset);
           const align = Math.min(dstAlign, alignAt(f.offset));
           const size = Math.min(blobSize(f.blob), blob.size - f.offset);
-          if (f.blob.op === 'int' || f.blob.op === 'string' || f.blob.op === 'record' || f.blob.op === 'zero') {
-            if (blobSize(f.blob) <= blob.size - f.offset) {
-              this.fill(at, f.blob, align);
-              continue;
-            }
+          if (blobSize(f.blob) <= blob.size - f.offset && f.blob.op !== 'varBlob') {
+            this.fill(at, f.blob, align);
+            continue;
           }
           const src = this.blob(f.blob);
           bb.copy(at, align, src, 8, size);
@@ -674,6 +1023,7 @@ class ProgramGen {
       case 'mapGetBlob': {
         bb.zero(dst, blob.size, dstAlign);
         const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(blob.map), this.blob(blob.key)]);
+        if (blob.err !== undefined) this.ifThen(this.b.CreateIsNull(p), () => this.helperError(bb.int(0n), blob.err!));
         this.ifThen(this.b.CreateIsNotNull(p), () => bb.copy(dst, dstAlign, p, 8, blob.size));
         return;
       }
@@ -691,7 +1041,7 @@ class ProgramGen {
       case 'readBytes': {
         bb.zero(dst, blob.size, dstAlign);
         const helper = blob.space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel;
-        bb.helper(helper, bb.i64, [dst, bb.int(BigInt(blob.size)), this.b.CreateIntToPtr(this.expr(blob.addr), bb.i8p)]);
+        this.helperFailed(bb.helper(helper, bb.i64, [dst, bb.int(BigInt(blob.size)), this.b.CreateIntToPtr(this.expr(blob.addr), bb.i8p)]), blob.err);
         return;
       }
       case 'seqBlob':
@@ -779,6 +1129,24 @@ class ProgramGen {
     if (e.agg !== 'avg') return total;
     return this.divide('/', total, b.CreateLoad(bb.i64, cnt), true);
   }
+}
+
+/**
+ * The characters of a string literal blob (NUL-padded by `record`s to a common size), up to its
+ * first NUL; undefined when the blob is not a constant string.
+ */
+function constString(blob: IrBlob): Buffer | undefined {
+  if (blob.op === 'string') {
+    const bytes = encodeBytes(blob.value).subarray(0, Math.max(0, blob.size - 1));
+    const nul = bytes.indexOf(0);
+    return nul < 0 ? bytes : bytes.subarray(0, nul);
+  }
+  if (blob.op === 'record' && blob.fields.length === 1 && blob.fields[0]!.offset === 0) {
+    const inner = constString(blob.fields[0]!.blob);
+    // Truncated to the record's size (keeping the record's last byte for a NUL is not guaranteed: cut).
+    return inner && inner.length < blob.size ? inner : undefined;
+  }
+  return undefined;
 }
 
 /** Upper bound of the per-CPU walk in `mapAggRead` (the walk stops at the first CPU the kernel does not have). */

@@ -24,7 +24,8 @@ export function renderDiagnostic(d: Diagnostic, source?: SourceFile): string {
     const width = Math.max(1, endCol - start.col);
     const marker = '^' + '~'.repeat(width - 1);
     lines.push(' '.repeat(start.col - 1) + marker);
-  } else {
+  } else if (d.message !== '') {
+    // An error with no message is only its hints (bpftrace's `-- --help` prints just `HINT:` lines).
     lines.push(`${label}: ${d.message}`);
   }
   for (const h of d.hints ?? []) lines.push(`HINT: ${h}`);

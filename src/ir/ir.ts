@@ -21,9 +21,14 @@ export type IrExpr =
   /** Truncate or extend to `bits` then back to 64 (casts). */
   | { readonly op: 'cast'; readonly operand: IrExpr; readonly bits: 8 | 16 | 32 | 64; readonly signed: boolean }
   /** The integer value stored under `key` in `map` (0 when absent). Per-CPU maps read this CPU's slot. */
-  | { readonly op: 'mapGet'; readonly map: number; readonly key: IrBlob }
+  | { readonly op: 'mapGet'; readonly map: number; readonly key: IrBlob; readonly err?: number }
   /** Compare two blobs of the same size byte by byte (string ==/!=), up to the first NUL. */
   | { readonly op: 'blobEquals'; readonly left: IrBlob; readonly right: IrBlob; readonly negate: boolean }
+  /**
+   * strcontains: 1 when the bytes of `needle` (non-empty, no NUL, at most the haystack's size - 1)
+   * occur in the string `haystack` before its first NUL, else 0. A bounded loop over the positions.
+   */
+  | { readonly op: 'strContains'; readonly haystack: IrBlob; readonly needle: string }
   | { readonly op: 'var'; readonly id: number }
   /** The stack address of a variable (`&$x`): an int variable's 8 bytes or a blob variable's bytes. */
   | { readonly op: 'varAddr'; readonly id: number }
@@ -33,7 +38,14 @@ export type IrExpr =
   /** Load `size` bytes at `offset` of a blob as an integer (tuple elements, struct fields). */
   | { readonly op: 'blobLoad'; readonly blob: IrBlob; readonly offset: number; readonly size: 1 | 2 | 4 | 8; readonly signed: boolean }
   /** Read `size` bytes at address `addr` with bpf_probe_read_{kernel,user}; 0 when the read fails. */
-  | { readonly op: 'readInt'; readonly addr: IrExpr; readonly size: 1 | 2 | 4 | 8; readonly signed: boolean; readonly space: 'user' | 'kernel' };
+  | { readonly op: 'readInt'; readonly addr: IrExpr; readonly size: 1 | 2 | 4 | 8; readonly signed: boolean; readonly space: 'user' | 'kernel'; readonly err?: number };
+
+/**
+ * `err` on a helper-calling node: the id of a `helper-error` event (src/passes/events.ts) to send when
+ * the helper fails (bpftrace CreateHelperErrorCond: probe reads and map lookups only with `-k`, map
+ * updates by default). The record is {u64 id, i64 retcode}; absent = no check, no cost.
+ */
+export type HelperErrorEvent = number;
 
 /** An argument of a BPF helper call: an integer, a pointer to a blob built on the stack, a map, the probe context, or (in `callFill`) the blob being filled. */
 export type IrCallArg =
@@ -70,13 +82,13 @@ export type IrBlob =
   | { readonly op: 'string'; readonly value: string; readonly size: number }
   | { readonly op: 'comm'; readonly size: number }
   /** Read a NUL-terminated string from an address. */
-  | { readonly op: 'readStr'; readonly addr: IrExpr; readonly size: number; readonly space: 'user' | 'kernel' }
+  | { readonly op: 'readStr'; readonly addr: IrExpr; readonly size: number; readonly space: 'user' | 'kernel'; readonly err?: number }
   /** Copy `size` bytes from the context at `offset` (arrays inside tracepoint records). */
   | { readonly op: 'ctxBytes'; readonly offset: number; readonly size: number }
   /** Fields placed at offsets of a record of `size` bytes; the gaps are zero. */
   | { readonly op: 'record'; readonly size: number; readonly fields: readonly { offset: number; blob: IrBlob }[] }
   /** The blob stored under `key` in `map` (zeroes when absent). */
-  | { readonly op: 'mapGetBlob'; readonly map: number; readonly key: IrBlob; readonly size: number }
+  | { readonly op: 'mapGetBlob'; readonly map: number; readonly key: IrBlob; readonly size: number; readonly err?: number }
   | { readonly op: 'varBlob'; readonly id: number; readonly size: number }
   /** `size` zeroed bytes filled by BPF helper `helper`; the `dst` argument is a pointer to them (buf(), get_current_comm-like helpers). */
   | { readonly op: 'callFill'; readonly size: number; readonly helper: number; readonly args: readonly IrCallArg[] }
@@ -85,21 +97,21 @@ export type IrBlob =
   /** `cond ? then : else` on blobs of the same size; only the taken side is built. */
   | { readonly op: 'select'; readonly cond: IrExpr; readonly then: IrBlob; readonly else: IrBlob; readonly size: number }
   /** Copy `size` bytes from address `addr` (struct values, arrays); zeroes when the read fails. */
-  | { readonly op: 'readBytes'; readonly addr: IrExpr; readonly size: number; readonly space: 'user' | 'kernel' }
+  | { readonly op: 'readBytes'; readonly addr: IrExpr; readonly size: number; readonly space: 'user' | 'kernel'; readonly err?: number }
   /** Run `stmts`, then build `value`. */
   | { readonly op: 'seqBlob'; readonly stmts: readonly IrStmt[]; readonly value: IrBlob };
 
 export type IrStmt =
   /** Store `value` under `key` (a regular hash map). */
-  | { readonly op: 'mapSet'; readonly map: number; readonly key: IrBlob; readonly value: IrBlob }
+  | { readonly op: 'mapSet'; readonly map: number; readonly key: IrBlob; readonly value: IrBlob; readonly err?: number }
   /** Add `delta` to the 64-bit value under `key`, creating it at 0 (count, sum, `++`). */
-  | { readonly op: 'mapAdd'; readonly map: number; readonly key: IrBlob; readonly delta: IrExpr }
+  | { readonly op: 'mapAdd'; readonly map: number; readonly key: IrBlob; readonly delta: IrExpr; readonly err?: number }
   /** Keep the min or max of the 64-bit value under `key`; the first value is taken as is. */
-  | { readonly op: 'mapMinMax'; readonly map: number; readonly key: IrBlob; readonly value: IrExpr; readonly which: 'min' | 'max' }
+  | { readonly op: 'mapMinMax'; readonly map: number; readonly key: IrBlob; readonly value: IrExpr; readonly which: 'min' | 'max'; readonly err?: number }
   /** avg and stats: value is {count, total} two u64s; add 1 and `value`. */
-  | { readonly op: 'mapCountTotal'; readonly map: number; readonly key: IrBlob; readonly value: IrExpr }
+  | { readonly op: 'mapCountTotal'; readonly map: number; readonly key: IrBlob; readonly value: IrExpr; readonly err?: number }
   /** Increment bucket `bucket` (a u64 slot index) of the array-valued entry under `key` with `slots` u64 slots. */
-  | { readonly op: 'mapBucketAdd'; readonly map: number; readonly key: IrBlob; readonly bucket: IrExpr; readonly slots: number }
+  | { readonly op: 'mapBucketAdd'; readonly map: number; readonly key: IrBlob; readonly bucket: IrExpr; readonly slots: number; readonly err?: number }
   | { readonly op: 'mapDelete'; readonly map: number; readonly key: IrBlob }
   /**
    * tseries(): the 24-byte cell {value, meta, epoch} under `key` (the script key with the interval's
@@ -137,9 +149,9 @@ export type IrCallbackStmt =
    * blob variable `keyVar` and its value (valueSize bytes; this CPU's slot on a per-CPU map) to blob
    * variable `valueVar`, then run `body`.
    */
-  | { readonly op: 'forEachMap'; readonly map: number; readonly keyVar?: number; readonly keySize: number; readonly valueVar?: number; readonly valueSize: number; readonly body: readonly IrStmt[] }
+  | { readonly op: 'forEachMap'; readonly map: number; readonly keyVar?: number; readonly keySize: number; readonly valueVar?: number; readonly valueSize: number; readonly body: readonly IrStmt[]; readonly err?: number }
   /** `bpf_loop`: run `body` `count` times (none when count <= 0), with int variable `indexVar` = 0, 1, ... */
-  | { readonly op: 'callbackLoop'; readonly count: IrExpr; readonly indexVar?: number; readonly body: readonly IrStmt[] };
+  | { readonly op: 'callbackLoop'; readonly count: IrExpr; readonly indexVar?: number; readonly body: readonly IrStmt[]; readonly err?: number };
 
 /** How a map is created in the kernel. */
 export interface IrMap {
@@ -174,6 +186,11 @@ export interface IrModule {
   readonly lostMap: number;
   /** A one-entry array whose value is all zeroes, to create map values too large for the stack. */
   readonly zeroMap: number;
+  /**
+   * A PERCPU_ARRAY holding blobs too large for the BPF stack (src/codegen/module.ts buildModule);
+   * its value size and entry count are known only after code generation. Absent: all on the stack.
+   */
+  readonly scratchMap?: number;
 }
 
 export type { Type };

@@ -23,8 +23,8 @@ const KNOWN = [
 /** Largest `perf_rb_pages` accepted (1 GiB of 4 KiB pages). */
 const MAX_RB_PAGES = 262144;
 
-/** Largest string tsbpf builds on the BPF stack. */
-export const MAX_STRLEN_LIMIT = 256;
+/** Largest `max_strlen`: large strings live in the per-CPU scratch map, whose entries hold 32 KiB (src/codegen/bpf-builder.ts). */
+export const MAX_STRLEN_LIMIT = 16384;
 
 /**
  * Reads `config = { max_map_keys = 2; stack_mode = perf }`. Names may be written as the
@@ -38,6 +38,13 @@ export function readConfig(program: ast.Program, diags: Diagnostics): ScriptConf
     // Environment variables win over the config block (bpftrace docs/language.md "Config Variables").
     if (stackModes.includes(envMode)) out.stackMode = envMode as 'bpftrace' | 'perf' | 'raw';
     else diags.error('invalid-config', `BPFTRACE_STACK_MODE must be one of: ${stackModes.join(', ')} (got "${envMode}")`);
+  }
+  const envStrlen = process.env['BPFTRACE_MAX_STRLEN'];
+  if (envStrlen !== undefined && envStrlen !== '') {
+    // Like the config block's max_strlen; the environment wins.
+    const n = /^\d+$/.test(envStrlen.trim()) ? Number(envStrlen.trim()) : NaN;
+    if (!Number.isInteger(n) || n <= 0 || n > MAX_STRLEN_LIMIT) diags.error('invalid-config', `BPFTRACE_MAX_STRLEN needs a number from 1 to ${MAX_STRLEN_LIMIT}, got "${envStrlen}"`);
+    else out.maxStrlen = n;
   }
   for (const entry of program.config?.entries ?? []) {
     const key = entry.key.toLowerCase().replace(/^bpftrace_/, '');
@@ -76,7 +83,7 @@ export function readConfig(program: ast.Program, diags: Diagnostics): ScriptConf
         continue;
       }
       if (key === 'max_map_keys') out.maxMapKeys = n;
-      else out.maxStrlen = n;
+      else out.maxStrlen ??= n;
     }
   }
   return out;

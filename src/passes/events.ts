@@ -23,7 +23,13 @@ export type EventSpec =
   /** join(char *arr[], sep): the strings of `arr` (one `str` arg each), printed joined by `sep` up to the first empty one. */
   | { readonly kind: 'join'; readonly sep: string; readonly args: readonly Type[] }
   /** A runtime warning about a place in the script (division by zero), rendered at compile time. */
-  | { readonly kind: 'runtime-warning'; readonly text: string; readonly args: readonly Type[] };
+  | { readonly kind: 'runtime-warning'; readonly text: string; readonly args: readonly Type[] }
+  /**
+   * A BPF helper failed (bpftrace's HELPER_ERROR runtime error): `helper` is bpftrace's name for it
+   * (`probe_read_kernel`, `map_update_elem`), `loc` the place in the script with its source line and
+   * underline (`context`); one arg, the helper's return code (i64).
+   */
+  | { readonly kind: 'helper-error'; readonly helper: string; readonly loc: { readonly filename: string; readonly line: number; readonly col: number; readonly text: string; readonly context: readonly string[] }; readonly args: readonly Type[] };
 
 export interface RecordLayout {
   /** Offsets of the arguments (the event id is at 0). */

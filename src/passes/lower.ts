@@ -59,6 +59,11 @@ export interface ScriptState {
   /** getopt() parameters the script declares, and the `--name[=value]` ones given (src/passes/named-params.ts). */
   readonly namedParams?: Map<string, NamedParam>;
   readonly givenParams?: ReadonlyMap<string, string | undefined>;
+  /**
+   * bpftrace's warning level: 0 `--no-warnings` (no helper checks), 1 default (map updates),
+   * 2 `-k` (also probe reads and map lookups). Changes the code: part of the compile cache key.
+   */
+  readonly warningLevel?: 0 | 1 | 2;
 }
 
 /** A C object in memory: where it is, its C type and address space (struct fields, array elements, `*p`). */
@@ -125,6 +130,8 @@ export class ProbeLowerer {
   private readonly irVars: IrVar[] = [];
   /** Enclosing while/for loops: `break` and `continue` are valid only inside one. */
   private loopDepth = 0;
+  /** The loops around the statement being lowered, innermost last (bpftrace's JumpDisallowed names). */
+  private readonly loopKinds: ('for-loop' | 'while-loop')[] = [];
   private types: TypeResolver;
 
   constructor(
@@ -187,7 +194,7 @@ export class ProbeLowerer {
       case 'ExprStmt':
         return this.exprStmt(s.expr);
       case 'Assign':
-        return s.target.kind === 'MapRef' ? this.assignMap(s.target, s.op, s.value, s) : this.assignVar(s.target, s.op, s.value, s);
+        return s.target.kind === 'MapRef' ? this.withMapErr(this.assignMap(s.target, s.op, s.value, s), s.span) : this.assignVar(s.target, s.op, s.value, s);
       case 'VarDecl':
         return this.varDecl(s);
       case 'If': {
@@ -200,7 +207,13 @@ export class ProbeLowerer {
         return [{ op: 'return' }];
       case 'While': {
         const cond = this.condition(s.cond) ?? { op: 'const', value: 0n };
-        const body = this.loopBody(s.body);
+        this.loopKinds.push('while-loop');
+        let body: IrStmt[];
+        try {
+          body = this.loopBody(s.body);
+        } finally {
+          this.loopKinds.pop();
+        }
         return [{ op: 'loop', cond, body, step: [] }];
       }
       case 'Unroll': {
@@ -214,9 +227,15 @@ export class ProbeLowerer {
         return out;
       }
       case 'ForRange':
-        return this.forRange(s);
       case 'ForMap':
-        return this.forMap(s);
+        this.loopKinds.push('for-loop');
+        try {
+          if (s.kind === 'ForRange') return this.forRange(s);
+          const err = this.helperErr('for_each_map_elem', s.span, false);
+          return this.forMap(s).map((st) => (st.op === 'forEachMap' && err !== undefined ? { ...st, err } : st));
+        } finally {
+          this.loopKinds.pop();
+        }
       case 'Jump':
         if (this.loopDepth === 0) {
           this.diags.error('jump-outside-loop', `${s.jump} can only be used inside a while or for loop`, s.span);
@@ -252,7 +271,7 @@ export class ProbeLowerer {
       return [
         { op: 'setVar', id: counter, value: this.intOf(from, s.from) },
         { op: 'setVar', id: end, value: this.intOf(to, s.to) },
-        { op: 'callbackLoop', count: { op: 'binary', operator: '-', left: { op: 'var', id: end }, right: C, signed: true }, indexVar: index, body: loopBody },
+        { op: 'callbackLoop', count: { op: 'binary', operator: '-', left: { op: 'var', id: end }, right: C, signed: true }, indexVar: index, body: loopBody, err: this.helperErr('loop', s.span, false) },
       ];
     }
     const body = this.loopBody(s.body, () => {
@@ -338,7 +357,7 @@ export class ProbeLowerer {
       const key = this.mapKey(e.target, true);
       const spec = this.useMap(e.target, 'int', key.types, i64, [], e);
       if (!spec) return [];
-      return [{ op: 'mapAdd', map: this.mapId(spec.name), key: key.blob, delta }];
+      return [{ op: 'mapAdd', map: this.mapId(spec.name), key: key.blob, delta, err: this.helperErr('map_update_elem', e.span, false) }];
     }
     const v = this.lookupVar(e.target);
     if (!v) return [];
@@ -492,6 +511,12 @@ export class ProbeLowerer {
         return this.printf(call);
       case 'exit': {
         if (call.args.length > 1) this.diags.error('wrong-argument-count', 'exit() takes at most 1 argument', call.span);
+        // bpftrace 0.25+: exit() carries an implicit `return`, which a for-loop (and a while-loop
+        // inside one) does not allow (control_flow_analyser.cpp ExitReturn + JumpDisallowed).
+        if (this.loopKinds.includes('for-loop')) {
+          this.diags.error('jump-not-allowed', `'return' statement is not allowed in a ${this.loopKinds[this.loopKinds.length - 1]}`, call.span);
+          return [];
+        }
         const code = call.args[0] ? this.intOf(this.value(call.args[0]), call.args[0]) : ({ op: 'const', value: 0n } as IrExpr);
         return [this.emit({ kind: 'exit', args: [i64] }, [{ type: i64, int: code }]), { op: 'return' }];
       }
@@ -699,11 +724,11 @@ export class ProbeLowerer {
         }
         if (spec.kind === 'int') {
           if (isPerCpuKind(spec.kind)) return this.unsupported(`reading ${spec.kind}() map ${spec.name} in a probe is not supported yet`, e.span);
-          return { type: spec.valueType.kind === 'int' ? spec.valueType : i64, int: { op: 'mapGet', map: this.mapId(spec.name), key } };
+          return { type: spec.valueType.kind === 'int' ? spec.valueType : i64, int: { op: 'mapGet', map: this.mapId(spec.name), key, err: this.helperErr('map_lookup_elem', e.span, true) } };
         }
         if (spec.kind === 'value') {
           const size = sizeOf(spec.valueType);
-          return { type: spec.valueType, blob: { op: 'mapGetBlob', map: this.mapId(spec.name), key, size } };
+          return { type: spec.valueType, blob: { op: 'mapGetBlob', map: this.mapId(spec.name), key, size, err: this.helperErr('map_lookup_elem', e.span, true) } };
         }
         return this.unsupported(`reading ${spec.kind}() map ${spec.name} in a probe is not supported yet`, e.span);
       }
@@ -1030,7 +1055,7 @@ export class ProbeLowerer {
     if (p) {
       if (p.ctype.kind === 'ptr') {
         const target = p.ctype.target();
-        return { addr: { op: 'readInt', addr: p.addr, size: 8, signed: false, space: p.space }, ctype: target, space: p.space };
+        return { addr: { op: 'readInt', addr: p.addr, size: 8, signed: false, space: p.space, err: this.helperErr(`probe_read_${p.space}`, e.span, true) }, ctype: target, space: p.space };
       }
       return p;
     }
@@ -1050,19 +1075,20 @@ export class ProbeLowerer {
     if (!t) {
       // Structs, unions and arrays: a copy of their bytes (src/passes/struct-values.ts).
       const whole = p.bitSize === undefined ? cValueType(p.ctype, p.space) : undefined;
-      if (whole && typeof whole !== 'string') return { type: whole, blob: { op: 'readBytes', addr: p.addr, size: sizeOf(whole), space: p.space } };
+      if (whole && typeof whole !== 'string') return { type: whole, blob: { op: 'readBytes', addr: p.addr, size: sizeOf(whole), space: p.space, err: this.helperErr(`probe_read_${p.space}`, e.span, true) } };
       return this.unsupported(typeof whole === 'string' ? whole : `a value of type ${typeName(p.ctype)} cannot be used here yet; access one of its fields`, e.span);
     }
-    if (t.kind === 'str') return { type: t, blob: { op: 'readBytes', addr: p.addr, size: t.size, space: p.space } };
+    const err = this.helperErr(`probe_read_${p.space}`, e.span, true);
+    if (t.kind === 'str') return { type: t, blob: { op: 'readBytes', addr: p.addr, size: t.size, space: p.space, err } };
     const size = cSizeOf(p.ctype) as 1 | 2 | 4 | 8;
     const signed = t.kind === 'int' && t.signed;
     if (p.bitSize !== undefined && p.bitOffset !== undefined) {
       const bytes = [1, 2, 4, 8].find((n) => n * 8 >= p.bitOffset! + p.bitSize!) as 1 | 2 | 4 | 8;
-      const raw: IrExpr = { op: 'readInt', addr: p.addr, size: bytes, signed: false, space: p.space };
+      const raw: IrExpr = { op: 'readInt', addr: p.addr, size: bytes, signed: false, space: p.space, err };
       const shifted: IrExpr = { op: 'binary', operator: '>>', left: raw, right: { op: 'const', value: BigInt(p.bitOffset) }, signed: false };
       return { type: t, int: { op: 'binary', operator: '&', left: shifted, right: { op: 'const', value: (1n << BigInt(p.bitSize)) - 1n }, signed: false } };
     }
-    return { type: t, int: { op: 'readInt', addr: p.addr, size, signed, space: p.space } };
+    return { type: t, int: { op: 'readInt', addr: p.addr, size, signed, space: p.space, err } };
   }
 
   /**
@@ -1287,7 +1313,9 @@ export class ProbeLowerer {
         return this.fail();
       }
       const arg = this.value(e.args[0]!);
-      const size = e.args[1] ? Math.min(Number(this.constInt(e.args[1])) + 1, 256) : (this.script.maxStrlen ?? DEFAULT_STRLEN);
+      // str(x, n): n characters and a NUL, at most max_strlen bytes.
+      const max = this.script.maxStrlen ?? DEFAULT_STRLEN;
+      const size = e.args[1] ? Math.min(Number(this.constInt(e.args[1])) + 1, max) : max;
       if (arg.type.kind === 'str') return arg;
       if (arg.type.kind === 'none') return this.fail(); // already reported
       if (!isIntegral(arg.type)) {
@@ -1295,7 +1323,7 @@ export class ProbeLowerer {
         return this.fail();
       }
       const space = arg.type.kind === 'ptr' ? arg.type.space : this.defaultSpace();
-      return { type: { kind: 'str', size }, blob: { op: 'readStr', addr: arg.int!, size, space } };
+      return { type: { kind: 'str', size }, blob: { op: 'readStr', addr: arg.int!, size, space, err: this.helperErr(`probe_read_${space}_str`, e.span, true) } };
     }
     if (e.callee === 'getopt') {
       const v = getoptValue(e, this.script.namedParams ?? new Map(), this.script.givenParams ?? new Map(), this.diags);
@@ -1404,6 +1432,41 @@ export class ProbeLowerer {
       return { op: 'blobEquals', left: l.blob, right: r.blob, negate: false };
     }
     return undefined;
+  }
+
+  /**
+   * The `helper-error` event id for a helper call at `span` when the warning level checks it
+   * (bpftrace CreateHelperErrorCond: probe reads and map lookups need `-k`, other helpers are
+   * checked unless `--no-warnings`); undefined = no check.
+   */
+  helperErr(helper: string, span: Span | undefined, needsK: boolean): number | undefined {
+    const level = this.script.warningLevel ?? 1;
+    if (level === 0 || (needsK && level < 2) || !span) return undefined;
+    const rendered = renderRuntimeWarning('\u0000', this.script.source, span);
+    const cut = rendered.indexOf('\u0000');
+    const where = rendered.slice(0, cut).replace(/: WARNING: $/, '').replace(/^WARNING: $/, '');
+    const m = /^(.*):(\d+):(\d+)/.exec(where);
+    const loc = { filename: m?.[1] ?? this.script.source?.name ?? 'stdin', line: Number(m?.[2] ?? 0), col: Number(m?.[3] ?? 0), text: where, context: rendered.slice(cut + 1).split('\n').slice(1) };
+    const key = `${helper}@${span.start}:${span.end}`;
+    const known = this.helperErrIds.get(key);
+    if (known !== undefined) return known;
+    const id = this.script.events.length;
+    this.script.events.push({ kind: 'helper-error', helper, loc, args: [i64] });
+    this.helperErrIds.set(key, id);
+    return id;
+  }
+  private readonly helperErrIds = new Map<string, number>();
+
+  /** Map updates of an assignment report a failure (a full map) by default, as bpftrace does. */
+  private withMapErr(stmts: IrStmt[], span: Span): IrStmt[] {
+    return stmts.map((st) => {
+      switch (st.op) {
+        case 'mapSet': case 'mapAdd': case 'mapMinMax': case 'mapCountTotal': case 'mapBucketAdd':
+          return st.err === undefined ? { ...st, err: this.helperErr('map_update_elem', span, false) } : st;
+        default:
+          return st;
+      }
+    });
   }
 
   /** An event that makes the runtime print a warning about this place in the script. */
@@ -1583,7 +1646,10 @@ export class ProbeLowerer {
       stmts.push({ op: 'setVar', id: r, value: { op: 'binary', operator: '+', left: R, right: SH, signed: false } });
       stmts.push({ op: 'setVar', id: x, value: { op: 'binary', operator: '>>', left: X, right: SH, signed: false } });
     }
-    const nonNegative: IrExpr = { op: 'binary', operator: '+', signed: false, left: { op: 'binary', operator: '+', left: c(1n), right: R, signed: false }, right: { op: 'binary', operator: '>=', left: X, right: c(1n), signed: false } };
+    // 0 → 1, else 2 + floor(log2 v): one test of v (as bpftrace's log2) instead of adding `x >= 1`
+    // after the last step, which kept one more value alive across the map lookup (a spill).
+    const zero: IrExpr = { op: 'binary', operator: '==', left: { op: 'var', id: original }, right: c(0n), signed: false };
+    const nonNegative: IrExpr = { op: 'ternary', cond: zero, then: c(1n), else: { op: 'binary', operator: '+', left: c(2n), right: R, signed: false } };
     const negative: IrExpr = { op: 'binary', operator: '<', left: { op: 'var', id: original }, right: c(0n), signed: true };
     if (bits > 0) {
       // hist(v, k): values below 2^k get one bucket each; above, each power of two splits into 2^k buckets.

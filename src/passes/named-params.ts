@@ -127,5 +127,5 @@ export function checkNamedParams(params: ReadonlyMap<string, NamedParam>, given:
       + list.map((p) => `--${p.name}${help && p.description ? `: ${p.description}` : ''}`).join(help ? '\n' : ': ');
   const others = unexpected.filter((k) => k !== 'help');
   if (others.length) diags.error('unexpected-named-param', `unexpected program command line options: ${others.map((k) => `--${k}`).join(', ')}`, undefined, [hint]);
-  else diags.error('named-param-help', 'program options', undefined, [hint]);
+  else diags.error('named-param-help', '', undefined, [hint]); // rendered as the HINT lines alone
 }

@@ -45,7 +45,8 @@ export const u32: Type = { kind: 'int', bits: 32, signed: false };
 export const boolType: Type = { kind: 'bool' };
 export const noneType: Type = { kind: 'none' };
 export const COMM_SIZE = 16;
-export const DEFAULT_STRLEN = 64;
+/** bpftrace's default `max_strlen` (1024 since 0.23; 64 before): strings over 32 bytes live in the per-CPU scratch map. */
+export const DEFAULT_STRLEN = 1024;
 
 export function intType(bits: 8 | 16 | 32 | 64, signed: boolean): Type {
   return { kind: 'int', bits, signed };

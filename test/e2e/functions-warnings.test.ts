@@ -1,0 +1,138 @@
+/**
+ * Runtime helper errors (bpftrace 0.26 CreateHelperErrorCond + TextOutput/JsonOutput::runtime_error):
+ * `-k` reports failed probe reads and map lookups, map-full updates and bpf_loop refusals are
+ * reported by default, `--no-warnings` compiles no checks; `len(kstack)`/`len(ustack)`; exit()
+ * inside a for-loop is an error (0.25+).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeRun, kernelTest, NOTIFY_VAR, runTsbpf, exec } from '../helpers/tsbpf.js';
+
+/** stderr without the attach banner and the notify line. */
+function warnings(stderr: string): string {
+  return stderr.split('\n').filter((l) => !l.startsWith('Attached ') && l !== NOTIFY_VAR).join('\n');
+}
+
+kernelTest('-k: a failed map lookup is a warning with the helper, retcode and place (bpftrace runtime_error_check_lookup)', async (t) => {
+  const prog = 'interval:ms:100 { @[1] = 1; printf("%d\\n", @[2]); exit(); }';
+  const r = await runTsbpf(['--no-cache', '-k', '-e', prog]);
+  t.is(r.code, 0, describeRun(r));
+  t.is(r.stdout, '0\n\n\n@[1]: 1\n');
+  t.is(
+    warnings(r.stderr),
+    "stdin:1:44-48: WARNING: Can't lookup map element because it does not exist.\n" +
+      'Additional Info - helper: map_lookup_elem, retcode: 0\n' +
+      `${prog}\n` +
+      '                                           ~~~~\n',
+  );
+  // Without -k: no check at all.
+  const quiet = await runTsbpf(['--no-cache', '-e', prog]);
+  t.is(quiet.code, 0, describeRun(quiet));
+  t.is(warnings(quiet.stderr), '');
+});
+
+kernelTest('-k: a failed probe read is reported (text and -f json helper_error)', async (t) => {
+  const prog = 'struct foo { int a; }; BEGIN { $p = (struct foo *)0; $tmp = $p.a; exit(); }';
+  const r = await runTsbpf(['--no-cache', '-k', '-e', prog]);
+  t.is(r.code, 0, describeRun(r));
+  // Address 0 is a user address: bpf_probe_read_kernel refuses it with -ERANGE on this kernel (older: -EFAULT).
+  const m = /^stdin:1:61-65: WARNING: (.*)\nAdditional Info - helper: probe_read_kernel, retcode: (-\d+)\n(.*)\n( *~+)\n$/.exec(warnings(r.stderr));
+  t.truthy(m, r.stderr);
+  t.true(m![1] === 'Numerical result out of range' || m![1] === 'Bad address', m![1]);
+  t.true(m![2] === '-34' || m![2] === '-14', m![2]);
+  t.is(m![3], prog);
+  t.is(m![4], ' '.repeat(60) + '~~~~');
+  const j = await runTsbpf(['--no-cache', '-k', '-q', '-f', 'json', '-e', prog]);
+  t.is(j.code, 0, describeRun(j));
+  const line = j.stdout.split('\n').find((l) => l.includes('helper_error'));
+  t.is(line, `{"type": "helper_error", "msg": "${m![1]}", "helper": "probe_read_kernel", "retcode": ${m![2]}, "filename": "stdin", "line": 1, "col": 61}`);
+  const quiet = await runTsbpf(['--no-cache', '-e', prog]);
+  t.is(warnings(quiet.stderr), '');
+});
+
+kernelTest('map full: a warning by default (hash(1), percpuhash count()), none for lruhash or --no-warnings', async (t) => {
+  const prog = 'let @a = hash(1); BEGIN { @a[1] = 1; @a[2] = 2; exit(); }';
+  const r = await runTsbpf(['--no-cache', '-e', prog]);
+  t.is(r.code, 0, describeRun(r));
+  t.is(r.stdout, '\n\n@a[1]: 1\n');
+  t.is(
+    warnings(r.stderr),
+    "stdin:1:38-47: WARNING: Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @a = hash(5000)`\n" +
+      'Additional Info - helper: map_update_elem, retcode: -7\n' +
+      `${prog}\n` +
+      ' '.repeat(37) + '~~~~~~~~~\n',
+  );
+  const pc = await runTsbpf(['--no-cache', '-e', 'let @a = percpuhash(1); BEGIN { @a[1] = count(); @a[2] = count(); exit(); }']);
+  t.is(pc.stdout, '\n\n@a[1]: 1\n');
+  t.true(pc.stderr.includes("WARNING: Map full; can't update element."), pc.stderr);
+  const lru = await runTsbpf(['--no-cache', '-e', 'let @a = lruhash(1); BEGIN { @a[1] = 1; @a[2] = 2; exit(); }']);
+  t.is(lru.stdout, '\n\n@a[2]: 2\n');
+  t.is(warnings(lru.stderr), '');
+  const quiet = await runTsbpf(['--no-cache', '--no-warnings', '-e', prog]);
+  t.is(quiet.stdout, '\n\n@a[1]: 1\n');
+  t.is(warnings(quiet.stderr), '');
+  const j = await runTsbpf(['--no-cache', '-q', '-f', 'json', '-e', prog]);
+  t.true(j.stdout.includes('{"type": "helper_error", "msg": "Argument list too long", "helper": "map_update_elem", "retcode": -7, "filename": "stdin", "line": 1, "col": 38}\n'), j.stdout);
+});
+
+kernelTest('bpf_loop over more than 8M iterations does nothing and warns (helper loop, -E2BIG)', async (t) => {
+  const prog = 'BEGIN { $n = 10000000; @c = 0; for ($i : 0..$n) { @c++; } exit(); }';
+  const r = await runTsbpf(['--no-cache', '-e', prog]);
+  t.is(r.code, 0, describeRun(r));
+  t.is(r.stdout, '\n\n@c: 0\n');
+  t.is(
+    warnings(r.stderr),
+    'stdin:1:32-58: WARNING: Argument list too long\nAdditional Info - helper: loop, retcode: -7\n' + `${prog}\n` + ' '.repeat(31) + '~'.repeat(26) + '\n',
+  );
+});
+
+kernelTest('-k is part of the compile cache key; -k with --no-warnings and -kk are usage errors', async (t) => {
+  const cache = mkdtempSync(join(tmpdir(), 'tsbpf-k-'));
+  try {
+    const prog = 'interval:ms:50 { @[1] = 1; $x = @[2]; exit(); }';
+    const env = { XDG_CACHE_HOME: cache };
+    const plain = await runTsbpf(['-e', prog], { env });
+    t.is(warnings(plain.stderr), '');
+    const k = await runTsbpf(['-k', '-e', prog], { env });
+    t.true(k.stderr.includes("WARNING: Can't lookup map element because it does not exist."), k.stderr);
+    const again = await runTsbpf(['-e', prog], { env });
+    t.is(warnings(again.stderr), '');
+  } finally {
+    rmSync(cache, { recursive: true, force: true });
+  }
+  const both = await runTsbpf(['-k', '--no-warnings', '-e', 'BEGIN { exit(); }']);
+  t.is(both.code, 1);
+  t.true(both.stderr.startsWith('ERROR: USAGE: -k, --warnings conflicts with --no-warnings\n'), both.stderr);
+  const kk = await runTsbpf(['-k', '--warnings', '-e', 'BEGIN { exit(); }']);
+  t.is(kk.code, 1);
+  t.true(kk.stderr.startsWith('ERROR: USAGE: -kk has been deprecated.'), kk.stderr);
+});
+
+kernelTest('len(kstack), len(kstack(3)), len($s) for ustack(n): the depth in frames, at most the limit', async (t) => {
+  const sleeper = exec(['sh', '-c', 'sleep 1; sleep 0.2']);
+  const r = await runTsbpf([
+    '--no-cache', '-e',
+    'tracepoint:syscalls:sys_enter_clock_nanosleep, tracepoint:syscalls:sys_enter_nanosleep { @k = len(kstack); @k3 = len(kstack(3)); @kk = kstack; $u = ustack(1); @u1 = len($u); @u = len(ustack); exit(); }',
+  ]);
+  await sleeper;
+  t.is(r.code, 0, describeRun(r));
+  const k = Number(/^@k: (\d+)$/m.exec(r.stdout)?.[1]);
+  const frames = (/^@kk: ?\n((?: {8}\S.*\n)+)/m.exec(r.stdout)?.[1] ?? '').split('\n').filter((l) => l.trim()).length;
+  t.true(k > 0, r.stdout);
+  t.is(k, frames, r.stdout);
+  t.regex(r.stdout, /^@k3: 3$/m);
+  t.regex(r.stdout, /^@u1: 1$/m);
+  t.true(Number(/^@u: (\d+)$/m.exec(r.stdout)?.[1]) >= 1, r.stdout);
+});
+
+kernelTest("exit() inside a for-loop is an error ('return' statement is not allowed), allowed in a while-loop", async (t) => {
+  const r = await runTsbpf(['--no-cache', '-e', 'BEGIN { for ($i : 0..3) { exit(); } }']);
+  t.is(r.code, 1);
+  t.true(r.stderr.includes("stdin:1:27-33: ERROR: 'return' statement is not allowed in a for-loop\n"), r.stderr);
+  const nested = await runTsbpf(['--no-cache', '-e', 'BEGIN { @a[1] = 1; for ($kv : @a) { $i = 0; while ($i < 2) { $i++; exit(); } } }']);
+  t.is(nested.code, 1);
+  t.true(nested.stderr.includes("ERROR: 'return' statement is not allowed in a while-loop"), nested.stderr);
+  const ok = await runTsbpf(['--no-cache', '-e', 'BEGIN { $i = 0; while ($i < 2) { $i++; exit(); } }']);
+  t.is(ok.code, 0, describeRun(ok));
+});
