@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type * as ast from './ast/nodes.js';
 import { Diagnostics, type Diagnostic } from './common/diagnostic.js';
 import type { SourceFile, Span } from './common/span.js';
@@ -17,6 +16,7 @@ import { TypeResolver } from './passes/lower-types.js';
 import { expandImports, type ImportResult } from './passes/imports.js';
 import { checkNamedParams, splitParams } from './passes/named-params.js';
 import { checkUnstableTseries, tseriesKeyLayout, tseriesMaxEntries } from './builtins/tseries.js';
+import { possibleCpuCount } from './kernel/cpus.js';
 
 /** BPF map types used by the compiler. */
 export const MapType = { HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, RINGBUF: 27 } as const;
@@ -52,20 +52,6 @@ export function perfRbPagesFromEnv(diags: Diagnostics, env: NodeJS.ProcessEnv = 
     return undefined;
   }
   return n;
-}
-
-function possibleCpuCount(): number {
-  try {
-    const text = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
-    let n = 0;
-    for (const part of text.split(',')) {
-      const [a, b] = part.split('-').map(Number);
-      n += b === undefined ? 1 : b - a! + 1;
-    }
-    return n;
-  } catch {
-    return 1;
-  }
 }
 
 /** A script map as the runtime needs it to print: plain JSON data. */

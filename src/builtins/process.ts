@@ -1,10 +1,11 @@
 /** Process and system builtins: username, elapsed, func, cgroupid, ncpus, numaid, jiffies, usermode-free helpers. */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type * as ast from '../ast/nodes.js';
 import type { Span } from '../common/span.js';
 import type { IrExpr } from '../ir/ir.js';
 import { u32, u64 } from '../types/types.js';
 import { argCount, c64, stringValue, type LibFunction, type LibValue, type LibVar, type LowerContext } from './library.js';
+import { possibleCpuCount } from '../kernel/cpus.js';
 
 const MAP_LOOKUP_ELEM = 1;
 const KTIME_GET_NS = 5;
@@ -98,20 +99,6 @@ function func(cx: LowerContext, span: import('../common/span.js').Span): LibValu
   return stringValue(name);
 }
 
-function possibleCpus(): number {
-  try {
-    const text = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
-    let n = 0;
-    for (const part of text.split(',')) {
-      const [a, b] = part.split('-').map(Number);
-      n += b === undefined ? 1 : b - a! + 1;
-    }
-    return n;
-  } catch {
-    return 1;
-  }
-}
-
 const cgroupid: LibFunction = {
   name: 'cgroupid',
   expr(call, cx) {
@@ -149,7 +136,7 @@ const noArgs = (name: string, f: (cx: LowerContext) => LibValue): LibFunction =>
   expr: (call, cx) => (argCount(call, cx, 0, 0) ? f(cx) : cx.fail()),
 });
 
-const ncpus = (): LibValue => ({ type: u64, int: c64(possibleCpus()) });
+const ncpus = (): LibValue => ({ type: u64, int: c64(possibleCpuCount()) });
 const numaid = (): LibValue => ({ type: u32, int: { op: 'call', helper: GET_NUMA_NODE_ID, args: [] } });
 const jiffies = (): LibValue => ({ type: u64, int: { op: 'call', helper: JIFFIES64, args: [] } });
 
