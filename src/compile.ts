@@ -17,6 +17,7 @@ import { expandImports, type ImportResult } from './passes/imports.js';
 import { checkNamedParams, splitParams } from './passes/named-params.js';
 import { checkUnstableTseries, tseriesKeyLayout, tseriesMaxEntries } from './builtins/tseries.js';
 import { possibleCpuCount } from './kernel/cpus.js';
+import { definesAsMacros } from './passes/defines.js';
 
 /** BPF map types used by the compiler. */
 export const MapType = { HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, RINGBUF: 27 } as const;
@@ -159,7 +160,8 @@ function compileExpanded(source: SourceFile, opts: CompileOptions, importStart?:
   const config = readConfig(program, diags);
   const mapDecls = readMapDecls(program, diags);
   const types = new TypeResolver(program.structs, () => kernelBtfTypes());
-  const macros = new Map(program.macros.map((m) => [m.name, m] as const));
+  // Script macros win over object-like #defines of the same name.
+  const macros = new Map([...definesAsMacros(program.preprocessor), ...program.macros].map((m) => [m.name, m] as const));
   const params = splitParams(opts.positionals ?? []);
   const state = (): ScriptState => ({
     target: { pid: opts.pid, cpid: opts.cpid },
