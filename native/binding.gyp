@@ -2,6 +2,7 @@
   # Two add-ons so that the main process never maps libLLVM:
   #   tsbpf_bpf.node  - bpf(2), perf_event_open(2), libbpf ring buffer, mount(2)
   #   tsbpf_llvm.node - LLVM C API: IR text -> optimised BPF ELF object
+  #   tsbpf_proc.node - prctl(2) for the compile worker, loaded first thing there (no libraries)
   "target_defaults": {
     # node-addon-api with C++ exceptions (what its node_addon_api_except target sets, inlined
     # so that gyp writes no makefiles outside build/).
@@ -33,6 +34,10 @@
       "sources": ["src/addon_llvm.cc", "src/args.cc", "src/llvm_emit.cc"],
       "include_dirs": ["<!(llvm-config-14 --includedir)"],
       "libraries": ["-L<!(llvm-config-14 --libdir)", "-lLLVM-14"]
+    },
+    {
+      "target_name": "tsbpf_proc",
+      "sources": ["src/addon_proc.cc"]
     }
   ]
 }

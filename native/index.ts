@@ -4,6 +4,7 @@
 //              buffer on the Node event loop, mount(2). Loaded on first use.
 //   loadLlvm() tsbpf_llvm.node: LLVM IR text -> BPF ELF object. Maps libLLVM-14 (~60 MB RSS),
 //              so it is loaded only when called (ideally in a short-lived compile worker).
+//   tsbpf_proc.node (native/proc.ts): prctl/getppid, loaded first thing by the compile worker.
 //
 // Failures from the kernel or libbpf throw a NativeError (see isNativeError): .errno is the
 // positive errno (unlike Node's own fs errors, whose .errno is negative), .code its name
@@ -14,8 +15,8 @@
 
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { nativeSearchDirs } from './search-dirs.js';
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -267,21 +268,8 @@ export interface LlvmNative {
 // Loading
 
 const require = createRequire(import.meta.url);
-const here = dirname(fileURLToPath(import.meta.url));
 
-/** Directories searched for the .node files, in order. */
-export function nativeSearchDirs(): string[] {
-  const dirs: string[] = [];
-  const env = process.env['TSBPF_NATIVE_DIR'];
-  if (env) dirs.push(env);
-  dirs.push(
-    join(here, '../../native/build/Release'), // dist/native/index.js
-    join(here, 'build/Release'), // native/index.ts run from source
-    join(here, '../../native/build/Debug'),
-    join(here, 'build/Debug'),
-  );
-  return dirs;
-}
+export { nativeSearchDirs };
 
 function loadAddon(file: string): unknown {
   const dirs = nativeSearchDirs();

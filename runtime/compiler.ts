@@ -153,17 +153,28 @@ type InternalError = { readonly kind: 'internal-error'; readonly message: string
  * Sends one JSON request to a fresh compile worker process (so an LLVM crash cannot take tsbpf
  * down) and turns its JSON reply into an outcome with `interpret`; a failed start, a crash or an
  * unreadable reply becomes an internal error.
+ *
+ * The worker never outlives tsbpf: it dies with its parent (src/compile-worker.ts), stdin stays
+ * open until the reply (its end tells the worker the parent is gone), and a SIGINT/SIGTERM that
+ * arrives while it runs kills it before tsbpf goes on to die of (or handle) the signal.
  */
 async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Reply) => Outcome): Promise<Outcome | InternalError> {
   const { spawn } = await import('node:child_process');
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [WORKER], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [WORKER, String(process.pid)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const untrack = trackWorker(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', (e) => resolve({ kind: 'internal-error', message: `cannot start the compile worker: ${e.message}` }));
+    // EPIPE when the worker died before reading the request: reported by 'close'.
+    child.stdin.on('error', () => undefined);
+    child.on('error', (e) => {
+      untrack();
+      resolve({ kind: 'internal-error', message: `cannot start the compile worker: ${e.message}` });
+    });
     child.on('close', (code, signal) => {
+      untrack();
       const stderr = Buffer.concat(err).toString('utf8').trim();
       if (code !== 0) {
         // 70: the LLVM fatal-error handler of the llvm addon (native/src/llvm_emit.cc).
@@ -177,8 +188,33 @@ async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Rep
         resolve({ kind: 'internal-error', message: `unreadable reply from the compile worker: ${(e as Error).message} ${stderr}` });
       }
     });
-    child.stdin.end(JSON.stringify(request));
+    // One line (JSON has no raw newline); stdin is not ended: see above.
+    child.stdin.write(JSON.stringify(request) + '\n');
   });
+}
+
+/** Compile workers alive now; killed on SIGINT/SIGTERM. */
+const liveWorkers = new Set<{ kill(signal: NodeJS.Signals): boolean }>();
+const INTERRUPTS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * Kills the live workers, then lets the signal do what it would have done: when nothing else
+ * listens for it, tsbpf dies of it (the listener is removed, so the default action is back).
+ */
+function onInterrupt(signal: NodeJS.Signals): void {
+  for (const w of liveWorkers) w.kill('SIGKILL');
+  liveWorkers.clear();
+  for (const s of INTERRUPTS) process.off(s, onInterrupt);
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+function trackWorker(child: { kill(signal: NodeJS.Signals): boolean }): () => void {
+  if (liveWorkers.size === 0) for (const s of INTERRUPTS) process.on(s, onInterrupt);
+  liveWorkers.add(child);
+  return () => {
+    if (!liveWorkers.delete(child) || liveWorkers.size > 0) return;
+    for (const s of INTERRUPTS) process.off(s, onInterrupt);
+  };
 }
 
 function runWorker(req: CompileRequest): Promise<CompileOutcome> {

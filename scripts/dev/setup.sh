@@ -36,7 +36,7 @@ fi
 # 3. native addon ---------------------------------------------------------------------------
 native_out=native/build/Release
 stale=0
-for target in tsbpf_bpf tsbpf_llvm; do
+for target in tsbpf_bpf tsbpf_llvm tsbpf_proc; do
   [ -f "$native_out/$target.node" ] || stale=1
 done
 if [ "$stale" = 0 ] && [ -n "$(find native/src native/binding.gyp -newer "$native_out/tsbpf_bpf.node" -print -quit)" ]; then

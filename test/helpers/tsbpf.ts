@@ -476,3 +476,41 @@ export function kernelHasKprobes(): boolean {
 export function tracefsAvailable(): boolean {
   return existsSync('/sys/kernel/tracing/events/syscalls') || existsSync('/sys/kernel/debug/tracing/events/syscalls');
 }
+
+// ------------------------------------------------------------------------------ processes
+
+/** A live (not zombie) process's state from /proc, or undefined once it is gone or a zombie. */
+export interface ProcState {
+  readonly ppid: number;
+  /** CPU time used so far, in clock ticks (utime + stime). */
+  readonly cpuTicks: number;
+}
+
+export function liveProcess(pid: number): ProcState | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (f[0] === 'Z' || f[0] === 'X') return undefined;
+    return { ppid: Number(f[1]), cpuTicks: Number(f[11]) + Number(f[12]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The compile workers started by tsbpf process `parent` (found by their command line,
+ * `node .../compile-worker.js PARENT`, so they are found after being re-parented too).
+ */
+export function compileWorkersOf(parent: number): number[] {
+  const found: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const argv = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0');
+      if (argv.some((a) => a.endsWith('compile-worker.js')) && argv.includes(String(parent)) && liveProcess(Number(e))) found.push(Number(e));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return found;
+}

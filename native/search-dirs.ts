@@ -1,0 +1,19 @@
+// Where the .node files are found; shared by the loaders (native/index.ts, native/proc.ts).
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Directories searched for the .node files, in order. */
+export function nativeSearchDirs(): string[] {
+  const dirs: string[] = [];
+  const env = process.env['TSBPF_NATIVE_DIR'];
+  if (env) dirs.push(env);
+  dirs.push(
+    join(here, '../../native/build/Release'), // dist/native/*.js
+    join(here, 'build/Release'), // native/*.ts run from source
+    join(here, '../../native/build/Debug'),
+    join(here, 'build/Debug'),
+  );
+  return dirs;
+}
