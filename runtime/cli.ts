@@ -4,6 +4,7 @@ import { compile, listProgram } from './compiler.js';
 import { encodeBytes } from '../src/common/bytes.js';
 import type { Sink } from './output/output.js';
 import { tracefsRoot } from '../src/kernel/tracefs.js';
+import { dieOfSigpipe, openOutputFile, OutputFileError, outputFailureOf, watchStdio, type OutputFailure } from './output-errors.js';
 // Loaded where needed (-l, -p/-c, diagnostics, -f json): a cache-hit run loads as few modules as
 // possible (start-up time, design.md "Targets").
 import type { HeldChild } from './target.js';
@@ -238,9 +239,13 @@ function readScriptFile(path: string): string {
   }
 }
 
+/** stdout/stderr errors (EPIPE: the reader went away), watched from the start of main(). */
+let stdio: ReturnType<typeof watchStdio> | undefined;
+
 /** Runs the CLI; resolves with the process exit code. Never lets an exception reach the user. */
 export async function main(argv: readonly string[]): Promise<number> {
   const stderr = process.stderr;
+  stdio ??= watchStdio();
   let opts: Options;
   try {
     opts = parseArgs(argv);
@@ -312,6 +317,45 @@ async function listProgramProbes(opts: Options, source: SourceFile): Promise<num
 
 async function run(opts: Options, source: SourceFile): Promise<number> {
   const stderr = process.stderr;
+  // -o FILE: opened (created or truncated) before anything is compiled or attached, as bpftrace does.
+  let file: WriteStream | undefined;
+  if (opts.outputFile !== undefined) {
+    let fd: number;
+    try {
+      fd = openOutputFile(opts.outputFile);
+    } catch (e) {
+      if (!(e instanceof OutputFileError)) throw e;
+      stderr.write(`ERROR: ${e.message}\n`);
+      return 1;
+    }
+    file = createWriteStream('', { fd });
+  }
+  const io: RunOutput = { file };
+  let code: number;
+  try {
+    code = await runWithTargetOf(opts, source, io);
+  } finally {
+    // A stream that failed has closed its fd already (autoClose).
+    if (file && !file.destroyed) await new Promise<void>((r) => file!.end(r));
+    stdio?.set(undefined);
+  }
+  // Output failed mid-run: the probes are detached by now.
+  if (io.failure?.kind === 'reader-gone') return dieOfSigpipe();
+  if (io.failure) {
+    stderr.write(`ERROR: ${io.failure.message}\n`);
+    return 1;
+  }
+  return code;
+}
+
+/** The program's output for one run, and why it failed, if it did. */
+interface RunOutput {
+  readonly file: WriteStream | undefined;
+  failure?: OutputFailure;
+}
+
+async function runWithTargetOf(opts: Options, source: SourceFile, io: RunOutput): Promise<number> {
+  const stderr = process.stderr;
   await ensureTracefs((msg) => {
     if (!opts.quiet) stderr.write(`${msg}\n`);
   });
@@ -330,14 +374,14 @@ async function run(opts: Options, source: SourceFile): Promise<number> {
   }
   const targetPid = child?.pid ?? opts.pid;
   try {
-    return await runWithTarget(opts, source, targetPid, child);
+    return await runWithTarget(opts, source, targetPid, child, io);
   } finally {
     child?.abandon();
     child?.terminate();
   }
 }
 
-async function runWithTarget(opts: Options, source: SourceFile, targetPid: number | undefined, child: HeldChild | undefined): Promise<number> {
+async function runWithTarget(opts: Options, source: SourceFile, targetPid: number | undefined, child: HeldChild | undefined, io: RunOutput): Promise<number> {
   const stderr = process.stderr;
   const runtime = loadRuntime();
   // Not awaited on the error paths below: a failed import is reported where it is awaited.
@@ -360,10 +404,19 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   }
   setRuntimeWarnings(!opts.noWarnings);
 
-  let file: WriteStream | undefined;
-  const rawOut: NodeJS.WritableStream = opts.outputFile ? (file = createWriteStream(opts.outputFile)) : process.stdout;
+  const rawOut: NodeJS.WritableStream = io.file ?? process.stdout;
+  // An output failure (the reader of stdout went away, the disk is full) ends the run; nothing
+  // more is written to the failed output.
+  let stopOnFailure: (() => void) | undefined;
+  const onFailure = (f: OutputFailure): void => {
+    if (io.failure) return;
+    io.failure = f;
+    stopOnFailure?.();
+  };
+  io.file?.on('error', (e) => onFailure(outputFailureOf(e)));
+  stdio?.set(onFailure);
   // Raw bytes of strings ("\xff", non-UTF-8 kernel strings) are written as bytes (src/common/bytes.ts).
-  const out: Sink = bufferedSink((b) => rawOut.write(b), opts.buffering ?? 'line');
+  const out: Sink = bufferedSink((b) => (io.failure ? undefined : rawOut.write(b)), opts.buffering ?? 'line');
   const color = Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'];
   // -p: loaded before the probes start, so nothing waits between attach and watching the process.
   const watchPid = opts.pid !== undefined ? (await import('./target.js')).watchPid : undefined;
@@ -384,6 +437,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   });
 
   const onSignal = () => session.requestExit(0);
+  stopOnFailure = () => session.requestExit(0);
   try {
     session.load();
     if (opts.verify) {
@@ -398,6 +452,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     session.start();
+    if (io.failure) session.requestExit(0);
     // -c: the command runs once every probe is attached; tsbpf ends when it ends (or -p's process does).
     child?.release();
     child?.onExit(() => session.requestExit(0));
@@ -419,6 +474,5 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     session.dispose();
-    if (file) await new Promise<void>((r) => file!.end(r));
   }
 }
