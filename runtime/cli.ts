@@ -426,6 +426,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     // bpftrace --no-warnings turns LOG(WARNING) off: warnf() and the lost-event total are warnings.
     output.warnf = () => undefined;
     output.totalLostEvents = () => undefined;
+    output.totalRuntimeWarnings = () => undefined;
   }
   await loadProviders(script.programs);
   const session = new Session(script, {

@@ -6,6 +6,8 @@ import { formatPrintf, type FormatArg } from '../src/common/printf-format.js';
 import type { Output } from './output/output.js';
 import type { RichValues } from './rich-values.js';
 import type { Value } from './value.js';
+import { repeatedSuffix } from './output/output.js';
+import type { WarningLimiter } from './warning-limiter.js';
 
 /** bpftrace's default `max_cat_bytes`. */
 const MAX_CAT_BYTES = 10240;
@@ -17,17 +19,32 @@ export function setRuntimeWarnings(on: boolean): void {
   runtimeWarnings = on;
 }
 
-/** Handles a library event; returns false when `spec` is not one. */
-export function handleLibraryEvent(spec: EventSpec, args: readonly Value[], output: Output, rich: RichValues, err: (msg: string) => void): boolean {
+/**
+ * Handles a library event; returns false when `spec` is not one. Runtime warnings go through
+ * `warnings`: the first at a location is printed in full, repeats are counted (warning-limiter.ts).
+ */
+export function handleLibraryEvent(spec: EventSpec, args: readonly Value[], output: Output, rich: RichValues, err: (msg: string) => void, warnings: WarningLimiter): boolean {
   switch (spec.kind) {
-    case 'runtime-warning':
-      // bpftrace prints these (division by zero) on stderr each time they happen.
-      if (runtimeWarnings) process.stderr.write(spec.text + '\n');
+    case 'runtime-warning': {
+      // bpftrace prints these (division by zero) on stderr, the location, the source line and carets.
+      if (!runtimeWarnings) return true;
+      const text = spec.text;
+      warnings.occur(`w ${text}`, {
+        full: () => process.stderr.write(text + '\n'),
+        repeated: (n) => process.stderr.write(text.split('\n', 1)[0] + repeatedSuffix(n) + '\n'),
+      });
       return true;
+    }
     case 'helper-error': {
       // bpftrace's HELPER_ERROR runtime error; --no-warnings compiles no checks (warning level 0).
+      if (!runtimeWarnings) return true;
       const ret = args[0];
-      if (runtimeWarnings) output.helperError(spec.helper, ret?.kind === 'int' ? Number(ret.value) : 0, { ...spec.loc, context: [...spec.loc.context] });
+      const retcode = ret?.kind === 'int' ? Number(ret.value) : 0;
+      const loc = spec.loc;
+      warnings.occur(`h ${spec.helper} ${retcode} ${loc.text}`, {
+        full: () => output.helperError(spec.helper, retcode, { ...loc, context: [...loc.context] }),
+        repeated: (n) => output.helperErrorRepeated(spec.helper, retcode, { ...loc, context: [...loc.context] }, n),
+      });
       return true;
     }
     case 'errorf':

@@ -15,6 +15,7 @@ import { verifierHint, verifierReason } from './verifier-hints.js';
 import { tseriesKeyLayout } from '../src/builtins/tseries.js';
 import { isPerCpuMapType } from '../src/passes/map-decls.js';
 import { handleLibraryEvent } from './lib-events.js';
+import { WarningLimiter } from './warning-limiter.js';
 import { RichValues } from './rich-values.js';
 import { subprogLoadOptions } from './subprogs.js';
 import type { Output } from './output/output.js';
@@ -103,6 +104,8 @@ export class Session {
   private stopEvents = false;
   /** Stacks, symbols, user names... of the function library (runtime/rich-values.ts). */
   private readonly rich = new RichValues({ readStack: (name, id) => this.readStack(name, id) });
+  /** Runtime warnings: repeats at one location are counted, printed at most once a second. */
+  private readonly warnings = new WarningLimiter();
 
   constructor(
     private current: CompiledScript,
@@ -230,6 +233,7 @@ export class Session {
     for (const p of this.programs) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'END') this.runSpecial(p);
     this.ringbuf?.consume();
     this.reportLost();
+    this.warnings.flush();
     if (printMaps) {
       const maps = this.scriptMaps().sort((a, b) => a.name.localeCompare(b.name));
       this.output.mapsHeader();
@@ -239,6 +243,8 @@ export class Session {
       }
     }
     if (this.lostReported > 0n) this.output.totalLostEvents(this.lostReported);
+    const warningTotal = this.warnings.total();
+    if (warningTotal !== undefined) this.output.totalRuntimeWarnings(warningTotal);
     this.output.flush();
   }
 
@@ -275,6 +281,7 @@ export class Session {
     if (this.disposed) return;
     this.disposed = true;
     if (this.lostTimer) clearInterval(this.lostTimer);
+    this.warnings.dispose();
     this.detach();
     this.ringbuf?.close();
     this.ringbuf = undefined;
@@ -454,7 +461,7 @@ export class Session {
     if (!spec) return;
     const layout = recordLayout(spec.args);
     const args: Value[] = layout.args.map((f) => decodeValue(rec, f.offset, f.type, this.rich.decode));
-    if (handleLibraryEvent(spec, args, this.output, this.rich, (msg) => process.stderr.write(`ERROR: ${msg}\n`))) return;
+    if (handleLibraryEvent(spec, args, this.output, this.rich, (msg) => process.stderr.write(`ERROR: ${msg}\n`), this.warnings)) return;
     switch (spec.kind) {
       case 'printf':
         this.output.printf(formatPrintf(spec.format, args as FormatArg[]));

@@ -6,7 +6,7 @@
  */
 import { keyText, stackText, type MapDump, type Value } from '../value.js';
 import { formatMap, type Cell, type Histogram, type Label, type MapPrintOptions } from './format-map.js';
-import { flushSink, strerror, totalLostLine, type Output, type OutputOptions, type Sink, type SourceLocation } from './output.js';
+import { flushSink, strerror, totalLostLine, totalRuntimeWarningsLine, type Output, type OutputOptions, type Sink, type SourceLocation } from './output.js';
 import { tseriesJson } from './tseries.js';
 
 /**
@@ -160,6 +160,12 @@ export function mapJson(dump: MapDump, opts?: MapPrintOptions): string {
   return '{"type": "' + type + '", "data": {' + jsonString(dump.name) + ': ' + data + '}}\n';
 }
 
+/** A `helper_error` object without its closing brace (bpftrace json.cpp's fields, in its order). */
+function helperErrorJson(helper: string, retcode: number, loc: SourceLocation): string {
+  return '{"type": "helper_error", "msg": ' + jsonString(strerror(-retcode)) + ', "helper": ' + jsonString(helper) + ', "retcode": ' + retcode +
+    ', "filename": ' + jsonString(loc.filename) + ', "line": ' + loc.line + ', "col": ' + loc.col;
+}
+
 export class JsonOutput implements Output {
   private readonly out: Sink;
   private readonly err: Sink;
@@ -192,8 +198,11 @@ export class JsonOutput implements Output {
   }
 
   helperError(helper: string, retcode: number, loc: SourceLocation): void {
-    this.out.write('{"type": "helper_error", "msg": ' + jsonString(strerror(-retcode)) + ', "helper": ' + jsonString(helper) + ', "retcode": ' + retcode +
-      ', "filename": ' + jsonString(loc.filename) + ', "line": ' + loc.line + ', "col": ' + loc.col + '}\n');
+    this.out.write(helperErrorJson(helper, retcode, loc) + '}\n');
+  }
+
+  helperErrorRepeated(helper: string, retcode: number, loc: SourceLocation, count: number): void {
+    this.out.write(helperErrorJson(helper, retcode, loc) + ', "repeated": ' + count + '}\n');
   }
 
   /** JSON prints only the top-level location. */
@@ -237,6 +246,10 @@ export class JsonOutput implements Output {
 
   totalLostEvents(n: number | bigint): void {
     this.err.write(totalLostLine(n, this.color));
+  }
+
+  totalRuntimeWarnings(n: number): void {
+    this.err.write(totalRuntimeWarningsLine(n, this.color));
   }
 
   mapsHeader(): void {

@@ -57,6 +57,12 @@ export interface Output {
    * JSON writes a `helper_error` object (its `msg` is always strerror(-retcode)).
    */
   helperError(helper: string, retcode: number, loc: SourceLocation): void;
+  /**
+   * The same helper failure happened `count` more times since it was last reported
+   * (runtime/warning-limiter.ts): text writes `LOC: WARNING: msg (repeated N times)` to stderr;
+   * JSON writes the `helper_error` object with `"repeated": N`.
+   */
+  helperErrorRepeated(helper: string, retcode: number, loc: SourceLocation, count: number): void;
   /** print() of a non-map value. */
   value(v: Value): void;
   /** time() output (already strftime-formatted). */
@@ -77,6 +83,11 @@ export interface Output {
    */
   totalLostEvents(n: number | bigint): void;
   /**
+   * At the end of a run in which some runtime warning repeated: `WARNING: Total runtime warning
+   * count: N` (every occurrence, printed or counted) on stderr, in both formats, like the lost-event total.
+   */
+  totalRuntimeWarnings(n: number): void;
+  /**
    * End of the run, before the exit-time map dump (bpftrace `Output::end`): text writes two
    * newlines, JSON nothing.
    */
@@ -88,6 +99,16 @@ export interface Output {
 export function totalLostLine(n: number | bigint, color: boolean): string {
   const msg = `WARNING: Total lost event count: ${n}`;
   return color ? `\x1b[33m${msg}\x1b[0m\n` : msg + '\n';
+}
+
+export function totalRuntimeWarningsLine(n: number, color: boolean): string {
+  const msg = `WARNING: Total runtime warning count: ${n}`;
+  return color ? `\x1b[33m${msg}\x1b[0m\n` : msg + '\n';
+}
+
+/** The suffix of a warning line that stands for `count` occurrences. */
+export function repeatedSuffix(count: number): string {
+  return count === 1 ? ' (repeated 1 time)' : ` (repeated ${count} times)`;
 }
 
 /** glibc strerror() text for the errnos BPF helpers return; `Unknown error N` otherwise. */

@@ -4,7 +4,7 @@
 import { keyText, valueText, type MapDump, type Value } from '../value.js';
 import { formatMap, isSingleValue, labelText, type Cell, type Histogram, type MapPrintOptions } from './format-map.js';
 import { tseriesText } from './tseries.js';
-import { flushSink, helperErrorText, totalLostLine, type Output, type OutputOptions, type Sink, type SourceLocation } from './output.js';
+import { flushSink, helperErrorText, repeatedSuffix, totalLostLine, totalRuntimeWarningsLine, type Output, type OutputOptions, type Sink, type SourceLocation } from './output.js';
 
 const BAR_WIDTH = 52;
 
@@ -100,6 +100,12 @@ export class TextOutput implements Output {
     this.err.write(s);
   }
 
+  helperErrorRepeated(helper: string, retcode: number, loc: SourceLocation, count: number): void {
+    const begin = this.color ? YELLOW : '';
+    const end = this.color ? RESET : '';
+    this.err.write(`${begin}${loc.text}: WARNING: ${helperErrorText(helper, retcode)}${repeatedSuffix(count)}${end}\n`);
+  }
+
   /** log.cpp `Log::take_input`: one trailing newline of the message is dropped. */
   private log(type: string, color: string, text: string, locations: readonly SourceLocation[]): void {
     const begin = this.color ? color : '';
@@ -150,6 +156,10 @@ export class TextOutput implements Output {
 
   totalLostEvents(n: number | bigint): void {
     this.err.write(totalLostLine(n, this.color));
+  }
+
+  totalRuntimeWarnings(n: number): void {
+    this.err.write(totalRuntimeWarningsLine(n, this.color));
   }
 
   mapsHeader(): void {
