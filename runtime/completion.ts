@@ -141,7 +141,7 @@ function completeAttachPoint(src: CompletionSource, word: string): string[] {
 }
 
 function completeCommand(src: CompletionSource, line: string): Completion {
-  const m = /^(\s*)\.(\w*)(\s+(.*))?$/.exec(line);
+  const m = /^(\s*)\.([\w!]*)(\s+(.*))?$/.exec(line);
   if (!m) return [[], line];
   const name = m[2]!;
   if (m[3] === undefined) {
@@ -164,6 +164,7 @@ function completeCommand(src: CompletionSource, line: string): Completion {
       return [completeAttachPoint(src, lastWord), lastWord];
     case 'load':
     case 'save':
+    case 'save!':
       return [completePath(arg), arg];
     default:
       return [[], lastWord];

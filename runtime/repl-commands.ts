@@ -20,7 +20,8 @@ export const SHELL_COMMANDS: readonly ShellCommandSpec[] = [
   { name: 'watch', args: '@name [seconds]', help: 'redraw a map every interval (default 1 s) until Enter or Ctrl-C' },
   { name: 'list', args: '[pattern]', help: 'list available probes, as tsbpf -l' },
   { name: 'load', args: 'file.tbpf', help: 'attach the probes of a script file' },
-  { name: 'save', args: 'file.tbpf', help: 'write what is attached now as a script' },
+  { name: 'save', args: 'file.tbpf', help: 'write what is attached now as a script (asks before overwriting)' },
+  { name: 'save!', args: 'file.tbpf', help: 'the same, overwriting an existing file without asking' },
   { name: 'help', args: '', help: 'this text' },
   { name: 'quit', args: '', help: 'detach everything, print the maps and leave (also .exit, Ctrl-D)' },
 ];
@@ -35,7 +36,7 @@ export type ShellCommand =
   | { readonly kind: 'watch'; readonly map: string; readonly intervalMs: number }
   | { readonly kind: 'list'; readonly pattern: string | undefined }
   | { readonly kind: 'load'; readonly file: string }
-  | { readonly kind: 'save'; readonly file: string }
+  | { readonly kind: 'save'; readonly file: string; readonly force?: true }
   | { readonly kind: 'help' }
   | { readonly kind: 'quit' };
 
@@ -98,10 +99,12 @@ export function parseCommand(name: string, rest: string): CommandParse {
       if (args.length > 1) return usage();
       return { ok: { kind: 'list', pattern: args[0] } };
     case 'load':
-    case 'save': {
+    case 'save':
+    case 'save!': {
       const file = rest.trim();
       if (!file) return usage();
-      return { ok: { kind: name, file } };
+      if (name === 'load') return { ok: { kind: 'load', file } };
+      return { ok: name === 'save!' ? { kind: 'save', file, force: true } : { kind: 'save', file } };
     }
     default:
       return { error: `unknown command .${name} (see .help)` };

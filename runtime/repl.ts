@@ -15,6 +15,7 @@ import { createOutput, TextOutput } from './output/index.js';
 import type { Sink } from './output/output.js';
 import { bareMapName, helpText, parseCommand, SHELL_COMMANDS, type ShellCommand } from './repl-commands.js';
 import { ensureTracefs } from './session.js';
+import { writePrivateFile } from './private-file.js';
 
 export interface ShellOptions {
   readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -293,14 +294,21 @@ export async function createShell(opts: ShellOptions): Promise<Shell> {
         await addEntry(text, cmd.file);
         return;
       }
-      case 'save':
-        try {
-          writeFileSync(cmd.file, live.saveText());
-          say(`saved ${live.attached().length} probe${live.attached().length === 1 ? '' : 's'} to ${cmd.file}`);
-        } catch (e) {
-          fail(`ERROR: cannot write ${cmd.file}: ${(e as Error).message}`);
+      case 'save': {
+        const text = live.saveText();
+        let result = writePrivateFile(cmd.file, text, cmd.force === true);
+        if (result.kind === 'exists') {
+          const answer = await new Promise<string>((resolve) => server!.question(`${cmd.file} exists; overwrite it? [y/N] `, resolve));
+          if (!/^\s*y(es)?\s*$/i.test(answer)) {
+            say(`not saved (.save! ${cmd.file} overwrites without asking)`);
+            return;
+          }
+          result = writePrivateFile(cmd.file, text, true);
         }
+        if (result.kind === 'refused') fail(`ERROR: ${result.message}`);
+        else if (result.kind === 'written') say(`saved ${live.attached().length} probe${live.attached().length === 1 ? '' : 's'} to ${cmd.file}`);
         return;
+      }
     }
   };
 

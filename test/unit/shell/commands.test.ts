@@ -67,3 +67,8 @@ test('unknown commands are errors; .help lists every command', (t) => {
   const help = helpText();
   for (const c of SHELL_COMMANDS) t.true(help.includes(`.${c.name}`), c.name);
 });
+
+test('.save! forces; .save does not', (t) => {
+  t.deepEqual(parseCommand('save!', 'x.tbpf'), { ok: { kind: 'save', file: 'x.tbpf', force: true } });
+  t.true('error' in parseCommand('save!', ''));
+});
