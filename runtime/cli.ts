@@ -333,7 +333,7 @@ async function run(opts: Options, source: SourceFile): Promise<number> {
   const io: RunOutput = { file };
   let code: number;
   try {
-    code = await runWithTargetOf(opts, source, io);
+    code = await runHoldingChild(opts, source, io);
   } finally {
     // A stream that failed has closed its fd already (autoClose).
     if (file && !file.destroyed) await new Promise<void>((r) => file!.end(r));
@@ -354,7 +354,7 @@ interface RunOutput {
   failure?: OutputFailure;
 }
 
-async function runWithTargetOf(opts: Options, source: SourceFile, io: RunOutput): Promise<number> {
+async function runHoldingChild(opts: Options, source: SourceFile, io: RunOutput): Promise<number> {
   const stderr = process.stderr;
   await ensureTracefs((msg) => {
     if (!opts.quiet) stderr.write(`${msg}\n`);
