@@ -22,15 +22,7 @@ function whyNoWatchpoints(): string | undefined {
 }
 
 function watchTest(title: string, impl: (t: ExecutionContext) => Promise<void>): void {
-  kernelTest(title, async (t) => {
-    const why = whyNoWatchpoints();
-    if (why) {
-      t.log(`skipped: ${why}`);
-      t.pass();
-      return;
-    }
-    await impl(t);
-  });
+  kernelTest(title, impl, { needs: whyNoWatchpoints });
 }
 
 interface Target {
