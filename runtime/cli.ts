@@ -1,9 +1,8 @@
 import { existsSync, readFileSync, createWriteStream, type WriteStream } from 'node:fs';
-import type { SourceFile } from '../src/index.js';
+import { encodeBytes, type SourceFile } from '../src/contract/index.js';
 import { compile, listProgram } from './compiler.js';
-import { encodeBytes } from '../src/common/bytes.js';
 import type { Sink } from './output/output.js';
-import { tracefsRoot } from '../src/kernel/tracefs.js';
+import { tracefsRoot } from '../src/index.js';
 // Loaded where needed (-l, -p/-c, diagnostics, -f json): a cache-hit run loads as few modules as
 // possible (start-up time, design.md "Targets").
 import type { HeldChild } from './target.js';
@@ -13,7 +12,7 @@ import type { HeldChild } from './target.js';
  * cache miss's compile worker starts, this process loads only the CLI and runtime/compiler.ts.
  */
 function loadRuntime() {
-  return Promise.all([import('./session.js'), import('./output/text.js'), import('./lib-events.js'), import('../src/providers/loaders.js')]).then(
+  return Promise.all([import('./session.js'), import('./output/text.js'), import('./lib-events.js'), import('../src/index.js')]).then(
     ([session, text, libEvents, loaders]) => ({ ...session, TextOutput: text.TextOutput, setRuntimeWarnings: libEvents.setRuntimeWarnings, loadProviders: loaders.loadProviders }),
   );
 }
@@ -298,7 +297,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 async function listProgramProbes(opts: Options, source: SourceFile): Promise<number> {
   const outcome = await listProgram({ source, positionals: opts.positionals, pid: opts.pid, verbose: opts.verbose === true });
   if (outcome.kind === 'diagnostics') {
-    const { renderDiagnostics } = await import('../src/common/render.js');
+    const { renderDiagnostics } = await import('../src/index.js');
     process.stderr.write(renderDiagnostics(outcome.diagnostics, source));
     return 1;
   }
@@ -344,7 +343,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   runtime.catch(() => undefined);
   const outcome = await compile({ source, positionals: opts.positionals, noCache: opts.noCache, unsafe: opts.unsafe, pid: targetPid, cpid: child?.pid, warningLevel: opts.noWarnings ? 0 : opts.warnings ? 2 : 1 });
   if (outcome.kind === 'diagnostics') {
-    const { renderDiagnostics } = await import('../src/common/render.js');
+    const { renderDiagnostics } = await import('../src/index.js');
     stderr.write(renderDiagnostics(outcome.diagnostics, source));
     return 1;
   }
@@ -355,7 +354,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   const script = outcome.script;
   const { Session, RuntimeError, TextOutput, setRuntimeWarnings, loadProviders } = await runtime;
   if (!opts.noWarnings && script.warnings.length > 0) {
-    const { renderDiagnostic } = await import('../src/common/render.js');
+    const { renderDiagnostic } = await import('../src/index.js');
     for (const w of script.warnings) stderr.write(renderDiagnostic(w, source) + '\n');
   }
   setRuntimeWarnings(!opts.noWarnings);

@@ -1,30 +1,18 @@
 /**
  * The compile worker: a short-lived process that runs the whole compiler (parser, passes,
  * llvm-bindings, LLVM) so the tracing process never loads LLVM, stays small, and survives an
- * LLVM crash. Protocol: one JSON request on stdin ({source, positionals}), one JSON reply on stdout
- * ({ok: CompiledScript} | {diagnostics} | {internalError}).
+ * LLVM crash. Protocol (src/contract/worker.ts): one JSON request on stdin, one JSON reply on stdout.
  */
 import { compileScript } from './compile.js';
-import type { SourceFile } from './common/span.js';
-
-interface Request {
-  readonly source: SourceFile;
-  readonly positionals: readonly string[];
-  readonly unsafe?: boolean;
-  readonly warningLevel?: 0 | 1 | 2;
-  readonly pid?: number;
-  readonly cpid?: number;
-  /** `-l` with a program: only list the probes it would attach (reply {list: lines} | {diagnostics}). */
-  readonly list?: { readonly verbose?: boolean };
-}
+import type { CompileReply, ListReply, WorkerRequest } from './contract/index.js';
 
 const chunks: Buffer[] = [];
 process.stdin.on('data', (c: Buffer) => chunks.push(c));
 process.stdin.on('end', () => {
   void (async () => {
-    let reply: unknown;
+    let reply: CompileReply | ListReply;
     try {
-      const req = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Request;
+      const req = JSON.parse(Buffer.concat(chunks).toString('utf8')) as WorkerRequest;
       if (req.list) {
         const { listProgramProbes } = await import('./program-listing.js');
         const listed = listProgramProbes(req.source, { verbose: req.list.verbose, pid: req.pid });

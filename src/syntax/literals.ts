@@ -1,7 +1,7 @@
 /**
  * Integer and string literals: text as written → value, or a reason it is malformed.
  */
-import { byteChar } from '../common/bytes.js';
+import { byteChar } from '../contract/index.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { ElfFile } from '../../src/kernel/elf-symbols.js';
+import { ElfFile } from '../../src/kernel/elf.js';
 import { describeRun, kernelTest, REPO_ROOT, runTsbpf, scratchDir, startTsbpf, uniqueTag, Workload } from '../helpers/tsbpf.js';
 
 const SOURCE = join(REPO_ROOT, 'test', 'fixtures', 'watchpoint', 'watch-target.c');

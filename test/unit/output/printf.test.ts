@@ -10,7 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkFormatArgs, formatPrintf, gfpFlagsText, parseFormat, type FormatArg, type FormatValue } from '../../../src/common/printf-format.js';
+import { checkFormatArgs, parseFormat } from '../../../src/builtins/printf-check.js';
+import { formatPrintf, gfpFlagsText, type FormatArg, type FormatValue } from '../../../runtime/printf.js';
 
 const sym = (text: string, value: number): FormatValue => ({ kind: 'sym', text, value: BigInt(value) });
 const tuple = (...elems: FormatValue[]): FormatValue => ({ kind: 'tuple', elems });
