@@ -361,7 +361,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
 
   let file: WriteStream | undefined;
   const rawOut: NodeJS.WritableStream = opts.outputFile ? (file = createWriteStream(opts.outputFile)) : process.stdout;
-  // Raw bytes of strings ("\xff", non-UTF-8 kernel strings) are written as bytes (src/common/bytes.ts).
+  // Raw bytes of strings ("\xff", non-UTF-8 kernel strings) are written as bytes (src/contract/bytes.ts).
   const out: Sink = bufferedSink((b) => rawOut.write(b), opts.buffering ?? 'line');
   const color = Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'];
   // -p: loaded before the probes start, so nothing waits between attach and watching the process.
