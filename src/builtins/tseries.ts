@@ -13,7 +13,7 @@ import type * as ast from '../ast/nodes.js';
 import type { IrBlob, IrExpr, IrStmt, TseriesAgg } from '../ir/ir.js';
 import type { MapSpec } from '../passes/program-info.js';
 import type { Diagnostics } from '../common/diagnostic.js';
-import { tupleLayout, u64, type Type } from '../types/types.js';
+import type { Type } from '../types/types.js';
 import { c64, type LowerContext } from './library.js';
 import { Helper, tseriesKeyLayout } from '../contract/index.js';
 
