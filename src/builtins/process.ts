@@ -6,7 +6,7 @@ import type { IrExpr } from '../ir/ir.js';
 import { u32, u64 } from '../types/types.js';
 import { argCount, c64, stringValue, type LibFunction, type LibValue, type LibVar, type LowerContext } from './library.js';
 import { possibleCpuCount } from '../kernel/cpus.js';
-import { Helper } from '../contract/index.js';
+import { Helper, MapType } from '../contract/index.js';
 
 
 /**
@@ -72,7 +72,7 @@ function username(cx: LowerContext): LibValue {
 
 /** `elapsed`: ns since tsbpf started: bpf_ktime_get_ns() - the start time the runtime stored. */
 function elapsed(cx: LowerContext): LibValue {
-  const map = cx.internalMap(START_TIME_MAP, { bpfType: 2, keySize: 4, valueSize: 8, maxEntries: 1 });
+  const map = cx.internalMap(START_TIME_MAP, { bpfType: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
   const start: IrExpr = { op: 'mapGet', map, key: { op: 'int', value: c64(0), size: 4 } };
   return { type: u64, int: { op: 'binary', operator: '-', left: { op: 'call', helper: Helper.ktime_get_ns, args: [] }, right: start, signed: false } };
 }

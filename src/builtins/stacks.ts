@@ -73,7 +73,7 @@ const PID: IrExpr = { op: 'binary', operator: '>>', left: { op: 'call', helper: 
 
 /** Tell user space about a pid the first time one of its stacks (or user symbols) is taken. */
 export function notePid(cx: LowerContext, pid: IrExpr): IrStmt[] {
-  const seen = cx.internalMap(USTACK_PIDS_MAP, { bpfType: 1, keySize: 4, valueSize: 1, maxEntries: 16384 });
+  const seen = cx.internalMap(USTACK_PIDS_MAP, { bpfType: MapType.HASH, keySize: 4, valueSize: 1, maxEntries: 16384 });
   const pidVar = cx.temp();
   const key: IrBlob = { op: 'int', value: { op: 'var', id: pidVar }, size: 4 };
   const lookup: IrExpr = { op: 'call', helper: Helper.map_lookup_elem, args: [{ kind: 'map', map: seen }, { kind: 'blob', blob: key }] };

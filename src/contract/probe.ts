@@ -1,6 +1,5 @@
-import type { Type } from './types.js';
-
 /** Concrete probes as a compiled script carries them: produced by the compiler's providers, attached by the runtime. */
+import type { Type } from './types.js';
 
 /** A context field a probe exposes as `args.<name>` or as a builtin (`arg0`, `retval`). */
 export interface ContextField {

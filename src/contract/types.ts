@@ -41,7 +41,8 @@ export type RichKind = 'username' | 'ksym' | 'usym' | 'kstack' | 'ustack' | 'tim
 /**
  * C types as the language sees them: kernel types from BTF (`/sys/kernel/btf/vmlinux`) and struct
  * definitions written in a script share this model. Pointer targets and record members resolve
- * lazily, so `struct task_struct` costs nothing until a field of it is used.
+ * lazily, so `struct task_struct` costs nothing until a field of it is used (src/kernel/btf.ts builds
+ * them). Its functions do not survive JSON, so the runtime never reads a `ptr` Type's `ctype`.
  */
 export type CType =
   | { readonly kind: 'int'; readonly name: string; readonly size: number; readonly signed: boolean; readonly isBool: boolean; readonly isChar: boolean }

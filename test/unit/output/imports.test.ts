@@ -81,3 +81,14 @@ test('runtime/output imports only runtime/value.ts and its own files; value.ts o
   }
   t.deepEqual(importsOf(join(ROOT, 'runtime', 'value.ts')).map((i) => i.spec), ['../src/contract/index.js']);
 });
+
+test('BPF helper ids and map types are declared once, in src/contract/uapi.ts', (t) => {
+  for (const file of tsFiles(join(ROOT, 'src'))) {
+    if (file.endsWith(join('contract', 'uapi.ts'))) continue;
+    const text = readFileSync(file, 'utf8');
+    const where = relative(ROOT, file);
+    t.notRegex(text, /\bhelper:\s*\d/, `${where} calls a helper by a number`);
+    t.notRegex(text, /\bbpfType:\s*\d/, `${where} names a map type by a number`);
+    t.notRegex(text, /\b(Helper|MapType|ProgType|AttachType)\s*=\s*\{/, `${where} declares a uapi table`);
+  }
+});
