@@ -1,9 +1,8 @@
 import { existsSync, readFileSync, createWriteStream, type WriteStream } from 'node:fs';
-import type { SourceFile } from '../src/index.js';
+import { encodeBytes, type SourceFile } from '../src/contract/index.js';
 import { compile, listProgram } from './compiler.js';
-import { encodeBytes } from '../src/common/bytes.js';
 import type { Sink } from './output/output.js';
-import { tracefsRoot } from '../src/kernel/tracefs.js';
+import { tracefsRoot } from '../src/index.js';
 import { dieOfSigpipe, openOutputFile, OutputFileError, outputFailureOf, watchStdio, type OutputFailure } from './output-errors.js';
 // Loaded where needed (-l, -p/-c, diagnostics, -f json): a cache-hit run loads as few modules as
 // possible (start-up time, design.md "Targets").
@@ -14,7 +13,7 @@ import type { HeldChild } from './target.js';
  * cache miss's compile worker starts, this process loads only the CLI and runtime/compiler.ts.
  */
 function loadRuntime() {
-  return Promise.all([import('./session.js'), import('./output/text.js'), import('./lib-events.js'), import('../src/providers/loaders.js')]).then(
+  return Promise.all([import('./session.js'), import('./output/text.js'), import('./lib-events.js'), import('../src/index.js')]).then(
     ([session, text, libEvents, loaders]) => ({ ...session, TextOutput: text.TextOutput, setRuntimeWarnings: libEvents.setRuntimeWarnings, loadProviders: loaders.loadProviders }),
   );
 }
@@ -303,7 +302,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 async function listProgramProbes(opts: Options, source: SourceFile): Promise<number> {
   const outcome = await listProgram({ source, positionals: opts.positionals, pid: opts.pid, verbose: opts.verbose === true });
   if (outcome.kind === 'diagnostics') {
-    const { renderDiagnostics } = await import('../src/common/render.js');
+    const { renderDiagnostics } = await import('../src/index.js');
     process.stderr.write(renderDiagnostics(outcome.diagnostics, source));
     return 1;
   }
@@ -388,7 +387,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   runtime.catch(() => undefined);
   const outcome = await compile({ source, positionals: opts.positionals, noCache: opts.noCache, unsafe: opts.unsafe, pid: targetPid, cpid: child?.pid, warningLevel: opts.noWarnings ? 0 : opts.warnings ? 2 : 1 });
   if (outcome.kind === 'diagnostics') {
-    const { renderDiagnostics } = await import('../src/common/render.js');
+    const { renderDiagnostics } = await import('../src/index.js');
     stderr.write(renderDiagnostics(outcome.diagnostics, source));
     return 1;
   }
@@ -399,7 +398,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   const script = outcome.script;
   const { Session, RuntimeError, TextOutput, setRuntimeWarnings, loadProviders } = await runtime;
   if (!opts.noWarnings && script.warnings.length > 0) {
-    const { renderDiagnostic } = await import('../src/common/render.js');
+    const { renderDiagnostic } = await import('../src/index.js');
     for (const w of script.warnings) stderr.write(renderDiagnostic(w, source) + '\n');
   }
   setRuntimeWarnings(!opts.noWarnings);
@@ -415,7 +414,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   };
   io.file?.on('error', (e) => onFailure(outputFailureOf(e)));
   stdio?.set(onFailure);
-  // Raw bytes of strings ("\xff", non-UTF-8 kernel strings) are written as bytes (src/common/bytes.ts).
+  // Raw bytes of strings ("\xff", non-UTF-8 kernel strings) are written as bytes (src/contract/bytes.ts).
   const out: Sink = bufferedSink((b) => (io.failure ? undefined : rawOut.write(b)), opts.buffering ?? 'line');
   const color = Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'];
   // -p: loaded before the probes start, so nothing waits between attach and watching the process.

@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'no
 import { homedir, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CompiledScript, Diagnostic, SourceFile } from '../src/index.js';
+import { COMPILE_ENV_VARS, type CompiledScript, type CompileReply, type Diagnostic, type ListReply, type SourceFile, type WorkerRequest } from '../src/contract/index.js';
 
 export type CompileOutcome =
   | { readonly kind: 'ok'; readonly script: CompiledScript; readonly cached: boolean }
@@ -35,11 +35,7 @@ function buildStamp(): string {
   return `${mtime(WORKER)}/${mtime(join(here, '..', '.tsbuildinfo'))}`;
 }
 
-/**
- * The environment variables the compiler reads, the set ones only. Kept in step with src/compile.ts
- * COMPILE_ENV_VARS by hand: importing src/compile.ts here would load the whole front end on a cache hit.
- */
-const COMPILE_ENV_VARS = ['BPFTRACE_PERF_RB_PAGES', 'BPFTRACE_DUMMY_TS_MAP', 'BPFTRACE_STACK_MODE', 'BPFTRACE_MAX_STRLEN'] as const;
+/** The environment variables that change the compiled code (src/contract/env.ts), the set ones only. */
 function compileEnv(): string[] {
   return COMPILE_ENV_VARS.filter((v) => process.env[v] !== undefined).map((v) => `${v}=${process.env[v]}`);
 }
@@ -218,9 +214,8 @@ function trackWorker(child: { kill(signal: NodeJS.Signals): boolean }): () => vo
 }
 
 function runWorker(req: CompileRequest): Promise<CompileOutcome> {
-  type Reply = { ok: CompiledScript } | { diagnostics: Diagnostic[] } | { internalError: string; stack?: string };
-  const request = { source: req.source, positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel };
-  return askWorker(request, (reply: Reply): CompileOutcome => {
+  const request: WorkerRequest = { source: req.source, positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel };
+  return askWorker(request, (reply: CompileReply): CompileOutcome => {
     if ('ok' in reply) return { kind: 'ok', script: reply.ok, cached: false };
     if ('diagnostics' in reply) return { kind: 'diagnostics', diagnostics: reply.diagnostics };
     return { kind: 'internal-error', message: reply.internalError + (process.env['TSBPF_DEBUG'] && reply.stack ? `\n${reply.stack}` : '') };
@@ -237,9 +232,8 @@ export type ListOutcome =
  * Runs the front end (parse + probe expansion) in the compile worker; never cached.
  */
 export function listProgram(req: { readonly source: SourceFile; readonly positionals: readonly string[]; readonly pid?: number; readonly verbose?: boolean }): Promise<ListOutcome> {
-  type Reply = { list: string[] } | { diagnostics: Diagnostic[] } | { internalError: string };
-  const request = { source: req.source, positionals: req.positionals, pid: req.pid, list: { verbose: req.verbose === true } };
-  return askWorker(request, (reply: Reply): ListOutcome => {
+  const request: WorkerRequest = { source: req.source, positionals: req.positionals, pid: req.pid, list: { verbose: req.verbose === true } };
+  return askWorker(request, (reply: ListReply): ListOutcome => {
     if ('list' in reply) return { kind: 'ok', lines: reply.list };
     if ('diagnostics' in reply) return { kind: 'diagnostics', diagnostics: reply.diagnostics };
     return { kind: 'internal-error', message: reply.internalError };

@@ -1,6 +1,5 @@
-import { aggregateLayout, tupleLayout, type Type } from '../src/types/types.js';
+import { aggregateLayout, decodeBytes, tupleLayout, type Type } from '../src/contract/index.js';
 import type { MapValue, Value } from './value.js';
-import { decodeBytes } from '../src/common/bytes.js';
 
 /** Turns `rich` values (stacks, symbols, user names, ...) into text; the session provides one (runtime/rich-values.ts). */
 export type RichDecoder = (buf: Buffer, offset: number, type: Extract<Type, { kind: 'rich' }>) => Value;

@@ -1,8 +1,8 @@
 /** Events of the function library (src/builtins/): cat(), system(), and pids whose mappings to snapshot. */
 import { createRequire } from 'node:module';
 import { closeSync, openSync, readSync } from 'node:fs';
-import type { EventSpec } from '../src/index.js';
-import { formatPrintf, type FormatArg } from '../src/common/printf-format.js';
+import type { EventSpec } from '../src/contract/index.js';
+import { formatPrintf, type FormatArg } from './printf.js';
 import type { Output } from './output/output.js';
 import type { RichValues } from './rich-values.js';
 import type { Value } from './value.js';

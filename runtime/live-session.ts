@@ -8,13 +8,11 @@
  * events of later probes whose programs are already loaded.
  */
 import { bpf } from '../native/index.js';
-import type { CompiledMap, CompiledProgram, CompiledScript, Diagnostic, SourceFile } from '../src/index.js';
-import { renderDiagnostic } from '../src/index.js';
-import type { EntryAnalysis } from '../src/interactive.js';
+import type { CompiledMap, CompiledProgram, CompiledScript, Diagnostic, SourceFile } from '../src/contract/index.js';
+import { loadProviders, renderDiagnostic, type EntryAnalysis } from '../src/index.js';
 import { compile } from './compiler.js';
 import type { Output } from './output/output.js';
 import { RuntimeError, Session } from './session.js';
-import { loadProviders } from '../src/providers/loaders.js';
 import type { MapDump } from './value.js';
 
 export interface LiveProbe {

@@ -8,7 +8,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import repl, { Recoverable, type REPLServer } from 'node:repl';
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { SourceFile } from '../src/index.js';
+import type { SourceFile } from '../src/contract/index.js';
+import { loadInteractive } from '../src/index.js';
 import { complete, type CompletionSource } from './completion.js';
 import { LiveSession, type LiveProbe } from './live-session.js';
 import { createOutput, TextOutput } from './output/index.js';
@@ -50,7 +51,7 @@ export async function createShell(opts: ShellOptions): Promise<Shell> {
   const terminal = opts.terminal ?? Boolean(stdout.isTTY);
   const color = opts.color ?? (Boolean(stdout.isTTY) && !process.env['NO_COLOR']);
   const c: ChalkInstance = new Chalk({ level: color ? 1 : 0 });
-  const front = await import('../src/interactive.js');
+  const front = await loadInteractive();
 
   ensureTracefs((msg) => stderr.write(`${msg}\n`));
   const restoreStats = enableStats();

@@ -5,8 +5,8 @@
  * buffers. Turns their bytes into runtime/value.ts Values.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { ElfFile } from '../src/kernel/elf-symbols.js';
-import type { Type } from '../src/index.js';
+import type { Type } from '../src/contract/index.js';
+import { ElfFile } from '../src/index.js';
 import { strftime } from './strftime.js';
 import type { StackMode, Value } from './value.js';
 

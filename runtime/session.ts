@@ -1,19 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpf, isNativeError, type RingbufHandle } from '../native/index.js';
-import type { Attachment, CompiledMap, CompiledProgram, CompiledScript, EventSpec, FormatArg, KernelOps } from '../src/index.js';
-// The modules themselves, not the src/index.js barrel (which loads every provider and the probe
-// lister): a cache-hit start-up loads only what it runs. Providers: src/providers/loaders.ts.
-import { AttachError } from '../src/providers/provider.js';
-import { loadedProvider } from '../src/providers/loaders.js';
-import { formatPrintf } from '../src/common/printf-format.js';
-import { recordLayout } from '../src/passes/events.js';
-import { tracefsRoot } from '../src/kernel/tracefs.js';
+import { isPerCpuMapType, recordLayout, tseriesKeyLayout, type CompiledMap, type CompiledProgram, type CompiledScript, type EventSpec } from '../src/contract/index.js';
+// src/index.ts loads only small modules; each provider's attach code loads on demand (loadProviders).
+import { AttachError, loadedProvider, tracefsRoot, type Attachment, type KernelOps } from '../src/index.js';
+import { formatPrintf, type FormatArg } from './printf.js';
 import { decodeKey, decodeMapValue, decodeValue, type MapLayout } from './decode.js';
 import { collectTseries, tseriesParams } from './output/tseries.js';
 import { verifierHint, verifierReason } from './verifier-hints.js';
-import { tseriesKeyLayout } from '../src/builtins/tseries.js';
-import { isPerCpuMapType } from '../src/passes/map-decls.js';
 import { handleLibraryEvent } from './lib-events.js';
 import { WarningLimiter } from './warning-limiter.js';
 import { RichValues } from './rich-values.js';

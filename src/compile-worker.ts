@@ -1,9 +1,8 @@
 /**
  * The compile worker: a short-lived process that runs the whole compiler (parser, passes,
  * llvm-bindings, LLVM) so the tracing process never loads LLVM, stays small, and survives an
- * LLVM crash. Protocol: one JSON request on stdin ({source, positionals}) ending in a newline,
- * one JSON reply on stdout ({ok: CompiledScript} | {diagnostics} | {internalError}). argv[2] is
- * the parent's pid.
+ * LLVM crash. Protocol (src/contract/worker.ts): one JSON request on stdin ending in a newline,
+ * one JSON reply on stdout. argv[2] is the parent's pid.
  *
  * The worker dies with its parent, however the parent dies (SIGKILL included): the kernel kills
  * it (PR_SET_PDEATHSIG), and the parent keeps stdin open until the reply, so its end means the
@@ -11,7 +10,7 @@
  * import before running any code, and the compiler's module graph takes tens of ms to load.
  */
 import { loadProc } from '../native/proc.js';
-import type { SourceFile } from './common/span.js';
+import type { CompileReply, ListReply, WorkerRequest } from './contract/index.js';
 
 const SIGKILL = 9;
 const expectedParent = Number(process.argv[2]);
@@ -24,28 +23,17 @@ try {
   // tsbpf_proc.node is not built: the end of stdin still ends the worker (between compile steps).
 }
 
-interface Request {
-  readonly source: SourceFile;
-  readonly positionals: readonly string[];
-  readonly unsafe?: boolean;
-  readonly warningLevel?: 0 | 1 | 2;
-  readonly pid?: number;
-  readonly cpid?: number;
-  /** `-l` with a program: only list the probes it would attach (reply {list: lines} | {diagnostics}). */
-  readonly list?: { readonly verbose?: boolean };
-}
-
 // Loaded while the request arrives.
 const compiler = import('./compile.js');
 compiler.catch(() => undefined);
 
-function reply(value: unknown): void {
+function reply(value: CompileReply | ListReply): void {
   process.stdout.write(JSON.stringify(value), () => process.exit(0));
 }
 
 async function handle(text: string): Promise<void> {
   try {
-    const req = JSON.parse(text) as Request;
+    const req = JSON.parse(text) as WorkerRequest;
     if (req.list) {
       const { listProgramProbes } = await import('./program-listing.js');
       const listed = listProgramProbes(req.source, { verbose: req.list.verbose, pid: req.pid });

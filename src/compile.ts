@@ -2,25 +2,25 @@ import type * as ast from './ast/nodes.js';
 import { Diagnostics, type Diagnostic } from './common/diagnostic.js';
 import type { SourceFile, Span } from './common/span.js';
 import type { IrMap, IrModule, IrProgram } from './ir/ir.js';
-import type { EventSpec } from './passes/events.js';
+import { MapType, tseriesKeyLayout, type CompiledMap, type CompiledScript, type EventSpec } from './contract/index.js';
 import { isPerCpuKind, keyLayoutTypes, mapValueSize, ProbeLowerer, type ScriptState } from './passes/lower.js';
-import type { MapKind, MapSpec } from './passes/program-info.js';
+import type { MapSpec } from './passes/program-info.js';
 import { providerFor } from './providers/registry.js';
 import type { ConcreteProbe, ExpandContext } from './providers/provider.js';
 import { parse } from './syntax/index.js';
-import { sizeOf, type Type } from './types/types.js';
+import { sizeOf } from './types/types.js';
 import { kernelBtfTypes } from './kernel/btf.js';
 import { readConfig } from './passes/config.js';
 import { checkMapDecls, readMapDecls, type DeclaredMap } from './passes/map-decls.js';
 import { TypeResolver } from './passes/lower-types.js';
 import { expandImports, type ImportResult } from './passes/imports.js';
 import { checkNamedParams, splitParams } from './passes/named-params.js';
-import { checkUnstableTseries, tseriesKeyLayout, tseriesMaxEntries } from './builtins/tseries.js';
+import { checkUnstableTseries, tseriesMaxEntries } from './builtins/tseries.js';
 import { possibleCpuCount } from './kernel/cpus.js';
 import { definesAsMacros } from './passes/defines.js';
 
-/** BPF map types used by the compiler. */
-export const MapType = { HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, RINGBUF: 27 } as const;
+// The compiled-script format and the uapi ids live in src/contract; re-exported for the compiler's users.
+export { COMPILE_ENV_VARS, MapType, type CompiledMap, type CompiledProgram, type CompiledScript } from './contract/index.js';
 
 export const DEFAULT_MAX_MAP_KEYS = 4096;
 export const RINGBUF_BYTES = 4 * 1024 * 1024;
@@ -37,12 +37,6 @@ export function ringbufBytes(perfRbPages: number | undefined, cpus = possibleCpu
   return pages * 4096;
 }
 
-/**
- * Environment variables that change what the compiler produces (runtime/compiler.ts puts them in
- * the compile cache key): the ring buffer size and tseries' test clock.
- */
-export const COMPILE_ENV_VARS = ['BPFTRACE_PERF_RB_PAGES', 'BPFTRACE_DUMMY_TS_MAP', 'BPFTRACE_STACK_MODE', 'BPFTRACE_MAX_STRLEN'] as const;
-
 /** `BPFTRACE_PERF_RB_PAGES=N`: pages of the event ring buffer (1 to 262144), or undefined when unset. */
 export function perfRbPagesFromEnv(diags: Diagnostics, env: NodeJS.ProcessEnv = process.env): number | undefined {
   const raw = env['BPFTRACE_PERF_RB_PAGES'];
@@ -53,44 +47,6 @@ export function perfRbPagesFromEnv(diags: Diagnostics, env: NodeJS.ProcessEnv = 
     return undefined;
   }
   return n;
-}
-
-/** A script map as the runtime needs it to print: plain JSON data. */
-export interface CompiledMap {
-  readonly id: number;
-  readonly name: string;
-  readonly bpfType: number;
-  readonly keySize: number;
-  readonly valueSize: number;
-  readonly maxEntries: number;
-  /** Absent for internal maps (ring buffer, loss counter). */
-  readonly spec?: {
-    readonly kind: MapKind;
-    readonly keyTypes: readonly Type[];
-    readonly valueType: Type;
-    /** lhist min/max/step, as decimal strings (bigint is not JSON). */
-    readonly params: readonly string[];
-  };
-}
-
-export interface CompiledProgram {
-  readonly name: string;
-  readonly probe: ConcreteProbe;
-  /** Raw `struct bpf_insn` bytes, base64; map references are `ld_imm64` with src_reg 1 (2: a one-entry array's value address) and imm = map id. */
-  readonly insns: string;
-  /** Instruction index of each callback subprogram (bpf_loop / bpf_for_each_map_elem); loading needs BTF func_info for them. */
-  readonly subprogs?: readonly number[];
-}
-
-/** Everything the runtime needs to load, attach and print: plain data, cacheable as JSON. */
-export interface CompiledScript {
-  readonly format: 1;
-  readonly maps: readonly CompiledMap[];
-  readonly programs: readonly CompiledProgram[];
-  readonly events: readonly EventSpec[];
-  readonly ringbufMap: number;
-  readonly lostMap: number;
-  readonly warnings: readonly Diagnostic[];
 }
 
 export interface CompileOptions {

@@ -1,14 +1,28 @@
-/** The compiler's public surface: what runtime/ may import. */
-// Only types from compile.ts: importing it loads the parser. The compile worker (compile-worker.ts)
-// is the one place that runs the compiler, so a cache hit never loads it.
-export type { CompiledMap, CompiledProgram, CompiledScript, CompileOptions } from './compile.js';
-export type { Diagnostic } from './common/diagnostic.js';
+/**
+ * What the runtime (runtime/) may use of the compiler side besides src/contract: diagnostics
+ * rendering, tracefs, the providers' attach code, the probe lister and the shell's front end.
+ * test/unit/output/imports.test.ts holds runtime/ to src/contract and this file.
+ *
+ * Every module this file loads eagerly is small and loads nothing heavy: a cache-hit start-up
+ * imports it. The parser, the passes, every provider and LLVM load only through the async
+ * functions below (or in the compile worker, src/compile-worker.ts).
+ */
 export { renderDiagnostic, renderDiagnostics } from './common/render.js';
-export type { SourceFile, Span } from './common/span.js';
-export { recordLayout, type EventSpec } from './passes/events.js';
-export { tupleLayout, aggregateLayout, sizeOf, type Type } from './types/types.js';
-export { providerFor, PROVIDERS } from './providers/registry.js';
-export { listProbes, type ListOptions } from './providers/listing.js';
-export { AttachError, type Attachment, type ConcreteProbe, type KernelOps } from './providers/provider.js';
 export { TRACEFS_PATHS, tracefsRoot } from './kernel/tracefs.js';
-export { formatPrintf, type FormatArg } from './common/printf-format.js';
+export { ElfFile } from './kernel/elf.js';
+export { AttachError, type Attachment, type KernelOps } from './providers/provider.js';
+// Each probe type's attach code, loaded on demand by the provider names a script uses.
+export { loadedProvider, loadProviders } from './providers/loaders.js';
+export type { CompileOptions } from './compile.js';
+export type { ListOptions } from './providers/listing.js';
+export type { EntryAnalysis } from './interactive.js';
+
+/** `tsbpf -l`: the probes matching `search` (loads every provider, so only -l pays for it). */
+export async function listProbes(search: string, opts: import('./providers/listing.js').ListOptions = {}): Promise<string[]> {
+  return (await import('./providers/listing.js')).listProbes(search, opts);
+}
+
+/** The shell's front end (entry analysis, completion data): loads the parser and every provider. */
+export function loadInteractive(): Promise<typeof import('./interactive.js')> {
+  return import('./interactive.js');
+}

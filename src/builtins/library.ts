@@ -6,11 +6,10 @@
  * `LowerContext` it implements.
  */
 import type * as ast from '../ast/nodes.js';
-import { byteLength } from '../common/bytes.js';
+import { byteLength, type EventSpec } from '../contract/index.js';
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { SourceFile, Span } from '../common/span.js';
 import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
-import type { EventSpec } from '../passes/events.js';
 import type { MapSpec } from '../passes/program-info.js';
 import type { ConcreteProbe } from '../providers/provider.js';
 import type { Type } from '../types/types.js';

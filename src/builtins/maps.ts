@@ -3,9 +3,8 @@ import type * as ast from '../ast/nodes.js';
 import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
 import { boolType, i64, type Type } from '../types/types.js';
 import { argCount, c64, type LibFunction, type LowerContext, type LibValue } from './library.js';
+import { Helper } from '../contract/index.js';
 
-const MAP_LOOKUP_ELEM = 1;
-const MAP_DELETE_ELEM = 3;
 
 /** `(@m, key)`, `(@m, (k1, k2))`, `(@m[k1, k2])`: the map spec and its key blob. */
 function mapAndKey(call: ast.Call, cx: LowerContext, allowScalar: boolean): { map: number; key: IrBlob; scalar: boolean } | undefined {
@@ -58,7 +57,7 @@ const hasKey: LibFunction = {
     if (!argCount(call, cx, 2, 2)) return cx.fail();
     const mk = mapAndKey(call, cx, false);
     if (!mk) return cx.fail();
-    const ptr = { op: 'call', helper: MAP_LOOKUP_ELEM, args: [{ kind: 'map', map: mk.map }, { kind: 'blob', blob: mk.key }] } as const;
+    const ptr = { op: 'call', helper: Helper.map_lookup_elem, args: [{ kind: 'map', map: mk.map }, { kind: 'blob', blob: mk.key }] } as const;
     return { type: boolType, int: { op: 'binary', operator: '!=', left: ptr, right: c64(0), signed: false } };
   },
 };
@@ -67,7 +66,7 @@ function deleteValue(call: ast.Call, cx: LowerContext): LibValue {
   if (!argCount(call, cx, 1, 3)) return cx.fail();
   const mk = mapAndKey(call, cx, true);
   if (!mk) return cx.fail();
-  const r = { op: 'call', helper: MAP_DELETE_ELEM, args: [{ kind: 'map', map: mk.map }, { kind: 'blob', blob: mk.key }] } as const;
+  const r = { op: 'call', helper: Helper.map_delete_elem, args: [{ kind: 'map', map: mk.map }, { kind: 'blob', blob: mk.key }] } as const;
   return { type: boolType, int: { op: 'binary', operator: '==', left: r, right: c64(0), signed: false } };
 }
 
@@ -94,7 +93,6 @@ const len: LibFunction = {
   },
 };
 
-const GET_STACK = 67; // bpf_get_stack
 const BPF_F_USER_STACK = 1n << 8n;
 
 /**
@@ -113,7 +111,7 @@ function stackLength(a: ast.Expr, of: 'kstack' | 'ustack', arg: string | undefin
   const ret = cx.temp();
   const r: IrExpr = { op: 'var', id: ret };
   const call: IrExpr = {
-    op: 'call', helper: GET_STACK,
+    op: 'call', helper: Helper.get_stack,
     args: [{ kind: 'ctx' }, { kind: 'blob', blob: { op: 'zero', size } }, { kind: 'int', value: c64(BigInt(size)) }, { kind: 'int', value: c64(of === 'ustack' ? BPF_F_USER_STACK : 0n) }],
   };
   const depth: IrExpr = {

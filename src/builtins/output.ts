@@ -1,18 +1,11 @@
 /** Output functions run by user space: cat, and the unsafe system and signal (behind --unsafe, as in bpftrace). */
 import type * as ast from '../ast/nodes.js';
-import { checkFormatArgs, parseFormat } from '../common/printf-format.js';
+import { checkFormatArgs, parseFormat } from './printf-check.js';
 import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
-import { recordLayout } from '../passes/events.js';
+import { Helper, MapType, recordLayout } from '../contract/index.js';
 import { isIntegral, storageType, typeToString, type Type } from '../types/types.js';
 import { argCount, c64, type LibFunction, type LibValue, type LowerContext } from './library.js';
 
-const SEND_SIGNAL = 109;
-const SEND_SIGNAL_THREAD = 117;
-const MAP_LOOKUP_ELEM = 1;
-const PROBE_READ_KERNEL = 113;
-const PROBE_READ_USER_STR = 114;
-const PROBE_READ_KERNEL_STR = 115;
-const PERCPU_ARRAY = 6;
 
 /** bpftrace's join limits (bpftrace.h join_argnum_, join_argsize_). */
 export const JOIN_ARGNUM = 16;
@@ -40,7 +33,7 @@ function join(call: ast.Call, cx: LowerContext): IrStmt[] {
   const spec = { kind: 'join' as const, sep, args: new Array<Type>(JOIN_ARGNUM).fill(strType) };
   const layout = recordLayout(spec.args);
   const id = cx.registerEvent(spec);
-  const map = cx.internalMap(JOIN_SCRATCH_MAP, { bpfType: PERCPU_ARRAY, keySize: 4, valueSize: layout.size, maxEntries: 1 });
+  const map = cx.internalMap(JOIN_SCRATCH_MAP, { bpfType: MapType.PERCPU_ARRAY, keySize: 4, valueSize: layout.size, maxEntries: 1 });
   const rec = cx.temp();
   const base = cx.temp();
   const idx = cx.temp();
@@ -48,7 +41,7 @@ function join(call: ast.Call, cx: LowerContext): IrStmt[] {
   const R: IrExpr = { op: 'var', id: rec };
   const I: IrExpr = { op: 'var', id: idx };
   const E: IrExpr = { op: 'var', id: elem };
-  const readStr = space === 'user' ? PROBE_READ_USER_STR : PROBE_READ_KERNEL_STR;
+  const readStr = space === 'user' ? Helper.probe_read_user_str : Helper.probe_read_kernel_str;
   // String i is at offset 8 + i * JOIN_ARGSIZE (strings are byte-aligned in the record).
   const dst: IrExpr = {
     op: 'binary', operator: '+', signed: false, left: R,
@@ -76,10 +69,10 @@ function join(call: ast.Call, cx: LowerContext): IrStmt[] {
   const idBlob: IrBlob = { op: 'int', value: c64(id), size: 8 };
   return [
     { op: 'setVar', id: base, value: arr.int },
-    { op: 'setVar', id: rec, value: { op: 'call', helper: MAP_LOOKUP_ELEM, args: [{ kind: 'map', map }, { kind: 'blob', blob: key }] } },
+    { op: 'setVar', id: rec, value: { op: 'call', helper: Helper.map_lookup_elem, args: [{ kind: 'map', map }, { kind: 'blob', blob: key }] } },
     {
       op: 'if', cond: { op: 'binary', operator: '!=', left: R, right: c64(0), signed: false },
-      then: [{ op: 'if', cond: { op: 'call', helper: PROBE_READ_KERNEL, args: [{ kind: 'int', value: R }, { kind: 'int', value: c64(8) }, { kind: 'blob', blob: idBlob }] }, then: [], else: [] }, ...body],
+      then: [{ op: 'if', cond: { op: 'call', helper: Helper.probe_read_kernel, args: [{ kind: 'int', value: R }, { kind: 'int', value: c64(8) }, { kind: 'blob', blob: idBlob }] }, then: [], else: [] }, ...body],
       else: [],
     },
   ];
@@ -176,7 +169,7 @@ export const OUTPUT_FUNCTIONS: readonly LibFunction[] = [
       if (!unsafeCheck(call, cx) || !argCount(call, cx, 1, 1)) return [];
       const sig = signalNumber(call.args[0]!, cx);
       if (sig === undefined) return [];
-      return [{ op: 'if', cond: { op: 'call', helper: SEND_SIGNAL_THREAD, args: [{ kind: 'int', value: c64(sig) }] }, then: [], else: [] }];
+      return [{ op: 'if', cond: { op: 'call', helper: Helper.send_signal_thread, args: [{ kind: 'int', value: c64(sig) }] }, then: [], else: [] }];
     },
   },
   { name: 'cat', stmt: (call, cx) => formatted('cat', call, cx) },
@@ -188,7 +181,7 @@ export const OUTPUT_FUNCTIONS: readonly LibFunction[] = [
       if (!unsafeCheck(call, cx) || !argCount(call, cx, 1, 1)) return [];
       const sig = signalNumber(call.args[0]!, cx);
       if (sig === undefined) return [];
-      return [{ op: 'if', cond: { op: 'call', helper: SEND_SIGNAL, args: [{ kind: 'int', value: c64(sig) }] }, then: [], else: [] }];
+      return [{ op: 'if', cond: { op: 'call', helper: Helper.send_signal, args: [{ kind: 'int', value: c64(sig) }] }, then: [], else: [] }];
     },
   },
 ];

@@ -6,14 +6,8 @@ import type { IrExpr } from '../ir/ir.js';
 import { u32, u64 } from '../types/types.js';
 import { argCount, c64, stringValue, type LibFunction, type LibValue, type LibVar, type LowerContext } from './library.js';
 import { possibleCpuCount } from '../kernel/cpus.js';
+import { Helper, MapType } from '../contract/index.js';
 
-const MAP_LOOKUP_ELEM = 1;
-const KTIME_GET_NS = 5;
-const GET_CURRENT_UID_GID = 15;
-const GET_NUMA_NODE_ID = 42;
-const JIFFIES64 = 118;
-const KTIME_GET_BOOT_NS = 125;
-const KTIME_GET_TAI_NS = 208;
 
 /**
  * ppid, pcomm, leader_tid, leader_comm (bpftrace 0.26 stdlib base.bt): `task.real_parent.pid`,
@@ -44,12 +38,12 @@ const TASK_FNS = [
 
 /** nsecs(monotonic | boot | tai | sw_tai); `nsecs` and `nsecs()` are the boot clock. */
 const NSECS_CLOCKS: Record<string, number> = {
-  monotonic: KTIME_GET_NS,
-  boot: KTIME_GET_BOOT_NS,
-  tai: KTIME_GET_TAI_NS,
+  monotonic: Helper.ktime_get_ns,
+  boot: Helper.ktime_get_boot_ns,
+  tai: Helper.ktime_get_tai_ns,
   // bpftrace's sw_tai approximates TAI for kernels without bpf_ktime_get_tai_ns (before 6.1); this
   // kernel has the helper, so it is the same clock.
-  sw_tai: KTIME_GET_TAI_NS,
+  sw_tai: Helper.ktime_get_tai_ns,
 };
 
 const nsecs: LibFunction = {
@@ -72,15 +66,15 @@ export const START_TIME_MAP = '.start';
 
 function username(cx: LowerContext): LibValue {
   void cx;
-  const uid: IrExpr = { op: 'binary', operator: '&', left: { op: 'call', helper: GET_CURRENT_UID_GID, args: [] }, right: c64(0xffffffff), signed: false };
+  const uid: IrExpr = { op: 'binary', operator: '&', left: { op: 'call', helper: Helper.get_current_uid_gid, args: [] }, right: c64(0xffffffff), signed: false };
   return { type: { kind: 'rich', of: 'username', size: 8 }, blob: { op: 'int', value: uid, size: 8 } };
 }
 
 /** `elapsed`: ns since tsbpf started: bpf_ktime_get_ns() - the start time the runtime stored. */
 function elapsed(cx: LowerContext): LibValue {
-  const map = cx.internalMap(START_TIME_MAP, { bpfType: 2, keySize: 4, valueSize: 8, maxEntries: 1 });
+  const map = cx.internalMap(START_TIME_MAP, { bpfType: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
   const start: IrExpr = { op: 'mapGet', map, key: { op: 'int', value: c64(0), size: 4 } };
-  return { type: u64, int: { op: 'binary', operator: '-', left: { op: 'call', helper: KTIME_GET_NS, args: [] }, right: start, signed: false } };
+  return { type: u64, int: { op: 'binary', operator: '-', left: { op: 'call', helper: Helper.ktime_get_ns, args: [] }, right: start, signed: false } };
 }
 
 /** `func`: the traced function; every probe is concrete after expansion, so its name is known. */
@@ -137,8 +131,8 @@ const noArgs = (name: string, f: (cx: LowerContext) => LibValue): LibFunction =>
 });
 
 const ncpus = (): LibValue => ({ type: u64, int: c64(possibleCpuCount()) });
-const numaid = (): LibValue => ({ type: u32, int: { op: 'call', helper: GET_NUMA_NODE_ID, args: [] } });
-const jiffies = (): LibValue => ({ type: u64, int: { op: 'call', helper: JIFFIES64, args: [] } });
+const numaid = (): LibValue => ({ type: u32, int: { op: 'call', helper: Helper.get_numa_node_id, args: [] } });
+const jiffies = (): LibValue => ({ type: u64, int: { op: 'call', helper: Helper.jiffies64, args: [] } });
 
 export const PROCESS_FUNCTIONS: readonly LibFunction[] = [
   noArgs('username', username),

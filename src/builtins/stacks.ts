@@ -9,11 +9,11 @@ import type * as ast from '../ast/nodes.js';
 import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
 import { u64, type Type } from '../types/types.js';
 import type { CType } from '../kernel/btf.js';
-import { ElfFile, ET_DYN } from '../kernel/elf-symbols.js';
+import { ElfFile, ET_DYN } from '../kernel/elf.js';
 import { registerOffset } from '../kernel/usdt-args.js';
 import { argCount, c64, type LibFunction, type LibValue, type LibVar, type LowerContext } from './library.js';
+import { Helper, MapType } from '../contract/index.js';
 
-export const STACK_MAP_TYPE = 7; // BPF_MAP_TYPE_STACK_TRACE
 export const MAX_STACK_DEPTH = 127; // kernel.perf_event_max_stack default
 export const STACK_MAP_ENTRIES = 4096;
 export const KSTACK_MAP = '.kstack';
@@ -21,10 +21,6 @@ export const USTACK_MAP = '.ustack';
 /** Pids whose stacks were seen: the runtime snapshots /proc/PID/maps when a pid is first inserted. */
 export const USTACK_PIDS_MAP = '.ustack_pids';
 
-const GET_STACKID = 27;
-const MAP_LOOKUP_ELEM = 1;
-const MAP_UPDATE_ELEM = 2;
-const GET_CURRENT_PID_TGID = 14;
 const BPF_F_USER_STACK = 1n << 8n;
 const BPF_NOEXIST = 1n;
 
@@ -57,12 +53,12 @@ function stackArgs(call: ast.Call | undefined, cx: LowerContext): { mode: StackM
 }
 
 function stackMap(cx: LowerContext, name: string): number {
-  return cx.internalMap(name, { bpfType: STACK_MAP_TYPE, keySize: 4, valueSize: 8 * MAX_STACK_DEPTH, maxEntries: STACK_MAP_ENTRIES });
+  return cx.internalMap(name, { bpfType: MapType.STACK_TRACE, keySize: 4, valueSize: 8 * MAX_STACK_DEPTH, maxEntries: STACK_MAP_ENTRIES });
 }
 
 function stackId(cx: LowerContext, user: boolean): IrExpr {
   const map = stackMap(cx, user ? USTACK_MAP : KSTACK_MAP);
-  return { op: 'call', helper: GET_STACKID, args: [{ kind: 'ctx' }, { kind: 'map', map }, { kind: 'int', value: c64(user ? BPF_F_USER_STACK : 0n) }] };
+  return { op: 'call', helper: Helper.get_stackid, args: [{ kind: 'ctx' }, { kind: 'map', map }, { kind: 'int', value: c64(user ? BPF_F_USER_STACK : 0n) }] };
 }
 
 function kstack(call: ast.Call | undefined, cx: LowerContext): LibValue {
@@ -73,16 +69,16 @@ function kstack(call: ast.Call | undefined, cx: LowerContext): LibValue {
 }
 
 /** `pid` (the tgid) as a u64. */
-const PID: IrExpr = { op: 'binary', operator: '>>', left: { op: 'call', helper: GET_CURRENT_PID_TGID, args: [] }, right: c64(32), signed: false };
+const PID: IrExpr = { op: 'binary', operator: '>>', left: { op: 'call', helper: Helper.get_current_pid_tgid, args: [] }, right: c64(32), signed: false };
 
 /** Tell user space about a pid the first time one of its stacks (or user symbols) is taken. */
 export function notePid(cx: LowerContext, pid: IrExpr): IrStmt[] {
-  const seen = cx.internalMap(USTACK_PIDS_MAP, { bpfType: 1, keySize: 4, valueSize: 1, maxEntries: 16384 });
+  const seen = cx.internalMap(USTACK_PIDS_MAP, { bpfType: MapType.HASH, keySize: 4, valueSize: 1, maxEntries: 16384 });
   const pidVar = cx.temp();
   const key: IrBlob = { op: 'int', value: { op: 'var', id: pidVar }, size: 4 };
-  const lookup: IrExpr = { op: 'call', helper: MAP_LOOKUP_ELEM, args: [{ kind: 'map', map: seen }, { kind: 'blob', blob: key }] };
+  const lookup: IrExpr = { op: 'call', helper: Helper.map_lookup_elem, args: [{ kind: 'map', map: seen }, { kind: 'blob', blob: key }] };
   const insert: IrExpr = {
-    op: 'call', helper: MAP_UPDATE_ELEM,
+    op: 'call', helper: Helper.map_update_elem,
     args: [{ kind: 'map', map: seen }, { kind: 'blob', blob: key }, { kind: 'blob', blob: { op: 'int', value: c64(1), size: 1 } }, { kind: 'int', value: c64(BPF_NOEXIST) }],
   };
   const announce = cx.emit({ kind: 'user-pid', args: [u64] }, [{ type: u64, int: { op: 'var', id: pidVar } }]);

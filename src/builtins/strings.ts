@@ -1,13 +1,11 @@
 /** String and byte functions: strncmp, strcontains, buf, ntop, macaddr, strftime. */
 import type * as ast from '../ast/nodes.js';
 import type { IrBlob, IrExpr } from '../ir/ir.js';
-import { encodeBytes } from '../common/bytes.js';
+import { encodeBytes, Helper } from '../contract/index.js';
 import { isIP } from 'node:net';
 import { DEFAULT_STRLEN, i64, isIntegral, typeToString, u64, type Type } from '../types/types.js';
 import { argCount, c64, type LibFunction, type LibValue, type LowerContext } from './library.js';
 
-const PROBE_READ_USER = 112;
-const PROBE_READ_KERNEL = 113;
 /** Largest buf() (bpftrace's default max_strlen is larger; our values live on the 512-byte stack). */
 export const MAX_BUF = 64;
 
@@ -91,7 +89,7 @@ const buf: LibFunction = {
       cx.diags.error('invalid-argument', `buf() length must be between 1 and ${MAX_BUF}`, call.args[1].span);
       return cx.fail();
     }
-    const helper = addressSpace(v.type) === 'user' ? PROBE_READ_USER : PROBE_READ_KERNEL;
+    const helper = addressSpace(v.type) === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel;
     const addr = cx.intOf(v, call.args[0]!);
     return {
       type: { kind: 'rich', of: 'buffer', size: n },
@@ -142,7 +140,7 @@ const macaddr: LibFunction = {
       return { type: { kind: 'rich', of: 'macaddr', size: 6 }, blob: resized(v.blob, v.type.size, 6) };
     }
     if (isIntegral(v.type) && v.int && v.type.kind === 'ptr') {
-      const helper = v.type.space === 'user' ? PROBE_READ_USER : PROBE_READ_KERNEL;
+      const helper = v.type.space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel;
       return { type: { kind: 'rich', of: 'macaddr', size: 6 }, blob: { op: 'callFill', size: 6, helper, args: [{ kind: 'dst' }, { kind: 'int', value: c64(6) }, { kind: 'int', value: v.int }] } };
     }
     if (v.type.kind !== 'none') cx.diags.error('type-mismatch', `macaddr() needs a char[6] array or a pointer, got ${typeToString(v.type)}`, call.args[0]!.span);
@@ -163,8 +161,6 @@ const strftime: LibFunction = {
   },
 };
 
-const PROBE_READ_USER_STR = 114;
-const PROBE_READ_KERNEL_STR = 115;
 
 /** The space a pointer value reads from (syscall tracepoint arguments and uprobe arguments are user memory). */
 function pointerSpace(t: Type, cx: LowerContext): 'user' | 'kernel' {
@@ -184,9 +180,9 @@ const strlen: LibFunction = {
     let r: IrExpr;
     if (v.blob && v.type.kind === 'str') {
       const size = v.type.size;
-      r = { op: 'call', helper: PROBE_READ_KERNEL_STR, args: [{ kind: 'blob', blob: { op: 'zero', size: size + 1 } }, { kind: 'int', value: c64(size + 1) }, { kind: 'blob', blob: { op: 'record', size: size + 1, fields: [{ offset: 0, blob: v.blob }] } }] };
+      r = { op: 'call', helper: Helper.probe_read_kernel_str, args: [{ kind: 'blob', blob: { op: 'zero', size: size + 1 } }, { kind: 'int', value: c64(size + 1) }, { kind: 'blob', blob: { op: 'record', size: size + 1, fields: [{ offset: 0, blob: v.blob }] } }] };
     } else if (isIntegral(v.type) && v.int) {
-      const helper = pointerSpace(v.type, cx) === 'user' ? PROBE_READ_USER_STR : PROBE_READ_KERNEL_STR;
+      const helper = pointerSpace(v.type, cx) === 'user' ? Helper.probe_read_user_str : Helper.probe_read_kernel_str;
       r = { op: 'call', helper, args: [{ kind: 'blob', blob: { op: 'zero', size: DEFAULT_STRLEN } }, { kind: 'int', value: c64(DEFAULT_STRLEN) }, { kind: 'int', value: v.int }] };
     } else {
       if (v.type.kind !== 'none') cx.diags.error('type-mismatch', `strlen() needs a string, a char array or a pointer, got ${typeToString(v.type)}`, call.args[0]!.span);
@@ -226,8 +222,8 @@ const strConcat: LibFunction = {
     const V: IrBlob = { op: 'varBlob', id: v, size: scratch };
     const la = cx.temp();
     const LA: IrExpr = { op: 'var', id: la };
-    const r: IrExpr = { op: 'call', helper: PROBE_READ_KERNEL_STR, args: [{ kind: 'blob', blob: { op: 'zero', size: a.size + 1 } }, { kind: 'int', value: c64(a.size + 1) }, { kind: 'blob', blob: V }] };
-    const copyB: IrExpr = { op: 'call', helper: PROBE_READ_KERNEL_STR, args: [{ kind: 'blobAt', blob: V, offset: LA }, { kind: 'int', value: c64(b.size) }, { kind: 'blob', blob: b.blob }] };
+    const r: IrExpr = { op: 'call', helper: Helper.probe_read_kernel_str, args: [{ kind: 'blob', blob: { op: 'zero', size: a.size + 1 } }, { kind: 'int', value: c64(a.size + 1) }, { kind: 'blob', blob: V }] };
+    const copyB: IrExpr = { op: 'call', helper: Helper.probe_read_kernel_str, args: [{ kind: 'blobAt', blob: V, offset: LA }, { kind: 'int', value: c64(b.size) }, { kind: 'blob', blob: b.blob }] };
     return {
       type: { kind: 'str', size },
       blob: {

@@ -13,14 +13,14 @@ import type * as ast from '../ast/nodes.js';
 import type { IrBlob, IrExpr, IrStmt, TseriesAgg } from '../ir/ir.js';
 import type { MapSpec } from '../passes/program-info.js';
 import type { Diagnostics } from '../common/diagnostic.js';
-import { tupleLayout, u64, type Type } from '../types/types.js';
+import type { Type } from '../types/types.js';
 import { c64, type LowerContext } from './library.js';
+import { Helper, tseriesKeyLayout } from '../contract/index.js';
 
 /** Index = the `agg` parameter stored in MapSpec.params[2]. */
 export const TSERIES_AGGS: readonly TseriesAgg[] = ['last', 'avg', 'max', 'min', 'sum'];
 const ALLOWED = ['avg', 'max', 'min', 'sum'];
 const MAX_INTERVALS = 1000000n;
-const KTIME_GET_TAI_NS = 208;
 
 /** The bytes of one tseries cell. */
 export const TSERIES_CELL = 24;
@@ -83,14 +83,6 @@ function isSignedType(t: Type): boolean {
   return t.kind === 'int' && t.signed;
 }
 
-/** The key layout of a tseries map: the script's keys then the u64 bucket. */
-export function tseriesKeyLayout(keyTypes: readonly Type[]): { size: number; bucketOffset: number; userKeySize: number } {
-  if (keyTypes.length === 0) return { size: 8, bucketOffset: 0, userKeySize: 0 };
-  const userKey: Type = keyTypes.length === 1 ? keyTypes[0]! : { kind: 'tuple', elems: keyTypes };
-  const l = tupleLayout([userKey, u64]);
-  return { size: l.size, bucketOffset: l.fields[1]!.offset, userKeySize: l.fields[1]!.offset };
-}
-
 /**
  * The statements of `@m[key] = tseries(...)`: compute now and the epoch once, append the bucket
  * to the key and update the cell. `dummyTsMap`: the map id to read the time from (tests).
@@ -100,7 +92,7 @@ export function tseriesStmts(spec: MapSpec, mapId: number, key: IrBlob, args: Ts
   const nowVar = cx.temp();
   const epochVar = cx.temp();
   const now: IrExpr = dummyTsMap === undefined
-    ? { op: 'call', helper: KTIME_GET_TAI_NS, args: [] }
+    ? { op: 'call', helper: Helper.ktime_get_tai_ns, args: [] }
     : { op: 'mapGet', map: dummyTsMap, key: { op: 'zero', size: 8 } };
   const nowV: IrExpr = { op: 'var', id: nowVar };
   const epochV: IrExpr = { op: 'var', id: epochVar };

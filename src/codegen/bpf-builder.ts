@@ -1,43 +1,14 @@
 import { createRequire } from 'node:module';
 import type llvmTypes from 'llvm-bindings';
+import { Helper } from '../contract/index.js';
 
 // llvm-bindings is CommonJS; only src/codegen loads it, and only in the compile worker.
 const llvm = createRequire(import.meta.url)('llvm-bindings') as typeof llvmTypes;
 export { llvm };
 
+
 type Value = llvmTypes.Value;
 type Fn = llvmTypes.Function;
-
-/** BPF helper ids (include/uapi/linux/bpf.h `__BPF_FUNC_MAPPER`). */
-export const Helper = {
-  map_lookup_elem: 1,
-  map_update_elem: 2,
-  map_delete_elem: 3,
-  ktime_get_ns: 5,
-  get_prandom_u32: 7,
-  get_smp_processor_id: 8,
-  get_current_pid_tgid: 14,
-  get_current_uid_gid: 15,
-  get_current_comm: 16,
-  get_current_task: 35,
-  get_current_cgroup_id: 80,
-  probe_read_user: 112,
-  probe_read_kernel: 113,
-  probe_read_user_str: 114,
-  probe_read_kernel_str: 115,
-  ktime_get_boot_ns: 125,
-  ringbuf_output: 130,
-  // Function library (src/builtins/).
-  get_stackid: 27,
-  get_numa_node_id: 42,
-  send_signal: 109,
-  jiffies64: 118,
-  get_func_ip: 173,
-  map_lookup_percpu_elem: 195,
-  // Callbacks (src/codegen/callbacks.ts).
-  for_each_map_elem: 164,
-  loop: 181,
-} as const;
 
 /** bpftrace's `on_stack_limit`: blobs larger than this many bytes live in the per-CPU scratch map. */
 export const ON_STACK_LIMIT = 32;

@@ -1,6 +1,6 @@
 import { loadLlvm } from '../../native/index.js';
 import type { IrModule } from '../ir/ir.js';
-import { linkPrograms } from './elf.js';
+import { linkPrograms } from './link.js';
 import { buildModule } from './module.js';
 
 export interface EmittedPrograms {

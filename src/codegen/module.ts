@@ -1,9 +1,9 @@
 import type llvmTypes from 'llvm-bindings';
 import { assertNever } from '../ast/nodes.js';
 import type { IrBlob, IrCallArg, IrExpr, IrLibExpr, IrModule, IrProgram, IrStmt } from '../ir/ir.js';
-import { alignAt, BpfBuilder, Helper, ON_STACK_LIMIT } from './bpf-builder.js';
+import { encodeBytes, Helper } from '../contract/index.js';
+import { alignAt, BpfBuilder, ON_STACK_LIMIT } from './bpf-builder.js';
 import { FRAME_CTX, FRAME_RETURNED, frameLayout, usesCallbacks } from './callbacks.js';
-import { encodeBytes } from '../common/bytes.js';
 
 type Value = llvmTypes.Value;
 

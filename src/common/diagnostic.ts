@@ -1,20 +1,6 @@
-import type { Span } from './span.js';
+import type { Diagnostic, Span } from '../contract/index.js';
 
-export type Severity = 'error' | 'warning';
-
-/**
- * A problem found in a user's program. Diagnostics are data: passes collect them, and exactly one
- * function (render.ts) turns them into text. Tests assert `code` and `span`, never the message text.
- */
-export interface Diagnostic {
-  readonly severity: Severity;
-  /** Stable kebab-case identifier, e.g. `syntax-error`, `unknown-tracepoint`, `map-type-mismatch`. */
-  readonly code: string;
-  readonly message: string;
-  /** Where in the source; absent for problems that belong to no place (e.g. missing privileges). */
-  readonly span?: Span;
-  readonly hints?: readonly string[];
-}
+export type { Diagnostic, Severity } from '../contract/index.js';
 
 export function error(code: string, message: string, span?: Span, hints?: readonly string[]): Diagnostic {
   return { severity: 'error', code, message, span, hints };

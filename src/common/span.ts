@@ -1,14 +1,6 @@
-/** A half-open range of character offsets into one source text. */
-export interface Span {
-  readonly start: number;
-  readonly end: number;
-}
+import type { Span } from '../contract/index.js';
 
-/** The text a program came from, with the name used in diagnostics (`stdin`, a file path). */
-export interface SourceFile {
-  readonly name: string;
-  readonly text: string;
-}
+export type { SourceFile, Span } from '../contract/index.js';
 
 export function span(start: number, end: number): Span {
   return { start, end };

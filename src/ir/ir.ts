@@ -41,7 +41,7 @@ export type IrExpr =
   | { readonly op: 'readInt'; readonly addr: IrExpr; readonly size: 1 | 2 | 4 | 8; readonly signed: boolean; readonly space: 'user' | 'kernel'; readonly err?: number };
 
 /**
- * `err` on a helper-calling node: the id of a `helper-error` event (src/passes/events.ts) to send when
+ * `err` on a helper-calling node: the id of a `helper-error` event (src/contract/events.ts) to send when
  * the helper fails (bpftrace CreateHelperErrorCond: probe reads and map lookups only with `-k`, map
  * updates by default). The record is {u64 id, i64 retcode}; absent = no check, no cost.
  */

@@ -1,28 +1,9 @@
 import { readFileSync } from 'node:fs';
+import type { CMember, CType } from '../contract/index.js';
 import { BTF_KIND, BTF_RECORD_HEADER, BtfRecords } from './btf-records.js';
 
-/**
- * C types as the language sees them: kernel types from BTF (`/sys/kernel/btf/vmlinux`) and struct
- * definitions written in a script share this model. Pointer targets and record members resolve
- * lazily, so `struct task_struct` costs nothing until a field of it is used.
- */
-export type CType =
-  | { readonly kind: 'int'; readonly name: string; readonly size: number; readonly signed: boolean; readonly isBool: boolean; readonly isChar: boolean }
-  | { readonly kind: 'ptr'; readonly target: () => CType }
-  | { readonly kind: 'array'; readonly elem: CType; readonly count: number }
-  | { readonly kind: 'record'; readonly union: boolean; readonly name: string; readonly size: number; readonly members: () => readonly CMember[] }
-  | { readonly kind: 'enum'; readonly name: string; readonly size: number; readonly signed: boolean }
-  | { readonly kind: 'void' }
-  | { readonly kind: 'func' };
-
-export interface CMember {
-  /** Empty for an anonymous struct/union member. */
-  readonly name: string;
-  readonly type: CType;
-  readonly bitOffset: number;
-  /** 0 unless the member is a bitfield. */
-  readonly bitSize: number;
-}
+// The C type model is part of `Type` (src/contract/types.ts); this module builds it from BTF.
+export type { CMember, CType } from '../contract/index.js';
 
 export const VOID: CType = { kind: 'void' };
 

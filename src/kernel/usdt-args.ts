@@ -1,4 +1,4 @@
-import type { UsdtArgSpec } from '../providers/provider.js';
+import type { UsdtArgSpec } from '../contract/index.js';
 
 /**
  * USDT argument operands as `sys/sdt.h` writes them on x86-64 (GNU as syntax), one per argument,

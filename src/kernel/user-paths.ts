@@ -1,6 +1,6 @@
 import { accessSync, constants, existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { ET_DYN, ET_EXEC, elfType } from './elf-symbols.js';
+import { ET_DYN, ET_EXEC, elfType } from './elf.js';
 
 /**
  * Finding the files user-space probes attach to, as bpftrace does: `uprobe:/bin/bash:...`,

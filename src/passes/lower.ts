@@ -2,7 +2,7 @@ import type * as ast from '../ast/nodes.js';
 import { BUILTIN_VARS, isAggregation, ALL_FUNCTION_NAMES } from '../builtins/builtins.js';
 import { TSERIES_CELL, tseriesArgs, tseriesStmts } from '../builtins/tseries.js';
 import type { Diagnostics } from '../common/diagnostic.js';
-import { checkFormatArgs, parseFormat, type FormatArgKind } from '../common/printf-format.js';
+import { checkFormatArgs, parseFormat, type FormatArgKind } from '../builtins/printf-check.js';
 import type { Span } from '../common/span.js';
 import type { IrBlob, IrExpr, IrProgram, IrStmt, IrVar } from '../ir/ir.js';
 import type { ConcreteProbe, ContextField } from '../providers/provider.js';
@@ -10,10 +10,9 @@ import {
   aggregateLayout, boolType, DEFAULT_STRLEN, i64, isIntegral, mapStorageType, sizeOf, storageType, tupleLayout, typeEquals, typeToString, u64,
   type Type,
 } from '../types/types.js';
-import { recordLayout, type EventSpec } from './events.js';
 import type { MapKind, MapSpec } from './program-info.js';
 import { didYouMean } from './suggest.js';
-import { byteLength } from '../common/bytes.js';
+import { byteLength, histBucketCount, lhistBucketCount, recordLayout, type EventSpec } from '../contract/index.js';
 import { pidFilter, targetBuiltin, type TargetProcess } from './target-process.js';
 import { lowerUsdtArg } from './usdt-lower.js';
 import { LIBRARY_FUNCTIONS, LIBRARY_VARS } from '../builtins/functions.js';
@@ -76,18 +75,7 @@ interface Place {
   readonly bitSize?: number;
 }
 
-/** Hist buckets (log2, bits 0) and the lhist limit mirror runtime/value.ts's bucket layout. */
-const HIST_SLOTS = 65;
-
-/** Buckets of hist(v, bits): (64 - bits) * 2^bits + 1 (65 for bits 0), as runtime/value.ts histBucketCount. */
-function histSlots(bits: number): number {
-  return bits === 0 ? HIST_SLOTS : (64 - bits) * (1 << bits) + 1;
-}
 const MAX_LHIST_SLOTS = 1002;
-
-export function lhistSlots(min: bigint, max: bigint, step: bigint): number {
-  return Number((max - min) / step) + 2;
-}
 
 /** Value size in bytes of a map of this kind, per CPU for per-CPU kinds. */
 export function mapValueSize(spec: MapSpec): number {
@@ -97,9 +85,9 @@ export function mapValueSize(spec: MapSpec): number {
     case 'min': case 'max': case 'avg': case 'stats':
       return 16;
     case 'hist':
-      return 8 * histSlots(Number(spec.params[0] ?? 0n));
+      return 8 * histBucketCount(Number(spec.params[0] ?? 0n));
     case 'lhist':
-      return 8 * lhistSlots(spec.params[0]!, spec.params[1]!, spec.params[2]!);
+      return 8 * lhistBucketCount(spec.params[0]!, spec.params[1]!, spec.params[2]!);
     case 'tseries':
       return TSERIES_CELL;
     case 'value':
@@ -449,7 +437,7 @@ export class ProbeLowerer {
         this.diags.error('invalid-argument', 'lhist() needs min < max and step > 0', call.span);
         return [];
       }
-      if (lhistSlots(min, max, step) > MAX_LHIST_SLOTS) {
+      if (lhistBucketCount(min, max, step) > MAX_LHIST_SLOTS) {
         this.diags.error('invalid-argument', `lhist() would have more than ${MAX_LHIST_SLOTS - 2} buckets`, call.span);
         return [];
       }
@@ -492,11 +480,11 @@ export class ProbeLowerer {
       case 'hist': {
         const bits = Number(params[0] ?? 0n);
         const { stmts, bucket } = this.histBucket(v, bits);
-        return [...stmts, { op: 'mapBucketAdd', map: id, key: key.blob, bucket, slots: histSlots(bits) }];
+        return [...stmts, { op: 'mapBucketAdd', map: id, key: key.blob, bucket, slots: histBucketCount(bits) }];
       }
       case 'lhist': {
         const [min, max, step] = params as [bigint, bigint, bigint];
-        return [{ op: 'mapBucketAdd', map: id, key: key.blob, bucket: lhistBucket(v, min, max, step), slots: lhistSlots(min, max, step) }];
+        return [{ op: 'mapBucketAdd', map: id, key: key.blob, bucket: lhistBucket(v, min, max, step), slots: lhistBucketCount(min, max, step) }];
       }
       default:
         return [];
@@ -1625,7 +1613,7 @@ export class ProbeLowerer {
   }
 
   /**
-   * log2 bucket as runtime/value.ts histBucketIndex (bits 0): v < 0 → 0, 0 → 1, 1 → 2, [2^k, 2^(k+1)) → k + 2.
+   * log2 bucket as src/contract/histogram.ts histBucketIndex (bits 0): v < 0 → 0, 0 → 1, 1 → 2, [2^k, 2^(k+1)) → k + 2.
    * A six-step binary search on the highest set bit, through temporaries so no subtree is duplicated.
    */
   private histBucket(v: IrExpr, bits = 0): { stmts: IrStmt[]; bucket: IrExpr } {
@@ -1801,9 +1789,9 @@ function castTarget(name: string): { bits: 8 | 16 | 32 | 64; signed: boolean } |
   return c[name];
 }
 
-/** lhist bucket index as in runtime/value.ts lhistBucketIndex: v < min → 0, v > max → overflow, else 1 + (v-min)/step. */
+/** lhist bucket index as src/contract/histogram.ts lhistBucketIndex: v < min → 0, v > max → overflow, else 1 + (v-min)/step. */
 function lhistBucket(v: IrExpr, min: bigint, max: bigint, step: bigint): IrExpr {
-  const overflow = BigInt(lhistSlots(min, max, step) - 1);
+  const overflow = BigInt(lhistBucketCount(min, max, step) - 1);
   const below: IrExpr = { op: 'binary', operator: '<', left: v, right: { op: 'const', value: min }, signed: true };
   const above: IrExpr = { op: 'binary', operator: '>', left: v, right: { op: 'const', value: max }, signed: true };
   const inner: IrExpr = {

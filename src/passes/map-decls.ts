@@ -1,5 +1,6 @@
 import type * as ast from '../ast/nodes.js';
 import type { Diagnostics } from '../common/diagnostic.js';
+import { MapType } from '../contract/index.js';
 import { didYouMean } from './suggest.js';
 import type { MapSpec } from './program-info.js';
 
@@ -18,16 +19,11 @@ export interface DeclaredMap {
 
 /** bpftrace's names → BPF map types (include/uapi/linux/bpf.h). */
 export const DECLARABLE_MAP_TYPES: Readonly<Record<string, { bpfType: number; perCpu: boolean }>> = {
-  hash: { bpfType: 1, perCpu: false },
-  lruhash: { bpfType: 9, perCpu: false },
-  percpuhash: { bpfType: 5, perCpu: true },
-  percpulruhash: { bpfType: 10, perCpu: true },
+  hash: { bpfType: MapType.HASH, perCpu: false },
+  lruhash: { bpfType: MapType.LRU_HASH, perCpu: false },
+  percpuhash: { bpfType: MapType.PERCPU_HASH, perCpu: true },
+  percpulruhash: { bpfType: MapType.LRU_PERCPU_HASH, perCpu: true },
 };
-
-/** BPF map types whose values are per CPU (the runtime reads one slot per CPU). */
-export function isPerCpuMapType(bpfType: number): boolean {
-  return bpfType === 5 || bpfType === 6 || bpfType === 10;
-}
 
 export function readMapDecls(program: ast.Program, diags: Diagnostics): Map<string, DeclaredMap> {
   const out = new Map<string, DeclaredMap>();

@@ -1,9 +1,8 @@
 import type * as ast from '../ast/nodes.js';
-import type { ConcreteProbe } from '../providers/provider.js';
-import type { Type } from '../types/types.js';
+import type { ConcreteProbe, MapKind } from '../contract/index.js';
 
-/** How a script map stores its values; decides the BPF map type and how the runtime prints it. */
-export type MapKind = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist' | 'tseries' | 'int' | 'value';
+export type { MapKind } from '../contract/index.js';
+import type { Type } from '../types/types.js';
 
 export interface MapSpec {
   readonly name: string;

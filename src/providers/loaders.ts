@@ -1,4 +1,4 @@
-import type { CompiledProgram } from '../compile.js';
+import type { CompiledProgram } from '../contract/index.js';
 import type { Provider } from './provider.js';
 
 /**

@@ -1,82 +1,17 @@
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { Span } from '../common/span.js';
-import type { Type } from '../types/types.js';
+import type { ConcreteProbe } from '../contract/index.js';
 
-/** BPF program types (include/uapi/linux/bpf.h). */
-export const ProgType = {
-  KPROBE: 2,
-  TRACEPOINT: 5,
-  PERF_EVENT: 7,
-  RAW_TRACEPOINT: 17,
-  TRACING: 26,
-} as const;
-
-/** BPF attach types (enum bpf_attach_type) used by providers. */
-export const AttachType = {
-  TRACE_RAW_TP: 23,
-  TRACE_FENTRY: 24,
-  TRACE_FEXIT: 25,
-} as const;
+// The probe records a provider produces are part of the compiled script (src/contract/probe.ts);
+// the uapi ids are src/contract/uapi.ts. Re-exported so providers keep one import.
+export { AttachType, ProgType } from '../contract/index.js';
+export type { AttachRequest, ConcreteProbe, ContextField, UsdtArgSpec } from '../contract/index.js';
 
 /** What probe expansion may depend on besides the attach point: the -p process. */
 export interface ExpandContext {
   /** `-p PID` (or the `-c` child once it runs): user probes resolve in, and attach to, this process. */
   readonly pid?: number;
 }
-
-/** A context field a probe exposes as `args.<name>` or as a builtin (`arg0`, `retval`). */
-export interface ContextField {
-  readonly name: string;
-  readonly offset: number;
-  readonly type: Type;
-  /** Load width in bytes; arrays (`__u8 saddr[4]`) are copied as `str` blobs instead. */
-  readonly size: number;
-}
-
-/**
- * What the runtime must do to attach one program: plain data, carried out by the provider's own
- * `attach` function with the kernel operations the runtime hands it.
- */
-export type AttachRequest =
-  | { readonly kind: 'special'; readonly which: 'BEGIN' | 'END' }
-  | { readonly kind: 'tracepoint'; readonly category: string; readonly event: string }
-  | { readonly kind: 'kprobe'; readonly func: string; readonly offset: number; readonly isReturn: boolean; readonly module?: string }
-  | { readonly kind: 'perf'; readonly perfType: number; readonly config: number; readonly period?: number; readonly freq?: number; readonly cpus: 'all' | 'first'; readonly pid?: number }
-  /** uprobe/uretprobe/usdt: the uprobe PMU with a file path and file offset (and a USDT semaphore's file offset). */
-  | { readonly kind: 'uprobe'; readonly path: string; readonly offset: number; readonly isReturn: boolean; readonly pid?: number; readonly refCtrOffset?: number }
-  /** rawtracepoint as BPF_PROG_TYPE_RAW_TRACEPOINT (`name`) or tp_btf (TRACING, attached by link). */
-  | { readonly kind: 'rawtracepoint'; readonly event: string; readonly btf: boolean }
-  /** fentry/fexit: a TRACING program attached through a link to the BTF function it was loaded for. */
-  | { readonly kind: 'fentry'; readonly func: string; readonly isReturn: boolean; readonly module?: string }
-  /** Hardware breakpoint (watchpoint) on an address. */
-  | { readonly kind: 'watchpoint'; readonly addr: string; readonly len: number; readonly access: string; readonly pid?: number };
-
-/** One concrete probe after wildcard expansion. */
-export interface ConcreteProbe {
-  readonly provider: string;
-  /** Canonical full name, as the `probe` builtin prints it: `tracepoint:syscalls:sys_enter_openat`. */
-  readonly name: string;
-  readonly progType: number;
-  readonly attach: AttachRequest;
-  /** `args.<field>` for probes that have args. */
-  readonly args: readonly ContextField[] | undefined;
-  /** `arg0..argN`, `retval` and similar register-based builtins. */
-  readonly registers: readonly ContextField[];
-  /** Extra program-load options (TRACING programs name their BTF target). */
-  readonly load?: { readonly expectedAttachType?: number; readonly attachBtfId?: number };
-  /** Files the expansion read (ELF binaries): a cached compile is stale when one changes. */
-  readonly files?: readonly string[];
-  /** USDT arguments: how to read `argN` (see usdt-args.ts); the lowering turns them into register/memory reads. */
-  readonly usdtArgs?: readonly UsdtArgSpec[];
-  /** The function the probe is in, for the `func` builtin, when its name does not end with it (a uprobe on an address). */
-  readonly func?: string;
-}
-
-/** One decoded USDT argument operand (`-4@%edi`, `8@-16(%rbp)`, `4@$5`, `8@8(%rax,%rdx,8)`). */
-export type UsdtArgSpec =
-  | { readonly kind: 'const'; readonly size: number; readonly signed: boolean; readonly value: string }
-  | { readonly kind: 'reg'; readonly size: number; readonly signed: boolean; readonly regOffset: number }
-  | { readonly kind: 'mem'; readonly size: number; readonly signed: boolean; readonly regOffset: number | undefined; readonly disp: string; readonly indexRegOffset?: number; readonly scale?: number };
 
 export interface PerfAttr {
   readonly type: number;

@@ -1,6 +1,6 @@
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { Span } from '../common/span.js';
-import { ElfError, ElfFile } from '../kernel/elf-symbols.js';
+import { ElfError, ElfFile } from '../kernel/elf.js';
 import { findLibrary, mappedPaths, pidExe, resolveBinaryPath } from '../kernel/user-paths.js';
 import { i64, u64 } from '../types/types.js';
 import { parseUint, splitAttachPoint } from './attach-point.js';

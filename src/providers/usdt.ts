@@ -1,6 +1,6 @@
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { Span } from '../common/span.js';
-import { ElfError, type UsdtNote } from '../kernel/elf-symbols.js';
+import { ElfError, type UsdtNote } from '../kernel/elf.js';
 import { parseUsdtArgs } from '../kernel/usdt-args.js';
 import { mappedPaths } from '../kernel/user-paths.js';
 import { splitAttachPoint } from './attach-point.js';

@@ -1,7 +1,7 @@
 /**
  * Integer and string literals: text as written → value, or a reason it is malformed.
  */
-import { byteChar } from '../common/bytes.js';
+import { byteChar } from '../contract/index.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 
@@ -94,7 +94,7 @@ const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
 /**
  * Decodes a string literal as written, quotes included (the closing one may be missing).
  * Escapes: `\n \t \r \\ \" \' \a \b \f \v \e`, octal `\0`..`\377` (1-3 digits), hex `\xNN` (1-2 digits).
- * An escape gives the byte with that code (≤ 0xff; 0x80-0xff as src/common/bytes.ts's escaped byte
+ * An escape gives the byte with that code (≤ 0xff; 0x80-0xff as src/contract/bytes.ts's escaped byte
  * characters); other characters are kept as written (UTF-8 in BPF).
  */
 export function decodeStringLiteral(raw: string): StringParse {

@@ -17,11 +17,9 @@ __attribute__((noinline)) void tick(int i) { g_u32 += i; __asm__ volatile(""); }
 int main(void) { for (int i = 0; i < 3; i++) { tick(0); usleep(50000); } return 0; }
 `;
 
-function build(t: ExecutionContext, pie: boolean): string | undefined {
-  if (spawnSync('gcc', ['--version']).status !== 0) {
-    t.log('skipped: needs gcc');
-    return undefined;
-  }
+const needsGcc = (): string | undefined => (spawnSync('gcc', ['--version']).status === 0 ? undefined : 'needs gcc');
+
+function build(t: ExecutionContext, pie: boolean): string {
   const dir = scratchDir(t);
   const src = join(dir, 'g.c');
   writeFileSync(src, SOURCE);
@@ -34,17 +32,15 @@ function build(t: ExecutionContext, pie: boolean): string | undefined {
 for (const pie of [true, false]) {
   kernelTest(`uaddr() reads globals of a ${pie ? 'PIE' : 'non-PIE'} binary, typed by the symbol's size`, async (t) => {
     const bin = build(t, pie);
-    if (!bin) return t.pass();
     const prog = `uprobe:${bin}:tick { printf("%x %lu %d %s %d\\n", *uaddr("g_u32"), *uaddr("g_u64"), *uaddr("g_u8"), str(uaddr("g_str")), sizeof(*uaddr("g_u8"))); exit(); }`;
     const r = await runTsbpf(['-e', prog, '-c', bin]);
     t.is(r.code, 0, describeRun(r));
     t.is(r.stdout, 'deadbeef 123456789012345 200 hello uaddr 1\n\n\n');
-  });
+  }, { needs: needsGcc });
 }
 
 kernelTest('uaddr(): errors name the place (unknown symbol, wrong probe type, PIE in a uretprobe)', async (t) => {
   const bin = build(t, true);
-  if (!bin) return t.pass();
   const unknown = await runTsbpf(['-e', `uprobe:${bin}:tick { printf("%d\\n", *uaddr("nope")); }`]);
   t.not(unknown.code, 0);
   t.true(unknown.stderr.includes(`ERROR: Could not resolve symbol: ${bin}:nope`), unknown.stderr);
@@ -52,21 +48,19 @@ kernelTest('uaddr(): errors name the place (unknown symbol, wrong probe type, PI
   t.true(begin.stderr.includes('ERROR: uaddr() can only be used in uprobe, uretprobe and usdt probes'), begin.stderr);
   const ret = await runTsbpf(['-e', `uretprobe:${bin}:tick { printf("%d\\n", *uaddr("g_u32")); }`]);
   t.true(ret.stderr.includes('is position independent'), ret.stderr);
-});
+}, { needs: needsGcc });
 
 kernelTest('reg("ip") / reg("pc") name the probed function through usym; a bad register is refused', async (t) => {
   const bin = build(t, true);
-  if (!bin) return t.pass();
   const r = await runTsbpf(['-e', `uprobe:${bin}:tick { printf("%s %s %d\\n", usym(reg("ip")), usym(reg("pc")), reg("sp") != 0); exit(); }`, '-c', bin]);
   t.is(r.code, 0, describeRun(r));
   t.is(r.stdout.split('\n')[0], 'tick tick 1');
   const bad = await runTsbpf(['-e', `uprobe:${bin}:tick { printf("%d\\n", reg("xyz")); }`]);
   t.true(bad.stderr.includes(`ERROR: 'xyz' is not a valid register on this architecture`), bad.stderr);
-});
+}, { needs: needsGcc });
 
 kernelTest('stack_mode config and BPFTRACE_STACK_MODE set the default ustack mode (env wins)', async (t) => {
   const bin = build(t, true);
-  if (!bin) return t.pass();
   const prog = `config = { stack_mode = perf } uprobe:${bin}:tick { printf("%s", ustack(1)); exit(); }`;
   const perf = await runTsbpf(['-e', prog, '-c', bin]);
   t.is(perf.code, 0, describeRun(perf));
@@ -77,7 +71,7 @@ kernelTest('stack_mode config and BPFTRACE_STACK_MODE set the default ustack mod
   t.regex(raw.stdout, /^\n?[0-9a-f]+\n/);
   const bad = await runTsbpf(['-e', 'config = { stack_mode = fancy } BEGIN { exit(); }']);
   t.true(bad.stderr.includes('stack_mode must be one of: bpftrace, perf, raw'), bad.stderr);
-});
+}, { needs: needsGcc });
 
 kernelTest('kaddr() of a kernel symbol is its /proc/kallsyms address; an unknown one is an error', async (t) => {
   const r = await runTsbpf(['-e', 'BEGIN { printf("%lx\\n", kaddr("_stext")); exit(); }']);

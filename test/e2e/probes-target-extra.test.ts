@@ -6,7 +6,7 @@
  */
 import { buildProbeTarget, whyNoProbeTarget } from '../helpers/probe-target.js';
 import { describeRun, kernelTest, runTsbpf, scratchDir, uniqueBinary, Workload } from '../helpers/tsbpf.js';
-import { ElfFile } from '../../src/kernel/elf-symbols.js';
+import { ElfFile } from '../../src/kernel/elf.js';
 
 function lines(s: string): string[] {
   return s.split('\n').filter((l) => l !== '');

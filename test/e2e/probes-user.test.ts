@@ -8,15 +8,7 @@ import { buildProbeTarget, whyNoProbeTarget, type ProbeTarget } from '../helpers
 import { describeRun, exec, kernelTest, runTsbpf, scratchDir, startTsbpf } from '../helpers/tsbpf.js';
 
 function userTest(title: string, impl: (t: ExecutionContext) => Promise<void>): void {
-  kernelTest(title, async (t) => {
-    const why = whyNoProbeTarget();
-    if (why) {
-      t.log(`skipped: ${why}`);
-      t.pass();
-      return;
-    }
-    await impl(t);
-  });
+  kernelTest(title, impl, { needs: whyNoProbeTarget });
 }
 
 function lines(s: string): string[] {

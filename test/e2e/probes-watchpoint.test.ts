@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { ElfFile } from '../../src/kernel/elf-symbols.js';
+import { ElfFile } from '../../src/kernel/elf.js';
 import { describeRun, kernelTest, REPO_ROOT, runTsbpf, scratchDir, startTsbpf, uniqueTag, Workload } from '../helpers/tsbpf.js';
 
 const SOURCE = join(REPO_ROOT, 'test', 'fixtures', 'watchpoint', 'watch-target.c');
@@ -22,15 +22,7 @@ function whyNoWatchpoints(): string | undefined {
 }
 
 function watchTest(title: string, impl: (t: ExecutionContext) => Promise<void>): void {
-  kernelTest(title, async (t) => {
-    const why = whyNoWatchpoints();
-    if (why) {
-      t.log(`skipped: ${why}`);
-      t.pass();
-      return;
-    }
-    await impl(t);
-  });
+  kernelTest(title, impl, { needs: whyNoWatchpoints });
 }
 
 interface Target {

@@ -15,18 +15,7 @@ import { haveTmux, TmuxShell } from '../helpers/tmux-shell.js';
 const serial = { serial: true } as const;
 
 function shellTest(title: string, impl: (t: ExecutionContext) => Promise<void>): void {
-  kernelTest(
-    title,
-    async (t) => {
-      if (!haveTmux()) {
-        t.log('skipped: tmux is not installed');
-        t.pass();
-        return;
-      }
-      await impl(t);
-    },
-    serial,
-  );
+  kernelTest(title, impl, { ...serial, needs: () => (haveTmux() ? undefined : 'tmux is not installed') });
 }
 
 async function started(t: ExecutionContext): Promise<TmuxShell> {

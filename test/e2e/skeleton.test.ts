@@ -117,13 +117,10 @@ for _ in range(int(sys.argv[2])):
     os.getppid()
 `;
 
+const needsPython3 = (): string | undefined => (python3() ? undefined : 'needs python3 for an exact syscall workload');
+
 kernelTest('every printf event emitted before SIGINT is printed (none silently dropped)', async (t) => {
-  const py = python3();
-  if (!py) {
-    t.log('skipped: needs python3 for an exact getppid() workload');
-    t.pass();
-    return;
-  }
+  const py = python3()!;
   const comm = `tsb${uniqueTag(8)}`;
   const n = 20000;
   const h = startTsbpf(['-e', `tracepoint:syscalls:sys_enter_getppid /comm == "${comm}"/ { printf("e %d\\n", tid); }`], { t });
@@ -137,7 +134,7 @@ kernelTest('every printf event emitted before SIGINT is printed (none silently d
   const lost = /Lost (\d+) events/.exec(r.stderr);
   t.is(lines.length + Number(lost?.[1] ?? 0), n, `printed ${lines.length} of ${n}; stderr: ${r.stderr}`);
   t.true(lines.every((l) => l === `e ${w.pid}`));
-});
+}, { needs: needsPython3 });
 
 // ------------------------------------------------------------------------------ positional, predicate, interval
 
@@ -155,12 +152,7 @@ signal.sigwait([signal.SIGUSR1])
 `;
 
 kernelTest('positional $1 in a predicate, count() and sum(args.ret), interval exit', async (t) => {
-  const py = python3();
-  if (!py) {
-    t.log('skipped: needs python3 for an exact read() workload');
-    t.pass();
-    return;
-  }
+  const py = python3()!;
   const [k, size] = [7, 4096];
   // The workload blocks in sigwait (no syscalls) until told to do exactly k reads of `size` bytes.
   const w = new Workload(t, [py, '-c', READ_WORKLOAD, String(k), String(size)]);
@@ -173,7 +165,7 @@ kernelTest('positional $1 in a predicate, count() and sum(args.ret), interval ex
   t.is(r.code, 0, describeRun(r));
   t.deepEqual(mapLines(r.stdout), [`@bytes: ${k * size}`, `@calls: ${k}`], describeRun(r));
   t.true(stderrLines(r.stderr).includes('Attached 2 probes'), describeRun(r));
-});
+}, { needs: needsPython3 });
 
 // ------------------------------------------------------------------------------ builtins and maps
 
@@ -429,14 +421,9 @@ kernelTest('a missing script file: one ERROR line, exit 1', async (t) => {
 });
 
 kernelTest('not root: ERROR naming root, exit 1', async (t) => {
-  if (!haveSetpriv()) {
-    t.log('skipped: setpriv cannot switch to uid 65534 here');
-    t.pass();
-    return;
-  }
   const r = await runTsbpf(['-e', 'BEGIN { exit(); }'], { wrap: AS_NOBODY, cwd: '/' });
   t.is(r.code, 1, describeRun(r));
   t.regex(r.stderr, /^ERROR: .*root/m, describeRun(r));
   t.notRegex(r.stderr, STACK_FRAME);
   t.is(r.stdout, '');
-});
+}, { needs: () => (haveSetpriv() ? undefined : 'setpriv cannot switch to uid 65534 here') });

@@ -37,31 +37,24 @@ export function whyNoKernel(): string | undefined {
   return undefined;
 }
 
-/**
- * For use at the top of a test: when kernel tests cannot run, logs the reason, passes the test
- * (ava has no run-time skip) and returns false.
- */
-export function requireRoot(t: ExecutionContext): boolean {
-  const why = whyNoKernel();
-  if (why === undefined) return true;
-  t.log(`skipped: ${why}`);
-  t.pass();
-  return false;
-}
-
 export interface KernelTestOptions {
   /** Run alone (not concurrently with the file's other tests). */
   readonly serial?: boolean;
   /** Known product bug: the test states the correct expectation and is expected to fail. */
   readonly failing?: boolean;
+  /**
+   * What else the test needs (a tool, a kernel feature): the reason it cannot run here, or
+   * undefined. Asked at registration (ava 7 has no run-time skip), after the kernel checks.
+   */
+  readonly needs?: () => string | undefined;
 }
 
 /**
  * Register a test that needs the kernel (root, tracefs, the built CLI). When it cannot run here
- * it is registered as skipped, with the reason in its title.
+ * (or `opts.needs` says why not) it is registered as skipped, with the reason in its title.
  */
 export function kernelTest(title: string, impl: (t: ExecutionContext) => unknown, opts: KernelTestOptions = {}): void {
-  const why = whyNoKernel();
+  const why = whyNoKernel() ?? opts.needs?.();
   const base = opts.serial ? test.serial : test;
   if (why !== undefined) {
     base.skip(`${title} (skipped: ${why})`, impl);

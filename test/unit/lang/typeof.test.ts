@@ -7,7 +7,7 @@
 import test, { type ExecutionContext } from 'ava';
 import type { Expr, TypeExpr } from '../../../src/ast/nodes.js';
 import type { Diagnostic } from '../../../src/common/diagnostic.js';
-import { formatPrintf } from '../../../src/common/printf-format.js';
+import { formatPrintf } from '../../../runtime/printf.js';
 import { renderDiagnostics } from '../../../src/common/render.js';
 import { compileFrontend } from '../../../src/compile.js';
 import { parse } from '../../../src/syntax/index.js';

@@ -8,9 +8,7 @@ import {
   lhistBucketCount,
   lhistBucketIndex,
   valueText,
-  type Value,
 } from '../../../runtime/value.js';
-import { formatValueText } from '../../../src/common/printf-format.js';
 
 // Reference: the algorithm comment in bpftrace v0.26.1 src/ast/passes/codegen_llvm.cpp
 // (createLog2Function), e.g. "if VAL = 225 (0b11100001) and K = 2 ... the returned value is 28".
@@ -90,22 +88,4 @@ test('valueText: text forms from bpftrace 0.26 tests/runtime', (t) => {
   t.is(keyText([V.tuple(V.int(1), V.str('hello'))]), '1, hello'); // tuples:23
   t.is(keyText([V.int(1), V.tuple(V.int(123), V.int(1234))]), '1, (123, 1234)'); // tuples:48
   t.is(keyText([V.str('(x)')]), 'x'); // text.cpp strips any enclosing parens
-});
-
-test('printf-format renders %s exactly as valueText (the two copies agree)', (t) => {
-  const samples: Value[] = [
-    V.int(-5),
-    V.str('a b'),
-    V.bool(false),
-    V.none(),
-    V.sym('FOO', 1),
-    V.tuple(V.int(1), V.str('two'), V.tuple()),
-    V.array(V.int(1), V.int(2)),
-    V.record({ a: V.int(1), b: V.tuple(V.int(2), V.str('hi')) }),
-    V.record([]),
-    V.stack(['f1', 'f2']),
-    V.stack(['ffff'], 'raw'),
-    V.buffer([0, 65, 255]),
-  ];
-  for (const v of samples) t.is(formatValueText(v), valueText(v));
 });

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { ElfFile } from '../../../src/kernel/elf-symbols.js';
+import { ElfFile } from '../../../src/kernel/elf.js';
 import { parseUsdtArg, registerOffset } from '../../../src/kernel/usdt-args.js';
 import { readLdSoCache, findLibrary } from '../../../src/kernel/user-paths.js';
 import { splitAttachPoint } from '../../../src/providers/attach-point.js';

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { byteChar, byteLength, decodeBytes, encodeBytes } from '../../../src/common/bytes.js';
+import { byteChar, byteLength, decodeBytes, encodeBytes } from '../../../src/contract/bytes.js';
 import { decodeStringLiteral } from '../../../src/syntax/literals.js';
 
 test('escapes >= 0x80 are single raw bytes; source text stays UTF-8', (t) => {

@@ -147,7 +147,7 @@ test('string literals and escapes', (t) => {
     ['"\\x41\\101"', 'AA'],
     ['"\\0"', '\0'],
     ['"\\033[31m"', '\x1b[31m'],
-    ['"\\xff"', '\udcff'], // one raw byte 0xFF (src/common/bytes.ts)
+    ['"\\xff"', '\udcff'], // one raw byte 0xFF (src/contract/bytes.ts)
     ['"%s // not a comment /* nor this */"', '%s // not a comment /* nor this */'],
   ];
   for (const [raw, value] of strs) {

@@ -11,6 +11,7 @@
  * rejected. Loading such a program needs BTF func_info for every subprogram: `subprogs` lists their
  * start instructions.
  */
+import { ElfFile, SHF_EXECINSTR, SHT_PROGBITS, STT_FUNC, STT_SECTION, type ElfRelocation, type ElfSection, type ElfSymbolEntry } from '../kernel/elf.js';
 
 export interface LinkedProgram {
   /** Raw `struct bpf_insn` bytes. */
@@ -19,37 +20,6 @@ export interface LinkedProgram {
   readonly subprogs: readonly number[];
 }
 
-interface SectionHeader {
-  readonly index: number;
-  readonly name: string;
-  readonly type: number;
-  readonly flags: bigint;
-  readonly offset: number;
-  readonly size: number;
-  readonly link: number;
-  readonly info: number;
-}
-
-interface ElfSymbol {
-  readonly name: string;
-  readonly type: number;
-  readonly shndx: number;
-  readonly value: number;
-  readonly size: number;
-}
-
-interface Relocation {
-  readonly offset: number;
-  readonly sym: number;
-  readonly type: number;
-}
-
-const SHT_PROGBITS = 1;
-const SHT_SYMTAB = 2;
-const SHT_REL = 9;
-const SHF_EXECINSTR = 4n;
-const STT_FUNC = 2;
-const STT_SECTION = 3;
 const R_BPF_64_64 = 1;
 const R_BPF_64_32 = 10;
 const BPF_LD_IMM64 = 0x18;
@@ -58,90 +28,41 @@ const BPF_PSEUDO_CALL = 1;
 const BPF_PSEUDO_FUNC = 4;
 const INSN = 8;
 
-class ElfObject {
-  readonly sections: SectionHeader[] = [];
-  readonly symbols: ElfSymbol[] = [];
+/** The object's sections, symbols and relocations (read by src/kernel/elf.ts). */
+class BpfObject {
+  readonly elf: ElfFile;
+  readonly sections: readonly ElfSection[];
+  readonly symbols: readonly ElfSymbolEntry[];
   /** Section index → relocations applying to it. */
-  readonly rels = new Map<number, Relocation[]>();
+  readonly rels: Map<number, ElfRelocation[]>;
 
-  constructor(readonly elf: Buffer) {
-    if (elf.length < 64 || elf.readUInt32BE(0) !== 0x7f454c46 || elf[4] !== 2 || elf[5] !== 1) throw new Error('not a 64-bit little-endian ELF object');
-    const shoff = Number(elf.readBigUInt64LE(0x28));
-    const shentsize = elf.readUInt16LE(0x3a);
-    const shnum = elf.readUInt16LE(0x3c);
-    const shstrndx = elf.readUInt16LE(0x3e);
-    const raw = (i: number) => {
-      const at = shoff + i * shentsize;
-      return {
-        name: elf.readUInt32LE(at),
-        type: elf.readUInt32LE(at + 4),
-        flags: elf.readBigUInt64LE(at + 8),
-        offset: Number(elf.readBigUInt64LE(at + 0x18)),
-        size: Number(elf.readBigUInt64LE(at + 0x20)),
-        link: elf.readUInt32LE(at + 0x28),
-        info: elf.readUInt32LE(at + 0x2c),
-      };
-    };
-    const strtab = raw(shstrndx);
-    const str = (tableOffset: number, off: number) => {
-      const start = tableOffset + off;
-      return elf.toString('latin1', start, elf.indexOf(0, start));
-    };
-    for (let i = 0; i < shnum; i++) {
-      const h = raw(i);
-      this.sections.push({ index: i, ...h, name: i === 0 ? '' : str(strtab.offset, h.name) });
-    }
-    const symtab = this.sections.find((s) => s.type === SHT_SYMTAB);
-    if (symtab) {
-      const names = this.sections[symtab.link]!;
-      for (let at = symtab.offset; at + 24 <= symtab.offset + symtab.size; at += 24) {
-        this.symbols.push({
-          name: str(names.offset, elf.readUInt32LE(at)),
-          type: elf[at + 4]! & 0xf,
-          shndx: elf.readUInt16LE(at + 6),
-          value: Number(elf.readBigUInt64LE(at + 8)),
-          size: Number(elf.readBigUInt64LE(at + 16)),
-        });
-      }
-    }
-    for (const s of this.sections) {
-      if (s.type !== SHT_REL) continue;
-      const list: Relocation[] = [];
-      for (let at = s.offset; at + 16 <= s.offset + s.size; at += 16) {
-        const info = elf.readBigUInt64LE(at + 8);
-        list.push({ offset: Number(elf.readBigUInt64LE(at)), sym: Number(info >> 32n), type: Number(info & 0xffffffffn) });
-      }
-      this.rels.set(s.info, list);
-    }
+  constructor(image: Buffer) {
+    this.elf = ElfFile.fromBuffer(image, 'the BPF object');
+    this.sections = this.elf.sections;
+    this.symbols = this.elf.symbolEntries();
+    this.rels = this.elf.relocations();
   }
 
-  bytes(s: SectionHeader, start = 0, size = s.size - start): Buffer {
-    return Buffer.from(this.elf.subarray(s.offset + start, s.offset + start + size));
+  /** A copy of a section's bytes (the linker rewrites instructions in place). */
+  bytes(s: ElfSection, start = 0, size = s.size - start): Buffer {
+    return Buffer.from(this.elf.sectionBytes(s, start, size));
   }
 
   /** The function of code section `shndx` that starts at byte `offset`: its size. */
   functionAt(shndx: number, offset: number): { start: number; size: number } {
     const funcs = this.symbols.filter((f) => f.type === STT_FUNC && f.shndx === shndx);
-    const exact = funcs.find((f) => f.value === offset && f.size > 0);
+    const exact = funcs.find((f) => Number(f.value) === offset && f.size > 0);
     if (exact) return { start: offset, size: exact.size };
     // No sized symbol: the function runs to the next function start or the end of the section.
     const section = this.sections[shndx]!;
-    const next = funcs.map((f) => f.value).filter((v) => v > offset).sort((a, b) => a - b)[0] ?? section.size;
+    const next = funcs.map((f) => Number(f.value)).filter((v) => v > offset).sort((a, b) => a - b)[0] ?? section.size;
     return { start: offset, size: next - offset };
   }
 }
 
-/** The program sections of the object (the old interface): section name → bytes, without linking. */
-export function readElfSections(elf: Buffer): Map<string, Buffer> {
-  const obj = new ElfObject(elf);
-  const sections = new Map<string, Buffer>();
-  for (const s of obj.sections) if (s.type === SHT_PROGBITS) sections.set(s.name, obj.bytes(s));
-  return sections;
-}
-
 /** Links the program in each of `sectionNames` with the callbacks it references. */
 export function linkPrograms(elf: Buffer, sectionNames: Iterable<string>): Map<string, LinkedProgram> {
-  const obj = new ElfObject(elf);
+  const obj = new BpfObject(elf);
   const out = new Map<string, LinkedProgram>();
   for (const name of sectionNames) {
     const section = obj.sections.find((s) => s.name === name && s.type === SHT_PROGBITS);
@@ -151,7 +72,7 @@ export function linkPrograms(elf: Buffer, sectionNames: Iterable<string>): Map<s
   return out;
 }
 
-function linkOne(obj: ElfObject, main: SectionHeader): LinkedProgram {
+function linkOne(obj: BpfObject, main: ElfSection): LinkedProgram {
   const pieces: Buffer[] = [];
   let length = 0; // instructions so far
   const placed = new Map<string, number>(); // "shndx:start" → instruction index
@@ -190,10 +111,10 @@ function linkOne(obj: ElfObject, main: SectionHeader): LinkedProgram {
       let targetOffset: number;
       let srcReg: number;
       if (code === BPF_LD_IMM64 && rel.type === R_BPF_64_64) {
-        targetOffset = sym.value + imm;
+        targetOffset = Number(sym.value) + imm;
         srcReg = BPF_PSEUDO_FUNC;
       } else if (code === BPF_CALL && rel.type === R_BPF_64_32) {
-        targetOffset = sym.value + (imm + 1) * INSN;
+        targetOffset = Number(sym.value) + (imm + 1) * INSN;
         srcReg = BPF_PSEUDO_CALL;
       } else {
         throw new Error(`BPF object: unsupported relocation type ${rel.type} on instruction 0x${code.toString(16)} at ${where}`);

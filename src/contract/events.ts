@@ -1,4 +1,4 @@
-import { tupleLayout, u64, type FieldLayout, type Type } from '../types/types.js';
+import { tupleLayout, type FieldLayout, type Type } from './types.js';
 
 /**
  * Asynchronous actions a probe sends to user space through the ring buffer. Every record starts
@@ -38,6 +38,6 @@ export interface RecordLayout {
 }
 
 export function recordLayout(args: readonly Type[]): RecordLayout {
-  const { fields, size } = tupleLayout([u64, ...args]);
+  const { fields, size } = tupleLayout([{ kind: 'int', bits: 64, signed: false }, ...args]);
   return { args: fields.slice(1), size };
 }

@@ -1,31 +1,41 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 /**
- * A small ELF64 (little-endian) reader for user-space probes: function symbols from `.symtab` and
- * `.dynsym`, virtual address → file offset through the PT_LOAD segments, and the `.note.stapsdt`
- * USDT notes. Reads only the headers and the sections it needs, with positional reads.
+ * The one ELF64 (little-endian) reader. For user-space probes and symbols: function symbols from
+ * `.symtab` and `.dynsym`, virtual address → file offset through the PT_LOAD segments, and the
+ * `.note.stapsdt` USDT notes of executables, read from a file with positional reads of only the
+ * headers and sections needed. For code generation (src/codegen/link.ts): the sections, symbols
+ * and relocations of the BPF object LLVM emits, read from memory.
  */
 
 export const ET_EXEC = 2;
 export const ET_DYN = 3;
 
-const SHT_SYMTAB = 2;
+export const SHT_PROGBITS = 1;
+export const SHT_SYMTAB = 2;
 const SHT_NOTE = 7;
+export const SHT_REL = 9;
 const SHT_DYNSYM = 11;
 const STT_OBJECT = 1;
-const STT_FUNC = 2;
+export const STT_FUNC = 2;
+export const STT_SECTION = 3;
+export const SHF_EXECINSTR = 4n;
 const STT_GNU_IFUNC = 10;
 const PT_LOAD = 1;
 /** sizeof(Elf64_Sym) */
 const SYM_SIZE = 24;
 
 export interface ElfSection {
+  /** Index in the section header table. */
+  readonly index: number;
   readonly name: string;
   readonly type: number;
+  readonly flags: bigint;
   readonly addr: bigint;
   readonly offset: number;
   readonly size: number;
   readonly link: number;
+  readonly info: number;
   readonly entsize: number;
 }
 
@@ -57,6 +67,27 @@ export interface UsdtNote {
   readonly args: string;
 }
 
+/** One entry of a symbol table, as stored. */
+export interface ElfSymbolEntry {
+  readonly name: string;
+  /** STT_* */
+  readonly type: number;
+  /** Index of the section it is defined in (0: undefined). */
+  readonly shndx: number;
+  /** st_value: a virtual address, or an offset into its section in a relocatable object. */
+  readonly value: bigint;
+  readonly size: number;
+}
+
+/** One Elf64_Rel entry. */
+export interface ElfRelocation {
+  /** Byte offset in the section the relocation applies to. */
+  readonly offset: number;
+  /** Index into the symbol table. */
+  readonly sym: number;
+  readonly type: number;
+}
+
 export class ElfError extends Error {}
 
 export class ElfFile {
@@ -67,9 +98,11 @@ export class ElfFile {
   private funcs: ElfSymbol[] | undefined;
 
   private constructor(
+    /** The file's path, or a name for an object in memory (in error messages). */
     readonly path: string,
-    private readonly fd: number,
+    private readonly fd: number | undefined,
     readonly fileSize: number,
+    private readonly memory?: Buffer,
   ) {
     const h = this.read(0, 64);
     if (h.readUInt32BE(0) !== 0x7f454c46) throw new ElfError(`${path} is not an ELF file`);
@@ -110,12 +143,15 @@ export class ElfFile {
       for (let i = 0; i < shnum; i++) {
         const o = i * shentsize;
         raw.push({
+          index: i,
           nameOff: sh.readUInt32LE(o),
           type: sh.readUInt32LE(o + 4),
+          flags: sh.readBigUInt64LE(o + 8),
           addr: sh.readBigUInt64LE(o + 16),
           offset: Number(sh.readBigUInt64LE(o + 24)),
           size: Number(sh.readBigUInt64LE(o + 32)),
           link: sh.readUInt32LE(o + 40),
+          info: sh.readUInt32LE(o + 44),
           entsize: Number(sh.readBigUInt64LE(o + 56)),
         });
       }
@@ -137,7 +173,13 @@ export class ElfFile {
     }
   }
 
+  /** Parses an ELF image held in memory (the object LLVM emits); `name` is for error messages. */
+  static fromBuffer(image: Buffer, name = 'ELF object'): ElfFile {
+    return new ElfFile(name, undefined, image.length, image);
+  }
+
   close(): void {
+    if (this.fd === undefined) return;
     try {
       closeSync(this.fd);
     } catch {
@@ -145,12 +187,15 @@ export class ElfFile {
     }
   }
 
+  /** `length` bytes at `offset`: a view of the image for an ELF in memory, a fresh buffer for a file. */
   private read(offset: number, length: number): Buffer {
     if (offset + length > this.fileSize) throw new ElfError(`${this.path}: truncated ELF file`);
+    if (this.memory) return this.memory.subarray(offset, offset + length);
+    const fd = this.fd!;
     const buf = Buffer.alloc(length);
     let done = 0;
     while (done < length) {
-      const n = readSync(this.fd, buf, done, length - done, offset + done);
+      const n = readSync(fd, buf, done, length - done, offset + done);
       if (n === 0) throw new ElfError(`${this.path}: truncated ELF file`);
       done += n;
     }
@@ -174,6 +219,47 @@ export class ElfFile {
 
   section(name: string): ElfSection | undefined {
     return this.sections.find((s) => s.name === name);
+  }
+
+  /** A section's contents (a view into the image for an ELF in memory: copy before changing it). */
+  sectionBytes(s: ElfSection, start = 0, size = s.size - start): Buffer {
+    return this.read(s.offset + start, size);
+  }
+
+  /** Every entry of `.symtab`, in table order (relocations refer to them by index). */
+  symbolEntries(): ElfSymbolEntry[] {
+    const symtab = this.sections.find((s) => s.type === SHT_SYMTAB);
+    const strs = symtab && this.sections[symtab.link];
+    if (!symtab || !strs) return [];
+    const symbols = this.read(symtab.offset, symtab.size);
+    const names = this.read(strs.offset, strs.size);
+    const out: ElfSymbolEntry[] = [];
+    for (let o = 0; o + SYM_SIZE <= symbols.length; o += SYM_SIZE) {
+      out.push({
+        name: cString(names, symbols.readUInt32LE(o)),
+        type: symbols[o + 4]! & 0xf,
+        shndx: symbols.readUInt16LE(o + 6),
+        value: symbols.readBigUInt64LE(o + 8),
+        size: Number(symbols.readBigUInt64LE(o + 16)),
+      });
+    }
+    return out;
+  }
+
+  /** The SHT_REL relocations, by the index of the section they apply to. */
+  relocations(): Map<number, ElfRelocation[]> {
+    const out = new Map<number, ElfRelocation[]>();
+    for (const s of this.sections) {
+      if (s.type !== SHT_REL) continue;
+      const data = this.read(s.offset, s.size);
+      const list: ElfRelocation[] = [];
+      for (let o = 0; o + 16 <= data.length; o += 16) {
+        const info = data.readBigUInt64LE(o + 8);
+        list.push({ offset: Number(data.readBigUInt64LE(o)), sym: Number(info >> 32n), type: Number(info & 0xffffffffn) });
+      }
+      out.set(s.info, list);
+    }
+    return out;
   }
 
   /**

@@ -1,0 +1,5 @@
+/**
+ * Environment variables that change what the compiler produces (runtime/compiler.ts puts them in
+ * the compile cache key): the ring buffer size, tseries' test clock, the stack mode, max_strlen.
+ */
+export const COMPILE_ENV_VARS = ['BPFTRACE_PERF_RB_PAGES', 'BPFTRACE_DUMMY_TS_MAP', 'BPFTRACE_STACK_MODE', 'BPFTRACE_MAX_STRLEN'] as const;

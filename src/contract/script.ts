@@ -1,0 +1,57 @@
+/**
+ * The compiled-script format: what the compile worker hands the runtime (and the compile cache
+ * stores) to load, attach and print. Plain data, JSON-serialisable.
+ */
+import type { Diagnostic } from './diagnostic.js';
+import type { EventSpec } from './events.js';
+import type { ConcreteProbe } from './probe.js';
+import { tupleLayout, type Type } from './types.js';
+
+/** How a script map stores its values; decides the BPF map type and how the runtime prints it. */
+export type MapKind = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist' | 'tseries' | 'int' | 'value';
+
+/** A script map as the runtime needs it to print: plain JSON data. */
+export interface CompiledMap {
+  readonly id: number;
+  readonly name: string;
+  readonly bpfType: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  /** Absent for internal maps (ring buffer, loss counter). */
+  readonly spec?: {
+    readonly kind: MapKind;
+    readonly keyTypes: readonly Type[];
+    readonly valueType: Type;
+    /** lhist min/max/step, as decimal strings (bigint is not JSON). */
+    readonly params: readonly string[];
+  };
+}
+
+export interface CompiledProgram {
+  readonly name: string;
+  readonly probe: ConcreteProbe;
+  /** Raw `struct bpf_insn` bytes, base64; map references are `ld_imm64` with src_reg 1 (2: a one-entry array's value address) and imm = map id. */
+  readonly insns: string;
+  /** Instruction index of each callback subprogram (bpf_loop / bpf_for_each_map_elem); loading needs BTF func_info for them. */
+  readonly subprogs?: readonly number[];
+}
+
+/** Everything the runtime needs to load, attach and print: plain data, cacheable as JSON. */
+export interface CompiledScript {
+  readonly format: 1;
+  readonly maps: readonly CompiledMap[];
+  readonly programs: readonly CompiledProgram[];
+  readonly events: readonly EventSpec[];
+  readonly ringbufMap: number;
+  readonly lostMap: number;
+  readonly warnings: readonly Diagnostic[];
+}
+
+/** The key layout of a tseries map: the script's keys then the u64 bucket. */
+export function tseriesKeyLayout(keyTypes: readonly Type[]): { size: number; bucketOffset: number; userKeySize: number } {
+  if (keyTypes.length === 0) return { size: 8, bucketOffset: 0, userKeySize: 0 };
+  const userKey: Type = keyTypes.length === 1 ? keyTypes[0]! : { kind: 'tuple', elems: keyTypes };
+  const l = tupleLayout([userKey, { kind: 'int', bits: 64, signed: false }]);
+  return { size: l.size, bucketOffset: l.fields[1]!.offset, userKeySize: l.fields[1]!.offset };
+}

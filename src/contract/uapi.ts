@@ -1,0 +1,69 @@
+/**
+ * Kernel uapi numbers tsbpf uses (include/uapi/linux/bpf.h): the one table of them. The compiler
+ * (builtins, codegen, providers) emits them; the runtime reads map types back from a compiled script.
+ */
+
+/** BPF helper ids (`__BPF_FUNC_MAPPER`). */
+export const Helper = {
+  map_lookup_elem: 1,
+  map_update_elem: 2,
+  map_delete_elem: 3,
+  ktime_get_ns: 5,
+  get_prandom_u32: 7,
+  get_smp_processor_id: 8,
+  get_current_pid_tgid: 14,
+  get_current_uid_gid: 15,
+  get_current_comm: 16,
+  get_stackid: 27,
+  get_current_task: 35,
+  get_numa_node_id: 42,
+  get_stack: 67,
+  get_current_cgroup_id: 80,
+  send_signal: 109,
+  probe_read_user: 112,
+  probe_read_kernel: 113,
+  probe_read_user_str: 114,
+  probe_read_kernel_str: 115,
+  send_signal_thread: 117,
+  jiffies64: 118,
+  ktime_get_boot_ns: 125,
+  ringbuf_output: 130,
+  for_each_map_elem: 164,
+  get_func_ip: 173,
+  loop: 181,
+  map_lookup_percpu_elem: 195,
+  ktime_get_tai_ns: 208,
+} as const;
+
+/** BPF map types (`enum bpf_map_type`). */
+export const MapType = {
+  HASH: 1,
+  ARRAY: 2,
+  PERCPU_HASH: 5,
+  PERCPU_ARRAY: 6,
+  STACK_TRACE: 7,
+  LRU_HASH: 9,
+  LRU_PERCPU_HASH: 10,
+  RINGBUF: 27,
+} as const;
+
+/** BPF map types whose values are per CPU (the runtime reads one slot per CPU). */
+export function isPerCpuMapType(bpfType: number): boolean {
+  return bpfType === MapType.PERCPU_HASH || bpfType === MapType.PERCPU_ARRAY || bpfType === MapType.LRU_PERCPU_HASH;
+}
+
+/** BPF program types (`enum bpf_prog_type`). */
+export const ProgType = {
+  KPROBE: 2,
+  TRACEPOINT: 5,
+  PERF_EVENT: 7,
+  RAW_TRACEPOINT: 17,
+  TRACING: 26,
+} as const;
+
+/** BPF attach types (`enum bpf_attach_type`) used by providers. */
+export const AttachType = {
+  TRACE_RAW_TP: 23,
+  TRACE_FENTRY: 24,
+  TRACE_FEXIT: 25,
+} as const;

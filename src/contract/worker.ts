@@ -1,0 +1,31 @@
+/**
+ * The compile worker's protocol (src/compile-worker.ts serves it, runtime/compiler.ts asks it):
+ * one JSON request on stdin, one JSON reply on stdout.
+ */
+import type { Diagnostic, SourceFile } from './diagnostic.js';
+import type { CompiledScript } from './script.js';
+
+export interface WorkerRequest {
+  readonly source: SourceFile;
+  readonly positionals: readonly string[];
+  /** `--unsafe`: allow system() and signal(). */
+  readonly unsafe?: boolean;
+  /** 0 `--no-warnings`, 1 default, 2 `-k`: which helper failures the code reports. */
+  readonly warningLevel?: 0 | 1 | 2;
+  /** `-p PID` / the `-c` child: user probes resolve in this process. */
+  readonly pid?: number;
+  /** `-c`: the child's pid (`cpid`). */
+  readonly cpid?: number;
+  /** `-l` with a program: only list the probes it would attach (reply ListReply). */
+  readonly list?: { readonly verbose?: boolean };
+}
+
+/** A bug in tsbpf, not the user's input: the message for the user, the stack for TSBPF_DEBUG. */
+export interface InternalErrorReply {
+  readonly internalError: string;
+  readonly stack?: string;
+}
+
+export type CompileReply = { readonly ok: CompiledScript } | { readonly diagnostics: readonly Diagnostic[] } | InternalErrorReply;
+
+export type ListReply = { readonly list: readonly string[] } | { readonly diagnostics: readonly Diagnostic[] } | InternalErrorReply;
