@@ -88,6 +88,9 @@ export interface CompileRequest {
   readonly pid?: number;
   /** `-c`: the child's pid (`cpid`). */
   readonly cpid?: number;
+  /** `-d STAGE`: stages the worker prints (src/passes/dump-stages.ts), handed to `onDump` in order; bypasses the compile cache. */
+  readonly dump?: readonly string[];
+  readonly onDump?: (stage: string, text: string) => void;
 }
 
 /** The files (ELF binaries) a compiled script's probes were resolved from, with their identity. */
@@ -123,7 +126,9 @@ function depsUnchanged(deps: FileDeps | undefined): boolean {
 export async function compile(req: CompileRequest): Promise<CompileOutcome> {
   const keyText = cacheKeyText(req.source, req.positionals, req.pid, req.unsafe, req.cpid, req.warningLevel);
   const file = join(cacheDir(), `${hashText(keyText)}.json`);
-  if (!req.noCache) {
+  // A dump comes from the compiler itself: never from (nor into) the cache.
+  const useCache = !req.noCache && !req.dump?.length;
+  if (useCache) {
     try {
       const script = JSON.parse(readFileSync(file, 'utf8')) as CompiledScript & { deps?: FileDeps; key?: string };
       // A probe resolved from a binary that has changed since (rebuilt, upgraded) is recompiled.
@@ -133,7 +138,7 @@ export async function compile(req: CompileRequest): Promise<CompileOutcome> {
     }
   }
   const outcome = await runWorker(req);
-  if (outcome.kind === 'ok' && !req.noCache) {
+  if (outcome.kind === 'ok' && useCache) {
     try {
       mkdirSync(dirname(file), { recursive: true });
       const tmp = `${file}.${process.pid}.tmp`;
@@ -182,9 +187,10 @@ async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Rep
 }
 
 function runWorker(req: CompileRequest): Promise<CompileOutcome> {
-  type Reply = { ok: CompiledScript } | { diagnostics: Diagnostic[] } | { internalError: string; stack?: string };
-  const request = { source: req.source, positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel };
+  type Reply = ({ ok: CompiledScript } | { diagnostics: Diagnostic[] } | { internalError: string; stack?: string }) & { dumps?: { stage: string; text: string }[] };
+  const request = { source: req.source, positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel, ...(req.dump?.length ? { dump: req.dump } : {}) };
   return askWorker(request, (reply: Reply): CompileOutcome => {
+    for (const d of reply.dumps ?? []) req.onDump?.(d.stage, d.text);
     if ('ok' in reply) return { kind: 'ok', script: reply.ok, cached: false };
     if ('diagnostics' in reply) return { kind: 'diagnostics', diagnostics: reply.diagnostics };
     return { kind: 'internal-error', message: reply.internalError + (process.env['TSBPF_DEBUG'] && reply.stack ? `\n${reply.stack}` : '') };
