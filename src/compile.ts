@@ -291,23 +291,30 @@ export const PIPELINE: readonly CompilePass[] = [
   {
     // Code generation (compile worker only: loads llvm-bindings).
     name: 'codegen', reads: ['ir', 'backend'], writes: ['llvm'],
-    run(s) {
-      s.llvm = s.backend!.generateLlvm(s.ir!);
+    run(s, diags) {
+      // A value too large for the scratch area is the script's doing (ScratchTooLargeError).
+      s.llvm = asDiagnostics(() => s.backend!.generateLlvm(s.ir!), s.probes!, diags);
     },
   },
   {
     name: 'emit', reads: ['llvm', 'backend', 'probes'], writes: ['emitted'],
     run(s, diags) {
-      try {
-        s.emitted = s.backend!.emitObject(s.llvm!);
-      } catch (e) {
-        const found = codegenDiagnostics(e, s.probes!);
-        if (!found) throw e;
-        diags.items.push(...found);
-      }
+      s.emitted = asDiagnostics(() => s.backend!.emitObject(s.llvm!), s.probes!, diags);
     },
   },
 ];
+
+/** Runs a code generation step; a failure that is the script's doing (codegenDiagnostics) becomes diagnostics, any other is rethrown. */
+function asDiagnostics<T>(step: () => T, probes: FrontendResult['probes'], diags: Diagnostics): T | undefined {
+  try {
+    return step();
+  } catch (e) {
+    const found = codegenDiagnostics(e, probes);
+    if (!found) throw e;
+    diags.items.push(...found);
+    return undefined;
+  }
+}
 
 /** The last front-end pass: compileFrontend stops here (no LLVM). */
 const FRONTEND_END = 'layout-maps';
