@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, createWriteStream, type WriteStream } from 'node:fs';
-import { encodeBytes, type SourceFile } from '../src/contract/index.js';
+import { DUMP_STAGE_NAMES, dumpHeader, encodeBytes, parseDumpStages, type DumpStage, type SourceFile } from '../src/contract/index.js';
 import { compile, listProgram } from './compiler.js';
 import type { Sink } from './output/output.js';
 import { tracefsRoot } from '../src/index.js';
@@ -45,6 +45,9 @@ OPTIONS:
     --dry-run        compile, load and attach every probe, then exit
     --unsafe         allow unsafe functions (system, signal)
     --no-cache       do not use or fill the compile cache
+    -d, --debug STAGE  print a compiler stage to stderr, then run (comma list, repeatable):
+                     all, ast, types, ir, codegen, codegen-opt, bpf (also parse, dis, llvm)
+    --emit STAGE     print a compiler stage to stdout and exit without loading anything
     -k, --warnings   emit a warning when a BPF helper returns an error (probe reads, map lookups)
     --no-warnings    disable all warning messages
     -h, --help       show this help message
@@ -90,6 +93,10 @@ interface Options {
   warnings?: boolean;
   /** `-B MODE`: how program output is buffered (default line). */
   buffering?: 'line' | 'full' | 'none';
+  /** `-d STAGE` / `--emit STAGE`: compiler stages to print (src/contract/dump-stages.ts). */
+  dump?: DumpStage[];
+  /** `--emit`: print the stages to stdout and exit after compiling (bpftrace's --emit-llvm/--emit-elf); `-d` prints to stderr and runs. */
+  emitOnly?: boolean;
 }
 
 class UsageError extends Error {}
@@ -158,6 +165,15 @@ export function parseArgs(argv: readonly string[]): Options {
       case '--no-cache':
         o.noCache = true;
         break;
+      case '-d':
+      case '--debug':
+      case '--emit': {
+        const parsed = parseDumpStages(value(a));
+        if ('unknown' in parsed) throw new UsageError(`${a}: unknown stage "${parsed.unknown}" (${DUMP_STAGE_NAMES.join(', ')})`);
+        o.dump = [...new Set([...(o.dump ?? []), ...parsed.stages])];
+        if (a === '--emit') o.emitOnly = true;
+        break;
+      }
       case '-l':
       case '-lv':
       case '-vl': {
@@ -298,6 +314,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   return run(opts, opts.program);
 }
 
+/** `-d`: each stage to stderr under a header; `--emit`: to stdout, bare when only one stage was asked for. */
+function dumpRequest(opts: Options): { dump?: DumpStage[]; onDump?: (stage: string, text: string) => void } {
+  if (!opts.dump?.length) return {};
+  const to = opts.emitOnly ? process.stdout : process.stderr;
+  const header = !opts.emitOnly || opts.dump.length > 1;
+  return { dump: opts.dump, onDump: (stage, text) => to.write(`${header ? `${dumpHeader(stage as DumpStage)}\n` : ''}${text}${text.endsWith('\n') ? '' : '\n'}`) };
+}
+
 /** `-l` with `-e` or a script: the probes the program would attach, as bpftrace lists them. */
 async function listProgramProbes(opts: Options, source: SourceFile): Promise<number> {
   const outcome = await listProgram({ source, positionals: opts.positionals, pid: opts.pid, verbose: opts.verbose === true });
@@ -385,7 +409,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   const runtime = loadRuntime();
   // Not awaited on the error paths below: a failed import is reported where it is awaited.
   runtime.catch(() => undefined);
-  const outcome = await compile({ source, positionals: opts.positionals, noCache: opts.noCache, unsafe: opts.unsafe, pid: targetPid, cpid: child?.pid, warningLevel: opts.noWarnings ? 0 : opts.warnings ? 2 : 1 });
+  const outcome = await compile({ source, positionals: opts.positionals, noCache: opts.noCache, unsafe: opts.unsafe, pid: targetPid, cpid: child?.pid, warningLevel: opts.noWarnings ? 0 : opts.warnings ? 2 : 1, ...dumpRequest(opts) });
   if (outcome.kind === 'diagnostics') {
     const { renderDiagnostics } = await import('../src/index.js');
     stderr.write(renderDiagnostics(outcome.diagnostics, source));
@@ -395,6 +419,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     stderr.write(`ERROR: internal compiler error: ${outcome.message}\n`);
     return 1;
   }
+  if (opts.emitOnly) return 0;
   const script = outcome.script;
   const { Session, RuntimeError, TextOutput, setRuntimeWarnings, loadProviders } = await runtime;
   if (!opts.noWarnings && script.warnings.length > 0) {

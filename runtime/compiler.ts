@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'no
 import { homedir, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { COMPILE_ENV_VARS, type CompiledScript, type CompileReply, type Diagnostic, type ListReply, type SourceFile, type WorkerRequest } from '../src/contract/index.js';
+import { COMPILE_ENV_VARS, type CompiledScript, type CompileReply, type Diagnostic, type DumpStage, type ListReply, type SourceFile, type WorkerRequest } from '../src/contract/index.js';
 
 export type CompileOutcome =
   | { readonly kind: 'ok'; readonly script: CompiledScript; readonly cached: boolean }
@@ -84,6 +84,9 @@ export interface CompileRequest {
   readonly pid?: number;
   /** `-c`: the child's pid (`cpid`). */
   readonly cpid?: number;
+  /** `-d STAGE`: stages the worker prints (src/contract/dump-stages.ts), handed to `onDump` in order; bypasses the compile cache. */
+  readonly dump?: readonly DumpStage[];
+  readonly onDump?: (stage: DumpStage, text: string) => void;
 }
 
 /** The files (ELF binaries) a compiled script's probes were resolved from, with their identity. */
@@ -119,7 +122,9 @@ function depsUnchanged(deps: FileDeps | undefined): boolean {
 export async function compile(req: CompileRequest): Promise<CompileOutcome> {
   const keyText = cacheKeyText(req.source, req.positionals, req.pid, req.unsafe, req.cpid, req.warningLevel);
   const file = join(cacheDir(), `${hashText(keyText)}.json`);
-  if (!req.noCache) {
+  // A dump comes from the compiler itself: never from (nor into) the cache.
+  const useCache = !req.noCache && !req.dump?.length;
+  if (useCache) {
     try {
       const script = JSON.parse(readFileSync(file, 'utf8')) as CompiledScript & { deps?: FileDeps; key?: string };
       // A probe resolved from a binary that has changed since (rebuilt, upgraded) is recompiled.
@@ -129,7 +134,7 @@ export async function compile(req: CompileRequest): Promise<CompileOutcome> {
     }
   }
   const outcome = await runWorker(req);
-  if (outcome.kind === 'ok' && !req.noCache) {
+  if (outcome.kind === 'ok' && useCache) {
     try {
       mkdirSync(dirname(file), { recursive: true });
       const tmp = `${file}.${process.pid}.tmp`;
@@ -214,8 +219,9 @@ function trackWorker(child: { kill(signal: NodeJS.Signals): boolean }): () => vo
 }
 
 function runWorker(req: CompileRequest): Promise<CompileOutcome> {
-  const request: WorkerRequest = { source: req.source, positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel };
+  const request: WorkerRequest = { source: req.source, positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel, ...(req.dump?.length ? { dump: req.dump } : {}) };
   return askWorker(request, (reply: CompileReply): CompileOutcome => {
+    for (const d of reply.dumps ?? []) req.onDump?.(d.stage, d.text);
     if ('ok' in reply) return { kind: 'ok', script: reply.ok, cached: false };
     if ('diagnostics' in reply) return { kind: 'diagnostics', diagnostics: reply.diagnostics };
     return { kind: 'internal-error', message: reply.internalError + (process.env['TSBPF_DEBUG'] && reply.stack ? `\n${reply.stack}` : '') };

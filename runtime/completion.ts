@@ -5,17 +5,22 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import type { ProviderCompletion } from '../src/index.js';
 import { SHELL_COMMANDS } from './repl-commands.js';
 
+/** A probe type as completion sees it: the registry's providers (src/providers/registry.ts). */
+export interface CompletionProvider {
+  /** Canonical name and aliases (`tracepoint`, [`t`]). */
+  readonly name: string;
+  readonly aliases: readonly string[];
+  /** The provider's own completion (attach point words, `args.` fields); absent: `listProbes`. */
+  readonly completion?: ProviderCompletion;
+}
+
 export interface CompletionSource {
-  /** Probe types: canonical name and aliases (`tracepoint`, [`t`]). */
-  providers(): readonly { readonly name: string; readonly aliases: readonly string[] }[];
-  /** Every probe of a type, as full canonical names (`kprobe:vfs_read`); used for types without a special case. */
+  providers(): readonly CompletionProvider[];
+  /** Every probe of a type, as full canonical names (`uprobe:/bin/bash:readline`); for types without their own completion. */
   listProbes(provider: string): readonly string[];
-  tracepointCategories(): readonly string[];
-  tracepoints(category: string): readonly string[];
-  kernelFunctions(): readonly string[];
-  tracepointFields(category: string, name: string): readonly string[];
   builtins(): readonly string[];
   functions(): readonly string[];
   /** Maps of the live session. */
@@ -28,9 +33,6 @@ export interface CompletionSource {
 
 export type Completion = [completions: string[], word: string];
 
-/** Probe types that take no `:` part. */
-const BARE_PROBES = new Set(['BEGIN', 'END', 'begin', 'end']);
-const TIMER_UNITS = ['s', 'ms', 'us', 'hz'];
 const KEYWORDS = ['if', 'else', 'for', 'while', 'unroll', 'return', 'break', 'continue', 'let', 'args'];
 
 /**
@@ -98,46 +100,29 @@ function context(src: CompletionSource, text: string): Context {
 }
 
 function fieldsOf(src: CompletionSource, attachPoint: string): readonly string[] {
-  const parts = attachPoint.split(':');
-  const provider = resolveProvider(src, parts[0]!);
-  if (provider === 'tracepoint' && parts.length === 3 && !/[*?]/.test(parts[1]! + parts[2]!)) {
-    return src.tracepointFields(parts[1]!, parts[2]!);
-  }
-  return [];
+  const colon = attachPoint.indexOf(':');
+  if (colon < 0) return [];
+  return resolveProvider(src, attachPoint.slice(0, colon))?.completion?.argFields?.(attachPoint.slice(colon + 1)) ?? [];
 }
 
-function resolveProvider(src: CompletionSource, head: string): string | undefined {
+function resolveProvider(src: CompletionSource, head: string): CompletionProvider | undefined {
   const h = head.toLowerCase();
-  return src.providers().find((p) => p.name.toLowerCase() === h || p.aliases.some((a) => a.toLowerCase() === h))?.name;
+  return src.providers().find((p) => p.name.toLowerCase() === h || p.aliases.some((a) => a.toLowerCase() === h));
 }
 
 function completeAttachPoint(src: CompletionSource, word: string): string[] {
   const colon = word.indexOf(':');
   if (colon < 0) {
-    const names = src.providers().flatMap((p) => [p.name, ...p.aliases]);
-    return prefixed(names.map((n) => (BARE_PROBES.has(n) ? n : `${n}:`)), word);
+    const names = src.providers().flatMap((p) => [p.name, ...p.aliases].map((n) => (p.completion?.bare ? n : `${n}:`)));
+    return prefixed(names, word);
   }
   const head = word.slice(0, colon);
   const rest = word.slice(colon + 1);
   const provider = resolveProvider(src, head);
   if (!provider) return [];
-  switch (provider) {
-    case 'tracepoint': {
-      const c2 = rest.indexOf(':');
-      if (c2 < 0) return prefixed(src.tracepointCategories().map((c) => `${head}:${c}:`), word);
-      const category = rest.slice(0, c2);
-      return prefixed(src.tracepoints(category).map((n) => `${head}:${category}:${n}`), word);
-    }
-    case 'kprobe':
-    case 'kretprobe':
-      return prefixed(src.kernelFunctions().map((f) => `${head}:${f}`), word);
-    case 'interval':
-    case 'profile':
-      if (!rest.includes(':')) return prefixed(TIMER_UNITS.map((u) => `${head}:${u}:`), word);
-      return [];
-    default:
-      return prefixed(src.listProbes(provider).map((n) => `${head}:${n.slice(n.indexOf(':') + 1)}`), word);
-  }
+  const after = provider.completion?.after;
+  if (after) return prefixed(after(rest).map((c) => `${head}:${c}`), word);
+  return prefixed(src.listProbes(provider.name).map((n) => `${head}:${n.slice(n.indexOf(':') + 1)}`), word);
 }
 
 function completeCommand(src: CompletionSource, line: string): Completion {

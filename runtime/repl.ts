@@ -355,12 +355,8 @@ export async function createShell(opts: ShellOptions): Promise<Shell> {
   };
 
   const source: CompletionSource = {
-    providers: () => front.PROVIDERS.map((p) => ({ name: p.name, aliases: p.aliases })),
+    providers: () => front.PROVIDERS,
     listProbes: (name) => front.PROVIDERS.find((p) => p.name === name)?.list() ?? [],
-    tracepointCategories: memo(() => [...new Set(front.listTracepoints().map((t) => t.category))].sort()),
-    tracepoints: (cat) => front.listTracepoints().filter((t) => t.category === cat).map((t) => t.name).sort(),
-    kernelFunctions: () => front.listKernelFunctions(),
-    tracepointFields: (cat, name) => front.tracepointFieldNames(cat, name),
     builtins: () => front.builtinNames(),
     functions: () => front.functionNames(),
     mapNames: () => live.maps().map((m) => m.name),
@@ -512,17 +508,5 @@ function enableStats(): () => void {
     } catch {
       // Not ours to insist.
     }
-  };
-}
-
-function memo<T>(f: () => T): () => T {
-  let v: T | undefined;
-  let done = false;
-  return () => {
-    if (!done) {
-      v = f();
-      done = true;
-    }
-    return v as T;
   };
 }

@@ -10,7 +10,7 @@
  * import before running any code, and the compiler's module graph takes tens of ms to load.
  */
 import { loadProc } from '../native/proc.js';
-import type { CompileReply, ListReply, WorkerRequest } from './contract/index.js';
+import type { CompileReply, DumpStage, ListReply, StageDump, WorkerRequest } from './contract/index.js';
 
 const SIGKILL = 9;
 const expectedParent = Number(process.argv[2]);
@@ -32,6 +32,9 @@ function reply(value: CompileReply | ListReply): void {
 }
 
 async function handle(text: string): Promise<void> {
+  // `-d STAGE`: the stages' text goes back with any reply, the failures' included.
+  const dumps: StageDump[] = [];
+  const withDumps = (r: CompileReply): CompileReply => (dumps.length ? { ...r, dumps } : r);
   try {
     const req = JSON.parse(text) as WorkerRequest;
     if (req.list) {
@@ -41,11 +44,12 @@ async function handle(text: string): Promise<void> {
       return;
     }
     const { compileScript } = await compiler;
-    const result = await compileScript(req.source, { positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel });
-    reply('format' in result ? { ok: result } : { diagnostics: result.diagnostics });
+    const dump = req.dump?.length ? { stages: req.dump, write: (stage: DumpStage, text: string) => dumps.push({ stage, text }) } : undefined;
+    const result = await compileScript(req.source, { positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel }, dump);
+    reply(withDumps('format' in result ? { ok: result } : { diagnostics: result.diagnostics }));
   } catch (e) {
     // A bug in tsbpf, not the user's input: the message for the user, the stack for TSBPF_DEBUG.
-    reply(e instanceof Error ? { internalError: e.message, stack: e.stack } : { internalError: String(e) });
+    reply(withDumps(e instanceof Error ? { internalError: e.message, stack: e.stack } : { internalError: String(e) }));
   }
 }
 

@@ -8,7 +8,7 @@ import type { MapSpec } from './passes/program-info.js';
 import { providerFor } from './providers/registry.js';
 import type { ConcreteProbe, ExpandContext } from './providers/provider.js';
 import { parse } from './syntax/index.js';
-import { sizeOf } from './types/types.js';
+import { sizeOf, typeToString, type Type } from './types/types.js';
 import { kernelBtfTypes } from './kernel/btf.js';
 import { readConfig } from './passes/config.js';
 import { checkMapDecls, readMapDecls, type DeclaredMap } from './passes/map-decls.js';
@@ -18,6 +18,13 @@ import { checkNamedParams, splitParams } from './passes/named-params.js';
 import { checkUnstableTseries, tseriesMaxEntries } from './builtins/tseries.js';
 import { possibleCpuCount } from './kernel/cpus.js';
 import { definesAsMacros } from './passes/defines.js';
+import { checkPipeline, runPasses, type AfterPass, type Pass } from './passes/pass.js';
+import { DUMP_STAGES, type DumpStage } from './contract/dump-stages.js';
+import type { ScriptConfig } from './passes/config.js';
+import { printAst } from './ast/printer.js';
+import { printIrModule } from './ir/printer.js';
+import { disassemble } from './codegen/bpf-disasm.js';
+import type { EmittedPrograms, LlvmModule } from './codegen/emit.js';
 
 // The compiled-script format and the uapi ids live in src/contract; re-exported for the compiler's users.
 export { COMPILE_ENV_VARS, MapType, type CompiledMap, type CompiledProgram, type CompiledScript } from './contract/index.js';
@@ -70,18 +77,12 @@ export interface FrontendResult {
   readonly program?: ast.Program;
 }
 
-/**
- * The pass pipeline, in order: parse → expand attach points (providers) → check and lower every
- * concrete probe to IR (twice: the first round only learns every map's type, so a map read in
- * one probe before another assigns it still type-checks). Stops at the first stage with errors.
- */
-export function compileFrontend(original: SourceFile, opts: CompileOptions = {}): FrontendResult {
-  // `import "x.bt";`: imported scripts are appended to the text before parsing (src/passes/imports.ts).
-  const imported = expandImports(original);
-  if (imported.diagnostics.some((d) => d.severity === 'error')) return { maps: [], probes: [], events: [], diagnostics: imported.diagnostics.map((d) => importedPlace(d, imported)) };
-  const r = compileExpanded(imported.source, opts, imported.files[0]?.start);
-  if (imported.files.length === 0) return r;
-  return { ...r, diagnostics: r.diagnostics.map((d) => importedPlace(d, imported)) };
+/** The front end (PIPELINE up to `layout-maps`): text to IR, no LLVM. Stops at the first pass with errors. */
+export function compileFrontend(original: SourceFile, opts: CompileOptions = {}, dump?: DumpRequest): FrontendResult {
+  const state: CompileState = { original, opts };
+  const diags = new Diagnostics();
+  runPasses(FRONTEND_PASSES, state, diags, dumper(dump));
+  return frontendResult(state, diags);
 }
 
 /** A diagnostic inside an imported file: its file, line and column in the message (spans index the main text only). */
@@ -95,90 +96,261 @@ function importedPlace(d: Diagnostic, imp: ImportResult): Diagnostic {
   return { ...d, span: undefined, message: `${file.name}:${line}:${col}: ${d.message}` };
 }
 
-function compileExpanded(source: SourceFile, opts: CompileOptions, importStart?: number): FrontendResult {
-  const parsed = parse(source);
-  if (!parsed.program) return { maps: [], probes: [], events: [], diagnostics: parsed.diagnostics };
-  // Imported probes come first: they stand where their import statement is, before the script's probes.
-  const program = importStart === undefined ? parsed.program : {
-    ...parsed.program,
-    probes: [...parsed.program.probes.filter((p) => p.span.start >= importStart), ...parsed.program.probes.filter((p) => p.span.start < importStart)],
-  };
-  const diags = new Diagnostics();
-  diags.items.push(...parsed.diagnostics);
+/**
+ * What the passes read and fill, field by field (each pass names its fields in PIPELINE). Inputs:
+ * `original`, `opts`; `backend` (the code generator, loaded by compileScript) for the full run.
+ */
+export interface CompileState {
+  readonly original: SourceFile;
+  readonly opts: CompileOptions;
+  backend?: typeof import('./codegen/emit.js');
+  /** Set by a pass to end the pipeline early without an error. */
+  stop?: boolean;
+  imported?: ImportResult;
+  program?: ast.Program;
+  expanded?: { node: ast.Probe; probe: ConcreteProbe }[];
+  config?: ScriptConfig;
+  mapDecls?: ReadonlyMap<string, DeclaredMap>;
+  newScript?: () => ScriptState;
+  learned?: ScriptState;
+  script?: ScriptState;
+  programs?: IrProgram[];
+  probes?: FrontendResult['probes'];
+  /** The type lowering gave each expression, per program (`-d types`). */
+  exprTypes?: Map<string, Map<ast.Expr, Type>>;
+  maps?: CompiledMap[];
+  ir?: IrModule;
+  llvm?: LlvmModule;
+  emitted?: EmittedPrograms;
+}
 
-  const expanded = expandProbes(program, diags, { pid: opts.pid });
-  if (diags.hasErrors) return { maps: [], probes: [], events: [], diagnostics: diags.items, program };
-  if (expanded.length === 0) {
-    diags.error('no-probes', 'the program has no probes');
-    return { maps: [], probes: [], events: [], diagnostics: diags.items, program };
+type CompilePass = Pass<CompileState>;
+
+/**
+ * The compiler, pass by pass, in order (bpftrace's AllParsePasses + AllCompilePasses). The front
+ * end (compileFrontend) runs up to `layout-maps`; the compile worker (compileScript) runs all.
+ * `-d STAGE` prints after the pass DUMP_AFTER names. Macros have no pass of their own: a macro
+ * call is expanded where lowering meets it (src/passes/macros.ts), so its body is typed per call.
+ */
+export const PIPELINE: readonly CompilePass[] = [
+  {
+    // Before parsing: `import "x.bt";` splices the imported text in (src/passes/imports.ts).
+    name: 'imports', reads: ['original'], writes: ['imported'],
+    run(s, diags) {
+      s.imported = expandImports(s.original);
+      diags.items.push(...s.imported.diagnostics);
+    },
+  },
+  {
+    name: 'parse', reads: ['imported'], writes: ['program'],
+    run(s, diags) {
+      const parsed = parse(s.imported!.source);
+      diags.items.push(...parsed.diagnostics);
+      if (!parsed.program) return;
+      // Imported probes come first: they stand where their import statement is, before the script's probes.
+      const importStart = s.imported!.files[0]?.start;
+      s.program = importStart === undefined ? parsed.program : {
+        ...parsed.program,
+        probes: [...parsed.program.probes.filter((p) => p.span.start >= importStart), ...parsed.program.probes.filter((p) => p.span.start < importStart)],
+      };
+    },
+  },
+  {
+    name: 'expand-probes', reads: ['program'], writes: ['expanded'],
+    run(s, diags) {
+      s.expanded = expandProbes(s.program!, diags, { pid: s.opts.pid });
+      if (!diags.hasErrors && s.expanded.length === 0) diags.error('no-probes', 'the program has no probes');
+    },
+  },
+  // script-setup, learn-map-types and lower go on after errors: one run reports a bad config entry
+  // and the probes' type errors together; `check` stops.
+  {
+    // Everything the lowering rounds share: config, declared maps, type names, macros, parameters.
+    name: 'script-setup', stopOnError: false, reads: ['program', 'imported'], writes: ['config', 'mapDecls', 'newScript'],
+    run(s, diags) {
+      const program = s.program!;
+      const opts = s.opts;
+      const config = (s.config = readConfig(program, diags));
+      s.mapDecls = readMapDecls(program, diags);
+      const types = new TypeResolver(program.structs, () => kernelBtfTypes());
+      // Script macros win over object-like #defines of the same name.
+      const macros = new Map([...definesAsMacros(program.preprocessor), ...program.macros].map((m) => [m.name, m] as const));
+      const params = splitParams(opts.positionals ?? []);
+      const source = s.imported!.source;
+      s.newScript = (): ScriptState => ({
+        target: { pid: opts.pid, cpid: opts.cpid },
+        maps: new Map<string, MapSpec>(), events: [], positionals: params.positionals, namedParams: new Map(), givenParams: params.named, mapIds: new Map(), types, macros, maxStrlen: config.maxStrlen,
+        unsafe: opts.unsafe === true, warningLevel: opts.warningLevel ?? 1, internalMaps: new Map(), source, stackMode: config.stackMode, varTypes: new Map(),
+      });
+    },
+  },
+  {
+    // Must precede `lower`: a map read in one probe before another assigns it still type-checks.
+    // Its diagnostics are discarded (`lower` reports them, in order).
+    name: 'learn-map-types', stopOnError: false, reads: ['expanded', 'newScript'], writes: ['learned'],
+    run(s) {
+      const learn = (s.learned = s.newScript!());
+      for (const { node, probe } of s.expanded!) new ProbeLowerer(learn, probe, new Diagnostics()).lower(node, 'p', 'p');
+    },
+  },
+  {
+    // Type checking and lowering are one walk: every concrete probe to an IR program.
+    name: 'lower', stopOnError: false, reads: ['expanded', 'newScript', 'learned'], writes: ['script', 'programs', 'probes', 'exprTypes'],
+    run(s, diags) {
+      const script: ScriptState = (s.script = { ...s.newScript!(), maps: s.learned!.maps, varTypes: s.learned!.varTypes });
+      const programs: IrProgram[] = (s.programs = []);
+      const probes: { name: string; probe: ConcreteProbe; span?: Span }[] = (s.probes = []);
+      const exprTypes = (s.exprTypes = new Map());
+      s.expanded!.forEach(({ node, probe }, i) => {
+        const name = `${progNamePrefix(probe)}_${i}`;
+        const types = new Map<ast.Expr, Type>();
+        exprTypes.set(name, types);
+        programs.push(new ProbeLowerer(script, probe, diags, types).lower(node, name, `.text.${name}`));
+        const aps = node.attachPoints;
+        probes.push({ name, probe, span: aps.length ? { start: aps[0]!.span.start, end: aps[aps.length - 1]!.span.end } : node.span });
+      });
+    },
+  },
+  {
+    name: 'check', reads: ['program', 'script', 'mapDecls'], writes: [],
+    run(s, diags) {
+      const script = s.script!;
+      checkMapDecls(s.mapDecls!, script.maps, (spec) => isPerCpuKind(spec.kind), diags);
+      if (!diags.hasErrors) checkNamedParams(script.namedParams!, script.givenParams!, diags);
+      checkUnstableTseries(s.program!, script.maps, diags);
+      dedupe(diags);
+    },
+  },
+  {
+    name: 'layout-maps', reads: ['script', 'config', 'mapDecls', 'programs'], writes: ['maps', 'ir'],
+    run(s, diags) {
+      // BPFTRACE_PERF_RB_PAGES overrides the config block, as bpftrace's environment variables do.
+      const envRbPages = perfRbPagesFromEnv(diags);
+      if (diags.hasErrors) return;
+      const maps = buildMaps(s.script!, s.config!.maxMapKeys, s.mapDecls!);
+      const ringbufMap = maps.length;
+      const lostMap = ringbufMap + 1;
+      const zeroMap = ringbufMap + 2;
+      // Blobs too large for the BPF stack (src/codegen/module.ts): added and sized by compileScript after
+      // code generation, and only when a program uses it (it is the last map: no other id moves).
+      const scratchMap = ringbufMap + 3;
+      const zeroSize = Math.max(8, ...maps.map((m) => m.valueSize));
+      const internal: CompiledMap[] = [
+        { id: ringbufMap, name: '.ringbuf', bpfType: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: ringbufBytes(envRbPages ?? s.config!.perfRbPages) },
+        { id: lostMap, name: '.lost', bpfType: MapType.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 },
+        { id: zeroMap, name: '.zero', bpfType: MapType.ARRAY, keySize: 4, valueSize: zeroSize, maxEntries: 1 },
+      ];
+      const all = (s.maps = [...maps, ...internal]);
+      s.ir = { maps: all.map(toIrMap), programs: s.programs!, ringbufMap, lostMap, zeroMap, scratchMap };
+    },
+  },
+  {
+    // Code generation (compile worker only: loads llvm-bindings).
+    name: 'codegen', reads: ['ir', 'backend'], writes: ['llvm'],
+    run(s, diags) {
+      // A value too large for the scratch area is the script's doing (ScratchTooLargeError).
+      s.llvm = asDiagnostics(() => s.backend!.generateLlvm(s.ir!), s.probes!, diags);
+    },
+  },
+  {
+    name: 'emit', reads: ['llvm', 'backend', 'probes'], writes: ['emitted'],
+    run(s, diags) {
+      s.emitted = asDiagnostics(() => s.backend!.emitObject(s.llvm!), s.probes!, diags);
+    },
+  },
+];
+
+/** Runs a code generation step; a failure that is the script's doing (codegenDiagnostics) becomes diagnostics, any other is rethrown. */
+function asDiagnostics<T>(step: () => T, probes: FrontendResult['probes'], diags: Diagnostics): T | undefined {
+  try {
+    return step();
+  } catch (e) {
+    const found = codegenDiagnostics(e, probes);
+    if (!found) throw e;
+    diags.items.push(...found);
+    return undefined;
   }
+}
 
-  const config = readConfig(program, diags);
-  const mapDecls = readMapDecls(program, diags);
-  const types = new TypeResolver(program.structs, () => kernelBtfTypes());
-  // Script macros win over object-like #defines of the same name.
-  const macros = new Map([...definesAsMacros(program.preprocessor), ...program.macros].map((m) => [m.name, m] as const));
-  const params = splitParams(opts.positionals ?? []);
-  const state = (): ScriptState => ({
-    target: { pid: opts.pid, cpid: opts.cpid },
-    maps: new Map<string, MapSpec>(), events: [], positionals: params.positionals, namedParams: new Map(), givenParams: params.named, mapIds: new Map(), types, macros, maxStrlen: config.maxStrlen,
-    unsafe: opts.unsafe === true, warningLevel: opts.warningLevel ?? 1, internalMaps: new Map(), source, stackMode: config.stackMode, varTypes: new Map(),
-  });
-  // Round 1: learn map types; its diagnostics are discarded (round 2 reports them in order).
-  const learn = state();
-  for (const { node, probe } of expanded) new ProbeLowerer(learn, probe, new Diagnostics()).lower(node, 'p', 'p');
-  const script: ScriptState = { ...state(), maps: learn.maps, varTypes: learn.varTypes };
-  const programs: IrProgram[] = [];
-  const probes: { name: string; probe: ConcreteProbe; span?: Span }[] = [];
-  expanded.forEach(({ node, probe }, i) => {
-    const name = `${progNamePrefix(probe)}_${i}`;
-    programs.push(new ProbeLowerer(script, probe, diags).lower(node, name, `.text.${name}`));
-    const aps = node.attachPoints;
-    probes.push({ name, probe, span: aps.length ? { start: aps[0]!.span.start, end: aps[aps.length - 1]!.span.end } : node.span });
-  });
-  checkMapDecls(mapDecls, script.maps, (spec) => isPerCpuKind(spec.kind), diags);
-  if (!diags.hasErrors) checkNamedParams(script.namedParams!, params.named, diags);
-  checkUnstableTseries(program, script.maps, diags);
-  dedupe(diags);
-  if (diags.hasErrors) return { maps: [], probes, events: script.events, diagnostics: diags.items, program };
+/** The last front-end pass: compileFrontend stops here (no LLVM). */
+const FRONTEND_END = 'layout-maps';
+const FRONTEND_PASSES = PIPELINE.slice(0, PIPELINE.findIndex((p) => p.name === FRONTEND_END) + 1);
 
-  // BPFTRACE_PERF_RB_PAGES overrides the config block, as bpftrace's environment variables do.
-  const envRbPages = perfRbPagesFromEnv(diags);
-  if (diags.hasErrors) return { maps: [], probes, events: script.events, diagnostics: diags.items, program };
-  const maps = buildMaps(script, config.maxMapKeys, mapDecls);
-  const ringbufMap = maps.length;
-  const lostMap = ringbufMap + 1;
-  const zeroMap = ringbufMap + 2;
-  // Blobs too large for the BPF stack (src/codegen/module.ts): added and sized by compileScript after
-  // code generation, and only when a program uses it (it is the last map: no other id moves).
-  const scratchMap = ringbufMap + 3;
-  const zeroSize = Math.max(8, ...maps.map((m) => m.valueSize));
-  const internal: CompiledMap[] = [
-    { id: ringbufMap, name: '.ringbuf', bpfType: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: ringbufBytes(envRbPages ?? config.perfRbPages) },
-    { id: lostMap, name: '.lost', bpfType: MapType.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 },
-    { id: zeroMap, name: '.zero', bpfType: MapType.ARRAY, keySize: 4, valueSize: zeroSize, maxEntries: 1 },
-  ];
-  const all = [...maps, ...internal];
-  const ir: IrModule = { maps: all.map(toIrMap), programs, ringbufMap, lostMap, zeroMap, scratchMap };
-  return { ir, maps: all, probes, events: script.events, diagnostics: diags.items, program };
+/** Where each stage is printed from: after this pass. */
+export const DUMP_AFTER: Readonly<Record<DumpStage, string>> = {
+  ast: 'parse', types: 'lower', ir: 'layout-maps', codegen: 'codegen', 'codegen-opt': 'codegen', bpf: 'emit',
+};
+
+/** `-d STAGE`: which stages to print, and where the text goes. */
+export interface DumpRequest {
+  readonly stages: readonly DumpStage[];
+  write(stage: DumpStage, text: string): void;
+}
+
+/** The printer of each stage, over the state after its pass. */
+const DUMP_PRINTERS: Readonly<Record<DumpStage, (s: CompileState) => string>> = {
+  ast: (s) => printAst(s.program!),
+  types: (s) => {
+    // One typed AST per probe block, with the types lowering gave its first concrete probe.
+    const seen = new Set<ast.Probe>();
+    const out: string[] = [];
+    s.expanded!.forEach(({ node, probe }, i) => {
+      if (seen.has(node)) return;
+      seen.add(node);
+      const name = s.probes![i]!.name;
+      const types = s.exprTypes!.get(name)!;
+      out.push(`// ${probe.name} (program ${name})`, printAst(node, (n) => { const t = types.get(n as ast.Expr); return t && typeToString(t); }));
+    });
+    return out.join('\n');
+  },
+  ir: (s) => printIrModule(s.ir!),
+  codegen: (s) => s.llvm!.text,
+  'codegen-opt': (s) => s.backend!.optimizedLlvm(s.llvm!),
+  bpf: (s) => [...s.emitted!.programs].map(([name, insns]) => [`${name}:`, ...disassemble(insns)].join('\n')).join('\n\n') + '\n',
+};
+
+function dumper(dump: DumpRequest | undefined): AfterPass<CompileState> | undefined {
+  if (!dump || dump.stages.length === 0) return undefined;
+  return (pass, state) => {
+    for (const stage of DUMP_STAGES) {
+      if (DUMP_AFTER[stage] === pass.name && dump.stages.includes(stage)) dump.write(stage, DUMP_PRINTERS[stage](state));
+    }
+  };
+}
+
+const problems = checkPipeline(PIPELINE, ['original', 'opts', 'backend']);
+if (problems.length) throw new Error(`tsbpf: the compiler pipeline is out of order: ${problems.join('; ')}`);
+
+function frontendResult(s: CompileState, diags: Diagnostics): FrontendResult {
+  const failed = diags.hasErrors;
+  const r: FrontendResult = {
+    ...(failed || !s.ir ? {} : { ir: s.ir }),
+    maps: failed || !s.maps ? [] : s.maps,
+    probes: s.probes ?? [],
+    events: s.script?.events ?? [],
+    diagnostics: diags.items,
+    ...(s.program ? { program: s.program } : {}),
+  };
+  const imported = s.imported;
+  if (!imported || imported.files.length === 0) return r;
+  return { ...r, diagnostics: r.diagnostics.map((d) => importedPlace(d, imported)) };
 }
 
 /** The whole compile, front end and code generation: runs in the compile worker. */
-export async function compileScript(source: SourceFile, opts: CompileOptions = {}): Promise<CompiledScript | { diagnostics: readonly Diagnostic[] }> {
-  const front = compileFrontend(source, opts);
-  if (!front.ir) return { diagnostics: front.diagnostics };
-  const { emitPrograms } = await import('./codegen/emit.js');
-  let emitted: ReturnType<typeof emitPrograms>;
-  try {
-    emitted = emitPrograms(front.ir);
-  } catch (e) {
-    const diags = codegenDiagnostics(e, front.probes);
-    if (diags) return { diagnostics: [...front.diagnostics.filter((d) => d.severity === 'warning'), ...diags] };
-    throw e;
+export async function compileScript(source: SourceFile, opts: CompileOptions = {}, dump?: DumpRequest): Promise<CompiledScript | { diagnostics: readonly Diagnostic[] }> {
+  const state: CompileState = { original: source, opts, backend: await import('./codegen/emit.js') };
+  const diags = new Diagnostics();
+  runPasses(PIPELINE, state, diags, dumper(dump));
+  const front = frontendResult(state, diags);
+  if (!state.emitted || !state.ir) {
+    // A code generation failure keeps the front end's warnings.
+    if (state.ir && diags.hasErrors) return { diagnostics: front.diagnostics.filter((d) => d.severity === 'warning' || d.code === 'bpf-stack-limit') };
+    return { diagnostics: front.diagnostics };
   }
+  const emitted = state.emitted;
   const { valueSize, entries } = emitted.scratch;
-  const scratch: CompiledMap[] = entries > 0 && front.ir.scratchMap !== undefined
-    ? [{ id: front.ir.scratchMap, name: '.scratch', bpfType: MapType.PERCPU_ARRAY, keySize: 4, valueSize, maxEntries: entries }]
+  const scratch: CompiledMap[] = entries > 0 && state.ir.scratchMap !== undefined
+    ? [{ id: state.ir.scratchMap, name: '.scratch', bpfType: MapType.PERCPU_ARRAY, keySize: 4, valueSize, maxEntries: entries }]
     : [];
   return {
     format: 1,
@@ -188,8 +360,8 @@ export async function compileScript(source: SourceFile, opts: CompileOptions = {
       return { name, probe, insns: emitted.programs.get(name)!.toString('base64'), ...(subprogs ? { subprogs } : {}) };
     }),
     events: front.events,
-    ringbufMap: front.ir.ringbufMap,
-    lostMap: front.ir.lostMap,
+    ringbufMap: state.ir.ringbufMap,
+    lostMap: state.ir.lostMap,
     warnings: front.diagnostics.filter((d) => d.severity === 'warning'),
   };
 }

@@ -10,7 +10,7 @@
 export { renderDiagnostic, renderDiagnostics } from './common/render.js';
 export { TRACEFS_PATHS, tracefsRoot } from './kernel/tracefs.js';
 export { ElfFile } from './kernel/elf.js';
-export { AttachError, type Attachment, type KernelOps } from './providers/provider.js';
+export { AttachError, type Attachment, type KernelOps, type ProviderCompletion } from './providers/provider.js';
 // Each probe type's attach code, loaded on demand by the provider names a script uses.
 export { loadedProvider, loadProviders } from './providers/loaders.js';
 export type { CompileOptions } from './compile.js';

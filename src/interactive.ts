@@ -94,8 +94,3 @@ export function builtinNames(): string[] {
 export function functionNames(): string[] {
   return [...ALL_FUNCTION_NAMES];
 }
-
-/** `args.` field names of a tracepoint (empty when unknown). */
-export function tracepointFieldNames(category: string, name: string): string[] {
-  return readTracepointFormat(category, name)?.fields.map((f) => f.name) ?? [];
-}

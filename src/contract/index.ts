@@ -6,6 +6,7 @@
  */
 export * from './bytes.js';
 export * from './diagnostic.js';
+export * from './dump-stages.js';
 export * from './env.js';
 export * from './events.js';
 export * from './histogram.js';

@@ -3,6 +3,7 @@
  * one JSON request on stdin, one JSON reply on stdout.
  */
 import type { Diagnostic, SourceFile } from './diagnostic.js';
+import type { DumpStage } from './dump-stages.js';
 import type { CompiledScript } from './script.js';
 
 export interface WorkerRequest {
@@ -16,8 +17,16 @@ export interface WorkerRequest {
   readonly pid?: number;
   /** `-c`: the child's pid (`cpid`). */
   readonly cpid?: number;
+  /** `-d STAGE`: the stages to print; the reply's `dumps` carries their text, in order (any reply). */
+  readonly dump?: readonly DumpStage[];
   /** `-l` with a program: only list the probes it would attach (reply ListReply). */
   readonly list?: { readonly verbose?: boolean };
+}
+
+/** A stage's text, printed by the runtime (`-d` to stderr, `--emit` to stdout). */
+export interface StageDump {
+  readonly stage: DumpStage;
+  readonly text: string;
 }
 
 /** A bug in tsbpf, not the user's input: the message for the user, the stack for TSBPF_DEBUG. */
@@ -26,6 +35,6 @@ export interface InternalErrorReply {
   readonly stack?: string;
 }
 
-export type CompileReply = { readonly ok: CompiledScript } | { readonly diagnostics: readonly Diagnostic[] } | InternalErrorReply;
+export type CompileReply = ({ readonly ok: CompiledScript } | { readonly diagnostics: readonly Diagnostic[] } | InternalErrorReply) & { readonly dumps?: readonly StageDump[] };
 
 export type ListReply = { readonly list: readonly string[] } | { readonly diagnostics: readonly Diagnostic[] } | InternalErrorReply;

@@ -126,6 +126,8 @@ export class ProbeLowerer {
     private readonly script: ScriptState,
     private readonly probe: ConcreteProbe,
     private readonly diags: Diagnostics,
+    /** When given, the type of every expression lowered (the typed AST of `-d types`). */
+    private readonly exprTypes?: Map<ast.Expr, Type>,
   ) {
     this.types = script.types ?? new TypeResolver([], () => kernelBtfTypes());
   }
@@ -685,6 +687,12 @@ export class ProbeLowerer {
   }
 
   value(e: ast.Expr): TypedValue {
+    const v = this.lowerValue(e);
+    this.exprTypes?.set(e, v.type);
+    return v;
+  }
+
+  private lowerValue(e: ast.Expr): TypedValue {
     switch (e.kind) {
       case 'IntLiteral':
         return { type: literalType(e.value), int: { op: 'const', value: asInt64(e.value, true) } };

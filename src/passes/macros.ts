@@ -1,4 +1,5 @@
 import type * as ast from '../ast/nodes.js';
+import { rewrite, type Rewriter } from '../ast/walk.js';
 import type { Diagnostics } from '../common/diagnostic.js';
 
 /**
@@ -43,36 +44,23 @@ export function expandMacro(def: ast.MacroDef, call: ast.Call, diags: Diagnostic
   });
   if (!ok) return undefined;
   const suffix = `#${++expansionCounter}`;
-  const rewrite = (n: unknown): unknown => {
-    if (Array.isArray(n)) return n.map(rewrite);
-    if (n === null || typeof n !== 'object') return n;
-    const node = n as { kind?: string };
-    if (node.kind === 'Identifier') {
-      const e = exprs.get((node as ast.Identifier).name);
-      if (e) return e;
-    }
-    if (node.kind === 'Call') {
-      const c = node as ast.Call;
+  // Only the kinds a macro body renames or substitutes; every other node is rebuilt around them.
+  const rewriter: Rewriter = {
+    Identifier: (id) => exprs.get(id.name) ?? id,
+    Call: (c, rebuild) => {
       const e = exprs.get(c.callee);
-      if (e && c.args.length === 0) return e;
-    }
-    if (node.kind === 'Variable') {
-      const v = node as ast.Variable;
-      return vars.get(v.name) ?? { ...v, name: `${v.name}${suffix}` };
-    }
-    if (node.kind === 'MapRef') {
-      const m = node as ast.MapRef;
+      return e && c.args.length === 0 ? e : rebuild();
+    },
+    Variable: (v) => vars.get(v.name) ?? { ...v, name: `${v.name}${suffix}` },
+    MapRef: (m, rebuild) => {
       const name = maps.get(m.name);
       if (name === undefined) {
         diags.error('macro-map-not-passed', `macro ${def.name}() uses map ${m.name}, which is not one of its parameters`, m.span, [`pass it in: macro ${def.name}(..., ${m.name})`]);
         ok = false;
       }
-      return { ...m, name: name ?? m.name, keys: m.keys.map((k) => rewrite(k) as ast.Expr) };
-    }
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(n)) out[k] = k === 'span' || k === 'fieldSpan' || k === 'calleeSpan' ? v : rewrite(v);
-    return out;
+      return { ...rebuild(), name: name ?? m.name };
+    },
   };
-  const stmts = def.body.stmts.map((s) => rewrite(s) as ast.Stmt);
+  const stmts = def.body.stmts.map((s) => rewrite(s, rewriter));
   return ok ? { stmts } : undefined;
 }

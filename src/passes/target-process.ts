@@ -1,5 +1,6 @@
 import type { IrExpr, IrStmt } from '../ir/ir.js';
 import type { ConcreteProbe } from '../providers/provider.js';
+import { providerFor } from '../providers/registry.js';
 import { u32, type Type } from '../types/types.js';
 
 /** The process a run targets: `-p PID` (pid), or the `-c CMD` child (pid and cpid). */
@@ -9,14 +10,11 @@ export interface TargetProcess {
 }
 
 /**
- * Probe types that cannot be limited to one process when they are attached, so with -p/-c their
- * programs start with `if (pid != PID) return` (bpftrace's pid_filter_pass). uprobes, usdt,
- * perf events and watchpoints are attached to the process instead; interval and BEGIN/END never filter.
+ * With -p/-c, a probe type that cannot be limited to one process when it is attached (its
+ * provider's `pidFilter` is 'program') starts with `if (pid != PID) return` (bpftrace's pid_filter_pass).
  */
-const FILTERED = new Set(['kprobe', 'kretprobe', 'fentry', 'fexit', 'tracepoint', 'rawtracepoint']);
-
 export function pidFilter(probe: ConcreteProbe, target: TargetProcess | undefined): IrStmt[] {
-  if (target?.pid === undefined || !FILTERED.has(probe.provider)) return [];
+  if (target?.pid === undefined || providerFor(probe.provider)?.pidFilter !== 'program') return [];
   const cond: IrExpr = { op: 'binary', operator: '!=', left: { op: 'builtin', name: 'pid' }, right: { op: 'const', value: BigInt(target.pid) }, signed: false };
   return [{ op: 'if', cond, then: [{ op: 'return' }], else: [] }];
 }

@@ -41,6 +41,9 @@ function makeFentryProvider(name: 'fentry' | 'fexit', aliases: string[]): Provid
   return {
     name,
     aliases,
+    pidFilter: 'program',
+    // bpftrace's show_in_kernel_list has fentry, not fexit.
+    listing: { ...(name === 'fentry' ? { wildcard: 'kernel' as const } : {}), search: 'target' },
     expand(raw: string, span: Span, diags: Diagnostics): ConcreteProbe[] {
       const parts = splitAttachPoint(raw);
       if ((parts.length !== 2 && parts.length !== 3) || !parts[parts.length - 1]) {

@@ -4,7 +4,7 @@ import type { Span } from '../common/span.js';
 import { kernelHasKprobes } from '../kernel/tracefs.js';
 import { kernelBtfFuncs } from '../kernel/btf-funcs.js';
 import { i64, u64 } from '../types/types.js';
-import { AttachError, globToRegExp, hasWildcard, ProgType, type ConcreteProbe, type ContextField, type Provider } from './provider.js';
+import { AttachError, attachPerfEvents, globToRegExp, hasWildcard, ProgType, systemWideTarget, type ConcreteProbe, type ContextField, type Provider } from './provider.js';
 
 /** x86-64 `struct pt_regs` offsets of the argument registers (di, si, dx, cx, r8, r9) and ax. */
 const ARG_OFFSETS = [112, 104, 96, 88, 72, 64] as const;
@@ -70,6 +70,20 @@ function makeKprobeProvider(name: 'kprobe' | 'kretprobe', alias: string): Provid
   return {
     name,
     aliases: [alias],
+    pidFilter: 'program',
+    listing: {
+      // bpftrace's show_in_kernel_list has kprobe, not kretprobe.
+      ...(isReturn ? {} : { wildcard: 'kernel' as const }),
+      search: 'name',
+      // bpftrace matches kprobes against the traceable functions (an unknown one lists nothing) and lists them without offsets.
+      name(p) {
+        const parts = p.name.split(':');
+        const func = parts[parts.length - 1]!.replace(/\+.*$/, '');
+        if (!listKernelFunctions().includes(func)) return undefined;
+        return [...parts.slice(0, -1), func].join(':');
+      },
+    },
+    completion: { after: () => listKernelFunctions() },
     expand(raw: string, span: Span, diags: Diagnostics): ConcreteProbe[] {
       const target = raw.slice(raw.indexOf(':') + 1);
       const parsed = target ? parseTarget(target) : undefined;
@@ -105,19 +119,11 @@ function makeKprobeProvider(name: 'kprobe' | 'kretprobe', alias: string): Provid
         throw new AttachError(`cannot attach ${p.name}: this kernel has no kprobe support (CONFIG_KPROBES is not set)`, hint);
       }
       // perf kprobe PMU: config bit 0 selects a return probe; kprobeFunc/probeOffset name the target.
-      let fd: number;
       try {
-        fd = ops.perfEventOpen({ type: pmuType, config: isReturn ? 1 : 0, samplePeriod: 1, kprobeFunc: func, probeOffset: BigInt(offset) } , -1, ops.onlineCpus()[0] ?? 0);
+        return { fds: attachPerfEvents(ops, { type: pmuType, config: isReturn ? 1 : 0, samplePeriod: 1, kprobeFunc: func, probeOffset: BigInt(offset) }, systemWideTarget(ops), progFd) };
       } catch (e) {
         throw new AttachError(`cannot attach ${p.name}: ${(e as Error).message}`, hint, e);
       }
-      try {
-        ops.perfEventSetBpf(fd, progFd);
-      } catch (e) {
-        ops.close(fd);
-        throw new AttachError(`cannot attach ${p.name}: ${(e as Error).message}`, hint, e);
-      }
-      return { fds: [fd] };
     },
   };
 }

@@ -10,10 +10,6 @@ import { PROVIDERS, providerFor } from './registry.js';
  * printed as `type:match`, with `-v` followed by its argument lines.
  */
 
-/** Probe types listed for a wildcard type (bpftrace's show_in_kernel_list), in name order. */
-const KERNEL_LIST = ['fentry', 'hardware', 'kprobe', 'rawtracepoint', 'software', 'tracepoint'];
-const USER_LIST = ['uprobe', 'usdt'];
-
 function byName(name: string): Provider | undefined {
   return PROVIDERS.find((p) => p.name === name);
 }
@@ -45,7 +41,9 @@ function listOne(pattern: string, opts: ListOptions): string[] {
   let types: string[];
   if (hasWildcard(typePattern) || parts.length === 1) {
     const re = globToRegExp(typePattern || '*');
-    types = [...KERNEL_LIST, ...(includeUser ? USER_LIST : [])].filter((t) => re.test(t)).sort();
+    // Probe types listed for a wildcard type: the kernel ones (bpftrace's show_in_kernel_list), the user-space ones only with a target.
+    const listed = PROVIDERS.filter((p) => p.listing?.wildcard === 'kernel' || (includeUser && p.listing?.wildcard === 'user'));
+    types = listed.map((p) => p.name).filter((t) => re.test(t)).sort();
   } else {
     const p = providerFor(typePattern);
     types = p ? [p.name] : [];
@@ -58,12 +56,12 @@ function listOne(pattern: string, opts: ListOptions): string[] {
     if (!provider) continue;
     let searchInput = suffix;
     let target = '';
-    switch (type) {
-      case 'uprobe': case 'uretprobe': case 'usdt': case 'tracepoint': case 'fentry': case 'fexit': case 'rawtracepoint':
+    switch (provider.listing?.search) {
+      case 'target':
         if (parts.length > 2) target = parts[1]!;
         else searchInput = `*:${suffix}`;
         break;
-      case 'kprobe': case 'kretprobe':
+      case 'name':
         break;
       default:
         if (!searchInput) searchInput = '*';

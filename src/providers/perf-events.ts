@@ -1,7 +1,7 @@
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { Span } from '../common/span.js';
 import { splitAttachPoint } from './attach-point.js';
-import { AttachError, globToRegExp, hasWildcard, ProgType, type ConcreteProbe, type ExpandContext, type KernelOps, type Provider } from './provider.js';
+import { AttachError, attachPerfEvents, globToRegExp, hasWildcard, ProgType, type ConcreteProbe, type ExpandContext, type KernelOps, type Provider } from './provider.js';
 
 /**
  * `software:EVENT[:COUNT]` and `hardware:EVENT[:COUNT]`: a PERF_EVENT program on a counting perf
@@ -50,6 +50,8 @@ function makePerfEventProvider(name: 'software' | 'hardware', alias: string, per
   return {
     name,
     aliases: [alias],
+    pidFilter: 'attach',
+    listing: { wildcard: 'kernel', name: (p) => `${name}:${p.name.split(':')[1]}:` },
     expand(raw: string, span: Span, diags: Diagnostics, ctx?: ExpandContext): ConcreteProbe[] {
       const parts = splitAttachPoint(raw);
       if ((parts.length !== 2 && parts.length !== 3) || !parts[1]) {
@@ -88,15 +90,10 @@ function makePerfEventProvider(name: 'software' | 'hardware', alias: string, per
     attach(p: ConcreteProbe, progFd: number, ops: KernelOps) {
       if (p.attach.kind !== 'perf') throw new Error(`${name} provider given a foreign probe`);
       const a = p.attach;
-      const fds: number[] = [];
+      let fds: number[];
       try {
-        for (const cpu of ops.onlineCpus()) {
-          const fd = ops.perfEventOpen({ type: a.perfType, config: a.config, samplePeriod: a.period }, a.pid ?? -1, cpu);
-          fds.push(fd);
-          ops.perfEventSetBpf(fd, progFd);
-        }
+        fds = attachPerfEvents(ops, { type: a.perfType, config: a.config, samplePeriod: a.period }, ops.onlineCpus().map((cpu) => ({ pid: a.pid ?? -1, cpu })), progFd);
       } catch (e) {
-        for (const fd of fds) ops.close(fd);
         const msg = (e as Error).message;
         if (name === 'hardware' && /ENOENT|EOPNOTSUPP|ENODEV/.test(msg)) {
           throw new AttachError(`cannot attach ${p.name}: this machine has no hardware performance counters (no CPU PMU; perf_event_open: ${msg})`, 'software:cpu-clock or profile:hz:N sample on a timer instead', e);

@@ -1,6 +1,9 @@
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { Span } from '../common/span.js';
-import { AttachError, ProgType, type ConcreteProbe, type ExpandContext, type Provider } from './provider.js';
+import { AttachError, attachPerfEvents, ProgType, type ConcreteProbe, type ExpandContext, type Provider } from './provider.js';
+
+/** bpftrace lists profile/interval matches only for these units (probe_matcher.h TIME_UNITS). */
+const TIME_UNITS = new Set(['hz', 'ms', 's', 'us']);
 
 const PERF_TYPE_SOFTWARE = 1;
 const PERF_COUNT_SW_CPU_CLOCK = 0;
@@ -31,6 +34,17 @@ function makeTimerProvider(name: 'interval' | 'profile', alias: string): Provide
   return {
     name,
     aliases: [alias],
+    // profile samples only the -p/-c process (its perf events are opened for it); interval ignores it.
+    pidFilter: name === 'profile' ? 'attach' : 'none',
+    listing: {
+      // `interval:s:1` has the unit; the one-part form (`interval:1s`, ns counts) is `us` in bpftrace.
+      name(p) {
+        const parts = p.name.split(':');
+        const unit = parts.length === 3 ? parts[1]! : 'us';
+        return TIME_UNITS.has(unit) ? `${name}:${unit}:` : undefined;
+      },
+    },
+    completion: { after: (rest) => (rest.includes(':') ? [] : ['s:', 'ms:', 'us:', 'hz:']) },
     expand(raw: string, span: Span, diags: Diagnostics, ctx?: ExpandContext): ConcreteProbe[] {
       const rest = raw.slice(raw.indexOf(':') + 1);
       const spec = parseTimerSpec(rest);
@@ -65,22 +79,12 @@ function makeTimerProvider(name: 'interval' | 'profile', alias: string): Provide
       if (probe.attach.kind !== 'perf') throw new Error(`${name} provider given a foreign probe`);
       const a = probe.attach;
       const cpus = a.cpus === 'all' ? ops.onlineCpus() : [ops.onlineCpus()[0] ?? 0];
-      const fds: number[] = [];
+      const attr = a.freq ? { type: a.perfType, config: a.config, freq: true, sampleFreq: a.freq } : { type: a.perfType, config: a.config, samplePeriod: a.period };
       try {
-        for (const cpu of cpus) {
-          const fd = ops.perfEventOpen(
-            a.freq ? { type: a.perfType, config: a.config, freq: true, sampleFreq: a.freq } : { type: a.perfType, config: a.config, samplePeriod: a.period },
-            a.pid ?? -1,
-            cpu,
-          );
-          fds.push(fd);
-          ops.perfEventSetBpf(fd, progFd);
-        }
+        return { fds: attachPerfEvents(ops, attr, cpus.map((cpu) => ({ pid: a.pid ?? -1, cpu })), progFd) };
       } catch (e) {
-        for (const fd of fds) ops.close(fd);
         throw new AttachError(`could not attach ${probe.name}: ${(e as Error).message}`, undefined, e);
       }
-      return { fds };
     },
   };
 }

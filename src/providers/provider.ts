@@ -66,7 +66,10 @@ export class AttachError extends Error {
   }
 }
 
-/** One probe type. Adding a probe type means one file like this and one line in registry.ts. */
+/**
+ * One probe type. Adding a probe type means one file like this and one line in registry.ts (and
+ * its lazy loader in loaders.ts): listing, -p filtering and shell completion are read from here.
+ */
 export interface Provider {
   readonly name: string;
   readonly aliases: readonly string[];
@@ -86,6 +89,68 @@ export interface Provider {
   attach(probe: ConcreteProbe, progFd: number, ops: KernelOps): Attachment;
   /** A provider-specific explanation of a program-load failure (errno name), e.g. TRACING programs refused. */
   explainLoadFailure?(probe: ConcreteProbe, code: string): { message: string; hint?: string } | undefined;
+  /**
+   * How `-p PID` / `-c CMD` limit the probe to one process: 'program' — the program starts with
+   * `if (pid != PID) return` (bpftrace's pid_filter_pass; the probe cannot be attached to one
+   * process); 'attach' — the attach request carries the pid; 'none' — it runs regardless (timers, BEGIN/END).
+   */
+  readonly pidFilter: 'program' | 'attach' | 'none';
+  /** How `-l` lists this type; absent: listed only when named, search read as `type:REST`. */
+  readonly listing?: ProviderListing;
+  /** Shell completion; absent: the candidates are `list()`. */
+  readonly completion?: ProviderCompletion;
+}
+
+export interface ProviderListing {
+  /**
+   * Listed for a wildcard probe type (`-l 'vfs_*'`, `-l '*:x'`): 'kernel' always (bpftrace's
+   * show_in_kernel_list), 'user' only with -p or an existing target file; absent: only when named.
+   */
+  readonly wildcard?: 'kernel' | 'user';
+  /**
+   * How the search after `type:` is read: 'target' — `type:TARGET:NAME`, or `type:NAME` for any
+   * target; 'name' — as written; absent — as written, `*` when empty.
+   */
+  readonly search?: 'target' | 'name';
+  /**
+   * `-l` with a program: the name listed for one expanded probe (bpftrace lists matches without
+   * offsets or periods); undefined lists none. Absent: the probe's full name.
+   */
+  name?(probe: ConcreteProbe): string | undefined;
+}
+
+export interface ProviderCompletion {
+  /** Takes no `:` part (BEGIN, END): completed as the bare name. */
+  readonly bare?: boolean;
+  /** The candidates after `type:` for the text typed so far after it (`rest`), without the `type:` prefix. */
+  after?(rest: string): readonly string[];
+  /** `args.` field names of one attach point's probe (`rest` as above). */
+  argFields?(rest: string): readonly string[];
+}
+
+/**
+ * perf_event_open + PERF_EVENT_IOC_SET_BPF on each target (a pid/CPU pair), as every perf-event
+ * based probe type attaches: on a failure every event opened so far is closed and the kernel's
+ * error is rethrown for the provider to explain. Returns the fds to close on detach.
+ */
+export function attachPerfEvents(ops: KernelOps, attr: PerfAttr, targets: readonly { readonly pid: number; readonly cpu: number }[], progFd: number): number[] {
+  const fds: number[] = [];
+  try {
+    for (const { pid, cpu } of targets) {
+      const fd = ops.perfEventOpen(attr, pid, cpu);
+      fds.push(fd);
+      ops.perfEventSetBpf(fd, progFd);
+    }
+  } catch (e) {
+    for (const fd of fds) ops.close(fd);
+    throw e;
+  }
+  return fds;
+}
+
+/** One perf event for the whole system: pid -1 on the first online CPU (a tracepoint or kprobe program runs for every task on every CPU). */
+export function systemWideTarget(ops: KernelOps): { pid: number; cpu: number }[] {
+  return [{ pid: -1, cpu: ops.onlineCpus()[0] ?? 0 }];
 }
 
 /** Glob with `*` and `?` as in bpftrace attach points. */

@@ -56,6 +56,8 @@ function concrete(event: string): ConcreteProbe | undefined {
 export const rawtracepointProvider: Provider = {
   name: 'rawtracepoint',
   aliases: ['rt'],
+  pidFilter: 'program',
+  listing: { wildcard: 'kernel', search: 'target' },
   expand(raw: string, span: Span, diags: Diagnostics): ConcreteProbe[] {
     const parts = splitAttachPoint(raw);
     if ((parts.length !== 2 && parts.length !== 3) || !parts[parts.length - 1]) {

@@ -20,6 +20,9 @@ function specialProbe(which: 'BEGIN' | 'END'): ConcreteProbe {
 export const beginProvider: Provider = {
   name: 'BEGIN',
   aliases: ['begin'],
+  pidFilter: 'none',
+  listing: { name: () => undefined },
+  completion: { bare: true },
   expand: (_raw: string, _span: Span, _diags: Diagnostics) => [specialProbe('BEGIN')],
   list: () => ['BEGIN'],
   attach: () => ({ fds: [], runAt: 'start' }),
@@ -28,6 +31,9 @@ export const beginProvider: Provider = {
 export const endProvider: Provider = {
   name: 'END',
   aliases: ['end'],
+  pidFilter: 'none',
+  listing: { name: () => undefined },
+  completion: { bare: true },
   expand: () => [specialProbe('END')],
   list: () => ['END'],
   attach: () => ({ fds: [], runAt: 'exit' }),

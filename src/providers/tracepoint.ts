@@ -2,7 +2,10 @@ import type { Diagnostics } from '../common/diagnostic.js';
 import type { Span } from '../common/span.js';
 import { listTracepoints, readTracepointFormat, tracefsRoot, tracepointFieldDecls, type TracepointField } from '../kernel/tracefs.js';
 import type { Type } from '../types/types.js';
-import { AttachError, globToRegExp, hasWildcard, ProgType, type ConcreteProbe, type ContextField, type Provider } from './provider.js';
+import { AttachError, attachPerfEvents, globToRegExp, hasWildcard, ProgType, systemWideTarget, type ConcreteProbe, type ContextField, type Provider } from './provider.js';
+
+/** Tracepoint categories, read once per process (the shell completes them on every Tab). */
+let categories: readonly string[] | undefined;
 
 /** Type of a tracefs field, from its C declaration. */
 export function tracepointFieldType(f: TracepointField, category: string): Type {
@@ -41,6 +44,21 @@ function concrete(category: string, event: string, diags: Diagnostics, span: Spa
 export const tracepointProvider: Provider = {
   name: 'tracepoint',
   aliases: ['t'],
+  pidFilter: 'program',
+  listing: { wildcard: 'kernel', search: 'target' },
+  completion: {
+    after(rest) {
+      const colon = rest.indexOf(':');
+      if (colon < 0) return (categories ??= [...new Set(listTracepoints().map((t) => t.category))].sort()).map((c) => `${c}:`);
+      const category = rest.slice(0, colon);
+      return listTracepoints().filter((t) => t.category === category).map((t) => `${category}:${t.name}`).sort();
+    },
+    argFields(rest) {
+      const [category, event, more] = rest.split(':');
+      if (!category || !event || more !== undefined || hasWildcard(category + event)) return [];
+      return readTracepointFormat(category, event)?.fields.map((f) => f.name) ?? [];
+    },
+  },
   expand(raw: string, span: Span, diags: Diagnostics): ConcreteProbe[] {
     const parts = raw.split(':');
     if (parts.length !== 3 || !parts[1] || !parts[2]) {
@@ -77,19 +95,10 @@ export const tracepointProvider: Provider = {
     const PERF_TYPE_TRACEPOINT = 2;
     // The program hangs off the tracepoint itself and runs on every CPU for every task: one perf
     // event (pid -1, the first CPU) is enough, as libbpf does; a second one fails with EEXIST.
-    let fd: number;
     try {
-      fd = ops.perfEventOpen({ type: PERF_TYPE_TRACEPOINT, config: id, samplePeriod: 1 }, -1, ops.onlineCpus()[0] ?? 0);
+      return { fds: attachPerfEvents(ops, { type: PERF_TYPE_TRACEPOINT, config: id, samplePeriod: 1 }, systemWideTarget(ops), progFd) };
     } catch (e) {
       throw new AttachError(`could not attach to ${probe.name}: ${(e as Error).message}`, undefined, e);
     }
-    try {
-      ops.perfEventSetBpf(fd, progFd);
-    } catch (e) {
-      ops.close(fd);
-      throw new AttachError(`could not attach to ${probe.name}: ${(e as Error).message}`, undefined, e);
-    }
-    const fds = [fd];
-    return { fds };
   },
 };

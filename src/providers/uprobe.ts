@@ -5,7 +5,7 @@ import { findLibrary, mappedPaths, pidExe, resolveBinaryPath } from '../kernel/u
 import { i64, u64 } from '../types/types.js';
 import { parseUint, splitAttachPoint } from './attach-point.js';
 import {
-  AttachError, globToRegExp, hasWildcard, ProgType,
+  AttachError, attachPerfEvents, globToRegExp, hasWildcard, ProgType, systemWideTarget,
   type Attachment, type ConcreteProbe, type ContextField, type ExpandContext, type KernelOps, type Provider,
 } from './provider.js';
 
@@ -105,6 +105,19 @@ function makeUprobeProvider(name: 'uprobe' | 'uretprobe', alias: string): Provid
   return {
     name,
     aliases: [alias],
+    pidFilter: 'attach',
+    listing: {
+      // bpftrace's user-space list has uprobe, not uretprobe.
+      ...(name === 'uprobe' ? { wildcard: 'user' as const } : {}),
+      search: 'target',
+      // Listed without the offset, and an address as the empty name: `uprobe:/bin/x:`.
+      name(p) {
+        const parts = p.name.split(':');
+        const last = parts[parts.length - 1]!;
+        if (/^(0x[0-9a-fA-F]+|\d+)$/.test(last)) return [...parts.slice(0, -1), ''].join(':');
+        return [...parts.slice(0, -1), last.replace(/\+.*$/, '')].join(':');
+      },
+    },
     expand(raw: string, span: Span, diags: Diagnostics, ctx?: ExpandContext): ConcreteProbe[] {
       const parsed = parseUprobe(name, raw, ctx);
       if (typeof parsed === 'string') {
@@ -184,24 +197,15 @@ export function attachUprobe(p: ConcreteProbe, progFd: number, ops: KernelOps): 
   const type = ops.pmuType('uprobe');
   if (type === undefined) throw new AttachError(`cannot attach ${p.name}: this kernel has no uprobe PMU (/sys/bus/event_source/devices/uprobe)`);
   const config = (BigInt(a.refCtrOffset ?? 0) << 32n) | (a.isReturn ? 1n : 0n);
-  let fd: number;
+  // System-wide: pid -1 on one CPU (the program runs for every task); with -p only that process.
+  const targets = a.pid !== undefined ? [{ pid: a.pid, cpu: -1 }] : systemWideTarget(ops);
   try {
-    // System-wide: pid -1 on one CPU (the program runs for every task); with -p only that process.
-    fd = a.pid !== undefined
-      ? ops.perfEventOpen({ type, config, samplePeriod: 1, uprobePath: a.path, probeOffset: BigInt(a.offset) }, a.pid, -1)
-      : ops.perfEventOpen({ type, config, samplePeriod: 1, uprobePath: a.path, probeOffset: BigInt(a.offset) }, -1, ops.onlineCpus()[0] ?? 0);
+    return { fds: attachPerfEvents(ops, { type, config, samplePeriod: 1, uprobePath: a.path, probeOffset: BigInt(a.offset) }, targets, progFd) };
   } catch (e) {
     const msg = (e as Error).message;
     const hint = /ESRCH/.test(msg) ? `process ${a.pid} does not exist` : undefined;
     throw new AttachError(`cannot attach ${p.name}: ${msg}`, hint, e);
   }
-  try {
-    ops.perfEventSetBpf(fd, progFd);
-  } catch (e) {
-    ops.close(fd);
-    throw new AttachError(`cannot attach ${p.name}: ${(e as Error).message}`, undefined, e);
-  }
-  return { fds: [fd] };
 }
 
 export const uprobeProvider = makeUprobeProvider('uprobe', 'u');

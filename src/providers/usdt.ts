@@ -31,6 +31,8 @@ function byteOrder(a: string, b: string): number {
 export const usdtProvider: Provider = {
   name: 'usdt',
   aliases: ['U'],
+  pidFilter: 'attach',
+  listing: { wildcard: 'user', search: 'target' },
   expand(raw: string, span: Span, diags: Diagnostics, ctx?: ExpandContext): ConcreteProbe[] {
     const parts = splitAttachPoint(raw);
     if (ctx?.pid !== undefined && parts.length === 2) parts.splice(1, 0, '');

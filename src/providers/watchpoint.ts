@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { Span } from '../common/span.js';
 import { splitAttachPoint } from './attach-point.js';
-import { AttachError, ProgType, type Attachment, type ConcreteProbe, type ExpandContext, type KernelOps, type Provider } from './provider.js';
+import { AttachError, attachPerfEvents, ProgType, type Attachment, type ConcreteProbe, type ExpandContext, type KernelOps, type Provider } from './provider.js';
 
 /**
  * `watchpoint:ADDR:LEN:MODE` (`w:`): a PERF_EVENT program on a hardware breakpoint
@@ -44,6 +44,8 @@ export function processThreads(pid: number): number[] {
 export const watchpointProvider: Provider = {
   name: 'watchpoint',
   aliases: ['w'],
+  pidFilter: 'attach',
+  listing: { name: () => undefined },
   expand(raw: string, span: Span, diags: Diagnostics, ctx?: ExpandContext): ConcreteProbe[] {
     const parts = splitAttachPoint(raw);
     if (parts.length !== 4) {
@@ -126,20 +128,11 @@ export const watchpointProvider: Provider = {
     }
     const fds: number[] = [];
     const errors: string[] = [];
-    for (const { pid, cpu } of targets) {
-      let fd: number;
+    for (const target of targets) {
       try {
-        fd = ops.perfEventOpen(attr, pid, cpu);
+        fds.push(...attachPerfEvents(ops, attr, [target], progFd));
       } catch (e) {
         // A thread may have exited since it was listed: only no event at all is a failure.
-        errors.push((e as Error).message);
-        continue;
-      }
-      try {
-        ops.perfEventSetBpf(fd, progFd);
-        fds.push(fd);
-      } catch (e) {
-        ops.close(fd);
         errors.push((e as Error).message);
       }
     }

@@ -4,22 +4,34 @@ import { join } from 'node:path';
 import test from 'ava';
 import { complete, completePath, type CompletionSource } from '../../../runtime/completion.js';
 import { shellTokens } from '../../../src/interactive.js';
+import type { ProviderCompletion } from '../../../src/providers/provider.js';
+
+// The kernel's lists, as the real providers' completion reads them (src/providers/*.ts `completion`).
+const categories = ['sched', 'syscalls'];
+const tracepoints = (c: string): string[] => (c === 'syscalls' ? ['sys_enter_open', 'sys_enter_openat', 'sys_enter_read'] : ['sched_switch']);
+const kernelFunctions = ['vfs_read', 'vfs_readv', 'vfs_write'];
+const tracepointCompletion: ProviderCompletion = {
+  after: (rest) => {
+    const colon = rest.indexOf(':');
+    if (colon < 0) return categories.map((c) => `${c}:`);
+    const category = rest.slice(0, colon);
+    return tracepoints(category).map((n) => `${category}:${n}`);
+  },
+  argFields: (rest) => (rest === 'syscalls:sys_enter_openat' ? ['dfd', 'filename', 'flags', 'mode'] : []),
+};
+const timerCompletion: ProviderCompletion = { after: (rest) => (rest.includes(':') ? [] : ['s:', 'ms:', 'us:', 'hz:']) };
 
 const fake: CompletionSource = {
   providers: () => [
-    { name: 'BEGIN', aliases: [] },
-    { name: 'END', aliases: [] },
-    { name: 'tracepoint', aliases: ['t'] },
-    { name: 'kprobe', aliases: ['k'] },
-    { name: 'kretprobe', aliases: ['kr'] },
-    { name: 'interval', aliases: ['i'] },
+    { name: 'BEGIN', aliases: [], completion: { bare: true } },
+    { name: 'END', aliases: [], completion: { bare: true } },
+    { name: 'tracepoint', aliases: ['t'], completion: tracepointCompletion },
+    { name: 'kprobe', aliases: ['k'], completion: { after: () => kernelFunctions } },
+    { name: 'kretprobe', aliases: ['kr'], completion: { after: () => kernelFunctions } },
+    { name: 'interval', aliases: ['i'], completion: timerCompletion },
     { name: 'uprobe', aliases: ['u'] },
   ],
   listProbes: (p) => (p === 'uprobe' ? ['uprobe:/bin/bash:readline', 'uprobe:/bin/bash:main'] : []),
-  tracepointCategories: () => ['sched', 'syscalls'],
-  tracepoints: (c) => (c === 'syscalls' ? ['sys_enter_open', 'sys_enter_openat', 'sys_enter_read'] : ['sched_switch']),
-  kernelFunctions: () => ['vfs_read', 'vfs_readv', 'vfs_write'],
-  tracepointFields: (c, n) => (c === 'syscalls' && n === 'sys_enter_openat' ? ['dfd', 'filename', 'flags', 'mode'] : []),
   builtins: () => ['pid', 'tid', 'comm', 'nsecs'],
   functions: () => ['count', 'printf', 'hist'],
   mapNames: () => ['@live', '@lively'],
