@@ -18,6 +18,7 @@ import { checkNamedParams, splitParams } from './passes/named-params.js';
 import { checkUnstableTseries, tseriesKeyLayout, tseriesMaxEntries } from './builtins/tseries.js';
 import { possibleCpuCount } from './kernel/cpus.js';
 import { definesAsMacros } from './passes/defines.js';
+import type { ReadFile } from './common/content-hash.js';
 
 /** BPF map types used by the compiler. */
 export const MapType = { HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, RINGBUF: 27 } as const;
@@ -91,6 +92,8 @@ export interface CompiledScript {
   readonly ringbufMap: number;
   readonly lostMap: number;
   readonly warnings: readonly Diagnostic[];
+  /** The imported files and directories the compile read (`import "..."`): a cached compile is stale when one changes. */
+  readonly imports?: readonly ReadFile[];
 }
 
 export interface CompileOptions {
@@ -112,6 +115,8 @@ export interface FrontendResult {
   readonly events: readonly EventSpec[];
   readonly diagnostics: readonly Diagnostic[];
   readonly program?: ast.Program;
+  /** What `import` statements read (src/passes/imports.ts). */
+  readonly imports?: readonly ReadFile[];
 }
 
 /**
@@ -124,8 +129,8 @@ export function compileFrontend(original: SourceFile, opts: CompileOptions = {})
   const imported = expandImports(original);
   if (imported.diagnostics.some((d) => d.severity === 'error')) return { maps: [], probes: [], events: [], diagnostics: imported.diagnostics.map((d) => importedPlace(d, imported)) };
   const r = compileExpanded(imported.source, opts, imported.files[0]?.start);
-  if (imported.files.length === 0) return r;
-  return { ...r, diagnostics: r.diagnostics.map((d) => importedPlace(d, imported)) };
+  if (imported.files.length === 0) return imported.read.length ? { ...r, imports: imported.read } : r;
+  return { ...r, diagnostics: r.diagnostics.map((d) => importedPlace(d, imported)), imports: imported.read };
 }
 
 /** A diagnostic inside an imported file: its file, line and column in the message (spans index the main text only). */
@@ -235,6 +240,7 @@ export async function compileScript(source: SourceFile, opts: CompileOptions = {
     ringbufMap: front.ir.ringbufMap,
     lostMap: front.ir.lostMap,
     warnings: front.diagnostics.filter((d) => d.severity === 'warning'),
+    ...(front.imports?.length ? { imports: front.imports } : {}),
   };
 }
 
