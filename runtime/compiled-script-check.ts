@@ -204,7 +204,7 @@ function location(v: unknown, at: string): void {
 
 function diagnostic(v: unknown, at: string): void {
   const d = obj(v, at);
-  oneOf(d['severity'], `${at}.severity`, ['error', 'warning', 'note']);
+  oneOf(d['severity'], `${at}.severity`, ['error', 'warning']);
   str(d['code'], `${at}.code`);
   str(d['message'], `${at}.message`);
   optional(d, 'span', at, (s, a) => {
