@@ -455,6 +455,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   await loadProviders(script.programs);
   const session = new Session(script, {
     output,
+    unsafe: opts.unsafe === true,
     onAttached(count) {
       if (!opts.quiet) output.attachedProbes(count);
       if (process.env['__BPFTRACE_NOTIFY_PROBES_ATTACHED'] !== undefined) stderr.write('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');

@@ -1,10 +1,11 @@
-// node:child_process and node:crypto are not imported: a cache hit needs neither (each costs ~2 ms
-// of start-up); the worker is spawned through a dynamic import.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { homedir, release } from 'node:os';
-import { dirname, join } from 'node:path';
+// node:child_process is not imported: a cache hit does not need it (~2 ms of start-up); the worker
+// is spawned through a dynamic import. The compile cache is runtime/compile-cache.ts.
+import { statSync } from 'node:fs';
+import { release, version } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMPILE_ENV_VARS, type CompiledScript, type CompileReply, type Diagnostic, type DumpStage, type ListReply, type SourceFile, type WorkerRequest } from '../src/contract/index.js';
+import { cacheDirPath, fileDeps, openCacheDir, readEntry, writeEntry } from './compile-cache.js';
 
 export type CompileOutcome =
   | { readonly kind: 'ok'; readonly script: CompiledScript; readonly cached: boolean }
@@ -14,15 +15,10 @@ export type CompileOutcome =
 const here = dirname(fileURLToPath(import.meta.url));
 const WORKER = join(here, '..', 'src', 'compile-worker.js');
 
-function cacheDir(): string {
-  const base = process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache');
-  return join(base, 'tsbpf');
-}
-
 /**
- * The compiler's build: the worker's mtime, and the mtime of tsc's incremental build info
- * (dist/.tsbuildinfo, tsconfig.json): an incremental build rewrites only the files that changed,
- * so a change to the compiler that leaves compile-worker.js alone must still miss the cache.
+ * The compiler's build: the worker's mtime, the mtime of tsc's incremental build info
+ * (dist/.tsbuildinfo: an incremental build rewrites only the files that changed, so a change to
+ * the compiler that leaves compile-worker.js alone must still miss the cache), and the LLVM addon's.
  */
 function buildStamp(): string {
   const mtime = (path: string): string => {
@@ -32,7 +28,7 @@ function buildStamp(): string {
       return 'unknown';
     }
   };
-  return `${mtime(WORKER)}/${mtime(join(here, '..', '.tsbuildinfo'))}`;
+  return [WORKER, join(here, '..', '.tsbuildinfo'), join(here, '..', '..', 'native', 'build', 'Release', 'tsbpf_llvm.node')].map(mtime).join('/');
 }
 
 /** The environment variables that change the compiled code (src/contract/env.ts), the set ones only. */
@@ -41,17 +37,29 @@ function compileEnv(): string[] {
 }
 
 /**
- * What a compile depends on: the script, its parameters, the kernel (tracepoint layouts, BTF) and
- * this build of tsbpf. Stored in the cache entry and compared on a hit, so a hash collision can
- * never run the wrong program.
+ * What a compile depends on: the script, its parameters and flags, the environment the compiler
+ * reads, the kernel (tracepoint layouts, BTF) and this build of tsbpf; for a script with `import`,
+ * the directory its relative imports start from (the imported files themselves are checked by
+ * content on a hit, runtime/compile-cache.ts). Stored in the cache entry and compared on a hit, so
+ * a hash collision can never run the wrong program.
  */
-function cacheKeyText(source: SourceFile, positionals: readonly string[], pid?: number, unsafe?: boolean, cpid?: number, warningLevel?: number): string {
-  return JSON.stringify([source.text, positionals, release(), buildStamp(), process.version, pid ?? null, ...(unsafe ? ['unsafe'] : []), ...(cpid !== undefined ? ['cpid', cpid] : []), ...(warningLevel !== undefined && warningLevel !== 1 ? ['warnings', warningLevel] : []), ...compileEnv()]);
+export function cacheKeyText(req: CompileRequest): string {
+  const { source, positionals, pid, unsafe, cpid, warningLevel } = req;
+  const importBase = /\bimport\b/.test(source.text) ? ['imports-from', source.name === 'stdin' ? process.cwd() : dirname(resolve(source.name))] : [];
+  return JSON.stringify([
+    source.text, positionals, release(), version(), buildStamp(), process.version, pid ?? null,
+    ...(unsafe ? ['unsafe'] : []), ...(cpid !== undefined ? ['cpid', cpid] : []),
+    ...(warningLevel !== undefined && warningLevel !== 1 ? ['warnings', warningLevel] : []),
+    ...importBase, ...compileEnv(),
+  ]);
 }
 
-/** Cache key: a 128-bit hash (four 32-bit lanes, Murmur3-style mixing) of `cacheKeyText`; not node:crypto, which a cache hit would load for this alone. */
-export function cacheKey(source: SourceFile, positionals: readonly string[], pid?: number, unsafe?: boolean, cpid?: number, warningLevel?: number): string {
-  return hashText(cacheKeyText(source, positionals, pid, unsafe, cpid, warningLevel));
+/**
+ * An entry's file name: a 128-bit hash (four 32-bit lanes, Murmur3-style mixing) of its key text.
+ * Not node:crypto, which a miss would then load for nothing; the entry holds the key text itself.
+ */
+export function cacheEntryName(keyText: string): string {
+  return `${hashText(keyText)}.json`;
 }
 
 function hashText(text: string): string {
@@ -89,61 +97,30 @@ export interface CompileRequest {
   readonly onDump?: (stage: DumpStage, text: string) => void;
 }
 
-/** The files (ELF binaries) a compiled script's probes were resolved from, with their identity. */
-type FileDeps = [path: string, size: number, mtimeMs: number][];
-
-function fileDeps(script: CompiledScript): FileDeps | undefined {
-  const paths = new Set(script.programs.flatMap((p) => p.probe.files ?? []));
-  const deps: FileDeps = [];
-  for (const path of paths) {
-    try {
-      const s = statSync(path);
-      deps.push([path, s.size, s.mtimeMs]);
-    } catch {
-      return undefined;
-    }
-  }
-  return deps;
-}
-
-function depsUnchanged(deps: FileDeps | undefined): boolean {
-  if (!deps) return true;
-  return deps.every(([path, size, mtimeMs]) => {
-    try {
-      const s = statSync(path);
-      return s.size === size && s.mtimeMs === mtimeMs;
-    } catch {
-      return false;
-    }
-  });
-}
+/** The cache directory is refused once per process (the shell compiles many times). */
+let warnedAboutCache = false;
 
 /** Compile a script: from the cache when this exact script was compiled before, else in a worker process. */
 export async function compile(req: CompileRequest): Promise<CompileOutcome> {
-  const keyText = cacheKeyText(req.source, req.positionals, req.pid, req.unsafe, req.cpid, req.warningLevel);
-  const file = join(cacheDir(), `${hashText(keyText)}.json`);
   // A dump comes from the compiler itself: never from (nor into) the cache.
-  const useCache = !req.noCache && !req.dump?.length;
-  if (useCache) {
-    try {
-      const script = JSON.parse(readFileSync(file, 'utf8')) as CompiledScript & { deps?: FileDeps; key?: string };
-      // A probe resolved from a binary that has changed since (rebuilt, upgraded) is recompiled.
-      if (script.format === 1 && script.key === keyText && depsUnchanged(script.deps)) return { kind: 'ok', script, cached: true };
-    } catch {
-      // Not cached (or unreadable): compile.
-    }
+  const opened = req.noCache || req.dump?.length ? undefined : openCacheDir(cacheDirPath());
+  if (opened?.kind === 'unsafe' && !warnedAboutCache) {
+    warnedAboutCache = true;
+    process.stderr.write(`WARNING: not using the compile cache: ${opened.why}\n`);
+  }
+  const dir = opened?.kind === 'ok' ? opened.dir : undefined;
+  const keyText = cacheKeyText(req);
+  const name = cacheEntryName(keyText);
+  if (dir) {
+    const read = await readEntry(dir, name, keyText);
+    if ('script' in read) return { kind: 'ok', script: read.script, cached: true };
+    if (process.env['TSBPF_DEBUG'] && read.miss !== 'no entry') process.stderr.write(`tsbpf: compile cache miss (${read.miss})\n`);
   }
   const outcome = await runWorker(req);
-  if (outcome.kind === 'ok' && useCache) {
-    try {
-      mkdirSync(dirname(file), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      const deps = fileDeps(outcome.script);
-      writeFileSync(tmp, JSON.stringify({ ...outcome.script, ...(deps && deps.length ? { deps } : {}), key: keyText }));
-      renameSync(tmp, file);
-    } catch {
-      // A read-only home is no reason to fail.
-    }
+  if (outcome.kind === 'ok' && dir) {
+    const deps = fileDeps(outcome.script);
+    // A read-only home is no reason to fail: the entry is simply not written.
+    await writeEntry(dir, name, { key: keyText, ...(deps && deps.length ? { deps } : {}), script: outcome.script });
   }
   return outcome;
 }

@@ -14,6 +14,7 @@ import { RichValues } from './rich-values.js';
 import { subprogLoadOptions } from './subprogs.js';
 import type { Output } from './output/output.js';
 import { strftime } from './strftime.js';
+import { unsafeUses } from './unsafe-uses.js';
 import type { MapDump, MapEntry, Value } from './value.js';
 
 /** A failure the user must see as one clear line (and maybe a hint); never a stack trace. */
@@ -75,6 +76,8 @@ export interface SessionOptions {
   readonly output: Output;
   /** Called once every probe is attached (the banner, the notify variable). */
   readonly onAttached?: (count: number) => void;
+  /** `--unsafe`: scripts that send signals, run commands or write user memory may load. */
+  readonly unsafe?: boolean;
 }
 
 /**
@@ -117,6 +120,7 @@ export class Session {
 
   /** Create the maps and load (verify) every program. */
   load(): void {
+    this.refuseUnsafe(this.script);
     for (const m of this.script.maps) {
       try {
         this.mapFds[m.id] = bpf.mapCreate(m.bpfType, m.keySize, m.valueSize, m.maxEntries, 0, bpfObjectName(m.name));
@@ -126,6 +130,13 @@ export class Session {
     }
     this.initLibraryMaps();
     for (const p of this.script.programs) this.loadProgram(p);
+  }
+
+  /** Decided from the compiled content itself (runtime/unsafe-uses.ts), however the script was obtained. */
+  private refuseUnsafe(script: CompiledScript): void {
+    if (this.opts.unsafe) return;
+    const uses = unsafeUses(script);
+    if (uses.length > 0) throw new RuntimeError(`refusing to load a script that uses unsafe functions (${uses.join(', ')}) without --unsafe`);
   }
 
   /** Relocate and load one program through the verifier. */
@@ -299,6 +310,7 @@ export class Session {
    * is closed and the session is as it was.
    */
   extend(next: CompiledScript, added: readonly CompiledProgram[]): void {
+    this.refuseUnsafe(next);
     const before = { script: this.current, fds: this.mapFds.slice(), programs: this.programs.length };
     const created: number[] = [];
     const fds: number[] = [];

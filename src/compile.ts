@@ -25,6 +25,7 @@ import { printAst } from './ast/printer.js';
 import { printIrModule } from './ir/printer.js';
 import { disassemble } from './codegen/bpf-disasm.js';
 import type { EmittedPrograms, LlvmModule } from './codegen/emit.js';
+import type { ReadFile } from './contract/content-hash.js';
 
 // The compiled-script format and the uapi ids live in src/contract; re-exported for the compiler's users.
 export { COMPILE_ENV_VARS, MapType, type CompiledMap, type CompiledProgram, type CompiledScript } from './contract/index.js';
@@ -75,6 +76,8 @@ export interface FrontendResult {
   readonly events: readonly EventSpec[];
   readonly diagnostics: readonly Diagnostic[];
   readonly program?: ast.Program;
+  /** What `import` statements read (src/passes/imports.ts). */
+  readonly imports?: readonly ReadFile[];
 }
 
 /** The front end (PIPELINE up to `layout-maps`): text to IR, no LLVM. Stops at the first pass with errors. */
@@ -330,6 +333,7 @@ function frontendResult(s: CompileState, diags: Diagnostics): FrontendResult {
     events: s.script?.events ?? [],
     diagnostics: diags.items,
     ...(s.program ? { program: s.program } : {}),
+    ...(s.imported?.read.length ? { imports: s.imported.read } : {}),
   };
   const imported = s.imported;
   if (!imported || imported.files.length === 0) return r;
@@ -363,6 +367,7 @@ export async function compileScript(source: SourceFile, opts: CompileOptions = {
     ringbufMap: state.ir.ringbufMap,
     lostMap: state.ir.lostMap,
     warnings: front.diagnostics.filter((d) => d.severity === 'warning'),
+    ...(front.imports?.length ? { imports: front.imports } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 /**
  * Environment variables that change what the compiler produces (runtime/compiler.ts puts them in
- * the compile cache key): the ring buffer size, tseries' test clock, the stack mode, max_strlen.
+ * the compile cache key): the ring buffer size, tseries' test clock, the stack mode, max_strlen, and
+ * PATH (`uprobe:name` finds its binary through it, src/kernel/user-paths.ts).
  */
-export const COMPILE_ENV_VARS = ['BPFTRACE_PERF_RB_PAGES', 'BPFTRACE_DUMMY_TS_MAP', 'BPFTRACE_STACK_MODE', 'BPFTRACE_MAX_STRLEN'] as const;
+export const COMPILE_ENV_VARS = ['BPFTRACE_PERF_RB_PAGES', 'BPFTRACE_DUMMY_TS_MAP', 'BPFTRACE_STACK_MODE', 'BPFTRACE_MAX_STRLEN', 'PATH'] as const;

@@ -46,6 +46,18 @@ export interface CompiledScript {
   readonly ringbufMap: number;
   readonly lostMap: number;
   readonly warnings: readonly Diagnostic[];
+  /** The imported files and directories the compile read (`import "..."`): a cached compile is stale when one changes. */
+  readonly imports?: readonly ReadFile[];
+}
+
+/**
+ * What a compile read besides the script (`import "..."`): a file with the SHA-256 of its text, or
+ * a directory with the SHA-256 of its list of script files. The compile cache stores these and
+ * re-checks them on a hit (runtime/compile-cache.ts; the hashes: src/contract/content-hash.ts).
+ */
+export interface ReadFile {
+  readonly path: string;
+  readonly sha256: string;
 }
 
 /** The key layout of a tseries map: the script's keys then the u64 bucket. */

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { tokenize } from '../../grammar/lexer.js';
 import { tokens as T } from '../../grammar/index.js';
@@ -6,6 +6,7 @@ import { tokenMatcher } from '../../grammar/chevrotain.js';
 import { Diagnostics, type Diagnostic } from '../common/diagnostic.js';
 import type { SourceFile, Span } from '../common/span.js';
 import { decodeStringLiteral } from '../syntax/literals.js';
+import { listingHash, scriptFilesIn, textHash, type ReadFile } from '../contract/content-hash.js';
 
 /**
  * `import "file.bt";` (bpftrace 0.26), done before parsing: each import statement is blanked out
@@ -19,15 +20,18 @@ export interface ImportResult {
   readonly diagnostics: readonly Diagnostic[];
   /** Where each imported file's text starts in `source.text`, for reading diagnostics. */
   readonly files: readonly { readonly name: string; readonly start: number }[];
+  /** Every file and directory the expansion read, with a hash of what it read (the compile cache re-checks them). */
+  readonly read: readonly ReadFile[];
 }
 
 const SCRIPT_EXT = /\.(bt|tbpf)$/;
 
 export function expandImports(source: SourceFile): ImportResult {
   const diags = new Diagnostics();
-  if (!/\bimport\b/.test(source.text)) return { source, diagnostics: [], files: [] };
+  if (!/\bimport\b/.test(source.text)) return { source, diagnostics: [], files: [], read: [] };
   const seen = new Set<string>();
   const files: { name: string; start: number }[] = [];
+  const read: ReadFile[] = [];
   let appended = '';
   const mainBase = source.name === 'stdin' ? process.cwd() : dirname(resolve(source.name));
   try {
@@ -76,7 +80,9 @@ export function expandImports(source: SourceFile): ImportResult {
       return;
     }
     if (st.isDirectory()) {
-      for (const f of readdirSync(path).filter((n) => SCRIPT_EXT.test(n)).sort()) importOne(join(path, f), span, depth + 1);
+      const names = scriptFilesIn(path);
+      read.push({ path, sha256: listingHash(names) });
+      for (const f of names) importOne(join(path, f), span, depth + 1);
       return;
     }
     if (!SCRIPT_EXT.test(path)) {
@@ -86,7 +92,9 @@ export function expandImports(source: SourceFile): ImportResult {
     const real = realpathSync(path);
     if (seen.has(real)) return; // imported once
     seen.add(real);
-    const text = readFileSync(path, 'utf8').replace(/^#!.*/, (m) => ' '.repeat(m.length));
+    const raw = readFileSync(path, 'utf8');
+    read.push({ path, sha256: textHash(raw) });
+    const text = raw.replace(/^#!.*/, (m) => ' '.repeat(m.length));
     const start = source.text.length + appended.length + 1;
     files.push({ name: path, start });
     // Nested imports first are blanked here; their files are appended after this one.
@@ -97,5 +105,5 @@ export function expandImports(source: SourceFile): ImportResult {
 
   const main = scan(source.text, mainBase, (s) => s, false);
   for (const p of main.paths) importOne(p.path, p.span, 0);
-  return { source: { name: source.name, text: main.text + appended }, diagnostics: diags.items, files };
+  return { source: { name: source.name, text: main.text + appended }, diagnostics: diags.items, files, read };
 }
