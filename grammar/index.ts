@@ -4,7 +4,7 @@
  */
 import type { CstNode, ILexingError, IRecognitionException, IToken } from './chevrotain.js';
 import { tokenize } from './lexer.js';
-import { TbpfParser } from './parser.js';
+import { NestingTooDeepError, TbpfParser } from './parser.js';
 
 export interface CstParseResult {
   readonly cst: CstNode;
@@ -13,6 +13,8 @@ export interface CstParseResult {
   /** Lexing errors: unterminated comments (as tokens) and runs of invalid characters. */
   readonly lexErrors: readonly (IToken | ILexingError)[];
   readonly parseErrors: readonly IRecognitionException[];
+  /** The token where the input nested deeper than MAX_NESTING (then the CST is empty and nothing else is reported). */
+  readonly tooDeepAt?: IToken;
 }
 
 let fastParser: TbpfParser | undefined;
@@ -38,13 +40,21 @@ function run(p: TbpfParser, tokens: IToken[]): { cst: CstNode; errors: IRecognit
 
 export function parseCst(text: string): CstParseResult {
   const lex = tokenize(text);
-  let result = run(getParser(), lex.tokens);
-  if (result.errors.length > 0) result = run(getParser(true), lex.tokens);
-  return { cst: result.cst, tokens: lex.tokens, lexErrors: [...lex.errorTokens, ...lex.errors], parseErrors: result.errors };
+  const lexErrors = [...lex.errorTokens, ...lex.errors];
+  try {
+    let result = run(getParser(), lex.tokens);
+    if (result.errors.length > 0) result = run(getParser(true), lex.tokens);
+    return { cst: result.cst, tokens: lex.tokens, lexErrors, parseErrors: result.errors };
+  } catch (e) {
+    if (!(e instanceof NestingTooDeepError)) throw e;
+    getParser().input = [];
+    getParser(true).input = [];
+    return { cst: { name: 'program', children: {} }, tokens: lex.tokens, lexErrors, parseErrors: [], tooDeepAt: e.token };
+  }
 }
 
 export { tokenize } from './lexer.js';
-export { TbpfParser, isBuiltinName } from './parser.js';
+export { TbpfParser, isBuiltinName, MAX_NESTING } from './parser.js';
 export { describeToken } from './messages.js';
 export * as tokens from './tokens.js';
 export { EOF } from './chevrotain.js';

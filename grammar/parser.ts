@@ -41,6 +41,22 @@ const OPERAND_START: readonly TokenType[] = [
   Sizeof, Offsetof, LParen, PrefixOperator,
 ];
 
+/**
+ * How deeply statements and expressions may nest, counted where the grammar recurses (a statement,
+ * an `if`, an expression, a unary operand): `((x))` counts 2 per parenthesis, `!!x` 1 per `!`, a
+ * nested `if` 2. Far above what scripts write (bpftrace's tools nest a handful of levels) and far
+ * below what overflows the JS stack (about 400 parentheses): deeper input is a diagnostic.
+ */
+export const MAX_NESTING = 256;
+
+/** Thrown (not a recognition error: Chevrotain lets it through) when input nests beyond MAX_NESTING. */
+export class NestingTooDeepError extends Error {
+  constructor(readonly token: IToken) {
+    super('nesting too deep');
+    this.name = 'NestingTooDeepError';
+  }
+}
+
 /** The lookahead depth the grammar needs (two tokens: `(a,)`, trailing commas). */
 export const MAX_LOOKAHEAD = 2;
 
@@ -71,6 +87,19 @@ export class TbpfParser extends CstParser {
       skipValidations: !validate,
     });
     this.performSelfAnalysis();
+  }
+
+  private nesting = 0;
+
+  /** Runs a recursive rule's body one nesting level deeper; refuses past MAX_NESTING (see there). */
+  private nested(body: () => void): void {
+    if (this.nesting >= MAX_NESTING) throw new NestingTooDeepError(this.LA(1));
+    this.nesting++;
+    try {
+      body();
+    } finally {
+      this.nesting--;
+    }
   }
 
   // ---------------------------------------------------------------- top level
@@ -218,7 +247,7 @@ export class TbpfParser extends CstParser {
     this.CONSUME(AngleClose);
   });
 
-  statement = this.RULE('statement', () => {
+  statement = this.RULE('statement', () => this.nested(() => {
     // A `{` starting a statement opens a block statement; block expressions (`{ ...; expr }`) are
     // parsed where an expression is expected (`let $a = { ... };`).
     this.OR({ IGNORE_AMBIGUITIES: true, DEF: [
@@ -253,7 +282,7 @@ export class TbpfParser extends CstParser {
         },
       },
     ] });
-  });
+  }));
 
   /** `;`, or nothing right before the closing `}` / `>` of a block (the last `;` is optional). */
   terminator = this.RULE('terminator', () => {
@@ -294,7 +323,7 @@ export class TbpfParser extends CstParser {
     });
   });
 
-  ifStmt = this.RULE('ifStmt', () => {
+  ifStmt = this.RULE('ifStmt', () => this.nested(() => {
     this.CONSUME(If);
     this.SUBRULE(this.expression);
     this.SUBRULE(this.block, { LABEL: 'then' });
@@ -305,7 +334,7 @@ export class TbpfParser extends CstParser {
         { ALT: () => this.SUBRULE2(this.block, { LABEL: 'else' }) },
       ]);
     });
-  });
+  }));
 
   whileStmt = this.RULE('whileStmt', () => {
     this.CONSUME(While);
@@ -339,7 +368,7 @@ export class TbpfParser extends CstParser {
   // ---------------------------------------------------------------- expressions
 
   /** Ternary level: `c ? a : b`, `a ?: b` (right associative). */
-  expression = this.RULE('expression', () => {
+  expression = this.RULE('expression', () => this.nested(() => {
     this.SUBRULE(this.binaryExpr);
     this.OPTION(() => {
       this.CONSUME(Question);
@@ -359,7 +388,7 @@ export class TbpfParser extends CstParser {
         },
       ]);
     });
-  });
+  }));
 
   /** Operands and binary operators in order; precedence is applied by the AST builder. */
   binaryExpr = this.RULE('binaryExpr', () => {
@@ -370,7 +399,7 @@ export class TbpfParser extends CstParser {
     });
   });
 
-  unaryExpr = this.RULE('unaryExpr', () => {
+  unaryExpr = this.RULE('unaryExpr', () => this.nested(() => {
     this.OR({
       IGNORE_AMBIGUITIES: true,
       DEF: [
@@ -384,7 +413,7 @@ export class TbpfParser extends CstParser {
         { ALT: () => this.SUBRULE(this.postfixExpr) },
       ],
     });
-  });
+  }));
 
   /** `(uint8)x`, `(struct task_struct *)curtask`, `(int8[8])x` */
   castExpr = this.RULE('castExpr', () => {
