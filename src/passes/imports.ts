@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { tokenize } from '../../grammar/lexer.js';
 import { tokens as T } from '../../grammar/index.js';
@@ -6,13 +6,14 @@ import { tokenMatcher } from '../../grammar/chevrotain.js';
 import { Diagnostics, type Diagnostic } from '../common/diagnostic.js';
 import type { SourceFile, Span } from '../common/span.js';
 import { decodeStringLiteral } from '../syntax/literals.js';
+import { readImportable, unsafeDirectory } from './import-safety.js';
 
 /**
  * `import "file.bt";` (bpftrace 0.26), done before parsing: each import statement is blanked out
  * (offsets of the importing text do not move) and the imported script's text is appended, once
  * per file however often it is imported. Paths are relative to the importing script's directory
  * (the working directory for `-e` and stdin); a directory imports its `.bt`/`.tbpf` files. An
- * imported file may not have a `config` block. World-writable directories are refused.
+ * imported file may not have a `config` block. Files others could change are refused (import-safety.ts).
  */
 export interface ImportResult {
   readonly source: SourceFile;
@@ -22,6 +23,8 @@ export interface ImportResult {
 }
 
 const SCRIPT_EXT = /\.(bt|tbpf)$/;
+
+const UNSAFE_HINT = 'imported files are loaded into the kernel as root: keep them (and their directories) owned by root or you and writable by no one else';
 
 export function expandImports(source: SourceFile): ImportResult {
   const diags = new Diagnostics();
@@ -70,12 +73,12 @@ export function expandImports(source: SourceFile): ImportResult {
       diags.error('import-not-found', `cannot import ${path}: no such file or directory`, span);
       return;
     }
-    const dir = st.isDirectory() ? path : dirname(path);
-    if ((statSync(dir).mode & 0o002) !== 0 && !(statSync(dir).mode & 0o1000)) {
-      diags.error('import-unsafe', `refusing to import from world-writable directory ${dir}`, span);
-      return;
-    }
     if (st.isDirectory()) {
+      const unsafe = unsafeDirectory(realpathSync(path));
+      if (unsafe) {
+        diags.error('import-unsafe', `refusing to import ${path}: ${unsafe}`, span, [UNSAFE_HINT]);
+        return;
+      }
       for (const f of readdirSync(path).filter((n) => SCRIPT_EXT.test(n)).sort()) importOne(join(path, f), span, depth + 1);
       return;
     }
@@ -86,7 +89,12 @@ export function expandImports(source: SourceFile): ImportResult {
     const real = realpathSync(path);
     if (seen.has(real)) return; // imported once
     seen.add(real);
-    const text = readFileSync(path, 'utf8').replace(/^#!.*/, (m) => ' '.repeat(m.length));
+    const read = readImportable(real);
+    if ('refused' in read) {
+      diags.error('import-unsafe', `refusing to import ${path}: ${read.refused}`, span, [UNSAFE_HINT]);
+      return;
+    }
+    const text = read.text.replace(/^#!.*/, (m) => ' '.repeat(m.length));
     const start = source.text.length + appended.length + 1;
     files.push({ name: path, start });
     // Nested imports first are blanked here; their files are appended after this one.
