@@ -38,12 +38,29 @@ function run(p: TbpfParser, tokens: IToken[]): { cst: CstNode; errors: IRecognit
   return { cst, errors };
 }
 
+/**
+ * Error recovery costs time per error and recursion in Chevrotain's own code (a few thousand broken
+ * `else if`s overflow its stack): on longer inputs only the first error is reported.
+ */
+const MAX_RECOVERY_TOKENS = 10000;
+
+/** The recovering parse, for more errors than the first; undefined when Chevrotain itself fails. */
+function recover(tokens: IToken[]): { cst: CstNode; errors: IRecognitionException[] } | undefined {
+  try {
+    return run(getParser(true), tokens);
+  } catch (e) {
+    if (e instanceof NestingTooDeepError) throw e;
+    getParser(true).input = [];
+    return undefined;
+  }
+}
+
 export function parseCst(text: string): CstParseResult {
   const lex = tokenize(text);
   const lexErrors = [...lex.errorTokens, ...lex.errors];
   try {
     let result = run(getParser(), lex.tokens);
-    if (result.errors.length > 0) result = run(getParser(true), lex.tokens);
+    if (result.errors.length > 0 && lex.tokens.length <= MAX_RECOVERY_TOKENS) result = recover(lex.tokens) ?? result;
     return { cst: result.cst, tokens: lex.tokens, lexErrors, parseErrors: result.errors };
   } catch (e) {
     if (!(e instanceof NestingTooDeepError)) throw e;

@@ -1049,8 +1049,14 @@ export class ProbeLowerer {
     return undefined;
   }
 
+  /** Expressions `placeOrPointee` found to be neither a place nor a pointer (AST nodes are not shared between macro expansions). */
+  private readonly notMemory = new WeakSet<ast.Expr>();
+
   /** `e` as memory: a place when it is one, else the object its pointer value points to. */
   private placeOrPointee(e: ast.Expr): Place | undefined {
+    // `***x` asks each level first as a place, then as a value: without remembering the misses
+    // that is exponential in the chain's length.
+    if (this.notMemory.has(e)) return undefined;
     const p = this.place(e);
     if (p) {
       if (p.ctype.kind === 'ptr') {
@@ -1060,7 +1066,10 @@ export class ProbeLowerer {
       return p;
     }
     const v = this.value(e);
-    if (v.type.kind !== 'ptr') return undefined;
+    if (v.type.kind !== 'ptr') {
+      this.notMemory.add(e);
+      return undefined;
+    }
     const target = pointee(v.type, this.types);
     if (!target) {
       this.diags.error('unknown-type', `unknown type: ${v.type.to}`, e.span);

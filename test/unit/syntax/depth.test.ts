@@ -55,3 +55,16 @@ test('a long operator chain just under the AST limit compiles; past it is too-de
   t.deepEqual(compileFrontend({ name: 'stdin', text: chain(MAX_AST_DEPTH - 10) }).diagnostics.filter((d) => d.severity === 'error'), []);
   t.deepEqual(compileFrontend({ name: 'stdin', text: chain(MAX_AST_DEPTH + 10) }).diagnostics.map((d) => d.code), ['too-deep']);
 });
+
+test('a broken program with thousands of else-ifs is one syntax error, not an overflow in error recovery', (t) => {
+  const text = `config = { if (pid == 0) { $x = 0; }${Array.from({ length: 10000 }, (_, i) => ` else if (pid == ${i}) { $x = ${i}; }`).join('')} }`;
+  const d = parse({ name: 'stdin', text }).diagnostics;
+  t.deepEqual(d.map((x) => x.code), ['syntax-error']);
+  t.truthy(d[0]!.span);
+});
+
+test('chains of * that are not pointers end in a diagnostic (each level is checked once, not twice)', (t) => {
+  // Lowering asked each level as a place and then as a value: 2^n work, so 40 levels never finished.
+  const r = compileFrontend({ name: 'stdin', text: `BEGIN { $x = ${'*'.repeat(40)}0; }` });
+  t.deepEqual([...new Set(r.diagnostics.map((d) => d.code))], ['type-mismatch']);
+});
