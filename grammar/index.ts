@@ -63,11 +63,30 @@ export function parseCst(text: string): CstParseResult {
     if (result.errors.length > 0 && lex.tokens.length <= MAX_RECOVERY_TOKENS) result = recover(lex.tokens) ?? result;
     return { cst: result.cst, tokens: lex.tokens, lexErrors, parseErrors: result.errors };
   } catch (e) {
-    if (!(e instanceof NestingTooDeepError)) throw e;
+    // Past MAX_NESTING; or, called with little stack left, a JS stack overflow before it.
+    if (!(e instanceof NestingTooDeepError) && !(e instanceof RangeError)) throw e;
     getParser().input = [];
     getParser(true).input = [];
-    return { cst: { name: 'program', children: {} }, tokens: lex.tokens, lexErrors, parseErrors: [], tooDeepAt: e.token };
+    const at = e instanceof NestingTooDeepError ? e.token : deepestToken(lex.tokens);
+    if (!at) throw e;
+    return { cst: { name: 'program', children: {} }, tokens: lex.tokens, lexErrors, parseErrors: [], tooDeepAt: at };
   }
+}
+
+/** The first token at the deepest bracket nesting (or the first token): where an overflow is reported. */
+function deepestToken(tokens: readonly IToken[]): IToken | undefined {
+  let depth = 0;
+  let best = -1;
+  let at = tokens[0];
+  for (const t of tokens) {
+    if (t.image === '(' || t.image === '[' || t.image === '{') depth++;
+    else if (t.image === ')' || t.image === ']' || t.image === '}') depth--;
+    if (depth > best) {
+      best = depth;
+      at = t;
+    }
+  }
+  return at;
 }
 
 export { tokenize } from './lexer.js';

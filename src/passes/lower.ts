@@ -1,3 +1,4 @@
+import { TOO_DEEP } from '../syntax/depth.js';
 import type * as ast from '../ast/nodes.js';
 import { BUILTIN_VARS, isAggregation, ALL_FUNCTION_NAMES } from '../builtins/builtins.js';
 import { TSERIES_CELL, tseriesArgs, tseriesStmts } from '../builtins/tseries.js';
@@ -119,6 +120,9 @@ export function keyLayoutTypes(keyTypes: readonly Type[]): Type {
 }
 
 class Unsupported extends Error {}
+
+/** Nesting of `value`/`fold` calls lowering tolerates; above src/syntax/depth.ts MAX_AST_DEPTH, far below a stack overflow. */
+const MAX_LOWER_DEPTH = 600;
 
 /**
  * Checks and lowers one concrete probe's body to IR. Types are inferred as the code is lowered;
@@ -696,7 +700,30 @@ export class ProbeLowerer {
     return v.int;
   }
 
+  /** How deeply `value`/`fold` are nested now: macro expansions nest beyond the AST's own depth (src/syntax/depth.ts). */
+  private exprDepth = 0;
+
+  /** Runs `f` one expression level deeper; past MAX_LOWER_DEPTH a `too-deep` diagnostic at `e` instead of a stack overflow. */
+  private deeper<T>(e: ast.Expr, f: () => T): T {
+    if (this.exprDepth >= MAX_LOWER_DEPTH) {
+      this.diags.error(TOO_DEEP, `expression nests more than ${MAX_LOWER_DEPTH} levels deep once macros are expanded`, { start: e.span.start, end: e.span.start + 1 }, [
+        'macros calling macros multiply their bodies\' depth: move inner parts into variables',
+      ]);
+      throw new Unsupported('too deep');
+    }
+    this.exprDepth++;
+    try {
+      return f();
+    } finally {
+      this.exprDepth--;
+    }
+  }
+
   value(e: ast.Expr): TypedValue {
+    return this.deeper(e, () => this.valueAt(e));
+  }
+
+  private valueAt(e: ast.Expr): TypedValue {
     switch (e.kind) {
       case 'IntLiteral':
         return { type: literalType(e.value), int: { op: 'const', value: asInt64(e.value, true) } };
@@ -1525,6 +1552,10 @@ export class ProbeLowerer {
   }
 
   private fold(e: ast.Expr): Folded | 'error' | undefined {
+    return this.deeper(e, () => this.foldAt(e));
+  }
+
+  private foldAt(e: ast.Expr): Folded | 'error' | undefined {
     switch (e.kind) {
       case 'IntLiteral':
         return { kind: 'int', value: e.value };

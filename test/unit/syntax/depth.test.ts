@@ -68,3 +68,19 @@ test('chains of * that are not pointers end in a diagnostic (each level is check
   const r = compileFrontend({ name: 'stdin', text: `BEGIN { $x = ${'*'.repeat(40)}0; }` });
   t.deepEqual([...new Set(r.diagnostics.map((d) => d.code))], ['type-mismatch']);
 });
+
+test('macros calling macros cannot nest expressions past the lowering limit: too-deep at the place reached', (t) => {
+  const body = Array(380).fill('x').join(' + ');
+  const text = `macro m(x) { ${body} }\nBEGIN { $y = 1; $z = ${'m('.repeat(12)}$y${')'.repeat(12)}; }`;
+  const r = compileFrontend({ name: 'stdin', text });
+  const errors = r.diagnostics.filter((d) => d.severity === 'error');
+  t.deepEqual([...new Set(errors.map((d) => d.code))], ['too-deep']);
+  t.truthy(errors[0]!.span);
+  // Two levels of the same macro are fine.
+  t.deepEqual(compileFrontend({ name: 'stdin', text: `macro m(x) { ${Array(50).fill('x').join(' + ')} }\nBEGIN { $y = 1; $z = m(m($y)); }` }).diagnostics.filter((d) => d.severity === 'error'), []);
+});
+
+test('nested typeof counts as nesting too', (t) => {
+  const text = `BEGIN { $x = (${'typeof('.repeat(10000)}1${')'.repeat(10000)})2; }`;
+  t.deepEqual(parse({ name: 'stdin', text }).diagnostics.map((d) => d.code), ['too-deep']);
+});
