@@ -166,11 +166,21 @@ export class ProbeLowerer {
   lower(node: ast.Probe, name: string, section: string): IrProgram {
     const body: IrStmt[] = [...pidFilter(this.probe, this.script.target)];
     if (node.predicate) {
-      const cond = this.condition(node.predicate);
+      const cond = this.predicate(node.predicate);
       if (cond) body.push({ op: 'if', cond: { op: 'unary', operator: '!', operand: cond }, then: [{ op: 'return' }], else: [] });
     }
     body.push(...this.block(node.body));
     return { name, section, vars: this.irVars, body };
+  }
+
+  /** The predicate's condition; undefined after an error it reported (as statements are caught in `stmtCaught`). */
+  private predicate(e: ast.Expr): IrExpr | undefined {
+    try {
+      return this.condition(e);
+    } catch (err) {
+      if (!(err instanceof Unsupported)) throw err;
+      return undefined;
+    }
   }
 
   // ------------------------------------------------------------------ statements

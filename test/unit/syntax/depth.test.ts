@@ -84,3 +84,8 @@ test('nested typeof counts as nesting too', (t) => {
   const text = `BEGIN { $x = (${'typeof('.repeat(10000)}1${')'.repeat(10000)})2; }`;
   t.deepEqual(parse({ name: 'stdin', text }).diagnostics.map((d) => d.code), ['too-deep']);
 });
+
+test('an unsupported expression in a predicate is a diagnostic, not an exception', (t) => {
+  const r = compileFrontend({ name: 'stdin', text: 'BEGIN /$# . 0 || pid/ { exit(); }' });
+  t.deepEqual(r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code), ['not-supported']);
+});
