@@ -41,6 +41,23 @@ const OPERAND_START: readonly TokenType[] = [
   Sizeof, Offsetof, LParen, PrefixOperator,
 ];
 
+/**
+ * How deeply statements and expressions may nest, counted where the grammar recurses (a statement,
+ * an `if`, a unary operand, a ternary's branches, a `typeof`): `((x))` counts 1 per parenthesis, `!!x` 1 per `!`,
+ * a nested `if` 2. Far above what scripts write (bpftrace's tools nest a handful of levels) and
+ * below what overflows the JS stack (about 400 parentheses on Node's default stack; grammar/index.ts
+ * still turns an overflow into the same diagnostic): deeper input is a diagnostic.
+ */
+export const MAX_NESTING = 256;
+
+/** Thrown (not a recognition error: Chevrotain lets it through) when input nests beyond MAX_NESTING. */
+export class NestingTooDeepError extends Error {
+  constructor(readonly token: IToken) {
+    super('nesting too deep');
+    this.name = 'NestingTooDeepError';
+  }
+}
+
 /** The lookahead depth the grammar needs (two tokens: `(a,)`, trailing commas). */
 export const MAX_LOOKAHEAD = 2;
 
@@ -71,6 +88,17 @@ export class TbpfParser extends CstParser {
       skipValidations: !validate,
     });
     this.performSelfAnalysis();
+  }
+
+  private nesting = 0;
+
+  /**
+   * One nesting level deeper (see MAX_NESTING); the rule undoes it with `nesting--` in a `finally`,
+   * written inline rather than through a wrapper function so each level costs no extra stack frames.
+   */
+  private enter(): void {
+    if (this.nesting >= MAX_NESTING) throw new NestingTooDeepError(this.LA(1));
+    this.nesting++;
   }
 
   // ---------------------------------------------------------------- top level
@@ -219,40 +247,45 @@ export class TbpfParser extends CstParser {
   });
 
   statement = this.RULE('statement', () => {
-    // A `{` starting a statement opens a block statement; block expressions (`{ ...; expr }`) are
-    // parsed where an expression is expected (`let $a = { ... };`).
-    this.OR({ IGNORE_AMBIGUITIES: true, DEF: [
-      { ALT: () => this.CONSUME(Semicolon) },
-      { ALT: () => this.SUBRULE(this.ifStmt) },
-      { ALT: () => this.SUBRULE(this.whileStmt) },
-      { ALT: () => this.SUBRULE(this.unrollStmt) },
-      { ALT: () => this.SUBRULE(this.forStmt) },
-      { ALT: () => this.SUBRULE(this.block) },
-      {
-        ALT: () => {
-          this.SUBRULE(this.letStmt);
-          this.SUBRULE(this.terminator);
+    this.enter();
+    try {
+      // A `{` starting a statement opens a block statement; block expressions (`{ ...; expr }`) are
+      // parsed where an expression is expected (`let $a = { ... };`).
+      this.OR({ IGNORE_AMBIGUITIES: true, DEF: [
+        { ALT: () => this.CONSUME(Semicolon) },
+        { ALT: () => this.SUBRULE(this.ifStmt) },
+        { ALT: () => this.SUBRULE(this.whileStmt) },
+        { ALT: () => this.SUBRULE(this.unrollStmt) },
+        { ALT: () => this.SUBRULE(this.forStmt) },
+        { ALT: () => this.SUBRULE(this.block) },
+        {
+          ALT: () => {
+            this.SUBRULE(this.letStmt);
+            this.SUBRULE(this.terminator);
+          },
         },
-      },
-      {
-        ALT: () => {
-          this.SUBRULE(this.jumpStmt);
-          this.SUBRULE2(this.terminator);
+        {
+          ALT: () => {
+            this.SUBRULE(this.jumpStmt);
+            this.SUBRULE2(this.terminator);
+          },
         },
-      },
-      {
-        ALT: () => {
-          this.SUBRULE(this.returnStmt);
-          this.SUBRULE3(this.terminator);
+        {
+          ALT: () => {
+            this.SUBRULE(this.returnStmt);
+            this.SUBRULE3(this.terminator);
+          },
         },
-      },
-      {
-        ALT: () => {
-          this.SUBRULE(this.exprStmt);
-          this.SUBRULE4(this.terminator);
+        {
+          ALT: () => {
+            this.SUBRULE(this.exprStmt);
+            this.SUBRULE4(this.terminator);
+          },
         },
-      },
-    ] });
+      ] });
+    } finally {
+      this.nesting--;
+    }
   });
 
   /** `;`, or nothing right before the closing `}` / `>` of a block (the last `;` is optional). */
@@ -295,16 +328,21 @@ export class TbpfParser extends CstParser {
   });
 
   ifStmt = this.RULE('ifStmt', () => {
-    this.CONSUME(If);
-    this.SUBRULE(this.expression);
-    this.SUBRULE(this.block, { LABEL: 'then' });
-    this.OPTION(() => {
-      this.CONSUME(Else);
-      this.OR([
-        { ALT: () => this.SUBRULE(this.ifStmt, { LABEL: 'elseIf' }) },
-        { ALT: () => this.SUBRULE2(this.block, { LABEL: 'else' }) },
-      ]);
-    });
+    this.enter();
+    try {
+      this.CONSUME(If);
+      this.SUBRULE(this.expression);
+      this.SUBRULE(this.block, { LABEL: 'then' });
+      this.OPTION(() => {
+        this.CONSUME(Else);
+        this.OR([
+          { ALT: () => this.SUBRULE(this.ifStmt, { LABEL: 'elseIf' }) },
+          { ALT: () => this.SUBRULE2(this.block, { LABEL: 'else' }) },
+        ]);
+      });
+    } finally {
+      this.nesting--;
+    }
   });
 
   whileStmt = this.RULE('whileStmt', () => {
@@ -341,23 +379,29 @@ export class TbpfParser extends CstParser {
   /** Ternary level: `c ? a : b`, `a ?: b` (right associative). */
   expression = this.RULE('expression', () => {
     this.SUBRULE(this.binaryExpr);
+    // A ternary's branches recurse without an operand in between: each one counts a level.
     this.OPTION(() => {
-      this.CONSUME(Question);
-      this.OR([
-        {
-          ALT: () => {
-            this.CONSUME(Colon);
-            this.SUBRULE(this.expression, { LABEL: 'else' });
+      this.enter();
+      try {
+        this.CONSUME(Question);
+        this.OR([
+          {
+            ALT: () => {
+              this.CONSUME(Colon);
+              this.SUBRULE(this.expression, { LABEL: 'else' });
+            },
           },
-        },
-        {
-          ALT: () => {
-            this.SUBRULE2(this.expression, { LABEL: 'then' });
-            this.CONSUME2(Colon);
-            this.SUBRULE3(this.expression, { LABEL: 'else' });
+          {
+            ALT: () => {
+              this.SUBRULE2(this.expression, { LABEL: 'then' });
+              this.CONSUME2(Colon);
+              this.SUBRULE3(this.expression, { LABEL: 'else' });
+            },
           },
-        },
-      ]);
+        ]);
+      } finally {
+        this.nesting--;
+      }
     });
   });
 
@@ -371,19 +415,24 @@ export class TbpfParser extends CstParser {
   });
 
   unaryExpr = this.RULE('unaryExpr', () => {
-    this.OR({
-      IGNORE_AMBIGUITIES: true,
-      DEF: [
-        {
-          ALT: () => {
-            this.CONSUME(PrefixOperator);
-            this.SUBRULE(this.unaryExpr);
+    this.enter();
+    try {
+      this.OR({
+        IGNORE_AMBIGUITIES: true,
+        DEF: [
+          {
+            ALT: () => {
+              this.CONSUME(PrefixOperator);
+              this.SUBRULE(this.unaryExpr);
+            },
           },
-        },
-        { GATE: () => this.castAhead(), ALT: () => this.SUBRULE(this.castExpr) },
-        { ALT: () => this.SUBRULE(this.postfixExpr) },
-      ],
-    });
+          { GATE: () => this.castAhead(), ALT: () => this.SUBRULE(this.castExpr) },
+          { ALT: () => this.SUBRULE(this.postfixExpr) },
+        ],
+      });
+    } finally {
+      this.nesting--;
+    }
   });
 
   /** `(uint8)x`, `(struct task_struct *)curtask`, `(int8[8])x` */
@@ -550,16 +599,22 @@ export class TbpfParser extends CstParser {
 
   /** `typeof(type)` or `typeof(expr)` (bpftrace 0.26): no `*` / `[N]` suffix after it. */
   typeofType = this.RULE('typeofType', () => {
-    this.CONSUME(Typeof);
-    this.CONSUME(LParen);
-    this.OR({
-      IGNORE_AMBIGUITIES: true,
-      DEF: [
-        { GATE: () => this.sizeofTypeAhead(), ALT: () => this.SUBRULE(this.typeExpr) },
-        { ALT: () => this.SUBRULE(this.expression) },
-      ],
-    });
-    this.CONSUME(RParen);
+    // typeof(typeof(...)) recurses through types, not operands: it counts a level too.
+    this.enter();
+    try {
+      this.CONSUME(Typeof);
+      this.CONSUME(LParen);
+      this.OR({
+        IGNORE_AMBIGUITIES: true,
+        DEF: [
+          { GATE: () => this.sizeofTypeAhead(), ALT: () => this.SUBRULE(this.typeExpr) },
+          { ALT: () => this.SUBRULE(this.expression) },
+        ],
+      });
+      this.CONSUME(RParen);
+    } finally {
+      this.nesting--;
+    }
   });
 
   // ---------------------------------------------------------------- gates (token lookahead only)

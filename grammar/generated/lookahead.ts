@@ -2,7 +2,7 @@
 import type { LookaheadTable } from '../lookahead.js';
 
 export const LOOKAHEAD: LookaheadTable = {
-  fingerprint: "d1965dc1",
+  fingerprint: "efddc7ac",
   paths: {
     "angleBlock/Repetition/0": [[["Semicolon"],["If"],["While"],["Unroll"],["For"],["LBrace"],["Let"],["Break"],["Continue"],["Return"],["PrefixOperator"],["LParen"],["Integer"],["StringLiteral"],["True"],["False"],["Variable"],["Positional"],["PositionalCount"],["MapName"],["Identifier"],["Sizeof"],["Offsetof"]]],
     "argList/Repetition/0": [[["Comma"]]],

@@ -973,6 +973,20 @@ class ProgramGen {
         for (let off = 0; off < blob.size; ) {
           let n = 8;
           while (n > 1 && (n > dstAlign || off % n !== 0 || off + n > blob.size)) n /= 2;
+          const run = n === 8 ? splatRun(bytes, off) : 0;
+          if (run > MAX_SPLAT_STORES) {
+            // LLVM merges a run of stores of one repeated byte into a memset, which the BPF backend
+            // cannot lower past 1 KiB: store part of the run, then copy it forward, doubling.
+            const stored = MAX_SPLAT_STORES * 8;
+            for (let i = 0; i < stored; i += 8) bb.store(dst, off + i, 8, bb.int(bytes.readBigUInt64LE(off)));
+            for (let done = stored; done < run * 8; ) {
+              const len = Math.min(done, run * 8 - done);
+              bb.copy(bb.ptrAt(dst, off + done), 8, bb.ptrAt(dst, off), 8, len);
+              done += len;
+            }
+            off += run * 8;
+            continue;
+          }
           const v = n === 8 ? bytes.readBigUInt64LE(off) : BigInt(bytes.readUIntLE(off, n));
           bb.store(dst, off, n, n === 8 ? bb.int(v) : llvmConst(bb, n, v));
           off += n;
@@ -1147,6 +1161,17 @@ function constString(blob: IrBlob): Buffer | undefined {
     return inner && inner.length < blob.size ? inner : undefined;
   }
   return undefined;
+}
+
+/** Stores of one repeated byte kept as stores; longer runs are copied (see `fill`). */
+const MAX_SPLAT_STORES = 32;
+
+/** How many whole 8-byte words from `off` (8-aligned) repeat one byte value, the word at `off` included (0 if it is not such a word). */
+function splatRun(bytes: Buffer, off: number): number {
+  const c = bytes[off]!;
+  let end = off;
+  while (end + 8 <= bytes.length && bytes.subarray(end, end + 8).every((x) => x === c)) end += 8;
+  return (end - off) / 8;
 }
 
 /** Upper bound of the per-CPU walk in `mapAggRead` (the walk stops at the first CPU the kernel does not have). */

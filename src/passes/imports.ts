@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { tokenize } from '../../grammar/lexer.js';
 import { tokens as T } from '../../grammar/index.js';
@@ -7,13 +7,14 @@ import { Diagnostics, type Diagnostic } from '../common/diagnostic.js';
 import type { SourceFile, Span } from '../common/span.js';
 import { decodeStringLiteral } from '../syntax/literals.js';
 import { listingHash, scriptFilesIn, textHash, type ReadFile } from '../contract/content-hash.js';
+import { readImportable, unsafeDirectory } from './import-safety.js';
 
 /**
  * `import "file.bt";` (bpftrace 0.26), done before parsing: each import statement is blanked out
  * (offsets of the importing text do not move) and the imported script's text is appended, once
  * per file however often it is imported. Paths are relative to the importing script's directory
  * (the working directory for `-e` and stdin); a directory imports its `.bt`/`.tbpf` files. An
- * imported file may not have a `config` block. World-writable directories are refused.
+ * imported file may not have a `config` block. Files others could change are refused (import-safety.ts).
  */
 export interface ImportResult {
   readonly source: SourceFile;
@@ -25,6 +26,8 @@ export interface ImportResult {
 }
 
 const SCRIPT_EXT = /\.(bt|tbpf)$/;
+
+const UNSAFE_HINT = 'imported files are loaded into the kernel as root: keep them (and their directories) owned by root or you and writable by no one else';
 
 export function expandImports(source: SourceFile): ImportResult {
   const diags = new Diagnostics();
@@ -74,12 +77,12 @@ export function expandImports(source: SourceFile): ImportResult {
       diags.error('import-not-found', `cannot import ${path}: no such file or directory`, span);
       return;
     }
-    const dir = st.isDirectory() ? path : dirname(path);
-    if ((statSync(dir).mode & 0o002) !== 0 && !(statSync(dir).mode & 0o1000)) {
-      diags.error('import-unsafe', `refusing to import from world-writable directory ${dir}`, span);
-      return;
-    }
     if (st.isDirectory()) {
+      const unsafe = unsafeDirectory(realpathSync(path));
+      if (unsafe) {
+        diags.error('import-unsafe', `refusing to import ${path}: ${unsafe}`, span, [UNSAFE_HINT]);
+        return;
+      }
       const names = scriptFilesIn(path);
       read.push({ path, sha256: listingHash(names) });
       for (const f of names) importOne(join(path, f), span, depth + 1);
@@ -92,9 +95,13 @@ export function expandImports(source: SourceFile): ImportResult {
     const real = realpathSync(path);
     if (seen.has(real)) return; // imported once
     seen.add(real);
-    const raw = readFileSync(path, 'utf8');
-    read.push({ path, sha256: textHash(raw) });
-    const text = raw.replace(/^#!.*/, (m) => ' '.repeat(m.length));
+    const importable = readImportable(real);
+    if ('refused' in importable) {
+      diags.error('import-unsafe', `refusing to import ${path}: ${importable.refused}`, span, [UNSAFE_HINT]);
+      return;
+    }
+    read.push({ path, sha256: textHash(importable.text) });
+    const text = importable.text.replace(/^#!.*/, (m) => ' '.repeat(m.length));
     const start = source.text.length + appended.length + 1;
     files.push({ name: path, start });
     // Nested imports first are blanked here; their files are appended after this one.

@@ -1,3 +1,4 @@
+import { TOO_DEEP } from '../syntax/depth.js';
 import type * as ast from '../ast/nodes.js';
 import { BUILTIN_VARS, isAggregation, ALL_FUNCTION_NAMES } from '../builtins/builtins.js';
 import { TSERIES_CELL, tseriesArgs, tseriesStmts } from '../builtins/tseries.js';
@@ -108,6 +109,9 @@ export function keyLayoutTypes(keyTypes: readonly Type[]): Type {
 
 class Unsupported extends Error {}
 
+/** Nesting of `value`/`fold` calls lowering tolerates; above src/syntax/depth.ts MAX_AST_DEPTH, far below a stack overflow. */
+const MAX_LOWER_DEPTH = 600;
+
 /**
  * Checks and lowers one concrete probe's body to IR. Types are inferred as the code is lowered;
  * the first assignment to a map fixes its key and value types for the whole script.
@@ -152,11 +156,21 @@ export class ProbeLowerer {
   lower(node: ast.Probe, name: string, section: string): IrProgram {
     const body: IrStmt[] = [...pidFilter(this.probe, this.script.target)];
     if (node.predicate) {
-      const cond = this.condition(node.predicate);
+      const cond = this.predicate(node.predicate);
       if (cond) body.push({ op: 'if', cond: { op: 'unary', operator: '!', operand: cond }, then: [{ op: 'return' }], else: [] });
     }
     body.push(...this.block(node.body));
     return { name, section, vars: this.irVars, body };
+  }
+
+  /** The predicate's condition; undefined after an error it reported (as statements are caught in `stmtCaught`). */
+  private predicate(e: ast.Expr): IrExpr | undefined {
+    try {
+      return this.condition(e);
+    } catch (err) {
+      if (!(err instanceof Unsupported)) throw err;
+      return undefined;
+    }
   }
 
   // ------------------------------------------------------------------ statements
@@ -686,10 +700,31 @@ export class ProbeLowerer {
     return v.int;
   }
 
+  /** How deeply `value`/`fold` are nested now: macro expansions nest beyond the AST's own depth (src/syntax/depth.ts). */
+  private exprDepth = 0;
+
+  /** Runs `f` one expression level deeper; past MAX_LOWER_DEPTH a `too-deep` diagnostic at `e` instead of a stack overflow. */
+  private deeper<T>(e: ast.Expr, f: () => T): T {
+    if (this.exprDepth >= MAX_LOWER_DEPTH) {
+      this.diags.error(TOO_DEEP, `expression nests more than ${MAX_LOWER_DEPTH} levels deep once macros are expanded`, { start: e.span.start, end: e.span.start + 1 }, [
+        'macros calling macros multiply their bodies\' depth: move inner parts into variables',
+      ]);
+      throw new Unsupported('too deep');
+    }
+    this.exprDepth++;
+    try {
+      return f();
+    } finally {
+      this.exprDepth--;
+    }
+  }
+
   value(e: ast.Expr): TypedValue {
-    const v = this.lowerValue(e);
-    this.exprTypes?.set(e, v.type);
-    return v;
+    return this.deeper(e, () => {
+      const v = this.lowerValue(e);
+      this.exprTypes?.set(e, v.type);
+      return v;
+    });
   }
 
   private lowerValue(e: ast.Expr): TypedValue {
@@ -1045,8 +1080,14 @@ export class ProbeLowerer {
     return undefined;
   }
 
+  /** Expressions `placeOrPointee` found to be neither a place nor a pointer (AST nodes are not shared between macro expansions). */
+  private readonly notMemory = new WeakSet<ast.Expr>();
+
   /** `e` as memory: a place when it is one, else the object its pointer value points to. */
   private placeOrPointee(e: ast.Expr): Place | undefined {
+    // `***x` asks each level first as a place, then as a value: without remembering the misses
+    // that is exponential in the chain's length.
+    if (this.notMemory.has(e)) return undefined;
     const p = this.place(e);
     if (p) {
       if (p.ctype.kind === 'ptr') {
@@ -1056,7 +1097,10 @@ export class ProbeLowerer {
       return p;
     }
     const v = this.value(e);
-    if (v.type.kind !== 'ptr') return undefined;
+    if (v.type.kind !== 'ptr') {
+      this.notMemory.add(e);
+      return undefined;
+    }
     const target = pointee(v.type, this.types);
     if (!target) {
       this.diags.error('unknown-type', `unknown type: ${v.type.to}`, e.span);
@@ -1512,6 +1556,10 @@ export class ProbeLowerer {
   }
 
   private fold(e: ast.Expr): Folded | 'error' | undefined {
+    return this.deeper(e, () => this.foldAt(e));
+  }
+
+  private foldAt(e: ast.Expr): Folded | 'error' | undefined {
     switch (e.kind) {
       case 'IntLiteral':
         return { kind: 'int', value: e.value };

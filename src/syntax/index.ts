@@ -9,6 +9,7 @@ import { Diagnostics, error, type Diagnostic } from '../common/diagnostic.js';
 import type { SourceFile } from '../common/span.js';
 import { buildProgram } from './build-ast.js';
 import { lexDiagnostics, parseDiagnostics, tidy } from './errors.js';
+import { checkAstDepth, tooDeepAtToken } from './depth.js';
 
 export interface ParseResult {
   /** The AST; absent when there is any error diagnostic. */
@@ -32,10 +33,14 @@ function endsEarly(r: CstParseResult): boolean {
 export function parse(source: SourceFile): ParseResult {
   try {
     const r = parseCst(source.text);
-    const syntax = tidy([...lexDiagnostics(r.lexErrors, r.tokens, source.text), ...parseDiagnostics(r.parseErrors, source.text)]);
+    const lexed = lexDiagnostics(r.lexErrors, r.tokens, source.text);
+    if (r.tooDeepAt) return { program: undefined, diagnostics: tidy([...lexed, tooDeepAtToken(r.tooDeepAt, source.text)]), incomplete: false };
+    const syntax = tidy([...lexed, ...parseDiagnostics(r.parseErrors, source.text)]);
     if (syntax.length > 0) return { program: undefined, diagnostics: syntax, incomplete: endsEarly(r) };
     const diags = new Diagnostics();
     const program = buildProgram(r.cst as ProgramCstNode, source.text, diags);
+    const tooDeep = checkAstDepth(program);
+    if (tooDeep) diags.report(tooDeep);
     const diagnostics = tidy(diags.items);
     return { program: diags.hasErrors ? undefined : program, diagnostics, incomplete: false };
   } catch (e) {
