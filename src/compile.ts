@@ -18,6 +18,7 @@ import { checkNamedParams, splitParams } from './passes/named-params.js';
 import { checkUnstableTseries, tseriesKeyLayout, tseriesMaxEntries } from './builtins/tseries.js';
 import { possibleCpuCount } from './kernel/cpus.js';
 import { definesAsMacros } from './passes/defines.js';
+import { resolveTypes } from './passes/resolve-types.js';
 
 /** BPF map types used by the compiler. */
 export const MapType = { HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, RINGBUF: 27 } as const;
@@ -115,9 +116,9 @@ export interface FrontendResult {
 }
 
 /**
- * The pass pipeline, in order: parse → expand attach points (providers) → check and lower every
- * concrete probe to IR (twice: the first round only learns every map's type, so a map read in
- * one probe before another assigns it still type-checks). Stops at the first stage with errors.
+ * The pass pipeline, in order: parse → expand attach points (providers) → resolve every map's and
+ * variable's type over all probes (src/passes/resolve-types.ts) → check and lower every concrete
+ * probe to IR with those types. Stops at the first stage with errors.
  */
 export function compileFrontend(original: SourceFile, opts: CompileOptions = {}): FrontendResult {
   // `import "x.bt";`: imported scripts are appended to the text before parsing (src/passes/imports.ts).
@@ -168,10 +169,12 @@ function compileExpanded(source: SourceFile, opts: CompileOptions, importStart?:
     maps: new Map<string, MapSpec>(), events: [], positionals: params.positionals, namedParams: new Map(), givenParams: params.named, mapIds: new Map(), types, macros, maxStrlen: config.maxStrlen,
     unsafe: opts.unsafe === true, warningLevel: opts.warningLevel ?? 1, internalMaps: new Map(), source, stackMode: config.stackMode, varTypes: new Map(),
   });
-  // Round 1: learn map types; its diagnostics are discarded (round 2 reports them in order).
-  const learn = state();
-  for (const { node, probe } of expanded) new ProbeLowerer(learn, probe, new Diagnostics()).lower(node, 'p', 'p');
-  const script: ScriptState = { ...state(), maps: learn.maps, varTypes: learn.varTypes };
+  // Every map's and variable's type, resolved over all probes to a fixed point (src/passes/resolve-types.ts).
+  const resolved = resolveTypes((table, varTypes) => {
+    const walk: ScriptState = { ...state(), maps: table.maps, table, varTypes };
+    for (const { node, probe } of expanded) new ProbeLowerer(walk, probe, new Diagnostics()).lower(node, 'p', 'p');
+  }, source);
+  const script: ScriptState = { ...state(), maps: resolved.table.maps, table: resolved.table, varTypes: resolved.varTypes };
   const programs: IrProgram[] = [];
   const probes: { name: string; probe: ConcreteProbe; span?: Span }[] = [];
   expanded.forEach(({ node, probe }, i) => {

@@ -27,6 +27,8 @@ import type { SourceFile } from '../common/span.js';
 import { convertBlob, intFitsInto, mergeVarType } from './var-types.js';
 import { cValueType } from './struct-values.js';
 import { getoptValue, type NamedParam } from './named-params.js';
+import { blobAs, keyBlob, keyLayoutTypes, keySite, valueStorageType, type KeySite } from './lower-maps.js';
+import { TypeTable } from './resolve-types.js';
 
 /** A typed value: integers (and bools, pointers) as an IR expression, aggregates as a blob. */
 type TypedValue = { readonly type: Type; readonly int: IrExpr; readonly blob?: undefined } | { readonly type: Type; readonly blob: IrBlob; readonly int?: undefined };
@@ -35,7 +37,10 @@ type TypedValue = { readonly type: Type; readonly int: IrExpr; readonly blob?: u
 export interface ScriptState {
   /** `-p PID` / `-c CMD`: the implicit pid filter and `cpid` (src/passes/target-process.ts). */
   readonly target?: TargetProcess;
+  /** Every map's resolved types; the same Map as `table.maps` when a TypeTable is given. */
   readonly maps: Map<string, MapSpec>;
+  /** Map types resolved over the whole script (src/passes/resolve-types.ts); every use is observed in it. */
+  readonly table?: TypeTable;
   readonly events: EventSpec[];
   readonly positionals: readonly string[];
   /** Map name → IR map id; filled as maps are first used. */
@@ -111,12 +116,7 @@ export function isPerCpuKind(kind: MapKind): boolean {
   return kind !== 'int' && kind !== 'value';
 }
 
-/** Key blob layout of a map: scalar maps use one zero u64; several keys form a tuple. */
-export function keyLayoutTypes(keyTypes: readonly Type[]): Type {
-  if (keyTypes.length === 0) return u64;
-  if (keyTypes.length === 1) return keyTypes[0]!;
-  return { kind: 'tuple', elems: keyTypes };
-}
+export { keyLayoutTypes };
 
 class Unsupported extends Error {}
 
@@ -140,7 +140,10 @@ export class ProbeLowerer {
     private readonly diags: Diagnostics,
   ) {
     this.types = script.types ?? new TypeResolver([], () => kernelBtfTypes());
+    this.table = script.table ?? new TypeTable(script.source);
+    if (!script.table) for (const spec of script.maps.values()) this.table.maps.set(spec.name, spec);
   }
+  private readonly table: TypeTable;
 
   private findVar(name: string): { id: number; type: Type; key?: string; fixed?: boolean } | undefined {
     for (let i = this.scopes.length - 1; i >= 0; i--) {
@@ -354,10 +357,9 @@ export class ProbeLowerer {
   private update(e: ast.Update): IrStmt[] {
     const delta: IrExpr = { op: 'const', value: e.op === '++' ? 1n : -1n };
     if (e.target.kind === 'MapRef') {
-      const key = this.mapKey(e.target, true);
-      const spec = this.useMap(e.target, 'int', key.types, i64, [], e);
-      if (!spec) return [];
-      return [{ op: 'mapAdd', map: this.mapId(spec.name), key: key.blob, delta, err: this.helperErr('map_update_elem', e.span, false) }];
+      const use = this.useMap(e.target, 'int', this.mapKey(e.target), this.counterType(e.target), [], e);
+      if (!use) return [];
+      return [{ op: 'mapAdd', map: this.mapId(use.spec.name), key: use.key, delta: this.scaledDelta(use.spec, delta), err: this.helperErr('map_update_elem', e.span, false) }];
     }
     const v = this.lookupVar(e.target);
     if (!v) return [];
@@ -392,7 +394,7 @@ export class ProbeLowerer {
       const inner = valueExpr.value;
       return this.scoped(() => [...valueExpr.stmts.flatMap((st) => this.stmtCaught(st)), ...this.assignMap(target, op, inner, node)]);
     }
-    const key = this.mapKey(target, true);
+    const key = this.mapKey(target);
     if (valueExpr.kind === 'Call' && isAggregation(valueExpr.callee)) {
       if (op !== '=') {
         this.diags.error('invalid-assignment', `${valueExpr.callee}() must be assigned with =`, node.span);
@@ -406,16 +408,16 @@ export class ProbeLowerer {
         this.diags.error('type-mismatch', `${op} needs an integer, got ${typeToString(value.type)}`, valueExpr.span);
         return [];
       }
-      const spec = this.useMap(target, 'int', key.types, i64, [], node);
-      if (!spec) return [];
-      const id = this.mapId(spec.name);
+      const use = this.useMap(target, 'int', key, this.counterType(target), [], node);
+      if (!use) return [];
+      const id = this.mapId(use.spec.name);
       if (op === '+=' || op === '-=') {
-        const delta = this.intOf(value, valueExpr);
-        return [{ op: 'mapAdd', map: id, key: key.blob, delta: op === '+=' ? delta : { op: 'unary', operator: '-', operand: delta } }];
+        const delta = this.scaledDelta(use.spec, this.intOf(value, valueExpr));
+        return [{ op: 'mapAdd', map: id, key: use.key, delta: op === '+=' ? delta : { op: 'unary', operator: '-', operand: delta } }];
       }
-      const current: IrExpr = { op: 'mapGet', map: id, key: key.blob };
+      const current: IrExpr = { op: 'mapGet', map: id, key: use.key };
       const next = this.arith(op.slice(0, -1) as ast.BinaryOp, current, this.intOf(value, valueExpr), i64, value.type);
-      return [{ op: 'mapSet', map: id, key: key.blob, value: { op: 'int', value: next, size: 8 } }];
+      return [{ op: 'mapSet', map: id, key: use.key, value: { op: 'int', value: next, size: 8 } }];
     }
     // `none` comes from an expression whose error is already reported.
     if (value.type.kind === 'none') return [];
@@ -423,15 +425,28 @@ export class ProbeLowerer {
       this.diags.error('type-mismatch', `cannot store a value of type ${typeToString(value.type)} in a map`, valueExpr.span);
       return [];
     }
-    const stored = mapStorageType(value.type);
+    const stored = valueStorageType(value.type);
     const kind: MapKind = isIntegral(value.type) ? 'int' : 'value';
-    const spec = this.useMap(target, kind, key.types, stored, [], node);
-    if (!spec) return [];
-    const blob: IrBlob = value.blob ?? { op: 'int', value: value.int, size: 8 };
-    return [{ op: 'mapSet', map: this.mapId(spec.name), key: key.blob, value: blob }];
+    const use = this.useMap(target, kind, key, stored, [], node);
+    if (!use) return [];
+    return [{ op: 'mapSet', map: this.mapId(use.spec.name), key: use.key, value: blobAs(value, kind === 'int' ? u64 : use.spec.valueType) }];
   }
 
-  private aggregate(target: ast.MapRef, key: { blob: IrBlob; types: Type[] }, call: ast.Call): IrStmt[] {
+  /** The value type `@x++` / `@x += n` gives a map: its own when it holds a pointer or a settled integer, else int64. */
+  private counterType(m: ast.MapRef): Type {
+    const t = this.table.maps.get(m.name)?.valueType;
+    return t && (t.kind === 'ptr' || t.kind === 'int') ? t : i64;
+  }
+
+  /** `@p++` / `@p += n` on a map holding a typed pointer moves it by whole elements (bpftrace's pointer arithmetic). */
+  private scaledDelta(spec: MapSpec, delta: IrExpr): IrExpr {
+    if (spec.kind !== 'int' || spec.valueType.kind !== 'ptr') return delta;
+    const target = pointee(spec.valueType, this.types);
+    const size = target && target.kind !== 'void' ? Math.max(1, cSizeOf(target)) : 1;
+    return size === 1 ? delta : { op: 'binary', operator: '*', left: delta, right: { op: 'const', value: BigInt(size) }, signed: true };
+  }
+
+  private aggregate(target: ast.MapRef, key: KeySite, call: ast.Call): IrStmt[] {
     const name = call.callee as MapKind;
     const arity: Record<string, [number, number]> = {
       count: [0, 0], sum: [1, 1], min: [1, 1], max: [1, 1], avg: [1, 1], stats: [1, 1], hist: [1, 2], lhist: [4, 4], tseries: [3, 4],
@@ -459,11 +474,11 @@ export class ProbeLowerer {
       const cx = this.libContext();
       const t = tseriesArgs(call, cx);
       if (!t) return [];
-      const spec = this.useMap(target, name, key.types, u64, t.params, call);
-      if (!spec) return [];
+      const use = this.useMap(target, name, key, u64, t.params, call);
+      if (!use) return [];
       const dummy = process.env.BPFTRACE_DUMMY_TS_MAP;
       const dummyId = dummy && this.script.maps.get(dummy)?.kind === 'int' ? this.mapId(dummy) : undefined;
-      return tseriesStmts(spec, this.mapId(spec.name), key.blob, t, cx, dummyId);
+      return tseriesStmts(use.spec, this.mapId(use.spec.name), use.key, t, cx, dummyId);
     }
     if (name === 'hist' && call.args.length === 2) {
       const bits = this.constInt(call.args[1]!);
@@ -473,30 +488,31 @@ export class ProbeLowerer {
       }
       if (bits !== 0n) params = [bits];
     }
-    const spec = this.useMap(target, name, key.types, u64, params, call);
-    if (!spec) return [];
-    const id = this.mapId(spec.name);
-    if (name === 'count') return [{ op: 'mapAdd', map: id, key: key.blob, delta: { op: 'const', value: 1n } }];
+    const use = this.useMap(target, name, key, u64, params, call);
+    if (!use) return [];
+    const id = this.mapId(use.spec.name);
+    const keyBlob = use.key;
+    if (name === 'count') return [{ op: 'mapAdd', map: id, key: keyBlob, delta: { op: 'const', value: 1n } }];
     const argExpr = call.args[0]!;
     const arg = this.value(argExpr);
     const v = this.intOf(arg, argExpr);
     switch (name) {
       case 'sum':
-        return [{ op: 'mapAdd', map: id, key: key.blob, delta: v }];
+        return [{ op: 'mapAdd', map: id, key: keyBlob, delta: v }];
       case 'min':
       case 'max':
-        return [{ op: 'mapMinMax', map: id, key: key.blob, value: v, which: name }];
+        return [{ op: 'mapMinMax', map: id, key: keyBlob, value: v, which: name }];
       case 'avg':
       case 'stats':
-        return [{ op: 'mapCountTotal', map: id, key: key.blob, value: v }];
+        return [{ op: 'mapCountTotal', map: id, key: keyBlob, value: v }];
       case 'hist': {
         const bits = Number(params[0] ?? 0n);
         const { stmts, bucket } = this.histBucket(v, bits);
-        return [...stmts, { op: 'mapBucketAdd', map: id, key: key.blob, bucket, slots: histSlots(bits) }];
+        return [...stmts, { op: 'mapBucketAdd', map: id, key: keyBlob, bucket, slots: histSlots(bits) }];
       }
       case 'lhist': {
         const [min, max, step] = params as [bigint, bigint, bigint];
-        return [{ op: 'mapBucketAdd', map: id, key: key.blob, bucket: lhistBucket(v, min, max, step), slots: lhistSlots(min, max, step) }];
+        return [{ op: 'mapBucketAdd', map: id, key: keyBlob, bucket: lhistBucket(v, min, max, step), slots: lhistSlots(min, max, step) }];
       }
       default:
         return [];
@@ -603,68 +619,28 @@ export class ProbeLowerer {
 
   // ------------------------------------------------------------------ maps
 
-  private mapKey(m: ast.MapRef, forWrite: boolean): { blob: IrBlob; types: Type[] } {
-    void forWrite;
-    // `@m[(a, b)]` is the same map key as `@m[a, b]`.
-    const only = m.keys.length === 1 ? m.keys[0]! : undefined;
-    const keyExprs = only?.kind === 'Tuple' && only.elems.length > 1 ? only.elems : m.keys;
-    const values = keyExprs.map((k) => this.value(k));
-    const types = values.map((v) => mapStorageType(v.type));
-    if (values.length === 0) return { blob: { op: 'zero', size: 8 }, types };
-    if (values.length === 1) return { blob: this.blobOf(values[0]!, types[0]!), types };
-    const layout = tupleLayout(types);
-    return {
-      blob: { op: 'record', size: layout.size, fields: values.map((v, i) => ({ offset: layout.fields[i]!.offset, blob: this.blobOf(v, types[i]!) })) },
-      types,
-    };
+  /** The key a use gives (its values, with their own types): converted to the map's layout by `keyFor`. */
+  private mapKey(m: ast.MapRef): KeySite {
+    return keySite(m.keys.map((k) => this.value(k)));
+  }
+
+  /** The key blob of a use of map `m`, laid out as its resolved key types (src/passes/lower-maps.ts). */
+  private keyFor(m: ast.MapRef, site: KeySite, spec: MapSpec): IrBlob | undefined {
+    const types = this.table.observeKeys(spec.name, site.types, m.span, this.diags);
+    return types ? keyBlob(site, types) : undefined;
   }
 
   private keyBlob(keyExprs: readonly ast.Expr[], spec: MapSpec, m: ast.MapRef): IrBlob | undefined {
-    const key = this.mapKey({ ...m, keys: keyExprs }, false);
-    if (!sameTypes(key.types, spec.keyTypes)) {
-      this.diags.error('map-key-mismatch', `${spec.name} is keyed by [${spec.keyTypes.map(typeToString).join(', ')}], not [${key.types.map(typeToString).join(', ')}]`, m.span);
-      return undefined;
-    }
-    return key.blob;
+    return this.keyFor(m, this.mapKey({ ...m, keys: keyExprs }), spec);
   }
 
-  /** Declare or check a map's kind and types at an assignment. */
-  private useMap(m: ast.MapRef, kind: MapKind, keyTypes: Type[], valueType: Type, params: readonly bigint[], node: ast.Node): MapSpec | undefined {
-    const existing = this.script.maps.get(m.name);
-    if (!existing) {
-      const spec: MapSpec = { name: m.name, kind, keyTypes, valueType, params, firstUse: node };
-      this.script.maps.set(m.name, spec);
-      return spec;
-    }
-    if (!sameTypes(existing.keyTypes, keyTypes)) {
-      this.diags.error(
-        'map-key-mismatch',
-        `${m.name} is used with keys [${keyTypes.map(typeToString).join(', ')}] here but [${existing.keyTypes.map(typeToString).join(', ')}] elsewhere`,
-        m.span,
-      );
-      return undefined;
-    }
-    // `@x++` and `@x += n` on a count/sum map keep adding to it, as in bpftrace.
-    const addsToCounter = kind === 'int' && (existing.kind === 'count' || existing.kind === 'sum');
-    if (existing.kind !== kind && !addsToCounter) {
-      this.diags.error('map-type-mismatch', `${m.name} holds ${describeKind(existing)} but is assigned ${describeKind({ kind, valueType, params })} here`, node.span);
-      return undefined;
-    }
-    if (kind === 'value' && !typeEquals(existing.valueType, valueType)) {
-      const a = existing.valueType;
-      if (a.kind === 'str' && valueType.kind === 'str') {
-        // Strings of different capacities share the larger one.
-        if (valueType.size > a.size) existing.valueType = valueType;
-        return existing;
-      }
-      this.diags.error('map-type-mismatch', `${m.name} holds ${typeToString(existing.valueType)} but is assigned ${typeToString(valueType)} here`, node.span);
-      return undefined;
-    }
-    if (existing.params.join() !== params.join()) {
-      this.diags.error('map-type-mismatch', `${m.name} is used with different ${kind} parameters`, node.span);
-      return undefined;
-    }
-    return existing;
+  /**
+   * An assignment or aggregation to map `m`: its resolved spec (src/passes/resolve-types.ts) and
+   * the key blob in the map's key layout; undefined after a conflict was reported.
+   */
+  private useMap(m: ast.MapRef, kind: MapKind, key: KeySite, valueType: Type, params: readonly bigint[], node: ast.Node): { spec: MapSpec; key: IrBlob } | undefined {
+    const spec = this.table.observeValue(m.name, kind, key.types, valueType, params, node, this.diags, m.span);
+    return spec ? { spec, key: keyBlob(key, spec.keyTypes) } : undefined;
   }
 
   private knownMap(m: ast.MapRef): MapSpec | undefined {
@@ -724,7 +700,7 @@ export class ProbeLowerer {
         }
         if (spec.kind === 'int') {
           if (isPerCpuKind(spec.kind)) return this.unsupported(`reading ${spec.kind}() map ${spec.name} in a probe is not supported yet`, e.span);
-          return { type: spec.valueType.kind === 'int' ? spec.valueType : i64, int: { op: 'mapGet', map: this.mapId(spec.name), key, err: this.helperErr('map_lookup_elem', e.span, true) } };
+          return { type: spec.valueType.kind === 'int' || spec.valueType.kind === 'ptr' ? spec.valueType : i64, int: { op: 'mapGet', map: this.mapId(spec.name), key, err: this.helperErr('map_lookup_elem', e.span, true) } };
         }
         if (spec.kind === 'value') {
           const size = sizeOf(spec.valueType);
@@ -1730,9 +1706,11 @@ export class ProbeLowerer {
 
 // ------------------------------------------------------------------ free helpers
 
-/** A tuple or record element's stored type: bools stay bools (they print `true`), other integers widen. */
+/** A tuple or record element's stored type: integers keep their size, bools stay bools (they print `true`). */
 function elemStorageType(t: Type): Type {
-  return t.kind === 'bool' ? t : storageType(t);
+  // bpftrace packs tuples: integers keep their size (struct.cpp CreateTuple), pointers their pointee.
+  if (t.kind === 'int') return t.isBool ? t : { kind: 'int', bits: t.bits, signed: t.signed };
+  return t.kind === 'bool' || t.kind === 'ptr' ? t : storageType(t);
 }
 
 function addOffset(addr: IrExpr, offset: number): IrExpr {
@@ -1754,10 +1732,6 @@ function resizeStr(blob: IrBlob, from: number, to: number): IrBlob {
   return { op: 'record', size: to, fields: [{ offset: 0, blob }] };
 }
 
-function sameTypes(a: readonly Type[], b: readonly Type[]): boolean {
-  return a.length === b.length && a.every((t, i) => typeEquals(t, b[i]!) || (t.kind === 'str' && b[i]!.kind === 'str'));
-}
-
 function formatKind(t: Type): FormatArgKind {
   switch (t.kind) {
     case 'int':
@@ -1774,17 +1748,6 @@ function formatKind(t: Type): FormatArgKind {
       return t.of === 'buffer' ? 'buffer' : 'other';
     default:
       return 'other';
-  }
-}
-
-function describeKind(s: { kind: MapKind; valueType: Type; params: readonly bigint[] }): string {
-  switch (s.kind) {
-    case 'int':
-      return 'an integer';
-    case 'value':
-      return `a ${typeToString(s.valueType)}`;
-    default:
-      return `${s.kind}()`;
   }
 }
 
