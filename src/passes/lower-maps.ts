@@ -61,6 +61,8 @@ export function keyBlob(site: KeySite, keyTypes: readonly Type[]): IrBlob {
 export function blobAs(v: LibValue, to: Type): IrBlob {
   if (v.blob) {
     if (typeEquals(v.type, to) && sizeOf(v.type) === sizeOf(to)) return v.blob;
+    // A string literal is written padded to the larger size directly.
+    if (v.blob.op === 'string' && to.kind === 'str' && to.size >= v.blob.size) return { ...v.blob, size: to.size };
     return convertBlob(v.blob, v.type, to);
   }
   return { op: 'int', value: v.int, size: Math.min(8, Math.max(1, sizeOf(to))) as 1 | 2 | 4 | 8 };

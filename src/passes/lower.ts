@@ -602,6 +602,13 @@ export class ProbeLowerer {
       this.diags.error('invalid-format', problem.message, call.span);
       return [];
     }
+    // A pointer printed with %s prints its address: almost always a missing str() (bpftrace 0.17 rejects it too).
+    const ptrAsStr = parsed.specs.findIndex((sp, i) => sp.conversion === 's' && args[i]?.type.kind === 'ptr');
+    if (ptrAsStr >= 0) {
+      const argExpr = call.args[ptrAsStr + 1]!;
+      this.diags.error('invalid-format', `%s needs a string, got a pointer (${typeToString(args[ptrAsStr]!.type)})`, argExpr.span, [`read the string it points to with str(${sourceText(this.script.source, argExpr.span) ?? '...'})`]);
+      return [];
+    }
     const stored = args.map((a) => ({ ...a, type: storageType(a.type) }) as TypedValue);
     return [this.emit({ kind: 'printf', format: fmt.value, args: stored.map((a) => a.type) }, stored)];
   }
@@ -1730,6 +1737,10 @@ function resizeStr(blob: IrBlob, from: number, to: number): IrBlob {
     return { op: 'record', size: to, fields: [{ offset: 0, blob: { op: 'record', size: from, fields: [{ offset: 0, blob }] } }] };
   }
   return { op: 'record', size: to, fields: [{ offset: 0, blob }] };
+}
+
+function sourceText(source: SourceFile | undefined, span: Span): string | undefined {
+  return source?.text.slice(span.start, span.end);
 }
 
 function formatKind(t: Type): FormatArgKind {

@@ -32,9 +32,11 @@ export function promoteType(current: Type | undefined, next: Type): Type | undef
   if (current.kind === 'str' && next.kind === 'str') return current.size >= next.size ? current : next;
   if (current.kind === 'ptr' && next.kind === 'ptr') {
     // Pointers to the same type; a void pointer takes the other's pointee.
-    if (current.to === next.to) return current;
-    if (/^void\b/.test(current.to)) return next;
-    if (/^void\b/.test(next.to)) return current;
+    // Qualifiers do not change what is stored: `const struct x *` and `struct x *` are one type.
+    const bare = (to: string): string => to.replace(/\b(const|volatile)\s+/g, '').trim();
+    if (bare(current.to) === bare(next.to)) return current;
+    if (/^void\b/.test(bare(current.to))) return next;
+    if (/^void\b/.test(bare(next.to))) return current;
     return undefined;
   }
   if (current.kind === 'tuple' && next.kind === 'tuple') return promoteAggregate(current, next);
