@@ -19,12 +19,17 @@ export function keyLayoutTypes(keyTypes: readonly Type[]): Type {
 /** The type a value has as a map key: integers (and pointers) as 64-bit integers, tuples with their elements so. */
 export function keyStorageType(t: Type): Type {
   if (t.kind === 'tuple' && !t.offsets && !t.cname && !t.array) return { ...t, elems: t.elems.map(keyStorageType) };
-  return mapStorageType(t);
+  return keepFlex(t, mapStorageType(t));
 }
 
-/** The type a value has as a map value: integers as 64-bit, pointers keep their pointee (bpftrace prints them as pointers). */
+/** A non-negative literal stays sign-flexible when widened, so it takes the sign of the map's other uses (bpftrace). */
+function keepFlex(from: Type, to: Type): Type {
+  return from.kind === 'int' && from.flex && to.kind === 'int' && !to.isBool ? { ...to, flex: true } : to;
+}
+
+/** The type a value has as a map value: integers as 64-bit, pointers keep their pointee (bpftrace prints them as pointers), tuples their packed layout. */
 export function valueStorageType(t: Type): Type {
-  return t.kind === 'ptr' ? t : mapStorageType(t);
+  return t.kind === 'ptr' || t.kind === 'tuple' ? t : keepFlex(t, mapStorageType(t));
 }
 
 /** A plain tuple (not a record, C struct or array): `@m[(a, b)]` is the same key as `@m[a, b]`. */

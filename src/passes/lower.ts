@@ -1716,7 +1716,7 @@ export class ProbeLowerer {
 /** A tuple or record element's stored type: integers keep their size, bools stay bools (they print `true`). */
 function elemStorageType(t: Type): Type {
   // bpftrace packs tuples: integers keep their size (struct.cpp CreateTuple), pointers their pointee.
-  if (t.kind === 'int') return t.isBool ? t : { kind: 'int', bits: t.bits, signed: t.signed };
+  if (t.kind === 'int') return t;
   return t.kind === 'bool' || t.kind === 'ptr' ? t : storageType(t);
 }
 
