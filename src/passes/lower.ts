@@ -7,7 +7,7 @@ import type { Span } from '../common/span.js';
 import type { IrBlob, IrExpr, IrProgram, IrStmt, IrVar } from '../ir/ir.js';
 import type { ConcreteProbe, ContextField } from '../providers/provider.js';
 import {
-  aggregateLayout, boolType, DEFAULT_STRLEN, i64, isIntegral, mapStorageType, sizeOf, storageType, tupleLayout, typeEquals, typeToString, u64,
+  aggregateLayout, boolType, DEFAULT_STRLEN, i64, noneType, isIntegral, mapStorageType, sizeOf, storageType, tupleLayout, typeEquals, typeToString, u64,
   type Type,
 } from '../types/types.js';
 import { recordLayout, type EventSpec } from './events.js';
@@ -317,7 +317,8 @@ export class ProbeLowerer {
       const type = this.concreteType(s.type);
       return type ? this.varDecl({ ...s, type }) : [];
     }
-    let declared: Type = i64;
+    // `let $x;`: no type yet; the assignments that follow give it one (type resolution).
+    let declared: Type = s.type || s.value ? i64 : noneType;
     if (s.type?.name === 'string' && s.type.pointerDepth === 0) {
       declared = { kind: 'str', size: s.type.arraySize ?? this.script.maxStrlen ?? DEFAULT_STRLEN };
     } else if (s.type) {
@@ -332,7 +333,7 @@ export class ProbeLowerer {
     if (!s.value) {
       const v = this.declareVar(s.variable.name, declared, s.span, true, s.type !== undefined);
       if (!v) return [];
-      return v.type.kind === 'str' || v.type.kind === 'tuple' ? [{ op: 'setVarBlob', id: v.id, value: { op: 'zero', size: sizeOf(v.type) } }] : [{ op: 'setVar', id: v.id, value: { op: 'const', value: 0n } }];
+      return !isIntegral(v.type) && v.type.kind !== 'none' ? [{ op: 'setVarBlob', id: v.id, value: { op: 'zero', size: sizeOf(v.type) } }] : [{ op: 'setVar', id: v.id, value: { op: 'const', value: 0n } }];
     }
     let value = this.value(s.value);
     if (s.type && declared.kind === 'int' && value.int && isIntegral(value.type)) {
@@ -694,6 +695,7 @@ export class ProbeLowerer {
         const v = this.lookupVar(e);
         if (!v) return this.fail();
         if (isIntegral(v.type)) return { type: v.type, int: { op: 'var', id: v.id } };
+        if (v.type.kind === 'none') return { type: i64, int: { op: 'var', id: v.id } };
         return { type: v.type, blob: { op: 'varBlob', id: v.id, size: sizeOf(v.type) } };
       }
       case 'MapRef': {
@@ -1230,6 +1232,11 @@ export class ProbeLowerer {
     }
     const macro = this.script.macros?.get(e.name);
     if (macro && macro.params.length === 0) return this.macroValue({ kind: 'Call', span: e.span, callee: e.name, calleeSpan: e.span, args: [] }, macro);
+    const enumerator = kernelBtfTypes()?.enumConstant(e.name);
+    if (enumerator) {
+      const bits = ([8, 16, 32, 64] as const).find((b) => b / 8 >= enumerator.size) ?? 64;
+      return { type: { kind: 'int', bits, signed: enumerator.signed }, int: { op: 'const', value: enumerator.value } };
+    }
     const hint = didYouMean(e.name, [...Object.keys(BUILTIN_VARS), 'args', 'probe', ...this.probe.registers.map((r) => r.name)]);
     this.diags.error('unknown-identifier', `unknown identifier: ${e.name}`, e.span, hint ? [`did you mean ${hint}?`] : undefined);
     return this.fail();
@@ -1601,7 +1608,8 @@ export class ProbeLowerer {
     const learned = fixed ? undefined : this.script.varTypes?.get(key);
     if (learned) type = mergeVarType(learned, type) ?? type;
     const stored = isIntegral(type) ? i64 : type;
-    this.irVars.push({ id, size: isIntegral(type) ? undefined : sizeOf(type) });
+    // A variable still without a type (`let $x;` never assigned) is a 64-bit slot.
+    this.irVars.push({ id, size: isIntegral(type) || type.kind === 'none' ? undefined : sizeOf(type) });
     const entry = { id, type: isIntegral(type) ? type : stored, key, fixed };
     this.scopes[this.scopes.length - 1]!.set(name, entry);
     return entry;
