@@ -63,3 +63,9 @@ kernelTest('printf %s with a pointer is rejected with a caret at the argument', 
   const col = script.indexOf('$p)') + 1;
   t.is(r.stderr, `stdin:1:${col}-${col + 2}: ERROR: %s needs a string, got a pointer (int8 *)\n${script}\n${' '.repeat(col - 1)}^~\nHINT: read the string it points to with str($p)\n`);
 });
+
+kernelTest('kernel enum constants from BTF; let without a type; #define values with comments', async (t) => {
+  const script = '#define TWO 2 /* two */\nBEGIN { let $s; if (pid > 0) { $s = "abc"; } printf("%d %d %s %d\\n", TCP_FIN_WAIT1, TCP_CLOSE, $s, TWO); exit(); }';
+  const out = await stdoutOf(t, ['-e', script]);
+  t.is(out, '4 7 abc 2\n\n\n');
+});

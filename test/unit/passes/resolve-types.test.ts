@@ -148,3 +148,8 @@ test('string variables grow to the largest value assigned', (t) => {
   const r = compile('BEGIN { $a = ""; if (pid > 0) { $a = "hello"; } printf("%s\\n", $a); }');
   t.deepEqual(r.diagnostics.filter((d) => d.severity === 'error'), []);
 });
+
+test('let $x; without a type takes the type of what is assigned to it later', (t) => {
+  const r = compile('BEGIN { let $s; let $n; if (pid > 0) { $s = "abc"; } else { $s = "z"; } printf("%s %d\\n", $s, $n); }');
+  t.deepEqual(r.diagnostics.filter((d) => d.severity === 'error'), []);
+});
