@@ -78,7 +78,23 @@ export class TypeTable {
   private readonly keySites = new Map<string, Span>();
   private readonly valueSites = new Map<string, Span>();
 
+  /**
+   * Set once the types are resolved: a use that would still change a type is then a tsbpf bug
+   * (code already generated for other uses has the old layout), reported instead of applied.
+   */
+  private frozen = false;
+
   constructor(private readonly source?: SourceFile) {}
+
+  freeze(): void {
+    this.frozen = true;
+  }
+
+  /** A type change after freeze(): refused with an internal diagnostic. */
+  private unsettled(name: string, span: Span, diags: Diagnostics): undefined {
+    diags.error('internal-type-resolution', `internal error: the types of ${name} did not settle before code generation`, span);
+    return undefined;
+  }
 
   /**
    * A use of map `name` with keys of `keyTypes` at `span`: the map's key types promoted with them,
@@ -101,6 +117,7 @@ export class TypeTable {
       return undefined;
     }
     if (!typeListEquals(promoted, spec.keyTypes)) {
+      if (this.frozen) return this.unsettled(name, span, diags);
       spec.keyTypes = promoted;
       this.keySites.set(name, span);
     }
@@ -114,6 +131,7 @@ export class TypeTable {
   observeValue(name: string, kind: MapKind, keyTypes: readonly Type[], valueType: Type, params: readonly bigint[], node: ast.Node, diags: Diagnostics, span: Span): MapSpec | undefined {
     const existing = this.maps.get(name);
     if (!existing) {
+      if (this.frozen) return this.unsettled(name, span, diags);
       const spec: MapSpec = { name, kind, keyTypes: [...keyTypes], valueType, params, firstUse: node };
       this.maps.set(name, spec);
       this.keySites.set(name, span);
@@ -137,6 +155,7 @@ export class TypeTable {
         return undefined;
       }
       if (!typeEquals(promoted, existing.valueType)) {
+        if (this.frozen) return this.unsettled(name, span, diags);
         existing.valueType = promoted;
         this.valueSites.set(name, node.span);
       }
@@ -158,8 +177,15 @@ export class TypeTable {
 
   /** A text that changes whenever a resolved type changes (the fixed point test). */
   fingerprint(): string {
-    return [...this.maps.values()].map((s) => `${s.name}:${s.kind}:${s.keyTypes.map(typeToString).join(',')}:${typeToString(s.valueType)}:${s.params.join(',')}`).join(';');
+    return [...this.maps.values()].map((s) => `${s.name}:${s.kind}:${s.keyTypes.map(typeKey).join(',')}:${typeKey(s.valueType)}:${s.params.join(',')}`).join(';');
   }
+}
+
+/** A type's text with what typeToString leaves out (sign-flexible literals). */
+function typeKey(t: Type): string {
+  if (t.kind === 'int') return `${typeToString(t)}${t.flex ? '~' : ''}`;
+  if (t.kind === 'tuple' && !t.offsets) return `${t.names ? 'r' : 't'}(${t.elems.map(typeKey).join(',')})${t.names?.join(',') ?? ''}`;
+  return typeToString(t);
 }
 
 function typeListEquals(a: readonly Type[], b: readonly Type[]): boolean {
@@ -199,9 +225,10 @@ export function resolveTypes(typeProbes: (table: TypeTable, varTypes: Map<string
   while (rounds < maxRounds) {
     typeProbes(table, varTypes);
     rounds++;
-    const now = `${table.fingerprint()}|${[...varTypes].map(([k, t]) => `${k}=${typeToString(t)}`).join(';')}`;
+    const now = `${table.fingerprint()}|${[...varTypes].map(([k, t]) => `${k}=${typeKey(t)}`).join(';')}`;
     if (now === before) break;
     before = now;
   }
+  table.freeze();
   return { table, varTypes, rounds };
 }
