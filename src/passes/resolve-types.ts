@@ -112,7 +112,7 @@ export class TypeTable {
           ? `${name} is used ${keyTypes.length === 0 ? 'without a key' : `with keys [${keyTypes.map(typeToString).join(', ')}]`} here but ${spec.keyTypes.length === 0 ? 'without a key' : `with keys [${spec.keyTypes.map(typeToString).join(', ')}]`} elsewhere`
           : `${name} is used with keys [${keyTypes.map(typeToString).join(', ')}] here but [${spec.keyTypes.map(typeToString).join(', ')}] elsewhere`,
         span,
-        this.hintAt(`${name}'s keys are [${spec.keyTypes.map(typeToString).join(', ')}]`, this.keySites.get(name) ?? spec.firstUse.span),
+        this.hintAt(`${name} is keyed by [${spec.keyTypes.map(typeToString).join(', ')}]`, this.keySites.get(name) ?? spec.firstUse.span),
       );
       return undefined;
     }
@@ -172,7 +172,7 @@ export class TypeTable {
     if (!span || !this.source) return [];
     const { line, col } = lineCol(this.source.text, span.start);
     const text = this.source.text.slice(span.start, Math.min(span.end, span.start + 60)).split('\n')[0];
-    return [`${what} from ${this.source.name}:${line}:${col}: ${text}`];
+    return [`${what} at ${this.source.name}:${line}:${col}: ${text}`];
   }
 
   /** A text that changes whenever a resolved type changes (the fixed point test). */
