@@ -121,8 +121,10 @@ export { keyLayoutTypes };
 class Unsupported extends Error {}
 
 /**
- * Checks and lowers one concrete probe's body to IR. Types are inferred as the code is lowered;
- * the first assignment to a map fixes its key and value types for the whole script.
+ * Checks and lowers one concrete probe's body to IR. Expression types are computed as the code is
+ * lowered; every map use is observed in the script's TypeTable (src/passes/resolve-types.ts), which
+ * holds the types resolved over all probes, and its keys and values are converted to that layout
+ * (src/passes/lower-maps.ts). Type resolution runs this same walk (its IR discarded) to a fixed point.
  */
 export class ProbeLowerer {
   /** Lexical scopes of scratch variables, innermost last: a variable lives in the block that first assigns it. */

@@ -5,8 +5,9 @@ import { isFlex, promoteInt } from './int-semantics.js';
 /**
  * Scratch variable types as bpftrace 0.26 resolves them: a variable's type is the promotion of
  * every value assigned to it in its probe (`$a = (uint32)5; $a = -1` makes `$a` an int64; a
- * longer string widens a string variable). Lowering runs twice (src/compile.ts): the first round
- * records each variable's merged type here, the second declares the variable with it.
+ * longer string widens a string variable). Type resolution (src/passes/resolve-types.ts) walks the
+ * probes until every variable's merged type is recorded; the final lowering declares each variable
+ * with it.
  */
 
 /** The common type of a variable's old and newly assigned types, or undefined when they cannot be merged. */
