@@ -28,7 +28,7 @@ import { convertBlob, intFitsInto, mergeVarType } from './var-types.js';
 import { cValueType } from './struct-values.js';
 import { getoptValue, type NamedParam } from './named-params.js';
 import { blobAs, keyBlob, keyLayoutTypes, keySite, valueStorageType, type KeySite } from './lower-maps.js';
-import { TypeTable } from './resolve-types.js';
+import { promoteType, TypeTable } from './resolve-types.js';
 
 /** A typed value: integers (and bools, pointers) as an IR expression, aggregates as a blob. */
 type TypedValue = { readonly type: Type; readonly int: IrExpr; readonly blob?: undefined } | { readonly type: Type; readonly blob: IrBlob; readonly int?: undefined };
@@ -896,8 +896,10 @@ export class ProbeLowerer {
         blob: { op: 'select', cond, then: resizeStr(thenV.blob!, thenV.type.size, size), else: resizeStr(elseV.blob!, elseV.type.size, size), size },
       };
     }
-    if (thenV.blob && elseV.blob && typeEquals(thenV.type, elseV.type)) {
-      return { type: thenV.type, blob: { op: 'select', cond, then: thenV.blob, else: elseV.blob, size: sizeOf(thenV.type) } };
+    // Tuples and records of compatible shapes meet in their promoted type (bpftrace's get_promoted_tuple).
+    const common = thenV.blob && elseV.blob ? promoteType(thenV.type, elseV.type) : undefined;
+    if (common) {
+      return { type: common, blob: { op: 'select', cond, then: blobAs(thenV, common), else: blobAs(elseV, common), size: sizeOf(common) } };
     }
     if (thenV.type.kind !== 'none' && elseV.type.kind !== 'none') {
       this.diags.error('type-mismatch', `the branches of ?: have different types: ${typeToString(thenV.type)} and ${typeToString(elseV.type)}`, e.span);

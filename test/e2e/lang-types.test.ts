@@ -44,9 +44,9 @@ kernelTest('fields through a pointer read back from a map (naptime.bt)', async (
   t.is(out, 'slept 1 s 250000000 ns\n\n\n');
 });
 
-kernelTest('string variables grow to the largest value assigned', async (t) => {
-  const out = await stdoutOf(t, ['-e', 'BEGIN { $a = ""; if (pid > 0) { $a = "hello"; } printf("%s|\\n", $a); $t = (1, "a"); $t = (100000, "abcdef"); print($t); exit(); }']);
-  t.is(out, 'hello|\n(100000, abcdef)\n\n\n');
+kernelTest('string and tuple variables grow to the largest value assigned; ?: branches meet in the promoted tuple', async (t) => {
+  const out = await stdoutOf(t, ['-e', 'BEGIN { $a = ""; if (pid > 0) { $a = "hello"; } printf("%s|\\n", $a); $t = (1, "a"); $t = (100000, "abcdef"); print($t); $c = pid == 0 ? (1, "a") : ((int64)-2, "bcd"); print($c); exit(); }']);
+  t.is(out, 'hello|\n(100000, abcdef)\n(-2, bcd)\n\n\n');
 });
 
 kernelTest('tuples are packed as bpftrace packs them: sizeof, map values, JSON', async (t) => {
