@@ -7,7 +7,7 @@ import type { Span } from '../common/span.js';
 import type { IrBlob, IrExpr, IrProgram, IrStmt, IrVar } from '../ir/ir.js';
 import type { ConcreteProbe, ContextField } from '../providers/provider.js';
 import {
-  aggregateLayout, boolType, DEFAULT_STRLEN, i64, noneType, isIntegral, mapStorageType, sizeOf, storageType, tupleLayout, typeEquals, typeToString, u64,
+  aggregateLayout, boolType, DEFAULT_STRLEN, i64, noneType, isIntegral, sizeOf, storageType, tupleLayout, typeEquals, typeToString, u64,
   type Type,
 } from '../types/types.js';
 import { recordLayout, type EventSpec } from './events.js';
