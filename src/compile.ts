@@ -18,7 +18,7 @@ import { checkNamedParams, splitParams } from './passes/named-params.js';
 import { checkUnstableTseries, tseriesKeyLayout, tseriesMaxEntries } from './builtins/tseries.js';
 import { possibleCpuCount } from './kernel/cpus.js';
 import { definesAsMacros } from './passes/defines.js';
-import { resolveTypes } from './passes/resolve-types.js';
+import { resolveScriptTypes } from './passes/resolve-script-types.js';
 
 /** BPF map types used by the compiler. */
 export const MapType = { HASH: 1, ARRAY: 2, PERCPU_HASH: 5, PERCPU_ARRAY: 6, RINGBUF: 27 } as const;
@@ -170,10 +170,7 @@ function compileExpanded(source: SourceFile, opts: CompileOptions, importStart?:
     unsafe: opts.unsafe === true, warningLevel: opts.warningLevel ?? 1, internalMaps: new Map(), source, stackMode: config.stackMode, varTypes: new Map(),
   });
   // Every map's and variable's type, resolved over all probes to a fixed point (src/passes/resolve-types.ts).
-  const resolved = resolveTypes((table, varTypes) => {
-    const walk: ScriptState = { ...state(), maps: table.maps, table, varTypes };
-    for (const { node, probe } of expanded) new ProbeLowerer(walk, probe, new Diagnostics()).lower(node, 'p', 'p');
-  }, source);
+  const resolved = resolveScriptTypes(expanded, state, source);
   const script: ScriptState = { ...state(), maps: resolved.table.maps, table: resolved.table, varTypes: resolved.varTypes };
   const programs: IrProgram[] = [];
   const probes: { name: string; probe: ConcreteProbe; span?: Span }[] = [];
