@@ -19,6 +19,8 @@ export function keyLayoutTypes(keyTypes: readonly Type[]): Type {
 /** The type a value has as a map key: integers (and pointers) as 64-bit integers, tuples with their elements so. */
 export function keyStorageType(t: Type): Type {
   if (t.kind === 'tuple' && !t.offsets && !t.cname && !t.array) return { ...t, elems: t.elems.map(keyStorageType) };
+  // bpftrace 0.26 keeps an integer key's own size (promoted over the map's uses).
+  if (t.kind === 'int' && !t.isBool) return t;
   return keepFlex(t, mapStorageType(t));
 }
 
