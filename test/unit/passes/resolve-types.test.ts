@@ -4,6 +4,7 @@
  * kernel) whose map types are resolved over every probe before lowering.
  */
 import test from 'ava';
+import { readFileSync } from 'node:fs';
 import { compileFrontend, type FrontendResult } from '../../../src/compile.js';
 import { Diagnostics, type Diagnostic } from '../../../src/common/diagnostic.js';
 import { renderDiagnostics } from '../../../src/common/render.js';
@@ -152,4 +153,18 @@ test('string variables grow to the largest value assigned', (t) => {
 test('let $x; without a type takes the type of what is assigned to it later', (t) => {
   const r = compile('BEGIN { let $s; let $n; if (pid > 0) { $s = "abc"; } else { $s = "z"; } printf("%s %d\\n", $s, $n); }');
   t.deepEqual(r.diagnostics.filter((d) => d.severity === 'error'), []);
+});
+
+const kallsymsAddresses = ((): boolean => {
+  try {
+    return /^[0-9a-f]*[1-9a-f][0-9a-f]* T vfs_read$/m.test(readFileSync('/proc/kallsyms', 'utf8'));
+  } catch {
+    return false;
+  }
+})();
+
+(kallsymsAddresses ? test : test.skip)(`func in a kprobe is a ksym, so it shares a map with ksym() values (xfsdist.bt)${kallsymsAddresses ? '' : ' (skipped: /proc/kallsyms shows no addresses here)'}`, (t) => {
+  const m = mapTypes('BEGIN { @name[0] = ksym(0); } kprobe:vfs_read { @name[tid] = func; @[func] = count(); }');
+  t.is(m['@name'], 'value [uint32] ksym[8] key 4 value 8');
+  t.is(m['@'], 'count [ksym[8]] uint64 key 8 value 8');
 });
