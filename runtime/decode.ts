@@ -13,7 +13,8 @@ export function decodeValue(buf: Buffer, offset: number, type: Type, rich?: Rich
     case 'bool':
       return { kind: 'bool', value: buf[offset] !== 0 };
     case 'ptr':
-      return { kind: 'int', value: buf.readBigUInt64LE(offset) };
+      // bpftrace prints pointers in hex.
+      return pointerValue(buf.readBigUInt64LE(offset));
     case 'str': {
       const end = buf.indexOf(0, offset);
       const stop = end === -1 || end > offset + type.size ? offset + type.size : end;
@@ -22,9 +23,7 @@ export function decodeValue(buf: Buffer, offset: number, type: Type, rich?: Rich
     case 'tuple': {
       const layout = aggregateLayout(type);
       // Pointers inside a C struct print in hex, as bpftrace prints them.
-      const elems = layout.fields.map((f) => (type.cname && f.type.kind === 'ptr'
-        ? { kind: 'str' as const, value: '0x' + buf.readBigUInt64LE(offset + f.offset).toString(16) }
-        : decodeValue(buf, offset + f.offset, f.type, rich)));
+      const elems = layout.fields.map((f) => decodeValue(buf, offset + f.offset, f.type, rich));
       // Records and C structs print `{ .a = 1 }`, C arrays `[1,2]` (bpftrace's text/json output).
       if (type.names) return { kind: 'record', fields: elems.map((value, i) => ({ name: type.names![i]!, value })) };
       if (type.array) return { kind: 'array', elems };
@@ -36,6 +35,10 @@ export function decodeValue(buf: Buffer, offset: number, type: Type, rich?: Rich
     case 'rich':
       return rich ? rich(buf, offset, type) : { kind: 'int', value: readInt(buf, offset, Math.min(8, type.size), false) };
   }
+}
+
+function pointerValue(v: bigint): Value {
+  return { kind: 'str', value: '0x' + v.toString(16) };
 }
 
 export function readInt(buf: Buffer, offset: number, bytes: number, signed: boolean): bigint {
@@ -83,6 +86,7 @@ export function decodeMapValue(buf: Buffer, offset: number, m: MapLayout, rich?:
     }
     case 'int': {
       if (m.valueType.kind === 'int' && m.valueType.isBool) return { kind: 'value', value: { kind: 'bool', value: u64(0, 0) !== 0n } };
+      if (m.valueType.kind === 'ptr') return { kind: 'value', value: pointerValue(u64(0, 0)) };
       const signed = m.valueType.kind !== 'int' || m.valueType.signed;
       return { kind: 'int', value: signed ? i64(0, 0) : u64(0, 0) };
     }

@@ -26,6 +26,8 @@ import { printIrModule } from './ir/printer.js';
 import { disassemble } from './codegen/bpf-disasm.js';
 import type { EmittedPrograms, LlvmModule } from './codegen/emit.js';
 import type { ReadFile } from './contract/content-hash.js';
+import { resolveScriptTypes } from './passes/resolve-script-types.js';
+import type { ResolvedTypes } from './passes/resolve-types.js';
 
 // The compiled-script format and the uapi ids live in src/contract; re-exported for the compiler's users.
 export { COMPILE_ENV_VARS, MapType, type CompiledMap, type CompiledProgram, type CompiledScript } from './contract/index.js';
@@ -115,7 +117,7 @@ export interface CompileState {
   config?: ScriptConfig;
   mapDecls?: ReadonlyMap<string, DeclaredMap>;
   newScript?: () => ScriptState;
-  learned?: ScriptState;
+  resolved?: ResolvedTypes;
   script?: ScriptState;
   programs?: IrProgram[];
   probes?: FrontendResult['probes'];
@@ -165,7 +167,7 @@ export const PIPELINE: readonly CompilePass[] = [
       if (!diags.hasErrors && s.expanded.length === 0) diags.error('no-probes', 'the program has no probes');
     },
   },
-  // script-setup, learn-map-types and lower go on after errors: one run reports a bad config entry
+  // script-setup, resolve-types and lower go on after errors: one run reports a bad config entry
   // and the probes' type errors together; `check` stops.
   {
     // Everything the lowering rounds share: config, declared maps, type names, macros, parameters.
@@ -188,19 +190,21 @@ export const PIPELINE: readonly CompilePass[] = [
     },
   },
   {
-    // Must precede `lower`: a map read in one probe before another assigns it still type-checks.
-    // Its diagnostics are discarded (`lower` reports them, in order).
-    name: 'learn-map-types', stopOnError: false, reads: ['expanded', 'newScript'], writes: ['learned'],
+    // Must precede `lower`: every map's and scratch variable's type, resolved over all probes to a
+    // fixed point (src/passes/resolve-types.ts), so a map read in one probe before another assigns
+    // it type-checks and every use is converted to one layout. Its diagnostics are discarded
+    // (`lower` reports them, in order).
+    name: 'resolve-types', stopOnError: false, reads: ['expanded', 'newScript', 'imported'], writes: ['resolved'],
     run(s) {
-      const learn = (s.learned = s.newScript!());
-      for (const { node, probe } of s.expanded!) new ProbeLowerer(learn, probe, new Diagnostics()).lower(node, 'p', 'p');
+      s.resolved = resolveScriptTypes(s.expanded!, s.newScript!, s.imported!.source);
     },
   },
   {
     // Type checking and lowering are one walk: every concrete probe to an IR program.
-    name: 'lower', stopOnError: false, reads: ['expanded', 'newScript', 'learned'], writes: ['script', 'programs', 'probes', 'exprTypes'],
+    name: 'lower', stopOnError: false, reads: ['expanded', 'newScript', 'resolved'], writes: ['script', 'programs', 'probes', 'exprTypes'],
     run(s, diags) {
-      const script: ScriptState = (s.script = { ...s.newScript!(), maps: s.learned!.maps, varTypes: s.learned!.varTypes });
+      const resolved = s.resolved!;
+      const script: ScriptState = (s.script = { ...s.newScript!(), maps: resolved.table.maps, table: resolved.table, varTypes: resolved.varTypes });
       const programs: IrProgram[] = (s.programs = []);
       const probes: { name: string; probe: ConcreteProbe; span?: Span }[] = (s.probes = []);
       const exprTypes = (s.exprTypes = new Map());

@@ -7,6 +7,7 @@ import { u32, u64 } from '../types/types.js';
 import { argCount, c64, stringValue, type LibFunction, type LibValue, type LibVar, type LowerContext } from './library.js';
 import { possibleCpuCount } from '../kernel/cpus.js';
 import { Helper, MapType } from '../contract/index.js';
+import { kernelSymbolAddress } from './stacks.js';
 
 
 /**
@@ -85,13 +86,21 @@ function func(cx: LowerContext, span: import('../common/span.js').Span): LibValu
     cx.diags.error('no-such-builtin', `func is not available in ${p.provider} probes`, span);
     return cx.fail();
   }
-  if (p.func !== undefined) return stringValue(p.func);
-  const parts = p.name.split(':');
-  let name = parts[parts.length - 1]!;
-  const plus = name.indexOf('+');
-  if (plus > 0) name = name.slice(0, plus);
+  let name = p.func;
+  if (name === undefined) {
+    const parts = p.name.split(':');
+    name = parts[parts.length - 1]!;
+    const plus = name.indexOf('+');
+    if (plus > 0) name = name.slice(0, plus);
+  }
+  // In kernel function probes bpftrace types func as a ksym (xfsdist.bt stores it with ksym(0) in
+  // one map): the function's address, printed as its name.
+  const addr = KERNEL_FUNC_PROBES.has(p.provider) ? kernelSymbolAddress(name) : undefined;
+  if (addr !== undefined && addr !== 0n) return { type: { kind: 'rich', of: 'ksym', size: 8 }, blob: { op: 'int', value: c64(addr), size: 8 } };
   return stringValue(name);
 }
+
+const KERNEL_FUNC_PROBES = new Set(['kprobe', 'kretprobe', 'fentry', 'fexit', 'kfunc', 'kretfunc']);
 
 const cgroupid: LibFunction = {
   name: 'cgroupid',

@@ -220,6 +220,26 @@ export class BpfBuilder {
     return this.allocaBuilder!.CreateBitCast(a, this.i8p);
   }
 
+  /**
+   * A stack slot used by one statement only: its lifetime ends after `use`, so LLVM's stack
+   * colouring can give its bytes to the next statement's slot (a BEGIN filling a map with many
+   * string constants would otherwise need a slot per statement). Scratch-map slots are left alone.
+   */
+  withSlotLifetime(slot: Value, size: number, use: () => void): void {
+    const onStack = size <= ON_STACK_LIMIT || this.scratchMap === undefined;
+    if (!onStack) {
+      use();
+      return;
+    }
+    const fnType = llvm.FunctionType.get(this.b.getVoidTy(), [this.i64, this.i8p], false);
+    const start = this.module.getOrInsertFunction('llvm.lifetime.start.p0i8', fnType);
+    const end = this.module.getOrInsertFunction('llvm.lifetime.end.p0i8', fnType);
+    const bytes = this.int(BigInt(Math.max(8, Math.ceil(size / 8) * 8)));
+    this.b.CreateCall(start, [bytes, slot]);
+    use();
+    this.b.CreateCall(end, [bytes, slot]);
+  }
+
   /** Reserve `size` bytes (rounded up to 8) of the current program's scratch area; returns their address. */
   scratchReserve(size: number): number {
     const n = Math.max(8, Math.ceil(size / 8) * 8);

@@ -109,9 +109,19 @@ class ProgramGen {
     const bb = this.bb;
     switch (s.op) {
       case 'mapSet': {
-        const key = this.blob(s.key);
-        const value = this.blob(s.value);
-        this.helperFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(s.map), key, value, bb.int(BPF_ANY)]), s.err);
+        // The key and value slots live for this statement only (see withSlotLifetime).
+        const tempSlot = (blob: IrBlob, use: (v: Value) => void): void => {
+          if (blob.op === 'varBlob') return use(this.blob(blob));
+          const size = blobSize(blob);
+          const dst = bb.slot(size, blob.op);
+          bb.withSlotLifetime(dst, size, () => {
+            this.fill(dst, blob);
+            use(dst);
+          });
+        };
+        tempSlot(s.key, (key) => tempSlot(s.value, (value) => {
+          this.helperFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(s.map), key, value, bb.int(BPF_ANY)]), s.err);
+        }));
         return;
       }
       case 'mapAdd': {

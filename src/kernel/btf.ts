@@ -121,6 +121,38 @@ export class Btf {
     return this.type(ids[0]!);
   }
 
+  private enumerators: Map<string, { value: bigint; size: number; signed: boolean }> | undefined;
+
+  /**
+   * A kernel enum constant by name (`TCP_FIN_WAIT1`, `SKB_DROP_REASON_NOT_SPECIFIED`), as bpftrace
+   * resolves a bare identifier it finds among BTF enumerators; undefined when no enum has it.
+   */
+  enumConstant(name: string): { value: bigint; size: number; signed: boolean } | undefined {
+    if (!this.enumerators) {
+      const m = new Map<string, { value: bigint; size: number; signed: boolean }>();
+      const r = this.records;
+      for (let id = 1; id < r.idLimit; id++) {
+        const kind = r.kind(id);
+        if (kind !== K.ENUM && kind !== K.ENUM64) continue;
+        const p = r.offsetOf(id);
+        if (p === undefined) continue;
+        const signed = r.kindFlag(id);
+        const size = r.sizeOrType(id);
+        const stride = kind === K.ENUM ? 8 : 12;
+        for (let i = 0; i < r.vlen(id); i++) {
+          const q = p + BTF_RECORD_HEADER + stride * i;
+          const lo = BigInt(r.u32(q + 4));
+          const raw = kind === K.ENUM ? lo : (BigInt(r.u32(q + 8)) << 32n) | lo;
+          const value = signed ? BigInt.asIntN(kind === K.ENUM ? 32 : 64, raw) : raw;
+          const key = r.str(r.u32(q));
+          if (!m.has(key)) m.set(key, { value, size, signed });
+        }
+      }
+      this.enumerators = m;
+    }
+    return this.enumerators.get(name);
+  }
+
   /** All names of one prefix (`struct `...), for hints. */
   namesWithPrefix(prefix: string): string[] {
     return [...this.names().keys()].filter((k) => k.startsWith(prefix));

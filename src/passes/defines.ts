@@ -12,7 +12,9 @@ export function definesAsMacros(lines: readonly ast.PreprocessorLine[]): ast.Mac
   for (const line of lines) {
     const m = /^#\s*define\s+([A-Za-z_][A-Za-z0-9_]*)\s+(.+?)\s*(?:\/\/.*)?$/.exec(line.text);
     if (!m) continue;
-    const value = literal(m[2]!.replace(/^\((.*)\)$/, '$1').trim(), line.span);
+    // A trailing `/* comment */` is not part of the value (tcpconnect.bt: `#define AF_INET 2 /* IPv4 */`).
+    const text = m[2]!.replace(/\/\*.*?\*\//g, '').trim();
+    const value = literal(text.replace(/^\((.*)\)$/, '$1').trim(), line.span);
     if (!value) continue;
     const stmt: ast.ExprStmt = { kind: 'ExprStmt', span: line.span, expr: value };
     out.push({ kind: 'MacroDef', span: line.span, name: m[1]!, params: [], body: { kind: 'Block', span: line.span, stmts: [stmt] } });

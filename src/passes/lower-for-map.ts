@@ -48,7 +48,7 @@ export function lowerForMap(s: ast.ForMap, h: ForMapHost): IrStmt[] {
       valueType = i64;
       break;
     case 'int':
-      valueType = spec.valueType.kind === 'int' ? { kind: 'int', bits: 64, signed: spec.valueType.signed } : i64;
+      valueType = spec.valueType.kind === 'int' ? { kind: 'int', bits: 64, signed: spec.valueType.signed } : spec.valueType.kind === 'ptr' ? spec.valueType : i64;
       break;
     case 'value':
       valueType = spec.valueType;

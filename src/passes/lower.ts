@@ -8,7 +8,7 @@ import type { Span } from '../common/span.js';
 import type { IrBlob, IrExpr, IrProgram, IrStmt, IrVar } from '../ir/ir.js';
 import type { ConcreteProbe, ContextField } from '../providers/provider.js';
 import {
-  aggregateLayout, boolType, DEFAULT_STRLEN, i64, isIntegral, mapStorageType, sizeOf, storageType, tupleLayout, typeEquals, typeToString, u64,
+  aggregateLayout, boolType, DEFAULT_STRLEN, i64, noneType, isIntegral, sizeOf, storageType, tupleLayout, typeEquals, typeToString, u64,
   type Type,
 } from '../types/types.js';
 import type { MapKind, MapSpec } from './program-info.js';
@@ -27,6 +27,8 @@ import type { SourceFile } from '../common/span.js';
 import { convertBlob, intFitsInto, mergeVarType } from './var-types.js';
 import { cValueType } from './struct-values.js';
 import { getoptValue, type NamedParam } from './named-params.js';
+import { blobAs, keyBlob, keyLayoutTypes, keySite, valueStorageType, type KeySite } from './lower-maps.js';
+import { promoteType, TypeTable } from './resolve-types.js';
 
 /** A typed value: integers (and bools, pointers) as an IR expression, aggregates as a blob. */
 type TypedValue = { readonly type: Type; readonly int: IrExpr; readonly blob?: undefined } | { readonly type: Type; readonly blob: IrBlob; readonly int?: undefined };
@@ -35,7 +37,10 @@ type TypedValue = { readonly type: Type; readonly int: IrExpr; readonly blob?: u
 export interface ScriptState {
   /** `-p PID` / `-c CMD`: the implicit pid filter and `cpid` (src/passes/target-process.ts). */
   readonly target?: TargetProcess;
+  /** Every map's resolved types; the same Map as `table.maps` when a TypeTable is given. */
   readonly maps: Map<string, MapSpec>;
+  /** Map types resolved over the whole script (src/passes/resolve-types.ts); every use is observed in it. */
+  readonly table?: TypeTable;
   readonly events: EventSpec[];
   readonly positionals: readonly string[];
   /** Map name → IR map id; filled as maps are first used. */
@@ -100,12 +105,7 @@ export function isPerCpuKind(kind: MapKind): boolean {
   return kind !== 'int' && kind !== 'value';
 }
 
-/** Key blob layout of a map: scalar maps use one zero u64; several keys form a tuple. */
-export function keyLayoutTypes(keyTypes: readonly Type[]): Type {
-  if (keyTypes.length === 0) return u64;
-  if (keyTypes.length === 1) return keyTypes[0]!;
-  return { kind: 'tuple', elems: keyTypes };
-}
+export { keyLayoutTypes };
 
 class Unsupported extends Error {}
 
@@ -113,8 +113,10 @@ class Unsupported extends Error {}
 const MAX_LOWER_DEPTH = 600;
 
 /**
- * Checks and lowers one concrete probe's body to IR. Types are inferred as the code is lowered;
- * the first assignment to a map fixes its key and value types for the whole script.
+ * Checks and lowers one concrete probe's body to IR. Expression types are computed as the code is
+ * lowered; every map use is observed in the script's TypeTable (src/passes/resolve-types.ts), which
+ * holds the types resolved over all probes, and its keys and values are converted to that layout
+ * (src/passes/lower-maps.ts). Type resolution runs this same walk (its IR discarded) to a fixed point.
  */
 export class ProbeLowerer {
   /** Lexical scopes of scratch variables, innermost last: a variable lives in the block that first assigns it. */
@@ -134,7 +136,10 @@ export class ProbeLowerer {
     private readonly exprTypes?: Map<ast.Expr, Type>,
   ) {
     this.types = script.types ?? new TypeResolver([], () => kernelBtfTypes());
+    this.table = script.table ?? new TypeTable(script.source);
+    if (!script.table) for (const spec of script.maps.values()) this.table.maps.set(spec.name, spec);
   }
+  private readonly table: TypeTable;
 
   private findVar(name: string): { id: number; type: Type; key?: string; fixed?: boolean } | undefined {
     for (let i = this.scopes.length - 1; i >= 0; i--) {
@@ -318,7 +323,8 @@ export class ProbeLowerer {
       const type = this.concreteType(s.type);
       return type ? this.varDecl({ ...s, type }) : [];
     }
-    let declared: Type = i64;
+    // `let $x;`: no type yet; the assignments that follow give it one (type resolution).
+    let declared: Type = s.type || s.value ? i64 : noneType;
     if (s.type?.name === 'string' && s.type.pointerDepth === 0) {
       declared = { kind: 'str', size: s.type.arraySize ?? this.script.maxStrlen ?? DEFAULT_STRLEN };
     } else if (s.type) {
@@ -333,7 +339,7 @@ export class ProbeLowerer {
     if (!s.value) {
       const v = this.declareVar(s.variable.name, declared, s.span, true, s.type !== undefined);
       if (!v) return [];
-      return v.type.kind === 'str' || v.type.kind === 'tuple' ? [{ op: 'setVarBlob', id: v.id, value: { op: 'zero', size: sizeOf(v.type) } }] : [{ op: 'setVar', id: v.id, value: { op: 'const', value: 0n } }];
+      return !isIntegral(v.type) && v.type.kind !== 'none' ? [{ op: 'setVarBlob', id: v.id, value: { op: 'zero', size: sizeOf(v.type) } }] : [{ op: 'setVar', id: v.id, value: { op: 'const', value: 0n } }];
     }
     let value = this.value(s.value);
     if (s.type && declared.kind === 'int' && value.int && isIntegral(value.type)) {
@@ -358,10 +364,9 @@ export class ProbeLowerer {
   private update(e: ast.Update): IrStmt[] {
     const delta: IrExpr = { op: 'const', value: e.op === '++' ? 1n : -1n };
     if (e.target.kind === 'MapRef') {
-      const key = this.mapKey(e.target, true);
-      const spec = this.useMap(e.target, 'int', key.types, i64, [], e);
-      if (!spec) return [];
-      return [{ op: 'mapAdd', map: this.mapId(spec.name), key: key.blob, delta, err: this.helperErr('map_update_elem', e.span, false) }];
+      const use = this.useMap(e.target, 'int', this.mapKey(e.target), this.counterType(e.target), [], e);
+      if (!use) return [];
+      return [{ op: 'mapAdd', map: this.mapId(use.spec.name), key: use.key, delta: this.scaledDelta(use.spec, delta), err: this.helperErr('map_update_elem', e.span, false) }];
     }
     const v = this.lookupVar(e.target);
     if (!v) return [];
@@ -396,7 +401,7 @@ export class ProbeLowerer {
       const inner = valueExpr.value;
       return this.scoped(() => [...valueExpr.stmts.flatMap((st) => this.stmtCaught(st)), ...this.assignMap(target, op, inner, node)]);
     }
-    const key = this.mapKey(target, true);
+    const key = this.mapKey(target);
     if (valueExpr.kind === 'Call' && isAggregation(valueExpr.callee)) {
       if (op !== '=') {
         this.diags.error('invalid-assignment', `${valueExpr.callee}() must be assigned with =`, node.span);
@@ -410,16 +415,16 @@ export class ProbeLowerer {
         this.diags.error('type-mismatch', `${op} needs an integer, got ${typeToString(value.type)}`, valueExpr.span);
         return [];
       }
-      const spec = this.useMap(target, 'int', key.types, i64, [], node);
-      if (!spec) return [];
-      const id = this.mapId(spec.name);
+      const use = this.useMap(target, 'int', key, this.counterType(target), [], node);
+      if (!use) return [];
+      const id = this.mapId(use.spec.name);
       if (op === '+=' || op === '-=') {
-        const delta = this.intOf(value, valueExpr);
-        return [{ op: 'mapAdd', map: id, key: key.blob, delta: op === '+=' ? delta : { op: 'unary', operator: '-', operand: delta } }];
+        const delta = this.scaledDelta(use.spec, this.intOf(value, valueExpr));
+        return [{ op: 'mapAdd', map: id, key: use.key, delta: op === '+=' ? delta : { op: 'unary', operator: '-', operand: delta } }];
       }
-      const current: IrExpr = { op: 'mapGet', map: id, key: key.blob };
+      const current: IrExpr = { op: 'mapGet', map: id, key: use.key };
       const next = this.arith(op.slice(0, -1) as ast.BinaryOp, current, this.intOf(value, valueExpr), i64, value.type);
-      return [{ op: 'mapSet', map: id, key: key.blob, value: { op: 'int', value: next, size: 8 } }];
+      return [{ op: 'mapSet', map: id, key: use.key, value: { op: 'int', value: next, size: 8 } }];
     }
     // `none` comes from an expression whose error is already reported.
     if (value.type.kind === 'none') return [];
@@ -427,15 +432,28 @@ export class ProbeLowerer {
       this.diags.error('type-mismatch', `cannot store a value of type ${typeToString(value.type)} in a map`, valueExpr.span);
       return [];
     }
-    const stored = mapStorageType(value.type);
+    const stored = valueStorageType(value.type);
     const kind: MapKind = isIntegral(value.type) ? 'int' : 'value';
-    const spec = this.useMap(target, kind, key.types, stored, [], node);
-    if (!spec) return [];
-    const blob: IrBlob = value.blob ?? { op: 'int', value: value.int, size: 8 };
-    return [{ op: 'mapSet', map: this.mapId(spec.name), key: key.blob, value: blob }];
+    const use = this.useMap(target, kind, key, stored, [], node);
+    if (!use) return [];
+    return [{ op: 'mapSet', map: this.mapId(use.spec.name), key: use.key, value: blobAs(value, kind === 'int' ? u64 : use.spec.valueType) }];
   }
 
-  private aggregate(target: ast.MapRef, key: { blob: IrBlob; types: Type[] }, call: ast.Call): IrStmt[] {
+  /** The value type `@x++` / `@x += n` gives a map: its own when it holds a pointer or a settled integer, else int64. */
+  private counterType(m: ast.MapRef): Type {
+    const t = this.table.maps.get(m.name)?.valueType;
+    return t && (t.kind === 'ptr' || t.kind === 'int') ? t : i64;
+  }
+
+  /** `@p++` / `@p += n` on a map holding a typed pointer moves it by whole elements (bpftrace's pointer arithmetic). */
+  private scaledDelta(spec: MapSpec, delta: IrExpr): IrExpr {
+    if (spec.kind !== 'int' || spec.valueType.kind !== 'ptr') return delta;
+    const target = pointee(spec.valueType, this.types);
+    const size = target && target.kind !== 'void' ? Math.max(1, cSizeOf(target)) : 1;
+    return size === 1 ? delta : { op: 'binary', operator: '*', left: delta, right: { op: 'const', value: BigInt(size) }, signed: true };
+  }
+
+  private aggregate(target: ast.MapRef, key: KeySite, call: ast.Call): IrStmt[] {
     const name = call.callee as MapKind;
     const arity: Record<string, [number, number]> = {
       count: [0, 0], sum: [1, 1], min: [1, 1], max: [1, 1], avg: [1, 1], stats: [1, 1], hist: [1, 2], lhist: [4, 4], tseries: [3, 4],
@@ -463,11 +481,11 @@ export class ProbeLowerer {
       const cx = this.libContext();
       const t = tseriesArgs(call, cx);
       if (!t) return [];
-      const spec = this.useMap(target, name, key.types, u64, t.params, call);
-      if (!spec) return [];
+      const use = this.useMap(target, name, key, u64, t.params, call);
+      if (!use) return [];
       const dummy = process.env.BPFTRACE_DUMMY_TS_MAP;
       const dummyId = dummy && this.script.maps.get(dummy)?.kind === 'int' ? this.mapId(dummy) : undefined;
-      return tseriesStmts(spec, this.mapId(spec.name), key.blob, t, cx, dummyId);
+      return tseriesStmts(use.spec, this.mapId(use.spec.name), use.key, t, cx, dummyId);
     }
     if (name === 'hist' && call.args.length === 2) {
       const bits = this.constInt(call.args[1]!);
@@ -477,30 +495,31 @@ export class ProbeLowerer {
       }
       if (bits !== 0n) params = [bits];
     }
-    const spec = this.useMap(target, name, key.types, u64, params, call);
-    if (!spec) return [];
-    const id = this.mapId(spec.name);
-    if (name === 'count') return [{ op: 'mapAdd', map: id, key: key.blob, delta: { op: 'const', value: 1n } }];
+    const use = this.useMap(target, name, key, u64, params, call);
+    if (!use) return [];
+    const id = this.mapId(use.spec.name);
+    const keyBlob = use.key;
+    if (name === 'count') return [{ op: 'mapAdd', map: id, key: keyBlob, delta: { op: 'const', value: 1n } }];
     const argExpr = call.args[0]!;
     const arg = this.value(argExpr);
     const v = this.intOf(arg, argExpr);
     switch (name) {
       case 'sum':
-        return [{ op: 'mapAdd', map: id, key: key.blob, delta: v }];
+        return [{ op: 'mapAdd', map: id, key: keyBlob, delta: v }];
       case 'min':
       case 'max':
-        return [{ op: 'mapMinMax', map: id, key: key.blob, value: v, which: name }];
+        return [{ op: 'mapMinMax', map: id, key: keyBlob, value: v, which: name }];
       case 'avg':
       case 'stats':
-        return [{ op: 'mapCountTotal', map: id, key: key.blob, value: v }];
+        return [{ op: 'mapCountTotal', map: id, key: keyBlob, value: v }];
       case 'hist': {
         const bits = Number(params[0] ?? 0n);
         const { stmts, bucket } = this.histBucket(v, bits);
-        return [...stmts, { op: 'mapBucketAdd', map: id, key: key.blob, bucket, slots: histBucketCount(bits) }];
+        return [...stmts, { op: 'mapBucketAdd', map: id, key: keyBlob, bucket, slots: histBucketCount(bits) }];
       }
       case 'lhist': {
         const [min, max, step] = params as [bigint, bigint, bigint];
-        return [{ op: 'mapBucketAdd', map: id, key: key.blob, bucket: lhistBucket(v, min, max, step), slots: lhistBucketCount(min, max, step) }];
+        return [{ op: 'mapBucketAdd', map: id, key: keyBlob, bucket: lhistBucket(v, min, max, step), slots: lhistBucketCount(min, max, step) }];
       }
       default:
         return [];
@@ -590,6 +609,13 @@ export class ProbeLowerer {
       this.diags.error('invalid-format', problem.message, call.span);
       return [];
     }
+    // A pointer printed with %s prints its address: almost always a missing str() (bpftrace 0.17 rejects it too).
+    const ptrAsStr = parsed.specs.findIndex((sp, i) => sp.conversion === 's' && args[i]?.type.kind === 'ptr');
+    if (ptrAsStr >= 0) {
+      const argExpr = call.args[ptrAsStr + 1]!;
+      this.diags.error('invalid-format', `%s needs a string, got a pointer (${typeToString(args[ptrAsStr]!.type)})`, argExpr.span, [`read the string it points to with str(${sourceText(this.script.source, argExpr.span) ?? '...'})`]);
+      return [];
+    }
     const stored = args.map((a) => ({ ...a, type: storageType(a.type) }) as TypedValue);
     return [this.emit({ kind: 'printf', format: fmt.value, args: stored.map((a) => a.type) }, stored)];
   }
@@ -607,68 +633,28 @@ export class ProbeLowerer {
 
   // ------------------------------------------------------------------ maps
 
-  private mapKey(m: ast.MapRef, forWrite: boolean): { blob: IrBlob; types: Type[] } {
-    void forWrite;
-    // `@m[(a, b)]` is the same map key as `@m[a, b]`.
-    const only = m.keys.length === 1 ? m.keys[0]! : undefined;
-    const keyExprs = only?.kind === 'Tuple' && only.elems.length > 1 ? only.elems : m.keys;
-    const values = keyExprs.map((k) => this.value(k));
-    const types = values.map((v) => mapStorageType(v.type));
-    if (values.length === 0) return { blob: { op: 'zero', size: 8 }, types };
-    if (values.length === 1) return { blob: this.blobOf(values[0]!, types[0]!), types };
-    const layout = tupleLayout(types);
-    return {
-      blob: { op: 'record', size: layout.size, fields: values.map((v, i) => ({ offset: layout.fields[i]!.offset, blob: this.blobOf(v, types[i]!) })) },
-      types,
-    };
+  /** The key a use gives (its values, with their own types): converted to the map's layout by `keyFor`. */
+  private mapKey(m: ast.MapRef): KeySite {
+    return keySite(m.keys.map((k) => this.value(k)));
+  }
+
+  /** The key blob of a use of map `m`, laid out as its resolved key types (src/passes/lower-maps.ts). */
+  private keyFor(m: ast.MapRef, site: KeySite, spec: MapSpec): IrBlob | undefined {
+    const types = this.table.observeKeys(spec.name, site.types, m.span, this.diags);
+    return types ? keyBlob(site, types) : undefined;
   }
 
   private keyBlob(keyExprs: readonly ast.Expr[], spec: MapSpec, m: ast.MapRef): IrBlob | undefined {
-    const key = this.mapKey({ ...m, keys: keyExprs }, false);
-    if (!sameTypes(key.types, spec.keyTypes)) {
-      this.diags.error('map-key-mismatch', `${spec.name} is keyed by [${spec.keyTypes.map(typeToString).join(', ')}], not [${key.types.map(typeToString).join(', ')}]`, m.span);
-      return undefined;
-    }
-    return key.blob;
+    return this.keyFor(m, this.mapKey({ ...m, keys: keyExprs }), spec);
   }
 
-  /** Declare or check a map's kind and types at an assignment. */
-  private useMap(m: ast.MapRef, kind: MapKind, keyTypes: Type[], valueType: Type, params: readonly bigint[], node: ast.Node): MapSpec | undefined {
-    const existing = this.script.maps.get(m.name);
-    if (!existing) {
-      const spec: MapSpec = { name: m.name, kind, keyTypes, valueType, params, firstUse: node };
-      this.script.maps.set(m.name, spec);
-      return spec;
-    }
-    if (!sameTypes(existing.keyTypes, keyTypes)) {
-      this.diags.error(
-        'map-key-mismatch',
-        `${m.name} is used with keys [${keyTypes.map(typeToString).join(', ')}] here but [${existing.keyTypes.map(typeToString).join(', ')}] elsewhere`,
-        m.span,
-      );
-      return undefined;
-    }
-    // `@x++` and `@x += n` on a count/sum map keep adding to it, as in bpftrace.
-    const addsToCounter = kind === 'int' && (existing.kind === 'count' || existing.kind === 'sum');
-    if (existing.kind !== kind && !addsToCounter) {
-      this.diags.error('map-type-mismatch', `${m.name} holds ${describeKind(existing)} but is assigned ${describeKind({ kind, valueType, params })} here`, node.span);
-      return undefined;
-    }
-    if (kind === 'value' && !typeEquals(existing.valueType, valueType)) {
-      const a = existing.valueType;
-      if (a.kind === 'str' && valueType.kind === 'str') {
-        // Strings of different capacities share the larger one.
-        if (valueType.size > a.size) existing.valueType = valueType;
-        return existing;
-      }
-      this.diags.error('map-type-mismatch', `${m.name} holds ${typeToString(existing.valueType)} but is assigned ${typeToString(valueType)} here`, node.span);
-      return undefined;
-    }
-    if (existing.params.join() !== params.join()) {
-      this.diags.error('map-type-mismatch', `${m.name} is used with different ${kind} parameters`, node.span);
-      return undefined;
-    }
-    return existing;
+  /**
+   * An assignment or aggregation to map `m`: its resolved spec (src/passes/resolve-types.ts) and
+   * the key blob in the map's key layout; undefined after a conflict was reported.
+   */
+  private useMap(m: ast.MapRef, kind: MapKind, key: KeySite, valueType: Type, params: readonly bigint[], node: ast.Node): { spec: MapSpec; key: IrBlob } | undefined {
+    const spec = this.table.observeValue(m.name, kind, key.types, valueType, params, node, this.diags, m.span);
+    return spec ? { spec, key: keyBlob(key, spec.keyTypes) } : undefined;
   }
 
   private knownMap(m: ast.MapRef): MapSpec | undefined {
@@ -742,6 +728,7 @@ export class ProbeLowerer {
         const v = this.lookupVar(e);
         if (!v) return this.fail();
         if (isIntegral(v.type)) return { type: v.type, int: { op: 'var', id: v.id } };
+        if (v.type.kind === 'none') return { type: i64, int: { op: 'var', id: v.id } };
         return { type: v.type, blob: { op: 'varBlob', id: v.id, size: sizeOf(v.type) } };
       }
       case 'MapRef': {
@@ -755,7 +742,7 @@ export class ProbeLowerer {
         }
         if (spec.kind === 'int') {
           if (isPerCpuKind(spec.kind)) return this.unsupported(`reading ${spec.kind}() map ${spec.name} in a probe is not supported yet`, e.span);
-          return { type: spec.valueType.kind === 'int' ? spec.valueType : i64, int: { op: 'mapGet', map: this.mapId(spec.name), key, err: this.helperErr('map_lookup_elem', e.span, true) } };
+          return { type: spec.valueType.kind === 'int' || spec.valueType.kind === 'ptr' ? spec.valueType : i64, int: { op: 'mapGet', map: this.mapId(spec.name), key, err: this.helperErr('map_lookup_elem', e.span, true) } };
         }
         if (spec.kind === 'value') {
           const size = sizeOf(spec.valueType);
@@ -940,8 +927,10 @@ export class ProbeLowerer {
         blob: { op: 'select', cond, then: resizeStr(thenV.blob!, thenV.type.size, size), else: resizeStr(elseV.blob!, elseV.type.size, size), size },
       };
     }
-    if (thenV.blob && elseV.blob && typeEquals(thenV.type, elseV.type)) {
-      return { type: thenV.type, blob: { op: 'select', cond, then: thenV.blob, else: elseV.blob, size: sizeOf(thenV.type) } };
+    // Tuples and records of compatible shapes meet in their promoted type (bpftrace's get_promoted_tuple).
+    const common = thenV.blob && elseV.blob ? promoteType(thenV.type, elseV.type) : undefined;
+    if (common) {
+      return { type: common, blob: { op: 'select', cond, then: blobAs(thenV, common), else: blobAs(elseV, common), size: sizeOf(common) } };
     }
     if (thenV.type.kind !== 'none' && elseV.type.kind !== 'none') {
       this.diags.error('type-mismatch', `the branches of ?: have different types: ${typeToString(thenV.type)} and ${typeToString(elseV.type)}`, e.span);
@@ -1287,6 +1276,11 @@ export class ProbeLowerer {
     }
     const macro = this.script.macros?.get(e.name);
     if (macro && macro.params.length === 0) return this.macroValue({ kind: 'Call', span: e.span, callee: e.name, calleeSpan: e.span, args: [] }, macro);
+    const enumerator = kernelBtfTypes()?.enumConstant(e.name);
+    if (enumerator) {
+      const bits = ([8, 16, 32, 64] as const).find((b) => b / 8 >= enumerator.size) ?? 64;
+      return { type: { kind: 'int', bits, signed: enumerator.signed }, int: { op: 'const', value: enumerator.value } };
+    }
     const hint = didYouMean(e.name, [...Object.keys(BUILTIN_VARS), 'args', 'probe', ...this.probe.registers.map((r) => r.name)]);
     this.diags.error('unknown-identifier', `unknown identifier: ${e.name}`, e.span, hint ? [`did you mean ${hint}?`] : undefined);
     return this.fail();
@@ -1662,7 +1656,8 @@ export class ProbeLowerer {
     const learned = fixed ? undefined : this.script.varTypes?.get(key);
     if (learned) type = mergeVarType(learned, type) ?? type;
     const stored = isIntegral(type) ? i64 : type;
-    this.irVars.push({ id, size: isIntegral(type) ? undefined : sizeOf(type) });
+    // A variable still without a type (`let $x;` never assigned) is a 64-bit slot.
+    this.irVars.push({ id, size: isIntegral(type) || type.kind === 'none' ? undefined : sizeOf(type) });
     const entry = { id, type: isIntegral(type) ? type : stored, key, fixed };
     this.scopes[this.scopes.length - 1]!.set(name, entry);
     return entry;
@@ -1774,9 +1769,11 @@ export class ProbeLowerer {
 
 // ------------------------------------------------------------------ free helpers
 
-/** A tuple or record element's stored type: bools stay bools (they print `true`), other integers widen. */
+/** A tuple or record element's stored type: integers keep their size, bools stay bools (they print `true`). */
 function elemStorageType(t: Type): Type {
-  return t.kind === 'bool' ? t : storageType(t);
+  // bpftrace packs tuples: integers keep their size (struct.cpp CreateTuple), pointers their pointee.
+  if (t.kind === 'int') return t;
+  return t.kind === 'bool' || t.kind === 'ptr' ? t : storageType(t);
 }
 
 function addOffset(addr: IrExpr, offset: number): IrExpr {
@@ -1798,8 +1795,8 @@ function resizeStr(blob: IrBlob, from: number, to: number): IrBlob {
   return { op: 'record', size: to, fields: [{ offset: 0, blob }] };
 }
 
-function sameTypes(a: readonly Type[], b: readonly Type[]): boolean {
-  return a.length === b.length && a.every((t, i) => typeEquals(t, b[i]!) || (t.kind === 'str' && b[i]!.kind === 'str'));
+function sourceText(source: SourceFile | undefined, span: Span): string | undefined {
+  return source?.text.slice(span.start, span.end);
 }
 
 function formatKind(t: Type): FormatArgKind {
@@ -1818,17 +1815,6 @@ function formatKind(t: Type): FormatArgKind {
       return t.of === 'buffer' ? 'buffer' : 'other';
     default:
       return 'other';
-  }
-}
-
-function describeKind(s: { kind: MapKind; valueType: Type; params: readonly bigint[] }): string {
-  switch (s.kind) {
-    case 'int':
-      return 'an integer';
-    case 'value':
-      return `a ${typeToString(s.valueType)}`;
-    default:
-      return `${s.kind}()`;
   }
 }
 

@@ -5,12 +5,16 @@ import { isFlex, promoteInt } from './int-semantics.js';
 /**
  * Scratch variable types as bpftrace 0.26 resolves them: a variable's type is the promotion of
  * every value assigned to it in its probe (`$a = (uint32)5; $a = -1` makes `$a` an int64; a
- * longer string widens a string variable). Lowering runs twice (src/compile.ts): the first round
- * records each variable's merged type here, the second declares the variable with it.
+ * longer string widens a string variable). Type resolution (src/passes/resolve-types.ts) walks the
+ * probes until every variable's merged type is recorded; the final lowering declares each variable
+ * with it.
  */
 
 /** The common type of a variable's old and newly assigned types, or undefined when they cannot be merged. */
 export function mergeVarType(a: Type, b: Type): Type | undefined {
+  // `none`: a value whose type an earlier typing round could not know yet (a map read before its assignment).
+  if (a.kind === 'none') return b;
+  if (b.kind === 'none') return a;
   if (a.kind === 'int' && b.kind === 'int') {
     const p = promoteInt(a, b);
     // A variable is not a literal: it keeps the sign it has settled on.
@@ -76,9 +80,11 @@ export function convertBlob(blob: IrBlob, from: Type, to: Type): IrBlob {
 }
 
 function convertElem(blob: IrBlob, offset: number, from: Type, to: Type): IrBlob {
-  if (from.kind === 'int' && to.kind === 'int' && from.bits !== to.bits) {
-    const value: IrExpr = { op: 'blobLoad', blob, offset, size: (from.bits / 8) as 1 | 2 | 4 | 8, signed: from.signed };
-    return { op: 'int', value, size: (to.bits / 8) as 1 | 2 | 4 | 8 };
+  const scalar = (t: Type): boolean => t.kind === 'int' || t.kind === 'bool' || t.kind === 'ptr';
+  if (scalar(from) && scalar(to) && sizeOf(from) !== sizeOf(to)) {
+    // Integers (bools, pointers) change size by sign or zero extension, as bpftrace's casts.
+    const value: IrExpr = { op: 'blobLoad', blob, offset, size: sizeOf(from) as 1 | 2 | 4 | 8, signed: from.kind === 'int' && from.signed };
+    return { op: 'int', value, size: sizeOf(to) as 1 | 2 | 4 | 8 };
   }
   const slice: IrBlob = { op: 'slice', blob, offset, size: sizeOf(from) };
   return convertBlob(slice, from, to);

@@ -68,9 +68,9 @@ export function storageType(t: Type): Type {
     case 'ptr':
       return u64;
     case 'tuple':
-      // C structs and arrays keep their memory layout; records widen like tuples.
-      if (t.offsets) return t;
-      return { ...t, elems: t.elems.map((e) => (e.kind === 'bool' ? e : storageType(e))) };
+      // Tuples and records are packed with their elements' own sizes (bpftrace's CreateTuple), C
+      // structs and arrays keep their memory layout: a tuple is stored as it is.
+      return t;
     default:
       return t;
   }

@@ -4,7 +4,7 @@
  * reported by default, `--no-warnings` compiles no checks; `len(kstack)`/`len(ustack)`; exit()
  * inside a for-loop is an error (0.25+).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeRun, kernelTest, NOTIFY_VAR, runTsbpf, exec } from '../helpers/tsbpf.js';
@@ -110,12 +110,18 @@ kernelTest('-k is part of the compile cache key; -k with --no-warnings and -kk a
 });
 
 kernelTest('len(kstack), len(kstack(3)), len($s) for ustack(n): the depth in frames, at most the limit', async (t) => {
-  const sleeper = exec(['sh', '-c', 'sleep 1; sleep 0.2']);
+  // Sleeps until tsbpf has run: its probe fires on the first sleep after it attached, however long
+  // attaching takes on a loaded machine (a fixed `sleep 1; sleep 0.2` could end before that).
+  const dir = mkdtempSync(join(tmpdir(), 'tsbpf-len-'));
+  const stop = join(dir, 'stop');
+  const sleeper = exec(['sh', '-c', `i=0; while [ ! -e '${stop}' ] && [ $i -lt 150 ]; do sleep 0.2; i=$((i+1)); done`]);
   const r = await runTsbpf([
     '--no-cache', '-e',
     'tracepoint:syscalls:sys_enter_clock_nanosleep, tracepoint:syscalls:sys_enter_nanosleep { @k = len(kstack); @k3 = len(kstack(3)); @kk = kstack; $u = ustack(1); @u1 = len($u); @u = len(ustack); exit(); }',
   ]);
+  writeFileSync(stop, '');
   await sleeper;
+  rmSync(dir, { recursive: true, force: true });
   t.is(r.code, 0, describeRun(r));
   const k = Number(/^@k: (\d+)$/m.exec(r.stdout)?.[1]);
   const frames = (/^@kk: ?\n((?: {8}\S.*\n)+)/m.exec(r.stdout)?.[1] ?? '').split('\n').filter((l) => l.trim()).length;

@@ -78,7 +78,7 @@ kernelTest('let @m = lruhash(N) evicts beyond N entries; percpulruhash holds agg
 
 kernelTest('a probe over the 512-byte BPF stack is a diagnostic at the probe, not an internal error', async (t) => {
   // Values over 32 bytes live in the per-CPU scratch map; many small map keys still fill the stack.
-  const script = `tracepoint:syscalls:sys_enter_openat { ${Array.from({ length: 20 }, (_, i) => `@m${i}[str(args.filename, 31)] = 1;`).join(' ')} }`;
+  const script = `tracepoint:syscalls:sys_enter_openat { ${Array.from({ length: 20 }, (_, i) => `@m${i}[str(args.filename, 31)]++;`).join(' ')} }`;
   const r = await runTsbpf(['--no-cache', '--verify', '-e', script]);
   t.is(r.code, 1, describeRun(r));
   t.regex(r.stderr, /^stdin:1:1-37: ERROR: probe tracepoint:syscalls:sys_enter_openat needs more than the 512 bytes of BPF stack\n/);

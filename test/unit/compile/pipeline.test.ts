@@ -29,12 +29,12 @@ function allStmts(body: readonly IrStmt[]): IrStmt[] {
 
 test('the pipeline is in a sound order: every pass reads what an earlier one wrote', (t) => {
   t.deepEqual(checkPipeline(PIPELINE, ['original', 'opts', 'backend']), []);
-  t.deepEqual(PIPELINE.map((p) => p.name), ['imports', 'parse', 'expand-probes', 'script-setup', 'learn-map-types', 'lower', 'check', 'layout-maps', 'codegen', 'emit']);
+  t.deepEqual(PIPELINE.map((p) => p.name), ['imports', 'parse', 'expand-probes', 'script-setup', 'resolve-types', 'lower', 'check', 'layout-maps', 'codegen', 'emit']);
   // Lowering before the map-type round reads what no pass has written yet: the check says so.
   const swapped = [...PIPELINE];
-  const learn = swapped.findIndex((p) => p.name === 'learn-map-types');
+  const learn = swapped.findIndex((p) => p.name === 'resolve-types');
   [swapped[learn], swapped[learn + 1]] = [swapped[learn + 1]!, swapped[learn]!];
-  t.true(checkPipeline<CompileState>(swapped, ['original', 'opts', 'backend']).some((p) => p.includes('lower reads learned')));
+  t.true(checkPipeline<CompileState>(swapped, ['original', 'opts', 'backend']).some((p) => p.includes('lower reads resolved')));
   // Every dump stage is printed after a pass that exists.
   for (const stage of DUMP_STAGES) t.true(PIPELINE.some((p) => p.name === DUMP_AFTER[stage]), stage);
 });
@@ -58,7 +58,8 @@ test('count() becomes an add of 1 to the map, keyed by its key', (t) => {
   t.is(adds.length, 1);
   t.is(adds[0]!.map, mapId('@c'));
   t.deepEqual(adds[0]!.delta, { op: 'const', value: 1n });
-  t.like(adds[0]!.key, { op: 'int', size: 8, value: { op: 'const', value: 7n } });
+  // A literal key has its smallest type's size (src/passes/resolve-types.ts).
+  t.like(adds[0]!.key, { op: 'int', size: 1, value: { op: 'const', value: 7n } });
 });
 
 test('a multi-key map key is one record: each key at its aligned offset, the map key size its size', (t) => {
@@ -68,9 +69,9 @@ test('a multi-key map key is one record: each key at its aligned offset, the map
   const key = set!.key as IrBlob & { op: 'record' };
   t.is(key.op, 'record');
   const layout = key.fields.map((f) => [f.offset, f.blob.op, f.blob.op === 'int' || f.blob.op === 'string' ? f.blob.size : undefined]);
-  // Integer keys are stored as 8 bytes whatever their type (as bpftrace's map keys), each part 8-aligned.
-  t.deepEqual(layout, [[0, 'int', 8], [8, 'string', 3], [16, 'int', 8], [24, 'int', 8]]);
-  t.is(key.size, 32);
+  // Each key part keeps its own size at its natural alignment, as bpftrace lays out tuples.
+  t.deepEqual(layout, [[0, 'int', 1], [1, 'string', 3], [4, 'int', 4], [8, 'int', 1]]);
+  t.is(key.size, 12);
   t.is(keySize('@m'), key.size);
 });
 
