@@ -8,15 +8,15 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import repl, { Recoverable, type REPLServer } from 'node:repl';
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { SourceFile } from '../src/contract/index.js';
-import { loadInteractive } from '../src/index.js';
+import type { SourceFile } from '../../src/contract/index.js';
+import { loadInteractive } from '../../src/index.js';
 import { complete, type CompletionSource } from './completion.js';
-import { LiveSession, type LiveProbe } from './live-session.js';
-import { createOutput, TextOutput } from './output/index.js';
-import type { Sink } from './output/output.js';
+import { LiveSession, type LiveProbe } from '../session/live-session.js';
+import { createOutput, TextOutput } from '../output/index.js';
+import type { Sink } from '../output/output.js';
 import { bareMapName, helpText, parseCommand, SHELL_COMMANDS, type ShellCommand } from './repl-commands.js';
-import { ensureTracefs } from './session.js';
-import { writePrivateFile } from './private-file.js';
+import { ensureTracefs } from '../session/session.js';
+import { writePrivateFile } from '../output/private-file.js';
 
 export interface ShellOptions {
   readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
