@@ -301,8 +301,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 1;
       }
       // Loaded only here: -e runs and scripts never load the shell (or the parser it uses).
-      const { createShell } = await import('./shell/repl.js');
-      const shell = await createShell({ stdin: process.stdin, stdout: process.stdout, stderr, noCache: opts.noCache, positionals: opts.positionals });
+      const { Shell } = await import('./shell/shell.js');
+      const shell = await Shell.start({ stdin: process.stdin, stdout: process.stdout, stderr, noCache: opts.noCache, positionals: opts.positionals });
       return shell.closed;
     }
     opts.program = { name: 'stdin', text: readFileSync(0, 'utf8') };
