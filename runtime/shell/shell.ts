@@ -2,9 +2,10 @@
  * The interactive shell (`tsbpf` on a terminal): node:repl with our own eval (probes attach
  * live), dot commands, completion and history. `Shell.start` takes the streams (as ts-node's
  * createRepl does), so tests drive it through PassThrough streams; cli.ts loads this module
- * lazily, so `-e` runs never do.
+ * lazily, so `-e` runs never do. The commands' work is commands.ts, their parsing
+ * repl-commands.ts, Tab completion completion.ts, `.watch` watch.ts, output above the prompt
+ * prompt-sink.ts.
  */
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import repl, { Recoverable, type REPLServer } from 'node:repl';
@@ -12,14 +13,15 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { SourceFile } from '../../src/contract/index.js';
 import { loadInteractive } from '../../src/index.js';
 import { complete, type CompletionSource } from './completion.js';
-import { LiveSession, type LiveProbe } from '../session/live-session.js';
-import { createOutput, TextOutput } from '../output/index.js';
-import type { Output, Sink } from '../output/output.js';
-import { bareMapName, helpText, listPattern, parseCommand, SHELL_COMMANDS, type ShellCommand } from './repl-commands.js';
+import { LiveSession } from '../session/live-session.js';
+import { createOutput } from '../output/index.js';
+import type { Output } from '../output/output.js';
+import { bareMapName, parseCommand, SHELL_COMMANDS } from './repl-commands.js';
 import { ensureTracefs } from '../session/session.js';
-import { writePrivateFile } from '../output/private-file.js';
+import { describeProbe, ShellCommands } from './commands.js';
 import { MapWatch } from './watch.js';
 import { enableBpfStats } from './bpf-stats.js';
+import { PromptSafeOutput } from './prompt-sink.js';
 
 export interface ShellOptions {
   readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -56,6 +58,7 @@ export class Shell {
   private readonly c: ChalkInstance;
   private readonly output: Output;
   private readonly live: LiveSession;
+  private readonly commands: ShellCommands;
   private readonly restoreStats: () => void;
   /** The shell is running a command: output goes straight out, no prompt redraw. */
   private busy = false;
@@ -63,9 +66,8 @@ export class Shell {
   /** Earlier lines of a multi-line entry (for completion). */
   private pending = '';
   private exitCode = 0;
-  /** Program output that arrived while the user types, printed above the prompt on the next tick. */
-  private readonly queued: string[] = [];
-  private flushScheduled = false;
+  /** Program output that arrives while the user types, printed above the prompt. */
+  private readonly programOutput: PromptSafeOutput;
 
   private constructor(
     opts: ShellOptions,
@@ -81,7 +83,12 @@ export class Shell {
     ensureTracefs((msg) => this.stderr.write(`${msg}\n`));
     this.restoreStats = enableBpfStats();
 
-    this.output = createOutput('text', { out: this.liveSink(this.stdout), err: this.liveSink(this.stderr), color });
+    this.programOutput = new PromptSafeOutput(
+      this.stdout,
+      () => this.terminal && this.server !== undefined && !this.busy && !this.watch,
+      () => this.server.displayPrompt(true),
+    );
+    this.output = createOutput('text', { out: this.programOutput.sink(this.stdout), err: this.programOutput.sink(this.stderr), color });
     this.live = new LiveSession({
       output: this.output,
       positionals: opts.positionals,
@@ -92,6 +99,19 @@ export class Shell {
         this.stderr.write(this.c.dim('exit() called: ending the session\n'));
         this.server?.close();
       },
+    });
+
+    this.commands = new ShellCommands({
+      live: this.live,
+      output: this.output,
+      stdout: this.stdout,
+      c: this.c,
+      providers: front.PROVIDERS,
+      say: (s) => this.say(s),
+      fail: (s) => this.fail(s),
+      ask: (question) => new Promise<string>((resolve) => this.server.question(question, resolve)),
+      addEntry: (text, name) => this.addEntry(text, name),
+      quit: () => this.server.close(),
     });
 
     if (this.terminal) this.say(this.c.dim(`tsbpf shell: type a probe to attach it, .help for commands, Ctrl-D to quit`));
@@ -125,45 +145,12 @@ export class Shell {
 
   // ------------------------------------------------------------------ output
 
-  private flushQueued = (): void => {
-    this.flushScheduled = false;
-    if (this.queued.length === 0) return;
-    const text = this.queued.splice(0).join('');
-    // Clear the prompt line, print, redraw the prompt.
-    const redraw = this.terminal && this.server !== undefined && !this.busy && !this.watch;
-    if (redraw) this.stdout.write('\r\x1b[K');
-    this.stdout.write(text);
-    if (redraw) this.server.displayPrompt(true);
-  };
-
-  private liveSink(stream: NodeJS.WritableStream): Sink {
-    return {
-      write: (s: string) => {
-        if (this.busy || this.watch || !this.terminal || !this.server) {
-          this.flushQueued();
-          return stream.write(s);
-        }
-        this.queued.push(s);
-        if (!this.flushScheduled) {
-          this.flushScheduled = true;
-          setImmediate(this.flushQueued);
-        }
-        return true;
-      },
-    };
-  }
-
   private say(s: string): void {
     this.stdout.write(s.endsWith('\n') ? s : s + '\n');
   }
 
   private fail(s: string): void {
     this.stderr.write(this.c.red(s.endsWith('\n') ? s : s + '\n'));
-  }
-
-  private describe(p: LiveProbe): string {
-    const what = p.attachPoints.join(', ');
-    return p.concrete.length > 1 ? `${what} (${p.concrete.length} probes)` : what;
   }
 
   // ------------------------------------------------------------------ entries
@@ -181,7 +168,7 @@ export class Shell {
         return true;
       case 'attached':
         if (r.warnings) this.stderr.write(this.c.yellow(r.warnings));
-        for (const p of r.probes) this.say(this.c.green(`[${p.id}]`) + ` attached ${this.describe(p)}`);
+        for (const p of r.probes) this.say(this.c.green(`[${p.id}]`) + ` attached ${describeProbe(p)}`);
         return true;
     }
   }
@@ -198,7 +185,7 @@ export class Shell {
       this.pending = '';
       this.busy = true;
       try {
-        this.printMap(map);
+        this.commands.printMap(map);
       } finally {
         this.busy = false;
       }
@@ -240,34 +227,9 @@ export class Shell {
 
   // ------------------------------------------------------------------ commands
 
-  private printMap(name: string): void {
-    const m = this.live.map(name);
-    if (!m) {
-      const maps = this.live.maps();
-      this.fail(`ERROR: no map named ${name}${maps.length ? ` (maps: ${maps.map((x) => x.name).join(', ')})` : ''}`);
-      return;
-    }
-    const dump = this.live.dump(m);
-    if (dump.entries.length === 0) this.say(this.c.dim(`${name} is empty`));
-    else this.output.map(dump);
-    this.output.flush();
-  }
-
-  /** A map as plain text, for `.watch` frames. */
-  private renderMap(name: string): string {
-    const m = this.live.map(name);
-    if (!m) return `no map named ${name}\n`;
-    let text = '';
-    const out = new TextOutput({ out: { write: (s: string) => (text += s) }, err: { write: (s: string) => (text += s) }, color: false });
-    const dump = this.live.dump(m);
-    if (dump.entries.length === 0) return `${name} is empty\n`;
-    out.map(dump);
-    return text;
-  }
-
   private startWatch(name: string, intervalMs: number): void {
     if (!this.live.map(name)) {
-      this.printMap(name);
+      this.commands.printMap(name);
       this.server.displayPrompt();
       return;
     }
@@ -279,7 +241,7 @@ export class Shell {
       c: this.c,
       name,
       intervalMs,
-      render: () => this.renderMap(name),
+      render: () => this.commands.renderMap(name),
       onStopKey: () => this.stopWatch(),
     });
   }
@@ -290,117 +252,6 @@ export class Shell {
     this.watch = undefined;
     w.stop();
     this.server.displayPrompt();
-  }
-
-  private listProbes(pattern: string | undefined): void {
-    const providers = this.front.PROVIDERS;
-    const re = pattern ? listPattern(pattern, providers) : undefined;
-    const lines: string[] = [];
-    for (const p of providers) {
-      let names: string[];
-      try {
-        names = p.list();
-      } catch {
-        continue;
-      }
-      for (const n of names) if (!re || re.test(n)) lines.push(n);
-    }
-    if (lines.length === 0) this.say(this.c.dim(pattern ? `no probes match ${pattern}` : 'no probes'));
-    else this.stdout.write(lines.join('\n') + '\n');
-  }
-
-  private async run(cmd: ShellCommand): Promise<void> {
-    const { c, live } = this;
-    switch (cmd.kind) {
-      case 'help':
-        this.say(helpText());
-        return;
-      case 'quit':
-        this.server.close();
-        return;
-      case 'probes': {
-        const probes = live.attached();
-        if (probes.length === 0) {
-          this.say(c.dim('no probes attached'));
-          return;
-        }
-        const rows = probes.map((p) => [String(p.id), String(live.hits(p)), this.describe(p)] as const);
-        const w0 = Math.max(2, ...rows.map((r) => r[0].length));
-        const w1 = Math.max(4, ...rows.map((r) => r[1].length));
-        this.say(c.bold(`${'ID'.padStart(w0)}  ${'HITS'.padStart(w1)}  PROBE`));
-        for (const [id, hits, what] of rows) this.say(`${id.padStart(w0)}  ${hits.padStart(w1)}  ${what}`);
-        return;
-      }
-      case 'detach': {
-        const gone = live.detach(cmd.target);
-        if (gone.length === 0) this.fail(cmd.target === 'all' ? 'no probes attached' : `ERROR: no attached probe ${cmd.target} (see .probes)`);
-        for (const p of gone) this.say(`${c.yellow(`[${p.id}]`)} detached ${this.describe(p)}`);
-        return;
-      }
-      case 'maps': {
-        const maps = live.maps();
-        if (maps.length === 0) {
-          this.say(c.dim('no maps'));
-          return;
-        }
-        const rows = maps.map((m) => {
-          const n = live.dump(m).entries.length;
-          return [m.name, m.spec!.kind, `${n} ${n === 1 ? 'entry' : 'entries'}`] as const;
-        });
-        const w0 = Math.max(...rows.map((r) => r[0].length));
-        const w1 = Math.max(...rows.map((r) => r[1].length));
-        for (const [n, k, s] of rows) this.say(`${n.padEnd(w0)}  ${k.padEnd(w1)}  ${s}`);
-        return;
-      }
-      case 'print':
-        this.printMap(cmd.map);
-        return;
-      case 'clear':
-      case 'zero': {
-        const m = live.map(cmd.map);
-        if (!m) {
-          this.fail(`ERROR: no map named ${cmd.map}`);
-          return;
-        }
-        if (cmd.kind === 'clear') live.clear(m);
-        else live.zero(m);
-        return;
-      }
-      case 'watch':
-        return; // handled by the command itself (it keeps the prompt away)
-      case 'list':
-        this.listProbes(cmd.pattern);
-        return;
-      case 'load': {
-        let text: string;
-        try {
-          text = readFileSync(cmd.file, 'utf8');
-        } catch (e) {
-          this.fail(`ERROR: cannot read ${cmd.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-          return;
-        }
-        // A shebang is only skipped on a script's first line; here the text is appended to the session's.
-        if (text.startsWith('#!')) text = text.replace(/^#![^\n]*/, '');
-        await this.addEntry(text, cmd.file);
-        return;
-      }
-      case 'save': {
-        const text = live.saveText();
-        let result = writePrivateFile(cmd.file, text, cmd.force === true);
-        if (result.kind === 'exists') {
-          const answer = await new Promise<string>((resolve) => this.server.question(`${cmd.file} exists; overwrite it? [y/N] `, resolve));
-          if (!/^\s*y(es)?\s*$/i.test(answer)) {
-            this.say(`not saved (.save! ${cmd.file} overwrites without asking)`);
-            return;
-          }
-          result = writePrivateFile(cmd.file, text, true);
-        }
-        const n = live.attached().length;
-        if (result.kind === 'refused') this.fail(`ERROR: ${result.message}`);
-        else if (result.kind === 'written') this.say(`saved ${n} probe${n === 1 ? '' : 's'} to ${cmd.file}`);
-        return;
-      }
-    }
   }
 
   /** Our commands replace node's (.clear, .load, .save and .help are ours; .break and .editor are JavaScript's). */
@@ -427,7 +278,7 @@ export class Shell {
             return;
           }
           this.busy = true;
-          this.run(cmd)
+          this.commands.run(cmd)
             .catch((e: unknown) => this.fail(`ERROR: ${(e as Error).message}`))
             .finally(() => {
               this.busy = false;
@@ -482,7 +333,7 @@ export class Shell {
           w.stop();
         }
         this.busy = true;
-        this.flushQueued();
+        this.programOutput.flush();
         try {
           this.live.finish(true);
         } catch (e) {

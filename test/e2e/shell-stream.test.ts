@@ -2,17 +2,18 @@
  * The interactive shell driven through streams (runtime/shell/shell.ts `Shell.start` on
  * PassThrough streams, in this process): probes typed in attach live to the real kernel while the
  * test makes events; `.probes` counts them, `.detach`, `.maps`, `@name`, `.clear`, `.zero`,
- * `.help`, `.save`/`.load`; errors leave the session working; Ctrl-D (end of input) detaches and
+ * `.help`, `.save`/`.load` (and `.save` refusing links, asking before overwriting: it writes as
+ * root); errors leave the session working; Ctrl-D (end of input) detaches and
  * leaves nothing loaded. What needs a real terminal (Tab, `.watch` redrawn in place, history
  * recalled with Up) stays in shell.test.ts under tmux.
  *
  * Serial: each shell turns kernel.bpf_stats_enabled on and restores it when it ends.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { bpf } from '../../native/index.js';
-import { bpfObjectsOf, eventually, kernelHasKprobes, kernelTest, openWorkload, runTsbpf } from '../helpers/tsbpf.js';
+import { bpfObjectsOf, eventually, kernelHasKprobes, kernelTest, openWorkload, runTsbpf, scratchDir } from '../helpers/tsbpf.js';
 import { StreamShell } from '../helpers/stream-shell.js';
 
 function shellTest(title: string, impl: (t: ExecutionContext) => Promise<void>): void {
@@ -191,6 +192,45 @@ shellTest('a crash of the compiler is reported and the shell goes on with its pr
   const probes = (await sh.run('.probes')).out;
   t.regex(probes, /^\s*1\s+\d+\s+tracepoint:syscalls:sys_enter_openat$/m);
   t.notRegex(probes, /sys_enter_close/);
+  sh.ctrlD();
+  t.is(await sh.exited(), 0);
+});
+
+shellTest('.save: refuses a symbolic link, asks before overwriting, .save! forces, new files are private', async (t) => {
+  const dir = scratchDir(t);
+  const sh = await StreamShell.start(t);
+  await sh.run('interval:s:1000 { @saved = 1; }');
+
+  // A symbolic link (here to a file the attacker wants clobbered) is refused; the target is untouched.
+  const victim = join(dir, 'victim');
+  writeFileSync(victim, 'precious\n');
+  const link = join(dir, 'link.tbpf');
+  symlinkSync(victim, link);
+  t.regex((await sh.run(`.save ${link}`)).err, /ERROR: .*link\.tbpf is a symbolic link; not following it/);
+  t.regex((await sh.run(`.save! ${link}`)).err, /ERROR: .*link\.tbpf is a symbolic link; not following it/);
+  t.is(readFileSync(victim, 'utf8'), 'precious\n');
+
+  // A new file: written, private.
+  const file = join(dir, 'out.tbpf');
+  t.regex((await sh.run(`.save ${file}`)).out, /saved 1 probe/);
+  t.is(statSync(file).mode & 0o777, 0o600);
+  t.true(readFileSync(file, 'utf8').includes('@saved = 1'));
+
+  // It exists now: .save asks; "n" keeps it.
+  writeFileSync(file, 'keep me\n');
+  sh.line(`.save ${file}`);
+  await sh.waitFor(() => /out\.tbpf exists; overwrite it\? \[y\/N\] $/.test(sh.out));
+  t.regex((await sh.run('n')).out, /not saved/);
+  t.is(readFileSync(file, 'utf8'), 'keep me\n');
+  // "y" overwrites.
+  sh.line(`.save ${file}`);
+  await sh.waitFor(() => (sh.out.match(/overwrite it\? \[y\/N\]/g) ?? []).length === 2);
+  t.regex((await sh.run('y')).out, /saved 1 probe/);
+  t.true(readFileSync(file, 'utf8').includes('@saved = 1'));
+  // .save! does not ask.
+  writeFileSync(file, 'again\n');
+  t.regex((await sh.run(`.save! ${file}`)).out, /saved 1 probe/);
+  t.true(readFileSync(file, 'utf8').includes('@saved = 1'));
   sh.ctrlD();
   t.is(await sh.exited(), 0);
 });
