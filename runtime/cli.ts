@@ -1,26 +1,26 @@
 import { existsSync, readFileSync, createWriteStream, type WriteStream } from 'node:fs';
 import { DUMP_STAGE_NAMES, dumpHeader, encodeBytes, parseDumpStages, type DumpStage, type SourceFile } from '../src/contract/index.js';
-import { compile, listProgram } from './compiler.js';
+import { compile, listProgram } from './compile/compiler.js';
 import type { Sink } from './output/output.js';
 import { tracefsRoot } from '../src/index.js';
-import { dieOfSigpipe, openOutputFile, OutputFileError, outputFailureOf, watchStdio, type OutputFailure } from './output-errors.js';
+import { dieOfSigpipe, openOutputFile, OutputFileError, outputFailureOf, watchStdio, type OutputFailure } from './output/output-errors.js';
 // Loaded where needed (-l, -p/-c, diagnostics, -f json): a cache-hit run loads as few modules as
 // possible (start-up time, design.md "Targets").
-import type { HeldChild } from './target.js';
+import type { HeldChild } from './session/target.js';
 
 /**
  * The tracing runtime (session, output, providers), imported while the script compiles: before a
- * cache miss's compile worker starts, this process loads only the CLI and runtime/compiler.ts.
+ * cache miss's compile worker starts, this process loads only the CLI and runtime/compile/compiler.ts.
  */
 function loadRuntime() {
-  return Promise.all([import('./session.js'), import('./output/text.js'), import('./lib-events.js'), import('../src/index.js')]).then(
+  return Promise.all([import('./session/session.js'), import('./output/text.js'), import('./session/lib-events.js'), import('../src/index.js')]).then(
     ([session, text, libEvents, loaders]) => ({ ...session, TextOutput: text.TextOutput, setRuntimeWarnings: libEvents.setRuntimeWarnings, loadProviders: loaders.loadProviders }),
   );
 }
 
 /** Mount tracefs when it is missing (session.ts `ensureTracefs`, loaded only then). */
 async function ensureTracefs(notice: (msg: string) => void): Promise<void> {
-  if (!tracefsRoot()) (await import('./session.js')).ensureTracefs(notice);
+  if (!tracefsRoot()) (await import('./session/session.js')).ensureTracefs(notice);
 }
 
 export const VERSION = '0.1.0';
@@ -290,7 +290,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     stderr.write('ERROR: -p and -c cannot be used together\n');
     return 1;
   }
-  if (opts.pid !== undefined && !(await import('./target.js')).pidExists(opts.pid)) {
+  if (opts.pid !== undefined && !(await import('./session/target.js')).pidExists(opts.pid)) {
     stderr.write(`ERROR: pid '${opts.pid}' does not exist\n`);
     return 1;
   }
@@ -301,8 +301,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 1;
       }
       // Loaded only here: -e runs and scripts never load the shell (or the parser it uses).
-      const { createShell } = await import('./repl.js');
-      const shell = await createShell({ stdin: process.stdin, stdout: process.stdout, stderr, noCache: opts.noCache, positionals: opts.positionals });
+      const { Shell } = await import('./shell/shell.js');
+      const shell = await Shell.start({ stdin: process.stdin, stdout: process.stdout, stderr, noCache: opts.noCache, positionals: opts.positionals });
       return shell.closed;
     }
     opts.program = { name: 'stdin', text: readFileSync(0, 'utf8') };
@@ -388,7 +388,7 @@ async function runHoldingChild(opts: Options, source: SourceFile, io: RunOutput)
   let child: HeldChild | undefined;
   if (opts.cmd !== undefined) {
     try {
-      const { HeldChild } = await import('./target.js');
+      const { HeldChild } = await import('./session/target.js');
       child = new HeldChild(opts.cmd);
     } catch (e) {
       stderr.write(`ERROR: ${(e as Error).message}\n`);
@@ -443,7 +443,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   const out: Sink = bufferedSink((b) => (io.failure ? undefined : rawOut.write(b)), opts.buffering ?? 'line');
   const color = Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'];
   // -p: loaded before the probes start, so nothing waits between attach and watching the process.
-  const watchPid = opts.pid !== undefined ? (await import('./target.js')).watchPid : undefined;
+  const watchPid = opts.pid !== undefined ? (await import('./session/target.js')).watchPid : undefined;
   const outputOpts = { out, err: stderr, color };
   const output = opts.format === 'json' ? new (await import('./output/json.js')).JsonOutput(outputOpts) : new TextOutput(outputOpts);
   if (opts.noWarnings) {

@@ -1,5 +1,5 @@
 /**
- * What the interactive shell (runtime/repl.ts) needs from the compiler besides `compile`: the
+ * What the interactive shell (runtime/shell/shell.ts) needs from the compiler besides `compile`: the
  * parser (multi-line continuation, splitting an entry into probes), the tokenizer and the name
  * tables (completion). A separate entry point from index.ts so that `-e` runs never load the parser.
  */

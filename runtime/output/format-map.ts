@@ -5,7 +5,7 @@
  * Reference: bpftrace v0.26.1 src/types_format.cpp (`format(..., const BpfMap &map, top, div)`,
  * `build_histogram`, `hist_index_label`, `build_linear_histogram`, `lhist_index_label`, `sort_by_key`).
  */
-import { histLabelValue, type MapDump, type MapEntry, type MapValue, type Value } from '../value.js';
+import { histLabelValue, type MapDump, type MapEntry, type MapValue, type Value } from './value.js';
 
 /** A histogram label: a plain integer, or a symbolic one (`1K`) that is never a "single value". */
 export type Label = { kind: 'int'; value: bigint } | { kind: 'sym'; text: string; value: bigint };

@@ -4,7 +4,7 @@
  * Spacing is bpftrace's: `{"type": "map", "data": {...}}`, objects spaced (`", "`, `": "`), arrays
  * unspaced (`[1,2]`, histogram buckets joined by `,`).
  */
-import { keyText, stackText, type MapDump, type Value } from '../value.js';
+import { keyText, stackText, type MapDump, type Value } from './value.js';
 import { formatMap, type Cell, type Histogram, type Label, type MapPrintOptions } from './format-map.js';
 import { flushSink, strerror, totalLostLine, totalRuntimeWarningsLine, type Output, type OutputOptions, type Sink, type SourceLocation } from './output.js';
 import { tseriesJson } from './tseries.js';

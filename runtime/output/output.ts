@@ -1,9 +1,9 @@
 /**
  * The one interface every renderer implements (bpftrace 0.26 src/output/output.h `Output`).
- * Renderers are pure formatters over runtime/value.ts; the caller decides when to call what
+ * Renderers are pure formatters over runtime/output/value.ts; the caller decides when to call what
  * (e.g. `mapsHeader()` then one `map()` per printable map, in name order, at exit).
  */
-import type { MapDump, Value } from '../value.js';
+import type { MapDump, Value } from './value.js';
 import type { MapPrintOptions } from './format-map.js';
 
 export type { MapPrintOptions } from './format-map.js';
@@ -59,7 +59,7 @@ export interface Output {
   helperError(helper: string, retcode: number, loc: SourceLocation): void;
   /**
    * The same helper failure happened `count` more times since it was last reported
-   * (runtime/warning-limiter.ts): text writes `LOC: WARNING: msg (repeated N times)` to stderr;
+   * (runtime/session/warning-limiter.ts): text writes `LOC: WARNING: msg (repeated N times)` to stderr;
    * JSON writes the `helper_error` object with `"repeated": N`.
    */
   helperErrorRepeated(helper: string, retcode: number, loc: SourceLocation, count: number): void;

@@ -1,7 +1,7 @@
 /**
  * Text renderer, byte for byte as bpftrace 0.26 (src/output/text.cpp, src/log.cpp).
  */
-import { keyText, valueText, type MapDump, type Value } from '../value.js';
+import { keyText, valueText, type MapDump, type Value } from './value.js';
 import { formatMap, isSingleValue, labelText, type Cell, type Histogram, type MapPrintOptions } from './format-map.js';
 import { tseriesText } from './tseries.js';
 import { flushSink, helperErrorText, repeatedSuffix, totalLostLine, totalRuntimeWarningsLine, type Output, type OutputOptions, type Sink, type SourceLocation } from './output.js';

@@ -7,7 +7,7 @@
  * (collect_tseries_data), src/types_format.cpp (build_time_series, format), src/output/text.cpp
  * (TextEmitter<Value::TimeSeries>), src/output/json.cpp (JsonEmitter<Value::TimeSeries>).
  */
-import type { MapEntry, Value } from '../value.js';
+import type { MapEntry, Value } from './value.js';
 
 /** One interval of a series: its start (ns since the epoch, TAI clock as bpftrace), and its value unless none was recorded. */
 export interface TseriesPoint {

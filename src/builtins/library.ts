@@ -1,7 +1,7 @@
 /**
  * The function library: bpftrace's builtins and functions as table entries with hooks (ply's
- * `struct func`). Each family lives in its own file (maps.ts, strings.ts, process.ts, time.ts,
- * stacks.ts, output.ts, unsafe.ts); lowering (src/passes/lower.ts) calls `LIBRARY_FUNCTIONS` from its
+ * `struct func`). Each family lives in its own file (maps.ts, strings.ts, process.ts, stacks.ts,
+ * output.ts, watch.ts; functions.ts merges them); lowering (src/passes/lower.ts) calls `LIBRARY_FUNCTIONS` from its
  * `call`/`callStmt` default branches and `LIBRARY_VARS` for bare identifiers, through the small
  * `LowerContext` it implements.
  */

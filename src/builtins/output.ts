@@ -16,7 +16,7 @@ export const JOIN_SCRATCH_MAP = '.join';
  * join(char *arr[], sep = " "): as bpftrace's createJoinCall, reads up to JOIN_ARGNUM strings of the
  * NULL-terminated array into a record {u64 event id; char s[JOIN_ARGNUM][JOIN_ARGSIZE]} built in a
  * per-CPU scratch map (it is far larger than the BPF stack) and sends it; user space prints the
- * strings up to the first empty one, separated by `sep` (runtime/lib-events.ts).
+ * strings up to the first empty one, separated by `sep` (runtime/session/lib-events.ts).
  */
 function join(call: ast.Call, cx: LowerContext): IrStmt[] {
   if (!argCount(call, cx, 1, 2)) return [];

@@ -120,7 +120,7 @@ const cgroupid: LibFunction = {
 
 /**
  * cgroup_path(id[, filter]): resolved to `hierarchy:path` pairs by user space when printed
- * (runtime/rich-values.ts cgroupPath); `filter` is a wildcard on the hierarchy names ("unified"
+ * (runtime/output/rich-values.ts cgroupPath); `filter` is a wildcard on the hierarchy names ("unified"
  * for cgroup2).
  */
 const cgroupPath: LibFunction = {

@@ -13,7 +13,7 @@ export const WATCH_FUNCTIONS: readonly LibFunction[] = [
         if (v.type.kind !== 'none') cx.diags.error('type-mismatch', `unwatch() expects an integer address, got ${typeToString(v.type)}`, arg.span);
         return [];
       }
-      // User space detaches every watchpoint probe on this address (runtime/session.ts).
+      // User space detaches every watchpoint probe on this address (runtime/session/session.ts).
       return [cx.emit({ kind: 'unwatch', args: [u64] }, [{ type: u64, int: cx.intOf(v, arg) }])];
     },
   },

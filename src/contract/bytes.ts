@@ -4,7 +4,7 @@
  * surrogate U+DC80 + (byte - 0x80) (Python's "surrogateescape"). So:
  *   - the literal `"\xff"` (src/syntax/literals.ts) is one byte 0xFF in BPF (src/codegen/module.ts),
  *   - the literal `"é"` stays the two UTF-8 bytes C3 A9,
- *   - a kernel string with byte 0xFF decodes (runtime/decode.ts) to U+DCFF and is written back to
+ *   - a kernel string with byte 0xFF decodes (runtime/session/decode.ts) to U+DCFF and is written back to
  *     stdout as the byte 0xFF (runtime/cli.ts), as bpftrace writes it.
  */
 

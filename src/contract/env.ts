@@ -1,5 +1,5 @@
 /**
- * Environment variables that change what the compiler produces (runtime/compiler.ts puts them in
+ * Environment variables that change what the compiler produces (runtime/compile/compiler.ts puts them in
  * the compile cache key): the ring buffer size, tseries' test clock, the stack mode, max_strlen, and
  * PATH (`uprobe:name` finds its binary through it, src/kernel/user-paths.ts).
  */

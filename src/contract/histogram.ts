@@ -1,6 +1,6 @@
 /**
  * Histogram bucket layout: the formulas the compiler's BPF code fills buckets by (src/passes/lower.ts)
- * and the runtime reads and labels them by (runtime/value.ts, runtime/output/). One module for both.
+ * and the runtime reads and labels them by (runtime/output/value.ts, runtime/output/). One module for both.
  *
  * Reference: bpftrace v0.26.1 src/ast/passes/codegen_llvm.cpp (createLog2Function /
  * createLinearFunction), src/types_format.cpp.

@@ -2,7 +2,7 @@
  * printf()-style format strings as bpftrace 0.26 parses them (src/format_string.cpp): one regex
  * finds the specs. The syntax belongs to the contract because format strings travel in the
  * compiled script: the compiler checks them against argument types (src/builtins/printf-check.ts)
- * and the runtime formats with them (runtime/printf.ts).
+ * and the runtime formats with them (runtime/output/printf.ts).
  */
 
 export interface FormatFlags {

@@ -53,7 +53,7 @@ export interface CompiledScript {
 /**
  * What a compile read besides the script (`import "..."`): a file with the SHA-256 of its text, or
  * a directory with the SHA-256 of its list of script files. The compile cache stores these and
- * re-checks them on a hit (runtime/compile-cache.ts; the hashes: src/contract/content-hash.ts).
+ * re-checks them on a hit (runtime/compile/compile-cache.ts; the hashes: src/contract/content-hash.ts).
  */
 export interface ReadFile {
   readonly path: string;

@@ -30,12 +30,12 @@ export type Type =
   /**
    * Bytes the kernel fills and user space turns into text (bpftrace's username, ksym, usym, kstack,
    * ustack, timestamp, inet, mac_address, buffer types): `of` names the runtime decoder
-   * (runtime/rich-values.ts), `size` the byte size, `arg` a decoder parameter (stack mode and depth,
+   * (runtime/output/rich-values.ts), `size` the byte size, `arg` a decoder parameter (stack mode and depth,
    * a strftime format).
    */
   | { readonly kind: 'rich'; readonly of: RichKind; readonly size: number; readonly arg?: string };
 
-/** Decoders for `rich` values (see src/builtins/ and runtime/rich-values.ts). */
+/** Decoders for `rich` values (see src/builtins/ and runtime/output/rich-values.ts). */
 export type RichKind = 'username' | 'ksym' | 'usym' | 'kstack' | 'ustack' | 'timestamp' | 'inet' | 'macaddr' | 'buffer' | 'kaddr' | 'uaddr' | 'cgroup_path';
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The compile worker's protocol (src/compile-worker.ts serves it, runtime/compiler.ts asks it):
+ * The compile worker's protocol (src/compile-worker.ts serves it, runtime/compile/compiler.ts asks it):
  * one JSON request on stdin, one JSON reply on stdout.
  */
 import type { Diagnostic, SourceFile } from './diagnostic.js';

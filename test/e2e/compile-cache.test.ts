@@ -1,5 +1,5 @@
 /**
- * Fault tests of the compile cache (runtime/compile-cache.ts, docs/security.md): tsbpf runs as root
+ * Fault tests of the compile cache (runtime/compile/compile-cache.ts, docs/security.md): tsbpf runs as root
  * and loads what the cache holds, so planted, forged, damaged or stale entries, unsafe cache
  * directories and symlinks must never change what runs. Each test has its own XDG_CACHE_HOME.
  * Authenticated entries are written with the same module tsbpf uses, so a test can tell "refused
@@ -10,8 +10,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { cacheEntryName, cacheKeyText, type CompileRequest } from '../../runtime/compiler.js';
-import { openCacheDir, readEntry, writeEntry, type CacheEntry, type PrivateDir } from '../../runtime/compile-cache.js';
+import { cacheEntryName, cacheKeyText, type CompileRequest } from '../../runtime/compile/compiler.js';
+import { openCacheDir, readEntry, writeEntry, type CacheEntry, type PrivateDir } from '../../runtime/compile/compile-cache.js';
 import type { CompiledScript } from '../../src/contract/index.js';
 import { describeRun, kernelTest, runTsbpf, scratchDir, stderrLines, uniqueTag, type RunResult } from '../helpers/tsbpf.js';
 

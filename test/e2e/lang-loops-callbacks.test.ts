@@ -2,7 +2,7 @@
  * Loops that run in BPF-to-BPF callback subprograms on the real kernel: `for ($kv : @map)`
  * (bpf_for_each_map_elem), range `for` with a runtime or large bound (bpf_loop) and `len(@m)`.
  * The callbacks are linked into each program by src/codegen/link.ts and loaded with BTF func_info
- * (runtime/subprogs.ts). Hash map iteration order is the kernel's, so bodies accumulate into maps
+ * (runtime/session/subprogs.ts). Hash map iteration order is the kernel's, so bodies accumulate into maps
  * (printed sorted at exit) or sums rather than printing per entry.
  */
 import test, { type ExecutionContext } from 'ava';

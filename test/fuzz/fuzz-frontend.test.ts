@@ -7,7 +7,7 @@
 import test from 'ava';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureTracefs } from '../../runtime/session.js';
+import { ensureTracefs } from '../../runtime/session/session.js';
 import { caseAt, loadCorpus, type FuzzCase } from './generator.js';
 import { runFrontendCase, type CaseResult } from './run-case.js';
 

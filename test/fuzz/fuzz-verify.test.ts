@@ -6,7 +6,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureTracefs } from '../../runtime/session.js';
+import { ensureTracefs } from '../../runtime/session/session.js';
 import { kernelTest } from '../helpers/tsbpf.js';
 import { caseAt, loadCorpus, type FuzzCase } from './generator.js';
 import { ownBpfObjects, runFrontendCase, runVerifyCase, type CaseResult } from './run-case.js';

@@ -64,7 +64,7 @@ export async function runVerifyCase(c: FuzzCase): Promise<CaseResult> {
     return thrown(e, start);
   }
   if (!('programs' in compiled)) return classify(compiled.diagnostics, start);
-  const { Session, RuntimeError } = await import('../../runtime/session.js');
+  const { Session, RuntimeError } = await import('../../runtime/session/session.js');
   const { TextOutput } = await import('../../runtime/output/text.js');
   const quiet = { write: () => true };
   const session = new Session(compiled, { output: new TextOutput({ out: quiet, err: quiet, color: false }) });

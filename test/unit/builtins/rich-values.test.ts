@@ -1,5 +1,5 @@
 import test from 'ava';
-import { inetText } from '../../../runtime/rich-values.js';
+import { inetText } from '../../../runtime/output/rich-values.js';
 import { compileFrontend } from '../../../src/compile.js';
 
 test('inetText prints IPv4 and IPv6 as inet_ntop does', (t) => {

@@ -1,11 +1,11 @@
 /**
- * explainLoadFailure's reading of verifier logs (runtime/verifier-hints.ts). The logs are real:
+ * explainLoadFailure's reading of verifier logs (runtime/session/verifier-hints.ts). The logs are real:
  * captured on Linux 6.18 by loading small KPROBE programs (raw instructions) that the verifier
  * refuses; the "combined stack size" line is the kernel's format (kernel/bpf/verifier.c
  * check_max_stack_depth), which needs subprograms to provoke.
  */
 import test from 'ava';
-import { verifierHint, verifierReason } from '../../../runtime/verifier-hints.js';
+import { verifierHint, verifierReason } from '../../../runtime/session/verifier-hints.js';
 
 const POINTER_OR = `0: R1=ctx() R10=fp0
 0: (bf) r1 = r10                      ; R1=fp0 R10=fp0

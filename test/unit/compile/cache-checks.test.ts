@@ -1,11 +1,11 @@
 /**
  * The compiled-script checks that guard the runtime: the unsafe-helper scan over raw BPF
- * instructions (runtime/unsafe-uses.ts) and the schema check of cached scripts
- * (runtime/compiled-script-check.ts), on hand-built instruction bytes and scripts.
+ * instructions (runtime/session/unsafe-uses.ts) and the schema check of cached scripts
+ * (runtime/compile/compiled-script-check.ts), on hand-built instruction bytes and scripts.
  */
 import test from 'ava';
-import { unsafeUses } from '../../../runtime/unsafe-uses.js';
-import { checkCompiledScript } from '../../../runtime/compiled-script-check.js';
+import { unsafeUses } from '../../../runtime/session/unsafe-uses.js';
+import { checkCompiledScript } from '../../../runtime/compile/compiled-script-check.js';
 import type { CompiledScript } from '../../../src/contract/index.js';
 
 /** One 8-byte `struct bpf_insn`. */

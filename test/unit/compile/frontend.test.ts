@@ -7,7 +7,7 @@
  * this machine) and are skipped, with the reason, without it. Everything else needs no kernel.
  */
 import test, { type ExecutionContext } from 'ava';
-import { ensureTracefs } from '../../../runtime/session.js';
+import { ensureTracefs } from '../../../runtime/session/session.js';
 import { compileFrontend, MapType, type CompiledMap, type FrontendResult } from '../../../src/compile.js';
 import type { Diagnostic } from '../../../src/common/diagnostic.js';
 import { renderDiagnostics } from '../../../src/common/render.js';

@@ -9,7 +9,7 @@ import type { IrBlob, IrExpr, IrProgram, IrStmt } from '../../../src/ir/ir.js';
 import { checkPipeline } from '../../../src/passes/pass.js';
 import { DUMP_STAGES, parseDumpStages, type DumpStage } from '../../../src/contract/dump-stages.js';
 import { tracefsRoot } from '../../../src/kernel/tracefs.js';
-import { ensureTracefs } from '../../../runtime/session.js';
+import { ensureTracefs } from '../../../runtime/session/session.js';
 
 function irOf(text: string, opts: Parameters<typeof compileFrontend>[1] = {}): { program: IrProgram; mapId: (name: string) => number; keySize: (name: string) => number } {
   const r = compileFrontend({ name: 'test', text }, opts);

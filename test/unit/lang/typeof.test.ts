@@ -7,12 +7,12 @@
 import test, { type ExecutionContext } from 'ava';
 import type { Expr, TypeExpr } from '../../../src/ast/nodes.js';
 import type { Diagnostic } from '../../../src/common/diagnostic.js';
-import { formatPrintf } from '../../../runtime/printf.js';
+import { formatPrintf } from '../../../runtime/output/printf.js';
 import { renderDiagnostics } from '../../../src/common/render.js';
 import { compileFrontend } from '../../../src/compile.js';
 import { parse } from '../../../src/syntax/index.js';
 import { boolStorage, mapStorageType, u64 } from '../../../src/types/types.js';
-import { decodeKey, decodeMapValue } from '../../../runtime/decode.js';
+import { decodeKey, decodeMapValue } from '../../../runtime/session/decode.js';
 
 function errors(text: string): readonly Diagnostic[] {
   return compileFrontend({ name: 'test', text }).diagnostics.filter((d) => d.severity === 'error');

@@ -2,7 +2,7 @@
  * Helpers for the output tests: fill histogram buckets the way bpftrace's BPF code does, and
  * collect what a renderer writes.
  */
-import { histBucketCount, histBucketIndex, lhistBucketCount, lhistBucketIndex, type MapValue } from '../../../runtime/value.js';
+import { histBucketCount, histBucketIndex, lhistBucketCount, lhistBucketIndex, type MapValue } from '../../../runtime/output/value.js';
 import type { OutputOptions } from '../../../runtime/output/output.js';
 
 /** `@ = hist(v, bits)` for every v in `values`. */

@@ -3,8 +3,9 @@
  *   - runtime/ uses the compiler side only through src/contract/index.ts and src/index.ts;
  *   - src/contract/ imports nothing outside itself;
  *   - src/index.ts loads no heavy module eagerly (parser, passes, every provider, LLVM);
- *   - runtime/output/ imports only runtime/value.ts and its own files, and runtime/value.ts
- *     only the contract.
+ *   - runtime/output/ imports nothing from runtime/ outside itself, its renderers only their own
+ *     files, and runtime/output/value.ts only the contract;
+ *   - runtime/'s rooms import one way: cli -> shell -> session -> compile, output.
  */
 import test from 'ava';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -79,14 +80,42 @@ test('src/index.ts loads no heavy module eagerly', (t) => {
   for (const { spec } of eager) t.true(light.has(spec), `src/index.ts loads ${spec} eagerly`);
 });
 
-test('runtime/output imports only runtime/value.ts and its own files; value.ts only the contract', (t) => {
+test('runtime/output imports nothing from runtime/ outside itself; the renderers only their own files; value.ts only the contract', (t) => {
   const dir = join(ROOT, 'runtime', 'output');
+  const renderers = ['format-map.ts', 'index.ts', 'json.ts', 'output.ts', 'text.ts', 'tseries.ts'];
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts'))) {
     for (const { spec } of importsOf(join(dir, f))) {
-      t.true(spec === '../value.js' || /^\.\/[\w-]+\.js$/.test(spec), `${f} imports ${spec}`);
+      if (renderers.includes(f)) t.regex(spec, /^\.\/[\w-]+\.js$/, `${f} imports ${spec}`);
+      const to = target(join(dir, f), spec);
+      if (to !== undefined && to.startsWith('runtime/')) t.true(to.startsWith('runtime/output/'), `${f} imports ${spec}`);
     }
   }
-  t.deepEqual(importsOf(join(ROOT, 'runtime', 'value.ts')).map((i) => i.spec), ['../src/contract/index.js']);
+  t.deepEqual(importsOf(join(ROOT, 'runtime', 'output', 'value.ts')).map((i) => i.spec), ['../../src/contract/index.js']);
+});
+
+/** The runtime's rooms and the rooms each may import: data flows one way, cli -> shell -> session -> compile/output. */
+const ROOMS: Record<string, readonly string[]> = {
+  shell: ['shell', 'session', 'compile', 'output'],
+  session: ['session', 'compile', 'output'],
+  compile: ['compile'],
+  output: ['output'],
+};
+
+test('runtime/ rooms import one way: cli -> shell -> session -> compile, output', (t) => {
+  t.deepEqual(
+    readdirSync(join(ROOT, 'runtime')).filter((n) => statSync(join(ROOT, 'runtime', n)).isDirectory()).sort(),
+    Object.keys(ROOMS).sort(),
+  );
+  for (const [room, allowed] of Object.entries(ROOMS)) {
+    for (const file of tsFiles(join(ROOT, 'runtime', room))) {
+      for (const { spec } of importsOf(file)) {
+        const to = target(file, spec);
+        if (to === undefined || !to.startsWith('runtime/')) continue;
+        const toRoom = to.split('/')[1]!;
+        t.true(allowed.includes(toRoom), `${relative(ROOT, file)} (${room}) imports ${spec}`);
+      }
+    }
+  }
 });
 
 test('BPF helper ids and map types are declared once, in src/contract/uapi.ts', (t) => {

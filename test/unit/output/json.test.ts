@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { JsonOutput, jsonInt, jsonString, mapJson } from '../../../runtime/output/json.js';
-import { V, type MapDump, type MapEntry, type MapValue, type Value } from '../../../runtime/value.js';
+import { V, type MapDump, type MapEntry, type MapValue, type Value } from '../../../runtime/output/value.js';
 import { capture, hist, lhist } from './helpers.js';
 
 const int = (v: number | bigint): MapValue => ({ kind: 'int', value: BigInt(v) });

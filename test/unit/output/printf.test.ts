@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkFormatArgs, parseFormat } from '../../../src/builtins/printf-check.js';
-import { formatPrintf, gfpFlagsText, type FormatArg, type FormatValue } from '../../../runtime/printf.js';
+import { formatPrintf, gfpFlagsText, type FormatArg, type FormatValue } from '../../../runtime/output/printf.js';
 
 const sym = (text: string, value: number): FormatValue => ({ kind: 'sym', text, value: BigInt(value) });
 const tuple = (...elems: FormatValue[]): FormatValue => ({ kind: 'tuple', elems });

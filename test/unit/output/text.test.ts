@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { TextOutput, mapText } from '../../../runtime/output/text.js';
-import { V, type MapDump, type MapEntry, type MapValue, type Value } from '../../../runtime/value.js';
+import { V, type MapDump, type MapEntry, type MapValue, type Value } from '../../../runtime/output/value.js';
 import { capture, hist, lhist } from './helpers.js';
 
 const int = (v: number | bigint, agg?: 'count' | 'sum' | 'min' | 'max'): MapValue =>

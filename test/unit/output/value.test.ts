@@ -8,7 +8,7 @@ import {
   lhistBucketCount,
   lhistBucketIndex,
   valueText,
-} from '../../../runtime/value.js';
+} from '../../../runtime/output/value.js';
 
 // Reference: the algorithm comment in bpftrace v0.26.1 src/ast/passes/codegen_llvm.cpp
 // (createLog2Function), e.g. "if VAL = 225 (0b11100001) and K = 2 ... the returned value is 28".

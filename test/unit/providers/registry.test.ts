@@ -5,7 +5,7 @@
 import test from 'ava';
 import { readdirSync } from 'node:fs';
 import { bpf } from '../../../native/index.js';
-import { kernelOps } from '../../../runtime/session.js';
+import { kernelOps } from '../../../runtime/session/session.js';
 import { attachPerfEvents } from '../../../src/providers/provider.js';
 import { PROVIDERS } from '../../../src/providers/registry.js';
 

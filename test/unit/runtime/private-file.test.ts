@@ -2,7 +2,7 @@ import { linkSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symli
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { writePrivateFile } from '../../../runtime/private-file.js';
+import { writePrivateFile } from '../../../runtime/output/private-file.js';
 
 function dir(t: ExecutionContext): string {
   const d = mkdtempSync(join(tmpdir(), 'tsbpf-private-'));

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { WarningLimiter } from '../../../runtime/warning-limiter.js';
+import { WarningLimiter } from '../../../runtime/session/warning-limiter.js';
 
 /** A limiter on a clock the test moves, recording what each site printed. */
 function setup() {

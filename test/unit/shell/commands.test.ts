@@ -1,5 +1,5 @@
 import test from 'ava';
-import { bareMapName, helpText, parseCommand, parseDuration, SHELL_COMMANDS } from '../../../runtime/repl-commands.js';
+import { bareMapName, helpText, parseCommand, parseDuration, SHELL_COMMANDS } from '../../../runtime/shell/repl-commands.js';
 
 test('bare map names print maps', (t) => {
   t.is(bareMapName('@x'), '@x');

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { complete, completePath, type CompletionSource } from '../../../runtime/completion.js';
+import { complete, completePath, type CompletionSource } from '../../../runtime/shell/completion.js';
 import { shellTokens } from '../../../src/interactive.js';
 import type { ProviderCompletion } from '../../../src/providers/provider.js';
 

@@ -1,21 +1,21 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bpf, isNativeError, type RingbufHandle } from '../native/index.js';
-import { isPerCpuMapType, recordLayout, tseriesKeyLayout, type CompiledMap, type CompiledProgram, type CompiledScript, type EventSpec } from '../src/contract/index.js';
+import { bpf, isNativeError, type RingbufHandle } from '../../native/index.js';
+import { isPerCpuMapType, recordLayout, tseriesKeyLayout, type CompiledMap, type CompiledProgram, type CompiledScript, type EventSpec } from '../../src/contract/index.js';
 // src/index.ts loads only small modules; each provider's attach code loads on demand (loadProviders).
-import { AttachError, loadedProvider, tracefsRoot, type Attachment, type KernelOps } from '../src/index.js';
-import { formatPrintf, type FormatArg } from './printf.js';
+import { AttachError, loadedProvider, tracefsRoot, type Attachment, type KernelOps } from '../../src/index.js';
+import { formatPrintf, type FormatArg } from '../output/printf.js';
 import { decodeKey, decodeMapValue, decodeValue, type MapLayout } from './decode.js';
-import { collectTseries, tseriesParams } from './output/tseries.js';
+import { collectTseries, tseriesParams } from '../output/tseries.js';
 import { verifierHint, verifierReason } from './verifier-hints.js';
 import { handleLibraryEvent } from './lib-events.js';
 import { WarningLimiter } from './warning-limiter.js';
-import { RichValues } from './rich-values.js';
+import { RichValues } from '../output/rich-values.js';
 import { subprogLoadOptions } from './subprogs.js';
-import type { Output } from './output/output.js';
-import { strftime } from './strftime.js';
+import type { Output } from '../output/output.js';
+import { strftime } from '../output/strftime.js';
 import { unsafeUses } from './unsafe-uses.js';
-import type { MapDump, MapEntry, Value } from './value.js';
+import type { MapDump, MapEntry, Value } from '../output/value.js';
 
 /** A failure the user must see as one clear line (and maybe a hint); never a stack trace. */
 export class RuntimeError extends Error {
@@ -99,7 +99,7 @@ export class Session {
   private readonly cpus = bpf.possibleCpus();
   /** Set while END runs: its events are delivered after exit. */
   private stopEvents = false;
-  /** Stacks, symbols, user names... of the function library (runtime/rich-values.ts). */
+  /** Stacks, symbols, user names... of the function library (runtime/output/rich-values.ts). */
   private readonly rich = new RichValues({ readStack: (name, id) => this.readStack(name, id) });
   /** Runtime warnings: repeats at one location are counted, printed at most once a second. */
   private readonly warnings = new WarningLimiter();
@@ -132,7 +132,7 @@ export class Session {
     for (const p of this.script.programs) this.loadProgram(p);
   }
 
-  /** Decided from the compiled content itself (runtime/unsafe-uses.ts), however the script was obtained. */
+  /** Decided from the compiled content itself (runtime/session/unsafe-uses.ts), however the script was obtained. */
   private refuseUnsafe(script: CompiledScript): void {
     if (this.opts.unsafe) return;
     const uses = unsafeUses(script);
@@ -295,7 +295,7 @@ export class Session {
     for (const fd of this.retiredMapFds.splice(0)) bpf.close(fd);
   }
 
-  // ------------------------------------------------- interactive shell (runtime/live-session.ts)
+  // ------------------------------------------------- interactive shell (runtime/session/live-session.ts)
 
   /** Every loaded program: name, fd (for its run count) and whether it is attached now. */
   loadedPrograms(): { name: string; fd: number; attached: boolean }[] {
@@ -533,7 +533,7 @@ function explainLoadFailure(p: CompiledProgram, e: unknown): RuntimeError {
   }
   const custom = loadedProvider(p)?.explainLoadFailure?.(p.probe, e.code);
   if (custom) return new RuntimeError(custom.message, custom.hint, p, e);
-  // runtime/verifier-hints.ts: the log's reason line, and a hint only for a known cause.
+  // runtime/session/verifier-hints.ts: the log's reason line, and a hint only for a known cause.
   const reason = verifierReason(e.log ?? '') ?? e.message;
   const hint = verifierHint(reason, p.probe.provider);
   return new RuntimeError(`the kernel's verifier rejected the program for ${p.probe.name}: ${reason.trim()} (${e.code})`, hint, p, e);

@@ -109,7 +109,7 @@ export const V = {
 
 // Histogram bucket layout (what BPF code fills and what the renderers read): one module shared
 // with the compiler (src/contract/histogram.ts).
-export { histBucketCount, histBucketIndex, histBucketLowerBound, histLabelValue, lhistBucketCount, lhistBucketIndex } from '../src/contract/index.js';
+export { histBucketCount, histBucketIndex, histBucketLowerBound, histLabelValue, lhistBucketCount, lhistBucketIndex } from '../../src/contract/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Text form of a value (bpftrace 0.26 src/output/text.cpp TextEmitter<Primitive>)

@@ -132,3 +132,17 @@ export function helpText(): string {
     ...rows.map(([l, h]) => `  ${l.padEnd(width)}  ${h}`),
   ].join('\n');
 }
+
+/** `.list` pattern: a glob over full probe names; the provider part may be an alias; no wildcard means "contains". */
+export function listPattern(pattern: string, providers: readonly { name: string; aliases: readonly string[] }[]): RegExp {
+  let p = pattern;
+  const colon = p.indexOf(':');
+  if (colon > 0) {
+    const head = p.slice(0, colon).toLowerCase();
+    const prov = providers.find((x) => x.name.toLowerCase() === head || x.aliases.some((a) => a.toLowerCase() === head));
+    if (prov) p = prov.name + p.slice(colon);
+  }
+  if (!/[*?]/.test(p)) p = `*${p}*`;
+  const escaped = p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`);
+}

@@ -1,8 +1,8 @@
-import type { CompiledScript } from '../src/contract/index.js';
+import type { CompiledScript } from '../../src/contract/index.js';
 
 /**
  * A hand-written schema check of a CompiledScript read back from the compile cache
- * (runtime/compile-cache.ts): every field the runtime reads has the shape src/compile.ts gives it,
+ * (runtime/compile/compile-cache.ts): every field the runtime reads has the shape src/compile.ts gives it,
  * so a damaged entry is a cache miss, never a crash deep in the loader or an output path.
  * `checkCompiledScript` returns what is wrong (for TSBPF_DEBUG), or undefined when the value is a
  * CompiledScript.

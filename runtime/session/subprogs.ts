@@ -11,7 +11,7 @@
  *
  * and func_info is {0, 3} followed by {start, 4} per callback.
  */
-import { bpf, type ProgLoadOptions } from '../native/index.js';
+import { bpf, type ProgLoadOptions } from '../../native/index.js';
 
 const BTF_KIND_INT = 1;
 const BTF_KIND_FUNC = 12;

@@ -1,5 +1,5 @@
 /**
- * printf()-style formatting as bpftrace 0.26 does it (src/format_string.cpp), over runtime/value.ts
+ * printf()-style formatting as bpftrace 0.26 does it (src/format_string.cpp), over runtime/output/value.ts
  * values; the format syntax is src/contract/printf-syntax.ts. `%s` prints a value as `valueText`.
  *
  * bpftrace 0.26 does NOT call C printf: it parses specs with one regex and formats each argument
@@ -19,7 +19,7 @@
  * The `c` dialect implements ISO C / glibc printf semantics instead, for comparison.
  */
 
-import { parseFormat, type FormatSpec, type ParsedFormat } from '../src/contract/index.js';
+import { parseFormat, type FormatSpec, type ParsedFormat } from '../../src/contract/index.js';
 import { gfpFlagsText } from './gfp-flags.js';
 import { formatC } from './printf-c.js';
 import { byteLength, castInteger, conversionError, FLOAT_CONVERSIONS, INTEGER_CONVERSIONS, repeatPad, toNumber } from './printf-args.js';
@@ -29,7 +29,7 @@ export { gfpFlagsText } from './gfp-flags.js';
 
 /** A printf argument: bigint/number are integers, JS strings are strings. */
 export type FormatArg = bigint | number | string | Value;
-/** The values printf formats: runtime/value.ts `Value`. */
+/** The values printf formats: runtime/output/value.ts `Value`. */
 export type FormatValue = Value;
 
 export type PrintfDialect = 'bpftrace' | 'c';

@@ -2,11 +2,11 @@
  * User-space side of the function library's `rich` values (src/builtins/): stacks from the
  * stack-trace maps, kernel symbols (/proc/kallsyms), user symbols (the ELF symbols of the mappings
  * a process had when its pid was first seen), user names, timestamps, inet and MAC addresses,
- * buffers. Turns their bytes into runtime/value.ts Values.
+ * buffers. Turns their bytes into runtime/output/value.ts Values.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import type { Type } from '../src/contract/index.js';
-import { ElfFile } from '../src/index.js';
+import type { Type } from '../../src/contract/index.js';
+import { ElfFile } from '../../src/index.js';
 import { strftime } from './strftime.js';
 import type { StackMode, Value } from './value.js';
 

@@ -1,5 +1,5 @@
-/** What the printf engines (runtime/printf.ts, printf-c.ts) share: argument conversion and widths. */
-import type { FormatSpec } from '../src/contract/index.js';
+/** What the printf engines (runtime/output/printf.ts, printf-c.ts) share: argument conversion and widths. */
+import type { FormatSpec } from '../../src/contract/index.js';
 import { valueText, type Value } from './value.js';
 
 /** The integer a value stands for, as bpftrace's `as_number` takes it, or undefined. */

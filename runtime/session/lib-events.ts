@@ -1,12 +1,12 @@
 /** Events of the function library (src/builtins/): cat(), system(), and pids whose mappings to snapshot. */
 import { createRequire } from 'node:module';
 import { closeSync, openSync, readSync } from 'node:fs';
-import type { EventSpec } from '../src/contract/index.js';
-import { formatPrintf, type FormatArg } from './printf.js';
-import type { Output } from './output/output.js';
-import type { RichValues } from './rich-values.js';
-import type { Value } from './value.js';
-import { repeatedSuffix } from './output/output.js';
+import type { EventSpec } from '../../src/contract/index.js';
+import { formatPrintf, type FormatArg } from '../output/printf.js';
+import type { Output } from '../output/output.js';
+import type { RichValues } from '../output/rich-values.js';
+import type { Value } from '../output/value.js';
+import { repeatedSuffix } from '../output/output.js';
 import type { WarningLimiter } from './warning-limiter.js';
 
 /** bpftrace's default `max_cat_bytes`. */

@@ -2,7 +2,7 @@
 import { closeSync, constants as F, fchmodSync, fstatSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { CompiledScript } from '../src/contract/index.js';
+import type { CompiledScript } from '../../src/contract/index.js';
 import { checkCompiledScript } from './compiled-script-check.js';
 
 /**
@@ -212,7 +212,7 @@ function depsUnchanged(deps: unknown): boolean {
 /** Every imported file and directory still reads as it did when the script was compiled. */
 async function importsUnchanged(script: CompiledScript): Promise<boolean> {
   if (!script.imports?.length) return true;
-  const { currentHash } = await import('../src/contract/content-hash.js');
+  const { currentHash } = await import('../../src/contract/content-hash.js');
   return script.imports.every((f) => currentHash(f.path) === f.sha256);
 }
 

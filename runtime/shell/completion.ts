@@ -5,7 +5,7 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { ProviderCompletion } from '../src/index.js';
+import type { ProviderCompletion } from '../../src/index.js';
 import { SHELL_COMMANDS } from './repl-commands.js';
 
 /** A probe type as completion sees it: the registry's providers (src/providers/registry.ts). */

@@ -1,10 +1,10 @@
 // node:child_process is not imported: a cache hit does not need it (~2 ms of start-up); the worker
-// is spawned through a dynamic import. The compile cache is runtime/compile-cache.ts.
+// is spawned through a dynamic import. The compile cache is runtime/compile/compile-cache.ts.
 import { statSync } from 'node:fs';
 import { release, version } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { COMPILE_ENV_VARS, type CompiledScript, type CompileReply, type Diagnostic, type DumpStage, type ListReply, type SourceFile, type WorkerRequest } from '../src/contract/index.js';
+import { COMPILE_ENV_VARS, type CompiledScript, type CompileReply, type Diagnostic, type DumpStage, type ListReply, type SourceFile, type WorkerRequest } from '../../src/contract/index.js';
 import { cacheDirPath, fileDeps, openCacheDir, readEntry, writeEntry } from './compile-cache.js';
 
 export type CompileOutcome =
@@ -13,7 +13,7 @@ export type CompileOutcome =
   | { readonly kind: 'internal-error'; readonly message: string };
 
 const here = dirname(fileURLToPath(import.meta.url));
-const WORKER = join(here, '..', 'src', 'compile-worker.js');
+const WORKER = join(here, '..', '..', 'src', 'compile-worker.js');
 
 /**
  * The compiler's build: the worker's mtime, the mtime of tsc's incremental build info
@@ -28,7 +28,7 @@ function buildStamp(): string {
       return 'unknown';
     }
   };
-  return [WORKER, join(here, '..', '.tsbuildinfo'), join(here, '..', '..', 'native', 'build', 'Release', 'tsbpf_llvm.node')].map(mtime).join('/');
+  return [WORKER, join(here, '..', '..', '.tsbuildinfo'), join(here, '..', '..', '..', 'native', 'build', 'Release', 'tsbpf_llvm.node')].map(mtime).join('/');
 }
 
 /** The environment variables that change the compiled code (src/contract/env.ts), the set ones only. */
@@ -40,7 +40,7 @@ function compileEnv(): string[] {
  * What a compile depends on: the script, its parameters and flags, the environment the compiler
  * reads, the kernel (tracepoint layouts, BTF) and this build of tsbpf; for a script with `import`,
  * the directory its relative imports start from (the imported files themselves are checked by
- * content on a hit, runtime/compile-cache.ts). Stored in the cache entry and compared on a hit, so
+ * content on a hit, runtime/compile/compile-cache.ts). Stored in the cache entry and compared on a hit, so
  * a hash collision can never run the wrong program.
  */
 export function cacheKeyText(req: CompileRequest): string {

@@ -7,13 +7,13 @@
  * Detached probes stay in the accumulated text (unloaded): removing them would renumber the
  * events of later probes whose programs are already loaded.
  */
-import { bpf } from '../native/index.js';
-import type { CompiledMap, CompiledProgram, CompiledScript, Diagnostic, SourceFile } from '../src/contract/index.js';
-import { loadProviders, renderDiagnostic, type EntryAnalysis } from '../src/index.js';
-import { compile } from './compiler.js';
-import type { Output } from './output/output.js';
+import { bpf } from '../../native/index.js';
+import type { CompiledMap, CompiledProgram, CompiledScript, Diagnostic, SourceFile } from '../../src/contract/index.js';
+import { loadProviders, renderDiagnostic, type EntryAnalysis } from '../../src/index.js';
+import { compile } from '../compile/compiler.js';
+import type { Output } from '../output/output.js';
 import { RuntimeError, Session } from './session.js';
-import type { MapDump } from './value.js';
+import type { MapDump } from '../output/value.js';
 
 export interface LiveProbe {
   readonly id: number;

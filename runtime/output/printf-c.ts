@@ -1,8 +1,8 @@
 /**
  * printf's `c` dialect: ISO C / glibc semantics, for comparing tsbpf's bpftrace-compatible
- * formatting (runtime/printf.ts) with the system's C printf in tests.
+ * formatting (runtime/output/printf.ts) with the system's C printf in tests.
  */
-import type { FormatSpec } from '../src/contract/index.js';
+import type { FormatSpec } from '../../src/contract/index.js';
 import { gfpFlagsText } from './gfp-flags.js';
 import { byteLength, castInteger, conversionError, INTEGER_CONVERSIONS, repeatPad, toNumber } from './printf-args.js';
 import { bufferText, valueText, type Value } from './value.js';

@@ -1,4 +1,4 @@
-import { Helper, type CompiledScript } from '../src/contract/index.js';
+import { Helper, type CompiledScript } from '../../src/contract/index.js';
 
 /**
  * BPF helpers that change the traced system rather than observe it: what bpftrace's unsafe

@@ -1,7 +1,7 @@
-import { aggregateLayout, decodeBytes, tupleLayout, type Type } from '../src/contract/index.js';
-import type { MapValue, Value } from './value.js';
+import { aggregateLayout, decodeBytes, tupleLayout, type Type } from '../../src/contract/index.js';
+import type { MapValue, Value } from '../output/value.js';
 
-/** Turns `rich` values (stacks, symbols, user names, ...) into text; the session provides one (runtime/rich-values.ts). */
+/** Turns `rich` values (stacks, symbols, user names, ...) into text; the session provides one (runtime/output/rich-values.ts). */
 export type RichDecoder = (buf: Buffer, offset: number, type: Extract<Type, { kind: 'rich' }>) => Value;
 
 /** Bytes laid out by the compiler → Value, following the same layouts (src/types). */

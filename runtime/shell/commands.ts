@@ -1,0 +1,182 @@
+/**
+ * What the shell's dot commands do (`.probes`, `.detach`, `.maps`, `@name`, `.clear`, `.list`,
+ * `.load`, `.save`, ...), over the live session. Parsing them is repl-commands.ts; the REPL that
+ * calls them (and `.watch`, `.quit`, which need the prompt) is shell.ts.
+ */
+import { readFileSync } from 'node:fs';
+import type { ChalkInstance } from 'chalk';
+import type { loadInteractive } from '../../src/index.js';
+import type { LiveProbe, LiveSession } from '../session/live-session.js';
+import { TextOutput, type Output } from '../output/index.js';
+import { writePrivateFile } from '../output/private-file.js';
+import { helpText, listPattern, type ShellCommand } from './repl-commands.js';
+
+type Providers = Awaited<ReturnType<typeof loadInteractive>>['PROVIDERS'];
+
+/** What the commands need of the shell around them. */
+export interface CommandHost {
+  readonly live: LiveSession;
+  readonly output: Output;
+  readonly stdout: NodeJS.WritableStream;
+  readonly c: ChalkInstance;
+  readonly providers: Providers;
+  say(s: string): void;
+  fail(s: string): void;
+  /** Ask a question at the prompt; resolves with the answer. */
+  ask(question: string): Promise<string>;
+  /** Attach an entry's text (`.load`), reporting as a typed entry does. */
+  addEntry(text: string, name: string): Promise<boolean>;
+  quit(): void;
+}
+
+/** A probe as `.probes` and the attach/detach lines name it. */
+export function describeProbe(p: LiveProbe): string {
+  const what = p.attachPoints.join(', ');
+  return p.concrete.length > 1 ? `${what} (${p.concrete.length} probes)` : what;
+}
+
+export class ShellCommands {
+  constructor(private readonly host: CommandHost) {}
+
+  /** `@name` or `.print @name`: the map now, through the shell's output. */
+  printMap(name: string): void {
+    const { live, output, c } = this.host;
+    const m = live.map(name);
+    if (!m) {
+      const maps = live.maps();
+      this.host.fail(`ERROR: no map named ${name}${maps.length ? ` (maps: ${maps.map((x) => x.name).join(', ')})` : ''}`);
+      return;
+    }
+    const dump = live.dump(m);
+    if (dump.entries.length === 0) this.host.say(c.dim(`${name} is empty`));
+    else output.map(dump);
+    output.flush();
+  }
+
+  /** A map as plain text, for `.watch` frames. */
+  renderMap(name: string): string {
+    const { live } = this.host;
+    const m = live.map(name);
+    if (!m) return `no map named ${name}\n`;
+    let text = '';
+    const out = new TextOutput({ out: { write: (s: string) => (text += s) }, err: { write: (s: string) => (text += s) }, color: false });
+    const dump = live.dump(m);
+    if (dump.entries.length === 0) return `${name} is empty\n`;
+    out.map(dump);
+    return text;
+  }
+
+  async run(cmd: ShellCommand): Promise<void> {
+    const { live, c } = this.host;
+    const say = (s: string): void => this.host.say(s);
+    const fail = (s: string): void => this.host.fail(s);
+    switch (cmd.kind) {
+      case 'help':
+        say(helpText());
+        return;
+      case 'quit':
+        this.host.quit();
+        return;
+      case 'probes': {
+        const probes = live.attached();
+        if (probes.length === 0) {
+          say(c.dim('no probes attached'));
+          return;
+        }
+        const rows = probes.map((p) => [String(p.id), String(live.hits(p)), describeProbe(p)] as const);
+        const w0 = Math.max(2, ...rows.map((r) => r[0].length));
+        const w1 = Math.max(4, ...rows.map((r) => r[1].length));
+        say(c.bold(`${'ID'.padStart(w0)}  ${'HITS'.padStart(w1)}  PROBE`));
+        for (const [id, hits, what] of rows) say(`${id.padStart(w0)}  ${hits.padStart(w1)}  ${what}`);
+        return;
+      }
+      case 'detach': {
+        const gone = live.detach(cmd.target);
+        if (gone.length === 0) fail(cmd.target === 'all' ? 'no probes attached' : `ERROR: no attached probe ${cmd.target} (see .probes)`);
+        for (const p of gone) say(`${c.yellow(`[${p.id}]`)} detached ${describeProbe(p)}`);
+        return;
+      }
+      case 'maps': {
+        const maps = live.maps();
+        if (maps.length === 0) {
+          say(c.dim('no maps'));
+          return;
+        }
+        const rows = maps.map((m) => {
+          const n = live.dump(m).entries.length;
+          return [m.name, m.spec!.kind, `${n} ${n === 1 ? 'entry' : 'entries'}`] as const;
+        });
+        const w0 = Math.max(...rows.map((r) => r[0].length));
+        const w1 = Math.max(...rows.map((r) => r[1].length));
+        for (const [n, k, s] of rows) say(`${n.padEnd(w0)}  ${k.padEnd(w1)}  ${s}`);
+        return;
+      }
+      case 'print':
+        this.printMap(cmd.map);
+        return;
+      case 'clear':
+      case 'zero': {
+        const m = live.map(cmd.map);
+        if (!m) {
+          fail(`ERROR: no map named ${cmd.map}`);
+          return;
+        }
+        if (cmd.kind === 'clear') live.clear(m);
+        else live.zero(m);
+        return;
+      }
+      case 'watch':
+        return; // handled by the shell (it keeps the prompt away)
+      case 'list':
+        this.listProbes(cmd.pattern);
+        return;
+      case 'load': {
+        let text: string;
+        try {
+          text = readFileSync(cmd.file, 'utf8');
+        } catch (e) {
+          fail(`ERROR: cannot read ${cmd.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+          return;
+        }
+        // A shebang is only skipped on a script's first line; here the text is appended to the session's.
+        if (text.startsWith('#!')) text = text.replace(/^#![^\n]*/, '');
+        await this.host.addEntry(text, cmd.file);
+        return;
+      }
+      case 'save': {
+        const text = live.saveText();
+        let result = writePrivateFile(cmd.file, text, cmd.force === true);
+        if (result.kind === 'exists') {
+          const answer = await this.host.ask(`${cmd.file} exists; overwrite it? [y/N] `);
+          if (!/^\s*y(es)?\s*$/i.test(answer)) {
+            say(`not saved (.save! ${cmd.file} overwrites without asking)`);
+            return;
+          }
+          result = writePrivateFile(cmd.file, text, true);
+        }
+        const n = live.attached().length;
+        if (result.kind === 'refused') fail(`ERROR: ${result.message}`);
+        else if (result.kind === 'written') say(`saved ${n} probe${n === 1 ? '' : 's'} to ${cmd.file}`);
+        return;
+      }
+    }
+  }
+
+  /** `.list [pattern]`: every probe of every provider, as `tsbpf -l`. */
+  private listProbes(pattern: string | undefined): void {
+    const { providers, c } = this.host;
+    const re = pattern ? listPattern(pattern, providers) : undefined;
+    const lines: string[] = [];
+    for (const p of providers) {
+      let names: string[];
+      try {
+        names = p.list();
+      } catch {
+        continue;
+      }
+      for (const n of names) if (!re || re.test(n)) lines.push(n);
+    }
+    if (lines.length === 0) this.host.say(c.dim(pattern ? `no probes match ${pattern}` : 'no probes'));
+    else this.host.stdout.write(lines.join('\n') + '\n');
+  }
+}
