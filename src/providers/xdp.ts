@@ -61,7 +61,11 @@ export const xdpProvider: Provider = {
     } catch (e) {
       const code = errnoName(e);
       if (code === 'EBUSY' || code === 'EEXIST')
-        throw new AttachError(`cannot attach ${p.name}: ${p.attach.iface} already has an XDP program in this mode`, 'bpftool net show lists it; detach it first or use the other mode (xdp:IFACE:generic)', e);
+        throw new AttachError(
+          `cannot attach ${p.name}: ${p.attach.iface} already has an XDP program in this mode (an interface takes one XDP program per mode)`,
+          'two xdp probes on one interface in a script: merge them into one probe with if-statements; another program: `ip link show` lists it',
+          e,
+        );
       if (code === 'EOPNOTSUPP' && p.attach.mode === 'driver')
         throw new AttachError(`cannot attach ${p.name}: the driver of ${p.attach.iface} has no native XDP`, `use xdp:${p.attach.iface}:generic (or no mode)`, e);
       throw new AttachError(`cannot attach ${p.name}: ${(e as Error).message}`, undefined, e);

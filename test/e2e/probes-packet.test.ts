@@ -5,7 +5,7 @@
  */
 import type { ExecutionContext } from 'ava';
 import { countUdp, linkShow, makeVethPair, sendUdp, whyNoNetns, type VethPair } from '../helpers/netns.js';
-import { describeRun, kernelTest, runTsbpf, startTsbpf } from '../helpers/tsbpf.js';
+import { describeRun, exec, kernelTest, runTsbpf, startTsbpf } from '../helpers/tsbpf.js';
 
 const PORT = 7777;
 
@@ -98,3 +98,34 @@ kernelTest('packet probes: verdicts that change the path need --unsafe; task bui
     t.regex(r.stderr, re, `${script}\n${describeRun(r)}`);
   }
 });
+
+kernelTest('pkt.ip6, pkt.tcp flags and pkt.icmp (v4 and v6) read the headers of real packets', async (t) => {
+  const pair = makeVethPair(t);
+  for (const [ns, dev, a] of [[pair.nsA, pair.ifA, 'fd00:7e57::1'], [pair.nsB, pair.ifB, 'fd00:7e57::2']] as const) {
+    t.is((await exec(['ip', '-n', ns, '-6', 'addr', 'add', `${a}/64`, 'dev', dev, 'nodad'])).code, 0);
+  }
+  const script = [
+    `tc:${pair.ifA}:ingress /pkt.ip6 && pkt.udp/ { printf("udp6 %s %d %d\\n", ntop(pkt.ip6.saddr), pkt.udp.dport, pkt.ip6.nexthdr); }`,
+    `tc:${pair.ifA}:ingress /pkt.tcp && pkt.tcp.dport == 6666/ { printf("syn %d ack %d rst %d\\n", pkt.tcp.syn, pkt.tcp.ack, pkt.tcp.rst); }`,
+    `tc:${pair.ifA}:egress /pkt.tcp && pkt.tcp.sport == 6666/ { printf("reply rst %d syn %d\\n", pkt.tcp.rst, pkt.tcp.syn); }`,
+    `xdp:${pair.ifA} /pkt.icmp/ { printf("icmp type %d code %d v6 %d\\n", pkt.icmp.type, pkt.icmp.code, pkt.ip6); }`,
+  ].join('\n');
+  const h = startTsbpf(['-e', script], { t, ...inNs(pair) });
+  await h.attached;
+  // UDP to closed ports on B: B answers with ICMP (v4 type 3 code 3, v6 type 1 code 4), which arrive on A's interface.
+  const probe = `const dg = require('dgram');
+const a = dg.createSocket('udp6'); a.send('hi', 5555, 'fd00:7e57::2', () => a.close());
+const b = dg.createSocket('udp4'); b.send('hi', 5555, '${pair.addrB[0]}', () => b.close());`;
+  t.is((await exec(['ip', 'netns', 'exec', pair.nsA, process.execPath, '-e', probe])).code, 0);
+  // UDP over IPv6 and a TCP SYN to a closed port on A (A answers RST).
+  const fromB = `const u = require('dgram').createSocket('udp6'); u.send('hi', 5556, 'fd00:7e57::1', () => u.close());
+require('net').connect(6666, '${pair.addrA}').on('error', () => {});`;
+  t.is((await exec(['ip', 'netns', 'exec', pair.nsB, process.execPath, '-e', fromB])).code, 0);
+  for (const line of ['icmp type 3 code 3 v6 0', 'icmp type 1 code 4 v6 1', 'udp6 fd00:7e57::2 5556 17', 'syn 1 ack 0 rst 0', 'reply rst 1 syn 0']) {
+    const re = new RegExp(`^${line}$`, 'm');
+    await h.waitForStdout(re);
+    t.regex(h.stdout, re);
+  }
+  const r = await h.stop('SIGINT');
+  t.is(r.code, 0, describeRun(r));
+}, opts);
