@@ -5,7 +5,8 @@
  */
 import type { ExecutionContext } from 'ava';
 import { countUdp, linkShow, makeVethPair, sendUdp, whyNoNetns, type VethPair } from '../helpers/netns.js';
-import { describeRun, exec, kernelTest, runTsbpf, startTsbpf } from '../helpers/tsbpf.js';
+import { join } from 'node:path';
+import { describeRun, exec, kernelTest, REPO_ROOT, runTsbpf, startTsbpf } from '../helpers/tsbpf.js';
 
 const PORT = 7777;
 
@@ -52,13 +53,14 @@ kernelTest('xdp: drop drops exactly the packets from the chosen source, counts a
 kernelTest('xdp:IFACE:generic attaches in generic (skb) mode and observes without --unsafe', async (t) => {
   const pair = makeVethPair(t);
   const [b0, b1] = pair.addrB;
-  const h = startTsbpf(['-e', `xdp:${pair.ifA}:generic /pkt.udp/ { @[pkt.ip.saddr, pkt.udp.dport, pkt.tcp] = count(); }`], { t, ...inNs(pair) });
+  const h = startTsbpf(['-e', `xdp:${pair.ifA}:generic /pkt.udp/ { @[pkt.ip.saddr, pkt.udp.dport, pkt.tcp, pkt.data[42]] = count(); }`], { t, ...inNs(pair) });
   await h.attached;
   t.regex(await linkShow(pair.nsA, pair.ifA), /xdpgeneric/);
   t.deepEqual(await traffic(t, pair, 4, 6), { [b0]: 4, [b1]: 6 }, 'an observation-only program drops nothing');
   const r = await h.stop('SIGINT');
   const bytes = (a: string): string => `[${a.split('.').join(',')}]`;
-  t.deepEqual(mapLines(r.stdout, ''), { [`${bytes(b0)}, ${PORT}, false`]: 5, [`${bytes(b1)}, ${PORT}, false`]: 6 }, describeRun(r));
+  // pkt.data[42]: the first payload byte ('x' = 120; the end marker's 'e' = 101).
+  t.deepEqual(mapLines(r.stdout, ''), { [`${bytes(b0)}, ${PORT}, false, 120`]: 4, [`${bytes(b0)}, ${PORT}, false, 101`]: 1, [`${bytes(b1)}, ${PORT}, false, 120`]: 6 }, describeRun(r));
   t.notRegex(await linkShow(pair.nsA, pair.ifA), /xdp/);
 }, opts);
 
@@ -128,4 +130,17 @@ require('net').connect(6666, '${pair.addrA}').on('error', () => {});`;
   }
   const r = await h.stop('SIGINT');
   t.is(r.code, 0, describeRun(r));
+}, opts);
+
+kernelTest('scripts/tools/xdpfilter.tbpf IFACE ADDR ($1 in the attach point) drops that address and counts per source', async (t) => {
+  const pair = makeVethPair(t);
+  const [b0, b1] = pair.addrB;
+  const h = startTsbpf(['--unsafe', join(REPO_ROOT, 'scripts', 'tools', 'xdpfilter.tbpf'), pair.ifA, b1], { t, ...inNs(pair) });
+  await h.attached;
+  t.deepEqual(await traffic(t, pair, 6, 8), { [b0]: 6 });
+  const r = await h.stop('SIGINT');
+  t.regex(r.stdout, new RegExp(`^Dropping IPv4 packets from ${b1} on ${pair.ifA}`, 'm'), describeRun(r));
+  t.deepEqual(mapLines(r.stdout, 'dropped'), { [b1]: 8 }, describeRun(r));
+  t.deepEqual(mapLines(r.stdout, 'packets'), { [`${b0}, 17`]: 7, [`${b1}, 17`]: 8 }, describeRun(r));
+  t.notRegex(await linkShow(pair.nsA, pair.ifA), /xdp/);
 }, opts);
