@@ -27,7 +27,7 @@ const u8 = intType(8, false);
 const u16 = intType(16, false);
 
 /** Builtins that need a task (process context) or a stack: a packet program has neither, and the kernel refuses their helpers there. */
-const TASK_BUILTINS = new Set(['pid', 'tid', 'uid', 'gid', 'comm', 'cgroup', 'curtask', 'username', 'kstack', 'ustack', 'func', 'signal', 'override']);
+const TASK_BUILTINS = new Set(['pid', 'tid', 'uid', 'gid', 'comm', 'cgroup', 'curtask', 'username', 'kstack', 'ustack', 'usym', 'func', 'reg', 'signal', 'override']);
 
 type Verdict = { readonly code: bigint; readonly changesPath: boolean };
 const VERDICTS: Readonly<Record<'xdp' | 'tc', Readonly<Record<string, Verdict>>>> = {
@@ -220,6 +220,10 @@ export class PacketLowering {
     if (first === 'ifindex' && field === undefined) {
       // xdp_md.ingress_ifindex; __sk_buff.ifindex (the device the hook is on).
       return { type: u32, int: { op: 'ctxLoad', offset: this.kind === 'xdp' ? 12 : 40, size: 4, signed: false } };
+    }
+    if (first === 'data') {
+      this.cx.diags.error('type-mismatch', 'pkt.data is read a byte at a time: pkt.data[offset]', e.span);
+      return this.cx.fail();
     }
     const header = first as Header;
     const fields = Object.hasOwn(HEADERS, first) ? HEADERS[header] : undefined;
