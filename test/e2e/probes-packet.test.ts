@@ -144,3 +144,14 @@ kernelTest('scripts/tools/xdpfilter.tbpf IFACE ADDR ($1 in the attach point) dro
   t.deepEqual(mapLines(r.stdout, 'packets'), { [`${b0}, 17`]: 7, [`${b1}, 17`]: 8 }, describeRun(r));
   t.notRegex(await linkShow(pair.nsA, pair.ifA), /xdp/);
 }, opts);
+
+kernelTest('a killed tsbpf (SIGKILL) leaves no XDP program behind: the link dies with its last fd', async (t) => {
+  const pair = makeVethPair(t);
+  const h = startTsbpf(['-e', `xdp:${pair.ifA} { @ = count(); }`], { t, ...inNs(pair) });
+  await h.attached;
+  t.regex(await linkShow(pair.nsA, pair.ifA), /xdp/);
+  const r = await h.stop('SIGKILL');
+  t.is(r.signal, 'SIGKILL');
+  // The kernel releases the link when the process's files are closed, which is done before the exit is reported.
+  t.notRegex(await linkShow(pair.nsA, pair.ifA), /xdp/);
+}, opts);
