@@ -163,7 +163,7 @@ export const PIPELINE: readonly CompilePass[] = [
   {
     name: 'expand-probes', reads: ['program'], writes: ['expanded'],
     run(s, diags) {
-      s.expanded = expandProbes(s.program!, diags, { pid: s.opts.pid });
+      s.expanded = expandProbes(s.program!, diags, { pid: s.opts.pid }, splitParams(s.opts.positionals ?? []).positionals);
       if (!diags.hasErrors && s.expanded.length === 0) diags.error('no-probes', 'the program has no probes');
     },
   },
@@ -404,10 +404,12 @@ function codegenDiagnostics(e: unknown, probes: FrontendResult['probes']): Diagn
   }).map(one);
 }
 
-function expandProbes(program: ast.Program, diags: Diagnostics, ctx: ExpandContext): { node: ast.Probe; probe: ConcreteProbe }[] {
+function expandProbes(program: ast.Program, diags: Diagnostics, ctx: ExpandContext, positionals: readonly string[]): { node: ast.Probe; probe: ConcreteProbe }[] {
   const out: { node: ast.Probe; probe: ConcreteProbe }[] = [];
   for (const node of program.probes) {
-    for (const ap of node.attachPoints) {
+    for (const written of node.attachPoints) {
+      // `$N` in an attach point is the N-th positional parameter (bpftrace: `xdp:$1`, `uprobe:$1:main`).
+      const ap = /\$\d/.test(written.raw) ? { ...written, raw: written.raw.replace(/\$(\d+)/g, (_, n: string) => positionals[Number(n) - 1] ?? '') } : written;
       const provider = providerFor(ap.raw);
       if (!provider) {
         const head = ap.raw.split(':', 1)[0];

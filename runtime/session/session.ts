@@ -58,7 +58,7 @@ export const kernelOps: KernelOps = {
     const f = `/sys/bus/event_source/devices/${name}/type`;
     return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : undefined;
   },
-  linkCreate: (progFd, targetFd, attachType) => bpf.linkCreate(progFd, targetFd, attachType),
+  linkCreate: (progFd, targetFd, attachType, flags) => bpf.linkCreate(progFd, targetFd, attachType, flags ? { flags } : undefined),
 };
 
 /** Mount tracefs where the kernel expects it when it is missing (fresh machines here have none). */

@@ -87,7 +87,8 @@ export class BpfBuilder {
   }
 
   /** Start a probe function `i64 name(i8* ctx)`; returns the context argument. */
-  beginFunction(name: string): Value {
+  /** `failRet`: what the program returns when a scratch lookup fails (a packet program's default verdict). */
+  beginFunction(name: string, failRet = 0n): Value {
     const fnType = llvm.FunctionType.get(this.i64, [this.i8p], false);
     this.fn = llvm.Function.Create(fnType, llvm.Function.LinkageTypes.ExternalLinkage, name, this.module);
     this.entry = llvm.BasicBlock.Create(this.context, 'entry', this.fn);
@@ -95,15 +96,15 @@ export class BpfBuilder {
     this.scratchUsed = 0;
     this.scratch = [];
     this.scratchKey = undefined;
-    this.scratchFailRet = 0n;
+    this.scratchFailRet = failRet;
     this.allocaBuilder = new llvm.IRBuilder(this.entry);
     this.bodyBlock = this.block('body');
     this.b.SetInsertPoint(this.bodyBlock);
     return this.fn.getArg(0);
   }
 
-  endFunction(): void {
-    this.b.CreateRet(this.int(0n));
+  endFunction(ret?: Value): void {
+    this.b.CreateRet(ret ?? this.int(0n));
     // The entry block holds only stack slots; it falls through to the body.
     this.linkEntry();
     this.fn = undefined;

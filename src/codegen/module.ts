@@ -87,7 +87,7 @@ class ProgramGen {
   }
 
   generate(): void {
-    this.ctx = this.bb.beginFunction(this.prog.name);
+    this.ctx = this.bb.beginFunction(this.prog.name, this.prog.verdict?.fallback ?? 0n);
     if (usesCallbacks(this.prog.body)) this.allocFrame();
     else for (const v of this.prog.vars) {
       if (v.size === undefined) this.intVars.set(v.id, this.bb.intSlot(`v${v.id}`));
@@ -96,7 +96,13 @@ class ProgramGen {
     // Blob variables start zeroed (bpftrace: uninitialised scratch variables are zero).
     if (!this.frame) for (const v of this.prog.vars) if (v.size !== undefined) this.bb.zero(this.blobVars.get(v.id)!, v.size);
     this.stmts(this.prog.body);
-    this.bb.endFunction();
+    this.bb.endFunction(this.programResult());
+  }
+
+  /** What the program returns to the kernel: a packet program's verdict variable, else 0. */
+  private programResult(): Value {
+    const v = this.prog.verdict;
+    return v ? this.b.CreateLoad(this.bb.i64, this.intVars.get(v.var)!) : this.bb.int(0n);
   }
 
   // ------------------------------------------------------------------ statements
@@ -243,7 +249,7 @@ class ProgramGen {
           // Stop the iteration; the caller sees the flag and leaves the probe (bpftrace's loop_return).
           bb.store(this.frame!, FRAME_RETURNED, 8, bb.int(1n));
           this.b.CreateRet(bb.int(1n));
-        } else this.b.CreateRet(bb.int(0n));
+        } else this.b.CreateRet(this.programResult());
         // Anything after a return is unreachable; give it a block so building can go on.
         this.b.SetInsertPoint(bb.block('dead'));
         return;
@@ -372,7 +378,7 @@ class ProgramGen {
     }
     // A `return` in the body: leave the probe (or, in an enclosing callback, stop that one too).
     this.ifThen(b.CreateICmpNE(bb.load(frame, FRAME_RETURNED, 8), bb.int(0n)), () => {
-      b.CreateRet(bb.int(this.inCallback ? 1n : 0n));
+      b.CreateRet(this.inCallback ? bb.int(1n) : this.programResult());
       b.SetInsertPoint(bb.block('dead'));
     });
   }

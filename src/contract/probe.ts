@@ -26,7 +26,11 @@ export type AttachRequest =
   /** fentry/fexit: a TRACING program attached through a link to the BTF function it was loaded for. */
   | { readonly kind: 'fentry'; readonly func: string; readonly isReturn: boolean; readonly module?: string }
   /** Hardware breakpoint (watchpoint) on an address. */
-  | { readonly kind: 'watchpoint'; readonly addr: string; readonly len: number; readonly access: string; readonly pid?: number };
+  | { readonly kind: 'watchpoint'; readonly addr: string; readonly len: number; readonly access: string; readonly pid?: number }
+  /** XDP on a network interface (by name: its index is looked up at attach time); `auto` is driver mode, else generic. */
+  | { readonly kind: 'xdp'; readonly iface: string; readonly mode: 'auto' | 'driver' | 'generic' }
+  /** A tc (SCHED_CLS) program on an interface's ingress or egress hook (tcx link). */
+  | { readonly kind: 'tc'; readonly iface: string; readonly direction: 'ingress' | 'egress' };
 
 /** One concrete probe after wildcard expansion. */
 export interface ConcreteProbe {

@@ -8,6 +8,7 @@ export const Helper = {
   map_lookup_elem: 1,
   map_update_elem: 2,
   map_delete_elem: 3,
+  skb_load_bytes: 26,
   ktime_get_ns: 5,
   get_prandom_u32: 7,
   get_smp_processor_id: 8,
@@ -30,6 +31,8 @@ export const Helper = {
   jiffies64: 118,
   ktime_get_boot_ns: 125,
   ringbuf_output: 130,
+  xdp_get_buff_len: 188,
+  xdp_load_bytes: 189,
   for_each_map_elem: 164,
   get_func_ip: 173,
   loop: 181,
@@ -57,7 +60,9 @@ export function isPerCpuMapType(bpfType: number): boolean {
 /** BPF program types (`enum bpf_prog_type`). */
 export const ProgType = {
   KPROBE: 2,
+  SCHED_CLS: 3,
   TRACEPOINT: 5,
+  XDP: 6,
   PERF_EVENT: 7,
   RAW_TRACEPOINT: 17,
   TRACING: 26,
@@ -68,4 +73,19 @@ export const AttachType = {
   TRACE_RAW_TP: 23,
   TRACE_FENTRY: 24,
   TRACE_FEXIT: 25,
+  XDP: 37,
+  TCX_INGRESS: 46,
+  TCX_EGRESS: 47,
 } as const;
+
+/** XDP program verdicts (`enum xdp_action`). */
+export const XdpAction = { ABORTED: 0, DROP: 1, PASS: 2, TX: 3 } as const;
+
+/**
+ * tc verdicts (include/uapi/linux/pkt_cls.h): UNSPEC (-1) is tcx's TCX_NEXT, "as if this program
+ * were not there" (the next program decides, or the packet goes on).
+ */
+export const TcAction = { UNSPEC: -1, OK: 0, SHOT: 2 } as const;
+
+/** `bpf_link_create` flags for BPF_XDP (include/uapi/linux/if_link.h XDP_FLAGS_*). */
+export const XdpFlags = { SKB_MODE: 2, DRV_MODE: 4 } as const;

@@ -176,6 +176,11 @@ export interface IrProgram {
   readonly section: string;
   readonly vars: readonly IrVar[];
   readonly body: readonly IrStmt[];
+  /**
+   * A packet program's return value (its verdict): int variable `var`, which the body sets first;
+   * `fallback` where the program ends before that (a failed scratch lookup). Absent: returns 0.
+   */
+  readonly verdict?: { readonly var: number; readonly fallback: bigint };
 }
 
 export interface IrModule {

@@ -1,3 +1,4 @@
+import { PacketLowering } from '../builtins/packet.js';
 import { TOO_DEEP } from '../syntax/depth.js';
 import type * as ast from '../ast/nodes.js';
 import { BUILTIN_VARS, isAggregation, ALL_FUNCTION_NAMES } from '../builtins/builtins.js';
@@ -165,7 +166,15 @@ export class ProbeLowerer {
       if (cond) body.push({ op: 'if', cond: { op: 'unary', operator: '!', operand: cond }, then: [{ op: 'return' }], else: [] });
     }
     body.push(...this.block(node.body));
-    return { name, section, vars: this.irVars, body };
+    // Packet probes (src/builtins/packet.ts): the default verdict and the header copies come first.
+    const verdict = this.packet.verdict();
+    return { name, section, vars: this.irVars, body: [...this.packet.prologue(), ...body], ...(verdict ? { verdict } : {}) };
+  }
+
+  private packetView: PacketLowering | undefined;
+  /** The `pkt` view and verdicts of xdp/tc probes (inert in other probes). */
+  private get packet(): PacketLowering {
+    return (this.packetView ??= new PacketLowering(this.probe, this.libContext()));
   }
 
   /** The predicate's condition; undefined after an error it reported (as statements are caught in `stmtCaught`). */
@@ -355,6 +364,8 @@ export class ProbeLowerer {
   }
 
   private exprStmt(e: ast.Expr): IrStmt[] {
+    const verdict = this.packet.statement(e);
+    if (verdict) return verdict;
     if (e.kind === 'Update') return this.update(e);
     if (e.kind === 'Call') return this.callStmt(e);
     this.value(e);
@@ -714,6 +725,8 @@ export class ProbeLowerer {
   }
 
   private lowerValue(e: ast.Expr): TypedValue {
+    const packetValue = this.packet.value(e);
+    if (packetValue) return packetValue;
     switch (e.kind) {
       case 'IntLiteral':
         return { type: literalType(e.value), int: { op: 'const', value: asInt64(e.value, true) } };

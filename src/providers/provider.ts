@@ -43,8 +43,8 @@ export interface KernelOps {
   kprobePmuType(): number | undefined;
   /** A dynamic PMU's type number from /sys/bus/event_source/devices/NAME/type (`uprobe`, `breakpoint`). */
   pmuType(name: string): number | undefined;
-  /** bpf_link_create (tp_btf, fentry/fexit). */
-  linkCreate(progFd: number, targetFd: number, attachType: number): number;
+  /** bpf_link_create (tp_btf, fentry/fexit; xdp and tcx with an ifindex as the target and XDP mode flags). */
+  linkCreate(progFd: number, targetFd: number, attachType: number, flags?: number): number;
 }
 
 /** What attaching left open; closed on detach. */

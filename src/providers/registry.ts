@@ -9,6 +9,7 @@ import { hardwareProvider, softwareProvider } from './perf-events.js';
 import { rawtracepointProvider } from './rawtracepoint.js';
 import { usdtProvider } from './usdt.js';
 import { watchpointProvider } from './watchpoint.js';
+import { PACKET_PROVIDERS } from './packet-providers.js';
 
 /** Every probe type. Adding one: write its provider file, add it here. */
 export const PROVIDERS: readonly Provider[] = [
@@ -28,6 +29,7 @@ export const PROVIDERS: readonly Provider[] = [
   fentryProvider,
   fexitProvider,
   watchpointProvider,
+  ...PACKET_PROVIDERS,
 ];
 
 const byName = new Map<string, Provider>();

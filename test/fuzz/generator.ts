@@ -47,7 +47,8 @@ export function loadCorpus(repoRoot: string): string[] {
   const dir = join(repoRoot, 'scripts', 'tools');
   let tools: string[] = [];
   try {
-    tools = readdirSync(dir).filter((f) => f.endsWith('.tbpf')).sort().map((f) => readFileSync(join(dir, f), 'utf8'));
+    // A tool whose attach point is a positional parameter (xdpfilter's `xdp:$1`) needs its arguments to compile.
+    tools = readdirSync(dir).filter((f) => f.endsWith('.tbpf')).sort().map((f) => readFileSync(join(dir, f), 'utf8')).filter((text) => !/^[a-z]+:\$\d/m.test(text));
   } catch {
     /* no tools directory: one-liners only */
   }
