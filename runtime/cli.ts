@@ -254,6 +254,10 @@ export function parseArgs(argv: readonly string[]): Options {
           o.program = { name: o.list, text: readScriptFile(o.list) };
           o.list = '';
         } else if (o.list === '*') o.list = '';
+        else if (/\.(bt|tbpf)$/.test(o.list) && !o.list.includes(':')) {
+          // bpftrace lists `-l FILE` as a search when FILE is missing; say why nothing is listed.
+          process.stderr.write(`WARNING: ${o.list}: no such file; listing the probes that match '${o.list}'\n`);
+        }
         break;
       }
       case '-v':
@@ -382,6 +386,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (opts.version) {
     process.stdout.write(`tsbpf v${VERSION}\n`);
     return 0;
+  }
+  // As bpftrace: listing and --info need the privileges a run needs (they read tracefs, BTF, kallsyms).
+  if ((opts.info || opts.list !== undefined) && process.getuid?.() !== 0) {
+    stderr.write('ERROR: tsbpf currently only supports running as the root user.\n');
+    return 1;
   }
   if (opts.info) {
     process.stdout.write((await import('./info.js')).systemInfo(VERSION));
