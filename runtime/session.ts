@@ -99,6 +99,8 @@ export class Session {
   private readonly cpus = bpf.possibleCpus();
   /** Set while END runs: its events are delivered after exit. */
   private stopEvents = false;
+  /** Set once the script's exit() is handled: no more "Lost N events" (runtime/session.ts requestExit). */
+  private lostFrozen = false;
   /** Stacks, symbols, user names... of the function library (runtime/rich-values.ts). */
   private readonly rich = new RichValues({ readStack: (name, id) => this.readStack(name, id) });
   /** Runtime warnings: repeats at one location are counted, printed at most once a second. */
@@ -216,6 +218,10 @@ export class Session {
   requestExit(code: number, fromScript = false): void {
     if (fromScript) {
       this.stopEvents = true;
+      // Losses counted until the script's exit() is handled are the run's; later ones (events of
+      // probes still firing until the detach below) are dropped silently, as their events are.
+      if (!this.lostFrozen) this.reportLost();
+      this.lostFrozen = true;
       // Detach now, not when the waiters tear down: a fast probe must not refill maps that
       // the script cleared just before exit().
       this.detach();
@@ -413,6 +419,7 @@ export class Session {
   }
 
   private reportLost(): void {
+    if (this.lostFrozen) return;
     const m = this.script.maps[this.script.lostMap];
     if (!m || this.mapFds[m.id] === undefined) return;
     const value = Buffer.alloc(8 * this.cpus);
