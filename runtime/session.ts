@@ -185,7 +185,7 @@ export class Session {
   start(): number {
     this.ringbuf = bpf.ringbufOpen(this.mapFds[this.script.ringbufMap]!, (records) => this.onRecords(records));
     for (const p of this.programs) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'BEGIN') this.runSpecial(p);
-    for (const p of this.programs) this.attachProgram(p);
+    for (const p of attachOrder(this.programs)) this.attachProgram(p);
     this.lostTimer = setInterval(() => this.reportLost(), 1000);
     this.lostTimer.unref();
     const count = this.programs.length;
@@ -197,7 +197,7 @@ export class Session {
 
   /** Attach everything, then detach (--dry-run). */
   attachOnly(): number {
-    for (const p of this.programs) this.attachProgram(p);
+    for (const p of attachOrder(this.programs)) this.attachProgram(p);
     return this.programs.length;
   }
 
@@ -530,6 +530,15 @@ function mapKeys(fd: number, keySize: number): Buffer[] {
 function bpfObjectName(name: string): string {
   const clean = name.replace(/^@/, 'm_').replace(/[^A-Za-z0-9_.]/g, '_');
   return (clean === 'm_' ? 'm_anon' : clean).slice(0, 15);
+}
+
+/**
+ * The order to attach programs in so that those sharing an attach point run in program order: the
+ * providers whose kernel side runs the newest first (uprobes, Provider.runsNewestFirst) reversed.
+ */
+function attachOrder(programs: readonly LoadedProgram[]): LoadedProgram[] {
+  const newestFirst = (p: LoadedProgram): boolean => loadedProvider(p.compiled)?.runsNewestFirst === true;
+  return [...programs.filter((p) => !newestFirst(p)), ...programs.filter(newestFirst).reverse()];
 }
 
 /** The verifier's rejection, in terms of the script: which probe, the kernel's reason, a hint. */

@@ -118,6 +118,7 @@ function makeUprobeProvider(name: 'uprobe' | 'uretprobe', alias: string): Provid
     name,
     aliases: [alias],
     pidFilter: 'attach',
+    runsNewestFirst: true,
     listing: {
       // bpftrace's user-space list has uprobe, not uretprobe.
       ...(name === 'uprobe' ? { wildcard: 'user' as const } : {}),

@@ -32,6 +32,7 @@ export const usdtProvider: Provider = {
   name: 'usdt',
   aliases: ['U'],
   pidFilter: 'attach',
+  runsNewestFirst: true,
   listing: { wildcard: 'user', search: 'target' },
   expand(raw: string, span: Span, diags: Diagnostics, ctx?: ExpandContext): ConcreteProbe[] {
     const parts = splitAttachPoint(raw);
