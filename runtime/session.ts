@@ -218,9 +218,10 @@ export class Session {
   requestExit(code: number, fromScript = false): void {
     if (fromScript) {
       this.stopEvents = true;
-      // Losses counted until the script's exit() is handled are the run's; later ones (events of
-      // probes still firing until the detach below) are dropped silently, as their events are.
-      if (!this.lostFrozen) this.reportLost();
+      // Events the probes emit after exit() are dropped silently, and so are their losses: the
+      // count is frozen here (losses are reported each second while the script runs, so only those
+      // of the last second before exit() can go unreported with them: the kernel's counter cannot
+      // tell which side of exit() a loss was on).
       this.lostFrozen = true;
       // Detach now, not when the waiters tear down: a fast probe must not refill maps that
       // the script cleared just before exit().

@@ -393,7 +393,7 @@ const MISSING_PROBE_CODES = new Set(['unknown-probe', 'bad-probe-target']);
 
 function expandProbes(program: ast.Program, diags: Diagnostics, ctx: ExpandContext): { node: ast.Probe; probe: ConcreteProbe }[] {
   const out: { node: ast.Probe; probe: ConcreteProbe }[] = [];
-  const missing = missingProbesMode(program);
+  const missing = missingProbesMode(program, diags);
   for (const node of program.probes) {
     for (const ap of node.attachPoints) {
       const provider = providerFor(ap.raw);

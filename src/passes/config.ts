@@ -85,10 +85,13 @@ function settings(program: ast.Program, diags: Diagnostics | undefined): Setting
 
 const MISSING_PROBES: readonly MissingProbes[] = ['error', 'warn', 'ignore'];
 
-/** `missing_probes` (environment first), read before the probes expand; a bad value is reported by readConfig. */
-export function missingProbesMode(program: ast.Program): MissingProbes {
+/** `missing_probes` (environment first), read before the probes expand; a bad value is reported here. */
+export function missingProbesMode(program: ast.Program, diags: Diagnostics): MissingProbes {
   const s = settings(program, undefined).find((x) => x.key === 'missing_probes');
-  return s && (MISSING_PROBES as readonly string[]).includes(s.text) ? (s.text as MissingProbes) : 'error';
+  if (!s) return 'error';
+  if ((MISSING_PROBES as readonly string[]).includes(s.text)) return s.text as MissingProbes;
+  diags.error('invalid-config', `${s.name}: Invalid value for missing_probes: valid values are ignore, warn, and error.`, s.span);
+  return 'error';
 }
 
 /**
@@ -121,9 +124,7 @@ export function readConfig(program: ast.Program, diags: Diagnostics): ScriptConf
         if (!Number.isInteger(int) || int <= 0 || int > MAX_STRLEN_LIMIT) diags.error('invalid-config', `${s.name} needs a number from 1 to ${MAX_STRLEN_LIMIT} in tsbpf, got "${s.text}"`, s.span);
         else out.maxStrlen = int;
         break;
-      case 'missing_probes':
-        if (!(MISSING_PROBES as readonly string[]).includes(s.text)) diags.error('invalid-config', `${s.name}: Invalid value for missing_probes: valid values are ignore, warn, and error.`, s.span);
-        break;
+      // missing_probes is read (and checked) before the probes expand: missingProbesMode.
       case 'print_maps_on_exit':
         // bpftrace's bool parser: true, false, 1 or 0.
         if (!['true', 'false', '1', '0'].includes(s.text)) diags.error('invalid-config', `${s.name}: Invalid bool value: valid values are true, false, 1 or 0.`, s.span);
