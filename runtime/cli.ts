@@ -34,13 +34,18 @@ const USAGE = `USAGE:
 OPTIONS:
     -e 'program'     execute this program
     -f FORMAT        output format ('text', 'json')
-    -o file          redirect program output to file
+    -o, --output FILE  redirect program output to FILE
     -B MODE          output buffering mode ('line', 'full', 'none')
-    -l [search]      list probes matching search (e.g. 't:syscalls:*open*', 'uprobe:/bin/bash:*')
-    -lv [search]     list probes with their arguments
-    -p PID           trace only this process (user probes attach to it); exit when it exits
-    -c 'CMD'         run CMD once every probe is attached and trace it (cpid); exit when it ends
+    -l, --list [search|FILE]  list probes matching search (e.g. 't:syscalls:*open*', 'uprobe:./prog:*',
+                     'struct task_struct'), or the probes of a program
+    -lv [search]     list probes with their arguments (struct definitions for 'struct X')
+    -p, --pid PID    trace only this process (user probes attach to it); exit when it exits
+    -c, --cmd 'CMD'  run CMD once every probe is attached and trace it (cpid); exit when it ends
     -q, --quiet      keep messages quiet
+    -v, --verbose    verbose messages (each loaded program's size)
+    --info           print what this kernel and build support
+    --probe-filter REGEX  attach only the probes whose name matches REGEX (BEGIN/END always)
+    --traceable-functions FILE  the kernel functions kprobes may use ('symbol [module]' lines)
     --verify         compile, load and verify every program through the kernel's verifier, attach nothing
     --dry-run        compile, load and attach every probe, then exit
     --unsafe         allow unsafe functions (system, signal)
@@ -50,14 +55,20 @@ OPTIONS:
     --emit STAGE     print a compiler stage to stdout and exit without loading anything
     -k, --warnings   emit a warning when a BPF helper returns an error (probe reads, map lookups)
     --no-warnings    disable all warning messages
+    -I DIR, --include FILE  accepted for bpftrace scripts; tsbpf has no C preprocessor (types come
+                     from BTF), so they change nothing
+    --no-feature F,..  accepted (kprobe_multi, kprobe_session, uprobe_multi: tsbpf uses none)
+    --usdt-file-activation  accepted: USDT semaphores are always counted per file by the kernel
+    --debuginfo DIR  accepted; tsbpf reads no DWARF
     -h, --help       show this help message
     -V, --version    tsbpf version
 
 ENVIRONMENT:
     __BPFTRACE_NOTIFY_PROBES_ATTACHED   print this name on its own line once every probe is attached
     NO_COLOR                            never colour output
-    BPFTRACE_PERF_RB_PAGES              pages of the event ring buffer (overrides config perf_rb_pages)
-    BPFTRACE_STACK_MODE                 default kstack/ustack mode: bpftrace, perf or raw
+    BPFTRACE_COLOR                      colour messages: auto (on a terminal), always or never
+    BPFTRACE_<CONFIG VARIABLE>          any config variable, e.g. BPFTRACE_MAX_MAP_KEYS=4096,
+                                        BPFTRACE_PERF_RB_PAGES, BPFTRACE_STACK_MODE (wins over the config block)
 
 EXAMPLES:
 tsbpf -e 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }'
@@ -305,6 +316,10 @@ export function parseArgs(argv: readonly string[]): Options {
         break;
       case '--info':
         o.info = true;
+        break;
+      case '-b':
+      case '--btf':
+        // bpftrace accepts and ignores it (BTF is always used).
         break;
       case '-h':
       case '--help':
@@ -589,7 +604,9 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   stdio?.set(onFailure);
   // Raw bytes of strings ("\xff", non-UTF-8 kernel strings) are written as bytes (src/contract/bytes.ts).
   const out: Sink = bufferedSink((b) => (io.failure ? undefined : rawOut.write(b)), opts.buffering ?? 'line');
-  const color = Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'];
+  // BPFTRACE_COLOR=always|never|auto (bpftrace's log colouring); NO_COLOR wins.
+  const colorSetting = process.env['BPFTRACE_COLOR'];
+  const color = !process.env['NO_COLOR'] && (colorSetting === 'always' || (colorSetting !== 'never' && Boolean(process.stderr.isTTY)));
   // -p: loaded before the probes start, so nothing waits between attach and watching the process.
   const watchPid = opts.pid !== undefined ? (await import('./target.js')).watchPid : undefined;
   const outputOpts = { out, err: stderr, color };

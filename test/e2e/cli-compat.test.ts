@@ -263,3 +263,15 @@ kernelTest('unknown and renamed config variables are rejected as bpftrace reject
   const envOnly = await runTsbpf(['-e', 'config = { btf = 1 } BEGIN { exit(); }']);
   t.regex(envOnly.stderr, /ERROR: btf: can only be set as an environment variable/);
 });
+
+kernelTest('BPFTRACE_COLOR=always colours messages even in a pipe; never, auto in a pipe and NO_COLOR do not', async (t) => {
+  const prog = ['-e', 'BEGIN { warnf("careful"); exit(); }'];
+  const esc = '\u001b[';
+  const always = await runTsbpf(prog, { env: { BPFTRACE_COLOR: 'always' } });
+  t.true(always.stderr.includes(esc), describeRun(always));
+  for (const env of [{ BPFTRACE_COLOR: 'never' }, { BPFTRACE_COLOR: 'auto' }, { BPFTRACE_COLOR: 'always', NO_COLOR: '1' }]) {
+    const r = await runTsbpf(prog, { env });
+    t.true(r.stderr.includes('careful'), describeRun(r));
+    t.false(r.stderr.includes(esc), JSON.stringify(env));
+  }
+});
