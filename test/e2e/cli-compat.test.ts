@@ -267,9 +267,10 @@ kernelTest('unknown and renamed config variables are rejected as bpftrace reject
 kernelTest('BPFTRACE_COLOR=always colours messages even in a pipe; never, auto in a pipe and NO_COLOR do not', async (t) => {
   const prog = ['-e', 'BEGIN { warnf("careful"); exit(); }'];
   const esc = '\u001b[';
-  const always = await runTsbpf(prog, { env: { BPFTRACE_COLOR: 'always' } });
+  // The helpers set NO_COLOR for every run: unset here.
+  const always = await runTsbpf(prog, { env: { BPFTRACE_COLOR: 'always', NO_COLOR: undefined } });
   t.true(always.stderr.includes(esc), describeRun(always));
-  for (const env of [{ BPFTRACE_COLOR: 'never' }, { BPFTRACE_COLOR: 'auto' }, { BPFTRACE_COLOR: 'always', NO_COLOR: '1' }]) {
+  for (const env of [{ BPFTRACE_COLOR: 'never', NO_COLOR: undefined }, { BPFTRACE_COLOR: 'auto', NO_COLOR: undefined }, { BPFTRACE_COLOR: 'always', NO_COLOR: '1' }]) {
     const r = await runTsbpf(prog, { env });
     t.true(r.stderr.includes('careful'), describeRun(r));
     t.false(r.stderr.includes(esc), JSON.stringify(env));
