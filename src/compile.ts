@@ -149,7 +149,7 @@ export const PIPELINE: readonly CompilePass[] = [
   {
     name: 'expand-probes', reads: ['program'], writes: ['expanded'],
     run(s, diags) {
-      s.expanded = expandProbes(s.program!, diags, { pid: s.opts.pid });
+      s.expanded = expandProbes(s.program!, diags, { pid: s.opts.pid }, splitParams(s.opts.positionals ?? []).positionals);
       if (!diags.hasErrors && s.expanded.length === 0) diags.error('no-probes', 'the program has no probes');
     },
   },
@@ -391,11 +391,19 @@ function codegenDiagnostics(e: unknown, probes: FrontendResult['probes']): Diagn
 /** Diagnostics of an attach point that names something absent: skipped under `missing_probes = warn|ignore`. */
 const MISSING_PROBE_CODES = new Set(['unknown-probe', 'bad-probe-target']);
 
-function expandProbes(program: ast.Program, diags: Diagnostics, ctx: ExpandContext): { node: ast.Probe; probe: ConcreteProbe }[] {
+function expandProbes(program: ast.Program, diags: Diagnostics, ctx: ExpandContext, positionals: readonly string[]): { node: ast.Probe; probe: ConcreteProbe }[] {
   const out: { node: ast.Probe; probe: ConcreteProbe }[] = [];
   const missing = missingProbesMode(program, diags);
   for (const node of program.probes) {
-    for (const ap of node.attachPoints) {
+    for (const written of node.attachPoints) {
+      // `tracepoint:syscalls:$1`: positional parameters anywhere in an attach point (bpftrace 0.24).
+      let unset: string | undefined;
+      const raw = written.raw.replace(/\$(\d+)/g, (m, n: string) => positionals[Number(n) - 1] ?? ((unset ??= m), m));
+      if (unset !== undefined) {
+        diags.error('invalid-attach-point', `positional parameter ${unset} in ${written.raw} is not set`, written.span);
+        continue;
+      }
+      const ap = raw === written.raw ? written : { ...written, raw };
       const provider = providerFor(ap.raw);
       if (!provider) {
         const head = ap.raw.split(':', 1)[0];

@@ -276,3 +276,28 @@ kernelTest('BPFTRACE_COLOR=always colours messages even in a pipe; never, auto i
     t.false(r.stderr.includes(esc), JSON.stringify(env));
   }
 });
+
+kernelTest('-h and -V: the help on stdout, exit 0; the version', async (t) => {
+  const help = await runTsbpf(['-h']);
+  t.is(help.code, 0);
+  t.true(help.stdout.startsWith('USAGE:\n'), help.stdout);
+  t.regex(help.stdout, /--probe-filter REGEX/);
+  const version = await runTsbpf(['--version']);
+  t.is(version.code, 0);
+  t.regex(version.stdout, /^tsbpf v\d+\.\d+\.\d+\n$/);
+});
+
+kernelTest('positional parameters in an attach point; an unset one is an error', async (t) => {
+  const r = await runTsbpf(['-e', 'tracepoint:syscalls:$1 /pid == cpid/ { printf("%s\\n", probe); exit(); }', '-c', 'true', 'sys_enter_exit_group']);
+  t.is(r.code, 0, describeRun(r));
+  t.deepEqual(lines(r.stdout), ['tracepoint:syscalls:sys_enter_exit_group']);
+  const unset = await runTsbpf(['-e', 'tracepoint:syscalls:$2 { }', 'sys_enter_getppid']);
+  t.is(unset.code, 1);
+  t.regex(unset.stderr, /positional parameter \$2 in tracepoint:syscalls:\$2 is not set/);
+});
+
+kernelTest('several begin/BEGIN and end/END probes run in program order', async (t) => {
+  const r = await runTsbpf(['-e', 'begin { printf("b1\\n"); } BEGIN { printf("b2\\n"); exit(); } end { printf("e1\\n"); } END { printf("e2\\n"); }']);
+  t.is(r.code, 0, describeRun(r));
+  t.deepEqual(lines(r.stdout), ['b1', 'b2', 'e1', 'e2']);
+});
