@@ -525,9 +525,8 @@ function filterProbes(script: CompiledScript, re: RegExp): CompiledScript | unde
 }
 
 /** A compiled program's instruction count (8-byte `struct bpf_insn`s), for -v. */
-function programSize(script: CompiledScript, name: string): number {
-  const p = script.programs.find((x) => x.name === name);
-  return p ? Buffer.from(p.insns, 'base64').length / 8 : 0;
+function programSize(p: CompiledProgram): number {
+  return Buffer.from(p.insns, 'base64').length / 8;
 }
 
 /** The program's output for one run, and why it failed, if it did. */
@@ -621,6 +620,8 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   const session = new Session(script, {
     output,
     unsafe: opts.unsafe === true,
+    // -v: each program as it passes the verifier, with the kernel's statistics line.
+    ...(opts.verbose ? { onVerified: (p: CompiledProgram, log: string) => stderr.write(`load ${p.probe.name}: ${programSize(p)} instructions: ${log.trim().split('\n').pop() || 'verified'}\n`) } : {}),
     onAttached(count) {
       if (!opts.quiet) output.attachedProbes(count);
       if (process.env['__BPFTRACE_NOTIFY_PROBES_ATTACHED'] !== undefined) stderr.write('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
@@ -631,7 +632,6 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   stopOnFailure = () => session.requestExit(0);
   try {
     session.load();
-    if (opts.verbose) for (const p of session.loadedPrograms()) stderr.write(`load ${p.name}: ${programSize(script, p.name)} instructions, fd ${p.fd}\n`);
     if (opts.verify) {
       if (!opts.quiet) stderr.write(`Verified ${script.programs.length} program${script.programs.length === 1 ? '' : 's'}\n`);
       return 0;

@@ -78,6 +78,8 @@ export interface SessionOptions {
   readonly onAttached?: (count: number) => void;
   /** `--unsafe`: scripts that send signals, run commands or write user memory may load. */
   readonly unsafe?: boolean;
+  /** `-v`: each program's verifier statistics (log level 4, `processed N insns ...`) once it loads. */
+  readonly onVerified?: (program: CompiledProgram, log: string) => void;
 }
 
 /**
@@ -145,8 +147,10 @@ export class Session {
   private loadProgram(p: CompiledProgram): void {
     const insns = this.relocate(Buffer.from(p.insns, 'base64'));
     try {
-      const { fd } = bpf.progLoad(p.probe.progType, insns, PROG_LICENSE, bpfObjectName(p.name), { ...p.probe.load, ...subprogLoadOptions(p.subprogs) });
+      const stats = this.opts.onVerified ? { logLevel: 4, logSize: 4096 } : {};
+      const { fd, log } = bpf.progLoad(p.probe.progType, insns, PROG_LICENSE, bpfObjectName(p.name), { ...p.probe.load, ...subprogLoadOptions(p.subprogs), ...stats });
       this.programs.push({ compiled: p, fd });
+      this.opts.onVerified?.(p, log);
     } catch (e) {
       throw explainLoadFailure(p, e);
     }
