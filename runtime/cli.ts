@@ -266,8 +266,9 @@ export function parseArgs(argv: readonly string[]): Options {
           o.list = '';
         } else if (o.list === '*') o.list = '';
         else if (/\.(bt|tbpf)$/.test(o.list) && !o.list.includes(':')) {
-          // bpftrace lists `-l FILE` as a search when FILE is missing; say why nothing is listed.
-          process.stderr.write(`WARNING: ${o.list}: no such file; listing the probes that match '${o.list}'\n`);
+          // bpftrace would search for probes named so and list nothing, silently: a missing script
+          // is an error here, as it is when running it.
+          throw new UsageError(`cannot read ${o.list}: no such file`, false);
         }
         break;
       }

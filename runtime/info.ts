@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { arch, release, version } from 'node:os';
-import { kernelHasKprobes, tracefsRoot } from '../src/kernel/tracefs.js';
+import { kernelHasKprobes, tracefsRoot } from '../src/index.js';
 
 /**
  * `--info`: what this machine offers tsbpf, in bpftrace's `--info` layout (sections of

@@ -201,10 +201,10 @@ kernelTest('-l into a pipe closed early dies of SIGPIPE quietly, as bpftrace doe
   t.is(r.stderr, '');
 });
 
-kernelTest('-l FILE for a missing script warns; -l as a non-root user is an error', async (t) => {
+kernelTest('-l FILE for a missing script is an error; -l as a non-root user is an error', async (t) => {
   const r = await runTsbpf(['-l', 'no-such-script.bt']);
-  t.is(r.code, 0);
-  t.regex(r.stderr, /WARNING: no-such-script\.bt: no such file/);
+  t.is(r.code, 1);
+  t.is(errLines(r.stderr)[0], 'ERROR: cannot read no-such-script.bt: no such file');
   if (!haveSetpriv()) return t.log('setpriv cannot switch users here: the non-root half did not run');
   const nobody = await runTsbpf(['-l', 'tracepoint:syscalls:*'], { wrap: AS_NOBODY });
   t.is(nobody.code, 1);
