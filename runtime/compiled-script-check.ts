@@ -239,4 +239,7 @@ function compiledScript(v: unknown, at: string): void {
   optional(s, 'printMapsOnExit', at, (v, a) => {
     if (v !== false) fail(a, 'not false');
   });
+  optional(s, 'missingProbes', at, (v, a) => {
+    if (v !== 'warn' && v !== 'ignore') fail(a, 'not warn or ignore');
+  });
 }

@@ -165,8 +165,13 @@ export class Session {
     try {
       p.attachment = provider.attach(p.compiled.probe, p.fd, kernelOps);
     } catch (e) {
-      if (e instanceof AttachError) throw new RuntimeError(e.message, e.hint, p.compiled, e);
-      throw new RuntimeError(`cannot attach ${p.compiled.probe.name}: ${(e as Error).message}`, undefined, p.compiled, e);
+      const err = e instanceof AttachError
+        ? new RuntimeError(e.message, e.hint, p.compiled, e)
+        : new RuntimeError(`cannot attach ${p.compiled.probe.name}: ${(e as Error).message}`, undefined, p.compiled, e);
+      // config missing_probes = warn|ignore: the probe is left out of the run.
+      const missing = this.script.missingProbes;
+      if (!missing) throw err;
+      if (missing === 'warn') this.output.warnf(err.message, []);
     }
   }
 
@@ -192,7 +197,8 @@ export class Session {
     for (const p of attachOrder(this.programs)) this.attachProgram(p);
     this.lostTimer = setInterval(() => this.reportLost(), 1000);
     this.lostTimer.unref();
-    const count = this.programs.length;
+    // Probes left out by missing_probes are not counted.
+    const count = this.programs.filter((p) => p.attachment !== undefined || p.compiled.probe.attach.kind === 'special').length;
     this.opts.onAttached?.(count);
     // Events BEGIN produced (printf, exit) are handled now, after the banner.
     this.ringbuf.consume();
@@ -202,7 +208,7 @@ export class Session {
   /** Attach everything, then detach (--dry-run). */
   attachOnly(): number {
     for (const p of attachOrder(this.programs)) this.attachProgram(p);
-    return this.programs.length;
+    return this.programs.filter((p) => p.attachment !== undefined || p.compiled.probe.attach.kind === 'special').length;
   }
 
   private runSpecial(p: LoadedProgram): void {

@@ -356,6 +356,7 @@ export async function compileScript(source: SourceFile, opts: CompileOptions = {
     warnings: front.diagnostics.filter((d) => d.severity === 'warning'),
     ...(front.imports?.length ? { imports: front.imports } : {}),
     ...(state.config?.printMapsOnExit === false ? { printMapsOnExit: false as const } : {}),
+    ...(state.config?.missingProbes && state.config.missingProbes !== 'error' ? { missingProbes: state.config.missingProbes } : {}),
   };
 }
 

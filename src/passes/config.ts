@@ -15,6 +15,8 @@ export interface ScriptConfig {
   readonly stackMode?: 'bpftrace' | 'perf' | 'raw';
   /** `print_maps_on_exit = false`: maps are not printed when the program ends. */
   readonly printMapsOnExit?: boolean;
+  /** `missing_probes` (checked by missingProbesMode before the probes expand). */
+  readonly missingProbes?: MissingProbes;
 }
 
 /** bpftrace's config variables (src/config.cpp CONFIG_KEY_MAP; older unstable_* names kept). */
@@ -124,7 +126,10 @@ export function readConfig(program: ast.Program, diags: Diagnostics): ScriptConf
         if (!Number.isInteger(int) || int <= 0 || int > MAX_STRLEN_LIMIT) diags.error('invalid-config', `${s.name} needs a number from 1 to ${MAX_STRLEN_LIMIT} in tsbpf, got "${s.text}"`, s.span);
         else out.maxStrlen = int;
         break;
-      // missing_probes is read (and checked) before the probes expand: missingProbesMode.
+      case 'missing_probes':
+        // Checked (and reported) before the probes expand: missingProbesMode.
+        if ((MISSING_PROBES as readonly string[]).includes(s.text)) out.missingProbes = s.text as MissingProbes;
+        break;
       case 'print_maps_on_exit':
         // bpftrace's bool parser: true, false, 1 or 0.
         if (!['true', 'false', '1', '0'].includes(s.text)) diags.error('invalid-config', `${s.name}: Invalid bool value: valid values are true, false, 1 or 0.`, s.span);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { buildProbeTarget, whyNoProbeTarget } from '../helpers/probe-target.js';
 import { AS_NOBODY, describeRun, exec, haveSetpriv, kernelTest, NOTIFY_VAR, REPO_ROOT, runTsbpf, scratchDir, TSBPF_BIN } from '../helpers/tsbpf.js';
 import { kernelBtfFuncs } from '../../src/kernel/btf-funcs.js';
+import { kernelHasKprobes } from '../../src/kernel/tracefs.js';
 
 const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
 /** stderr without the notify line the helpers ask for. */
@@ -301,3 +302,18 @@ kernelTest('several begin/BEGIN and end/END probes run in program order', async 
   t.is(r.code, 0, describeRun(r));
   t.deepEqual(lines(r.stdout), ['b1', 'b2', 'e1', 'e2']);
 });
+
+kernelTest('missing_probes = warn|ignore also skips a probe that fails to attach (kprobes here), and it is not counted', async (t) => {
+  const body = 'kprobe:vfs_read { @ = count(); } BEGIN { printf("ran\\n"); exit(); }';
+  const strict = await runTsbpf(['-e', body]);
+  t.is(strict.code, 1);
+  t.regex(strict.stderr, /ERROR: cannot attach kprobe:vfs_read/);
+  const warn = await runTsbpf(['-e', `config = { missing_probes = warn } ${body}`]);
+  t.is(warn.code, 0, describeRun(warn));
+  t.is(lines(warn.stdout)[0], 'ran');
+  t.regex(warn.stderr, /WARNING: cannot attach kprobe:vfs_read/);
+  t.regex(warn.stderr, /Attached 1 probe\n/);
+  const ignore = await runTsbpf(['-e', body], { env: { BPFTRACE_MISSING_PROBES: 'ignore' } });
+  t.is(ignore.code, 0, describeRun(ignore));
+  t.false(ignore.stderr.includes('vfs_read'), ignore.stderr);
+}, { needs: () => (kernelHasKprobes() ? 'this kernel can attach kprobes: no attach failure to skip' : undefined) });
