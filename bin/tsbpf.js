@@ -2,6 +2,9 @@
 // Entry point: the compiled CLI lives in dist/ (built by `npm run setup` / `npm run build`).
 import { main } from '../dist/runtime/cli.js';
 
+// The process is named tsbpf, as bpftrace's is bpftrace: `comm` in BEGIN/END and `ps` show it.
+process.title = 'tsbpf';
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

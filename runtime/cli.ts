@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, createWriteStream, type WriteStream } from 'node:fs';
-import { DUMP_STAGE_NAMES, dumpHeader, encodeBytes, parseDumpStages, type DumpStage, type SourceFile } from '../src/contract/index.js';
+import { DUMP_STAGE_NAMES, dumpHeader, encodeBytes, parseDumpStages, type CompiledProgram, type CompiledScript, type DumpStage, type SourceFile } from '../src/contract/index.js';
 import { compile, listProgram } from './compile/compiler.js';
 import type { Sink } from './output/output.js';
 import { tracefsRoot } from '../src/index.js';
@@ -34,13 +34,18 @@ const USAGE = `USAGE:
 OPTIONS:
     -e 'program'     execute this program
     -f FORMAT        output format ('text', 'json')
-    -o file          redirect program output to file
+    -o, --output FILE  redirect program output to FILE
     -B MODE          output buffering mode ('line', 'full', 'none')
-    -l [search]      list probes matching search (e.g. 't:syscalls:*open*', 'uprobe:/bin/bash:*')
-    -lv [search]     list probes with their arguments
-    -p PID           trace only this process (user probes attach to it); exit when it exits
-    -c 'CMD'         run CMD once every probe is attached and trace it (cpid); exit when it ends
+    -l, --list [search|FILE]  list probes matching search (e.g. 't:syscalls:*open*', 'uprobe:./prog:*',
+                     'struct task_struct'), or the probes of a program
+    -lv [search]     list probes with their arguments (struct definitions for 'struct X')
+    -p, --pid PID    trace only this process (user probes attach to it); exit when it exits
+    -c, --cmd 'CMD'  run CMD once every probe is attached and trace it (cpid); exit when it ends
     -q, --quiet      keep messages quiet
+    -v, --verbose    verbose messages (each loaded program's size)
+    --info           print what this kernel and build support
+    --probe-filter REGEX  attach only the probes whose name matches REGEX (BEGIN/END always)
+    --traceable-functions FILE  the kernel functions kprobes may use ('symbol [module]' lines)
     --verify         compile, load and verify every program through the kernel's verifier, attach nothing
     --dry-run        compile, load and attach every probe, then exit
     --unsafe         allow unsafe functions (system, signal)
@@ -50,14 +55,20 @@ OPTIONS:
     --emit STAGE     print a compiler stage to stdout and exit without loading anything
     -k, --warnings   emit a warning when a BPF helper returns an error (probe reads, map lookups)
     --no-warnings    disable all warning messages
+    -I DIR, --include FILE  accepted for bpftrace scripts; tsbpf has no C preprocessor (types come
+                     from BTF), so they change nothing
+    --no-feature F,..  accepted (kprobe_multi, kprobe_session, uprobe_multi: tsbpf uses none)
+    --usdt-file-activation  accepted: USDT semaphores are always counted per file by the kernel
+    --debuginfo DIR  accepted; tsbpf reads no DWARF
     -h, --help       show this help message
     -V, --version    tsbpf version
 
 ENVIRONMENT:
     __BPFTRACE_NOTIFY_PROBES_ATTACHED   print this name on its own line once every probe is attached
     NO_COLOR                            never colour output
-    BPFTRACE_PERF_RB_PAGES              pages of the event ring buffer (overrides config perf_rb_pages)
-    BPFTRACE_STACK_MODE                 default kstack/ustack mode: bpftrace, perf or raw
+    BPFTRACE_COLOR                      colour messages: auto (on a terminal), always or never
+    BPFTRACE_<CONFIG VARIABLE>          any config variable, e.g. BPFTRACE_MAX_MAP_KEYS=4096,
+                                        BPFTRACE_PERF_RB_PAGES, BPFTRACE_STACK_MODE (wins over the config block)
 
 EXAMPLES:
 tsbpf -e 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }'
@@ -97,26 +108,95 @@ interface Options {
   dump?: DumpStage[];
   /** `--emit`: print the stages to stdout and exit after compiling (bpftrace's --emit-llvm/--emit-elf); `-d` prints to stderr and runs. */
   emitOnly?: boolean;
+  /** `--probe-filter REGEX`: attach only the probes whose name matches (BEGIN/END always). */
+  probeFilter?: RegExp;
+  /** `--traceable-functions FILE`: the kernel functions kprobes may use, instead of the kernel's list. */
+  traceableFunctions?: string;
+  /** `--info`: print what this kernel and build support, then exit. */
+  info?: boolean;
 }
 
-class UsageError extends Error {}
+/** A command-line mistake: one `ERROR:` line, then (unless bpftrace prints none) a pointer to the usage. */
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly withHint = true,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Every spelling of an option that takes a value, mapped to its canonical name (bpftrace's
+ * getopt_long table: `-o`/`--output`, `-p`/`--pid`, `-c`/`--cmd`, ...). Long forms also take
+ * `--name=value`, short ones `-p123`.
+ */
+const VALUE_OPTIONS: Readonly<Record<string, string>> = {
+  '-e': '-e',
+  '-f': '-f',
+  '-o': '-o',
+  '--output': '-o',
+  '-B': '-B',
+  '-p': '-p',
+  '--pid': '-p',
+  '-c': '-c',
+  '--cmd': '-c',
+  '-d': '-d',
+  '--debug': '-d',
+  '--emit': '--emit',
+  '-I': '-I',
+  '--include': '--include',
+  '--no-feature': '--no-feature',
+  '--probe-filter': '--probe-filter',
+  '--traceable-functions': '--traceable-functions',
+  '--debuginfo': '--debuginfo',
+};
+
+/** `--no-feature` values bpftrace accepts (tsbpf uses none of these link kinds: accepted, no effect). */
+const NO_FEATURES = ['kprobe_multi', 'kprobe_session', 'uprobe_multi'];
+
+/**
+ * `-p PID` as bpftrace parses it (util::to_uint: decimal, 0x, 0b, leading-0 octal, `_` separators),
+ * with its messages.
+ */
+export function parsePid(text: string): number {
+  const n = text.replace(/_/g, '');
+  const m = /^0[xX]([0-9a-fA-F]+)$/.exec(n) ?? /^0[bB]([01]+)$/.exec(n) ?? /^0([0-7]+)$/.exec(n) ?? /^([0-9]+)$/.exec(n);
+  if (!m) throw new UsageError(`Failed to parse pid: invalid integer: ${text}`, false);
+  const base = /^0[xX]/.test(n) ? 16 : /^0[bB]/.test(n) ? 2 : /^0[0-7]/.test(n) ? 8 : 10;
+  const v = parseInt(m[1]!, base);
+  if (v > 0x400000) throw new UsageError(`Pid out of range: ${v}`, false);
+  return v;
+}
 
 export function parseArgs(argv: readonly string[]): Options {
   const o: Options = { positionals: [], format: 'text', quiet: false, verify: false, dryRun: false, noCache: false, help: false, version: false };
   let i = 0;
+  let inline: string | undefined;
   const value = (flag: string): string => {
+    if (inline !== undefined) return inline;
     const v = argv[++i];
-    if (v === undefined) throw new UsageError(`${flag} needs an argument`);
+    if (v === undefined) throw new UsageError(`option '${flag}' requires an argument`);
     return v;
   };
   let sawDashDash = false;
   for (; i < argv.length; i++) {
-    const a = argv[i]!;
+    let a = argv[i]!;
     if (sawDashDash || (o.program && !a.startsWith('-'))) {
       o.positionals.push(a);
       continue;
     }
-    switch (a) {
+    // Named program parameters (`--aa=20`) come after `--` only, as in bpftrace.
+    inline = undefined;
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    if (eq > 0 && VALUE_OPTIONS[a.slice(0, eq)]) {
+      inline = a.slice(eq + 1);
+      a = a.slice(0, eq);
+    } else if (/^-[a-zA-Z]./.test(a) && VALUE_OPTIONS[a.slice(0, 2)]) {
+      inline = a.slice(2);
+      a = a.slice(0, 2);
+    }
+    switch (VALUE_OPTIONS[a] ?? a) {
       case '--':
         sawDashDash = true;
         break;
@@ -147,18 +227,18 @@ export function parseArgs(argv: readonly string[]): Options {
         break;
       case '--no-warnings':
         // bpftrace main.cpp: the two flags exclude each other, in either order.
-        if (o.warnings) throw new UsageError('USAGE: -k, --warnings conflicts with --no-warnings');
+        if (o.warnings) throw new UsageError('USAGE: -k, --warnings conflicts with --no-warnings', false);
         o.noWarnings = true;
         break;
       case '-k':
       case '--warnings':
-        if (o.warnings) throw new UsageError('USAGE: -kk has been deprecated. Use a single -k for runtime warnings for errors in map lookups and probe reads.');
-        if (o.noWarnings) throw new UsageError('USAGE: -k, --warnings conflicts with --no-warnings');
+        if (o.warnings) throw new UsageError('USAGE: -kk has been deprecated. Use a single -k for runtime warnings for errors in map lookups and probe reads.', false);
+        if (o.noWarnings) throw new UsageError('USAGE: -k, --warnings conflicts with --no-warnings', false);
         o.warnings = true;
         break;
       case '-B': {
         const m = value(a);
-        if (m !== 'line' && m !== 'full' && m !== 'none') throw new UsageError(`-B: invalid buffering mode "${m}" (line, full or none)`);
+        if (m !== 'line' && m !== 'full' && m !== 'none') throw new UsageError(`USAGE: -B must be either 'line', 'full', or 'none'.`, false);
         o.buffering = m;
         break;
       }
@@ -166,7 +246,6 @@ export function parseArgs(argv: readonly string[]): Options {
         o.noCache = true;
         break;
       case '-d':
-      case '--debug':
       case '--emit': {
         const parsed = parseDumpStages(value(a));
         if ('unknown' in parsed) throw new UsageError(`${a}: unknown stage "${parsed.unknown}" (${DUMP_STAGE_NAMES.join(', ')})`);
@@ -175,9 +254,10 @@ export function parseArgs(argv: readonly string[]): Options {
         break;
       }
       case '-l':
+      case '--list':
       case '-lv':
       case '-vl': {
-        if (a !== '-l') o.verbose = true;
+        if (a === '-lv' || a === '-vl') o.verbose = true;
         const next = argv[i + 1];
         o.list = next !== undefined && !next.startsWith('-') && !o.program ? (i++, next) : '';
         // As bpftrace: `-l FILE` lists the probes of the script FILE when it exists; `-l '*'` is everything.
@@ -185,19 +265,62 @@ export function parseArgs(argv: readonly string[]): Options {
           o.program = { name: o.list, text: readScriptFile(o.list) };
           o.list = '';
         } else if (o.list === '*') o.list = '';
+        else if (/\.(bt|tbpf)$/.test(o.list) && !o.list.includes(':')) {
+          // bpftrace would search for probes named so and list nothing, silently: a missing script
+          // is an error here, as it is when running it.
+          throw new UsageError(`cannot read ${o.list}: no such file`, false);
+        }
         break;
       }
       case '-v':
+      case '--verbose':
         o.verbose = true;
         break;
-      case '-p': {
-        const v = value(a);
-        if (!/^\d+$/.test(v) || Number(v) <= 0 || Number(v) > 0x400000) throw new UsageError(`invalid pid: ${v}`);
-        o.pid = Number(v);
+      case '-p':
+        o.pid = parsePid(value(a));
         break;
-      }
       case '-c':
         o.cmd = value(a);
+        break;
+      case '-I':
+        // tsbpf has no C preprocessor: `#include` lines are not read, so include paths change nothing.
+        value(a);
+        break;
+      case '--include':
+        // As -I: no C preprocessor, so the header adds nothing (struct types come from BTF).
+        value(a);
+        break;
+      case '--no-feature':
+        for (const f of value(a).split(',')) {
+          if (!NO_FEATURES.includes(f)) throw new UsageError(`USAGE: --no-feature can only have values '${NO_FEATURES.join(',')}'.`, false);
+        }
+        break;
+      case '--probe-filter': {
+        const re = value(a);
+        try {
+          o.probeFilter = new RegExp(re);
+        } catch (e) {
+          throw new UsageError(`Invalid --probe-filter regex '${re}': ${(e as Error).message}`, false);
+        }
+        break;
+      }
+      case '--usdt-file-activation':
+        // Semaphores are counted by the kernel for every process mapping the file (uprobe
+        // ref_ctr_offset), which is file activation already.
+        break;
+      case '--traceable-functions':
+        o.traceableFunctions = value(a);
+        break;
+      case '--debuginfo':
+        // tsbpf reads no DWARF: the search path is accepted and unused.
+        value(a);
+        break;
+      case '--info':
+        o.info = true;
+        break;
+      case '-b':
+      case '--btf':
+        // bpftrace accepts and ignores it (BTF is always used).
         break;
       case '-h':
       case '--help':
@@ -211,7 +334,7 @@ export function parseArgs(argv: readonly string[]): Options {
         o.program = { name: 'stdin', text: readFileSync(0, 'utf8') };
         break;
       default:
-        if (a.startsWith('-') && a.length > 1) throw new UsageError(`unknown option: ${a}`);
+        if (a.startsWith('-') && a.length > 1) throw new UsageError(a.startsWith('--') ? `unrecognized option '${a}'` : `invalid option -- '${a.slice(1)}'`);
         if (o.program) o.positionals.push(a);
         else o.program = { name: a, text: readScriptFile(a) };
     }
@@ -267,7 +390,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) {
       stderr.write(`ERROR: ${e.message}\n`);
-      stderr.write(USAGE);
+      if (e.withHint) stderr.write(`USAGE: tsbpf [options] filename | tsbpf [options] -e 'program' (tsbpf --help lists the options)\n`);
       return 1;
     }
     throw e;
@@ -280,6 +403,25 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`tsbpf v${VERSION}\n`);
     return 0;
   }
+  // As bpftrace: listing and --info need the privileges a run needs (they read tracefs, BTF, kallsyms).
+  if ((opts.info || opts.list !== undefined) && process.getuid?.() !== 0) {
+    stderr.write('ERROR: tsbpf currently only supports running as the root user.\n');
+    return 1;
+  }
+  if (opts.info) {
+    process.stdout.write((await import('./info.js')).systemInfo(VERSION));
+    return 0;
+  }
+  if (opts.traceableFunctions !== undefined) {
+    if (!existsSync(opts.traceableFunctions)) {
+      stderr.write(`ERROR: --traceable-functions: cannot read ${opts.traceableFunctions}: no such file\n`);
+      return 1;
+    }
+    // Read by the kprobe provider in the compile worker (src/providers/kprobe.ts); the compile
+    // cache keys on the path only, so the file's content bypasses the cache.
+    process.env['TSBPF_TRACEABLE_FUNCTIONS'] = opts.traceableFunctions;
+    opts.noCache = true;
+  }
   if (opts.list !== undefined) {
     await ensureTracefs(() => undefined);
     if (opts.program) return listProgramProbes(opts, opts.program);
@@ -287,11 +429,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     return runList(opts.list, { verbose: opts.verbose === true, pid: opts.pid });
   }
   if (opts.pid !== undefined && opts.cmd !== undefined) {
-    stderr.write('ERROR: -p and -c cannot be used together\n');
+    stderr.write('ERROR: USAGE: Cannot use both -c and -p.\n');
     return 1;
   }
   if (opts.pid !== undefined && !(await import('./session/target.js')).pidExists(opts.pid)) {
-    stderr.write(`ERROR: pid '${opts.pid}' does not exist\n`);
+    // bpftrace: pidfd_open's failure, with strerror.
+    stderr.write(`ERROR: Failed to attach to pid: Unable to open pidfd (${opts.pid === 0 ? 'Invalid argument' : 'No such process'})\n`);
     return 1;
   }
   if (!opts.program) {
@@ -371,6 +514,22 @@ async function run(opts: Options, source: SourceFile): Promise<number> {
   return code;
 }
 
+/**
+ * `--probe-filter REGEX`: the script with only the probes whose name the regular expression
+ * finds (bpftrace's regex_search); BEGIN and END always stay. Undefined when no probe is left.
+ */
+function filterProbes(script: CompiledScript, re: RegExp): CompiledScript | undefined {
+  const programs = script.programs.filter((p) => p.probe.attach.kind === 'special' || re.test(p.probe.name));
+  const traced = (ps: readonly CompiledProgram[]): boolean => ps.some((p) => p.probe.attach.kind !== 'special');
+  if (traced(script.programs) && !traced(programs)) return undefined;
+  return { ...script, programs };
+}
+
+/** A compiled program's instruction count (8-byte `struct bpf_insn`s), for -v. */
+function programSize(p: CompiledProgram): number {
+  return Buffer.from(p.insns, 'base64').length / 8;
+}
+
 /** The program's output for one run, and why it failed, if it did. */
 interface RunOutput {
   readonly file: WriteStream | undefined;
@@ -420,7 +579,11 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     return 1;
   }
   if (opts.emitOnly) return 0;
-  const script = outcome.script;
+  const script = opts.probeFilter ? filterProbes(outcome.script, opts.probeFilter) : outcome.script;
+  if (!script) {
+    stderr.write(`ERROR: No probes to attach: none matches --probe-filter '${opts.probeFilter!.source}'\n`);
+    return 1;
+  }
   const { Session, RuntimeError, TextOutput, setRuntimeWarnings, loadProviders } = await runtime;
   if (!opts.noWarnings && script.warnings.length > 0) {
     const { renderDiagnostic } = await import('../src/index.js');
@@ -441,7 +604,9 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   stdio?.set(onFailure);
   // Raw bytes of strings ("\xff", non-UTF-8 kernel strings) are written as bytes (src/contract/bytes.ts).
   const out: Sink = bufferedSink((b) => (io.failure ? undefined : rawOut.write(b)), opts.buffering ?? 'line');
-  const color = Boolean(process.stderr.isTTY) && !process.env['NO_COLOR'];
+  // BPFTRACE_COLOR=always|never|auto (bpftrace's log colouring); NO_COLOR wins.
+  const colorSetting = process.env['BPFTRACE_COLOR'];
+  const color = !process.env['NO_COLOR'] && (colorSetting === 'always' || (colorSetting !== 'never' && Boolean(process.stderr.isTTY)));
   // -p: loaded before the probes start, so nothing waits between attach and watching the process.
   const watchPid = opts.pid !== undefined ? (await import('./session/target.js')).watchPid : undefined;
   const outputOpts = { out, err: stderr, color };
@@ -456,6 +621,8 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   const session = new Session(script, {
     output,
     unsafe: opts.unsafe === true,
+    // -v: each program as it passes the verifier, with the kernel's statistics line.
+    ...(opts.verbose ? { onVerified: (p: CompiledProgram, log: string) => stderr.write(`load ${p.probe.name}: ${programSize(p)} instructions: ${log.trim().split('\n').pop() || 'verified'}\n`) } : {}),
     onAttached(count) {
       if (!opts.quiet) output.attachedProbes(count);
       if (process.env['__BPFTRACE_NOTIFY_PROBES_ATTACHED'] !== undefined) stderr.write('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
@@ -487,7 +654,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     // A script with only BEGIN/END probes ends after BEGIN, as bpftrace's does.
     if (script.programs.every((p) => p.probe.attach.kind === 'special')) session.requestExit(0);
     const code = await session.waitForExit();
-    session.finish(true);
+    session.finish(script.printMapsOnExit !== false);
     return code;
   } catch (e) {
     if (e instanceof RuntimeError) {

@@ -10,7 +10,7 @@ import type { ConcreteProbe, ExpandContext } from './providers/provider.js';
 import { parse } from './syntax/index.js';
 import { sizeOf, typeToString, type Type } from './types/types.js';
 import { kernelBtfTypes } from './kernel/btf.js';
-import { readConfig } from './passes/config.js';
+import { missingProbesMode, readConfig } from './passes/config.js';
 import { checkMapDecls, readMapDecls, type DeclaredMap } from './passes/map-decls.js';
 import { TypeResolver } from './passes/lower-types.js';
 import { expandImports, type ImportResult } from './passes/imports.js';
@@ -45,18 +45,6 @@ export function ringbufBytes(perfRbPages: number | undefined, cpus = possibleCpu
   let pages = 1;
   while (pages < Math.max(perfRbPages, cpus)) pages *= 2;
   return pages * 4096;
-}
-
-/** `BPFTRACE_PERF_RB_PAGES=N`: pages of the event ring buffer (1 to 262144), or undefined when unset. */
-export function perfRbPagesFromEnv(diags: Diagnostics, env: NodeJS.ProcessEnv = process.env): number | undefined {
-  const raw = env['BPFTRACE_PERF_RB_PAGES'];
-  if (raw === undefined || raw === '') return undefined;
-  const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
-  if (!Number.isInteger(n) || n <= 0 || n > 262144) {
-    diags.error('invalid-config', `BPFTRACE_PERF_RB_PAGES needs a number of pages from 1 to 262144, got "${raw}"`);
-    return undefined;
-  }
-  return n;
 }
 
 export interface CompileOptions {
@@ -231,8 +219,7 @@ export const PIPELINE: readonly CompilePass[] = [
   {
     name: 'layout-maps', reads: ['script', 'config', 'mapDecls', 'programs'], writes: ['maps', 'ir'],
     run(s, diags) {
-      // BPFTRACE_PERF_RB_PAGES overrides the config block, as bpftrace's environment variables do.
-      const envRbPages = perfRbPagesFromEnv(diags);
+      // BPFTRACE_PERF_RB_PAGES overrides the config block (src/passes/config.ts), as bpftrace's environment variables do.
       if (diags.hasErrors) return;
       const maps = buildMaps(s.script!, s.config!.maxMapKeys, s.mapDecls!);
       const ringbufMap = maps.length;
@@ -243,7 +230,7 @@ export const PIPELINE: readonly CompilePass[] = [
       const scratchMap = ringbufMap + 3;
       const zeroSize = Math.max(8, ...maps.map((m) => m.valueSize));
       const internal: CompiledMap[] = [
-        { id: ringbufMap, name: '.ringbuf', bpfType: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: ringbufBytes(envRbPages ?? s.config!.perfRbPages) },
+        { id: ringbufMap, name: '.ringbuf', bpfType: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: ringbufBytes(s.config!.perfRbPages) },
         { id: lostMap, name: '.lost', bpfType: MapType.PERCPU_ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 },
         { id: zeroMap, name: '.zero', bpfType: MapType.ARRAY, keySize: 4, valueSize: zeroSize, maxEntries: 1 },
       ];
@@ -372,6 +359,8 @@ export async function compileScript(source: SourceFile, opts: CompileOptions = {
     lostMap: state.ir.lostMap,
     warnings: front.diagnostics.filter((d) => d.severity === 'warning'),
     ...(front.imports?.length ? { imports: front.imports } : {}),
+    ...(state.config?.printMapsOnExit === false ? { printMapsOnExit: false as const } : {}),
+    ...(state.config?.missingProbes && state.config.missingProbes !== 'error' ? { missingProbes: state.config.missingProbes } : {}),
   };
 }
 
@@ -404,19 +393,39 @@ function codegenDiagnostics(e: unknown, probes: FrontendResult['probes']): Diagn
   }).map(one);
 }
 
+/** Diagnostics of an attach point that names something absent: skipped under `missing_probes = warn|ignore`. */
+const MISSING_PROBE_CODES = new Set(['unknown-probe', 'bad-probe-target']);
+
 function expandProbes(program: ast.Program, diags: Diagnostics, ctx: ExpandContext, positionals: readonly string[]): { node: ast.Probe; probe: ConcreteProbe }[] {
   const out: { node: ast.Probe; probe: ConcreteProbe }[] = [];
+  const missing = missingProbesMode(program, diags);
   for (const node of program.probes) {
     for (const written of node.attachPoints) {
-      // `$N` in an attach point is the N-th positional parameter (bpftrace: `xdp:$1`, `uprobe:$1:main`).
-      const ap = /\$\d/.test(written.raw) ? { ...written, raw: written.raw.replace(/\$(\d+)/g, (_, n: string) => positionals[Number(n) - 1] ?? '') } : written;
+      // `tracepoint:syscalls:$1`: positional parameters anywhere in an attach point (bpftrace 0.24).
+      let unset: string | undefined;
+      const raw = written.raw.replace(/\$(\d+)/g, (m, n: string) => positionals[Number(n) - 1] ?? ((unset ??= m), m));
+      if (unset !== undefined) {
+        diags.error('invalid-attach-point', `positional parameter ${unset} in ${written.raw} is not set`, written.span);
+        continue;
+      }
+      const ap = raw === written.raw ? written : { ...written, raw };
       const provider = providerFor(ap.raw);
       if (!provider) {
         const head = ap.raw.split(':', 1)[0];
         diags.error('unknown-probe-type', `unknown probe type: ${head}`, ap.span);
         continue;
       }
-      for (const probe of provider.expand(ap.raw, ap.span, diags, ctx)) out.push({ node, probe });
+      const local = new Diagnostics();
+      const probes = provider.expand(ap.raw, ap.span, local, ctx);
+      for (const d of local.items) {
+        if (missing !== 'error' && d.severity === 'error' && MISSING_PROBE_CODES.has(d.code)) {
+          // bpftrace's missing_probes: `warn` says so and goes on, `ignore` goes on silently.
+          if (missing === 'warn') diags.warning(d.code, d.message, d.span, d.hints);
+          continue;
+        }
+        diags.report(d);
+      }
+      for (const probe of probes) out.push({ node, probe });
     }
   }
   return out;

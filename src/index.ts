@@ -8,7 +8,7 @@
  * functions below (or in the compile worker, src/compile-worker.ts).
  */
 export { renderDiagnostic, renderDiagnostics } from './common/render.js';
-export { TRACEFS_PATHS, tracefsRoot } from './kernel/tracefs.js';
+export { kernelHasKprobes, TRACEFS_PATHS, tracefsRoot } from './kernel/tracefs.js';
 export { ElfFile } from './kernel/elf.js';
 export { AttachError, type Attachment, type KernelOps, type ProviderCompletion } from './providers/provider.js';
 // Each probe type's attach code, loaded on demand by the provider names a script uses.

@@ -236,4 +236,10 @@ function compiledScript(v: unknown, at: string): void {
     str(file['path'], `${b}.path`);
     if (!/^[0-9a-f]{64}$/.test(str(file['sha256'], `${b}.sha256`))) fail(`${b}.sha256`, 'not a SHA-256');
   }));
+  optional(s, 'printMapsOnExit', at, (v, a) => {
+    if (v !== false) fail(a, 'not false');
+  });
+  optional(s, 'missingProbes', at, (v, a) => {
+    if (v !== 'warn' && v !== 'ignore') fail(a, 'not warn or ignore');
+  });
 }

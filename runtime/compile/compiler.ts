@@ -46,11 +46,13 @@ function compileEnv(): string[] {
 export function cacheKeyText(req: CompileRequest): string {
   const { source, positionals, pid, unsafe, cpid, warningLevel } = req;
   const importBase = /\bimport\b/.test(source.text) ? ['imports-from', source.name === 'stdin' ? process.cwd() : dirname(resolve(source.name))] : [];
+  // A relative probe target (`uprobe:./prog:f`, `usdt:dir/p*:...`) resolves from the working directory.
+  const relativeTarget = /:(\.{1,2}\/|[\w.+-]+\/)/.test(source.text) ? ['cwd', process.cwd()] : [];
   return JSON.stringify([
     source.text, positionals, release(), version(), buildStamp(), process.version, pid ?? null,
     ...(unsafe ? ['unsafe'] : []), ...(cpid !== undefined ? ['cpid', cpid] : []),
     ...(warningLevel !== undefined && warningLevel !== 1 ? ['warnings', warningLevel] : []),
-    ...importBase, ...compileEnv(),
+    ...importBase, ...relativeTarget, ...compileEnv(),
   ]);
 }
 

@@ -78,6 +78,8 @@ export interface SessionOptions {
   readonly onAttached?: (count: number) => void;
   /** `--unsafe`: scripts that send signals, run commands or write user memory may load. */
   readonly unsafe?: boolean;
+  /** `-v`: each program's verifier statistics (log level 4, `processed N insns ...`) once it loads. */
+  readonly onVerified?: (program: CompiledProgram, log: string) => void;
 }
 
 /**
@@ -99,6 +101,8 @@ export class Session {
   private readonly cpus = bpf.possibleCpus();
   /** Set while END runs: its events are delivered after exit. */
   private stopEvents = false;
+  /** Set once the script's exit() is handled: no more "Lost N events" (requestExit). */
+  private lostFrozen = false;
   /** Stacks, symbols, user names... of the function library (runtime/output/rich-values.ts). */
   private readonly rich = new RichValues({ readStack: (name, id) => this.readStack(name, id) });
   /** Runtime warnings: repeats at one location are counted, printed at most once a second. */
@@ -143,8 +147,10 @@ export class Session {
   private loadProgram(p: CompiledProgram): void {
     const insns = this.relocate(Buffer.from(p.insns, 'base64'));
     try {
-      const { fd } = bpf.progLoad(p.probe.progType, insns, PROG_LICENSE, bpfObjectName(p.name), { ...p.probe.load, ...subprogLoadOptions(p.subprogs) });
+      const stats = this.opts.onVerified ? { logLevel: 4, logSize: 4096 } : {};
+      const { fd, log } = bpf.progLoad(p.probe.progType, insns, PROG_LICENSE, bpfObjectName(p.name), { ...p.probe.load, ...subprogLoadOptions(p.subprogs), ...stats });
       this.programs.push({ compiled: p, fd });
+      this.opts.onVerified?.(p, log);
     } catch (e) {
       throw explainLoadFailure(p, e);
     }
@@ -159,8 +165,13 @@ export class Session {
     try {
       p.attachment = provider.attach(p.compiled.probe, p.fd, kernelOps);
     } catch (e) {
-      if (e instanceof AttachError) throw new RuntimeError(e.message, e.hint, p.compiled, e);
-      throw new RuntimeError(`cannot attach ${p.compiled.probe.name}: ${(e as Error).message}`, undefined, p.compiled, e);
+      const err = e instanceof AttachError
+        ? new RuntimeError(e.message, e.hint, p.compiled, e)
+        : new RuntimeError(`cannot attach ${p.compiled.probe.name}: ${(e as Error).message}`, undefined, p.compiled, e);
+      // config missing_probes = warn|ignore: the probe is left out of the run.
+      const missing = this.script.missingProbes;
+      if (!missing) throw err;
+      if (missing === 'warn') this.output.warnf(err.message, []);
     }
   }
 
@@ -183,10 +194,11 @@ export class Session {
   start(): number {
     this.ringbuf = bpf.ringbufOpen(this.mapFds[this.script.ringbufMap]!, (records) => this.onRecords(records));
     for (const p of this.programs) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'BEGIN') this.runSpecial(p);
-    for (const p of this.programs) this.attachProgram(p);
+    for (const p of attachOrder(this.programs)) this.attachProgram(p);
     this.lostTimer = setInterval(() => this.reportLost(), 1000);
     this.lostTimer.unref();
-    const count = this.programs.length;
+    // Probes left out by missing_probes are not counted.
+    const count = this.programs.filter((p) => p.attachment !== undefined || p.compiled.probe.attach.kind === 'special').length;
     this.opts.onAttached?.(count);
     // Events BEGIN produced (printf, exit) are handled now, after the banner.
     this.ringbuf.consume();
@@ -195,8 +207,8 @@ export class Session {
 
   /** Attach everything, then detach (--dry-run). */
   attachOnly(): number {
-    for (const p of this.programs) this.attachProgram(p);
-    return this.programs.length;
+    for (const p of attachOrder(this.programs)) this.attachProgram(p);
+    return this.programs.filter((p) => p.attachment !== undefined || p.compiled.probe.attach.kind === 'special').length;
   }
 
   private runSpecial(p: LoadedProgram): void {
@@ -216,6 +228,11 @@ export class Session {
   requestExit(code: number, fromScript = false): void {
     if (fromScript) {
       this.stopEvents = true;
+      // Events the probes emit after exit() are dropped silently, and so are their losses: the
+      // count is frozen here (losses are reported each second while the script runs, so only those
+      // of the last second before exit() can go unreported with them: the kernel's counter cannot
+      // tell which side of exit() a loss was on).
+      this.lostFrozen = true;
       // Detach now, not when the waiters tear down: a fast probe must not refill maps that
       // the script cleared just before exit().
       this.detach();
@@ -413,6 +430,7 @@ export class Session {
   }
 
   private reportLost(): void {
+    if (this.lostFrozen) return;
     const m = this.script.maps[this.script.lostMap];
     if (!m || this.mapFds[m.id] === undefined) return;
     const value = Buffer.alloc(8 * this.cpus);
@@ -523,6 +541,15 @@ function mapKeys(fd: number, keySize: number): Buffer[] {
 function bpfObjectName(name: string): string {
   const clean = name.replace(/^@/, 'm_').replace(/[^A-Za-z0-9_.]/g, '_');
   return (clean === 'm_' ? 'm_anon' : clean).slice(0, 15);
+}
+
+/**
+ * The order to attach programs in so that those sharing an attach point run in program order: the
+ * providers whose kernel side runs the newest first (uprobes, Provider.runsNewestFirst) reversed.
+ */
+function attachOrder(programs: readonly LoadedProgram[]): LoadedProgram[] {
+  const newestFirst = (p: LoadedProgram): boolean => loadedProvider(p.compiled)?.runsNewestFirst === true;
+  return [...programs.filter((p) => !newestFirst(p)), ...programs.filter(newestFirst).reverse()];
 }
 
 /** The verifier's rejection, in terms of the script: which probe, the kernel's reason, a hint. */

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 
 /**
@@ -25,6 +26,26 @@ export function watchPid(pid: number, onExit: () => void): () => void {
   return () => clearInterval(timer);
 }
 
+/**
+ * bpftrace's check before it forks the -c child: the command must name one executable (itself, or
+ * found on $PATH when it has no slash); its messages. Returns the path.
+ */
+export function commandPath(word: string): string {
+  const candidates = word.includes('/') ? [word] : (process.env['PATH'] ?? '').split(':').filter(Boolean).map((d) => join(d, word));
+  const found = candidates.filter((p) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  });
+  if (found.length === 0) throw new Error(`Failed to fork child: Path '${word}' does not exist or is not executable (No such file or directory)`);
+  const unique = new Set(found.map((p) => realpathSync(p)));
+  if (unique.size > 1) throw new Error(`Failed to fork child: Path '${word}' must refer to a unique binary but matched ${found.length} binaries`);
+  return found[0]!;
+}
+
 export class HeldChild {
   private readonly child: ChildProcess;
   private exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -34,7 +55,8 @@ export class HeldChild {
   /** `cmd` is split on whitespace as bpftrace splits it; the shell finds argv[0] through PATH. */
   constructor(cmd: string) {
     const words = cmd.trim().split(/\s+/).filter(Boolean);
-    if (words.length === 0) throw new Error('the command given with -c is empty');
+    if (words.length === 0) throw new Error('Failed to fork child: Empty command (No such file or directory)');
+    commandPath(words[0]!);
     this.child = spawn('/bin/sh', ['-c', 'read -r _ <&3 || exit 127; exec "$@" 3<&-', 'sh', ...words], {
       stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
     });

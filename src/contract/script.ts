@@ -48,6 +48,10 @@ export interface CompiledScript {
   readonly warnings: readonly Diagnostic[];
   /** The imported files and directories the compile read (`import "..."`): a cached compile is stale when one changes. */
   readonly imports?: readonly ReadFile[];
+  /** `config = { print_maps_on_exit = false }`: the maps are not printed when the program ends. */
+  readonly printMapsOnExit?: false;
+  /** `config = { missing_probes = warn|ignore }`: a probe that fails to attach is skipped (warned about with `warn`). */
+  readonly missingProbes?: 'warn' | 'ignore';
 }
 
 /**

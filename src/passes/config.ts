@@ -2,6 +2,9 @@ import type * as ast from '../ast/nodes.js';
 import type { Diagnostics } from '../common/diagnostic.js';
 import { didYouMean } from './suggest.js';
 
+/** `missing_probes`: what a probe that does not exist does (bpftrace docs/language.md). */
+export type MissingProbes = 'error' | 'warn' | 'ignore';
+
 /** The config block's settings that change compilation; the others are accepted and checked by name. */
 export interface ScriptConfig {
   readonly maxMapKeys?: number;
@@ -10,15 +13,30 @@ export interface ScriptConfig {
   readonly perfRbPages?: number;
   /** `stack_mode`: kstack/ustack's default mode; BPFTRACE_STACK_MODE overrides it. */
   readonly stackMode?: 'bpftrace' | 'perf' | 'raw';
+  /** `print_maps_on_exit = false`: maps are not printed when the program ends. */
+  readonly printMapsOnExit?: boolean;
+  /** `missing_probes` (checked by missingProbesMode before the probes expand). */
+  readonly missingProbes?: MissingProbes;
 }
 
-/** bpftrace's config variables (docs/language.md "Config Variables"). */
-const KNOWN = [
+/** bpftrace's config variables (src/config.cpp CONFIG_KEY_MAP; older unstable_* names kept). */
+export const CONFIG_VARIABLES = [
   'cache_user_symbols', 'cpp_demangle', 'lazy_symbolication', 'license', 'log_size', 'max_bpf_progs', 'max_cat_bytes',
   'max_map_keys', 'max_probes', 'max_strlen', 'missing_probes', 'on_stack_limit', 'perf_rb_pages', 'show_debug_info',
-  'stack_mode', 'str_trunc_trailer', 'print_maps_on_exit', 'unstable_map_decl', 'unstable_import', 'unstable_macro',
-  'unstable_tseries', 'unstable_addr', 'unstable_typeinfo',
-];
+  'stack_mode', 'str_trunc_trailer', 'print_maps_on_exit', 'use_blazesym', 'unstable_map_decl', 'unstable_import',
+  'unstable_macro', 'unstable_tseries', 'unstable_addr', 'unstable_typeinfo', 'unstable_dw_ustack',
+] as const;
+const KNOWN: readonly string[] = CONFIG_VARIABLES;
+
+/** Old names bpftrace reports as renamed (src/config.cpp RENAMED). */
+const RENAMED: Readonly<Record<string, string>> = { strlen: 'max_strlen', no_cpp_demangle: 'cpp_demangle', cat_bytes_max: 'max_cat_bytes', map_keys_max: 'max_map_keys' };
+/** Settable only as environment variables (src/config.cpp ENV_ONLY). */
+const ENV_ONLY = ['btf', 'kernel_build', 'kernel_source', 'vmlinux'];
+
+/** The environment variable of a config variable: `max_map_keys` -> `BPFTRACE_MAX_MAP_KEYS`. */
+export function configEnvName(key: string): string {
+  return `BPFTRACE_${key.toUpperCase()}`;
+}
 
 /** Largest `perf_rb_pages` accepted (1 GiB of 4 KiB pages). */
 const MAX_RB_PAGES = 262144;
@@ -26,64 +44,97 @@ const MAX_RB_PAGES = 262144;
 /** Largest `max_strlen`: large strings live in the per-CPU scratch map, whose entries hold 32 KiB (src/codegen/bpf-builder.ts). */
 export const MAX_STRLEN_LIMIT = 16384;
 
-/**
- * Reads `config = { max_map_keys = 2; stack_mode = perf }`. Names may be written as the
- * environment variable (`BPFTRACE_MAX_MAP_KEYS`), upper case, or lower case.
- */
-export function readConfig(program: ast.Program, diags: Diagnostics): ScriptConfig {
-  const out: { maxMapKeys?: number; maxStrlen?: number; perfRbPages?: number; stackMode?: 'bpftrace' | 'perf' | 'raw' } = {};
-  const stackModes = ['bpftrace', 'perf', 'raw'];
-  const envMode = process.env['BPFTRACE_STACK_MODE'];
-  if (envMode !== undefined && envMode !== '') {
-    // Environment variables win over the config block (bpftrace docs/language.md "Config Variables").
-    if (stackModes.includes(envMode)) out.stackMode = envMode as 'bpftrace' | 'perf' | 'raw';
-    else diags.error('invalid-config', `BPFTRACE_STACK_MODE must be one of: ${stackModes.join(', ')} (got "${envMode}")`);
-  }
-  const envStrlen = process.env['BPFTRACE_MAX_STRLEN'];
-  if (envStrlen !== undefined && envStrlen !== '') {
-    // Like the config block's max_strlen; the environment wins.
-    const n = /^\d+$/.test(envStrlen.trim()) ? Number(envStrlen.trim()) : NaN;
-    if (!Number.isInteger(n) || n <= 0 || n > MAX_STRLEN_LIMIT) diags.error('invalid-config', `BPFTRACE_MAX_STRLEN needs a number from 1 to ${MAX_STRLEN_LIMIT}, got "${envStrlen}"`);
-    else out.maxStrlen = n;
+/** One setting, from the config block (with its span) or from the environment. */
+interface Setting {
+  readonly key: string;
+  /** As written: `max_map_keys`, `BPFTRACE_MAX_MAP_KEYS`. */
+  readonly name: string;
+  readonly text: string;
+  readonly span?: ast.ConfigEntry['span'];
+}
+
+function valueText(v: ast.Expr): string {
+  if (v.kind === 'IntLiteral') return String(v.value);
+  if (v.kind === 'Identifier') return v.name;
+  if (v.kind === 'StringLiteral') return v.value;
+  if (v.kind === 'BoolLiteral') return v.value ? 'true' : 'false';
+  return '';
+}
+
+/** Every config setting: the environment's `BPFTRACE_*` first (they win, as in bpftrace), then the block's. */
+function settings(program: ast.Program, diags: Diagnostics | undefined): Setting[] {
+  const out: Setting[] = [];
+  for (const key of KNOWN) {
+    const text = process.env[configEnvName(key)];
+    if (text !== undefined && text !== '') out.push({ key, name: configEnvName(key), text: text.trim() });
   }
   for (const entry of program.config?.entries ?? []) {
     const key = entry.key.toLowerCase().replace(/^bpftrace_/, '');
     if (!KNOWN.includes(key)) {
-      const hint = didYouMean(key, KNOWN);
-      diags.error('unknown-config', `unknown config variable: ${entry.key}`, entry.span, hint ? [`did you mean ${hint}?`] : undefined);
+      if (!diags) continue;
+      if (RENAMED[key]) diags.error('unknown-config', `${entry.key}: key has been renamed to '${RENAMED[key]}'`, entry.span);
+      else if (ENV_ONLY.includes(key)) diags.error('unknown-config', `${entry.key}: can only be set as an environment variable`, entry.span);
+      else {
+        const hint = didYouMean(key, KNOWN);
+        diags.error('unknown-config', `${entry.key}: not a known configuration option`, entry.span, hint ? [`did you mean ${hint}?`] : undefined);
+      }
       continue;
     }
-    if (key === 'stack_mode') {
-      const v = entry.value;
-      const mode = v.kind === 'Identifier' ? v.name : v.kind === 'StringLiteral' ? v.value : '';
-      if (!stackModes.includes(mode)) {
-        diags.error('invalid-config', `stack_mode must be one of: ${stackModes.join(', ')}`, v.span);
-        continue;
-      }
-      out.stackMode ??= mode as 'bpftrace' | 'perf' | 'raw';
-      continue;
-    }
-    if (key === 'perf_rb_pages') {
-      const n = entry.value.kind === 'IntLiteral' ? Number(entry.value.value) : NaN;
-      if (!Number.isInteger(n) || n <= 0 || n > MAX_RB_PAGES) {
-        diags.error('invalid-config', `${entry.key} needs a number of pages from 1 to ${MAX_RB_PAGES}`, entry.value.span);
-        continue;
-      }
-      out.perfRbPages = n;
-      continue;
-    }
-    if (key === 'max_map_keys' || key === 'max_strlen') {
-      const n = entry.value.kind === 'IntLiteral' ? Number(entry.value.value) : NaN;
-      if (!Number.isInteger(n) || n <= 0) {
-        diags.error('invalid-config', `${entry.key} needs a positive integer`, entry.value.span);
-        continue;
-      }
-      if (key === 'max_strlen' && n > MAX_STRLEN_LIMIT) {
-        diags.error('invalid-config', `max_strlen can be at most ${MAX_STRLEN_LIMIT} in tsbpf`, entry.value.span);
-        continue;
-      }
-      if (key === 'max_map_keys') out.maxMapKeys = n;
-      else out.maxStrlen ??= n;
+    out.push({ key, name: entry.key, text: valueText(entry.value), span: entry.value.span });
+  }
+  return out;
+}
+
+const MISSING_PROBES: readonly MissingProbes[] = ['error', 'warn', 'ignore'];
+
+/** `missing_probes` (environment first), read before the probes expand; a bad value is reported here. */
+export function missingProbesMode(program: ast.Program, diags: Diagnostics): MissingProbes {
+  const s = settings(program, undefined).find((x) => x.key === 'missing_probes');
+  if (!s) return 'error';
+  if ((MISSING_PROBES as readonly string[]).includes(s.text)) return s.text as MissingProbes;
+  diags.error('invalid-config', `${s.name}: Invalid value for missing_probes: valid values are ignore, warn, and error.`, s.span);
+  return 'error';
+}
+
+/**
+ * Reads `config = { max_map_keys = 2; stack_mode = perf }` and every variable's `BPFTRACE_*`
+ * environment variable (which wins). Names may be written as the environment variable
+ * (`BPFTRACE_MAX_MAP_KEYS`), upper case, or lower case.
+ */
+export function readConfig(program: ast.Program, diags: Diagnostics): ScriptConfig {
+  const out: { -readonly [K in keyof ScriptConfig]: ScriptConfig[K] } = {};
+  const stackModes = ['bpftrace', 'perf', 'raw'];
+  const seen = new Set<string>();
+  for (const s of settings(program, diags)) {
+    if (seen.has(s.key)) continue;
+    seen.add(s.key);
+    const int = /^\d+$/.test(s.text) ? Number(s.text) : NaN;
+    switch (s.key) {
+      case 'stack_mode':
+        if (!stackModes.includes(s.text)) diags.error('invalid-config', `${s.name}: stack_mode must be one of: ${stackModes.join(', ')} (got "${s.text}")`, s.span);
+        else out.stackMode = s.text as 'bpftrace' | 'perf' | 'raw';
+        break;
+      case 'perf_rb_pages':
+        if (!Number.isInteger(int) || int <= 0 || int > MAX_RB_PAGES) diags.error('invalid-config', `${s.name} needs a number of pages from 1 to ${MAX_RB_PAGES}, got "${s.text}"`, s.span);
+        else out.perfRbPages = int;
+        break;
+      case 'max_map_keys':
+        if (!Number.isInteger(int) || int <= 0) diags.error('invalid-config', `${s.name} needs a positive integer, got "${s.text}"`, s.span);
+        else out.maxMapKeys = int;
+        break;
+      case 'max_strlen':
+        if (!Number.isInteger(int) || int <= 0 || int > MAX_STRLEN_LIMIT) diags.error('invalid-config', `${s.name} needs a number from 1 to ${MAX_STRLEN_LIMIT} in tsbpf, got "${s.text}"`, s.span);
+        else out.maxStrlen = int;
+        break;
+      case 'missing_probes':
+        // Checked (and reported) before the probes expand: missingProbesMode.
+        if ((MISSING_PROBES as readonly string[]).includes(s.text)) out.missingProbes = s.text as MissingProbes;
+        break;
+      case 'print_maps_on_exit':
+        // bpftrace's bool parser: true, false, 1 or 0.
+        if (!['true', 'false', '1', '0'].includes(s.text)) diags.error('invalid-config', `${s.name}: Invalid bool value: valid values are true, false, 1 or 0.`, s.span);
+        else out.printMapsOnExit = s.text === 'true' || s.text === '1';
+        break;
     }
   }
   return out;

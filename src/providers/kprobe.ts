@@ -27,22 +27,38 @@ const TRACEPOINT_ALTERNATIVES: Record<string, string> = {
 };
 
 let kernelFunctions: string[] | undefined;
-/** Kernel function names from /proc/kallsyms (text symbols); `available_filter_functions` is not readable here. */
+/**
+ * Kernel function names kprobes may use: from `--traceable-functions FILE` (bpftrace's format:
+ * `symbol` or `symbol [module]` a line), else /proc/kallsyms text symbols with BTF
+ * (`available_filter_functions` is not readable here). Compiler clones (`lookup_fast.constprop.0`,
+ * `.isra.0`, `.part.0`) are kept, as that list keeps them; `.cold` parts are not function entries.
+ */
 export function listKernelFunctions(): string[] {
   if (kernelFunctions) return kernelFunctions;
+  const file = process.env['TSBPF_TRACEABLE_FUNCTIONS'];
+  if (file) {
+    const names = new Set<string>();
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const [name, mod] = line.trim().split(/\s+/);
+      if (name && !mod) names.add(name);
+    }
+    kernelFunctions = [...names].sort();
+    return kernelFunctions;
+  }
   const names = new Set<string>();
   if (existsSync('/proc/kallsyms')) {
     for (const line of readFileSync('/proc/kallsyms', 'utf8').split('\n')) {
       const [, type, name, mod] = line.split(/\s+/);
       if (!name || (type !== 't' && type !== 'T') || mod) continue;
-      if (name.startsWith('__pfx_') || name.includes('.')) continue;
+      if (name.startsWith('__pfx_') || /\.cold(\.\d+)?$/.test(name)) continue;
       names.add(name);
     }
   }
   // Functions with BTF are the traceable ones (available_filter_functions is not readable here);
-  // kallsyms alone also lists static trampolines and symbols ftrace cannot patch.
+  // kallsyms alone also lists static trampolines and symbols ftrace cannot patch. A clone has no
+  // BTF of its own: it counts when the function it was cloned from has.
   const btf = kernelBtfFuncs();
-  kernelFunctions = [...names].filter((n) => !btf || btf.hasFunction(n)).sort();
+  kernelFunctions = [...names].filter((n) => !btf || btf.hasFunction(n.split('.', 1)[0]!)).sort();
   return kernelFunctions;
 }
 

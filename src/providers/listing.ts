@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { recordDeclaration } from '../kernel/btf-declaration.js';
+import { kernelBtfTypes } from '../kernel/btf.js';
 import { globToRegExp, hasWildcard, type ExpandContext, type Provider } from './provider.js';
 import { PROVIDERS, providerFor } from './registry.js';
 
@@ -23,8 +25,36 @@ export function listProbes(search: string, opts: ListOptions = {}): string[] {
   const out: string[] = [];
   const patterns = search.split(',').map((s) => s.trim().replace(/\s+/g, ' '));
   for (const pattern0 of patterns.length ? patterns : ['']) {
+    if (/^(struct|union) \S+$/.test(pattern0)) {
+      out.push(...listRecords(pattern0, opts));
+      continue;
+    }
     const pattern = pattern0 === '' ? '*:*' : pattern0.includes(':') ? pattern0 : `*:${pattern0}`;
     out.push(...listOne(pattern, opts));
+  }
+  return out;
+}
+
+/**
+ * `-l 'struct task_*'`: the kernel's struct (union) names matching; with -v each one's
+ * definition from BTF, `vmlinux: struct X {` ... `};` as bpftrace prints it.
+ */
+function listRecords(pattern: string, opts: ListOptions): string[] {
+  const btf = kernelBtfTypes();
+  if (!btf) return [];
+  const re = globToRegExp(pattern);
+  const prefix = pattern.startsWith('union') ? 'union ' : 'struct ';
+  const names = hasWildcard(pattern) ? btf.namesWithPrefix(prefix).filter((n) => re.test(n)).sort(byteOrder) : [pattern];
+  const out: string[] = [];
+  for (const name of names) {
+    const t = btf.lookup(name);
+    if (!t || t.kind !== 'record') continue;
+    if (!opts.verbose) {
+      out.push(name);
+      continue;
+    }
+    const lines = recordDeclaration(t);
+    out.push(`vmlinux: ${lines[0]}`, ...lines.slice(1));
   }
   return out;
 }
@@ -66,6 +96,8 @@ function listOne(pattern: string, opts: ListOptions): string[] {
       default:
         if (!searchInput) searchInput = '*';
     }
+    // usdt's empty provider (`usdt:bin::name`) is any provider.
+    if (type === 'usdt') searchInput = searchInput.replace(/^([^:]*)::/, '$1:*:');
     const re = globToRegExp(`${type}:${searchInput}`);
     const listPattern = `${type}:${target || '*'}:${parts[parts.length - 1]}`;
     const names = [...new Set(provider.list(listPattern, ctx))].filter((n) => re.test(n)).sort(byteOrder);

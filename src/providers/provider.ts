@@ -95,6 +95,12 @@ export interface Provider {
    * process); 'attach' — the attach request carries the pid; 'none' — it runs regardless (timers, BEGIN/END).
    */
   readonly pidFilter: 'program' | 'attach' | 'none';
+  /**
+   * The kernel runs the programs attached to one point newest first (a uprobe's consumers are
+   * added at the head of its list): the runtime attaches these in reverse program order, so two
+   * probes on one point run in program order, as bpftrace's do.
+   */
+  readonly runsNewestFirst?: boolean;
   /** How `-l` lists this type; absent: listed only when named, search read as `type:REST`. */
   readonly listing?: ProviderListing;
   /** Shell completion; absent: the candidates are `list()`. */

@@ -32,14 +32,21 @@ export const PROVIDERS: readonly Provider[] = [
   ...PACKET_PROVIDERS,
 ];
 
-const byName = new Map<string, Provider>();
+const exact = new Map<string, Provider>();
+const folded = new Map<string, Provider>();
 for (const p of PROVIDERS) {
-  byName.set(p.name.toLowerCase(), p);
-  for (const a of p.aliases) byName.set(a.toLowerCase(), p);
+  for (const n of [p.name, ...p.aliases]) {
+    exact.set(n, p);
+    // The first provider claiming a folded name keeps it: `u` is uprobe, only `U` is usdt.
+    if (!folded.has(n.toLowerCase())) folded.set(n.toLowerCase(), p);
+  }
 }
 
-/** The provider for an attach point's text (`t:syscalls:...`, `BEGIN`); names are case-insensitive. */
+/**
+ * The provider for an attach point's text (`t:syscalls:...`, `BEGIN`). As in bpftrace, a name or
+ * alias spelled exactly wins (`U` is usdt, `u` is uprobe); otherwise names are case-insensitive.
+ */
 export function providerFor(raw: string): Provider | undefined {
-  const head = raw.split(':', 1)[0]!.toLowerCase();
-  return byName.get(head);
+  const head = raw.split(':', 1)[0]!;
+  return exact.get(head) ?? folded.get(head.toLowerCase());
 }

@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from 'node:path';
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { Span } from '../common/span.js';
 import { ElfError, ElfFile } from '../kernel/elf.js';
@@ -30,6 +31,17 @@ export function resolveUserTarget(target: string, ctx: ExpandContext | undefined
     resolved = findLibrary(target.slice(3), pid) ?? target;
   }
   return { target: resolved, paths: resolveBinaryPath(resolved, pid) };
+}
+
+/**
+ * How a probe names its file: a relative target as the user wrote it (`uprobe:./prog:f` stays
+ * `./prog`, a glob `./dir/p*` gives `./dir/prog1`), as bpftrace does; otherwise the absolute path.
+ * The probe still attaches to the absolute path.
+ */
+export function shownPath(target: string, path: string): string {
+  if (isAbsolute(target) || !target.includes('/') || path.startsWith('/proc/')) return path;
+  const rel = relative(process.cwd(), path);
+  return target.startsWith('./') && !rel.startsWith('../') ? `./${rel}` : rel;
 }
 
 export const elfCache = new Map<string, ElfFile | ElfError>();
@@ -92,9 +104,9 @@ function makeUprobeProvider(name: 'uprobe' | 'uretprobe', alias: string): Provid
     ? [{ name: 'retval', offset: PT_REGS_AX_OFFSET, size: 8, type: i64 }]
     : PT_REGS_ARG_OFFSETS.map((offset, i) => ({ name: `arg${i}`, offset, size: 8, type: u64 }));
 
-  const probe = (path: string, label: string, fileOffset: bigint, ctx: ExpandContext | undefined): ConcreteProbe => ({
+  const probe = (path: string, shown: string, label: string, fileOffset: bigint, ctx: ExpandContext | undefined): ConcreteProbe => ({
     provider: name,
-    name: `${name}:${path}:${label}`,
+    name: `${name}:${shown}:${label}`,
     progType: ProgType.KPROBE,
     attach: { kind: 'uprobe', path, offset: Number(fileOffset), isReturn, pid: ctx?.pid },
     args: undefined,
@@ -106,6 +118,7 @@ function makeUprobeProvider(name: 'uprobe' | 'uretprobe', alias: string): Provid
     name,
     aliases: [alias],
     pidFilter: 'attach',
+    runsNewestFirst: true,
     listing: {
       // bpftrace's user-space list has uprobe, not uretprobe.
       ...(name === 'uprobe' ? { wildcard: 'user' as const } : {}),
@@ -146,7 +159,7 @@ function makeUprobeProvider(name: 'uprobe' | 'uretprobe', alias: string): Provid
           }
           // `func` names the function holding the address, as bpftrace's usym of the IP does.
           const holder = elf.functionAt(parsed.address);
-          out.push({ ...probe(path, `0x${parsed.address.toString(16)}`, off, ctx), ...(holder ? { func: holder.name } : {}) });
+          out.push({ ...probe(path, shownPath(target, path), `0x${parsed.address.toString(16)}`, off, ctx), ...(holder ? { func: holder.name } : {}) });
           continue;
         }
         const func = parsed.func!;
@@ -164,7 +177,7 @@ function makeUprobeProvider(name: 'uprobe' | 'uretprobe', alias: string): Provid
           }
           const off = elf.fileOffset(sym.addr + parsed.offset);
           if (off === undefined) continue;
-          out.push(probe(path, parsed.offset ? `${sym.name}+${parsed.offset}` : sym.name, off, ctx));
+          out.push(probe(path, shownPath(target, path), parsed.offset ? `${sym.name}+${parsed.offset}` : sym.name, off, ctx));
         }
       }
       if (out.length === 0 && !diags.hasErrors) diags.error('unknown-probe', `no probes match ${raw}`, span);
@@ -179,7 +192,8 @@ function makeUprobeProvider(name: 'uprobe' | 'uretprobe', alias: string): Provid
       for (const path of paths) {
         const elf = elfAt(path);
         if (elf instanceof ElfError) continue;
-        for (const f of elf.functions().map((s) => s.name).sort(byteSort)) out.push(`${name}:${path}:${f}`);
+        const shown = shownPath(target, path);
+        for (const f of elf.functions().map((s) => s.name).sort(byteSort)) out.push(`${name}:${shown}:${f}`);
       }
       return out;
     },

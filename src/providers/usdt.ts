@@ -5,7 +5,7 @@ import { parseUsdtArgs } from '../kernel/usdt-args.js';
 import { mappedPaths } from '../kernel/user-paths.js';
 import { splitAttachPoint } from './attach-point.js';
 import { globToRegExp, hasWildcard, ProgType, type ConcreteProbe, type ExpandContext, type Provider, type UsdtArgSpec } from './provider.js';
-import { attachUprobe, elfAt, resolveUserTarget } from './uprobe.js';
+import { attachUprobe, elfAt, resolveUserTarget, shownPath } from './uprobe.js';
 
 /**
  * `usdt:binary:[provider:]name` (and `usdt:[provider:]name` with -p): statically defined probes
@@ -32,6 +32,7 @@ export const usdtProvider: Provider = {
   name: 'usdt',
   aliases: ['U'],
   pidFilter: 'attach',
+  runsNewestFirst: true,
   listing: { wildcard: 'user', search: 'target' },
   expand(raw: string, span: Span, diags: Diagnostics, ctx?: ExpandContext): ConcreteProbe[] {
     const parts = splitAttachPoint(raw);
@@ -45,7 +46,8 @@ export const usdtProvider: Provider = {
       return [];
     }
     const target = parts[1]!;
-    const ns = parts.length === 4 ? parts[2]! : '*';
+    // An empty provider (`usdt:bin::name`) is any provider, as in bpftrace.
+    const ns = parts.length === 4 && parts[2] ? parts[2] : '*';
     const name = parts[parts.length - 1]!;
     if (!target && ctx?.pid === undefined) {
       diags.error('invalid-attach-point', 'usdt probe must specify at least path or pid to probe', span);
@@ -77,7 +79,7 @@ export const usdtProvider: Provider = {
         const refCtr = note.semaphore !== 0n ? elf.sectionFileOffset(note.semaphore) : undefined;
         out.push({
           provider: 'usdt',
-          name: `usdt:${path}:${note.provider}:${note.name}`,
+          name: `usdt:${shownPath(target, path)}:${note.provider}:${note.name}`,
           progType: ProgType.KPROBE,
           attach: { kind: 'uprobe', path, offset: Number(offset), isReturn: false, pid: ctx?.pid, refCtrOffset: refCtr !== undefined ? Number(refCtr) : undefined },
           args: undefined,
@@ -96,7 +98,7 @@ export const usdtProvider: Provider = {
     if (!target && ctx?.pid === undefined) return [];
     const out = new Set<string>();
     for (const path of usdtPaths(target, ctx)) {
-      for (const n of notesOf(path)) out.add(`usdt:${path}:${n.provider}:${n.name}`);
+      for (const n of notesOf(path)) out.add(`usdt:${shownPath(target, path)}:${n.provider}:${n.name}`);
     }
     return [...out].sort(byteOrder);
   },

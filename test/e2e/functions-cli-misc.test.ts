@@ -37,7 +37,7 @@ kernelTest('-B full|line|none give the same output; a bad mode is a usage error'
   }
   const bad = await runTsbpf(['-B', 'sometimes', '-e', 'BEGIN { exit(); }']);
   t.is(bad.code, 1);
-  t.true(bad.stderr.includes('ERROR: -B: invalid buffering mode "sometimes" (line, full or none)'), bad.stderr);
+  t.true(bad.stderr.includes("ERROR: USAGE: -B must be either 'line', 'full', or 'none'."), bad.stderr);
 });
 
 /** max_entries of the ring buffer map (type 27) process `pid` holds open. */

@@ -114,7 +114,7 @@ kernelTest('ppid, pcomm, leader_tid, leader_comm, nsecs clocks (BEGIN runs in ts
   t.is(r.code, 0, describeRun(r));
   // The harness starts tsbpf with node directly: its parent is this test process.
   const parent = await import('node:fs').then((fs) => fs.readFileSync('/proc/self/comm', 'utf8').trim());
-  t.is(r.stdout, `${process.pid} ${parent} ${process.pid} ${parent} 1 node\n1 1 1 1\n\n\n`, describeRun(r));
+  t.is(r.stdout, `${process.pid} ${parent} ${process.pid} ${parent} 1 tsbpf\n1 1 1 1\n\n\n`, describeRun(r));
   const bad = await runTsbpf(['-e', 'BEGIN { print(nsecs(wall)); exit(); }']);
   t.is(bad.code, 1);
   t.regex(bad.stderr, /nsecs\(\) takes a clock: monotonic, boot, tai or sw_tai/);
@@ -127,7 +127,8 @@ kernelTest('strlen, str_concat, bswap, pton', async (t) => {
     'BEGIN { printf("%x %x %lx %x\\n", bswap((uint16)0x1234), bswap((uint32)0x12345678), bswap(0x0102030405060708), bswap((uint8)7)); exit(); }',
     'BEGIN { printf("%s %s %s\\n", ntop(pton("127.0.0.1")), ntop(pton("fe80::1")), ntop(pton("::ffff:1.2.3.4"))); exit(); }',
   ];
-  const want = ['3 4 0 4', '[abcd] [node-x] [nodenode] [node]', '3412 78563412 807060504030201 7', '127.0.0.1 fe80::1 ::ffff:1.2.3.4'];
+  // tsbpf's comm is tsbpf (bin/tsbpf.js sets process.title).
+  const want = ['3 5 0 5', '[abcd] [tsbpf-x] [tsbpftsbpf] [tsbpf]', '3412 78563412 807060504030201 7', '127.0.0.1 fe80::1 ::ffff:1.2.3.4'];
   for (let i = 0; i < progs.length; i++) {
     const r = await runTsbpf(['-e', progs[i]!]);
     t.is(r.code, 0, describeRun(r));

@@ -142,9 +142,9 @@ BEGIN {
 });
 
 kernelTest('a char array in a kernel struct reads as a string; arrays index', async (t) => {
-  const out = await stdoutOf(t, 'BEGIN { $c = curtask->comm; printf("%s %d %d\\n", $c, curtask->comm[0] == 110, $c == comm); exit(); }');
-  // tsbpf runs as node: comm is "node".
-  t.is(out, 'node 1 1\n\n\n');
+  const out = await stdoutOf(t, 'BEGIN { $c = curtask->comm; printf("%s %d %d\\n", $c, curtask->comm[0] == 116, $c == comm); exit(); }');
+  // tsbpf names its process tsbpf (bin/tsbpf.js): comm is "tsbpf", curtask->comm[0] is 't' (116).
+  t.is(out, 'tsbpf 1 1\n\n\n');
 });
 
 // ------------------------------------------------------------------------------ macros and config

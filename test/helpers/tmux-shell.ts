@@ -77,12 +77,12 @@ export class TmuxShell {
     return tmux(['capture-pane', '-p', '-J', '-S', '-2000', '-t', this.name]).replace(/\n+$/, '\n');
   }
 
-  /** The pid of the tsbpf process (the node child of the pane's shell). */
+  /** The pid of the tsbpf process (the node child of the pane's shell, named tsbpf once it runs). */
   tsbpfPid(): number | undefined {
     const panePid = Number(tmux(['display-message', '-p', '-t', this.name, '#{pane_pid}']).trim());
     for (const e of spawnSync('ps', ['-o', 'pid=,comm=', '--ppid', String(panePid)], { encoding: 'utf8' }).stdout.split('\n')) {
       const [pid, comm] = e.trim().split(/\s+/);
-      if (pid && comm && comm.startsWith('node')) return Number(pid);
+      if (pid && comm && (comm === 'tsbpf' || comm.startsWith('node'))) return Number(pid);
     }
     return undefined;
   }
