@@ -14,6 +14,7 @@ import { RichValues } from './rich-values.js';
 import { subprogLoadOptions } from './subprogs.js';
 import type { Output } from './output/output.js';
 import { strftime } from './strftime.js';
+import { printfRenderer, type RecordRenderer } from './event-format.js';
 import { unsafeUses } from './unsafe-uses.js';
 import type { MapDump, MapEntry, Value } from './value.js';
 
@@ -103,6 +104,8 @@ export class Session {
   private readonly rich = new RichValues({ readStack: (name, id) => this.readStack(name, id) });
   /** Runtime warnings: repeats at one location are counted, printed at most once a second. */
   private readonly warnings = new WarningLimiter();
+  /** Per event id: its printf renderer (runtime/event-format.ts), built on first use; null for other events. */
+  private renderers: (RecordRenderer | null | undefined)[] = [];
 
   constructor(
     private current: CompiledScript,
@@ -181,7 +184,7 @@ export class Session {
 
   /** Open the event stream, run BEGIN, attach every other probe. Returns the number of probes. */
   start(): number {
-    this.ringbuf = bpf.ringbufOpen(this.mapFds[this.script.ringbufMap]!, (records) => this.onRecords(records));
+    this.ringbuf = bpf.ringbufOpenBatch(this.mapFds[this.script.ringbufMap]!, (data, offsets) => this.onBatch(data, offsets));
     for (const p of this.programs) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'BEGIN') this.runSpecial(p);
     for (const p of this.programs) this.attachProgram(p);
     this.lostTimer = setInterval(() => this.reportLost(), 1000);
@@ -334,6 +337,7 @@ export class Session {
     this.mapFds.length = 0;
     this.mapFds.push(...fds);
     this.current = next;
+    this.renderers = [];
     try {
       for (const p of added) this.loadProgram(p);
       const fresh = this.programs.slice(before.programs);
@@ -427,11 +431,31 @@ export class Session {
 
   // ------------------------------------------------------------------ events
 
-  private onRecords(records: Buffer[]): void {
-    for (const r of records) {
-      if (this.stopEvents) return; // bpftrace handles no events after exit()
-      this.onRecord(r);
+  /**
+   * One drained batch: record i is data[offsets[i], offsets[i + 1]). printf records go through
+   * their precomputed renderer; the output sink collects the batch and is flushed once at its end
+   * (one write per batch, and nothing waits for the next one).
+   */
+  private onBatch(data: Buffer, offsets: Uint32Array): void {
+    const n = offsets.length - 1;
+    for (let i = 0; i < n; i++) {
+      if (this.stopEvents) break; // bpftrace handles no events after exit()
+      const base = offsets[i]!;
+      const render = this.renderer(data.readUInt32LE(base) + data.readUInt32LE(base + 4) * 0x100000000);
+      if (render) this.output.printf(render(data, base));
+      else this.onRecord(data.subarray(base, offsets[i + 1]));
     }
+    this.output.flush();
+  }
+
+  private renderer(id: number): RecordRenderer | null {
+    let r = this.renderers[id];
+    if (r === undefined) {
+      const spec = this.script.events[id];
+      r = spec?.kind === 'printf' ? printfRenderer(spec, this.rich.decode) : null;
+      this.renderers[id] = r;
+    }
+    return r;
   }
 
   /** `elapsed` counts from now: store CLOCK_MONOTONIC (bpf_ktime_get_ns) in the `.start` map. */

@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bpf } from '../../native/index.js';
@@ -111,13 +111,15 @@ async function kernelBench(): Promise<void> {
     const ours: Tool = { name: 'tsbpf', argv: (p) => [process.execPath, TSBPF, '-q', '-e', p] };
     const theirs: Tool | undefined = BPFTRACE ? { name: 'bpftrace', argv: (p) => [BPFTRACE, '-q', '-e', p] } : undefined;
     const cases = [
+      'tracepoint:syscalls:sys_enter_getppid { @ = count(); }',
+      'tracepoint:syscalls:sys_enter_getppid { @ = hist(nsecs & 0xffff); }',
+      'tracepoint:syscalls:sys_enter_getppid { @[tid] = sum(1); }',
       'tracepoint:syscalls:sys_enter_getppid { @[comm] = count(); }',
       'tracepoint:syscalls:sys_enter_getppid { @[pid, comm] = count(); @s = sum(tid); }',
-      'tracepoint:syscalls:sys_enter_getppid { @h = hist(nsecs & 0xffff); }',
     ];
     for (const program of cases) {
-      const a = await kernelCost(ours, program, 200_000);
-      const b = theirs ? await kernelCost(theirs, program, 200_000) : undefined;
+      const a = await kernelCost(ours, program, 200_000).catch((e: Error) => (console.log(`kernel cost: ${e.message}`), undefined));
+      const b = theirs ? await kernelCost(theirs, program, 200_000).catch(() => undefined) : undefined;
       if (!a) {
         console.log(`kernel cost: no stats for ${program}`);
         continue;
@@ -130,7 +132,76 @@ async function kernelBench(): Promise<void> {
   }
 }
 
-console.log(`tsbpf bench: ${RUNS} runs each, median; bpftrace: ${BPFTRACE ?? 'not installed (apt-get install bpftrace)'}`);
+interface FloodResult {
+  offeredPerSec: number;
+  delivered: number;
+  lost: number;
+  deliveredPerSec: number;
+}
+
+/**
+ * The printf stream under a syscall flood: `events` getppid() calls from one python process while
+ * the tracer prints a line for each. Offered rate = events / flood time; delivered = lines read from
+ * the tracer's stdout (a pipe) until it has been quiet for a second; lost = its `Lost N events` lines.
+ */
+async function flood(tool: Tool, events: number): Promise<FloodResult> {
+  const program = 'tracepoint:syscalls:sys_enter_getppid { printf("%d\\n", pid); }';
+  const argv = tool.argv(program);
+  const child = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, ...tool.env, __BPFTRACE_NOTIFY_PROBES_ATTACHED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let lines = 0;
+  let lastData = Date.now();
+  let firstLine = 0;
+  let lastLine = 0;
+  child.stdout!.on('data', (c: Buffer) => {
+    let n = 0;
+    for (let i = c.indexOf(10); i !== -1; i = c.indexOf(10, i + 1)) n++;
+    if (n > 0 && lines === 0) firstLine = Date.now();
+    lines += n;
+    lastData = lastLine = Date.now();
+  });
+  let err = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+      if (err.includes('__BPFTRACE_NOTIFY_PROBES_ATTACHED')) resolve();
+    });
+    child.on('exit', () => reject(new Error(`${tool.name} exited early: ${err}`)));
+  });
+  const before = lines;
+  const t0 = process.hrtime.bigint();
+  const py = spawn('python3', ['-c', `import os\nfor _ in range(${events}): os.getppid()\n`], { stdio: 'ignore' });
+  await new Promise((r) => py.on('close', r));
+  const floodSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  while (Date.now() - lastData < 1000) await new Promise((r) => setTimeout(r, 100));
+  child.kill('SIGINT');
+  await new Promise((r) => child.on('close', r));
+  let lost = 0;
+  for (const m of err.matchAll(/^Lost (\d+) events$/gm)) lost += Number(m[1]);
+  const delivered = lines - before;
+  return { offeredPerSec: events / floodSeconds, delivered, lost, deliveredPerSec: delivered / Math.max(0.001, (lastLine - firstLine) / 1000) };
+}
+
+async function floodBench(): Promise<void> {
+  const events = Number(process.env['BENCH_FLOOD_EVENTS'] ?? 1_000_000);
+  const runs = Math.max(1, Math.min(RUNS, 3));
+  const ours: Tool = { name: 'tsbpf', argv: (p) => [process.execPath, TSBPF, '-q', '-e', p] };
+  const theirs: Tool | undefined = BPFTRACE ? { name: 'bpftrace', argv: (p) => [BPFTRACE, '-q', '-e', p] } : undefined;
+  const a: FloodResult[] = [];
+  const b: FloodResult[] = [];
+  for (let i = 0; i < runs; i++) {
+    a.push(await flood(ours, events));
+    if (theirs) b.push(await flood(theirs, events));
+  }
+  const med = (xs: FloodResult[], f: (r: FloodResult) => number) => (xs.length ? median(xs.map(f)) : undefined);
+  row(`printf flood: offered (${events} getppid)`, med(a, (r) => r.offeredPerSec)!, med(b, (r) => r.offeredPerSec), 'ev/s');
+  row('printf flood: delivered lines', med(a, (r) => r.delivered)!, med(b, (r) => r.delivered), 'ev', 'target: all');
+  row('printf flood: lost', med(a, (r) => r.lost)!, med(b, (r) => r.lost), 'ev', 'target: 0');
+  row('printf flood: delivery rate', med(a, (r) => r.deliveredPerSec)!, med(b, (r) => r.deliveredPerSec), 'ev/s', 'target >= 1M/s consumer');
+}
+
+const only = process.argv[2];
+console.log(`tsbpf bench: ${RUNS} runs each, median; bpftrace: ${BPFTRACE ?? 'not installed (apt-get install bpftrace)'}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log(`${'measure'.padEnd(44)} ${'tsbpf'.padStart(9)} ${'bpftrace'.padStart(9)} unit   ratio`);
-startupBench();
-await kernelBench();
+if (!only || only === 'startup') startupBench();
+if (!only || only === 'flood') await floodBench();
+if (!only || only === 'kernel') await kernelBench();
