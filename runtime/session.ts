@@ -419,10 +419,12 @@ export class Session {
   private reportLost(): void {
     const m = this.script.maps[this.script.lostMap];
     if (!m || this.mapFds[m.id] === undefined) return;
-    const value = Buffer.alloc(8 * this.cpus);
+    // One shared counter; a per-CPU one in scripts compiled before it was (the compile cache).
+    const copies = isPerCpuMapType(m.bpfType) ? this.cpus : 1;
+    const value = Buffer.alloc(8 * copies);
     if (!bpf.mapLookup(this.mapFds[m.id]!, Buffer.alloc(4), value)) return;
     let total = 0n;
-    for (let c = 0; c < this.cpus; c++) total += value.readBigUInt64LE(c * 8);
+    for (let c = 0; c < copies; c++) total += value.readBigUInt64LE(c * 8);
     if (total > this.lostReported) {
       this.output.lostEvents(total - this.lostReported);
       this.lostReported = total;
