@@ -98,6 +98,16 @@ kernelTest('every failing site reports its own place through the shared error pa
   t.deepEqual(cols, places.map((p) => p.at + 1), j.stdout);
 });
 
+kernelTest('a failing site inside a for-loop callback reports through the same error path', async (t) => {
+  const site = '@a[$kv.0] = 1';
+  const prog = `let @a = hash(1); BEGIN { @b[1] = 1; @b[2] = 2; for ($kv : @b) { ${site}; } exit(); }`;
+  const at = prog.indexOf(site);
+  const r = await runTsbpf(['--no-cache', '-e', prog]);
+  t.is(r.code, 0, describeRun(r));
+  t.true(warnings(r.stderr).startsWith(`stdin:1:${at + 1}-${at + 1 + site.length}: WARNING: Map full; can't update element.`), r.stderr);
+  t.regex(r.stderr, /^Additional Info - helper: map_update_elem, retcode: -7$/m);
+});
+
 kernelTest('bpf_loop over more than 8M iterations does nothing and warns (helper loop, -E2BIG)', async (t) => {
   const prog = 'BEGIN { $n = 10000000; @c = 0; for ($i : 0..$n) { @c++; } exit(); }';
   const r = await runTsbpf(['--no-cache', '-e', prog]);
