@@ -248,9 +248,9 @@ export function bufferedSink(write: (b: Buffer) => unknown, mode: 'line' | 'full
 }
 
 /**
- * Line buffering at batch granularity: writes collect until flush(), which the session calls at the
- * end of every drained batch of events (one write() per batch); anything written outside a batch is
- * flushed when the current task's microtasks run, so no line waits for the next event.
+ * Line buffering at batch granularity: writes collect until the current task's microtasks run (for a
+ * drained batch of events: right after the ring buffer callback returns) or flush() is called, so a
+ * batch is one write() and no line waits for the next event.
  */
 function lineBufferedSink(write: (b: Buffer) => unknown): Sink & { flush(): void } {
   let pending = '';

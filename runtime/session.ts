@@ -191,8 +191,10 @@ export class Session {
     this.lostTimer.unref();
     const count = this.programs.length;
     this.opts.onAttached?.(count);
-    // Events BEGIN produced (printf, exit) are handled now, after the banner.
+    // Events BEGIN produced (printf, exit) are handled now, after the banner, and written before
+    // the caller goes on (a -c command starts next).
     this.ringbuf.consume();
+    this.output.flush();
     return count;
   }
 
@@ -435,8 +437,9 @@ export class Session {
 
   /**
    * One drained batch: record i is data[offsets[i], offsets[i + 1]). printf records go through
-   * their precomputed renderer; the output sink collects the batch and is flushed once at its end
-   * (one write per batch, and nothing waits for the next one).
+   * their precomputed renderer. The default (line-buffered) sink collects what the batch writes and
+   * writes it once when the callback returns (runtime/cli.ts lineBufferedSink), so nothing waits for
+   * the next batch; `-B full` keeps its own buffering.
    */
   private onBatch(data: Buffer, offsets: Uint32Array): void {
     const n = offsets.length - 1;
@@ -447,7 +450,6 @@ export class Session {
       if (render) this.output.printf(render(data, base));
       else this.onRecord(data.subarray(base, offsets[i + 1]));
     }
-    this.output.flush();
   }
 
   private renderer(id: number): RecordRenderer | null {
