@@ -348,7 +348,8 @@ export function parseArgs(argv: readonly string[]): Options {
  * and writes when full or flushed (at exit).
  */
 export function bufferedSink(write: (b: Buffer) => unknown, mode: 'line' | 'full' | 'none'): Sink & { flush(): void } {
-  if (mode !== 'full') return { write: (s: string) => write(encodeBytes(s)), flush: () => undefined };
+  if (mode === 'none') return { write: (s: string) => write(encodeBytes(s)), flush: () => undefined };
+  if (mode === 'line') return lineBufferedSink(write);
   const LIMIT = 64 * 1024;
   let parts: Buffer[] = [];
   let size = 0;
@@ -364,6 +365,33 @@ export function bufferedSink(write: (b: Buffer) => unknown, mode: 'line' | 'full
       parts.push(b);
       size += b.length;
       if (size >= LIMIT) flush();
+    },
+    flush,
+  };
+}
+
+/**
+ * Line buffering at batch granularity: writes collect until the current task's microtasks run (for a
+ * drained batch of events: right after the ring buffer callback returns) or flush() is called, so a
+ * batch is one write() and no line waits for the next event.
+ */
+function lineBufferedSink(write: (b: Buffer) => unknown): Sink & { flush(): void } {
+  let pending = '';
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (pending === '') return;
+    const s = pending;
+    pending = '';
+    write(encodeBytes(s));
+  };
+  return {
+    write(s: string) {
+      pending += s;
+      if (!scheduled) {
+        scheduled = true;
+        queueMicrotask(flush);
+      }
     },
     flush,
   };

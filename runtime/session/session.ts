@@ -14,6 +14,7 @@ import { RichValues } from '../output/rich-values.js';
 import { subprogLoadOptions } from './subprogs.js';
 import type { Output } from '../output/output.js';
 import { strftime } from '../output/strftime.js';
+import { printfRenderer, type RecordRenderer } from './event-format.js';
 import { unsafeUses } from './unsafe-uses.js';
 import type { MapDump, MapEntry, Value } from '../output/value.js';
 
@@ -107,6 +108,8 @@ export class Session {
   private readonly rich = new RichValues({ readStack: (name, id) => this.readStack(name, id) });
   /** Runtime warnings: repeats at one location are counted, printed at most once a second. */
   private readonly warnings = new WarningLimiter();
+  /** Per event id: its printf renderer (runtime/event-format.ts), built on first use; null for other events. */
+  private renderers: (RecordRenderer | null | undefined)[] = [];
 
   constructor(
     private current: CompiledScript,
@@ -192,7 +195,7 @@ export class Session {
 
   /** Open the event stream, run BEGIN, attach every other probe. Returns the number of probes. */
   start(): number {
-    this.ringbuf = bpf.ringbufOpen(this.mapFds[this.script.ringbufMap]!, (records) => this.onRecords(records));
+    this.ringbuf = bpf.ringbufOpenBatch(this.mapFds[this.script.ringbufMap]!, (data, offsets) => this.onBatch(data, offsets));
     for (const p of this.programs) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'BEGIN') this.runSpecial(p);
     for (const p of attachOrder(this.programs)) this.attachProgram(p);
     this.lostTimer = setInterval(() => this.reportLost(), 1000);
@@ -200,8 +203,10 @@ export class Session {
     // Probes left out by missing_probes are not counted.
     const count = this.programs.filter((p) => p.attachment !== undefined || p.compiled.probe.attach.kind === 'special').length;
     this.opts.onAttached?.(count);
-    // Events BEGIN produced (printf, exit) are handled now, after the banner.
+    // Events BEGIN produced (printf, exit) are handled now, after the banner, and written before
+    // the caller goes on (a -c command starts next).
     this.ringbuf.consume();
+    this.output.flush();
     return count;
   }
 
@@ -351,6 +356,7 @@ export class Session {
     this.mapFds.length = 0;
     this.mapFds.push(...fds);
     this.current = next;
+    this.renderers = [];
     try {
       for (const p of added) this.loadProgram(p);
       const fresh = this.programs.slice(before.programs);
@@ -433,10 +439,12 @@ export class Session {
     if (this.lostFrozen) return;
     const m = this.script.maps[this.script.lostMap];
     if (!m || this.mapFds[m.id] === undefined) return;
-    const value = Buffer.alloc(8 * this.cpus);
+    // One shared counter; a per-CPU one in scripts compiled before it was (the compile cache).
+    const copies = isPerCpuMapType(m.bpfType) ? this.cpus : 1;
+    const value = Buffer.alloc(8 * copies);
     if (!bpf.mapLookup(this.mapFds[m.id]!, Buffer.alloc(4), value)) return;
     let total = 0n;
-    for (let c = 0; c < this.cpus; c++) total += value.readBigUInt64LE(c * 8);
+    for (let c = 0; c < copies; c++) total += value.readBigUInt64LE(c * 8);
     if (total > this.lostReported) {
       this.output.lostEvents(total - this.lostReported);
       this.lostReported = total;
@@ -445,11 +453,31 @@ export class Session {
 
   // ------------------------------------------------------------------ events
 
-  private onRecords(records: Buffer[]): void {
-    for (const r of records) {
-      if (this.stopEvents) return; // bpftrace handles no events after exit()
-      this.onRecord(r);
+  /**
+   * One drained batch: record i is data[offsets[i], offsets[i + 1]). printf records go through
+   * their precomputed renderer. The default (line-buffered) sink collects what the batch writes and
+   * writes it once when the callback returns (runtime/cli.ts lineBufferedSink), so nothing waits for
+   * the next batch; `-B full` keeps its own buffering.
+   */
+  private onBatch(data: Buffer, offsets: Uint32Array): void {
+    const n = offsets.length - 1;
+    for (let i = 0; i < n; i++) {
+      if (this.stopEvents) break; // bpftrace handles no events after exit()
+      const base = offsets[i]!;
+      const render = this.renderer(data.readUInt32LE(base) + data.readUInt32LE(base + 4) * 0x100000000);
+      if (render) this.output.printf(render(data, base));
+      else this.onRecord(data.subarray(base, offsets[i + 1]));
     }
+  }
+
+  private renderer(id: number): RecordRenderer | null {
+    let r = this.renderers[id];
+    if (r === undefined) {
+      const spec = this.script.events[id];
+      r = spec?.kind === 'printf' ? printfRenderer(spec, this.rich.decode) : null;
+      this.renderers[id] = r;
+    }
+    return r;
   }
 
   /** `elapsed` counts from now: store CLOCK_MONOTONIC (bpf_ktime_get_ns) in the `.start` map. */

@@ -1,15 +1,19 @@
 /**
  * `npm run bench`: tsbpf against bpftrace, side by side in one run, printing ratios.
  * Measures start-up (cold compile and warm cache), resident memory, and kernel cost per event
- * (kernel.bpf_stats_enabled run_time_ns / run_cnt) with translated instruction counts.
+ * (kernel.bpf_stats_enabled run_time_ns / run_cnt) with translated instruction counts, the printf
+ * consumer alone, and the printf stream under a getppid() flood (offered, delivered, lost).
+ * `node dist/scripts/dev/bench.js [startup|consumer|flood|kernel]` runs one part.
  * Never used as a test: the numbers depend on the machine.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bpf } from '../../native/index.js';
+import { printfRenderer } from '../../runtime/session/event-format.js';
+import { encodeBytes } from '../../src/contract/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const TSBPF = join(root, 'bin', 'tsbpf.js');
@@ -87,7 +91,10 @@ async function kernelCost(tool: Tool, program: string, events: number): Promise<
   const workload = `import os\nfor _ in range(${events}): os.getppid()\n`;
   spawnSync('python3', ['-c', workload]);
   let result: { nsPerEvent: number; insns: number } | undefined;
+  // Only the tracer's own programs: other processes on a shared machine load programs too.
+  const mine = progIdsHeldBy(child.pid!);
   for (let id = bpf.progGetNextId(before); id !== 0; id = bpf.progGetNextId(id)) {
+    if (!mine.has(id)) continue;
     const info = bpf.progInfoById(id);
     if (!info || info.type !== 5 || !info.runCnt) continue;
     result = { nsPerEvent: info.runTimeNs / info.runCnt, insns: info.xlatedProgLen / 8 };
@@ -95,6 +102,54 @@ async function kernelCost(tool: Tool, program: string, events: number): Promise<
   child.kill('SIGINT');
   await new Promise((r) => child.on('close', r));
   return result;
+}
+
+/** The BPF program ids a process holds open (its /proc fdinfo `prog_id:` lines). */
+function progIdsHeldBy(pid: number): Set<number> {
+  const ids = new Set<number>();
+  let fds: string[] = [];
+  try {
+    fds = readdirSync(`/proc/${pid}/fdinfo`);
+  } catch {
+    return ids;
+  }
+  for (const fd of fds) {
+    try {
+      const m = /^prog_id:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
+      if (m) ids.add(Number(m[1]));
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+  return ids;
+}
+
+/** The consumer alone, in process: records of `printf("%d\\n", pid)` rendered and collected per batch (no kernel, no pipe). */
+function consumerBench(): void {
+  const spec = { kind: 'printf' as const, format: '%d\n', args: [{ kind: 'int' as const, bits: 64 as const, signed: false }] };
+  const n = 4096;
+  const size = 24;
+  const batch = Buffer.alloc(n * size);
+  for (let i = 0; i < n; i++) batch.writeBigUInt64LE(BigInt(100000 + i), i * size + 8);
+  const render = printfRenderer(spec, () => ({ kind: 'none' }));
+  let bytes = 0;
+  const once = (): void => {
+    let out = '';
+    for (let i = 0; i < n; i++) out += render(batch, i * size);
+    bytes += encodeBytes(out).length;
+  };
+  for (let i = 0; i < 50; i++) once();
+  const rates: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = process.hrtime.bigint();
+    let events = 0;
+    while (process.hrtime.bigint() - t0 < 200_000_000n) {
+      once();
+      events += n;
+    }
+    rates.push(events / (Number(process.hrtime.bigint() - t0) / 1e9));
+  }
+  row('consumer: render printf batches in process', median(rates), undefined, 'ev/s', bytes > 0 ? 'target >= 1M/s' : 'no output?');
 }
 
 function maxProgId(): number {
@@ -111,13 +166,15 @@ async function kernelBench(): Promise<void> {
     const ours: Tool = { name: 'tsbpf', argv: (p) => [process.execPath, TSBPF, '-q', '-e', p] };
     const theirs: Tool | undefined = BPFTRACE ? { name: 'bpftrace', argv: (p) => [BPFTRACE, '-q', '-e', p] } : undefined;
     const cases = [
+      'tracepoint:syscalls:sys_enter_getppid { @ = count(); }',
+      'tracepoint:syscalls:sys_enter_getppid { @ = hist(nsecs & 0xffff); }',
+      'tracepoint:syscalls:sys_enter_getppid { @[tid] = sum(1); }',
       'tracepoint:syscalls:sys_enter_getppid { @[comm] = count(); }',
       'tracepoint:syscalls:sys_enter_getppid { @[pid, comm] = count(); @s = sum(tid); }',
-      'tracepoint:syscalls:sys_enter_getppid { @h = hist(nsecs & 0xffff); }',
     ];
     for (const program of cases) {
-      const a = await kernelCost(ours, program, 200_000);
-      const b = theirs ? await kernelCost(theirs, program, 200_000) : undefined;
+      const a = await kernelCost(ours, program, 200_000).catch((e: Error) => (console.log(`kernel cost: ${e.message}`), undefined));
+      const b = theirs ? await kernelCost(theirs, program, 200_000).catch(() => undefined) : undefined;
       if (!a) {
         console.log(`kernel cost: no stats for ${program}`);
         continue;
@@ -130,7 +187,77 @@ async function kernelBench(): Promise<void> {
   }
 }
 
-console.log(`tsbpf bench: ${RUNS} runs each, median; bpftrace: ${BPFTRACE ?? 'not installed (apt-get install bpftrace)'}`);
+interface FloodResult {
+  offeredPerSec: number;
+  delivered: number;
+  lost: number;
+  deliveredPerSec: number;
+}
+
+/**
+ * The printf stream under a syscall flood: `events` getppid() calls from one python process while
+ * the tracer prints a line for each. Offered rate = events / flood time; delivered = lines read from
+ * the tracer's stdout (a pipe) until it has been quiet for a second; lost = its `Lost N events` lines.
+ */
+async function flood(tool: Tool, events: number): Promise<FloodResult> {
+  const program = 'tracepoint:syscalls:sys_enter_getppid { printf("%d\\n", pid); }';
+  const argv = tool.argv(program);
+  const child = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, ...tool.env, __BPFTRACE_NOTIFY_PROBES_ATTACHED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let lines = 0;
+  let lastData = Date.now();
+  let firstLine = 0;
+  let lastLine = 0;
+  child.stdout!.on('data', (c: Buffer) => {
+    let n = 0;
+    for (let i = c.indexOf(10); i !== -1; i = c.indexOf(10, i + 1)) n++;
+    if (n > 0 && lines === 0) firstLine = Date.now();
+    lines += n;
+    lastData = lastLine = Date.now();
+  });
+  let err = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+      if (err.includes('__BPFTRACE_NOTIFY_PROBES_ATTACHED')) resolve();
+    });
+    child.on('exit', () => reject(new Error(`${tool.name} exited early: ${err}`)));
+  });
+  const before = lines;
+  const t0 = process.hrtime.bigint();
+  const py = spawn('python3', ['-c', `import os\nfor _ in range(${events}): os.getppid()\n`], { stdio: 'ignore' });
+  await new Promise((r) => py.on('close', r));
+  const floodSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  while (Date.now() - lastData < 1000) await new Promise((r) => setTimeout(r, 100));
+  child.kill('SIGINT');
+  await new Promise((r) => child.on('close', r));
+  let lost = 0;
+  for (const m of err.matchAll(/^Lost (\d+) events$/gm)) lost += Number(m[1]);
+  const delivered = lines - before;
+  return { offeredPerSec: events / floodSeconds, delivered, lost, deliveredPerSec: delivered / Math.max(0.001, (lastLine - firstLine) / 1000) };
+}
+
+async function floodBench(): Promise<void> {
+  const events = Number(process.env['BENCH_FLOOD_EVENTS'] ?? 1_000_000);
+  const runs = Math.max(1, Math.min(RUNS, 3));
+  const ours: Tool = { name: 'tsbpf', argv: (p) => [process.execPath, TSBPF, '-q', '-e', p] };
+  const theirs: Tool | undefined = BPFTRACE ? { name: 'bpftrace', argv: (p) => [BPFTRACE, '-q', '-e', p] } : undefined;
+  const a: FloodResult[] = [];
+  const b: FloodResult[] = [];
+  for (let i = 0; i < runs; i++) {
+    a.push(await flood(ours, events));
+    if (theirs) b.push(await flood(theirs, events));
+  }
+  const med = (xs: FloodResult[], f: (r: FloodResult) => number) => (xs.length ? median(xs.map(f)) : undefined);
+  row(`printf flood: offered (${events} getppid)`, med(a, (r) => r.offeredPerSec)!, med(b, (r) => r.offeredPerSec), 'ev/s');
+  row('printf flood: delivered lines', med(a, (r) => r.delivered)!, med(b, (r) => r.delivered), 'ev', 'target: all');
+  row('printf flood: lost', med(a, (r) => r.lost)!, med(b, (r) => r.lost), 'ev', 'target: 0');
+  row('printf flood: lines/s seen by the reader', med(a, (r) => r.deliveredPerSec)!, med(b, (r) => r.deliveredPerSec), 'ev/s', 'target >= 1M/s consumer');
+}
+
+const only = process.argv[2];
+console.log(`tsbpf bench: ${RUNS} runs each, median; bpftrace: ${BPFTRACE ?? 'not installed (apt-get install bpftrace)'}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log(`${'measure'.padEnd(44)} ${'tsbpf'.padStart(9)} ${'bpftrace'.padStart(9)} unit   ratio`);
-startupBench();
-await kernelBench();
+if (!only || only === 'startup') startupBench();
+if (!only || only === 'consumer') consumerBench();
+if (!only || only === 'flood') await floodBench();
+if (!only || only === 'kernel') await kernelBench();

@@ -34,6 +34,17 @@ interface ScratchEntry {
   readonly base: Value;
 }
 
+const ATOMIC_ADD_FN = 'tsbpf.atomic.add.i64';
+
+/** The IR text with every BpfBuilder.atomicAdd placeholder call replaced by `atomicrmw add` (and its declaration dropped). */
+export function atomicAddIr(text: string): string {
+  if (!text.includes(ATOMIC_ADD_FN)) return text;
+  const name = ATOMIC_ADD_FN.replace(/\./g, '\\.');
+  return text
+    .replace(new RegExp(`^declare i64 @${name}\\(.*\\n`, 'm'), '')
+    .replace(new RegExp(`call i64 @${name}\\(i64\\* ([^,]+), i64 ([^)]+)\\)`, 'g'), 'atomicrmw add i64* $1, i64 $2 monotonic');
+}
+
 export const BPF_DATA_LAYOUT = 'e-m:e-p:64:64-i64:64-i128:128-n32:64-S128';
 export const BPF_PSEUDO_MAP_FD = 1;
 /** `ld_imm64` of a map value's address (imm = map id, next imm = offset): array maps of one entry only. */
@@ -315,6 +326,15 @@ export class BpfBuilder {
   mapValueRef(index: number): Value {
     const v = this.b.CreateCall(this.pseudo, [this.int(BigInt(BPF_PSEUDO_MAP_VALUE)), this.int(BigInt(index))]);
     return this.b.CreateIntToPtr(v, this.i8p);
+  }
+
+  /**
+   * `*p += v` as one atomic instruction (`lock *(u64 *)(rX + 0) += rY`). llvm-bindings has no
+   * atomicrmw: this emits a call of a placeholder that `atomicAddIr` turns into one in the IR text.
+   */
+  atomicAdd(p: Value, v: Value): void {
+    const fnType = llvm.FunctionType.get(this.i64, [this.llvmPtrTo(this.i64), this.i64], false);
+    this.b.CreateCall(this.module.getOrInsertFunction(ATOMIC_ADD_FN, fnType), [p, v]);
   }
 
   ptrAt(base: Value, offset: number): Value {

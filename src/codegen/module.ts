@@ -2,12 +2,15 @@ import type llvmTypes from 'llvm-bindings';
 import { assertNever } from '../ast/nodes.js';
 import type { IrBlob, IrCallArg, IrExpr, IrLibExpr, IrModule, IrProgram, IrStmt } from '../ir/ir.js';
 import { encodeBytes, Helper } from '../contract/index.js';
-import { alignAt, BpfBuilder, ON_STACK_LIMIT } from './bpf-builder.js';
+import { alignAt, atomicAddIr, BpfBuilder, llvm, ON_STACK_LIMIT } from './bpf-builder.js';
 import { FRAME_CTX, FRAME_RETURNED, frameLayout, usesCallbacks } from './callbacks.js';
 
 type Value = llvmTypes.Value;
 
 const BPF_ANY = 0n;
+/** The shared error-report subprogram (ProgramGen.errorPath), one per module. */
+const ERROR_PATH_FN = 'tsbpf_helper_error';
+const errorPaths = new WeakMap<BpfBuilder, llvmTypes.Function>();
 /** String-loop callback states (stringsEqualLoop, strContains): stopped at a NUL (or equal), strings differ, needle found. */
 const STRLOOP_DONE = 1n;
 const STRLOOP_DIFFER = 2n;
@@ -56,7 +59,9 @@ export function buildModule(ir: IrModule): { text: string; sections: Record<stri
     new ProgramGen(bb, ir, prog).generate();
     sections[prog.name] = prog.section;
   }
-  return { text: bb.print(), sections, scratch: { valueSize: bb.scratchValueSize, entries: bb.scratchEntries } };
+  // llvm-bindings has no function attributes: keep the error path a real subprogram (not inlined at every site).
+  const text = atomicAddIr(bb.print()).replace(new RegExp(`^(define internal i64 @${ERROR_PATH_FN}\\([^)]*\\))`, 'm'), '$1 noinline');
+  return { text, sections, scratch: { valueSize: bb.scratchValueSize, entries: bb.scratchEntries } };
 }
 
 class ProgramGen {
@@ -203,19 +208,13 @@ class ProgramGen {
       case 'emit': {
         const rec = this.blob(s.record);
         const r = bb.helper(Helper.ringbuf_output, bb.i64, [bb.mapRef(this.ir.ringbufMap), rec, bb.int(BigInt(blobSize(s.record))), bb.int(0n)]);
-        this.ifThen(this.b.CreateICmpNE(r, bb.int(0n)), () => {
-          const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(this.ir.lostMap), this.zeroKeyPtr()]);
-          this.ifThen(this.b.CreateIsNotNull(p), () => bb.store(p, 0, 8, this.b.CreateAdd(bb.load(p, 0, 8), bb.int(1n))));
-        });
+        this.ifThen(this.b.CreateICmpNE(r, bb.int(0n)), () => this.bumpLost());
         return;
       }
       case 'emitPtr': {
         const rec = this.b.CreateIntToPtr(this.expr(s.ptr), bb.i8p);
         const r = bb.helper(Helper.ringbuf_output, bb.i64, [bb.mapRef(this.ir.ringbufMap), rec, bb.int(BigInt(s.size)), bb.int(0n)]);
-        this.ifThen(this.b.CreateICmpNE(r, bb.int(0n)), () => {
-          const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(this.ir.lostMap), this.zeroKeyPtr()]);
-          this.ifThen(this.b.CreateIsNotNull(p), () => bb.store(p, 0, 8, this.b.CreateAdd(bb.load(p, 0, 8), bb.int(1n))));
-        });
+        this.ifThen(this.b.CreateICmpNE(r, bb.int(0n)), () => this.bumpLost());
         return;
       }
       case 'setVar':
@@ -390,27 +389,49 @@ class ProgramGen {
    */
   /**
    * bpftrace CreateHelperErrorCond: when `err` is set (an event id), a helper result that is negative
-   * as an i32 sends the `helper-error` event {id, retcode}. No code at all without `err`.
+   * as an i32 sends the `helper-error` event {id, retcode}. No code at all without `err`. The
+   * report is a call of the module's one error subprogram.
    */
   private helperFailed(ret: Value, err: number | undefined): void {
     if (err === undefined) return;
-    const b = this.b;
-    const ret32 = b.CreateSExt(b.CreateTrunc(ret, this.bb.intN(32)), this.bb.i64);
-    this.ifThen(b.CreateICmpSLT(ret32, this.bb.int(0n)), () => this.helperError(ret32, err));
+    // Negative as an i32, as bpftrace checks: a helper the verifier inlines (bpf_loop) sets its
+    // -errno with a 32-bit move, which is positive as an i64.
+    const ret32 = this.b.CreateSExt(this.b.CreateTrunc(ret, this.bb.intN(32)), this.bb.i64);
+    this.ifThen(this.b.CreateICmpSLT(ret32, this.bb.int(0n)), () => this.helperError(ret32, err));
   }
 
-  /** Send the `helper-error` event `err` with return code `ret` (an i64). */
+  /** Send the `helper-error` event `err` with return code `ret` (an i64): a call of the shared error path. */
   private helperError(ret: Value, err: number): void {
+    this.b.CreateCall(this.errorPath(), [this.bb.int(BigInt(err)), ret]);
+  }
+
+  /**
+   * The module's one error-report subprogram, `i64 tsbpf_helper_error(i64 event, i64 retcode)`:
+   * it sends the `helper-error` record {event, retcode} and counts a lost event if the ring is full.
+   * Every failing helper site of every program calls it (a BPF-to-BPF call; the ELF linker appends
+   * it once to each program that uses it), so a check costs a compare and a call, not a copy of
+   * the report. Marked noinline in the IR text (buildModule).
+   */
+  private errorPath(): llvmTypes.Function {
+    const known = errorPaths.get(this.bb);
+    if (known) return known;
     const bb = this.bb;
-    // One record slot per function: every check shares it (16 bytes of stack, not 16 per check).
-    const rec = (this.errRec ??= bb.slot(16, 'helpererr', true));
-    bb.store(rec, 0, 8, bb.int(BigInt(err)));
-    bb.store(rec, 8, 8, ret);
+    const fn = bb.beginCallback(ERROR_PATH_FN, [bb.i64, bb.i64]);
+    const rec = bb.slot(16, 'helpererr', true);
+    bb.store(rec, 0, 8, fn.getArg(0));
+    bb.store(rec, 8, 8, fn.getArg(1));
     const r = bb.helper(Helper.ringbuf_output, bb.i64, [bb.mapRef(this.ir.ringbufMap), rec, bb.int(16n), bb.int(0n)]);
-    this.ifThen(this.b.CreateICmpNE(r, bb.int(0n)), () => {
-      const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(this.ir.lostMap), this.zeroKeyPtr()]);
-      this.ifThen(this.b.CreateIsNotNull(p), () => bb.store(p, 0, 8, this.b.CreateAdd(bb.load(p, 0, 8), bb.int(1n))));
-    });
+    this.ifThen(this.b.CreateICmpNE(r, bb.int(0n)), () => this.bumpLost());
+    bb.endCallback(0n);
+    errorPaths.set(bb, fn);
+    return fn;
+  }
+
+  /** `.lost` += 1: an atomic add at the one-entry array's value address (no lookup, no null check). */
+  private bumpLost(): void {
+    const bb = this.bb;
+    const p = this.b.CreateBitCast(bb.mapValueRef(this.ir.lostMap), bb.llvmPtrTo(bb.i64));
+    bb.atomicAdd(p, bb.int(1n));
   }
 
   private lookupOrInit(map: number, keyBlob: IrBlob, valueSize: number, update: (p: Value) => void, init: (p: Value) => void, err?: number): void {

@@ -76,6 +76,38 @@ kernelTest('map full: a warning by default (hash(1), percpuhash count()), none f
   t.true(j.stdout.includes('{"type": "helper_error", "msg": "Argument list too long", "helper": "map_update_elem", "retcode": -7, "filename": "stdin", "line": 1, "col": 38}\n'), j.stdout);
 });
 
+kernelTest('every failing site reports its own place through the shared error path (several sites, two probes, text and JSON)', async (t) => {
+  // Map-full updates at five places in two programs: each program calls one error-report
+  // subprogram with its site's event id; the warnings must name each site, in order.
+  const sites = ['@a[2] = 2', '@b[2] = 2', '@a[3] = 3', '@b[3] = 3', '@a[4] = 4'];
+  const prog = `let @a = hash(1); let @b = hash(1); BEGIN { @a[1] = 1; ${sites[0]}; @b[1] = 1; ${sites[1]}; ${sites[2]}; } END { ${sites[3]}; ${sites[4]}; }`;
+  const places = sites.map((s) => {
+    const at = prog.indexOf(s);
+    return { at, loc: `stdin:1:${at + 1}-${at + 1 + s.length}` };
+  });
+  const r = await runTsbpf(['--no-cache', '-e', `${prog} interval:ms:50 { exit(); }`]);
+  t.is(r.code, 0, describeRun(r));
+  const full = "WARNING: Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @a = hash(5000)`";
+  const whole = `${prog} interval:ms:50 { exit(); }`;
+  t.is(
+    warnings(r.stderr),
+    places.map((p, i) => `${p.loc}: ${full}\nAdditional Info - helper: map_update_elem, retcode: -7\n${whole}\n${' '.repeat(p.at)}${'~'.repeat(sites[i]!.length)}\n`).join(''),
+  );
+  const j = await runTsbpf(['--no-cache', '-q', '-f', 'json', '-e', whole]);
+  const cols = j.stdout.split('\n').filter((l) => l.includes('"helper_error"')).map((l) => (JSON.parse(l) as { col: number; retcode: number }).col);
+  t.deepEqual(cols, places.map((p) => p.at + 1), j.stdout);
+});
+
+kernelTest('a failing site inside a for-loop callback reports through the same error path', async (t) => {
+  const site = '@a[$kv.0] = 1';
+  const prog = `let @a = hash(1); BEGIN { @b[1] = 1; @b[2] = 2; for ($kv : @b) { ${site}; } exit(); }`;
+  const at = prog.indexOf(site);
+  const r = await runTsbpf(['--no-cache', '-e', prog]);
+  t.is(r.code, 0, describeRun(r));
+  t.true(warnings(r.stderr).startsWith(`stdin:1:${at + 1}-${at + 1 + site.length}: WARNING: Map full; can't update element.`), r.stderr);
+  t.regex(r.stderr, /^Additional Info - helper: map_update_elem, retcode: -7$/m);
+});
+
 kernelTest('bpf_loop over more than 8M iterations does nothing and warns (helper loop, -E2BIG)', async (t) => {
   const prog = 'BEGIN { $n = 10000000; @c = 0; for ($i : 0..$n) { @c++; } exit(); }';
   const r = await runTsbpf(['--no-cache', '-e', prog]);
