@@ -1726,6 +1726,8 @@ export class ProbeLowerer {
       unsafe: this.script.unsafe === true,
       source: this.script.source,
       stackMode: this.script.stackMode,
+      maxStrlen: this.script.maxStrlen ?? DEFAULT_STRLEN,
+      library: (name) => LIBRARY_FUNCTIONS.get(name),
       value: (e) => self.value(e),
       intOf: (v, e) => self.intOf(v, e),
       blobOf: (v, t) => self.blobOf(v, t),
