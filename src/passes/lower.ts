@@ -202,6 +202,14 @@ export class ProbeLowerer {
       case 'VarDecl':
         return this.varDecl(s);
       case 'If': {
+        // A condition known now (literals, positionals) lowers only the branch taken, as bpftrace's
+        // literal folding does: a fail() in the other branch is never reached.
+        const known = this.fold(s.cond);
+        if (known !== undefined && known !== 'error') {
+          const taken = known.kind === 'bool' ? known.value : known.value !== 0n;
+          if (taken) return this.block(s.then);
+          return s.else ? (s.else.kind === 'Block' ? this.block(s.else) : this.stmt(s.else)) : [];
+        }
         const cond = this.condition(s.cond);
         const then = this.block(s.then);
         const otherwise = s.else ? (s.else.kind === 'Block' ? this.block(s.else) : this.stmt(s.else)) : [];
