@@ -10,6 +10,8 @@ export interface ScriptConfig {
   readonly perfRbPages?: number;
   /** `stack_mode`: kstack/ustack's default mode; BPFTRACE_STACK_MODE overrides it. */
   readonly stackMode?: 'bpftrace' | 'perf' | 'raw';
+  /** `str_trunc_trailer`: printed after a truncated str() value; BPFTRACE_STR_TRUNC_TRAILER overrides it. */
+  readonly strTruncTrailer?: string;
 }
 
 /** bpftrace's config variables (docs/language.md "Config Variables"). */
@@ -31,7 +33,9 @@ export const MAX_STRLEN_LIMIT = 16384;
  * environment variable (`BPFTRACE_MAX_MAP_KEYS`), upper case, or lower case.
  */
 export function readConfig(program: ast.Program, diags: Diagnostics): ScriptConfig {
-  const out: { maxMapKeys?: number; maxStrlen?: number; perfRbPages?: number; stackMode?: 'bpftrace' | 'perf' | 'raw' } = {};
+  const out: { maxMapKeys?: number; maxStrlen?: number; perfRbPages?: number; stackMode?: 'bpftrace' | 'perf' | 'raw'; strTruncTrailer?: string } = {};
+  const envTrailer = process.env['BPFTRACE_STR_TRUNC_TRAILER'];
+  if (envTrailer !== undefined) out.strTruncTrailer = envTrailer;
   const stackModes = ['bpftrace', 'perf', 'raw'];
   const envMode = process.env['BPFTRACE_STACK_MODE'];
   if (envMode !== undefined && envMode !== '') {
@@ -61,6 +65,15 @@ export function readConfig(program: ast.Program, diags: Diagnostics): ScriptConf
         continue;
       }
       out.stackMode ??= mode as 'bpftrace' | 'perf' | 'raw';
+      continue;
+    }
+    if (key === 'str_trunc_trailer') {
+      const v = entry.value;
+      if (v.kind !== 'StringLiteral') {
+        diags.error('invalid-config', `${entry.key} needs a string`, v.span);
+        continue;
+      }
+      out.strTruncTrailer ??= v.value;
       continue;
     }
     if (key === 'perf_rb_pages') {

@@ -17,6 +17,7 @@ import { byteLength, histBucketCount, lhistBucketCount, recordLayout, type Event
 import { pidFilter, targetBuiltin, type TargetProcess } from './target-process.js';
 import { lowerUsdtArg } from './usdt-lower.js';
 import { LIBRARY_FUNCTIONS, LIBRARY_VARS } from '../builtins/functions.js';
+import { strSizes } from '../builtins/str-size.js';
 import type { InternalMapDef, LowerContext } from '../builtins/library.js';
 import { kernelBtfTypes, cSizeOf, cTypeName as typeName, findMember, memberNames, type CType } from '../kernel/btf.js';
 import { pointee, ptrType, TypeResolver, valueTypeOf } from './lower-types.js';
@@ -46,6 +47,8 @@ export interface ScriptState {
   readonly macros?: ReadonlyMap<string, ast.MacroDef>;
   /** `config = { max_strlen = N }`: the size of strings read with str() without a length. */
   readonly maxStrlen?: number;
+  /** Config str_trunc_trailer: printed after a str() value that was truncated (default `..`). */
+  readonly strTruncTrailer?: string;
   /** `--unsafe`: allow system(), signal() (src/builtins/output.ts). */
   readonly unsafe?: boolean;
   /** `config = { stack_mode = perf }` / BPFTRACE_STACK_MODE: kstack/ustack's mode when none is given. */
@@ -1361,9 +1364,7 @@ export class ProbeLowerer {
         return this.fail();
       }
       const arg = this.value(e.args[0]!);
-      // str(x, n): n characters and a NUL, at most max_strlen bytes.
-      const max = this.script.maxStrlen ?? DEFAULT_STRLEN;
-      const size = e.args[1] ? Math.min(Number(this.constInt(e.args[1])) + 1, max) : max;
+      const { size, read } = strSizes(this.script.maxStrlen ?? DEFAULT_STRLEN, e.args[1] ? Number(this.constInt(e.args[1])) : undefined);
       if (arg.type.kind === 'str') return arg;
       if (arg.type.kind === 'none') return this.fail(); // already reported
       if (!isIntegral(arg.type)) {
@@ -1371,7 +1372,11 @@ export class ProbeLowerer {
         return this.fail();
       }
       const space = arg.type.kind === 'ptr' ? arg.type.space : this.defaultSpace();
-      return { type: { kind: 'str', size }, blob: { op: 'readStr', addr: arg.int!, size, space, err: this.helperErr(`probe_read_${space}_str`, e.span, true) } };
+      const blob: IrBlob = { op: 'readStr', addr: arg.int!, size: read, space, err: this.helperErr(`probe_read_${space}_str`, e.span, true) };
+      if (read <= size) return { type: { kind: 'str', size }, blob: resizeStr(blob, read, size) };
+      // One byte more than the value keeps: a value without a NUL was truncated (str-size.ts).
+      const trailer = this.script.strTruncTrailer ?? '..';
+      return { type: { kind: 'str', size, ...(trailer ? { truncTrailer: trailer } : {}) }, blob: { op: 'slice', blob, offset: 0, size } };
     }
     if (e.callee === 'getopt') {
       const v = getoptValue(e, this.script.namedParams ?? new Map(), this.script.givenParams ?? new Map(), this.diags);
