@@ -76,6 +76,13 @@ const strstr: LibFunction = {
     const size = hay.type.size;
     if (needle.length === 0) return { type: i64, int: c64(0) };
     if (needle.length > size) return { type: i64, int: c64(-1) };
+    const hayArg = call.args[0]!;
+    if (hayArg.kind === 'StringLiteral') {
+      // Both known now: the index at compile time (within the characters before a NUL).
+      const bytes = encodeBytes(hayArg.value);
+      const nulAt = bytes.indexOf(0);
+      return { type: i64, int: c64((nulAt < 0 ? bytes : bytes.subarray(0, nulAt)).indexOf(needle)) };
+    }
     // The copy is padded with zeroes past the haystack so every position's read stays inside it.
     const copySize = pow2(size + needle.length);
     const h = cx.tempBlob(copySize);

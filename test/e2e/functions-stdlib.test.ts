@@ -1,0 +1,163 @@
+/**
+ * bpftrace's newer stdlib functions (issue 12): name tables (strerror, signal_name, syscall_name),
+ * string search (strstr, strcap, memcmp), probe context (probetype, usermode, pid/tid namespaces,
+ * cpid()), assert, str() truncation and its trailer. Expected lines follow from bpftrace's
+ * docs/stdlib.md, its tests/runtime files and the workload's own syscalls.
+ */
+import type { ExecutionContext } from 'ava';
+import { buildProbeTarget, whyNoProbeTarget } from '../helpers/probe-target.js';
+import { describeRun, exec, kernelTest, openWorkload, python3, runTsbpf, scratchDir, startTsbpf, uniqueTag } from '../helpers/tsbpf.js';
+
+const needPython = (): string | undefined => (python3() ? undefined : 'no python3');
+
+async function begin(t: ExecutionContext, body: string, args: readonly string[] = []): Promise<string> {
+  const r = await runTsbpf([...args, '-e', `BEGIN { ${body} exit(); }`]);
+  t.is(r.code, 0, describeRun(r));
+  return r.stdout.replace(/\n\n\n$/, '\n');
+}
+
+kernelTest('strerror, signal_name, syscall_name: kernel-side name tables, unknown numbers, comparisons and map keys', async (t) => {
+  const out = await begin(
+    t,
+    `printf("%s|%s|%s|%s\\n", strerror(1), strerror(-11), strerror(0), strerror(4000));
+     printf("%s|%s|%s|%s\\n", signal_name(2), signal_name(34), signal_name(-1), signal_name(65));
+     printf("%s|%s|%s|%s\\n", syscall_name(0), syscall_name(59), syscall_name(231), syscall_name(100000));
+     printf("%d %d\\n", syscall_name(1) == "write", strerror(2) == "EPERM");
+     @[signal_name(9)] = count();`,
+  );
+  t.is(
+    out,
+    [
+      'Operation not permitted|Try again (operation would block)|Success|Unknown error',
+      // glibc strsignal(3) texts; 65 is past SIGRTMAX.
+      `Interrupt|Real-time signal 0|N/A|N/A`,
+      `read|execve|exit_group|Unknown syscall`,
+      '1 0',
+      '',
+      '',
+      '@[Killed]: 1',
+      '',
+    ].join('\n'),
+  );
+});
+
+kernelTest('syscall_name(args.id) as syscount.bt uses it: a workload\'s getppid calls counted by name', async (t) => {
+  const comm = `sys${uniqueTag(8)}`;
+  const h = startTsbpf(['-e', `tracepoint:raw_syscalls:sys_enter /comm == "${comm}"/ { @syscall[syscall_name(args.id)] = count(); }`], { t });
+  await h.attached;
+  const r = await exec([python3()!, '-c', `import os\nopen('/proc/self/comm','w').write('${comm}')\nfor i in range(5): os.getppid()`]);
+  t.is(r.code, 0, r.stderr);
+  const res = await h.stop('SIGINT');
+  t.is(res.code, 0, describeRun(res));
+  t.true(res.stdout.includes('@syscall[getppid]: 5\n'), res.stdout);
+  t.false(res.stdout.includes('Unknown syscall'), res.stdout);
+}, { needs: needPython });
+
+kernelTest('strstr, strcap, memcmp, default_str_length (BEGIN)', async (t) => {
+  const out = await begin(
+    t,
+    `printf("%d %d %d %d %d %d\\n", strstr("hello", "ll"), strstr("hello", "x"), strstr("hello", ""), strstr("hello", "hello"), strstr("hello", "lo"), strstr("hi", "hello"));
+     $s = "abcabc"; printf("%d %d %d\\n", strstr($s, "ca"), strstr($s, "abc"), strstr(comm, "tsbpf-none"));
+     printf("%d %d %d %d\\n", strcap("hello"), strcap($s), default_str_length, default_str_length());
+     $a = "abc"; $b = "abd"; printf("%d %d %d %d\\n", memcmp($a, $b, 3), memcmp($a, $b, 2), memcmp($b, $a, 3), memcmp("\\xff", "a", 1));`,
+  );
+  // memcmp compares signed chars: 0xff is -1.
+  t.is(out, `2 -1 0 0 3 -1\n2 0 -1\n6 7 1024 1024\n-1 0 1 ${-1 - 97}\n`);
+});
+
+kernelTest('strstr on a string read from the kernel; default_str_length follows max_strlen', async (t) => {
+  const w = openWorkload(t);
+  const name = w.file.slice(w.file.lastIndexOf('/') + 1);
+  const h = startTsbpf(['-e', `tracepoint:syscalls:sys_enter_openat /comm == "${w.comm}"/ { $p = str(args.filename); if (strstr($p, "${name}") >= 0) { printf("%d %d %d\\n", strstr($p, "${name}"), strstr($p, "/"), strstr($p, "no-such-part")); } }`], { t });
+  await h.attached;
+  await w.run(1);
+  await h.waitForStdout(/\n/);
+  const r = await h.stop('SIGINT');
+  t.is(r.code, 0, describeRun(r));
+  t.is(r.stdout.split('\n')[0], `${w.file.length - name.length} 0 -1`);
+  const small = await runTsbpf(['-e', 'config = { max_strlen = 40 } BEGIN { printf("%d\\n", default_str_length); exit(); }']);
+  t.is(small.stdout, '40\n\n\n', describeRun(small));
+});
+
+kernelTest('probetype and usermode in special, tracepoint and interval probes; pid/tid in the initial and own namespace', async (t) => {
+  const comm = `ctx${uniqueTag(8)}`;
+  const prog = `BEGIN { printf("%s %d\\n", probetype, usermode); }
+    tracepoint:syscalls:sys_enter_getppid /comm == "${comm}"/ { printf("%s %d %d %d %d\\n", probetype(), usermode(), pid(init) == pid, tid(curr_ns) == tid, pid()); }`;
+  const h = startTsbpf(['-e', prog], { t });
+  await h.attached;
+  const r = await exec([python3()!, '-c', `import os\nopen('/proc/self/comm','w').write('${comm}')\nos.getppid()`]);
+  await h.waitForStdout(/tracepoint/);
+  const res = await h.stop('SIGINT');
+  t.is(res.code, 0, describeRun(res));
+  // The test runs in the initial PID namespace, where both namespaces give the same ids.
+  t.is(res.stdout, `special 1\ntracepoint 0 1 1 ${r.pid}\n\n\n`);
+  const iv = await runTsbpf(['-e', 'interval:ms:10 { printf("%s\\n", probetype); exit(); }']);
+  t.is(iv.stdout, 'interval\n\n\n', describeRun(iv));
+}, { needs: needPython });
+
+kernelTest('usermode reads the saved CS register in a uprobe: 1 in user mode', async (t) => {
+  const target = buildProbeTarget(scratchDir(t), 'O2');
+  const h = startTsbpf(['-e', `uprobe:${target.path}:tsbpf_add { printf("%s %d\\n", probetype, usermode); }`], { t });
+  await h.attached;
+  await exec([target.path, '1']);
+  await h.waitForStdout(/uprobe/);
+  const r = await h.stop('SIGINT');
+  t.is(r.code, 0, describeRun(r));
+  t.is(r.stdout.split('\n')[0], 'uprobe 1');
+}, { needs: whyNoProbeTarget });
+
+kernelTest('cpid() and has_cpid() with -c', async (t) => {
+  const r = await runTsbpf(['-c', '/bin/true', '-e', 'BEGIN { printf("%d %d %d\\n", cpid() == cpid, cpid() > 0, has_cpid()); exit(); }']);
+  t.is(r.code, 0, describeRun(r));
+  t.is(r.stdout.split('\n')[0], '1 1 1');
+});
+
+kernelTest('assert: exits with 1 and errorf\'s located message when false; nothing when true', async (t) => {
+  const r = await runTsbpf(['-e', 'BEGIN { assert(1 == 1, "fine"); printf("before\\n"); assert(pid == 0, "pid is not zero"); printf("after\\n"); }']);
+  t.is(r.code, 1, describeRun(r));
+  t.is(r.stdout.split('\n')[0], 'before');
+  t.false(r.stdout.includes('after'));
+  t.regex(r.stderr, /^stdin:1:\d+-\d+: ERROR: assert failed: pid is not zero$/m);
+});
+
+kernelTest('is_* predicates, is_err, static_assert, and fail in a branch a constant condition skips', async (t) => {
+  const preds = 'is_str("a"), is_str(1), is_integer(1), is_unsigned_integer((uint8)1), is_unsigned_integer(-1), is_literal(1), is_literal(pid), is_ptr(curtask)';
+  const prog = `BEGIN { printf("%d %d %d %d %d %d %d %d\\n", ${preds}); printf("%d %d %d\\n", is_err(-4095), is_err(-4096), is_err(0));
+    static_assert(is_integer(1), "not reached"); if ($1 < 2) { fail("Expected > 1. Got %d", $1); } exit(); }`;
+  const r = await runTsbpf(['-e', prog, '5']);
+  t.is(r.code, 0, describeRun(r));
+  t.is(r.stdout, '1 0 1 1 0 1 0 1\n1 0 0\n\n\n');
+  const failed = await runTsbpf(['-e', prog, '1']);
+  t.is(failed.code, 1, describeRun(failed));
+  t.regex(failed.stderr, /^stdin:2:\d+-\d+: ERROR: Expected > 1\. Got 1$/m);
+});
+
+kernelTest('str(): str(p, n) keeps n-1 characters; a truncated str(p) prints str_trunc_trailer', async (t) => {
+  const w = openWorkload(t);
+  const prog = `tracepoint:syscalls:sys_enter_openat /comm == "${w.comm}"/ { printf("P: %s|%s|%s\\n", str(args.filename), str(args.filename, 5), str(args.filename, 3)); }`;
+  // The workload (cat) opens libraries first; its own file is the one under the scratch directory.
+  const run = async (env: NodeJS.ProcessEnv): Promise<string[]> => {
+    const h = startTsbpf(['-e', prog], { t, env });
+    await h.attached;
+    await w.run(1);
+    const r = await h.stop('SIGINT');
+    t.is(r.code, 0, describeRun(r));
+    return r.stdout.split('\n');
+  };
+  const f = w.file;
+  t.true(f.startsWith('/tmp/'));
+  const full = await run({});
+  t.true(full.includes(`P: ${f}|${f.slice(0, 4)}|${f.slice(0, 2)}`), full.join('\n'));
+  // tests/runtime/call str_truncated and str_truncated_custom: 5 characters fill string[5].
+  const five = await run({ BPFTRACE_MAX_STRLEN: '5' });
+  t.true(five.includes('P: /tmp/..|/tmp|/t'), five.join('\n'));
+  const custom = await run({ BPFTRACE_MAX_STRLEN: '5', BPFTRACE_STR_TRUNC_TRAILER: '_xxx' });
+  t.true(custom.includes('P: /tmp/_xxx|/tmp|/t'), custom.join('\n'));
+  const none = await run({ BPFTRACE_MAX_STRLEN: '5', BPFTRACE_STR_TRUNC_TRAILER: '' });
+  t.true(none.includes('P: /tmp/|/tmp|/t'), none.join('\n'));
+});
+
+kernelTest('strcontains() is a bool: print shows true/false, printf %d shows 1/0', async (t) => {
+  const out = await begin(t, 'print(strcontains("hello-test-world", "test")); print(strcontains("abc", "x")); printf("%d %d\\n", strcontains("abc", "b"), strcontains("abc", "x"));');
+  t.is(out, 'true\nfalse\n1 0\n');
+});
