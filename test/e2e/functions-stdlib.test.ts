@@ -161,3 +161,31 @@ kernelTest('strcontains() is a bool: print shows true/false, printf %d shows 1/0
   const out = await begin(t, 'print(strcontains("hello-test-world", "test")); print(strcontains("abc", "x")); printf("%d %d\\n", strcontains("abc", "b"), strcontains("abc", "x"));');
   t.is(out, 'true\nfalse\n1 0\n');
 });
+
+kernelTest('printf through the kernel: bpftrace 0.26 flags, widths, precision only for floats, literal unknown conversions', async (t) => {
+  const out = await begin(
+    t,
+    `$big = 4294967301; $neg = -1;
+     printf("[%d|%ld|%u|%lu|%x|%lx|%X]\\n", $big, $big, $neg, $neg, $neg, $neg, 255);
+     printf("[%05d|%-05d|%+d|%+u|% d|%#x|%#o|%#x]\\n", -42, -42, 5, 5, 5, 255, 8, 0);
+     printf("[%c|%3c|%p|%p|%hhu|%hhd|%hu|%hd]\\n", 65, 66, 4096, 0, 300, 255, 70000, 40000);
+     printf("[%5s|%-5s|%.3s|%08s|%*d|%.2d]\\n", "ab", "ab", "abcdef", "ab", 7, 3);
+     printf("%q %k 100% %\\n");`,
+  );
+  t.is(
+    out,
+    '[5|4294967301|4294967295|18446744073709551615|ffffffff|ffffffffffffffff|FF]\n' +
+      '[00-42|-4200|+5|5|5|0xff|010|0]\n' +
+      '[A|  B|0x1000|0|44|-1|4464|-25536]\n' +
+      '[   ab|ab   |abcdef|000000ab|7|3]\n' +
+      // `% %` is one `%%`-like spec with the space flag (bpftrace's regex): it prints `%`.
+      '%q %k 100%\n',
+  );
+  // An unknown conversion is text, so an argument for it is one too many (format_string.cpp check()).
+  const extra = await runTsbpf(['-e', 'BEGIN { printf("%q\\n", 1); exit(); }']);
+  t.is(extra.code, 1, describeRun(extra));
+  t.regex(extra.stderr, /too many arguments for format string \(1 supplied, 0 expected\)/);
+  const float = await runTsbpf(['-e', 'BEGIN { printf("%5.2f\\n", 1); exit(); }']);
+  t.is(float.code, 1, describeRun(float));
+  t.regex(float.stderr, /unsupported format specifier: f/);
+});
