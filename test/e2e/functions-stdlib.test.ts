@@ -189,3 +189,20 @@ kernelTest('printf through the kernel: bpftrace 0.26 flags, widths, precision on
   t.is(float.code, 1, describeRun(float));
   t.regex(float.stderr, /unsupported format specifier: f/);
 });
+
+kernelTest('find, kptr/uptr, kfunc_exist and the __builtin_* names (BEGIN)', async (t) => {
+  const out = await begin(
+    t,
+    `@map[2] = (1, "hello"); $val = (0, "none");
+     if (find(@map, 2, $val)) { print($val); }
+     $x = (0, "none"); printf("%d\\n", find(@map, 3, $x)); print($x);
+     @k[1, "a"] = 7; let $n; printf("%d %d\\n", find(@k, (1, "a"), $n), $n);
+     printf("%d %d %d\\n", kfunc_exist("bpf_task_acquire"), kfunc_exist("no_such_kfunc_tsbpf"), kptr(curtask) == curtask);
+     printf("%s %s %d %d %d %d\\n", __builtin_probetype, __builtin_probe, __builtin_cpid, __builtin_safe_mode, __builtin_is_literal(1), __builtin_ncpus > 0);
+     clear(@map); clear(@k);`,
+  );
+  t.is(out, '(1, hello)\n0\n(0, none)\n1 7\n1 0 1\nspecial BEGIN 0 1 1 1\n');
+  const scalar = await runTsbpf(['-e', 'BEGIN { @s = 1; $v = 0; find(@s, 1, $v); exit(); }']);
+  t.is(scalar.code, 1, describeRun(scalar));
+  t.regex(scalar.stderr, /find expects a map with explicit keys/);
+});
