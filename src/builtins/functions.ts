@@ -4,6 +4,7 @@ import { MAP_FUNCTIONS } from './maps.js';
 import { NAME_FUNCTIONS } from './names.js';
 import { META_FUNCTIONS } from './meta.js';
 import { INTERNAL_FUNCTIONS } from './internals.js';
+import { KERNEL_GATED_FUNCTIONS } from './kernel-gated.js';
 import { PROBE_CONTEXT_FUNCTIONS } from './probe-context.js';
 import { STRING_SEARCH_FUNCTIONS } from './string-search.js';
 import { OUTPUT_FUNCTIONS } from './output.js';
@@ -13,7 +14,7 @@ import { STRING_FUNCTIONS } from './strings.js';
 import { WATCH_FUNCTIONS } from './watch.js';
 
 export const LIBRARY_FUNCTIONS: ReadonlyMap<string, LibFunction> = new Map(
-  [...MAP_FUNCTIONS, ...PROCESS_FUNCTIONS, ...STACK_FUNCTIONS, ...STRING_FUNCTIONS, ...OUTPUT_FUNCTIONS, ...WATCH_FUNCTIONS, ...NAME_FUNCTIONS, ...STRING_SEARCH_FUNCTIONS, ...META_FUNCTIONS, ...PROBE_CONTEXT_FUNCTIONS, ...INTERNAL_FUNCTIONS].map((f) => [f.name, f]),
+  [...MAP_FUNCTIONS, ...PROCESS_FUNCTIONS, ...STACK_FUNCTIONS, ...STRING_FUNCTIONS, ...OUTPUT_FUNCTIONS, ...WATCH_FUNCTIONS, ...NAME_FUNCTIONS, ...STRING_SEARCH_FUNCTIONS, ...META_FUNCTIONS, ...PROBE_CONTEXT_FUNCTIONS, ...INTERNAL_FUNCTIONS, ...KERNEL_GATED_FUNCTIONS].map((f) => [f.name, f]),
 );
 
 /** A function callable as a bare identifier, as its call without arguments. */

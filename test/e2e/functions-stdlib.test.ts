@@ -4,9 +4,21 @@
  * cpid()), assert, str() truncation and its trailer. Expected lines follow from bpftrace's
  * docs/stdlib.md, its tests/runtime files and the workload's own syscalls.
  */
+import { spawnSync } from 'node:child_process';
 import type { ExecutionContext } from 'ava';
 import { buildProbeTarget, whyNoProbeTarget } from '../helpers/probe-target.js';
-import { describeRun, exec, kernelTest, openWorkload, python3, runTsbpf, scratchDir, startTsbpf, uniqueTag } from '../helpers/tsbpf.js';
+import { describeRun, exec, kernelTest, openWorkload, python3, runTsbpf, scratchDir, startTsbpf, TSBPF_BIN, uniqueTag, whyNoKernel } from '../helpers/tsbpf.js';
+
+/**
+ * Why this kernel's verifier refuses `script` (run with --verify --unsafe at registration), or
+ * undefined when it loads: for helpers a kernel config or lockdown takes away.
+ */
+function verifierRefuses(script: string): string | undefined {
+  if (whyNoKernel()) return undefined;
+  const r = spawnSync(process.execPath, [TSBPF_BIN, '--verify', '--unsafe', '--no-cache', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  const why = /rejected the program for [^:]+: (.*)/.exec(r.stderr);
+  return r.status === 0 ? undefined : `the verifier refuses it here: ${why?.[1] ?? r.stderr.trim().split('\n')[0]}`;
+}
 
 const needPython = (): string | undefined => (python3() ? undefined : 'no python3');
 
@@ -206,3 +218,38 @@ kernelTest('find, kptr/uptr, kfunc_exist and the __builtin_* names (BEGIN)', asy
   t.is(scalar.code, 1, describeRun(scalar));
   t.regex(scalar.stderr, /find expects a map with explicit keys/);
 });
+
+const OVERRIDE = 'kprobe:__x64_sys_getuid /comm == "id"/ { override(2 << 21); }';
+
+kernelTest('override(): kprobes only and --unsafe only; the program verifies', async (t) => {
+  const ok = await runTsbpf(['--verify', '--unsafe', '-e', OVERRIDE]);
+  t.is(ok.code, 0, describeRun(ok));
+  t.regex(ok.stderr, /Verified 1 program/);
+}, { needs: () => verifierRefuses(OVERRIDE) });
+
+kernelTest('override() and write_user() are refused without --unsafe and outside their probe types', async (t) => {
+  const safe = await runTsbpf(['--verify', '-e', OVERRIDE]);
+  t.is(safe.code, 1, describeRun(safe));
+  t.regex(safe.stderr, /override\(\) is an unsafe function being used in safe mode/);
+  const tp = await runTsbpf(['--verify', '--unsafe', '-e', 'tracepoint:syscalls:sys_enter_getuid { override(2); }']);
+  t.is(tp.code, 1, describeRun(tp));
+  t.regex(tp.stderr, /override\(\) can only be used inside kprobes/);
+  const wu = await runTsbpf(['--verify', '-e', 'tracepoint:syscalls:sys_enter_write { write_user(args.buf, "HELLO", 5); }']);
+  t.is(wu.code, 1, describeRun(wu));
+  t.regex(wu.stderr, /write_user\(\) is an unsafe function being used in safe mode/);
+  const long = await runTsbpf(['--verify', '--unsafe', '-e', 'tracepoint:syscalls:sys_enter_write { write_user(args.buf, "HELLO", 7); }']);
+  t.is(long.code, 1, describeRun(long));
+  t.regex(long.stderr, /write_user\(\) length must be between 1 and the size of its source \(6 bytes\), got 7/);
+});
+
+const WRITE_USER = 'tracepoint:syscalls:sys_enter_write { write_user(args.buf, "HELLO", 5); }';
+
+kernelTest('write_user(): a process reads back the bytes the probe wrote over its write() buffer', async (t) => {
+  const comm = `wu${uniqueTag(8)}`;
+  const h = startTsbpf(['--unsafe', '-e', `tracepoint:syscalls:sys_enter_write /comm == "${comm}"/ { printf("%d\\n", write_user(args.buf, "HELLO", 5)); exit(); }`], { t });
+  await h.attached;
+  const r = await exec([python3()!, '-c', `import os\nopen('/proc/self/comm','w').write('${comm}')\nr, w = os.pipe()\nos.write(w, b'hello')\nprint(os.read(r, 5).decode())`]);
+  t.is(r.stdout, 'HELLO\n', r.stderr);
+  const res = await h.stop('SIGINT');
+  t.is(res.stdout.split('\n')[0], '1', describeRun(res));
+}, { needs: () => needPython() ?? verifierRefuses(WRITE_USER) });

@@ -1,0 +1,73 @@
+/**
+ * Unsafe functions that change what the traced kernel or process does (bpftrace base.bt): override
+ * (a kprobe's function returns `rc` instead of running) and write_user (bpf_probe_write_user).
+ * Both need --unsafe; the runtime also refuses scripts that call their helpers without it
+ * (runtime/unsafe-uses.ts).
+ */
+import type * as ast from '../ast/nodes.js';
+import type { IrExpr } from '../ir/ir.js';
+import { Helper } from '../contract/index.js';
+import { boolType, isIntegral, sizeOf, typeToString } from '../types/types.js';
+import { argCount, c64, type LibFunction, type LowerContext } from './library.js';
+import { unsafeCheck } from './output.js';
+
+/** override(rc): bpf_override_return; kprobes only (the kernel also needs CONFIG_BPF_KPROBE_OVERRIDE and an ALLOW_ERROR_INJECTION function). */
+const override: LibFunction = {
+  name: 'override',
+  unsafe: true,
+  stmt(call, cx) {
+    if (cx.probe.provider !== 'kprobe') {
+      cx.diags.error('fail', 'override() can only be used inside kprobes', call.span);
+      return [];
+    }
+    if (!argCount(call, cx, 1, 1) || !unsafeCheck(call, cx)) return [];
+    const v = cx.value(call.args[0]!);
+    if (!isIntegral(v.type) || v.type.kind === 'ptr') {
+      if (v.type.kind !== 'none') cx.diags.error('type-mismatch', `override() only supports int arguments (${typeToString(v.type)} provided)`, call.args[0]!.span);
+      return [];
+    }
+    const rc = cx.intOf(v, call.args[0]!);
+    return [{ op: 'if', cond: { op: 'call', helper: Helper.override_return, args: [{ kind: 'ctx' }, { kind: 'int', value: rc }] }, then: [], else: [] }];
+  },
+};
+
+/**
+ * write_user(dst, src, len): copy len bytes of the value src to the user address dst of the current
+ * task; true on success. len is a constant no larger than src (the verifier reads src's bytes).
+ */
+function writeUserCall(call: ast.Call, cx: LowerContext): IrExpr | undefined {
+  {
+    if (!argCount(call, cx, 3, 3) || !unsafeCheck(call, cx)) return undefined;
+    const dst = cx.value(call.args[0]!);
+    if (!isIntegral(dst.type)) {
+      if (dst.type.kind !== 'none') cx.diags.error('type-mismatch', `write_user() needs a user address, got ${typeToString(dst.type)}`, call.args[0]!.span);
+      return undefined;
+    }
+    const src = cx.value(call.args[1]!);
+    if (src.type.kind === 'none') return undefined;
+    const size = sizeOf(src.type);
+    const len = Number(cx.constInt(call.args[2]!));
+    if (len < 1 || len > size) {
+      cx.diags.error('invalid-argument', `write_user() length must be between 1 and the size of its source (${size} bytes), got ${len}`, call.args[2]!.span);
+      return undefined;
+    }
+    const bytes = src.blob ?? { op: 'int' as const, value: src.int, size: size as 1 | 2 | 4 | 8 };
+    return { op: 'call', helper: Helper.probe_write_user, args: [{ kind: 'int', value: cx.intOf(dst, call.args[0]!) }, { kind: 'blob', blob: bytes }, { kind: 'int', value: c64(len) }] };
+  }
+}
+
+const writeUser: LibFunction = {
+  name: 'write_user',
+  unsafe: true,
+  expr(call, cx) {
+    const r = writeUserCall(call, cx);
+    return r ? { type: boolType, int: { op: 'binary', operator: '==', left: r, right: c64(0), signed: true } } : cx.fail();
+  },
+  // As a statement the call must stay: a dropped value would drop it.
+  stmt(call, cx) {
+    const r = writeUserCall(call, cx);
+    return r ? [{ op: 'if', cond: r, then: [], else: [] }] : [];
+  },
+};
+
+export const KERNEL_GATED_FUNCTIONS: readonly LibFunction[] = [override, writeUser];
