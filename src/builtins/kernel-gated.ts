@@ -1,12 +1,13 @@
 /**
  * Unsafe functions that change what the traced kernel or process does (bpftrace base.bt): override
  * (a kprobe's function returns `rc` instead of running) and write_user (bpf_probe_write_user).
- * Both need --unsafe; the runtime also refuses scripts that call their helpers without it
+ * Both need --unsafe (debugf, which writes to the kernel's trace buffer, does not); the runtime also refuses scripts that call their helpers without it
  * (runtime/unsafe-uses.ts).
  */
 import type * as ast from '../ast/nodes.js';
-import type { IrExpr } from '../ir/ir.js';
-import { Helper } from '../contract/index.js';
+import type { IrCallArg, IrExpr } from '../ir/ir.js';
+import { byteLength, Helper } from '../contract/index.js';
+import { parseFormat } from './printf-check.js';
 import { boolType, isIntegral, sizeOf, typeToString } from '../types/types.js';
 import { argCount, c64, type LibFunction, type LowerContext } from './library.js';
 import { unsafeCheck } from './output.js';
@@ -70,4 +71,45 @@ const writeUser: LibFunction = {
   },
 };
 
-export const KERNEL_GATED_FUNCTIONS: readonly LibFunction[] = [override, writeUser];
+
+/** debugf's conversions and what each takes (bpftrace type_checker.cpp bpf_trace_printk_format_types). */
+const DEBUGF_CONVERSIONS: Readonly<Record<string, 'int' | 'str'>> = { d: 'int', u: 'int', x: 'int', p: 'int', s: 'str' };
+
+/**
+ * debugf(fmt, args...): bpf_trace_printk, formatted by the kernel into the tracing ring buffer
+ * (`/sys/kernel/tracing/trace_pipe`), not tsbpf's output. At most three arguments (the helper's).
+ */
+const debugf: LibFunction = {
+  name: 'debugf',
+  stmt(call, cx) {
+    if (!argCount(call, cx, 1, 4)) return [];
+    const fmt = cx.constString(call.args[0]!, 'a string literal format');
+    if (fmt === undefined) return [];
+    const parsed = parseFormat(fmt);
+    if (parsed.specs.length !== call.args.length - 1) {
+      cx.diags.error('invalid-format', `debugf() has ${parsed.specs.length} conversions and ${call.args.length - 1} arguments`, call.span);
+      return [];
+    }
+    const args: IrCallArg[] = [];
+    for (const [i, spec] of parsed.specs.entries()) {
+      const e = call.args[i + 1]!;
+      const want = DEBUGF_CONVERSIONS[spec.conversion];
+      if (want === undefined) {
+        cx.diags.error('invalid-format', `Invalid format specifier for \`debugf\`: ${spec.conversion}`, call.args[0]!.span);
+        return [];
+      }
+      const v = cx.value(e);
+      if (v.type.kind === 'none') return [];
+      if (want === 'str' ? v.type.kind !== 'str' || !v.blob : !isIntegral(v.type)) {
+        cx.diags.error('type-mismatch', `Type does not match format specifier: ${spec.conversion}`, e.span);
+        return [];
+      }
+      args.push(want === 'str' ? { kind: 'blob', blob: v.blob! } : { kind: 'int', value: cx.intOf(v, e) });
+    }
+    const size = byteLength(fmt) + 1;
+    const format: IrCallArg = { kind: 'blob', blob: { op: 'string', value: fmt, size } };
+    return [{ op: 'if', cond: { op: 'call', helper: Helper.trace_printk, args: [format, { kind: 'int', value: c64(size) }, ...args] }, then: [], else: [] }];
+  },
+};
+
+export const KERNEL_GATED_FUNCTIONS: readonly LibFunction[] = [override, writeUser, debugf];

@@ -5,9 +5,10 @@
  * docs/stdlib.md, its tests/runtime files and the workload's own syscalls.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { ExecutionContext } from 'ava';
 import { buildProbeTarget, whyNoProbeTarget } from '../helpers/probe-target.js';
-import { describeRun, exec, kernelTest, openWorkload, python3, runTsbpf, scratchDir, startTsbpf, TSBPF_BIN, uniqueTag, whyNoKernel } from '../helpers/tsbpf.js';
+import { describeRun, exec, kernelTest, openWorkload, python3, runTsbpf, scratchDir, startTsbpf, tracefsAvailable, TSBPF_BIN, uniqueTag, whyNoKernel } from '../helpers/tsbpf.js';
 
 /**
  * Why this kernel's verifier refuses `script` (run with --verify --unsafe at registration), or
@@ -253,3 +254,16 @@ kernelTest('write_user(): a process reads back the bytes the probe wrote over it
   const res = await h.stop('SIGINT');
   t.is(res.stdout.split('\n')[0], '1', describeRun(res));
 }, { needs: () => needPython() ?? verifierRefuses(WRITE_USER) });
+
+kernelTest('debugf(): bpf_trace_printk into the kernel trace buffer; only d, u, x, p and s', async (t) => {
+  const tag = `dbg${uniqueTag(10)}`;
+  const r = await runTsbpf(['-e', `BEGIN { debugf("${tag} %d %s %x\\n", 42, "str", 255); debugf("${tag} %u\\n", 7); exit(); }`]);
+  t.is(r.code, 0, describeRun(r));
+  t.is(r.stdout, '\n\n');
+  const trace = readFileSync('/sys/kernel/tracing/trace', 'utf8');
+  t.regex(trace, new RegExp(`bpf_trace_printk: ${tag} 42 str ff$`, 'm'));
+  t.regex(trace, new RegExp(`bpf_trace_printk: ${tag} 7$`, 'm'));
+  const bad = await runTsbpf(['-e', 'BEGIN { debugf("%c\\n", 65); exit(); }']);
+  t.is(bad.code, 1, describeRun(bad));
+  t.regex(bad.stderr, /Invalid format specifier for `debugf`: c/);
+}, { needs: () => (tracefsAvailable() ? undefined : 'tracefs is not mounted') });
