@@ -36,11 +36,46 @@ const isLiteralFn: LibFunction = {
   expr: (call, cx) => (argCount(call, cx, 1, 1) ? constBool(isLiteral(call.args[0]!)) : cx.fail()),
 };
 
+/** The value of an IR expression built only from constants (is_*(), sizeof, literals, && || ! and comparisons), or undefined. */
+function constValue(e: IrExpr): bigint | undefined {
+  switch (e.op) {
+    case 'const':
+      return e.value;
+    case 'unary': {
+      const x = constValue(e.operand);
+      if (x === undefined) return undefined;
+      return e.operator === '!' ? (x === 0n ? 1n : 0n) : e.operator === '-' ? BigInt.asIntN(64, -x) : BigInt.asIntN(64, ~x);
+    }
+    case 'logical': {
+      const l = constValue(e.left);
+      const r = constValue(e.right);
+      if (l === undefined || r === undefined) return undefined;
+      return (e.operator === '&&' ? l !== 0n && r !== 0n : l !== 0n || r !== 0n) ? 1n : 0n;
+    }
+    case 'binary': {
+      const l = constValue(e.left);
+      const r = constValue(e.right);
+      if (l === undefined || r === undefined) return undefined;
+      const [a, b] = e.signed ? [BigInt.asIntN(64, l), BigInt.asIntN(64, r)] : [BigInt.asUintN(64, l), BigInt.asUintN(64, r)];
+      const cmp: Record<string, boolean> = { '==': a === b, '!=': a !== b, '<': a < b, '<=': a <= b, '>': a > b, '>=': a >= b };
+      if (e.operator in cmp) return cmp[e.operator] ? 1n : 0n;
+      return undefined;
+    }
+    case 'cast': {
+      const x = constValue(e.operand);
+      return x === undefined ? undefined : e.signed ? BigInt.asIntN(e.bits, x) : BigInt.asUintN(e.bits, x);
+    }
+    default:
+      return undefined;
+  }
+}
+
 /** A compile-time condition: its value must be a constant after lowering (literals, is_*(), sizeof...). */
 function constCondition(cx: LowerContext, e: ast.Expr, fn: string): boolean | undefined {
   const v = cx.value(e);
   if (v.type.kind === 'none') return undefined;
-  if (v.int?.op === 'const') return v.int.value !== 0n;
+  const known = v.int ? constValue(v.int) : undefined;
+  if (known !== undefined) return known !== 0n;
   cx.diags.error('not-constant', `${fn}() needs a condition known at compile time`, e.span);
   return undefined;
 }
