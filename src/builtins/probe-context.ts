@@ -79,7 +79,10 @@ function nsId(which: 'pid' | 'tid'): LibFunction {
   };
 }
 
-/** cpid() and has_cpid(): the call forms of the identifiers (src/passes/target-process.ts). */
+/**
+ * The call forms of identifiers (bpftrace: `pid` and `pid()` are the same): cpid()/has_cpid()
+ * (src/passes/target-process.ts) and the helper builtins of builtins.ts.
+ */
 function identifierCall(name: string): LibFunction {
   return {
     name,
@@ -96,6 +99,5 @@ export const PROBE_CONTEXT_FUNCTIONS: readonly LibFunction[] = [
   { name: 'usermode', bare: true, expr: (call, cx) => (argCount(call, cx, 0, 0) ? usermode(cx, call.span) : cx.fail()) },
   nsId('pid'),
   nsId('tid'),
-  identifierCall('cpid'),
-  identifierCall('has_cpid'),
+  ...['cpid', 'has_cpid', 'uid', 'gid', 'cpu', 'rand', 'cgroup', 'curtask', 'comm'].map(identifierCall),
 ];

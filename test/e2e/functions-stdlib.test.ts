@@ -267,3 +267,19 @@ kernelTest('debugf(): bpf_trace_printk into the kernel trace buffer; only d, u, 
   t.is(bad.code, 1, describeRun(bad));
   t.regex(bad.stderr, /Invalid format specifier for `debugf`: c/);
 }, { needs: () => (tracefsAvailable() ? undefined : 'tracefs is not mounted') });
+
+kernelTest('small builtins as values in a process probe: gid, jiffies, numaid, ncpus, rand, cgroup, cpu, is_array, signal', async (t) => {
+  const comm = `sml${uniqueTag(8)}`;
+  const prog = `tracepoint:syscalls:sys_enter_getppid /comm == "${comm}"/ {
+    printf("%d %d %d %d %d %d %d %d %d\\n", gid, jiffies > 0, numaid, ncpus == ncpus(), rand != rand, cgroup == cgroup(), cpu < ncpus, is_array(pton("1.2.3.4")), is_array(comm));
+    signal("SIGUSR1"); }`;
+  const h = startTsbpf(['--unsafe', '-e', prog], { t });
+  await h.attached;
+  // The workload sleeps in a signal handler-free wait: SIGUSR1's default action ends it.
+  const r = await exec([python3()!, '-c', `import os, time\nopen('/proc/self/comm','w').write('${comm}')\nos.getppid()\ntime.sleep(5)\nprint("not killed")`]);
+  await h.waitForStdout(/\n/);
+  const res = await h.stop('SIGINT');
+  t.is(res.code, 0, describeRun(res));
+  t.is(r.signal, 'SIGUSR1', r.stdout);
+  t.is(res.stdout.split('\n')[0], `${process.getgid!()} 1 0 1 1 1 1 1 0`);
+}, { needs: needPython });
