@@ -68,7 +68,9 @@ const strstr: LibFunction = {
       if (hay.type.kind !== 'none') cx.diags.error('type-mismatch', `strstr() needs a string haystack, got ${typeToString(hay.type)}`, call.args[0]!.span);
       return cx.fail();
     }
-    const text = cx.constString(call.args[1]!, 'a string literal needle');
+    const needleArg = call.args[1]!;
+    if (needleArg.kind !== 'StringLiteral' && needleArg.kind !== 'Positional') return strstrVariable(cx, hay.blob, hay.type.size, needleArg);
+    const text = cx.constString(needleArg, 'a string literal needle');
     if (text === undefined) return cx.fail();
     const nul = text.indexOf('\0');
     const needleText = nul < 0 ? text : text.slice(0, nul);
@@ -118,6 +120,62 @@ const strstr: LibFunction = {
     };
   },
 };
+
+/**
+ * strstr(haystack, $needle) with a needle known only at run time: the needle is copied NUL-padded
+ * into a power-of-two buffer (its length from bpf_probe_read_kernel_str), and each position reads
+ * that many haystack bytes into a zeroed buffer of the same size to compare them whole.
+ */
+function strstrVariable(cx: LowerContext, hay: IrBlob, size: number, e: ast.Expr): LibValue {
+  const v = cx.value(e);
+  if (v.type.kind !== 'str' || !v.blob) {
+    if (v.type.kind !== 'none') cx.diags.error('type-mismatch', `strstr() needs a string needle, got ${typeToString(v.type)}`, e.span);
+    return cx.fail();
+  }
+  const n = v.type.size;
+  const width = pow2(n);
+  const copySize = pow2(size + width);
+  const h = cx.tempBlob(copySize);
+  const H: IrBlob = { op: 'varBlob', id: h, size: copySize };
+  const nv = cx.tempBlob(width);
+  const NV: IrBlob = { op: 'varBlob', id: nv, size: width };
+  const chunk = cx.tempBlob(width);
+  const C: IrBlob = { op: 'varBlob', id: chunk, size: width };
+  const [len, index, result] = [cx.temp(), cx.temp(), cx.temp()];
+  const L: IrExpr = { op: 'var', id: len };
+  const I: IrExpr = { op: 'var', id: index };
+  const copied: IrExpr = { op: 'call', helper: Helper.probe_read_kernel_str, args: [{ kind: 'blobAt', blob: NV, offset: c64(0) }, { kind: 'int', value: c64(n) }, { kind: 'blob', blob: v.blob }] };
+  const read: IrExpr = {
+    op: 'call', helper: Helper.probe_read_kernel,
+    args: [{ kind: 'blobAt', blob: C, offset: c64(0) }, { kind: 'int', value: { op: 'binary', operator: '&', left: L, right: c64(width - 1), signed: false } }, { kind: 'blobAt', blob: H, offset: { op: 'binary', operator: '&', left: I, right: c64(copySize - 1), signed: false } }],
+  };
+  const body: IrStmt[] = [
+    { op: 'setVarBlob', id: chunk, value: { op: 'zero', size: width } },
+    { op: 'if', cond: read, then: [{ op: 'break' }], else: [] },
+    { op: 'if', cond: { op: 'unary', operator: '!', operand: { op: 'blobLoad', blob: C, offset: 0, size: 1, signed: false } }, then: [{ op: 'break' }], else: [] },
+    { op: 'if', cond: { op: 'blobEquals', left: C, right: NV, negate: false }, then: [{ op: 'setVar', id: result, value: I }, { op: 'break' }], else: [] },
+  ];
+  return {
+    type: i64,
+    int: {
+      op: 'seq',
+      stmts: [
+        { op: 'setVarBlob', id: h, value: { op: 'record', size: copySize, fields: [{ offset: 0, blob: hay }] } },
+        { op: 'setVarBlob', id: nv, value: { op: 'zero', size: width } },
+        // The needle's length: bpf_probe_read_kernel_str counts its NUL.
+        { op: 'setVar', id: len, value: { op: 'binary', operator: '-', left: copied, right: c64(1), signed: true } },
+        { op: 'setVar', id: result, value: c64(-1) },
+        {
+          op: 'if',
+          cond: { op: 'binary', operator: '<=', left: L, right: c64(0), signed: true },
+          then: [{ op: 'setVar', id: result, value: c64(0) }],
+          else: [{ op: 'callbackLoop', count: c64(size), indexVar: index, body }],
+        },
+      ],
+      value: { op: 'var', id: result },
+    },
+  };
+}
 
 /** The bytes of a string, array or record value (memcmp's operands). */
 function bytesOf(cx: LowerContext, e: ast.Expr): { blob: IrBlob; size: number } | undefined {

@@ -283,3 +283,11 @@ kernelTest('small builtins as values in a process probe: gid, jiffies, numaid, n
   t.is(r.signal, 'SIGUSR1', r.stdout);
   t.is(res.stdout.split('\n')[0], `${process.getgid!()} 1 0 1 1 1 1 1 0`);
 }, { needs: needPython });
+
+kernelTest('strstr with a needle known only at run time: a string variable, empty, longer than the haystack, comm', async (t) => {
+  const r = await runTsbpf(['-e', `BEGIN { $h = "hello world"; $n = "wor"; $e = ""; printf("%d %d %d\\n", strstr($h, $n), strstr($h, $e), strstr("abcabc", $n)); }
+    BEGIN { $h = "hello world"; $x = "xyz"; $l = "hello world!"; printf("%d %d %d\\n", strstr($h, $x), strstr($h, $l), strstr($h, $h)); }
+    BEGIN { $c = comm; $p = str_concat("ab-", comm); printf("%d %d\\n", strstr($p, $c), strstr(comm, $c)); exit(); }`]);
+  t.is(r.code, 0, describeRun(r));
+  t.is(r.stdout, '6 0 -1\n-1 -1 0\n3 0\n\n\n');
+});
