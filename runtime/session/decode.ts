@@ -17,8 +17,9 @@ export function decodeValue(buf: Buffer, offset: number, type: Type, rich?: Rich
       return pointerValue(buf.readBigUInt64LE(offset));
     case 'str': {
       const end = buf.indexOf(0, offset);
-      const stop = end === -1 || end > offset + type.size ? offset + type.size : end;
-      return { kind: 'str', value: decodeBytes(buf, offset, stop) };
+      const full = end === -1 || end >= offset + type.size;
+      const text = decodeBytes(buf, offset, full ? offset + type.size : end);
+      return { kind: 'str', value: full && type.truncTrailer ? text + type.truncTrailer : text };
     }
     case 'tuple': {
       const layout = aggregateLayout(type);

@@ -350,6 +350,7 @@ export class Session {
         throw new RuntimeError(`cannot create map ${m.name}: ${(e as Error).message}`, undefined, undefined, e);
       }
       created.push(fds[m.id]!);
+      fillStringTable(m, fds[m.id]!);
     }
     const kept = new Set(fds);
     const retired = this.mapFds.filter((fd) => fd !== undefined && !kept.has(fd));
@@ -480,8 +481,9 @@ export class Session {
     return r;
   }
 
-  /** `elapsed` counts from now: store CLOCK_MONOTONIC (bpf_ktime_get_ns) in the `.start` map. */
+  /** Fill the name tables (strerror, syscall_name...); `elapsed` counts from now: store CLOCK_MONOTONIC (bpf_ktime_get_ns) in the `.start` map. */
   private initLibraryMaps(): void {
+    for (const m of this.script.maps) if (this.mapFds[m.id] !== undefined) fillStringTable(m, this.mapFds[m.id]!);
     const start = this.script.maps.find((m) => m.name === '.start');
     if (!start || this.mapFds[start.id] === undefined) return;
     const v = Buffer.alloc(8);
@@ -592,4 +594,16 @@ function explainLoadFailure(p: CompiledProgram, e: unknown): RuntimeError {
   const reason = verifierReason(e.log ?? '') ?? e.message;
   const hint = verifierHint(reason, p.probe.provider);
   return new RuntimeError(`the kernel's verifier rejected the program for ${p.probe.name}: ${reason.trim()} (${e.code})`, hint, p, e);
+}
+
+/** Write a name table's strings (src/builtins/names.ts) into its ARRAY map, each NUL-padded to the value size. */
+function fillStringTable(m: CompiledMap, fd: number): void {
+  if (!m.strings) return;
+  const key = Buffer.alloc(4);
+  m.strings.forEach((text, i) => {
+    const value = Buffer.alloc(m.valueSize);
+    value.write(text, 0, m.valueSize - 1, 'utf8');
+    key.writeUInt32LE(i);
+    bpf.mapUpdate(fd, key, value, 0);
+  });
 }

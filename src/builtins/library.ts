@@ -25,6 +25,8 @@ export interface InternalMapDef {
   readonly keySize: number;
   readonly valueSize: number;
   readonly maxEntries: number;
+  /** A read-only table of strings the runtime writes before any program runs (entry i = strings[i]). */
+  readonly strings?: readonly string[];
 }
 
 /** What a library function may use while it is lowered: ProbeLowerer implements it. */
@@ -37,6 +39,10 @@ export interface LowerContext {
   readonly source?: SourceFile;
   /** kstack/ustack's mode when a call gives none (config `stack_mode`, BPFTRACE_STACK_MODE). */
   readonly stackMode?: 'bpftrace' | 'perf' | 'raw';
+  /** Config max_strlen: the size of a string read without a length. */
+  readonly maxStrlen: number;
+  /** Another library function, for functions defined in terms of one (strcap of a pointer is strlen). */
+  library(name: string): LibFunction | undefined;
   value(e: ast.Expr): LibValue;
   intOf(v: LibValue, e: ast.Expr): IrExpr;
   /** The value as a blob of `type` (integers stored in its size; strings resized). */
@@ -71,6 +77,8 @@ export interface LibFunction {
   readonly stmt?: (call: ast.Call, cx: LowerContext) => IrStmt[];
   /** Needs `--unsafe` (bpftrace's unsafe functions). */
   readonly unsafe?: boolean;
+  /** Also a bare identifier (`probetype` == `probetype()`), as bpftrace allows for functions without arguments. */
+  readonly bare?: boolean;
 }
 
 /** A builtin identifier (`elapsed`, `func`, `kstack`...). */

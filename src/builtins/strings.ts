@@ -3,7 +3,7 @@ import type * as ast from '../ast/nodes.js';
 import type { IrBlob, IrExpr } from '../ir/ir.js';
 import { encodeBytes, Helper } from '../contract/index.js';
 import { isIP } from 'node:net';
-import { DEFAULT_STRLEN, i64, isIntegral, typeToString, u64, type Type } from '../types/types.js';
+import { boolType, DEFAULT_STRLEN, i64, isIntegral, typeToString, u64, type Type } from '../types/types.js';
 import { argCount, c64, type LibFunction, type LibValue, type LowerContext } from './library.js';
 
 /** Largest buf() (bpftrace's default max_strlen is larger; our values live on the 512-byte stack). */
@@ -40,7 +40,7 @@ const strncmp: LibFunction = {
   },
 };
 
-/** strcontains(haystack, "needle"): 1 when needle occurs in haystack. Needles are string literals. */
+/** strcontains(haystack, "needle"): a bool, true when needle occurs in haystack (bpftrace: strstr(h, n) >= 0). Needles are string literals. */
 const strcontains: LibFunction = {
   name: 'strcontains',
   expr(call, cx) {
@@ -53,11 +53,11 @@ const strcontains: LibFunction = {
     const nul = needle.indexOf('\0');
     const text = nul < 0 ? needle : needle.slice(0, nul);
     const bytes = encodeBytes(text);
-    if (bytes.length === 0) return { type: i64, int: c64(1) };
+    if (bytes.length === 0) return { type: boolType, int: c64(1) };
     const room = hay.size - 1; // the last byte of a string value is its NUL
-    if (bytes.length > room) return { type: i64, int: c64(0) };
+    if (bytes.length > room) return { type: boolType, int: c64(0) };
     // A bounded loop over the haystack's positions in the code generator (src/codegen/module.ts).
-    return { type: i64, int: { op: 'strContains', haystack: hay.blob, needle: text } };
+    return { type: boolType, int: { op: 'strContains', haystack: hay.blob, needle: text } };
   },
 };
 

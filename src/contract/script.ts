@@ -18,6 +18,8 @@ export interface CompiledMap {
   readonly keySize: number;
   readonly valueSize: number;
   readonly maxEntries: number;
+  /** An internal ARRAY the runtime fills before any program runs: entry i is strings[i], NUL-padded (name tables). */
+  readonly strings?: readonly string[];
   /** Absent for internal maps (ring buffer, loss counter). */
   readonly spec?: {
     readonly kind: MapKind;

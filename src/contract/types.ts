@@ -11,7 +11,8 @@ export type Type =
    */
   | { readonly kind: 'int'; readonly bits: 8 | 16 | 32 | 64; readonly signed: boolean; readonly flex?: boolean; readonly isBool?: boolean }
   | { readonly kind: 'bool' }
-  | { readonly kind: 'str'; readonly size: number }
+  /** `truncTrailer`: a value without a NUL in its `size` bytes was truncated and prints with it (str(), str_trunc_trailer). */
+  | { readonly kind: 'str'; readonly size: number; readonly truncTrailer?: string }
   /**
    * Tuples; with `names` a record `(a=1, b=2)` (bpftrace 0.25); with `cname` a C struct/union value
    * copied from memory (`*$ptr`), laid out at `offsets` in `size` bytes; with `array` a C array

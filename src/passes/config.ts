@@ -17,6 +17,8 @@ export interface ScriptConfig {
   readonly printMapsOnExit?: boolean;
   /** `missing_probes` (checked by missingProbesMode before the probes expand). */
   readonly missingProbes?: MissingProbes;
+  /** `str_trunc_trailer`: printed after a truncated str() value (default `..`). */
+  readonly strTruncTrailer?: string;
 }
 
 /** bpftrace's config variables (src/config.cpp CONFIG_KEY_MAP; older unstable_* names kept). */
@@ -129,6 +131,9 @@ export function readConfig(program: ast.Program, diags: Diagnostics): ScriptConf
       case 'missing_probes':
         // Checked (and reported) before the probes expand: missingProbesMode.
         if ((MISSING_PROBES as readonly string[]).includes(s.text)) out.missingProbes = s.text as MissingProbes;
+        break;
+      case 'str_trunc_trailer':
+        out.strTruncTrailer = s.text;
         break;
       case 'print_maps_on_exit':
         // bpftrace's bool parser: true, false, 1 or 0.

@@ -18,6 +18,7 @@ import { byteLength, histBucketCount, lhistBucketCount, recordLayout, type Event
 import { pidFilter, targetBuiltin, type TargetProcess } from './target-process.js';
 import { lowerUsdtArg } from './usdt-lower.js';
 import { LIBRARY_FUNCTIONS, LIBRARY_VARS } from '../builtins/functions.js';
+import { strSizes } from '../builtins/str-size.js';
 import type { InternalMapDef, LowerContext } from '../builtins/library.js';
 import { kernelBtfTypes, cSizeOf, cTypeName as typeName, findMember, memberNames, type CType } from '../kernel/btf.js';
 import { pointee, ptrType, TypeResolver, valueTypeOf } from './lower-types.js';
@@ -52,6 +53,8 @@ export interface ScriptState {
   readonly macros?: ReadonlyMap<string, ast.MacroDef>;
   /** `config = { max_strlen = N }`: the size of strings read with str() without a length. */
   readonly maxStrlen?: number;
+  /** Config str_trunc_trailer: printed after a str() value that was truncated (default `..`). */
+  readonly strTruncTrailer?: string;
   /** `--unsafe`: allow system(), signal() (src/builtins/output.ts). */
   readonly unsafe?: boolean;
   /** `config = { stack_mode = perf }` / BPFTRACE_STACK_MODE: kstack/ustack's mode when none is given. */
@@ -216,6 +219,14 @@ export class ProbeLowerer {
       case 'VarDecl':
         return this.varDecl(s);
       case 'If': {
+        // A condition known now (literals, positionals) lowers only the branch taken, as bpftrace's
+        // literal folding does: a fail() in the other branch is never reached.
+        const known = this.fold(s.cond);
+        if (known !== undefined && known !== 'error') {
+          const taken = known.kind === 'bool' ? known.value : known.value !== 0n;
+          if (taken) return this.block(s.then);
+          return s.else ? (s.else.kind === 'Block' ? this.block(s.else) : this.stmt(s.else)) : [];
+        }
         const cond = this.condition(s.cond);
         const then = this.block(s.then);
         const otherwise = s.else ? (s.else.kind === 'Block' ? this.block(s.else) : this.stmt(s.else)) : [];
@@ -1360,9 +1371,7 @@ export class ProbeLowerer {
         return this.fail();
       }
       const arg = this.value(e.args[0]!);
-      // str(x, n): n characters and a NUL, at most max_strlen bytes.
-      const max = this.script.maxStrlen ?? DEFAULT_STRLEN;
-      const size = e.args[1] ? Math.min(Number(this.constInt(e.args[1])) + 1, max) : max;
+      const { size, read } = strSizes(this.script.maxStrlen ?? DEFAULT_STRLEN, e.args[1] ? Number(this.constInt(e.args[1])) : undefined);
       if (arg.type.kind === 'str') return arg;
       if (arg.type.kind === 'none') return this.fail(); // already reported
       if (!isIntegral(arg.type)) {
@@ -1370,7 +1379,11 @@ export class ProbeLowerer {
         return this.fail();
       }
       const space = arg.type.kind === 'ptr' ? arg.type.space : this.defaultSpace();
-      return { type: { kind: 'str', size }, blob: { op: 'readStr', addr: arg.int!, size, space, err: this.helperErr(`probe_read_${space}_str`, e.span, true) } };
+      const blob: IrBlob = { op: 'readStr', addr: arg.int!, size: read, space, err: this.helperErr(`probe_read_${space}_str`, e.span, true) };
+      if (read <= size) return { type: { kind: 'str', size }, blob: resizeStr(blob, read, size) };
+      // One byte more than the value keeps: a value without a NUL was truncated (str-size.ts).
+      const trailer = this.script.strTruncTrailer ?? '..';
+      return { type: { kind: 'str', size, ...(trailer ? { truncTrailer: trailer } : {}) }, blob: { op: 'slice', blob, offset: 0, size } };
     }
     if (e.callee === 'getopt') {
       const v = getoptValue(e, this.script.namedParams ?? new Map(), this.script.givenParams ?? new Map(), this.diags);
@@ -1734,6 +1747,8 @@ export class ProbeLowerer {
       unsafe: this.script.unsafe === true,
       source: this.script.source,
       stackMode: this.script.stackMode,
+      maxStrlen: this.script.maxStrlen ?? DEFAULT_STRLEN,
+      library: (name) => LIBRARY_FUNCTIONS.get(name),
       value: (e) => self.value(e),
       intOf: (v, e) => self.intOf(v, e),
       blobOf: (v, t) => self.blobOf(v, t),

@@ -1,0 +1,119 @@
+/**
+ * kptr/uptr (address-space marks), find (a map lookup into a variable), kfunc_exist (kernel BTF),
+ * and bpftrace's `__builtin_*` names, which its stdlib macros are written in (base.bt).
+ */
+import type * as ast from '../ast/nodes.js';
+import { kernelBtfFuncs } from '../kernel/btf-funcs.js';
+import { boolType, typeToString } from '../types/types.js';
+import { argCount, c64, type LibFunction, type LibValue, type LowerContext } from './library.js';
+
+/** kptr(p) / uptr(p): the same pointer, read from kernel / user memory from now on; integers become `void *`. */
+function addressSpace(name: string, space: 'kernel' | 'user'): LibFunction {
+  return {
+    name,
+    expr(call, cx) {
+      if (!argCount(call, cx, 1, 1)) return cx.fail();
+      const v = cx.value(call.args[0]!);
+      if (v.type.kind === 'ptr' && v.int) return { type: { ...v.type, space }, int: v.int };
+      if (v.type.kind === 'int' && v.int) return { type: { kind: 'ptr', to: 'void', space }, int: v.int };
+      if (v.type.kind !== 'none') cx.diags.error('type-mismatch', `${name}() needs a pointer, got ${typeToString(v.type)}`, call.args[0]!.span);
+      return cx.fail();
+    },
+  };
+}
+
+let findCount = 0;
+
+/**
+ * find(@m, key, $v): true and $v = @m[key] when the key exists, else false with $v untouched
+ * (bpftrace's find macro), lowered as `{ let $f = has_key(@m, key); if ($f) { $v = @m[key]; } $f }`.
+ */
+const find: LibFunction = {
+  name: 'find',
+  expr(call, cx) {
+    if (!argCount(call, cx, 3, 3)) return cx.fail();
+    const [m, key, v] = call.args as [ast.Expr, ast.Expr, ast.Expr];
+    if (m.kind !== 'MapRef' || m.keys.length > 0) {
+      cx.diags.error('invalid-argument', 'find() takes a map as its first argument, e.g. find(@m, key, $v)', m.span);
+      return cx.fail();
+    }
+    if (v.kind !== 'Variable') {
+      cx.diags.error('invalid-argument', 'find() stores the value in a scratch variable: find(@m, key, $v)', v.span);
+      return cx.fail();
+    }
+    const spec = cx.knownMap(m);
+    if (!spec) return cx.fail();
+    if (spec.keyTypes.length === 0) {
+      cx.diags.error('invalid-argument', `call to find expects a map with explicit keys (non-scalar map)`, m.span);
+      return cx.fail();
+    }
+    const span = call.span;
+    const found: ast.Variable = { kind: 'Variable', name: `$find#${++findCount}`, span };
+    const keys = key.kind === 'Tuple' && spec.keyTypes.length > 1 ? key.elems : [key];
+    const block: ast.BlockExpr = {
+      kind: 'BlockExpr',
+      span,
+      stmts: [
+        { kind: 'VarDecl', span, variable: found, type: undefined, value: { kind: 'Call', span, callee: 'has_key', calleeSpan: call.calleeSpan, args: [m, key] } },
+        { kind: 'If', span, cond: found, then: { kind: 'Block', span, stmts: [{ kind: 'Assign', span, op: '=', target: v, value: { kind: 'MapRef', span: m.span, name: m.name, keys } }] }, else: undefined },
+      ],
+      value: found,
+    };
+    return cx.value(block);
+  },
+};
+
+/** kfunc_exist("name"): the running kernel's BTF has a function of that name (bpftrace: has_kfunc). */
+const kfuncExist: LibFunction = {
+  name: 'kfunc_exist',
+  expr(call, cx) {
+    if (!argCount(call, cx, 1, 1)) return cx.fail();
+    if (call.args[0]!.kind !== 'StringLiteral') {
+      cx.diags.error('fail', 'kfunc_exist() accepts a string literal only', call.args[0]!.span);
+      return cx.fail();
+    }
+    return { type: boolType, int: c64(kernelBtfFuncs()?.hasFunction(call.args[0]!.value) ? 1 : 0) };
+  },
+};
+
+/** bpftrace's internal names for builtins its stdlib macros wrap: `__builtin_comm` is `comm`. */
+const BUILTIN_ALIASES = ['comm', 'cpu', 'elapsed', 'func', 'ncpus', 'probe', 'probetype', 'retval', 'usermode', 'kfunc_exist', 'is_literal', 'uaddr'];
+
+function alias(name: string): LibFunction {
+  return {
+    name: `__builtin_${name}`,
+    bare: true,
+    expr(call, cx): LibValue {
+      if (call.args.length === 0) return cx.value({ kind: 'Identifier', name, span: call.span });
+      return cx.value({ ...call, callee: name });
+    },
+  };
+}
+
+/** `__builtin_cpid`: the child's pid, 0 without -c (the `cpid` identifier is an error then). */
+const builtinCpid: LibFunction = {
+  name: '__builtin_cpid',
+  bare: true,
+  expr(call, cx) {
+    if (!argCount(call, cx, 0, 0)) return cx.fail();
+    const has = cx.value({ kind: 'Identifier', name: 'has_cpid', span: call.span });
+    return has.int?.op === 'const' && has.int.value !== 0n ? cx.value({ kind: 'Identifier', name: 'cpid', span: call.span }) : { type: { kind: 'int', bits: 32, signed: false }, int: c64(0) };
+  },
+};
+
+/** `__builtin_safe_mode`: true unless --unsafe was given. */
+const builtinSafeMode: LibFunction = {
+  name: '__builtin_safe_mode',
+  bare: true,
+  expr: (call, cx: LowerContext) => (argCount(call, cx, 0, 0) ? { type: boolType, int: c64(cx.unsafe ? 0 : 1) } : cx.fail()),
+};
+
+export const INTERNAL_FUNCTIONS: readonly LibFunction[] = [
+  addressSpace('kptr', 'kernel'),
+  addressSpace('uptr', 'user'),
+  find,
+  kfuncExist,
+  builtinCpid,
+  builtinSafeMode,
+  ...BUILTIN_ALIASES.map(alias),
+];

@@ -1,0 +1,103 @@
+/**
+ * What a probe knows about where it fires: probetype, usermode, pid/tid in a PID namespace, and the
+ * call forms of cpid/has_cpid (bpftrace stdlib base.bt).
+ */
+import { statSync } from 'node:fs';
+import { arch } from 'node:os';
+import type * as ast from '../ast/nodes.js';
+import type { IrBlob, IrExpr } from '../ir/ir.js';
+import { Helper } from '../contract/index.js';
+import { u32, type Type } from '../types/types.js';
+import { argCount, c64, stringValue, type LibFunction, type LibValue, type LowerContext } from './library.js';
+
+/** bpftrace's probe type names (probe_types.h PROBE_LIST); begin/end are `special`. */
+const PROBE_TYPE_NAMES: Readonly<Record<string, string>> = {
+  BEGIN: 'special', END: 'special', begin: 'special', end: 'special', self: 'special',
+  kfunc: 'fentry', kretfunc: 'fexit',
+};
+
+function probetype(cx: LowerContext): LibValue {
+  const p = cx.probe.provider;
+  return stringValue(PROBE_TYPE_NAMES[p] ?? p);
+}
+
+/** Probes whose context starts with the x86_64 `struct pt_regs` (perf events: bpf_perf_event_data.regs). */
+const PT_REGS_PROVIDERS = new Set(['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'profile', 'interval', 'software', 'hardware', 'watchpoint', 'asyncwatchpoint']);
+/** offsetof(struct pt_regs, cs) on x86_64. */
+const PT_REGS_CS = 17 * 8;
+const u8: Type = { kind: 'int', bits: 8, signed: false };
+
+/**
+ * usermode: 1 when the probe fired in user mode (the CPL bits of the saved CS register are 3).
+ * bpftrace folds it to 1 in begin/end (run from user space) and to 0 where there are no registers.
+ */
+function usermode(cx: LowerContext, span: ast.Node['span']): LibValue {
+  if (arch() !== 'x64') {
+    cx.diags.error('unsupported', "'usermode' builtin is only supported on x86_64", span);
+    return cx.fail();
+  }
+  const p = cx.probe.provider;
+  if (PROBE_TYPE_NAMES[p] === 'special') return { type: u8, int: c64(1) };
+  if (!PT_REGS_PROVIDERS.has(p)) return { type: u8, int: c64(0) };
+  const cs: IrExpr = { op: 'ctxLoad', offset: PT_REGS_CS, size: 8, signed: false };
+  return { type: u8, int: { op: 'binary', operator: '==', left: { op: 'binary', operator: '&', left: cs, right: c64(3), signed: false }, right: c64(3), signed: false } };
+}
+
+/** The inode of the initial PID namespace (PROC_PID_INIT_INO). */
+const PROC_PID_INIT_INO = 0xeffffffcn;
+
+/** The device and inode of tsbpf's own PID namespace; undefined when it is the initial one. */
+function ownPidNamespace(): { dev: bigint; ino: bigint } | undefined {
+  const st = statSync('/proc/self/ns/pid', { bigint: true });
+  return st.ino === PROC_PID_INIT_INO ? undefined : { dev: st.dev, ino: st.ino };
+}
+
+/**
+ * pid([curr_ns|init]), tid([curr_ns|init]): curr_ns (the default) is tsbpf's own PID namespace,
+ * read with bpf_get_ns_current_pid_tgid when that is not the initial one.
+ */
+function nsId(which: 'pid' | 'tid'): LibFunction {
+  return {
+    name: which,
+    expr(call, cx) {
+      if (!argCount(call, cx, 0, 1)) return cx.fail();
+      const a = call.args[0];
+      const ns = a === undefined ? 'curr_ns' : a.kind === 'Identifier' ? a.name : undefined;
+      if (ns !== 'curr_ns' && ns !== 'init') {
+        cx.diags.error('invalid-argument', `${which}() takes a PID namespace: curr_ns or init`, a!.span);
+        return cx.fail();
+      }
+      const own = ns === 'curr_ns' ? ownPidNamespace() : undefined;
+      if (!own) return { type: u32, int: { op: 'builtin', name: which } };
+      // struct bpf_pidns_info { u32 pid; u32 tgid; }
+      const info: IrBlob = {
+        op: 'callFill', size: 8, helper: Helper.get_ns_current_pid_tgid,
+        args: [{ kind: 'int', value: c64(own.dev) }, { kind: 'int', value: c64(own.ino) }, { kind: 'dst' }, { kind: 'int', value: c64(8) }],
+      };
+      return { type: u32, int: { op: 'blobLoad', blob: info, offset: which === 'pid' ? 4 : 0, size: 4, signed: false } };
+    },
+  };
+}
+
+/**
+ * The call forms of identifiers (bpftrace: `pid` and `pid()` are the same): cpid()/has_cpid()
+ * (src/passes/target-process.ts) and the helper builtins of builtins.ts.
+ */
+function identifierCall(name: string): LibFunction {
+  return {
+    name,
+    expr(call, cx) {
+      if (!argCount(call, cx, 0, 0)) return cx.fail();
+      const id: ast.Identifier = { kind: 'Identifier', name, span: call.span };
+      return cx.value(id);
+    },
+  };
+}
+
+export const PROBE_CONTEXT_FUNCTIONS: readonly LibFunction[] = [
+  { name: 'probetype', bare: true, expr: (call, cx) => (argCount(call, cx, 0, 0) ? probetype(cx) : cx.fail()) },
+  { name: 'usermode', bare: true, expr: (call, cx) => (argCount(call, cx, 0, 0) ? usermode(cx, call.span) : cx.fail()) },
+  nsId('pid'),
+  nsId('tid'),
+  ...['cpid', 'has_cpid', 'uid', 'gid', 'cpu', 'rand', 'cgroup', 'curtask', 'comm'].map(identifierCall),
+];
