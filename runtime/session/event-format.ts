@@ -51,11 +51,14 @@ function plainArg(spec: FormatSpec, type: Type, offset: number): ArgRenderer | u
   const conv = spec.conversion;
   if (type.kind === 'str' && conv === 's') {
     const size = type.size;
+    // As decodeValue (./decode.ts): a string that fills its buffer was cut short and gets the trailer.
+    const trailer = type.truncTrailer ?? '';
     return (buf, base) => {
       const start = base + offset;
       const nul = buf.indexOf(0, start);
-      const stop = nul === -1 || nul > start + size ? start + size : nul;
-      return decodeBytes(buf, start, stop);
+      const full = nul === -1 || nul >= start + size;
+      const text = decodeBytes(buf, start, full ? start + size : nul);
+      return full ? text + trailer : text;
     };
   }
   if (type.kind !== 'int' || type.isBool) return undefined;

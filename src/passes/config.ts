@@ -68,7 +68,9 @@ function settings(program: ast.Program, diags: Diagnostics | undefined): Setting
   const out: Setting[] = [];
   for (const key of KNOWN) {
     const text = process.env[configEnvName(key)];
-    if (text !== undefined && text !== '') out.push({ key, name: configEnvName(key), text: text.trim() });
+    // A string setting is taken as written, empty included (BPFTRACE_STR_TRUNC_TRAILER='' turns the trailer off).
+    if (key === 'str_trunc_trailer' && text !== undefined) out.push({ key, name: configEnvName(key), text });
+    else if (text !== undefined && text !== '') out.push({ key, name: configEnvName(key), text: text.trim() });
   }
   for (const entry of program.config?.entries ?? []) {
     const key = entry.key.toLowerCase().replace(/^bpftrace_/, '');
