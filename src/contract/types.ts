@@ -48,7 +48,7 @@ export type CType =
   | { readonly kind: 'int'; readonly name: string; readonly size: number; readonly signed: boolean; readonly isBool: boolean; readonly isChar: boolean }
   | { readonly kind: 'ptr'; readonly target: () => CType }
   | { readonly kind: 'array'; readonly elem: CType; readonly count: number }
-  | { readonly kind: 'record'; readonly union: boolean; readonly name: string; readonly size: number; readonly members: () => readonly CMember[] }
+  | { readonly kind: 'record'; readonly union: boolean; readonly name: string; readonly size: number; readonly members: () => readonly CMember[]; /** Set by `packed` / `aligned(N)`; else the members' largest. */ readonly align?: number }
   | { readonly kind: 'enum'; readonly name: string; readonly size: number; readonly signed: boolean }
   | { readonly kind: 'void' }
   | { readonly kind: 'func' };

@@ -29,7 +29,7 @@ export function cAlignOf(t: CType): number {
     case 'array':
       return cAlignOf(t.elem);
     case 'record':
-      return Math.max(1, ...t.members().map((m) => cAlignOf(m.type)));
+      return t.align ?? Math.max(1, ...t.members().map((m) => cAlignOf(m.type)));
     case 'void': case 'func':
       return 1;
   }

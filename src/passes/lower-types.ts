@@ -18,34 +18,50 @@ export class TypeResolver {
   }
 
   private define(def: ast.StructDef): void {
-    const full = `${def.keyword} ${def.name}`;
+    this.scriptTypes.set(`${def.keyword} ${def.name}`, this.record(def));
+  }
+
+  /**
+   * A script record's C layout, computed on first use (fields may name records defined later):
+   * C's rules (each member at its alignment, the size rounded up to the largest), `packed` puts
+   * members at consecutive offsets, `aligned(N)` raises the record's alignment.
+   */
+  private record(def: ast.StructDef): CType {
     let members: CMember[] | undefined;
     let size = 0;
     const layout = (): CMember[] => {
       if (members) return members;
       members = [];
       let offset = 0;
-      let maxAlign = 1;
+      let maxAlign = def.aligned ?? 1;
       for (const f of def.fields) {
-        const type = this.resolve(f.type) ?? INT64;
-        const align = cAlignOf(type);
+        let type = f.inline ? this.record(f.inline) : (this.resolve(f.type) ?? INT64);
+        for (let i = 0; i < (f.inline ? f.type.pointerDepth : 0); i++) {
+          const target: CType = type;
+          type = { kind: 'ptr', target: () => target };
+        }
+        for (const n of [...f.arrayDims].reverse()) type = { kind: 'array', elem: type, count: n };
+        const align = def.packed ? 1 : cAlignOf(type);
         maxAlign = Math.max(maxAlign, align);
         const at = def.keyword === 'union' ? 0 : alignUp(offset, align);
         members.push({ name: f.name, type, bitOffset: at * 8, bitSize: 0 });
         offset = def.keyword === 'union' ? Math.max(offset, cSizeOf(type)) : at + cSizeOf(type);
       }
       size = alignUp(offset, maxAlign);
+      align = maxAlign;
       return members;
     };
-    const rec: CType = {
-      kind: 'record', union: def.keyword === 'union', name: def.name,
+    let align = 1;
+    const rec = {
+      kind: 'record' as const, union: def.keyword === 'union', name: def.name,
       get size() {
         layout();
         return size;
       },
       members: layout,
     };
-    this.scriptTypes.set(full, rec);
+    if (!def.packed && def.aligned === undefined) return rec;
+    return Object.defineProperty(rec, 'align', { get: () => (layout(), align), enumerable: true });
   }
 
   /** A base type name (`uint8`, `unsigned long`, `struct task_struct`, `pid_t`). */

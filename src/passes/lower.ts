@@ -818,6 +818,8 @@ export class ProbeLowerer {
         return this.offsetofExpr(e);
       case 'BlockExpr':
         return this.blockValue(e);
+      case 'TypeArg':
+        return this.unsupported('a type, typeof(...), is a value only as a macro argument (macro m(t) { (t)$x })', e.span);
     }
   }
 
