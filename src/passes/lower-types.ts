@@ -1,6 +1,7 @@
 import type * as ast from '../ast/nodes.js';
 import { cAlignOf, cSizeOf, cTypeName, type Btf, type CMember, type CType } from '../kernel/btf.js';
 import { alignUp, type Type } from '../types/types.js';
+import { ScriptEnums } from './enums.js';
 
 /**
  * Names in type position (casts, `sizeof`, `offsetof`, `let $x: T`, struct fields) resolved to C
@@ -13,6 +14,8 @@ export class TypeResolver {
   constructor(
     structs: readonly ast.StructDef[],
     private readonly btf: () => Btf | undefined,
+    /** The script's enums (src/passes/enums.ts): `enum Foo` names a type, its enumerators are constants. */
+    readonly enums: ScriptEnums = new ScriptEnums(),
   ) {
     for (const def of structs) this.define(def);
   }
@@ -70,7 +73,7 @@ export class TypeResolver {
     const builtin = BUILTIN_INTS[norm];
     if (builtin) return builtin;
     if (norm === 'void') return { kind: 'void' };
-    return this.scriptTypes.get(norm) ?? this.btf()?.lookup(norm);
+    return this.scriptTypes.get(norm) ?? this.enums.type(norm) ?? this.btf()?.lookup(norm);
   }
 
   resolve(te: ast.TypeExpr): CType | undefined {
@@ -133,9 +136,11 @@ export function valueTypeOf(t: CType, space: 'user' | 'kernel'): Type | undefine
       if (t.isBool) return { kind: 'bool' };
       if (t.size !== 1 && t.size !== 2 && t.size !== 4 && t.size !== 8) return undefined;
       return { kind: 'int', bits: (t.size * 8) as 8 | 16 | 32 | 64, signed: t.signed };
-    case 'enum':
+    case 'enum': {
       if (t.size !== 1 && t.size !== 2 && t.size !== 4 && t.size !== 8) return undefined;
-      return { kind: 'int', bits: (t.size * 8) as 8 | 16 | 32 | 64, signed: t.signed };
+      const bits = (t.size * 8) as 8 | 16 | 32 | 64;
+      return t.names ? { kind: 'int', bits, signed: t.signed, enum: { name: t.name, names: t.names() } } : { kind: 'int', bits, signed: t.signed };
+    }
     case 'ptr':
       return ptrType(t, space);
     case 'array':

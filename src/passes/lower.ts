@@ -1278,6 +1278,8 @@ export class ProbeLowerer {
     }
     const macro = this.script.macros?.get(e.name);
     if (macro && macro.params.length === 0) return this.macroValue({ kind: 'Call', span: e.span, callee: e.name, calleeSpan: e.span, args: [] }, macro);
+    const scriptEnumerator = this.types.enums.constant(e.name);
+    if (scriptEnumerator) return { type: scriptEnumerator.type, int: { op: 'const', value: scriptEnumerator.value } };
     const enumerator = kernelBtfTypes()?.enumConstant(e.name);
     if (enumerator) {
       const bits = ([8, 16, 32, 64] as const).find((b) => b / 8 >= enumerator.size) ?? 64;
