@@ -161,13 +161,22 @@ export class TbpfParser extends CstParser {
     this.CONSUME(Enum);
     this.OPTION(() => this.CONSUME(Name));
     this.CONSUME(LBrace);
-    this.MANY(() => {
-      this.CONSUME2(Name, { LABEL: 'enumerator' });
-      this.OPTION2(() => {
-        this.CONSUME(Assign);
-        this.SUBRULE(this.expression, { LABEL: 'enumValue' });
-      });
-      this.OPTION3(() => this.CONSUME(Comma));
+    // Enumerators are separated by commas; one may follow the last.
+    let more = true;
+    this.MANY({
+      GATE: () => more,
+      DEF: () => {
+        this.CONSUME2(Name, { LABEL: 'enumerator' });
+        this.OPTION2(() => {
+          this.CONSUME(Assign);
+          this.SUBRULE(this.expression, { LABEL: 'enumValue' });
+        });
+        more = false;
+        this.OPTION3(() => {
+          this.CONSUME(Comma);
+          more = true;
+        });
+      },
     });
     this.CONSUME(RBrace);
     this.OPTION4(() => this.CONSUME(Semicolon));

@@ -449,9 +449,25 @@ function probeMayStart(tokens: IToken[]): boolean {
   if (n === 0) return true;
   const prev = tokens[n - 1]!.tokenType;
   if (prev === RBrace || prev === AngleClose || prev === Semicolon || prev === PreprocessorLine) return true;
-  // `let @m = hash(10)` needs no `;` (a top-level `)` ends nothing else).
-  if (prev === RParen) return true;
+  // `let @m = hash(10)` needs no `;` (a top-level `)` ends nothing else), but in
+  // `struct __attribute__((packed)) Foo {` the record's name follows.
+  if (prev === RParen) return !closesRecordAttribute(tokens);
   return prev === Comma && n >= 2 && tokens[n - 2]!.tokenType === AttachPoint;
+}
+
+/** Whether the last token, a `)`, closes `struct __attribute__((...))` (a record's name comes next). */
+function closesRecordAttribute(tokens: IToken[]): boolean {
+  let depth = 0;
+  for (let i = tokens.length - 1; i >= 0; i--) {
+    const t = tokens[i]!.tokenType;
+    if (t === RParen) depth++;
+    else if (t === LParen && --depth === 0) {
+      const before = tokens[i - 1]?.tokenType;
+      const keyword = tokens[i - 2]?.tokenType;
+      return before === Attribute && (keyword === Struct || keyword === Union);
+    }
+  }
+  return false;
 }
 
 /** Whether the attach points just ended (a predicate or action block may follow). */

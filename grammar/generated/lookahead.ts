@@ -2,7 +2,7 @@
 import type { LookaheadTable } from '../lookahead.js';
 
 export const LOOKAHEAD: LookaheadTable = {
-  fingerprint: "178be1f0",
+  fingerprint: "498133ce",
   paths: {
     "angleBlock/Repetition/0": [[["Semicolon"],["If"],["While"],["Unroll"],["For"],["LBrace"],["Let"],["Break"],["Continue"],["Return"],["PrefixOperator"],["LParen"],["Integer"],["StringLiteral"],["True"],["False"],["Variable"],["Positional"],["PositionalCount"],["MapName"],["Identifier"],["Sizeof"],["Offsetof"],["Typeof"]]],
     "argList/Repetition/0": [[["Comma"]]],
