@@ -52,6 +52,11 @@ export function expandMacro(def: ast.MacroDef, call: ast.Call, diags: Diagnostic
       const arg = exprs.get(te.name);
       return arg?.kind === 'TypeArg' ? withSuffix(arg.type, te) : rebuild();
     },
+    // `sizeof(t)` parses `t` as an expression; a type argument makes it `sizeof(type)`.
+    Sizeof: (sz, rebuild) => {
+      const arg = sz.arg.kind === 'Identifier' ? exprs.get(sz.arg.name) : undefined;
+      return arg?.kind === 'TypeArg' ? { ...sz, arg: withSuffix(arg.type, { ...arg.type, span: sz.arg.span, pointerDepth: 0, arraySize: undefined }) } : rebuild();
+    },
     Call: (c, rebuild) => {
       const e = exprs.get(c.callee);
       return e && c.args.length === 0 ? e : rebuild();
