@@ -1336,6 +1336,11 @@ export class ProbeLowerer {
   }
 
   private contextField(f: ContextField): TypedValue {
+    if (f.dataLoc) {
+      // bpftrace: ctx + (u32 & 0xffff); the high 16 bits (the length) are ignored, str() stops at the NUL.
+      const loc: IrExpr = { op: 'binary', operator: '&', left: { op: 'ctxLoad', offset: f.offset, size: 4, signed: false }, right: { op: 'const', value: 0xffffn }, signed: false };
+      return { type: f.type, int: { op: 'binary', operator: '+', left: { op: 'ctxAddr' }, right: loc, signed: false } };
+    }
     if (f.type.kind === 'str') return { type: f.type, blob: { op: 'ctxBytes', offset: f.offset, size: f.size } };
     const size = f.size as 1 | 2 | 4 | 8;
     const signed = f.type.kind === 'int' && f.type.signed;

@@ -9,6 +9,8 @@ let categories: readonly string[] | undefined;
 
 /** Type of a tracefs field, from its C declaration. */
 export function tracepointFieldType(f: TracepointField, category: string): Type {
+  // bpftrace's type for a __data_loc field: the data's kernel address as an int64 (read it with str()).
+  if (f.dataLoc) return { kind: 'int', bits: 64, signed: true };
   if (f.arrayLength !== undefined) return { kind: 'str', size: f.size };
   if (f.cType.includes('*')) {
     // Syscall arguments point into the calling process; everything else into the kernel.
@@ -30,6 +32,7 @@ function concrete(category: string, event: string, diags: Diagnostics, span: Spa
     offset: f.offset,
     size: f.size,
     type: tracepointFieldType(f, category),
+    ...(f.dataLoc ? { dataLoc: true } : {}),
   }));
   return {
     provider: 'tracepoint',

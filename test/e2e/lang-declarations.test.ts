@@ -56,3 +56,8 @@ kernelTest('typeof(...) as a macro argument substitutes a type (docs/language.md
   const out = await stdoutOf(t, ['-e', `${FOO} macro as(t, x) { (t)x } macro size(t) { sizeof(t) } BEGIN { print(as(typeof(uint8), -1)); print(size(typeof(uint16))); print(size(typeof(struct Foo))); exit(); }`]);
   t.is(out, '255\n2\n56\n\n\n');
 });
+
+kernelTest('str() of a tracepoint __data_loc field reads the data at ctx + (loc & 0xffff) (sched_process_exec filename)', async (t) => {
+  const out = await stdoutOf(t, ['-c', '/bin/true', '-e', 'tracepoint:sched:sched_process_exec /pid == cpid/ { printf("[%s] %d %s\\n", str(args.filename), args.filename != 0, str(args.filename, 4)); }']);
+  t.is(out, '[/bin/true] 1 /bin\n\n\n');
+});
