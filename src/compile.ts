@@ -13,6 +13,7 @@ import { kernelBtfTypes } from './kernel/btf.js';
 import { readConfig } from './passes/config.js';
 import { checkMapDecls, readMapDecls, type DeclaredMap } from './passes/map-decls.js';
 import { ScriptEnums } from './passes/enums.js';
+import { warnUnreachable } from './passes/unreachable.js';
 import { TypeResolver } from './passes/lower-types.js';
 import { expandImports, type ImportResult } from './passes/imports.js';
 import { checkNamedParams, splitParams } from './passes/named-params.js';
@@ -226,6 +227,7 @@ export const PIPELINE: readonly CompilePass[] = [
       checkMapDecls(s.mapDecls!, script.maps, (spec) => isPerCpuKind(spec.kind), diags);
       if (!diags.hasErrors) checkNamedParams(script.namedParams!, script.givenParams!, diags);
       checkUnstableTseries(s.program!, script.maps, diags);
+      warnUnreachable(s.program!, diags);
       dedupe(diags);
     },
   },

@@ -1062,7 +1062,7 @@ export class ProbeLowerer {
       const size = cSizeOf(elem);
       const idx = this.value(e.index);
       if (base.ctype.kind === 'array' && e.index.kind === 'IntLiteral' && (e.index.value < 0n || e.index.value >= BigInt(base.ctype.count))) {
-        this.diags.error('index-out-of-range', `index ${e.index.value} is out of range for ${typeName(base.ctype)}`, e.index.span);
+        this.diags.error('index-out-of-range', `the index ${e.index.value} is out of bounds for array of size ${base.ctype.count}`, e.span, [`the array is ${typeName(base.ctype)}`]);
       }
       const offset: IrExpr = { op: 'binary', operator: '*', left: this.intOf(idx, e.index), right: { op: 'const', value: BigInt(size) }, signed: false };
       return { addr: { op: 'binary', operator: '+', left: base.addr, right: offset, signed: false }, ctype: elem, space: base.space };
@@ -1167,6 +1167,11 @@ export class ProbeLowerer {
       const obj = this.value(e.object);
       if (obj.type.kind === 'tuple') return this.tupleElem(obj, Number(this.constInt(e.index)), e);
       if (obj.type.kind === 'str') {
+        // bpftrace's type checker: a constant index at or past the string's size is an error.
+        if (e.index.kind === 'IntLiteral' && e.index.value >= BigInt(obj.type.size)) {
+          this.diags.error('index-out-of-range', `the index ${e.index.value} is out of bounds for array of size ${obj.type.size}`, e.span);
+          return this.fail();
+        }
         const idx = this.intOf(this.value(e.index), e.index);
         return { type: { kind: 'int', bits: 8, signed: true }, int: this.strByte(obj, idx) };
       }
