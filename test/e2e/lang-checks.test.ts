@@ -3,6 +3,7 @@
  * prints its zero value (tests/runtime/call print_empty_scalar_*), a constant index past an
  * array's end is an error, statements after exit()/return are "Unreachable statement." warnings.
  */
+import { readFileSync } from 'node:fs';
 import { describeRun, kernelTest, runTsbpf } from '../helpers/tsbpf.js';
 
 kernelTest('print(@) of a scalar map not written yet prints its zero value (int, stats, record)', async (t) => {
@@ -27,4 +28,14 @@ kernelTest('statements after exit(), return or an if whose branches both leave a
   t.is(r.stdout, 'a\n\n\n');
   const warnings = r.stderr.split('\n').filter((l) => l.includes('WARNING'));
   t.deepEqual(warnings, ['stdin:1:32-49: WARNING: Unreachable statement.', 'stdin:1:99-112: WARNING: Unreachable statement.']);
+});
+
+kernelTest('buf(ptr, len) with a length known only at run time reads that many bytes, at most 64 (undump.bt)', async (t) => {
+  // dd copies the first 71 bytes of /bin/sh to /dev/null in one write(2).
+  const bytes = readFileSync('/bin/sh').subarray(0, 71);
+  const hex = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ');
+  const r = await runTsbpf(['--no-cache', '-c', '/bin/dd if=/bin/sh of=/dev/null bs=71 count=1 status=none', '-e',
+    'tracepoint:syscalls:sys_enter_write /pid == cpid && args.count == 71/ { $n = args.count - 60; printf("%rh|%rh|%d\\n", buf(args.buf, args.count), buf(args.buf, $n), $n); }']);
+  t.is(r.code, 0, describeRun(r));
+  t.is(r.stdout, `${hex(bytes.subarray(0, 64))}|${hex(bytes.subarray(0, 11))}|11\n\n\n`);
 });
