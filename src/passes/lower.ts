@@ -1288,7 +1288,7 @@ export class ProbeLowerer {
     const enumerator = kernelBtfTypes()?.enumConstant(e.name);
     if (enumerator) {
       const bits = ([8, 16, 32, 64] as const).find((b) => b / 8 >= enumerator.size) ?? 64;
-      return { type: { kind: 'int', bits, signed: enumerator.signed }, int: { op: 'const', value: enumerator.value } };
+      return { type: { kind: 'int', bits, signed: enumerator.signed, enum: { name: enumerator.enumName, names: enumerator.names() } }, int: { op: 'const', value: enumerator.value } };
     }
     const hint = didYouMean(e.name, [...Object.keys(BUILTIN_VARS), 'args', 'probe', ...this.probe.registers.map((r) => r.name)]);
     this.diags.error('unknown-identifier', `unknown identifier: ${e.name}`, e.span, hint ? [`did you mean ${hint}?`] : undefined);

@@ -5,7 +5,8 @@
  * Whole stdout compared exactly.
  */
 import type { ExecutionContext } from 'ava';
-import { describeRun, kernelTest, runTsbpf } from '../helpers/tsbpf.js';
+import { createSocket } from 'node:dgram';
+import { describeRun, kernelTest, runTsbpf, startTsbpf } from '../helpers/tsbpf.js';
 
 async function stdoutOf(t: ExecutionContext, args: readonly string[]): Promise<string> {
   const r = await runTsbpf(['--no-cache', ...args]);
@@ -60,4 +61,20 @@ kernelTest('typeof(...) as a macro argument substitutes a type (docs/language.md
 kernelTest('str() of a tracepoint __data_loc field reads the data at ctx + (loc & 0xffff) (sched_process_exec filename)', async (t) => {
   const out = await stdoutOf(t, ['-c', '/bin/true', '-e', 'tracepoint:sched:sched_process_exec /pid == cpid/ { printf("[%s] %d %s\\n", str(args.filename), args.filename != 0, str(args.filename, 4)); }']);
   t.is(out, '[/bin/true] 1 /bin\n\n\n');
+});
+
+kernelTest('kernel enums: a BTF enumerator and a tracepoint enum field (kfree_skb reason) print symbolized with %s', async (t) => {
+  const h = startTsbpf(['--no-cache', '-e', 'tracepoint:skb:kfree_skb /args.reason == SKB_DROP_REASON_NO_SOCKET/ { $r = SKB_DROP_REASON_NO_SOCKET; '
+    + 'printf("%d %s %s %d\\n", args.reason, args.reason, $r, args.reason == $r); exit(); }'], { t });
+  await h.attached;
+  // A UDP datagram to a port nobody listens on (one just released) is dropped for NO_SOCKET.
+  const sock = createSocket('udp4');
+  await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', () => resolve()));
+  const port = sock.address().port;
+  await new Promise<void>((resolve) => sock.close(() => resolve()));
+  const sender = createSocket('udp4');
+  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => sender.send('x', port, '127.0.0.1', () => resolve()));
+  sender.close();
+  const r = await h.exited;
+  t.regex(r.stdout, /^\d+ SKB_DROP_REASON_NO_SOCKET SKB_DROP_REASON_NO_SOCKET 1\n/, describeRun(r));
 });
