@@ -1,7 +1,21 @@
 import type * as ast from '../ast/nodes.js';
 import type { Diagnostics } from '../common/diagnostic.js';
+import { kernelBtfTypes } from '../kernel/btf.js';
 import type { CType } from '../contract/types.js';
 import type { Type } from '../types/types.js';
+
+/**
+ * A bare identifier that names an enumerator: the script's first, then the kernel's (BTF), as
+ * bpftrace resolves them; the value's type carries its enum so it prints symbolized.
+ */
+export function enumConstant(name: string, script: ScriptEnums): EnumConstant | undefined {
+  const own = script.constant(name);
+  if (own) return own;
+  const k = kernelBtfTypes()?.enumConstant(name);
+  if (!k) return undefined;
+  const bits = ([8, 16, 32, 64] as const).find((b) => b / 8 >= k.size) ?? 64;
+  return { value: k.value, type: { kind: 'int', bits, signed: k.signed, enum: { name: k.enumName, names: k.names() } } };
+}
 
 /** One enumerator as a constant: its value and its enum-typed integer type. */
 export interface EnumConstant {

@@ -20,6 +20,8 @@ import { LIBRARY_FUNCTIONS, LIBRARY_VARS } from '../builtins/functions.js';
 import type { InternalMapDef, LowerContext } from '../builtins/library.js';
 import { kernelBtfTypes, cSizeOf, cTypeName as typeName, findMember, memberNames, type CType } from '../kernel/btf.js';
 import { pointee, ptrType, TypeResolver, valueTypeOf } from './lower-types.js';
+import { enumConstant } from './enums.js';
+import { contextFieldValue } from './lower-context.js';
 import { expandMacro, type Expansion } from './macros.js';
 import { lowerForMap, rangeNeedsBpfLoop } from './lower-for-map.js';
 import { arithResult, asInt64, compareSigned, constType, foldBinary, foldUnary, literalType, promoteInt, renderRuntimeWarning, type Folded } from './int-semantics.js';
@@ -1283,13 +1285,8 @@ export class ProbeLowerer {
     }
     const macro = this.script.macros?.get(e.name);
     if (macro && macro.params.length === 0) return this.macroValue({ kind: 'Call', span: e.span, callee: e.name, calleeSpan: e.span, args: [] }, macro);
-    const scriptEnumerator = this.types.enums.constant(e.name);
-    if (scriptEnumerator) return { type: scriptEnumerator.type, int: { op: 'const', value: scriptEnumerator.value } };
-    const enumerator = kernelBtfTypes()?.enumConstant(e.name);
-    if (enumerator) {
-      const bits = ([8, 16, 32, 64] as const).find((b) => b / 8 >= enumerator.size) ?? 64;
-      return { type: { kind: 'int', bits, signed: enumerator.signed, enum: { name: enumerator.enumName, names: enumerator.names() } }, int: { op: 'const', value: enumerator.value } };
-    }
+    const enumerator = enumConstant(e.name, this.types.enums);
+    if (enumerator) return { type: enumerator.type, int: { op: 'const', value: enumerator.value } };
     const hint = didYouMean(e.name, [...Object.keys(BUILTIN_VARS), 'args', 'probe', ...this.probe.registers.map((r) => r.name)]);
     this.diags.error('unknown-identifier', `unknown identifier: ${e.name}`, e.span, hint ? [`did you mean ${hint}?`] : undefined);
     return this.fail();
@@ -1341,15 +1338,7 @@ export class ProbeLowerer {
   }
 
   private contextField(f: ContextField): TypedValue {
-    if (f.dataLoc) {
-      // bpftrace: ctx + (u32 & 0xffff); the high 16 bits (the length) are ignored, str() stops at the NUL.
-      const loc: IrExpr = { op: 'binary', operator: '&', left: { op: 'ctxLoad', offset: f.offset, size: 4, signed: false }, right: { op: 'const', value: 0xffffn }, signed: false };
-      return { type: f.type, int: { op: 'binary', operator: '+', left: { op: 'ctxAddr' }, right: loc, signed: false } };
-    }
-    if (f.type.kind === 'str') return { type: f.type, blob: { op: 'ctxBytes', offset: f.offset, size: f.size } };
-    const size = f.size as 1 | 2 | 4 | 8;
-    const signed = f.type.kind === 'int' && f.type.signed;
-    return { type: f.type, int: { op: 'ctxLoad', offset: f.offset, size, signed } };
+    return contextFieldValue(f);
   }
 
   private call(e: ast.Call): TypedValue {
