@@ -14,7 +14,7 @@ import type {
 } from '../../grammar/generated/cst.js';
 import type {
   AssignOp, AttachPoint, BinaryOp, Block, ConfigBlock, ConfigEntry, EnumDef, Enumerator, Expr, If, MacroDef, MapDecl, MapRef,
-  PreprocessorLine, Probe, Program, Stmt, StructDef, StructFieldDef, TypeExpr, UnaryOp, Variable,
+  PreprocessorLine, Probe, Program, Stmt, StructDef, StructFieldDef, TypeArg, TypeExpr, UnaryOp, Variable,
 } from '../ast/nodes.js';
 import type { Diagnostics } from '../common/diagnostic.js';
 import { joinSpans, span, type Span } from '../common/span.js';
@@ -57,6 +57,10 @@ class Builder {
     private readonly diags: Diagnostics,
   ) {}
 
+  /** `typeof(...)` values built, and those that are a call's argument (the only place one may be). */
+  private readonly typeArgs: TypeArg[] = [];
+  private readonly callArgs = new Set<Expr>();
+
   private error(message: string, at: Span): void {
     this.diags.error(SYNTAX_ERROR, message, at);
   }
@@ -89,6 +93,10 @@ class Builder {
     const macros = (c.macroDef ?? []).map((m) => this.macroDef(m));
     const mapDecls = (c.mapDecl ?? []).map((m) => this.mapDecl(m));
     const probes = (c.probe ?? []).map((p) => this.probe(p));
+    // `typeof(...)` is a value only as a call's argument (a type passed to a macro: `p_cast(typeof(uint8), -1)`).
+    for (const arg of this.typeArgs) {
+      if (!this.callArgs.has(arg)) this.error('typeof(...) is a type: as a value it can only be passed to a macro', arg.span);
+    }
     return {
       kind: 'Program',
       span: span(0, this.text.length),
@@ -465,7 +473,9 @@ class Builder {
     if (c.ifExpr) return this.ifExpr(c.ifExpr[0]!);
     if (c.typeArg) {
       const t = c.typeArg[0]!;
-      return { kind: 'TypeArg', span: nodeSpan(t), type: this.typeofType(t) };
+      const arg: TypeArg = { kind: 'TypeArg', span: nodeSpan(t), type: this.typeofType(t) };
+      this.typeArgs.push(arg);
+      return arg;
     }
     return this.parenExpr(c.parenExpr![0]!);
   }
@@ -511,7 +521,9 @@ class Builder {
     const c = cst.children;
     const id = c.Identifier[0]!;
     if (!c.LParen) return { kind: 'Identifier', span: tokSpan(id), name: id.image };
-    return { kind: 'Call', span: nodeSpan(cst), callee: id.image, calleeSpan: tokSpan(id), args: this.args(first(c.argList)) };
+    const args = this.args(first(c.argList));
+    for (const a of args) if (a.kind === 'TypeArg') this.callArgs.add(a);
+    return { kind: 'Call', span: nodeSpan(cst), callee: id.image, calleeSpan: tokSpan(id), args };
   }
 
   private args(cst: ArgListCstNode | undefined): Expr[] {

@@ -78,6 +78,10 @@ test('typeof(...) is a value only where a macro takes it', (t) => {
   t.is(sx(inner.args[0]), '(typearg typeof)');
   const arg = inner.args[0]!;
   t.is(arg.kind === 'TypeArg' ? arg.type.of?.kind : undefined, 'TypeExpr');
+  const text = 'BEGIN { $x = typeof(int8); }';
+  const d = parseErr(t, text);
+  t.is(d[0]!.message, 'typeof(...) is a type: as a value it can only be passed to a macro');
+  t.is(d[0]!.span!.start, at(text, 'typeof'));
 });
 
 test('_ = expr discards the value', (t) => {
