@@ -10,10 +10,10 @@ import { grammarFingerprint, TableLookaheadStrategy } from './lookahead.js';
 import { messageProvider } from './messages.js';
 import {
   allTokens, AngleClose, AngleOpen, Arrow, AssignOperator, Assign, AttachPoint, BinaryOperator, Break, Colon, Comma,
-  Config, Continue, Dot, DotDot, Else, False, For, Identifier, If, Import, Integer, LBrace, LBracket, Let, LParen,
+  Attribute, Config, Continue, Dot, DotDot, Else, Enum, False, For, Identifier, If, Import, Integer, LBrace, LBracket, Let, LParen,
   Macro, MapName, MinusMinus, Name, Offsetof, PlusPlus, Positional, PositionalCount, PredClose, PredOpen, PrefixOperator,
-  PreprocessorLine, Question, RBrace, RBracket, Return, RParen, Semicolon, Sizeof, Star, StringLiteral, TagKeyword,
-  True, Typeof, Unroll, Variable, While,
+  PreprocessorLine, Question, RBrace, RBracket, Return, RParen, Semicolon, Sizeof, Star, StringLiteral, Struct, TagKeyword,
+  True, Typeof, Union, Unroll, Variable, While,
 } from './tokens.js';
 
 /** Identifiers that are builtins: `(pid) - 1` is a subtraction, not a cast of `-1` to a type `pid`. */
@@ -108,6 +108,7 @@ export class TbpfParser extends CstParser {
       this.OR([
         { ALT: () => this.CONSUME(PreprocessorLine) },
         { ALT: () => this.SUBRULE(this.structDef) },
+        { ALT: () => this.SUBRULE(this.enumDef) },
         { ALT: () => this.SUBRULE(this.configBlock) },
         { ALT: () => this.SUBRULE(this.macroDef) },
         { ALT: () => this.SUBRULE(this.mapDecl) },
@@ -118,19 +119,76 @@ export class TbpfParser extends CstParser {
     });
   });
 
-  /** `struct Foo { int a; char b[8]; };` (also `union`; `enum` is rejected when building the AST). */
+  /** `struct Foo { int a; char b[8]; };` (also `union`, attributes after the keyword or the `}`). */
   structDef = this.RULE('structDef', () => {
-    this.CONSUME(TagKeyword);
-    this.CONSUME(Name);
-    this.CONSUME(LBrace);
-    this.MANY(() => this.SUBRULE(this.fieldDecl));
-    this.CONSUME(RBrace);
+    this.SUBRULE(this.recordBody);
     this.OPTION(() => this.CONSUME(Semicolon));
   });
 
-  /** `int a;`, `unsigned long x;`, `struct foo *p;`, `char name[16];`, `u32 flags : 3;` */
+  /** `struct [attrs] [Name] { fields } [attrs]`: a definition at top level or inline as a field's type. */
+  recordBody = this.RULE('recordBody', () => {
+    this.OR([{ ALT: () => this.CONSUME(Struct) }, { ALT: () => this.CONSUME(Union) }]);
+    this.MANY(() => this.SUBRULE(this.attribute));
+    this.OPTION(() => this.CONSUME(Name));
+    this.CONSUME(LBrace);
+    this.MANY2(() => this.SUBRULE(this.fieldDecl));
+    this.CONSUME(RBrace);
+    this.MANY3(() => this.SUBRULE2(this.attribute));
+  });
+
+  /** `__attribute__((packed))`, `__attribute__((aligned(8), packed))` */
+  attribute = this.RULE('attribute', () => {
+    this.CONSUME(Attribute);
+    this.CONSUME(LParen);
+    this.CONSUME2(LParen);
+    this.MANY_SEP({
+      SEP: Comma,
+      DEF: () => {
+        this.CONSUME(Name);
+        this.OPTION(() => {
+          this.CONSUME3(LParen);
+          this.OPTION2(() => this.SUBRULE(this.argList));
+          this.CONSUME(RParen);
+        });
+      },
+    });
+    this.CONSUME2(RParen);
+    this.CONSUME3(RParen);
+  });
+
+  /** `enum Foo { ONE = 1, TWO, };` and anonymous `enum { A, B }` */
+  enumDef = this.RULE('enumDef', () => {
+    this.CONSUME(Enum);
+    this.OPTION(() => this.CONSUME(Name));
+    this.CONSUME(LBrace);
+    // Enumerators are separated by commas; one may follow the last.
+    let more = true;
+    this.MANY({
+      GATE: () => more,
+      DEF: () => {
+        this.CONSUME2(Name, { LABEL: 'enumerator' });
+        this.OPTION2(() => {
+          this.CONSUME(Assign);
+          this.SUBRULE(this.expression, { LABEL: 'enumValue' });
+        });
+        more = false;
+        this.OPTION3(() => {
+          this.CONSUME(Comma);
+          more = true;
+        });
+      },
+    });
+    this.CONSUME(RBrace);
+    this.OPTION4(() => this.CONSUME(Semicolon));
+  });
+
+  /**
+   * `int a;`, `unsigned long x;`, `struct foo *p;`, `char name[16];`, `int y[2][2];`, `u32 flags : 3;`,
+   * an inline `struct { ... } inner;` or an anonymous `union { ... };` (its members are the outer's).
+   */
   fieldDecl = this.RULE('fieldDecl', () => {
-    this.OR([
+    this.OR({ IGNORE_AMBIGUITIES: true, DEF: [
+      { GATE: () => this.inlineRecordAhead(), ALT: () => this.SUBRULE(this.recordBody, { LABEL: 'inline' }) },
       {
         ALT: () => {
           this.CONSUME(TagKeyword);
@@ -138,11 +196,11 @@ export class TbpfParser extends CstParser {
         },
       },
       { ALT: () => this.CONSUME2(Name) },
-    ]);
+    ] });
     this.MANY(() => {
       this.OR2([{ ALT: () => this.CONSUME3(Name) }, { ALT: () => this.CONSUME(Star) }]);
     });
-    this.OPTION(() => {
+    this.MANY2(() => {
       this.CONSUME(LBracket);
       this.CONSUME(Integer, { LABEL: 'arraySize' });
       this.CONSUME(RBracket);
@@ -151,6 +209,7 @@ export class TbpfParser extends CstParser {
       this.CONSUME(Colon);
       this.CONSUME2(Integer, { LABEL: 'bitWidth' });
     });
+    this.MANY3(() => this.SUBRULE(this.attribute));
     this.CONSUME(Semicolon);
   });
 
@@ -359,10 +418,23 @@ export class TbpfParser extends CstParser {
     this.SUBRULE(this.block);
   });
 
-  /** `for ($kv : @map) { }`, `for ($i : 0..N) { }` */
+  /** `for ($kv : @map) { }`, `for ($i : 0..N) { }`, and without the parentheses: `for $i : 0..N { }` */
   forStmt = this.RULE('forStmt', () => {
     this.CONSUME(For);
-    this.CONSUME(LParen);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(LParen);
+          this.SUBRULE(this.forHead);
+          this.CONSUME(RParen);
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.forHead) },
+    ]);
+    this.SUBRULE(this.block);
+  });
+
+  forHead = this.RULE('forHead', () => {
     this.CONSUME(Variable);
     this.CONSUME(Colon);
     this.SUBRULE(this.expression);
@@ -370,8 +442,6 @@ export class TbpfParser extends CstParser {
       this.CONSUME(DotDot);
       this.SUBRULE2(this.expression);
     });
-    this.CONSUME(RParen);
-    this.SUBRULE(this.block);
   });
 
   // ---------------------------------------------------------------- expressions
@@ -488,6 +558,10 @@ export class TbpfParser extends CstParser {
       { ALT: () => this.SUBRULE(this.sizeofExpr) },
       { ALT: () => this.SUBRULE(this.offsetofExpr) },
       { ALT: () => this.SUBRULE(this.parenExpr) },
+      // `if (c) { a } else { b }` as a value (bpftrace 0.24), nested `else if` too.
+      { ALT: () => this.SUBRULE(this.ifStmt, { LABEL: 'ifExpr' }) },
+      // `typeof(...)` as a value: a type passed to a macro (`p_cast(typeof(uint8), -1)`).
+      { ALT: () => this.SUBRULE(this.typeofType, { LABEL: 'typeArg' }) },
       // Block expression (bpftrace 0.24): `{ let $b = 1; $b }`, its value is the last expression.
       { ALT: () => this.SUBRULE(this.block, { LABEL: 'blockExpr' }) },
     ]);
@@ -621,6 +695,15 @@ export class TbpfParser extends CstParser {
 
   private is(i: number, t: TokenType): boolean {
     return tokenMatcher(this.LA(i), t);
+  }
+
+  /** A field's type is an inline `struct {` / `struct Name {` (not `struct Name *p;`). */
+  private inlineRecordAhead(): boolean {
+    if (!this.is(1, Struct) && !this.is(1, Union)) return false;
+    let i = 2;
+    while (this.is(i, Attribute)) i = this.balancedEnd(i + 1);
+    if (this.is(i, Name)) i++;
+    return this.is(i, LBrace);
   }
 
   private atBlockEnd(): boolean {

@@ -152,6 +152,8 @@ export const False = keyword('false');
 export const Struct = keyword('struct', [TagKeyword]);
 export const Union = keyword('union', [TagKeyword]);
 export const Enum = keyword('enum', [TagKeyword]);
+/** `__attribute__((packed))` after a struct definition or a field (C's syntax, as bpftrace hands it to clang). */
+export const Attribute = createToken({ name: 'Attribute', pattern: '__attribute__', longer_alt: Identifier, label: '__attribute__' });
 
 // ---------------------------------------------------------------- operators and punctuation
 
@@ -214,7 +216,7 @@ export const allTokens: TokenType[] = [
   StringLit, UnterminatedString, Integer,
   Variable, Positional, PositionalCount, MapName,
   Break, Config, Continue, Else, For, If, Import, Let, Macro, Offsetof, Return, Sizeof, Typeof, Unroll, While,
-  True, False, Struct, Union, Enum, Identifier,
+  True, False, Struct, Union, Enum, Attribute, Identifier,
   ShlAssign, ShrAssign, Shl, Shr, LessEq, GreaterEq, EqEq, NotEq, AndAnd, OrOr, PlusPlus, MinusMinus, Arrow,
   PlusAssign, MinusAssign, StarAssign, SlashAssign, PercentAssign, AmpAssign, PipeAssign, CaretAssign, DotDot,
   Less, Greater, Assign, Bang, Tilde, Plus, Minus, Star, Slash, Percent, Amp, Pipe, Caret,
@@ -232,7 +234,7 @@ const NON_OPERAND_KEYWORDS: ReadonlySet<string> = new Set([
   ...TOP_LEVEL_KEYWORDS, 'if', 'else', 'for', 'while', 'unroll', 'return', 'break', 'continue',
 ]);
 /** No attach point is a bare keyword (no provider is named like one). */
-const KEYWORDS: ReadonlySet<string> = new Set([...NON_OPERAND_KEYWORDS, 'sizeof', 'offsetof', 'typeof', 'true', 'false']);
+const KEYWORDS: ReadonlySet<string> = new Set([...NON_OPERAND_KEYWORDS, 'sizeof', 'offsetof', 'typeof', 'true', 'false', '__attribute__']);
 /** Attach points that need no `:`. */
 const BARE_ATTACH_POINTS: ReadonlySet<string> = new Set(['BEGIN', 'END', 'begin', 'end']);
 
@@ -447,9 +449,25 @@ function probeMayStart(tokens: IToken[]): boolean {
   if (n === 0) return true;
   const prev = tokens[n - 1]!.tokenType;
   if (prev === RBrace || prev === AngleClose || prev === Semicolon || prev === PreprocessorLine) return true;
-  // `let @m = hash(10)` needs no `;` (a top-level `)` ends nothing else).
-  if (prev === RParen) return true;
+  // `let @m = hash(10)` needs no `;` (a top-level `)` ends nothing else), but in
+  // `struct __attribute__((packed)) Foo {` the record's name follows.
+  if (prev === RParen) return !closesRecordAttribute(tokens);
   return prev === Comma && n >= 2 && tokens[n - 2]!.tokenType === AttachPoint;
+}
+
+/** Whether the last token, a `)`, closes `struct __attribute__((...))` (a record's name comes next). */
+function closesRecordAttribute(tokens: IToken[]): boolean {
+  let depth = 0;
+  for (let i = tokens.length - 1; i >= 0; i--) {
+    const t = tokens[i]!.tokenType;
+    if (t === RParen) depth++;
+    else if (t === LParen && --depth === 0) {
+      const before = tokens[i - 1]?.tokenType;
+      const keyword = tokens[i - 2]?.tokenType;
+      return before === Attribute && (keyword === Struct || keyword === Union);
+    }
+  }
+  return false;
 }
 
 /** Whether the attach points just ended (a predicate or action block may follow). */

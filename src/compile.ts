@@ -12,6 +12,8 @@ import { sizeOf, typeToString, type Type } from './types/types.js';
 import { kernelBtfTypes } from './kernel/btf.js';
 import { missingProbesMode, readConfig } from './passes/config.js';
 import { checkMapDecls, readMapDecls, type DeclaredMap } from './passes/map-decls.js';
+import { ScriptEnums } from './passes/enums.js';
+import { warnUnreachable } from './passes/unreachable.js';
 import { TypeResolver } from './passes/lower-types.js';
 import { expandImports, type ImportResult } from './passes/imports.js';
 import { checkNamedParams, splitParams } from './passes/named-params.js';
@@ -165,7 +167,7 @@ export const PIPELINE: readonly CompilePass[] = [
       const opts = s.opts;
       const config = (s.config = readConfig(program, diags));
       s.mapDecls = readMapDecls(program, diags);
-      const types = new TypeResolver(program.structs, () => kernelBtfTypes());
+      const types = new TypeResolver(program.structs, () => kernelBtfTypes(), new ScriptEnums(program.enums, diags));
       // Script macros win over object-like #defines of the same name.
       const macros = new Map([...definesAsMacros(program.preprocessor), ...program.macros].map((m) => [m.name, m] as const));
       const params = splitParams(opts.positionals ?? []);
@@ -213,6 +215,7 @@ export const PIPELINE: readonly CompilePass[] = [
       checkMapDecls(s.mapDecls!, script.maps, (spec) => isPerCpuKind(spec.kind), diags);
       if (!diags.hasErrors) checkNamedParams(script.namedParams!, script.givenParams!, diags);
       checkUnstableTseries(s.program!, script.maps, diags);
+      warnUnreachable(s.program!, diags);
       dedupe(diags);
     },
   },

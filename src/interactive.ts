@@ -29,7 +29,7 @@ export interface EntryAnalysis {
   readonly diagnostics: readonly Diagnostic[];
   /** Absent when the entry has syntax errors. */
   readonly probes?: readonly EntryProbe[];
-  /** The entry declares something besides probes (macros, structs, map declarations, config). */
+  /** The entry declares something besides probes (macros, structs, enums, map declarations, config). */
   readonly hasDeclarations: boolean;
   /** The text of each such declaration, in source order. */
   readonly declarations?: readonly string[];
@@ -50,7 +50,7 @@ export function analyzeEntry(source: SourceFile): EntryAnalysis {
       expansions,
     };
   });
-  const decls: Span[] = [...p.preprocessor, ...p.structs, ...p.macros, ...p.mapDecls, ...(p.config ? [p.config] : [])].map((n) => n.span);
+  const decls: Span[] = [...p.preprocessor, ...p.structs, ...p.enums, ...p.macros, ...p.mapDecls, ...(p.config ? [p.config] : [])].map((n) => n.span);
   decls.sort((a, b) => a.start - b.start);
   const declarations = decls.map((d) => source.text.slice(d.start, d.end));
   return { incomplete: false, diagnostics: parsed.diagnostics, probes, hasDeclarations: decls.length > 0, declarations };

@@ -9,6 +9,7 @@ export interface ProgramCstNode extends CstNode {
 export type ProgramCstChildren = {
   PreprocessorLine?: IToken[];
   structDef?: StructDefCstNode[];
+  enumDef?: EnumDefCstNode[];
   configBlock?: ConfigBlockCstNode[];
   macroDef?: MacroDefCstNode[];
   mapDecl?: MapDeclCstNode[];
@@ -23,10 +24,52 @@ export interface StructDefCstNode extends CstNode {
 }
 
 export type StructDefCstChildren = {
-  TagKeyword: IToken[];
-  Name: IToken[];
+  recordBody: RecordBodyCstNode[];
+  Semicolon?: IToken[];
+};
+
+export interface RecordBodyCstNode extends CstNode {
+  name: "recordBody";
+  children: RecordBodyCstChildren;
+}
+
+export type RecordBodyCstChildren = {
+  Struct?: IToken[];
+  Union?: IToken[];
+  attribute?: (AttributeCstNode)[];
+  Name?: IToken[];
   LBrace: IToken[];
   fieldDecl?: FieldDeclCstNode[];
+  RBrace: IToken[];
+};
+
+export interface AttributeCstNode extends CstNode {
+  name: "attribute";
+  children: AttributeCstChildren;
+}
+
+export type AttributeCstChildren = {
+  Attribute: IToken[];
+  LParen: (IToken)[];
+  Name?: IToken[];
+  argList?: ArgListCstNode[];
+  RParen: (IToken)[];
+  Comma?: IToken[];
+};
+
+export interface EnumDefCstNode extends CstNode {
+  name: "enumDef";
+  children: EnumDefCstChildren;
+}
+
+export type EnumDefCstChildren = {
+  Enum: IToken[];
+  Name?: IToken[];
+  LBrace: IToken[];
+  enumerator?: IToken[];
+  Assign?: IToken[];
+  enumValue?: ExpressionCstNode[];
+  Comma?: IToken[];
   RBrace: IToken[];
   Semicolon?: IToken[];
 };
@@ -37,6 +80,7 @@ export interface FieldDeclCstNode extends CstNode {
 }
 
 export type FieldDeclCstChildren = {
+  inline?: RecordBodyCstNode[];
   TagKeyword?: IToken[];
   Name?: (IToken)[];
   Star?: IToken[];
@@ -45,6 +89,7 @@ export type FieldDeclCstChildren = {
   RBracket?: IToken[];
   Colon?: IToken[];
   bitWidth?: IToken[];
+  attribute?: AttributeCstNode[];
   Semicolon: IToken[];
 };
 
@@ -281,13 +326,22 @@ export interface ForStmtCstNode extends CstNode {
 
 export type ForStmtCstChildren = {
   For: IToken[];
-  LParen: IToken[];
+  LParen?: IToken[];
+  forHead?: (ForHeadCstNode)[];
+  RParen?: IToken[];
+  block: BlockCstNode[];
+};
+
+export interface ForHeadCstNode extends CstNode {
+  name: "forHead";
+  children: ForHeadCstChildren;
+}
+
+export type ForHeadCstChildren = {
   Variable: IToken[];
   Colon: IToken[];
   expression: (ExpressionCstNode)[];
   DotDot?: IToken[];
-  RParen: IToken[];
-  block: BlockCstNode[];
 };
 
 export interface ExpressionCstNode extends CstNode {
@@ -382,6 +436,8 @@ export type PrimaryExprCstChildren = {
   sizeofExpr?: SizeofExprCstNode[];
   offsetofExpr?: OffsetofExprCstNode[];
   parenExpr?: ParenExprCstNode[];
+  ifExpr?: IfStmtCstNode[];
+  typeArg?: TypeofTypeCstNode[];
   blockExpr?: BlockCstNode[];
 };
 

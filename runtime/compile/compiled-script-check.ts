@@ -74,6 +74,10 @@ function type(v: unknown, at: string, depth = 0): void {
     case 'int':
       if (![8, 16, 32, 64].includes(t['bits'] as number)) fail(`${at}.bits`, 'not 8, 16, 32 or 64');
       bool(t['signed'], `${at}.signed`);
+      optional(t, 'enum', at, (e, where) => {
+        const names = obj(obj(e, where)['names'], `${where}.names`);
+        for (const [k, n] of Object.entries(names)) if (!/^-?\d+$/.test(k) || typeof n !== 'string') fail(`${where}.names`, 'not a map of decimal values to names');
+      });
       return;
     case 'bool': case 'args': case 'none':
       return;

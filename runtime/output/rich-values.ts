@@ -190,8 +190,12 @@ export class RichValues {
         for (let i = 0; i < 6; i++) parts.push(buf[offset + i]!.toString(16).toUpperCase().padStart(2, '0'));
         return { kind: 'str', value: parts.join(':') };
       }
-      case 'buffer':
-        return { kind: 'buffer', bytes: Uint8Array.from(buf.subarray(offset, offset + type.size)) };
+      case 'buffer': {
+        // arg 'len': a u32 byte count, then the bytes (buf() with a length known only at run time).
+        if (type.arg !== 'len') return { kind: 'buffer', bytes: Uint8Array.from(buf.subarray(offset, offset + type.size)) };
+        const n = Math.min(buf.readUInt32LE(offset), type.size - 4);
+        return { kind: 'buffer', bytes: Uint8Array.from(buf.subarray(offset + 4, offset + 4 + n)) };
+      }
       case 'cgroup_path':
         return { kind: 'str', value: cgroupPath(buf.readBigUInt64LE(offset), type.arg ?? '*') };
       default:

@@ -9,7 +9,7 @@ export function decodeValue(buf: Buffer, offset: number, type: Type, rich?: Rich
   switch (type.kind) {
     case 'int':
       if (type.isBool) return { kind: 'bool', value: readInt(buf, offset, type.bits / 8, false) !== 0n };
-      return { kind: 'int', value: readInt(buf, offset, type.bits / 8, type.signed) };
+      return enumValue(readInt(buf, offset, type.bits / 8, type.signed), type);
     case 'bool':
       return { kind: 'bool', value: buf[offset] !== 0 };
     case 'ptr':
@@ -36,6 +36,12 @@ export function decodeValue(buf: Buffer, offset: number, type: Type, rich?: Rich
     case 'rich':
       return rich ? rich(buf, offset, type) : { kind: 'int', value: readInt(buf, offset, Math.min(8, type.size), false) };
   }
+}
+
+/** An integer, or an enum value named by one of its enumerators (printed as the name, JSON as the number). */
+function enumValue(value: bigint, type: Extract<Type, { kind: 'int' }>): Value {
+  const name = type.enum?.names[value.toString()];
+  return name === undefined ? { kind: 'int', value } : { kind: 'sym', text: name, value };
 }
 
 function pointerValue(v: bigint): Value {
@@ -89,7 +95,9 @@ export function decodeMapValue(buf: Buffer, offset: number, m: MapLayout, rich?:
       if (m.valueType.kind === 'int' && m.valueType.isBool) return { kind: 'value', value: { kind: 'bool', value: u64(0, 0) !== 0n } };
       if (m.valueType.kind === 'ptr') return { kind: 'value', value: pointerValue(u64(0, 0)) };
       const signed = m.valueType.kind !== 'int' || m.valueType.signed;
-      return { kind: 'int', value: signed ? i64(0, 0) : u64(0, 0) };
+      const value = signed ? i64(0, 0) : u64(0, 0);
+      if (m.valueType.kind === 'int' && m.valueType.enum?.names[value.toString()] !== undefined) return { kind: 'value', value: enumValue(value, m.valueType) };
+      return { kind: 'int', value };
     }
     case 'min':
     case 'max': {

@@ -422,6 +422,15 @@ export class Session {
     return { name: m.name, entries };
   }
 
+  /** print(@) of a scalar map nothing wrote yet prints its zero value, as bpftrace does (`@: 0`). */
+  private withScalarZero(m: CompiledMap, dump: MapDump): MapDump {
+    const layout = this.layout(m);
+    if (dump.entries.length > 0 || layout.keyTypes.length > 0 || ['hist', 'lhist', 'tseries'].includes(layout.kind)) return dump;
+    const stride = layout.cpus > 1 ? Math.ceil(m.valueSize / 8) * 8 * layout.cpus : m.valueSize;
+    const key = decodeKey(Buffer.alloc(m.keySize), 0, layout.keyTypes, this.rich.decode);
+    return { name: dump.name, entries: [{ key, value: decodeMapValue(Buffer.alloc(stride), 0, layout, this.rich.decode) }] };
+  }
+
   /** clear(@m): delete every key. */
   clearMap(m: CompiledMap): void {
     const fd = this.mapFds[m.id]!;
@@ -527,7 +536,7 @@ export class Session {
       }
       case 'print-map': {
         const m = this.mapByName(spec.map);
-        if (m?.spec) this.output.map(this.dumpMap(m), { top: spec.top || undefined, div: spec.div || undefined });
+        if (m?.spec) this.output.map(this.withScalarZero(m, this.dumpMap(m)), { top: spec.top || undefined, div: spec.div || undefined });
         return;
       }
       case 'print-value':

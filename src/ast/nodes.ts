@@ -18,6 +18,8 @@ export interface Program extends NodeBase {
   readonly preprocessor: readonly PreprocessorLine[];
   /** Inline C struct definitions: `struct Foo { int a; char b[8]; }`. */
   readonly structs: readonly StructDef[];
+  /** Script-declared enums (`enum Foo { ONE = 1 }`): their enumerators are constants. */
+  readonly enums: readonly EnumDef[];
   readonly config: ConfigBlock | undefined;
   readonly macros: readonly MacroDef[];
   /** Top-level map declarations: `let @a = hash(100);`. */
@@ -34,14 +36,39 @@ export interface StructDef extends NodeBase {
   readonly kind: 'StructDef';
   /** `struct` or `union`. */
   readonly keyword: 'struct' | 'union';
+  /** Empty for an anonymous inline record (`struct { int a; } x;`, `union { ... };`). */
   readonly name: string;
   readonly fields: readonly StructFieldDef[];
+  /** `__attribute__((packed))`: members at consecutive offsets, alignment 1. */
+  readonly packed: boolean;
+  /** `__attribute__((aligned(N)))`: the record's minimum alignment. */
+  readonly aligned: number | undefined;
 }
 
 export interface StructFieldDef extends NodeBase {
   readonly kind: 'StructFieldDef';
+  /** The element type (for `int y[2][2]` it is `int`; the dimensions are in `arrayDims`). */
   readonly type: TypeExpr;
+  /** An inline record type (`struct { int a; } inner;`); `type` then names it for messages only. */
+  readonly inline: StructDef | undefined;
+  /** Array dimensions, outermost first: `int y[2][3]` → [2, 3]. */
+  readonly arrayDims: readonly number[];
+  /** Empty for an anonymous member (`union { ... };`), whose members are found through it as in C. */
   readonly name: string;
+}
+
+/** `enum Foo { ONE = 1, TWO }` or anonymous `enum { A, B }`. */
+export interface EnumDef extends NodeBase {
+  readonly kind: 'EnumDef';
+  readonly name: string | undefined;
+  readonly enumerators: readonly Enumerator[];
+}
+
+export interface Enumerator extends NodeBase {
+  readonly kind: 'Enumerator';
+  readonly name: string;
+  /** The written value (a constant expression); absent: the previous value plus one (0 first). */
+  readonly value: Expr | undefined;
 }
 
 export interface ConfigBlock extends NodeBase {
@@ -311,6 +338,12 @@ export interface Offsetof extends NodeBase {
 }
 
 /** `{ let $b = 1; $b }` (bpftrace 0.24): runs `stmts` in their own scope, then evaluates `value`. */
+/** `typeof(T)` written as a value: only a macro argument (`p_cast(typeof(uint8), -1)`) substitutes it into types. */
+export interface TypeArg extends NodeBase {
+  readonly kind: 'TypeArg';
+  readonly type: TypeExpr;
+}
+
 export interface BlockExpr extends NodeBase {
   readonly kind: 'BlockExpr';
   readonly stmts: readonly Stmt[];
@@ -321,7 +354,7 @@ export type Expr =
   | IntLiteral | StringLiteral | BoolLiteral
   | Variable | Positional | PositionalCount | MapRef | Identifier
   | Call | Binary | Unary | Update | Ternary
-  | FieldAccess | Index | Tuple | Record | Cast | Sizeof | Offsetof | BlockExpr;
+  | FieldAccess | Index | Tuple | Record | Cast | Sizeof | Offsetof | BlockExpr | TypeArg;
 
 // ---------------------------------------------------------------- types as written
 
@@ -341,7 +374,7 @@ export interface TypeExpr extends NodeBase {
 }
 
 export type Node =
-  | Program | PreprocessorLine | StructDef | StructFieldDef | ConfigBlock | ConfigEntry | MacroDef | MapDecl
+  | Program | PreprocessorLine | StructDef | StructFieldDef | EnumDef | Enumerator | ConfigBlock | ConfigEntry | MacroDef | MapDecl
   | Probe | AttachPoint | Stmt | Expr | TypeExpr;
 
 export function isExpr(n: Node): n is Expr {
@@ -349,7 +382,7 @@ export function isExpr(n: Node): n is Expr {
     case 'IntLiteral': case 'StringLiteral': case 'BoolLiteral': case 'Variable': case 'Positional':
     case 'PositionalCount': case 'MapRef': case 'Identifier': case 'Call': case 'Binary': case 'Unary':
     case 'Update': case 'Ternary': case 'FieldAccess': case 'Index': case 'Tuple': case 'Cast':
-    case 'Sizeof': case 'Offsetof': case 'BlockExpr': case 'Record':
+    case 'Sizeof': case 'Offsetof': case 'BlockExpr': case 'Record': case 'TypeArg':
       return true;
     default:
       return false;

@@ -12,10 +12,12 @@ export type NodeOf<K extends NodeKind> = Extract<Node, { readonly kind: K }>;
 
 /** The child-holding properties of each kind, in source order. Spans and scalars are not children. */
 export const CHILD_KEYS: { readonly [K in NodeKind]: readonly (keyof NodeOf<K> & string)[] } = {
-  Program: ['preprocessor', 'structs', 'config', 'macros', 'mapDecls', 'probes'],
+  Program: ['preprocessor', 'structs', 'enums', 'config', 'macros', 'mapDecls', 'probes'],
   PreprocessorLine: [],
   StructDef: ['fields'],
-  StructFieldDef: ['type'],
+  StructFieldDef: ['type', 'inline'],
+  EnumDef: ['enumerators'],
+  Enumerator: ['value'],
   ConfigBlock: ['entries'],
   ConfigEntry: ['value'],
   MacroDef: ['body'],
@@ -54,6 +56,7 @@ export const CHILD_KEYS: { readonly [K in NodeKind]: readonly (keyof NodeOf<K> &
   Sizeof: ['arg'],
   Offsetof: ['type'],
   BlockExpr: ['stmts', 'value'],
+  TypeArg: ['type'],
   TypeExpr: ['of'],
 };
 

@@ -84,6 +84,7 @@ const buf: LibFunction = {
       cx.diags.error('wrong-argument-count', 'buf() of a pointer needs a length: buf(ptr, n)', call.span);
       return cx.fail();
     }
+    if (!isConstant(call.args[1])) return runtimeLengthBuf(cx, v, call.args[0]!, call.args[1]);
     const n = Number(cx.constInt(call.args[1]));
     if (n < 1 || n > MAX_BUF) {
       cx.diags.error('invalid-argument', `buf() length must be between 1 and ${MAX_BUF}`, call.args[1].span);
@@ -97,6 +98,52 @@ const buf: LibFunction = {
     };
   },
 };
+
+/** An expression constInt folds (a literal, a positional, sizeof, arithmetic on them). */
+function isConstant(e: ast.Expr): boolean {
+  switch (e.kind) {
+    case 'IntLiteral': case 'Positional': case 'Sizeof': case 'Offsetof':
+      return true;
+    case 'Unary':
+      return isConstant(e.operand);
+    case 'Binary':
+      return isConstant(e.left) && isConstant(e.right);
+    case 'Cast':
+      return isConstant(e.expr);
+    default:
+      return false;
+  }
+}
+
+/**
+ * buf(ptr, $len) (undump.bt's `buf($skb.data, $skb.len)`): up to MAX_BUF bytes, the length clamped
+ * so the verifier sees a bounded read, stored before the bytes (bpftrace's buffer is length-prefixed too).
+ */
+function runtimeLengthBuf(cx: LowerContext, v: LibValue, ptrExpr: ast.Expr, lenExpr: ast.Expr): LibValue {
+  // Clamped, then masked: the mask changes nothing but is a bound the verifier always sees,
+  // whatever LLVM makes of the clamp (the read area is twice the cap so the mask's bound fits).
+  const len = cx.intOf(cx.value(lenExpr), lenExpr);
+  const cap = c64(MAX_BUF);
+  const min: IrExpr = { op: 'ternary', cond: { op: 'binary', operator: '>', left: len, right: cap, signed: false }, then: cap, else: len };
+  const clamped: IrExpr = { op: 'binary', operator: '&', left: min, right: c64(2 * MAX_BUF - 1), signed: false };
+  const temp = cx.temp();
+  const n: IrExpr = { op: 'var', id: temp };
+  const helper = addressSpace(v.type) === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel;
+  const addr = cx.intOf(v, ptrExpr);
+  return {
+    type: { kind: 'rich', of: 'buffer', size: 4 + 2 * MAX_BUF, arg: 'len' },
+    blob: {
+      op: 'seqBlob',
+      stmts: [{ op: 'setVar', id: temp, value: clamped }],
+      value: {
+        op: 'record', size: 4 + 2 * MAX_BUF, fields: [
+          { offset: 0, blob: { op: 'int', value: n, size: 4 } },
+          { offset: 4, blob: { op: 'callFill', size: 2 * MAX_BUF, helper, args: [{ kind: 'dst' }, { kind: 'int', value: n }, { kind: 'int', value: addr }] } },
+        ],
+      },
+    },
+  };
+}
 
 const AF_INET = 2n;
 const AF_INET6 = 10n;

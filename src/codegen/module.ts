@@ -551,6 +551,8 @@ class ProgramGen {
         return this.builtin(e.name);
       case 'ctxLoad':
         return bb.loadI64(this.ctx, e.offset, e.size, e.signed);
+      case 'ctxAddr':
+        return b.CreatePtrToInt(this.ctx, bb.i64);
       case 'var':
         return b.CreateLoad(bb.i64, this.intVars.get(e.id)!);
       case 'varAddr':

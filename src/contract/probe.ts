@@ -8,6 +8,8 @@ export interface ContextField {
   readonly type: Type;
   /** Load width in bytes; arrays (`__u8 saddr[4]`) are copied as `str` blobs instead. */
   readonly size: number;
+  /** A tracefs `__data_loc` field: its value is the context's address plus the u32's low 16 bits. */
+  readonly dataLoc?: boolean;
 }
 
 /**

@@ -9,7 +9,7 @@ export type Type =
    * `flex`: a non-negative literal (or a value of one) whose sign adapts to the other operand (bpftrace 0.26).
    * `isBool`: a bool widened to 64 bits as a map key or value (see mapStorageType); it prints `true`/`false`.
    */
-  | { readonly kind: 'int'; readonly bits: 8 | 16 | 32 | 64; readonly signed: boolean; readonly flex?: boolean; readonly isBool?: boolean }
+  | { readonly kind: 'int'; readonly bits: 8 | 16 | 32 | 64; readonly signed: boolean; readonly flex?: boolean; readonly isBool?: boolean; readonly enum?: EnumNames }
   | { readonly kind: 'bool' }
   /** `truncTrailer`: a value without a NUL in its `size` bytes was truncated and prints with it (str(), str_trunc_trailer). */
   | { readonly kind: 'str'; readonly size: number; readonly truncTrailer?: string }
@@ -36,6 +36,15 @@ export type Type =
    */
   | { readonly kind: 'rich'; readonly of: RichKind; readonly size: number; readonly arg?: string };
 
+/**
+ * An enum-typed integer's enumerators (decimal value → name): text output and printf's `%s` print
+ * the name (bpftrace symbolizes enums; JSON output keeps the number). Arithmetic drops it.
+ */
+export interface EnumNames {
+  readonly name: string;
+  readonly names: Readonly<Record<string, string>>;
+}
+
 /** Decoders for `rich` values (see src/builtins/ and runtime/output/rich-values.ts). */
 export type RichKind = 'username' | 'ksym' | 'usym' | 'kstack' | 'ustack' | 'timestamp' | 'inet' | 'macaddr' | 'buffer' | 'kaddr' | 'uaddr' | 'cgroup_path';
 
@@ -49,8 +58,8 @@ export type CType =
   | { readonly kind: 'int'; readonly name: string; readonly size: number; readonly signed: boolean; readonly isBool: boolean; readonly isChar: boolean }
   | { readonly kind: 'ptr'; readonly target: () => CType }
   | { readonly kind: 'array'; readonly elem: CType; readonly count: number }
-  | { readonly kind: 'record'; readonly union: boolean; readonly name: string; readonly size: number; readonly members: () => readonly CMember[] }
-  | { readonly kind: 'enum'; readonly name: string; readonly size: number; readonly signed: boolean }
+  | { readonly kind: 'record'; readonly union: boolean; readonly name: string; readonly size: number; readonly members: () => readonly CMember[]; /** Set by `packed` / `aligned(N)`; else the members' largest. */ readonly align?: number }
+  | { readonly kind: 'enum'; readonly name: string; readonly size: number; readonly signed: boolean; /** Enumerators by decimal value. */ readonly names?: () => Readonly<Record<string, string>> }
   | { readonly kind: 'void' }
   | { readonly kind: 'func' };
 

@@ -13,6 +13,8 @@ export type IrExpr =
   | { readonly op: 'builtin'; readonly name: IrBuiltin }
   /** Load `size` bytes at `offset` from the probe context (tracepoint record, pt_regs). */
   | { readonly op: 'ctxLoad'; readonly offset: number; readonly size: 1 | 2 | 4 | 8; readonly signed: boolean }
+  /** The probe context's address as an integer (tracepoint `__data_loc` data lies at an offset from it). */
+  | { readonly op: 'ctxAddr' }
   | { readonly op: 'binary'; readonly operator: IrBinaryOp; readonly left: IrExpr; readonly right: IrExpr; readonly signed: boolean }
   | { readonly op: 'unary'; readonly operator: '-' | '~' | '!'; readonly operand: IrExpr }
   /** Short-circuit logic. */

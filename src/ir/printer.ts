@@ -77,6 +77,7 @@ class IrPrinter {
       case 'unary': return `${e.operator}${this.expr(e.operand)}`;
       case 'ternary': return `(${this.expr(e.cond)} ? ${this.expr(e.then)} : ${this.expr(e.else)})`;
       case 'cast': return `(${e.signed ? 'i' : 'u'}${e.bits})${this.expr(e.operand)}`;
+      case 'ctxAddr': return 'ctx';
       case 'ctxLoad': return `ctx[${e.offset}:${e.signed ? 'i' : 'u'}${e.size * 8}]`;
       case 'mapGet': return `${this.map(e.map)}[${this.blob(e.key)}]`;
       default: return this.generic(e);

@@ -29,7 +29,7 @@ export function cAlignOf(t: CType): number {
     case 'array':
       return cAlignOf(t.elem);
     case 'record':
-      return Math.max(1, ...t.members().map((m) => cAlignOf(m.type)));
+      return t.align ?? Math.max(1, ...t.members().map((m) => cAlignOf(m.type)));
     case 'void': case 'func':
       return 1;
   }
@@ -121,36 +121,65 @@ export class Btf {
     return this.type(ids[0]!);
   }
 
-  private enumerators: Map<string, { value: bigint; size: number; signed: boolean }> | undefined;
+  private enumerators: Map<string, { value: bigint; size: number; signed: boolean; id: number }> | undefined;
 
   /**
    * A kernel enum constant by name (`TCP_FIN_WAIT1`, `SKB_DROP_REASON_NOT_SPECIFIED`), as bpftrace
    * resolves a bare identifier it finds among BTF enumerators; undefined when no enum has it.
+   * `enumName` and `names` describe its enum, so its value prints symbolized.
    */
-  enumConstant(name: string): { value: bigint; size: number; signed: boolean } | undefined {
+  enumConstant(name: string): { value: bigint; size: number; signed: boolean; enumName: string; names: () => Readonly<Record<string, string>> } | undefined {
     if (!this.enumerators) {
-      const m = new Map<string, { value: bigint; size: number; signed: boolean }>();
+      const m = new Map<string, { value: bigint; size: number; signed: boolean; id: number }>();
       const r = this.records;
       for (let id = 1; id < r.idLimit; id++) {
         const kind = r.kind(id);
         if (kind !== K.ENUM && kind !== K.ENUM64) continue;
-        const p = r.offsetOf(id);
-        if (p === undefined) continue;
         const signed = r.kindFlag(id);
         const size = r.sizeOrType(id);
-        const stride = kind === K.ENUM ? 8 : 12;
-        for (let i = 0; i < r.vlen(id); i++) {
-          const q = p + BTF_RECORD_HEADER + stride * i;
-          const lo = BigInt(r.u32(q + 4));
-          const raw = kind === K.ENUM ? lo : (BigInt(r.u32(q + 8)) << 32n) | lo;
-          const value = signed ? BigInt.asIntN(kind === K.ENUM ? 32 : 64, raw) : raw;
-          const key = r.str(r.u32(q));
-          if (!m.has(key)) m.set(key, { value, size, signed });
-        }
+        for (const [key, value] of this.enumValues(id)) if (!m.has(key)) m.set(key, { value, size, signed, id });
       }
       this.enumerators = m;
     }
-    return this.enumerators.get(name);
+    const e = this.enumerators.get(name);
+    if (!e) return undefined;
+    return { value: e.value, size: e.size, signed: e.signed, enumName: this.enumName(e.id), names: () => this.enumNames(e.id) };
+  }
+
+  /** An enum's name; anonymous enums get one by BTF id (values of two of them are not one type). */
+  private enumName(id: number): string {
+    return this.records.str(this.records.u32(this.records.offsetOf(id)!)) || `(anonymous enum ${id})`;
+  }
+
+  /** The enumerators of enum `id`, in order. */
+  private enumValues(id: number): [string, bigint][] {
+    const r = this.records;
+    const kind = r.kind(id);
+    const p = r.offsetOf(id);
+    if (p === undefined) return [];
+    const signed = r.kindFlag(id);
+    const stride = kind === K.ENUM ? 8 : 12;
+    const out: [string, bigint][] = [];
+    for (let i = 0; i < r.vlen(id); i++) {
+      const q = p + BTF_RECORD_HEADER + stride * i;
+      const lo = BigInt(r.u32(q + 4));
+      const raw = kind === K.ENUM ? lo : (BigInt(r.u32(q + 8)) << 32n) | lo;
+      out.push([r.str(r.u32(q)), signed ? BigInt.asIntN(kind === K.ENUM ? 32 : 64, raw) : raw]);
+    }
+    return out;
+  }
+
+  private readonly enumNameTables = new Map<number, Readonly<Record<string, string>>>();
+
+  /** Decimal value → first enumerator name, for symbolizing. */
+  private enumNames(id: number): Readonly<Record<string, string>> {
+    let t = this.enumNameTables.get(id);
+    if (!t) {
+      const names: Record<string, string> = {};
+      for (const [n, v] of this.enumValues(id)) names[v.toString()] ??= n;
+      this.enumNameTables.set(id, (t = names));
+    }
+    return t;
   }
 
   /** All names of one prefix (`struct `...), for hints. */
@@ -180,7 +209,7 @@ export class Btf {
         return { kind: 'int', name, size: sizeOrType, signed: (encoding & 1) !== 0, isChar: (encoding & 2) !== 0 || name.endsWith('char'), isBool: (encoding & 4) !== 0 };
       }
       case K.ENUM: case K.ENUM64:
-        return { kind: 'enum', name, size: sizeOrType, signed: kindFlag };
+        return { kind: 'enum', name, size: sizeOrType, signed: kindFlag, names: () => this.enumNames(id) };
       case K.PTR:
         return { kind: 'ptr', target: () => this.type(sizeOrType) };
       case K.ARRAY:

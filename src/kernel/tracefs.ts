@@ -18,6 +18,11 @@ export interface TracepointField {
   readonly signed: boolean;
   /** Array length for `__u8 saddr[4]`. */
   readonly arrayLength: number | undefined;
+  /**
+   * `__data_loc char[] filename`: the field is a u32 whose low 16 bits are the data's offset from
+   * the start of the record (and the high 16 its length); the data follows the fixed fields.
+   */
+  readonly dataLoc: boolean;
 }
 
 export interface TracepointFormat {
@@ -49,6 +54,7 @@ export function parseTracepointFormat(category: string, name: string, text: stri
       size: Number(m[3]),
       signed: m[4] === '1',
       arrayLength: dm[3] !== undefined ? Number(dm[3] || 0) : undefined,
+      dataLoc: /^__data_loc\b/.test(dm[1]!.trim()),
     });
   }
   return { category, name, id, fields };

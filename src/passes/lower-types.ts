@@ -1,6 +1,7 @@
 import type * as ast from '../ast/nodes.js';
 import { cAlignOf, cSizeOf, cTypeName, type Btf, type CMember, type CType } from '../kernel/btf.js';
 import { alignUp, type Type } from '../types/types.js';
+import { ScriptEnums } from './enums.js';
 
 /**
  * Names in type position (casts, `sizeof`, `offsetof`, `let $x: T`, struct fields) resolved to C
@@ -13,39 +14,57 @@ export class TypeResolver {
   constructor(
     structs: readonly ast.StructDef[],
     private readonly btf: () => Btf | undefined,
+    /** The script's enums (src/passes/enums.ts): `enum Foo` names a type, its enumerators are constants. */
+    readonly enums: ScriptEnums = new ScriptEnums(),
   ) {
     for (const def of structs) this.define(def);
   }
 
   private define(def: ast.StructDef): void {
-    const full = `${def.keyword} ${def.name}`;
+    this.scriptTypes.set(`${def.keyword} ${def.name}`, this.record(def));
+  }
+
+  /**
+   * A script record's C layout, computed on first use (fields may name records defined later):
+   * C's rules (each member at its alignment, the size rounded up to the largest), `packed` puts
+   * members at consecutive offsets, `aligned(N)` raises the record's alignment.
+   */
+  private record(def: ast.StructDef): CType {
     let members: CMember[] | undefined;
     let size = 0;
     const layout = (): CMember[] => {
       if (members) return members;
       members = [];
       let offset = 0;
-      let maxAlign = 1;
+      let maxAlign = def.aligned ?? 1;
       for (const f of def.fields) {
-        const type = this.resolve(f.type) ?? INT64;
-        const align = cAlignOf(type);
+        let type = f.inline ? this.record(f.inline) : (this.resolve(f.type) ?? INT64);
+        for (let i = 0; i < (f.inline ? f.type.pointerDepth : 0); i++) {
+          const target: CType = type;
+          type = { kind: 'ptr', target: () => target };
+        }
+        for (const n of [...f.arrayDims].reverse()) type = { kind: 'array', elem: type, count: n };
+        const align = def.packed ? 1 : cAlignOf(type);
         maxAlign = Math.max(maxAlign, align);
         const at = def.keyword === 'union' ? 0 : alignUp(offset, align);
         members.push({ name: f.name, type, bitOffset: at * 8, bitSize: 0 });
         offset = def.keyword === 'union' ? Math.max(offset, cSizeOf(type)) : at + cSizeOf(type);
       }
       size = alignUp(offset, maxAlign);
+      align = maxAlign;
       return members;
     };
-    const rec: CType = {
-      kind: 'record', union: def.keyword === 'union', name: def.name,
+    let align = 1;
+    const rec = {
+      kind: 'record' as const, union: def.keyword === 'union', name: def.name,
       get size() {
         layout();
         return size;
       },
       members: layout,
     };
-    this.scriptTypes.set(full, rec);
+    if (!def.packed && def.aligned === undefined) return rec;
+    return Object.defineProperty(rec, 'align', { get: () => (layout(), align), enumerable: true });
   }
 
   /** A base type name (`uint8`, `unsigned long`, `struct task_struct`, `pid_t`). */
@@ -54,7 +73,7 @@ export class TypeResolver {
     const builtin = BUILTIN_INTS[norm];
     if (builtin) return builtin;
     if (norm === 'void') return { kind: 'void' };
-    return this.scriptTypes.get(norm) ?? this.btf()?.lookup(norm);
+    return this.scriptTypes.get(norm) ?? this.enums.type(norm) ?? this.btf()?.lookup(norm);
   }
 
   resolve(te: ast.TypeExpr): CType | undefined {
@@ -117,9 +136,11 @@ export function valueTypeOf(t: CType, space: 'user' | 'kernel'): Type | undefine
       if (t.isBool) return { kind: 'bool' };
       if (t.size !== 1 && t.size !== 2 && t.size !== 4 && t.size !== 8) return undefined;
       return { kind: 'int', bits: (t.size * 8) as 8 | 16 | 32 | 64, signed: t.signed };
-    case 'enum':
+    case 'enum': {
       if (t.size !== 1 && t.size !== 2 && t.size !== 4 && t.size !== 8) return undefined;
-      return { kind: 'int', bits: (t.size * 8) as 8 | 16 | 32 | 64, signed: t.signed };
+      const bits = (t.size * 8) as 8 | 16 | 32 | 64;
+      return t.names ? { kind: 'int', bits, signed: t.signed, enum: { name: t.name, names: t.names() } } : { kind: 'int', bits, signed: t.signed };
+    }
     case 'ptr':
       return ptrType(t, space);
     case 'array':

@@ -22,6 +22,8 @@ import { strSizes } from '../builtins/str-size.js';
 import type { InternalMapDef, LowerContext } from '../builtins/library.js';
 import { kernelBtfTypes, cSizeOf, cTypeName as typeName, findMember, memberNames, type CType } from '../kernel/btf.js';
 import { pointee, ptrType, TypeResolver, valueTypeOf } from './lower-types.js';
+import { enumConstant } from './enums.js';
+import { contextFieldValue } from './lower-context.js';
 import { expandMacro, type Expansion } from './macros.js';
 import { lowerForMap, rangeNeedsBpfLoop } from './lower-for-map.js';
 import { arithResult, asInt64, compareSigned, constType, foldBinary, foldUnary, literalType, promoteInt, renderRuntimeWarning, type Folded } from './int-semantics.js';
@@ -842,6 +844,8 @@ export class ProbeLowerer {
         return this.offsetofExpr(e);
       case 'BlockExpr':
         return this.blockValue(e);
+      case 'TypeArg':
+        return this.unsupported('a type, typeof(...), is a value only as a macro argument (macro m(t) { (t)$x })', e.span);
     }
   }
 
@@ -1084,7 +1088,7 @@ export class ProbeLowerer {
       const size = cSizeOf(elem);
       const idx = this.value(e.index);
       if (base.ctype.kind === 'array' && e.index.kind === 'IntLiteral' && (e.index.value < 0n || e.index.value >= BigInt(base.ctype.count))) {
-        this.diags.error('index-out-of-range', `index ${e.index.value} is out of range for ${typeName(base.ctype)}`, e.index.span);
+        this.diags.error('index-out-of-range', `the index ${e.index.value} is out of bounds for array of size ${base.ctype.count}`, e.span, [`the array is ${typeName(base.ctype)}`]);
       }
       const offset: IrExpr = { op: 'binary', operator: '*', left: this.intOf(idx, e.index), right: { op: 'const', value: BigInt(size) }, signed: false };
       return { addr: { op: 'binary', operator: '+', left: base.addr, right: offset, signed: false }, ctype: elem, space: base.space };
@@ -1189,6 +1193,11 @@ export class ProbeLowerer {
       const obj = this.value(e.object);
       if (obj.type.kind === 'tuple') return this.tupleElem(obj, Number(this.constInt(e.index)), e);
       if (obj.type.kind === 'str') {
+        // bpftrace's type checker: a constant index at or past the string's size is an error.
+        if (e.index.kind === 'IntLiteral' && e.index.value >= BigInt(obj.type.size)) {
+          this.diags.error('index-out-of-range', `the index ${e.index.value} is out of bounds for array of size ${obj.type.size}`, e.span);
+          return this.fail();
+        }
         const idx = this.intOf(this.value(e.index), e.index);
         return { type: { kind: 'int', bits: 8, signed: true }, int: this.strByte(obj, idx) };
       }
@@ -1300,11 +1309,8 @@ export class ProbeLowerer {
     }
     const macro = this.script.macros?.get(e.name);
     if (macro && macro.params.length === 0) return this.macroValue({ kind: 'Call', span: e.span, callee: e.name, calleeSpan: e.span, args: [] }, macro);
-    const enumerator = kernelBtfTypes()?.enumConstant(e.name);
-    if (enumerator) {
-      const bits = ([8, 16, 32, 64] as const).find((b) => b / 8 >= enumerator.size) ?? 64;
-      return { type: { kind: 'int', bits, signed: enumerator.signed }, int: { op: 'const', value: enumerator.value } };
-    }
+    const enumerator = enumConstant(e.name, this.types.enums);
+    if (enumerator) return { type: enumerator.type, int: { op: 'const', value: enumerator.value } };
     const hint = didYouMean(e.name, [...Object.keys(BUILTIN_VARS), 'args', 'probe', ...this.probe.registers.map((r) => r.name)]);
     this.diags.error('unknown-identifier', `unknown identifier: ${e.name}`, e.span, hint ? [`did you mean ${hint}?`] : undefined);
     return this.fail();
@@ -1356,10 +1362,7 @@ export class ProbeLowerer {
   }
 
   private contextField(f: ContextField): TypedValue {
-    if (f.type.kind === 'str') return { type: f.type, blob: { op: 'ctxBytes', offset: f.offset, size: f.size } };
-    const size = f.size as 1 | 2 | 4 | 8;
-    const signed = f.type.kind === 'int' && f.type.signed;
-    return { type: f.type, int: { op: 'ctxLoad', offset: f.offset, size, signed } };
+    return contextFieldValue(f);
   }
 
   private call(e: ast.Call): TypedValue {

@@ -47,6 +47,16 @@ export function expandMacro(def: ast.MacroDef, call: ast.Call, diags: Diagnostic
   // Only the kinds a macro body renames or substitutes; every other node is rebuilt around them.
   const rewriter: Rewriter = {
     Identifier: (id) => exprs.get(id.name) ?? id,
+    // A type parameter (`macro p_cast(t, x) { (t*)x }` called with `typeof(uint8)`) used as a type.
+    TypeExpr: (te, rebuild) => {
+      const arg = exprs.get(te.name);
+      return arg?.kind === 'TypeArg' ? withSuffix(arg.type, te) : rebuild();
+    },
+    // `sizeof(t)` parses `t` as an expression; a type argument makes it `sizeof(type)`.
+    Sizeof: (sz, rebuild) => {
+      const arg = sz.arg.kind === 'Identifier' ? exprs.get(sz.arg.name) : undefined;
+      return arg?.kind === 'TypeArg' ? { ...sz, arg: withSuffix(arg.type, { ...arg.type, span: sz.arg.span, pointerDepth: 0, arraySize: undefined }) } : rebuild();
+    },
     Call: (c, rebuild) => {
       const e = exprs.get(c.callee);
       return e && c.args.length === 0 ? e : rebuild();
@@ -63,4 +73,12 @@ export function expandMacro(def: ast.MacroDef, call: ast.Call, diags: Diagnostic
   };
   const stmts = def.body.stmts.map((s) => rewrite(s, rewriter));
   return ok ? { stmts } : undefined;
+}
+
+/** The macro argument's type with the use's `*` and `[N]` added: `t*` with t = `typeof(uint8)` is `uint8 *`. */
+function withSuffix(arg: ast.TypeExpr, use: ast.TypeExpr): ast.TypeExpr {
+  const base = arg.of?.kind === 'TypeExpr' && arg.pointerDepth === 0 && arg.arraySize === undefined ? arg.of : arg;
+  if (use.pointerDepth === 0 && use.arraySize === undefined) return { ...base, span: use.span };
+  if (base.arraySize !== undefined) return { ...use, name: 'typeof', of: base };
+  return { ...base, span: use.span, pointerDepth: base.pointerDepth + use.pointerDepth, arraySize: use.arraySize };
 }

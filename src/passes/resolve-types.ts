@@ -27,6 +27,8 @@ export function promoteType(current: Type | undefined, next: Type): Type | undef
     if (current.isBool !== next.isBool) return undefined;
     if (current.isBool) return current;
     const p = promoteInt(current, next);
+    // Values of one enum stay that enum (bpftrace prints them symbolized); mixing drops it.
+    if (current.enum && current.enum.name === next.enum?.name) return { kind: 'int', bits: p.bits, signed: p.signed, enum: current.enum };
     return p.flex && isFlex(current) && isFlex(next) ? p : { kind: 'int', bits: p.bits, signed: p.signed };
   }
   if (current.kind === 'str' && next.kind === 'str') return current.size >= next.size ? current : next;

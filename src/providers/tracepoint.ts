@@ -1,5 +1,6 @@
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { Span } from '../common/span.js';
+import { kernelBtfTypes } from '../kernel/btf.js';
 import { listTracepoints, readTracepointFormat, tracefsRoot, tracepointFieldDecls, type TracepointField } from '../kernel/tracefs.js';
 import type { Type } from '../types/types.js';
 import { AttachError, attachPerfEvents, globToRegExp, hasWildcard, ProgType, systemWideTarget, type ConcreteProbe, type ContextField, type Provider } from './provider.js';
@@ -9,6 +10,8 @@ let categories: readonly string[] | undefined;
 
 /** Type of a tracefs field, from its C declaration. */
 export function tracepointFieldType(f: TracepointField, category: string): Type {
+  // bpftrace's type for a __data_loc field: the data's kernel address as an int64 (read it with str()).
+  if (f.dataLoc) return { kind: 'int', bits: 64, signed: true };
   if (f.arrayLength !== undefined) return { kind: 'str', size: f.size };
   if (f.cType.includes('*')) {
     // Syscall arguments point into the calling process; everything else into the kernel.
@@ -16,6 +19,9 @@ export function tracepointFieldType(f: TracepointField, category: string): Type 
   }
   const bits = (f.size * 8) as 8 | 16 | 32 | 64;
   if (![8, 16, 32, 64].includes(bits)) return { kind: 'str', size: f.size };
+  // `enum skb_drop_reason reason`: the kernel's enumerators name the values (printf %s, print()).
+  const ct = /^enum\s+\w+$/.test(f.cType) ? kernelBtfTypes()?.lookup(f.cType) : undefined;
+  if (ct?.kind === 'enum' && ct.names) return { kind: 'int', bits, signed: f.signed, enum: { name: ct.name, names: ct.names() } };
   return { kind: 'int', bits, signed: f.signed };
 }
 
@@ -30,6 +36,7 @@ function concrete(category: string, event: string, diags: Diagnostics, span: Spa
     offset: f.offset,
     size: f.size,
     type: tracepointFieldType(f, category),
+    ...(f.dataLoc ? { dataLoc: true } : {}),
   }));
   return {
     provider: 'tracepoint',

@@ -6,15 +6,15 @@
 import type { CstNode, IToken } from '../../grammar/index.js';
 import type {
   AngleBlockCstNode, ArgListCstNode, BinaryExprCstNode, BlockCstNode, CallOrIdentCstNode, CastExprCstNode,
-  ConfigBlockCstNode, ExpressionCstNode, ExprStmtCstNode, FieldDeclCstNode, ForStmtCstNode, IfStmtCstNode,
+  AttributeCstNode, ConfigBlockCstNode, EnumDefCstNode, ExpressionCstNode, RecordBodyCstNode, ExprStmtCstNode, FieldDeclCstNode, ForStmtCstNode, IfStmtCstNode,
   LetStmtCstNode, MacroDefCstNode, MapDeclCstNode, MapRefCstNode, OffsetofExprCstNode, ParenExprCstNode,
   PostfixExprCstNode, PostfixOpCstNode, PrimaryExprCstNode, ProbeCstNode, ProgramCstNode, ReturnStmtCstNode,
-  SizeofExprCstNode, StatementCstNode, StructDefCstNode, TypeExprCstNode, UnaryExprCstNode, UnrollStmtCstNode,
+  SizeofExprCstNode, StatementCstNode, TypeExprCstNode, TypeofTypeCstNode, UnaryExprCstNode, UnrollStmtCstNode,
   WhileStmtCstNode,
 } from '../../grammar/generated/cst.js';
 import type {
-  AssignOp, AttachPoint, BinaryOp, Block, ConfigBlock, ConfigEntry, Expr, If, MacroDef, MapDecl, MapRef,
-  PreprocessorLine, Probe, Program, Stmt, StructDef, StructFieldDef, TypeExpr, UnaryOp, Variable,
+  AssignOp, AttachPoint, BinaryOp, Block, ConfigBlock, ConfigEntry, EnumDef, Enumerator, Expr, If, MacroDef, MapDecl, MapRef,
+  PreprocessorLine, Probe, Program, Stmt, StructDef, StructFieldDef, TypeArg, TypeExpr, UnaryOp, Variable,
 } from '../ast/nodes.js';
 import type { Diagnostics } from '../common/diagnostic.js';
 import { joinSpans, span, type Span } from '../common/span.js';
@@ -57,6 +57,10 @@ class Builder {
     private readonly diags: Diagnostics,
   ) {}
 
+  /** `typeof(...)` values built, and those that are a call's argument (the only place one may be). */
+  private readonly typeArgs: TypeArg[] = [];
+  private readonly callArgs = new Set<Expr>();
+
   private error(message: string, at: Span): void {
     this.diags.error(SYNTAX_ERROR, message, at);
   }
@@ -70,11 +74,9 @@ class Builder {
       span: tokSpan(t),
       text: t.image.replace(/\s+$/, ''),
     }));
-    const structs: StructDef[] = [];
-    for (const s of c.structDef ?? []) {
-      const def = this.structDef(s);
-      if (def) structs.push(def);
-    }
+    const structs = (c.structDef ?? []).map((s) => this.recordBody(s.children.recordBody[0]!));
+    for (const s of structs) if (!s.name) this.error('a top-level struct or union needs a name', s.span);
+    const enums = (c.enumDef ?? []).map((e) => this.enumDef(e));
     let config: ConfigBlock | undefined;
     for (const b of c.configBlock ?? []) {
       const block = this.configBlock(b);
@@ -91,11 +93,16 @@ class Builder {
     const macros = (c.macroDef ?? []).map((m) => this.macroDef(m));
     const mapDecls = (c.mapDecl ?? []).map((m) => this.mapDecl(m));
     const probes = (c.probe ?? []).map((p) => this.probe(p));
+    // `typeof(...)` is a value only as a call's argument (a type passed to a macro: `p_cast(typeof(uint8), -1)`).
+    for (const arg of this.typeArgs) {
+      if (!this.callArgs.has(arg)) this.error('typeof(...) is a type: as a value it can only be passed to a macro', arg.span);
+    }
     return {
       kind: 'Program',
       span: span(0, this.text.length),
       preprocessor,
       structs,
+      enums,
       config,
       macros,
       mapDecls,
@@ -103,32 +110,85 @@ class Builder {
     };
   }
 
-  private structDef(cst: StructDefCstNode): StructDef | undefined {
+  /** `struct [attrs] [Name] { fields } [attrs]` (a top-level definition or an inline field type). */
+  private recordBody(cst: RecordBodyCstNode): StructDef {
     const c = cst.children;
-    const keyword = c.TagKeyword[0]!;
-    if (keyword.image === 'enum') {
-      this.error('enum definitions are not supported; kernel enums come from BTF', tokSpan(keyword));
-      return undefined;
-    }
     const fields: StructFieldDef[] = [];
     for (const f of c.fieldDecl ?? []) {
       const field = this.fieldDecl(f);
       if (field) fields.push(field);
     }
+    let packed = false;
+    let aligned: number | undefined;
+    for (const a of c.attribute ?? []) {
+      const attr = this.attribute(a);
+      packed ||= attr.packed;
+      aligned = attr.aligned ?? aligned;
+    }
     return {
       kind: 'StructDef',
       span: nodeSpan(cst),
-      keyword: keyword.image === 'union' ? 'union' : 'struct',
-      name: c.Name[0]!.image,
+      keyword: c.Union ? 'union' : 'struct',
+      name: first(c.Name)?.image ?? '',
       fields,
+      packed,
+      aligned,
     };
   }
 
-  /** `unsigned long x;`, `struct foo *p;`, `char b[8];`: the last word is the field's name. */
+  /** `packed` and `aligned(N)` shape the layout; other attributes (C's, for clang) change nothing here. */
+  private attribute(cst: AttributeCstNode): { packed: boolean; aligned: number | undefined } {
+    const c = cst.children;
+    const names = (c.Name ?? []).map((t) => t.image.replace(/^__(.*)__$/, '$1'));
+    let aligned: number | undefined;
+    if (names.includes('aligned')) {
+      const arg = first(c.argList)?.children.expression[0];
+      const e = arg ? this.expression(arg) : undefined;
+      if (e && e.kind === 'IntLiteral' && e.value > 0n && e.value <= 4096n && (e.value & (e.value - 1n)) === 0n) aligned = Number(e.value);
+      else if (e) this.error('aligned(N) needs a power of two', e.span);
+      else aligned = 8; // `aligned` alone: the target's largest alignment
+    }
+    return { packed: names.includes('packed'), aligned };
+  }
+
+  /** `enum [Name] { A = 1, B, }`: values are constant expressions, checked when lowered. */
+  private enumDef(cst: EnumDefCstNode): EnumDef {
+    const c = cst.children;
+    const values = (c.enumValue ?? []).map((e) => ({ offset: e.location?.startOffset ?? 0, expr: this.expression(e) }));
+    const names = c.enumerator ?? [];
+    const enumerators: Enumerator[] = names.map((t, i) => {
+      const next = names[i + 1]?.startOffset ?? Infinity;
+      const value = values.find((v) => v.offset > t.startOffset && v.offset < next)?.expr;
+      return { kind: 'Enumerator', span: value ? spanFrom(tokSpan(t), value.span) : tokSpan(t), name: t.image, value };
+    });
+    return { kind: 'EnumDef', span: nodeSpan(cst), name: first(c.Name)?.image, enumerators };
+  }
+
+  /** `unsigned long x;`, `struct foo *p;`, `char b[8];`, `struct { ... } x;`: the last word is the field's name. */
   private fieldDecl(cst: FieldDeclCstNode): StructFieldDef | undefined {
     const c = cst.children;
     const names = c.Name ?? [];
     const tag = first(c.TagKeyword);
+    const inlineCst = first(c.inline);
+    const inline = inlineCst ? this.recordBody(inlineCst) : undefined;
+    const stars = c.Star ?? [];
+    const arrayDims = (c.arraySize ?? []).map((t) => this.smallInt(t));
+    const bits = first(c.bitWidth);
+    if (bits) this.error('bit-fields are not supported', spanFrom(tokSpan(c.Colon![0]!), tokSpan(bits)));
+    if (inline) {
+      // `struct { ... } name;` or, with no name, an anonymous member.
+      const nameTok = names[names.length - 1];
+      if (names.length > 1) {
+        this.error('expected a field name after the inline struct', nodeSpan(cst));
+        return undefined;
+      }
+      if (!nameTok && (stars.length || arrayDims.length)) {
+        this.error('expected a field name', nodeSpan(cst));
+        return undefined;
+      }
+      const type: TypeExpr = { kind: 'TypeExpr', span: inline.span, name: `${inline.keyword} ${inline.name || '(anonymous)'}`, pointerDepth: stars.length, arraySize: undefined };
+      return { kind: 'StructFieldDef', span: nodeSpan(cst), type, inline, arrayDims, name: nameTok?.image ?? '' };
+    }
     const nameTok = names[names.length - 1];
     if (!nameTok || names.length < 2) {
       this.error('expected a type and a field name', nodeSpan(cst));
@@ -136,22 +196,16 @@ class Builder {
     }
     const typeWords = names.slice(0, -1).map((t) => t.image);
     const typeName = tag ? `${tag.image} ${typeWords.join(' ')}` : typeWords.join(' ');
-    const stars = c.Star ?? [];
     const typeStart = tokSpan(tag ?? names[0]!);
     const typeEnd = stars.length ? tokSpan(stars[stars.length - 1]!) : tokSpan(names[names.length - 2]!);
-    let arraySize: number | undefined;
-    const size = first(c.arraySize);
-    if (size) arraySize = this.smallInt(size);
-    const bits = first(c.bitWidth);
-    if (bits) this.error('bit-fields are not supported', spanFrom(tokSpan(c.Colon![0]!), tokSpan(bits)));
     const type: TypeExpr = {
       kind: 'TypeExpr',
       span: spanFrom(typeStart, typeEnd),
       name: typeName,
       pointerDepth: stars.length,
-      arraySize,
+      arraySize: undefined,
     };
-    return { kind: 'StructFieldDef', span: nodeSpan(cst), type, name: nameTok.image };
+    return { kind: 'StructFieldDef', span: nodeSpan(cst), type, inline: undefined, arrayDims, name: nameTok.image };
   }
 
   private configBlock(cst: ConfigBlockCstNode): ConfigBlock {
@@ -294,10 +348,10 @@ class Builder {
   }
 
   private forStmt(cst: ForStmtCstNode): Stmt {
-    const c = cst.children;
+    const c = cst.children.forHead![0]!.children;
     const v = c.Variable[0]!;
     const variable: Variable = { kind: 'Variable', span: tokSpan(v), name: v.image };
-    const body = this.block(c.block[0]!);
+    const body = this.block(cst.children.block[0]!);
     const from = this.expression(c.expression[0]!);
     if (c.DotDot) {
       const to = this.expression(c.expression[1]!);
@@ -416,6 +470,13 @@ class Builder {
     if (c.sizeofExpr) return this.sizeofExpr(c.sizeofExpr[0]!);
     if (c.offsetofExpr) return this.offsetofExpr(c.offsetofExpr[0]!);
     if (c.blockExpr) return this.blockExpr(c.blockExpr[0]!);
+    if (c.ifExpr) return this.ifExpr(c.ifExpr[0]!);
+    if (c.typeArg) {
+      const t = c.typeArg[0]!;
+      const arg: TypeArg = { kind: 'TypeArg', span: nodeSpan(t), type: this.typeofType(t) };
+      this.typeArgs.push(arg);
+      return arg;
+    }
     return this.parenExpr(c.parenExpr![0]!);
   }
 
@@ -460,7 +521,9 @@ class Builder {
     const c = cst.children;
     const id = c.Identifier[0]!;
     if (!c.LParen) return { kind: 'Identifier', span: tokSpan(id), name: id.image };
-    return { kind: 'Call', span: nodeSpan(cst), callee: id.image, calleeSpan: tokSpan(id), args: this.args(first(c.argList)) };
+    const args = this.args(first(c.argList));
+    for (const a of args) if (a.kind === 'TypeArg') this.callArgs.add(a);
+    return { kind: 'Call', span: nodeSpan(cst), callee: id.image, calleeSpan: tokSpan(id), args };
   }
 
   private args(cst: ArgListCstNode | undefined): Expr[] {
@@ -483,10 +546,34 @@ class Builder {
     };
   }
 
+  /**
+   * `if (c) { a } else { b }` as a value: the ternary of two block expressions (bpftrace's
+   * if-expression, whose branches must have one type, like a ternary's). `else if` nests.
+   */
+  private ifExpr(cst: IfStmtCstNode): Expr {
+    const c = cst.children;
+    const elseIf = first(c.elseIf);
+    const elseBlock = first(c.else);
+    if (!elseIf && !elseBlock) {
+      this.error('an if used as a value needs an else branch', nodeSpan(cst));
+      return { kind: 'IntLiteral', span: nodeSpan(cst), value: 0n, raw: '0' };
+    }
+    return {
+      kind: 'Ternary',
+      span: nodeSpan(cst),
+      cond: this.expression(c.expression[0]!),
+      then: this.blockExpr(c.then[0]!),
+      else: elseIf ? this.ifExpr(elseIf) : this.blockExpr(elseBlock!),
+    };
+  }
+
   /** `{ stmts; expr }` in expression position: the statements run, then the last expression is the value. */
   private blockExpr(cst: BlockCstNode): Expr {
     const block = this.statementsBlock(cst);
     const last = block.stmts[block.stmts.length - 1];
+    // A trailing `if (c) { a } else { b }` was parsed as a statement: as the block's value it is an if-expression.
+    const lastIf = last?.kind === 'If' ? ifAsValue(last) : undefined;
+    if (lastIf) return { kind: 'BlockExpr', span: block.span, stmts: block.stmts.slice(0, -1), value: lastIf };
     if (!last || last.kind !== 'ExprStmt') {
       this.error('a block expression must end with an expression (its value)', block.span);
       return { kind: 'BlockExpr', span: block.span, stmts: block.stmts, value: { kind: 'IntLiteral', span: block.span, value: 0n, raw: '0' } };
@@ -515,15 +602,17 @@ class Builder {
     return { kind: 'Tuple', span: nodeSpan(cst), elems };
   }
 
+  private typeofType(cst: TypeofTypeCstNode): TypeExpr {
+    const tc = cst.children;
+    const inner = first(tc.typeExpr);
+    const of = inner ? this.typeExpr(inner) : this.expression(tc.expression![0]!);
+    return { kind: 'TypeExpr', span: nodeSpan(cst), name: 'typeof', pointerDepth: 0, arraySize: undefined, of };
+  }
+
   typeExpr(cst: TypeExprCstNode): TypeExpr {
     const c = cst.children;
     const tof = first(c.typeofType);
-    if (tof) {
-      const tc = tof.children;
-      const inner = first(tc.typeExpr);
-      const of = inner ? this.typeExpr(inner) : this.expression(tc.expression![0]!);
-      return { kind: 'TypeExpr', span: nodeSpan(cst), name: 'typeof', pointerDepth: 0, arraySize: undefined, of };
-    }
+    if (tof) return this.typeofType(tof);
     const tag = first(c.TagKeyword);
     const name = tag ? `${tag.image} ${c.Name![0]!.image}` : (c.Identifier ?? []).map((t) => t.image).join(' ');
     let arraySize: number | undefined;
@@ -533,6 +622,20 @@ class Builder {
     }
     return { kind: 'TypeExpr', span: nodeSpan(cst), name, pointerDepth: c.Star?.length ?? 0, arraySize };
   }
+}
+
+/** An `if` statement whose branches all end in a value (and that has an `else`) as a ternary of block expressions. */
+function ifAsValue(stmt: If): Expr | undefined {
+  const branch = (b: Block | If | undefined): Expr | undefined => {
+    if (!b) return undefined;
+    if (b.kind === 'If') return ifAsValue(b);
+    const last = b.stmts[b.stmts.length - 1];
+    const value = last?.kind === 'ExprStmt' ? last.expr : last?.kind === 'If' ? ifAsValue(last) : undefined;
+    return value && { kind: 'BlockExpr', span: b.span, stmts: b.stmts.slice(0, -1), value };
+  };
+  const then = branch(stmt.then);
+  const otherwise = branch(stmt.else);
+  return then && otherwise ? { kind: 'Ternary', span: stmt.span, cond: stmt.cond, then, else: otherwise } : undefined;
 }
 
 /** Builds the AST of a program from its (error-free) CST. */

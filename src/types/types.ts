@@ -63,7 +63,7 @@ export function mapStorageType(t: Type): Type {
 export function storageType(t: Type): Type {
   switch (t.kind) {
     case 'int':
-      return { kind: 'int', bits: 64, signed: t.signed };
+      return t.enum ? { kind: 'int', bits: 64, signed: t.signed, enum: t.enum } : { kind: 'int', bits: 64, signed: t.signed };
     case 'bool':
     case 'ptr':
       return u64;

@@ -87,6 +87,8 @@ export function sx(e: Expr | undefined): string {
       return `(offsetof ${type(e.type)} ${e.path.join('.')})`;
     case 'BlockExpr':
       return `(block${e.stmts.map((x) => ' ' + ss(x) + ';').join('')} ${sx(e.value)})`;
+    case 'TypeArg':
+      return `(typearg ${type(e.type)})`;
   }
 }
 
