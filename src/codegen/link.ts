@@ -95,6 +95,19 @@ function linkOne(obj: BpfObject, main: ElfSection): LinkedProgram {
   place(main.index, 0, main.size);
   for (let w = 0; w < work.length; w++) {
     const piece = work[w]!;
+    // A call LLVM resolved itself (a function in the same section: the shared helper-error
+    // subprogram called from a callback) has no relocation, only a pc-relative imm that is right
+    // for the section's layout, not for ours: re-point it at the placed function.
+    const relocated = new Set((obj.rels.get(piece.shndx) ?? []).map((r) => r.offset));
+    for (let at = 0; at < piece.code.length; at += INSN) {
+      if (piece.code[at] !== BPF_CALL || piece.code[at + 1]! >> 4 !== BPF_PSEUDO_CALL || relocated.has(piece.start + at)) continue;
+      const targetOffset = piece.start + at + (piece.code.readInt32LE(at + 4) + 1) * INSN;
+      const fn = obj.functionAt(piece.shndx, targetOffset);
+      const isMainItself = piece.shndx === main.index && targetOffset === 0;
+      const start = isMainItself ? 0 : place(piece.shndx, fn.start, fn.size);
+      if (!isMainItself && !subprogs.includes(start)) subprogs.push(start);
+      piece.code.writeInt32LE(start - (piece.base + at / INSN) - 1, at + 4);
+    }
     for (const rel of obj.rels.get(piece.shndx) ?? []) {
       if (rel.offset < piece.start || rel.offset >= piece.start + piece.size) continue;
       const at = rel.offset - piece.start;

@@ -156,3 +156,10 @@ test('range for: a small constant range stays a plain loop; runtime and large bo
   t.regex(ops('BEGIN { $n = 5; for ($i : 0..$n) { @x += $i; } }'), /callbackLoop/);
   t.regex(ops('BEGIN { @m[1] = 1; for ($kv : @m) { @x += $kv.1; } }'), /forEachMap/);
 });
+
+kernelTest('two bpf_loop ranges in one probe, each with map updates: the shared helper-error subprogram is linked into both callbacks', async (t) => {
+  // The callbacks call tsbpf_helper_error without a relocation (same section): the linker re-points those calls.
+  const out = await stdoutOf(t, 'BEGIN { for ($j : ((uint64)0)..((uint64)3)) { @p[$j] = $j + 10; } for ($k : ((uint64)0)..((uint64)2)) { @q[$k] = @p[$k] * 2; } '
+    + 'printf("%d %d %d\\n", @p[2], @q[0], @q[1]); clear(@p); clear(@q); exit(); }');
+  t.is(out, '12 20 22\n');
+});
