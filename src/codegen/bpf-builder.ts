@@ -337,6 +337,18 @@ export class BpfBuilder {
     this.b.CreateCall(this.module.getOrInsertFunction(ATOMIC_ADD_FN, fnType), [p, v]);
   }
 
+  /**
+   * `v` unchanged, but opaque to LLVM's optimizer (`llvm.bpf.passthrough`, lowered late by the BPF
+   * backend): a bounds check on the result survives even where LLVM can prove it redundant, so the
+   * verifier sees it (a divided value's range is lost to the multiply LLVM turns the division into).
+   */
+  opaque(v: Value): Value {
+    const fnType = llvm.FunctionType.get(this.i64, [this.b.getInt32Ty(), this.i64], false);
+    return this.b.CreateCall(this.module.getOrInsertFunction('llvm.bpf.passthrough.i64.i64', fnType), [this.b.getInt32(this.passthroughSeq++), v]);
+  }
+
+  private passthroughSeq = 0;
+
   ptrAt(base: Value, offset: number): Value {
     return offset === 0 ? base : this.b.CreateGEP(this.i8, base, [this.int(BigInt(offset))]);
   }

@@ -177,7 +177,8 @@ class ProgramGen {
         return;
       }
       case 'mapBucketAdd': {
-        const bucket = this.expr(s.bucket);
+        // Opaque, so the `bucket < slots` check below is kept for the verifier.
+        const bucket = bb.opaque(this.expr(s.bucket));
         const key = this.blob(s.key);
         const map = s.map;
         // Values too large for the stack are created from the zero map's value, then looked up again.

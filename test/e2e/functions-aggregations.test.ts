@@ -2,7 +2,7 @@
  * Aggregations with a generated workload: a python process with a unique comm reads known sizes
  * from fd 77 (/dev/zero), so `args.count` of those reads is an exact, known input set.
  */
-import { describeRun, kernelTest, python3, startTsbpf, uniqueTag } from '../helpers/tsbpf.js';
+import { describeRun, kernelTest, python3, runTsbpf, startTsbpf, uniqueTag } from '../helpers/tsbpf.js';
 import { exec } from '../helpers/tsbpf.js';
 
 const SIZES = [0, 1, 2, 3, 5, 100, 1500, 7, 7, 20];
@@ -83,4 +83,12 @@ kernelTest('-f json: aggregations field by field', async (t) => {
   t.deepEqual(hist[0], { min: 0, max: 0, count: 1 });
   t.deepEqual(hist[3], { min: 4, max: 7, count: 3 });
   t.deepEqual(hist[hist.length - 1], { min: 1024, max: 2047, count: 1 });
+});
+
+kernelTest('lhist and hist of a divided value pass the verifier (the bucket bound survives LLVM) and count it', async (t) => {
+  // LLVM turns `/ 1000` into a multiply the verifier cannot bound; the slot check must stay (bpftrace's ssllatency.bt does this).
+  const r = await runTsbpf(['--no-cache', '-e', 'BEGIN { @v = 4242000; $x = @v / 1000; @h = lhist($x, 0, 10000, 2000); @g = hist($x / 2); delete(@v); exit(); }']);
+  t.is(r.code, 0, describeRun(r));
+  t.regex(r.stdout, /@h:\n\[4000, 6000\)\s+1 \|@+\|/);
+  t.regex(r.stdout, /@g:\n\[2K, 4K\)\s+1 \|@+\|/);
 });
