@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, createWriteStream, type WriteStream } from 'node:fs';
 import { DUMP_STAGE_NAMES, dumpHeader, encodeBytes, parseDumpStages, type CompiledProgram, type CompiledScript, type DumpStage, type SourceFile } from '../src/contract/index.js';
 import { compile, listProgram } from './compile/compiler.js';
+import { readScriptText } from './script-file.js';
 import type { Sink } from './output/output.js';
 import { tracefsRoot } from '../src/index.js';
 import { dieOfSigpipe, openOutputFile, OutputFileError, outputFailureOf, watchStdio, type OutputFailure } from './output/output-errors.js';
@@ -399,7 +400,7 @@ function lineBufferedSink(write: (b: Buffer) => unknown): Sink & { flush(): void
 
 function readScriptFile(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readScriptText(path, (line) => process.stderr.write(`${line}\n`));
   } catch (e) {
     throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }

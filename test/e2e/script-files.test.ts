@@ -73,3 +73,18 @@ kernelTest('a missing script file is a clear error', async (t) => {
   t.is(r.code, 1);
   t.regex(r.stderr, /cannot read \/nonexistent\/script\.tbpf: no such file/);
 });
+
+kernelTest('a script file another user could change runs with one warning naming why; a private one runs silently', async (t) => {
+  const dir = scratchDir(t);
+  const file = join(dir, 'shared.bt');
+  writeFileSync(file, 'BEGIN { printf("ran\\n"); exit(); }');
+  chmodSync(file, 0o666);
+  const open = await runTsbpf([file]);
+  t.is(open.code, 0, describeRun(open));
+  t.is(open.stdout.trim(), 'ran');
+  t.regex(open.stderr, /^WARNING: .*shared\.bt can be changed by another user \(it is writable by group or others \(mode 666\)\)/m);
+  chmodSync(file, 0o644);
+  const closed = await runTsbpf([file]);
+  t.is(closed.code, 0, describeRun(closed));
+  t.notRegex(closed.stderr, /WARNING/);
+});
