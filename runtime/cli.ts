@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, createWriteStream, type WriteStream } from 'node:fs';
 import { DUMP_STAGE_NAMES, dumpHeader, encodeBytes, parseDumpStages, type CompiledProgram, type CompiledScript, type DumpStage, type SourceFile } from '../src/contract/index.js';
 import { compile, listProgram } from './compile/compiler.js';
-import { readScriptText } from './script-file.js';
+import { readScriptText } from './compile/script-file.js';
 import type { Sink } from './output/output.js';
 import { tracefsRoot } from '../src/index.js';
 import { dieOfSigpipe, openOutputFile, OutputFileError, outputFailureOf, watchStdio, type OutputFailure } from './output/output-errors.js';

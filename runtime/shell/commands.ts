@@ -3,12 +3,12 @@
  * `.load`, `.save`, ...), over the live session. Parsing them is repl-commands.ts; the REPL that
  * calls them (and `.watch`, `.quit`, which need the prompt) is shell.ts.
  */
-import { readFileSync } from 'node:fs';
 import type { ChalkInstance } from 'chalk';
 import type { loadInteractive } from '../../src/index.js';
 import type { LiveProbe, LiveSession } from '../session/live-session.js';
 import { TextOutput, type Output } from '../output/index.js';
 import { writePrivateFile } from '../output/private-file.js';
+import { readScriptText } from '../compile/script-file.js';
 import { helpText, listPattern, type ShellCommand } from './repl-commands.js';
 
 type Providers = Awaited<ReturnType<typeof loadInteractive>>['PROVIDERS'];
@@ -133,7 +133,8 @@ export class ShellCommands {
       case 'load': {
         let text: string;
         try {
-          text = readFileSync(cmd.file, 'utf8');
+          // A file another user could change is loaded with one warning, as `tsbpf FILE` does.
+          text = readScriptText(cmd.file, (line) => fail(line));
         } catch (e) {
           fail(`ERROR: cannot read ${cmd.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
           return;
