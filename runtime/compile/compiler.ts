@@ -81,21 +81,11 @@ function hashText(text: string): string {
   return fmix(h1, h2, text.length) + fmix(h2, h3, h1) + fmix(h3, h4, h2) + fmix(h4, h1, h3);
 }
 
-export interface CompileRequest {
-  readonly source: SourceFile;
-  readonly positionals: readonly string[];
-  /** `--unsafe`: allow system() and signal(). */
-  readonly unsafe?: boolean;
-  /** 0 `--no-warnings`, 1 default, 2 `-k`: which helper failures the code reports (changes the code). */
-  readonly warningLevel?: 0 | 1 | 2;
+/** A compile as the CLI and the shell ask for it: the worker's request (src/contract/worker.ts) and what stays here. */
+export interface CompileRequest extends Omit<WorkerRequest, 'list'> {
   /** Skip the compile cache (reading and writing). */
   readonly noCache?: boolean;
-  /** `-p PID` / `-c` child: user probes resolve in this process. */
-  readonly pid?: number;
-  /** `-c`: the child's pid (`cpid`). */
-  readonly cpid?: number;
-  /** `-d STAGE`: stages the worker prints (src/contract/dump-stages.ts), handed to `onDump` in order; bypasses the compile cache. */
-  readonly dump?: readonly DumpStage[];
+  /** Where `-d STAGE` text goes, stage by stage in order (a dump bypasses the compile cache). */
   readonly onDump?: (stage: DumpStage, text: string) => void;
 }
 

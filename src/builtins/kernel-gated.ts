@@ -7,9 +7,8 @@
 import type * as ast from '../ast/nodes.js';
 import type { IrCallArg, IrExpr } from '../ir/ir.js';
 import { byteLength, Helper } from '../contract/index.js';
-import { parseFormat } from './printf-check.js';
 import { boolType, isIntegral, sizeOf, typeToString } from '../types/types.js';
-import { argCount, c64, type LibFunction, type LowerContext } from './library.js';
+import { argCount, c64, literalFormat, type LibFunction, type LowerContext } from './library.js';
 import { unsafeCheck } from './output.js';
 
 /** override(rc): bpf_override_return; kprobes only (the kernel also needs CONFIG_BPF_KPROBE_OVERRIDE and an ALLOW_ERROR_INJECTION function). */
@@ -82,10 +81,10 @@ const DEBUGF_CONVERSIONS: Readonly<Record<string, 'int' | 'str'>> = { d: 'int', 
 const debugf: LibFunction = {
   name: 'debugf',
   stmt(call, cx) {
-    if (!argCount(call, cx, 1, 4)) return [];
-    const fmt = cx.constString(call.args[0]!, 'a string literal format');
-    if (fmt === undefined) return [];
-    const parsed = parseFormat(fmt);
+    // A malformed format is reported at the format, as printf's.
+    const fmt = argCount(call, cx, 1, 4) ? literalFormat(call, cx) : undefined;
+    if (!fmt) return [];
+    const { parsed } = fmt;
     if (parsed.specs.length !== call.args.length - 1) {
       cx.diags.error('invalid-format', `debugf() has ${parsed.specs.length} conversions and ${call.args.length - 1} arguments`, call.span);
       return [];
@@ -106,8 +105,8 @@ const debugf: LibFunction = {
       }
       args.push(want === 'str' ? { kind: 'blob', blob: v.blob! } : { kind: 'int', value: cx.intOf(v, e) });
     }
-    const size = byteLength(fmt) + 1;
-    const format: IrCallArg = { kind: 'blob', blob: { op: 'string', value: fmt, size } };
+    const size = byteLength(fmt.text) + 1;
+    const format: IrCallArg = { kind: 'blob', blob: { op: 'string', value: fmt.text, size } };
     return [{ op: 'if', cond: { op: 'call', helper: Helper.trace_printk, args: [format, { kind: 'int', value: c64(size) }, ...args] }, then: [], else: [] }];
   },
 };

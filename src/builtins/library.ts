@@ -6,7 +6,7 @@
  * `LowerContext` it implements.
  */
 import type * as ast from '../ast/nodes.js';
-import { byteLength, type EventSpec } from '../contract/index.js';
+import { byteLength, parseFormat, type EventSpec, type ParsedFormat } from '../contract/index.js';
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { SourceFile, Span } from '../common/span.js';
 import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
@@ -94,6 +94,21 @@ export function argCount(call: ast.Call, cx: LowerContext, min: number, max: num
   const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
   cx.diags.error('wrong-argument-count', `${call.callee}() takes ${want} argument${max === 1 ? '' : 's'}, got ${call.args.length}`, call.span);
   return false;
+}
+
+/**
+ * A printf-like call's first argument (cat, system, errorf, warnf, fail, debugf): a string literal
+ * format, parsed; undefined (reported at the format) when it is not one or does not parse.
+ */
+export function literalFormat(call: ast.Call, cx: LowerContext): { text: string; parsed: ParsedFormat } | undefined {
+  const text = cx.constString(call.args[0]!, 'a string literal format');
+  if (text === undefined) return undefined;
+  const parsed = parseFormat(text);
+  if (parsed.error) {
+    cx.diags.error('invalid-format', parsed.error, call.args[0]!.span);
+    return undefined;
+  }
+  return { text, parsed };
 }
 
 export const c64 = (v: bigint | number): IrExpr => ({ op: 'const', value: BigInt(v) });

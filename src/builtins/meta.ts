@@ -5,8 +5,7 @@
 import type * as ast from '../ast/nodes.js';
 import type { IrExpr, IrStmt } from '../ir/ir.js';
 import { boolType, i64, typeToString, type Type } from '../types/types.js';
-import { argCount, c64, type LibFunction, type LibValue, type LowerContext } from './library.js';
-import { parseFormat } from './printf-check.js';
+import { argCount, c64, literalFormat, type LibFunction, type LibValue, type LowerContext } from './library.js';
 
 const constBool = (b: boolean): LibValue => ({ type: boolType, int: c64(b ? 1 : 0) });
 
@@ -109,17 +108,11 @@ function compileTimeFormat(fmt: string, args: readonly (string | bigint)[]): str
 const fail: LibFunction = {
   name: 'fail',
   stmt(call, cx) {
-    if (!argCount(call, cx, 1, Infinity)) return [];
-    const fmt = cx.constString(call.args[0]!, 'a string literal format');
-    if (fmt === undefined) return [];
-    const parsed = parseFormat(fmt);
-    if (parsed.error) {
-      cx.diags.error('invalid-format', parsed.error, call.args[0]!.span);
-      return [];
-    }
+    const fmt = argCount(call, cx, 1, Infinity) ? literalFormat(call, cx) : undefined;
+    if (!fmt) return [];
     const args = call.args.slice(1).map((a) => literalText(cx, a));
     if (args.some((a) => a === undefined)) return [];
-    cx.diags.error('fail', compileTimeFormat(fmt, args as (string | bigint)[]), call.span);
+    cx.diags.error('fail', compileTimeFormat(fmt.text, args as (string | bigint)[]), call.span);
     return [];
   },
 };

@@ -1,10 +1,10 @@
 /** Output functions run by user space: cat, and the unsafe system and signal (behind --unsafe, as in bpftrace). */
 import type * as ast from '../ast/nodes.js';
-import { checkFormatArgs, parseFormat } from './printf-check.js';
+import { checkFormatArgs } from './printf-check.js';
 import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
 import { Helper, MapType, recordLayout } from '../contract/index.js';
 import { isIntegral, storageType, typeToString, type Type } from '../types/types.js';
-import { argCount, c64, type LibFunction, type LibValue, type LowerContext } from './library.js';
+import { argCount, c64, literalFormat, type LibFunction, type LibValue, type LowerContext } from './library.js';
 
 
 /** bpftrace's join limits (bpftrace.h join_argnum_, join_argsize_). */
@@ -98,14 +98,9 @@ export function unsafeCheck(call: ast.Call, cx: LowerContext): boolean {
 
 /** A printf-like call whose formatted text user space acts on (cat, system, errorf, warnf). */
 function formatted(kind: 'cat' | 'system' | 'errorf' | 'warnf', call: ast.Call, cx: LowerContext): IrStmt[] {
-  if (!argCount(call, cx, 1, Infinity)) return [];
-  const fmt = cx.constString(call.args[0]!, 'a string literal format');
-  if (fmt === undefined) return [];
-  const parsed = parseFormat(fmt);
-  if (parsed.error) {
-    cx.diags.error('invalid-format', parsed.error, call.args[0]!.span);
-    return [];
-  }
+  const fmt = argCount(call, cx, 1, Infinity) ? literalFormat(call, cx) : undefined;
+  if (!fmt) return [];
+  const { parsed } = fmt;
   const args = call.args.slice(1).map((a) => cx.value(a));
   if (args.some((a) => a.type.kind === 'none')) return [];
   const problem = checkFormatArgs(parsed, args.map((a) => ({ kind: formatKind(a.type), name: typeToString(a.type) })));
@@ -115,8 +110,8 @@ function formatted(kind: 'cat' | 'system' | 'errorf' | 'warnf', call: ast.Call, 
   }
   const stored = args.map((a) => ({ ...a, type: storageType(a.type) }) as LibValue);
   const types = stored.map((a) => a.type);
-  if (kind === 'errorf' || kind === 'warnf') return [cx.emit({ kind, format: fmt, loc: callLocation(call, cx), args: types }, stored)];
-  return [cx.emit({ kind, format: fmt, args: types }, stored)];
+  if (kind === 'errorf' || kind === 'warnf') return [cx.emit({ kind, format: fmt.text, loc: callLocation(call, cx), args: types }, stored)];
+  return [cx.emit({ kind, format: fmt.text, args: types }, stored)];
 }
 
 /** bpftrace's location of a call: `stdin:1:9-62` (1-based columns, the end one past the call). */

@@ -1,4 +1,5 @@
 import type { Type } from '../types/types.js';
+import type { CompiledMap } from '../contract/index.js';
 
 /**
  * tsbpf IR: what one probe program does, with every map operation, helper call and emitted event
@@ -155,16 +156,8 @@ export type IrCallbackStmt =
   /** `bpf_loop`: run `body` `count` times (none when count <= 0), with int variable `indexVar` = 0, 1, ... */
   | { readonly op: 'callbackLoop'; readonly count: IrExpr; readonly indexVar?: number; readonly body: readonly IrStmt[]; readonly err?: number };
 
-/** How a map is created in the kernel. */
-export interface IrMap {
-  readonly id: number;
-  /** The script's name, `@`, `@calls`, or an internal one (`.ringbuf`, `.lost`). */
-  readonly name: string;
-  readonly bpfType: number;
-  readonly keySize: number;
-  readonly valueSize: number;
-  readonly maxEntries: number;
-}
+/** How a map is created in the kernel: the creation fields of the compiled script's map (src/contract/script.ts). */
+export type IrMap = Pick<CompiledMap, 'id' | 'name' | 'bpfType' | 'keySize' | 'valueSize' | 'maxEntries'>;
 
 export interface IrVar {
   readonly id: number;
