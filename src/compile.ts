@@ -365,6 +365,7 @@ export async function compileScript(source: SourceFile, opts: CompileOptions = {
     ...(front.imports?.length ? { imports: front.imports } : {}),
     ...(state.config?.printMapsOnExit === false ? { printMapsOnExit: false as const } : {}),
     ...(state.config?.missingProbes && state.config.missingProbes !== 'error' ? { missingProbes: state.config.missingProbes } : {}),
+    ...(state.config?.exportMaxSeries !== undefined ? { exportMaxSeries: state.config.exportMaxSeries } : {}),
   };
 }
 

@@ -246,4 +246,7 @@ function compiledScript(v: unknown, at: string): void {
   optional(s, 'missingProbes', at, (v, a) => {
     if (v !== 'warn' && v !== 'ignore') fail(a, 'not warn or ignore');
   });
+  optional(s, 'exportMaxSeries', at, (v, a) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) fail(a, 'not a positive integer');
+  });
 }

@@ -45,8 +45,11 @@ export type MapValue =
   | { kind: 'int'; value: bigint; agg?: 'count' | 'sum' | 'min' | 'max' }
   /** Strings, tuples, stacks, records, bools ... stored in maps. Such maps are sorted by key. */
   | { kind: 'value'; value: Value }
-  /** Average already computed (total / count, truncated toward zero). */
-  | { kind: 'avg'; value: bigint }
+  /**
+   * Average already computed (total / count, truncated toward zero). The decoder also gives the
+   * count and total it divided (the Prometheus export shows them); hand-made values may omit them.
+   */
+  | { kind: 'avg'; value: bigint; count?: bigint; total?: bigint }
   | { kind: 'stats'; count: bigint; average: bigint; total: bigint }
   /**
    * log2 histogram. `buckets[i]` is the count of bucket index i as computed by `histBucketIndex`

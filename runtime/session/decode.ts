@@ -118,7 +118,7 @@ export function decodeMapValue(buf: Buffer, offset: number, m: MapLayout, rich?:
         total += i64(c, 1);
       }
       const average = count === 0n ? 0n : total / count;
-      return m.kind === 'avg' ? { kind: 'avg', value: average } : { kind: 'stats', count, average, total };
+      return m.kind === 'avg' ? { kind: 'avg', value: average, count, total } : { kind: 'stats', count, average, total };
     }
     case 'hist':
     case 'lhist': {

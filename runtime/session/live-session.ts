@@ -192,6 +192,16 @@ export class LiveSession {
     return this.maps().find((m) => m.name === name);
   }
 
+  /** Every map as it is now (runtime/session/session.ts `snapshotMaps`); none before the first probe. */
+  snapshotMaps(): MapDump[] {
+    return this.session?.snapshotMaps() ?? [];
+  }
+
+  /** `config = { export_max_series = N }` of the script so far. */
+  get exportMaxSeries(): number | undefined {
+    return this.session?.script.exportMaxSeries;
+  }
+
   dump(m: CompiledMap): MapDump {
     return this.session!.dumpMap(m);
   }

@@ -422,6 +422,19 @@ export class Session {
     return { name: m.name, entries };
   }
 
+  /**
+   * Every script map as it is now, in name order; a scalar map nothing wrote yet holds its zero
+   * value (as print(@) shows it). For readers outside the event flow (the Prometheus export reads
+   * on each scrape). Empty before `load()` and after `dispose()`.
+   */
+  snapshotMaps(): MapDump[] {
+    if (this.disposed) return [];
+    return this.scriptMaps()
+      .filter((m) => this.mapFds[m.id] !== undefined)
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((m) => this.withScalarZero(m, this.dumpMap(m)));
+  }
+
   /** print(@) of a scalar map nothing wrote yet prints its zero value, as bpftrace does (`@: 0`). */
   private withScalarZero(m: CompiledMap, dump: MapDump): MapDump {
     const layout = this.layout(m);

@@ -8,6 +8,7 @@ export const COMPILE_ENV_VARS = [
   'BPFTRACE_PERF_RB_PAGES', 'BPFTRACE_DUMMY_TS_MAP', 'BPFTRACE_STACK_MODE', 'BPFTRACE_MAX_STRLEN', 'PATH',
   // The other config variables whose BPFTRACE_* form changes the compiled script (src/passes/config.ts).
   'BPFTRACE_MAX_MAP_KEYS', 'BPFTRACE_MISSING_PROBES', 'BPFTRACE_PRINT_MAPS_ON_EXIT', 'BPFTRACE_STR_TRUNC_TRAILER',
+  'BPFTRACE_EXPORT_MAX_SERIES',
   // --traceable-functions FILE: the kernel functions kprobe wildcards match (src/providers/kprobe.ts).
   'TSBPF_TRACEABLE_FUNCTIONS',
 ] as const;

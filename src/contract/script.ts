@@ -54,6 +54,8 @@ export interface CompiledScript {
   readonly printMapsOnExit?: false;
   /** `config = { missing_probes = warn|ignore }`: a probe that fails to attach is skipped (warned about with `warn`). */
   readonly missingProbes?: 'warn' | 'ignore';
+  /** `config = { export_max_series = N }`: the most keys of one map `--export` serves (runtime/export/). */
+  readonly exportMaxSeries?: number;
 }
 
 /**

@@ -19,6 +19,8 @@ export interface ScriptConfig {
   readonly missingProbes?: MissingProbes;
   /** `str_trunc_trailer`: printed after a truncated str() value (default `..`). */
   readonly strTruncTrailer?: string;
+  /** `export_max_series` (tsbpf): the most keys of one map `--export` serves (runtime/export/). */
+  readonly exportMaxSeries?: number;
 }
 
 /** bpftrace's config variables (src/config.cpp CONFIG_KEY_MAP; older unstable_* names kept). */
@@ -27,6 +29,8 @@ export const CONFIG_VARIABLES = [
   'max_map_keys', 'max_probes', 'max_strlen', 'missing_probes', 'on_stack_limit', 'perf_rb_pages', 'show_debug_info',
   'stack_mode', 'str_trunc_trailer', 'print_maps_on_exit', 'use_blazesym', 'unstable_map_decl', 'unstable_import',
   'unstable_macro', 'unstable_tseries', 'unstable_addr', 'unstable_typeinfo', 'unstable_dw_ustack',
+  // tsbpf's own: the Prometheus export's cardinality bound (runtime/export/openmetrics.ts).
+  'export_max_series',
 ] as const;
 const KNOWN: readonly string[] = CONFIG_VARIABLES;
 
@@ -125,6 +129,10 @@ export function readConfig(program: ast.Program, diags: Diagnostics): ScriptConf
       case 'max_map_keys':
         if (!Number.isInteger(int) || int <= 0) diags.error('invalid-config', `${s.name} needs a positive integer, got "${s.text}"`, s.span);
         else out.maxMapKeys = int;
+        break;
+      case 'export_max_series':
+        if (!Number.isInteger(int) || int <= 0) diags.error('invalid-config', `${s.name} needs a positive integer, got "${s.text}"`, s.span);
+        else out.exportMaxSeries = int;
         break;
       case 'max_strlen':
         if (!Number.isInteger(int) || int <= 0 || int > MAX_STRLEN_LIMIT) diags.error('invalid-config', `${s.name} needs a number from 1 to ${MAX_STRLEN_LIMIT} in tsbpf, got "${s.text}"`, s.span);
