@@ -2,6 +2,7 @@ import { existsSync, readFileSync, createWriteStream, type WriteStream } from 'n
 import { DUMP_STAGE_NAMES, dumpHeader, encodeBytes, parseDumpStages, type CompiledProgram, type CompiledScript, type DumpStage, type SourceFile } from '../src/contract/index.js';
 import { compile, listProgram } from './compile/compiler.js';
 import { readScriptText } from './compile/script-file.js';
+import { parseExportAddress, type ExportAddress } from './export/address.js';
 import type { Sink } from './output/output.js';
 import { tracefsRoot } from '../src/index.js';
 import { dieOfSigpipe, openOutputFile, OutputFileError, outputFailureOf, watchStdio, type OutputFailure } from './output/output-errors.js';
@@ -49,6 +50,8 @@ OPTIONS:
     --traceable-functions FILE  the kernel functions kprobes may use ('symbol [module]' lines)
     --verify         compile, load and verify every program through the kernel's verifier, attach nothing
     --dry-run        compile, load and attach every probe, then exit
+    --export [HOST]:PORT  serve every map at http://HOST:PORT/metrics for Prometheus while tracing
+                     (:9464 listens on every interface)
     --unsafe         allow unsafe functions (system, signal)
     --no-cache       do not use or fill the compile cache
     -d, --debug STAGE  print a compiler stage to stderr, then run (comma list, repeatable):
@@ -115,6 +118,8 @@ interface Options {
   traceableFunctions?: string;
   /** `--info`: print what this kernel and build support, then exit. */
   info?: boolean;
+  /** `--export [HOST]:PORT`: serve the maps for Prometheus (runtime/export/). */
+  export?: ExportAddress;
 }
 
 /** A command-line mistake: one `ERROR:` line, then (unless bpftrace prints none) a pointer to the usage. */
@@ -151,6 +156,7 @@ const VALUE_OPTIONS: Readonly<Record<string, string>> = {
   '--probe-filter': '--probe-filter',
   '--traceable-functions': '--traceable-functions',
   '--debuginfo': '--debuginfo',
+  '--export': '--export',
 };
 
 /** `--no-feature` values bpftrace accepts (tsbpf uses none of these link kinds: accepted, no effect). */
@@ -318,6 +324,13 @@ export function parseArgs(argv: readonly string[]): Options {
         break;
       case '--info':
         o.info = true;
+        break;
+      case '--export':
+        try {
+          o.export = parseExportAddress(value(a));
+        } catch (e) {
+          throw new UsageError(`--export: ${(e as Error).message}`, false);
+        }
         break;
       case '-b':
       case '--btf':
@@ -660,7 +673,22 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
 
   const onSignal = () => session.requestExit(0);
   stopOnFailure = () => session.requestExit(0);
+  let exporter: { close(): Promise<void> } | undefined;
   try {
+    if (opts.export && !opts.verify && !opts.dryRun) {
+      // Listening first: a taken port fails the run before anything is loaded.
+      const { startExporter, ExportListenError } = await import('./export/server.js');
+      try {
+        const warn = (m: string): void => void (opts.noWarnings || stderr.write(`WARNING: ${m}\n`));
+        const started = await startExporter({ address: opts.export, readMaps: () => session.snapshotMaps(), maxSeries: () => script.exportMaxSeries, warn });
+        exporter = started;
+        if (!opts.quiet) stderr.write(`Serving the maps at ${started.url}\n`);
+      } catch (e) {
+        if (!(e instanceof ExportListenError)) throw e;
+        stderr.write(`ERROR: ${e.message}\n`);
+        return 1;
+      }
+    }
     session.load();
     if (opts.verify) {
       if (!opts.quiet) stderr.write(`Verified ${script.programs.length} program${script.programs.length === 1 ? '' : 's'}\n`);
@@ -695,6 +723,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await exporter?.close();
     session.dispose();
   }
 }
