@@ -10,6 +10,8 @@ import { TextOutput, type Output } from '../output/index.js';
 import { writePrivateFile } from '../output/private-file.js';
 import { readScriptText } from '../compile/script-file.js';
 import { helpText, listPattern, type ShellCommand } from './repl-commands.js';
+import { DEFAULT_EXPORT_PORT, type ExportAddress } from '../export/address.js';
+import type { Exporter } from '../export/server.js';
 
 type Providers = Awaited<ReturnType<typeof loadInteractive>>['PROVIDERS'];
 
@@ -36,7 +38,46 @@ export function describeProbe(p: LiveProbe): string {
 }
 
 export class ShellCommands {
+  /** `.export`: the Prometheus endpoint, while it serves. */
+  private exporter: Exporter | undefined;
+
   constructor(private readonly host: CommandHost) {}
+
+  /** `.export [HOST:PORT]` starts (or moves) the endpoint; `.export off` stops it. */
+  private async export(target: ExportAddress | 'off' | undefined): Promise<void> {
+    const { live, c } = this.host;
+    if (target === 'off') {
+      if (!this.exporter) this.host.say(c.dim('not exporting'));
+      else this.host.say(`stopped serving ${this.exporter.url}`);
+      await this.closeExport();
+      return;
+    }
+    if (target === undefined && this.exporter) {
+      this.host.say(`serving the maps at ${this.exporter.url}`);
+      return;
+    }
+    await this.closeExport();
+    const { startExporter, ExportListenError } = await import('../export/server.js');
+    try {
+      this.exporter = await startExporter({
+        address: target ?? { host: '127.0.0.1', port: DEFAULT_EXPORT_PORT },
+        readMaps: () => live.snapshotMaps(),
+        maxSeries: () => live.exportMaxSeries,
+        warn: (m) => this.host.fail(`WARNING: ${m}`),
+      });
+      this.host.say(`serving the maps at ${this.exporter.url}`);
+    } catch (e) {
+      if (!(e instanceof ExportListenError)) throw e;
+      this.host.fail(`ERROR: ${e.message}`);
+    }
+  }
+
+  /** Stops the `.export` endpoint, if it serves (the shell's end does too). */
+  async closeExport(): Promise<void> {
+    const e = this.exporter;
+    this.exporter = undefined;
+    await e?.close();
+  }
 
   /** `@name` or `.print @name`: the map now, through the shell's output. */
   printMap(name: string): void {
@@ -129,6 +170,9 @@ export class ShellCommands {
         return; // handled by the shell (it keeps the prompt away)
       case 'list':
         this.listProbes(cmd.pattern);
+        return;
+      case 'export':
+        await this.export(cmd.target);
         return;
       case 'load': {
         let text: string;

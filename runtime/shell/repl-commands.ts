@@ -2,6 +2,7 @@
  * The shell's own commands (`.probes`, `.watch @x 2`, ...) and what a line of input is: pure
  * functions, tested in test/unit/shell/.
  */
+import { DEFAULT_EXPORT_PORT, parseExportAddress, type ExportAddress } from '../export/address.js';
 
 export interface ShellCommandSpec {
   readonly name: string;
@@ -22,6 +23,7 @@ export const SHELL_COMMANDS: readonly ShellCommandSpec[] = [
   { name: 'load', args: 'file.tbpf', help: 'attach the probes of a script file' },
   { name: 'save', args: 'file.tbpf', help: 'write what is attached now as a script (asks before overwriting)' },
   { name: 'save!', args: 'file.tbpf', help: 'the same, overwriting an existing file without asking' },
+  { name: 'export', args: '[HOST:PORT|off]', help: `serve the maps for Prometheus at http://HOST:PORT/metrics (default 127.0.0.1:${DEFAULT_EXPORT_PORT}), or stop` },
   { name: 'help', args: '', help: 'this text' },
   { name: 'quit', args: '', help: 'detach everything, print the maps and leave (also .exit, Ctrl-D)' },
 ];
@@ -37,6 +39,7 @@ export type ShellCommand =
   | { readonly kind: 'list'; readonly pattern: string | undefined }
   | { readonly kind: 'load'; readonly file: string }
   | { readonly kind: 'save'; readonly file: string; readonly force?: true }
+  | { readonly kind: 'export'; readonly target: ExportAddress | 'off' | undefined }
   | { readonly kind: 'help' }
   | { readonly kind: 'quit' };
 
@@ -94,6 +97,15 @@ export function parseCommand(name: string, rest: string): CommandParse {
       const intervalMs = args[1] === undefined ? 1000 : parseDuration(args[1]);
       if (intervalMs === undefined) return { error: `not an interval: ${args[1]} (seconds, or e.g. 500ms)` };
       return { ok: { kind: 'watch', map, intervalMs } };
+    }
+    case 'export': {
+      if (args.length > 1) return usage();
+      if (args[0] === undefined || args[0] === 'off') return { ok: { kind: 'export', target: args[0] } };
+      try {
+        return { ok: { kind: 'export', target: parseExportAddress(args[0]) } };
+      } catch (e) {
+        return { error: `.export: ${(e as Error).message}` };
+      }
     }
     case 'list':
       if (args.length > 1) return usage();

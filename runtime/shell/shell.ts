@@ -334,6 +334,7 @@ export class Shell {
         }
         this.busy = true;
         this.programOutput.flush();
+        void this.commands.closeExport();
         try {
           this.live.finish(true);
         } catch (e) {

@@ -5,7 +5,7 @@
  *   - src/index.ts loads no heavy module eagerly (parser, passes, every provider, LLVM);
  *   - runtime/output/ imports nothing from runtime/ outside itself, its renderers only their own
  *     files, and runtime/output/value.ts only the contract;
- *   - runtime/'s rooms import one way: cli -> shell -> session -> compile, output.
+ *   - runtime/'s rooms import one way: cli -> shell -> session -> compile, output; export -> output.
  */
 import test from 'ava';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -93,9 +93,14 @@ test('runtime/output imports nothing from runtime/ outside itself; the renderers
   t.deepEqual(importsOf(join(ROOT, 'runtime', 'output', 'value.ts')).map((i) => i.spec), ['../../src/contract/index.js']);
 });
 
-/** The runtime's rooms and the rooms each may import: data flows one way, cli -> shell -> session -> compile/output. */
+/**
+ * The runtime's rooms and the rooms each may import: data flows one way, cli -> shell -> session ->
+ * compile/output; the Prometheus export (export/) reads maps through a function it is given, so it
+ * knows only the value model.
+ */
 const ROOMS: Record<string, readonly string[]> = {
-  shell: ['shell', 'session', 'compile', 'output'],
+  shell: ['shell', 'session', 'compile', 'output', 'export'],
+  export: ['export', 'output'],
   session: ['session', 'compile', 'output'],
   compile: ['compile'],
   output: ['output'],

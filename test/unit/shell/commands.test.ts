@@ -72,3 +72,12 @@ test('.save! forces; .save does not', (t) => {
   t.deepEqual(parseCommand('save!', 'x.tbpf'), { ok: { kind: 'save', file: 'x.tbpf', force: true } });
   t.true('error' in parseCommand('save!', ''));
 });
+
+test('.export takes an address, off, or nothing', (t) => {
+  t.deepEqual(parseCommand('export', ''), { ok: { kind: 'export', target: undefined } });
+  t.deepEqual(parseCommand('export', 'off'), { ok: { kind: 'export', target: 'off' } });
+  t.deepEqual(parseCommand('export', ':9464'), { ok: { kind: 'export', target: { host: undefined, port: 9464 } } });
+  t.deepEqual(parseCommand('export', '127.0.0.1:9000'), { ok: { kind: 'export', target: { host: '127.0.0.1', port: 9000 } } });
+  t.deepEqual(parseCommand('export', 'nowhere'), { error: ".export: invalid address 'nowhere': expected [HOST]:PORT, e.g. :9464 or 127.0.0.1:9464" });
+  t.true('error' in parseCommand('export', ':1 :2'));
+});
