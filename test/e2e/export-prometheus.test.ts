@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { describeRun, exec, kernelTest, startTsbpf, type TsbpfProcess } from '../helpers/tsbpf.js';
+import { StreamShell } from '../helpers/stream-shell.js';
 
 /** The read sizes the test makes: 1 -> [1], 2 and 3 -> [2, 4), 100 -> [64, 128), 5000 -> [4K, 8K). */
 const SIZES = [1, 2, 3, 100, 100, 5000];
@@ -93,6 +94,45 @@ kernelTest('--export on a taken port fails before anything is loaded', async (t)
   t.is(r.code, 1, describeRun(r));
   t.is(r.stderr, `ERROR: --export 127.0.0.1:${port}: cannot listen: address already in use\n`);
 });
+
+kernelTest('config export_max_series: the largest keys are served, with one warning', async (t) => {
+  const fd = openZero(t);
+  const prog = `config = { export_max_series = 2 }
+  tracepoint:syscalls:sys_enter_read /pid == ${process.pid} && args.fd == ${fd}/ { @k[args.count] = count(); }`;
+  const h = startTsbpf(['--export', '127.0.0.1:0', '-e', prog], { t });
+  await h.attached;
+  await h.waitFor(() => /Serving the maps at (\S+)/.test(h.stderr), 'the export URL');
+  const url = /Serving the maps at (\S+)/.exec(h.stderr)![1]!;
+  // Keys 1, 2, 3, 100, 5000 counted 1, 1, 1, 2, 1 times: 100 is the largest, then one of the ties.
+  readSizes(fd);
+  const series = async (): Promise<string[]> => (await (await fetch(url)).text()).split('\n').filter((l) => l.startsWith('tsbpf_k_total'));
+  const first = await series();
+  t.is(first.length, 2, first.join('\n'));
+  t.true(first.includes('tsbpf_k_total{map="@k",key="100"} 2'), first.join('\n'));
+  t.is((await series()).length, 2);
+  const r = await h.stop('SIGINT');
+  t.is(r.code, 0, describeRun(r));
+  const warnings = r.stderr.split('\n').filter((l) => l.startsWith('WARNING:'));
+  t.deepEqual(warnings, ['WARNING: --export: @k has 5 keys; exporting the 2 largest (config export_max_series = 2)']);
+});
+
+kernelTest('the shell: .export serves the maps of the probes typed in, .export off stops', async (t) => {
+  const fd = openZero(t);
+  const sh = await StreamShell.start(t);
+  const started = await sh.run('.export 127.0.0.1:0');
+  const url = /serving the maps at (\S+)/.exec(started.out)?.[1];
+  t.truthy(url, started.out + started.err);
+  t.regex((await sh.run(`tracepoint:syscalls:sys_enter_read /pid == ${process.pid} && args.fd == ${fd}/ { @reads = count(); }`)).out, /\[1\] attached/);
+  readSizes(fd);
+  const body = await (await fetch(url!)).text();
+  t.true(body.includes('tsbpf_reads_total{map="@reads"} 6\n'), body);
+  const reply = async (line: string): Promise<string> => (await sh.run(line)).out.replace(/tsbpf> $/, '');
+  t.is(await reply('.export'), `serving the maps at ${url}\n`);
+  t.is(await reply('.export off'), `stopped serving ${url}\n`);
+  await t.throwsAsync(fetch(url!));
+  sh.ctrlD();
+  t.is(await sh.exited(), 0);
+}, { serial: true });
 
 // ------------------------------------------------------------------------- a real Prometheus
 
