@@ -325,13 +325,15 @@ export function parseArgs(argv: readonly string[]): Options {
       case '--info':
         o.info = true;
         break;
-      case '--export':
+      case '--export': {
+        const text = value(a);
         try {
-          o.export = parseExportAddress(value(a));
+          o.export = parseExportAddress(text);
         } catch (e) {
           throw new UsageError(`--export: ${(e as Error).message}`, false);
         }
         break;
+      }
       case '-b':
       case '--btf':
         // bpftrace accepts and ignores it (BTF is always used).
