@@ -90,7 +90,7 @@ test('after a complete probe the cursor is at a new probe', (t) => {
 
 test('dot commands and their arguments', (t) => {
   t.deepEqual(c('.wa'), [['.watch'], '.wa']);
-  t.deepEqual(c('.e'), [['.exit'], '.e']);
+  t.deepEqual(c('.e'), [['.exit', '.export'], '.e']);
   t.deepEqual(c('.watch @'), [['@live', '@lively'], '@']);
   t.deepEqual(c('.clear @livel'), [['@lively'], '@livel']);
   t.deepEqual(c('.detach '), [['all', '1', '4'], '']);
