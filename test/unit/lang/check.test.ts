@@ -120,6 +120,9 @@ test('config block: unknown variables (with a hint) and bad values', (t) => {
   t.deepEqual(errs(text), ['unknown-config@max_map_key = 2']);
   t.deepEqual(check(text)[0]!.hints, ['did you mean max_map_keys?']);
   t.deepEqual(errs('config = { max_strlen = 100000 } BEGIN { }'), ['invalid-config@100000']);
+  // tsbpf's own: the Prometheus export's bound on keys per map.
+  t.deepEqual(errs('config = { export_max_series = 0 } BEGIN { }'), ['invalid-config@0']);
+  t.deepEqual(errs('config = { export_max_series = 50 } BEGIN { }'), []);
 });
 
 test('several errors are reported at once, each at its place', (t) => {
