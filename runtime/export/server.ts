@@ -1,8 +1,8 @@
 /**
  * The `--export` HTTP endpoint: `GET /metrics` reads every map (through the reader the caller
  * gives, which decodes them as print() does) and answers them in the exposition format the
- * scraper asks for (runtime/export/openmetrics.ts). One request at a time is all it serves: reads
- * are synchronous, so a scrape is one turn of the event loop between ring-buffer batches.
+ * scraper asks for (runtime/export/openmetrics.ts). The reads are synchronous, so each scrape sees
+ * the maps as they were at one moment between two ring-buffer batches.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
