@@ -117,7 +117,7 @@ function divValue(v: Value, div: bigint): Value {
  * The sort is stable, so ties keep the decoder's (kernel iteration) order, which is what
  * bpftrace's std::sort does for maps of up to 16 entries.
  */
-function sortEntries(entries: readonly MapEntry[], kind: MapValue['kind']): MapEntry[] {
+export function sortEntries(entries: readonly MapEntry[], kind: MapValue['kind']): MapEntry[] {
   const arr = entries.slice();
   switch (kind) {
     case 'int': {

@@ -5,7 +5,7 @@
  *   - src/index.ts loads no heavy module eagerly (parser, passes, every provider, LLVM);
  *   - runtime/output/ imports nothing from runtime/ outside itself, its renderers only their own
  *     files, and runtime/output/value.ts only the contract;
- *   - runtime/'s rooms import one way: cli -> shell -> session -> compile, output.
+ *   - runtime/'s rooms import one way: cli -> shell -> session -> compile, output (api, like cli, on top).
  */
 import test from 'ava';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -93,8 +93,12 @@ test('runtime/output imports nothing from runtime/ outside itself; the renderers
   t.deepEqual(importsOf(join(ROOT, 'runtime', 'output', 'value.ts')).map((i) => i.spec), ['../../src/contract/index.js']);
 });
 
-/** The runtime's rooms and the rooms each may import: data flows one way, cli -> shell -> session -> compile/output. */
+/**
+ * The runtime's rooms and the rooms each may import: data flows one way, cli -> shell -> session ->
+ * compile/output; api (the package's export) sits on top next to cli.
+ */
 const ROOMS: Record<string, readonly string[]> = {
+  api: ['api', 'session', 'compile', 'output'],
   shell: ['shell', 'session', 'compile', 'output'],
   session: ['session', 'compile', 'output'],
   compile: ['compile'],
