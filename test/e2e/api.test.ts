@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { bpf } from '../../native/index.js';
-import { AttachError, compile, DiagnosticError, trace, type MapsSnapshot, type Trace, type TraceEvent } from 'tsbpf';
+import { AttachError, compile, DiagnosticError, trace, VerifierError, type MapsSnapshot, type Trace, type TraceEvent } from 'tsbpf';
 import { AS_NOBODY, bpfObjectsOf, eventually, haveSetpriv, kernelHasKprobes, kernelTest, REPO_ROOT, runTsbpf, uniqueTag } from '../helpers/tsbpf.js';
 
 // A compile cache private to this test process (the API uses the caller's, as the CLI does).
@@ -239,6 +239,19 @@ kernelTest('an attach failure rejects with an AttachError carrying the CLI\'s te
   t.is(e?.probe, 'kprobe:tcp_set_state');
   t.deepEqual(ownPrograms(), before);
 }, { serial: true, needs: () => (kernelHasKprobes() ? 'this kernel has kprobes, so kprobe:tcp_set_state attaches' : undefined) });
+
+kernelTest('a program the verifier refuses rejects trace() with a VerifierError, and leaves nothing loaded', async (t) => {
+  const compiled = await compile('tracepoint:syscalls:sys_enter_getppid { @ = count(); }');
+  if (!compiled.ok) return t.fail(compiled.message);
+  // A compiled form whose program exits without setting r0 (BPF_EXIT alone): the verifier refuses it.
+  const exitOnly = Buffer.from([0x95, 0, 0, 0, 0, 0, 0, 0]).toString('base64');
+  const broken = { ...compiled.script, programs: compiled.script.programs.map(({ subprogs: _callbacks, ...p }) => ({ ...p, insns: exitOnly })) };
+  const before = ownPrograms();
+  const e = await t.throwsAsync(trace(broken), { instanceOf: VerifierError });
+  t.is(e?.probe, 'tracepoint:syscalls:sys_enter_getppid');
+  t.regex(e?.message ?? '', /^ERROR: the kernel's verifier rejected the program for tracepoint:syscalls:sys_enter_getppid: R0 !read_ok \(EACCES\)$/m);
+  t.deepEqual(ownPrograms(), before);
+}, { serial: true });
 
 kernelTest('stop() detaches and unloads: none of the trace\'s programs is left in the kernel', async (t) => {
   const before = ownPrograms();
