@@ -2,7 +2,7 @@
  * The API's errors. Each message is exactly the text the CLI prints for the same failure (without
  * the final newline), so a service can log it as a user of the CLI would see it.
  */
-import type { CompiledProgram, Diagnostic } from '../../src/contract/index.js';
+import type { Diagnostic } from '../../src/contract/index.js';
 import { RuntimeError, runtimeErrorText } from '../session/session.js';
 
 /** The base class: every error trace() and compile() throw for a failure of the script or the run. */
@@ -63,7 +63,7 @@ export class AttachError extends TsbpfError {
 export function apiError(e: unknown): unknown {
   if (!(e instanceof RuntimeError)) return e;
   const message = runtimeErrorText(e).replace(/\n$/, '');
-  const probe = (e.program as CompiledProgram | undefined)?.probe.name;
+  const probe = e.program?.probe.name;
   if (e.phase === 'load') return new VerifierError(message, e.hint, probe, { cause: e });
   if (e.phase === 'attach') return new AttachError(message, e.hint, probe, { cause: e });
   return new TsbpfError(message, e.hint, { cause: e });
