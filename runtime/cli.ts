@@ -3,6 +3,7 @@ import { DUMP_STAGE_NAMES, dumpHeader, encodeBytes, parseDumpStages, type Compil
 import { compile, listProgram } from './compile/compiler.js';
 import { readScriptText } from './compile/script-file.js';
 import { parseExportAddress, type ExportAddress } from './export/address.js';
+import { compileFailureText } from './compile/compile-failure.js';
 import type { Sink } from './output/output.js';
 import { tracefsRoot } from '../src/index.js';
 import { dieOfSigpipe, openOutputFile, OutputFileError, outputFailureOf, watchStdio, type OutputFailure } from './output/output-errors.js';
@@ -15,8 +16,8 @@ import type { HeldChild } from './session/target.js';
  * cache miss's compile worker starts, this process loads only the CLI and runtime/compile/compiler.ts.
  */
 function loadRuntime() {
-  return Promise.all([import('./session/session.js'), import('./output/text.js'), import('./session/lib-events.js'), import('../src/index.js')]).then(
-    ([session, text, libEvents, loaders]) => ({ ...session, TextOutput: text.TextOutput, setRuntimeWarnings: libEvents.setRuntimeWarnings, loadProviders: loaders.loadProviders }),
+  return Promise.all([import('./session/session.js'), import('./session/run.js'), import('./output/text.js'), import('./session/lib-events.js')]).then(
+    ([session, run, text, libEvents]) => ({ ...session, ...run, TextOutput: text.TextOutput, setRuntimeWarnings: libEvents.setRuntimeWarnings }),
   );
 }
 
@@ -613,13 +614,8 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   // Not awaited on the error paths below: a failed import is reported where it is awaited.
   runtime.catch(() => undefined);
   const outcome = await compile({ source, positionals: opts.positionals, noCache: opts.noCache, unsafe: opts.unsafe, pid: targetPid, cpid: child?.pid, warningLevel: opts.noWarnings ? 0 : opts.warnings ? 2 : 1, ...dumpRequest(opts) });
-  if (outcome.kind === 'diagnostics') {
-    const { renderDiagnostics } = await import('../src/index.js');
-    stderr.write(renderDiagnostics(outcome.diagnostics, source));
-    return 1;
-  }
-  if (outcome.kind === 'internal-error') {
-    stderr.write(`ERROR: internal compiler error: ${outcome.message}\n`);
+  if (outcome.kind !== 'ok') {
+    stderr.write(compileFailureText(outcome, source));
     return 1;
   }
   if (opts.emitOnly) return 0;
@@ -628,7 +624,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     stderr.write(`ERROR: No probes to attach: none matches --probe-filter '${opts.probeFilter!.source}'\n`);
     return 1;
   }
-  const { Session, RuntimeError, TextOutput, setRuntimeWarnings, loadProviders } = await runtime;
+  const { openSession, beginRun, RuntimeError, runtimeErrorText, TextOutput, setRuntimeWarnings } = await runtime;
   if (!opts.noWarnings && script.warnings.length > 0) {
     const { renderDiagnostic } = await import('../src/index.js');
     for (const w of script.warnings) stderr.write(renderDiagnostic(w, source) + '\n');
@@ -661,8 +657,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     output.totalLostEvents = () => undefined;
     output.totalRuntimeWarnings = () => undefined;
   }
-  await loadProviders(script.programs);
-  const session = new Session(script, {
+  const session = await openSession(script, {
     output,
     unsafe: opts.unsafe === true,
     // -v: each program as it passes the verifier, with the kernel's statistics line.
@@ -703,22 +698,19 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     }
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    session.start();
+    beginRun(session);
     if (io.failure) session.requestExit(0);
     // -c: the command runs once every probe is attached; tsbpf ends when it ends (or -p's process does).
     child?.release();
     child?.onExit(() => session.requestExit(0));
     const stopWatch = opts.pid !== undefined ? watchPid!(opts.pid, () => session.requestExit(0)) : undefined;
     void session.waitForExit().then(() => stopWatch?.());
-    // A script with only BEGIN/END probes ends after BEGIN, as bpftrace's does.
-    if (script.programs.every((p) => p.probe.attach.kind === 'special')) session.requestExit(0);
     const code = await session.waitForExit();
     session.finish(script.printMapsOnExit !== false);
     return code;
   } catch (e) {
     if (e instanceof RuntimeError) {
-      stderr.write(`ERROR: ${e.message}\n`);
-      if (e.hint) stderr.write(`HINT: ${e.hint}\n`);
+      stderr.write(runtimeErrorText(e));
       return 1;
     }
     throw e;

@@ -39,11 +39,20 @@ export interface SourceLocation {
   context?: string[];
 }
 
+/** A printf() call's format and decoded arguments, for outputs that keep them (runtime/api/). */
+export interface PrintfCall {
+  readonly format: string;
+  readonly args: readonly Value[];
+}
+
 export interface Output {
   /** After attaching: text `Attached N probe(s)` on stderr; JSON `attached_probes` on stdout. */
   attachedProbes(n: number): void;
-  /** An already formatted printf() result (text: written as is). */
-  printf(text: string): void;
+  /**
+   * An already formatted printf() result (text: written as is). `call` is given only when the
+   * session was asked for it (SessionOptions.printfCalls): decoding costs time the CLI does not spend.
+   */
+  printf(text: string, call?: PrintfCall): void;
   /**
    * warnf()/errorf(): text mode writes `LOC: WARNING: msg` / `LOC: ERROR: msg` to stderr (coloured
    * yellow/red when `color`), then one "expanded from" entry per further location; JSON writes a

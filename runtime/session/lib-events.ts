@@ -22,16 +22,19 @@ export function setRuntimeWarnings(on: boolean): void {
 /**
  * Handles a library event; returns false when `spec` is not one. Runtime warnings go through
  * `warnings`: the first at a location is printed in full, repeats are counted (warning-limiter.ts).
+ * `stderr` takes the text the CLI writes to its stderr outside the Output (runtime warnings, a
+ * failed cat() or system()): the API (runtime/api/) turns it into events instead.
  */
-export function handleLibraryEvent(spec: EventSpec, args: readonly Value[], output: Output, rich: RichValues, err: (msg: string) => void, warnings: WarningLimiter): boolean {
+export function handleLibraryEvent(spec: EventSpec, args: readonly Value[], output: Output, rich: RichValues, stderr: (text: string) => void, warnings: WarningLimiter): boolean {
+  const err = (msg: string): void => stderr(`ERROR: ${msg}\n`);
   switch (spec.kind) {
     case 'runtime-warning': {
       // bpftrace prints these (division by zero) on stderr, the location, the source line and carets.
       if (!runtimeWarnings) return true;
       const text = spec.text;
       warnings.occur(`w ${text}`, {
-        full: () => process.stderr.write(text + '\n'),
-        repeated: (n) => process.stderr.write(text.split('\n', 1)[0] + repeatedSuffix(n) + '\n'),
+        full: () => stderr(text + '\n'),
+        repeated: (n) => stderr(text.split('\n', 1)[0] + repeatedSuffix(n) + '\n'),
       });
       return true;
     }

@@ -12,7 +12,7 @@ import type { CompiledMap, CompiledProgram, CompiledScript, Diagnostic, SourceFi
 import { loadProviders, renderDiagnostic, type EntryAnalysis } from '../../src/index.js';
 import { compile } from '../compile/compiler.js';
 import type { Output } from '../output/output.js';
-import { RuntimeError, Session } from './session.js';
+import { runtimeErrorText, Session } from './session.js';
 import type { MapDump } from '../output/value.js';
 
 export interface LiveProbe {
@@ -233,11 +233,6 @@ export class LiveSession {
       s.dispose();
     }
   }
-}
-
-function runtimeErrorText(e: unknown): string {
-  if (e instanceof RuntimeError) return `ERROR: ${e.message}\n${e.hint ? `HINT: ${e.hint}\n` : ''}`;
-  return `ERROR: ${(e as Error).message ?? String(e)}\n`;
 }
 
 /**

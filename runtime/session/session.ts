@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpf, isNativeError, type RingbufHandle } from '../../native/index.js';
-import { isPerCpuMapType, recordLayout, tseriesKeyLayout, type CompiledMap, type CompiledProgram, type CompiledScript, type EventSpec } from '../../src/contract/index.js';
+import { isPerCpuMapType, recordLayout, tseriesKeyLayout, type CompiledMap, type MapKind, type CompiledProgram, type CompiledScript, type EventSpec } from '../../src/contract/index.js';
 // src/index.ts loads only small modules; each provider's attach code loads on demand (loadProviders).
 import { AttachError, loadedProvider, tracefsRoot, type Attachment, type KernelOps } from '../../src/index.js';
 import { formatPrintf, type FormatArg } from '../output/printf.js';
@@ -12,11 +12,14 @@ import { handleLibraryEvent } from './lib-events.js';
 import { WarningLimiter } from './warning-limiter.js';
 import { RichValues } from '../output/rich-values.js';
 import { subprogLoadOptions } from './subprogs.js';
-import type { Output } from '../output/output.js';
+import type { Output, PrintfCall } from '../output/output.js';
 import { strftime } from '../output/strftime.js';
 import { printfRenderer, type RecordRenderer } from './event-format.js';
 import { unsafeUses } from './unsafe-uses.js';
-import type { MapDump, MapEntry, Value } from '../output/value.js';
+import type { MapDump, MapEntry, MapValue, Value } from '../output/value.js';
+
+/** Where a run failed: loading a program (the verifier), attaching it, or elsewhere. */
+export type RuntimeErrorPhase = 'load' | 'attach' | 'other';
 
 /** A failure the user must see as one clear line (and maybe a hint); never a stack trace. */
 export class RuntimeError extends Error {
@@ -25,10 +28,17 @@ export class RuntimeError extends Error {
     readonly hint?: string,
     readonly program?: CompiledProgram,
     override readonly cause?: unknown,
+    readonly phase: RuntimeErrorPhase = 'other',
   ) {
     super(message);
     this.name = 'RuntimeError';
   }
+}
+
+/** A run's failure as the CLI and the shell print it: `ERROR: message`, then `HINT: hint`. */
+export function runtimeErrorText(e: unknown): string {
+  if (e instanceof RuntimeError) return `ERROR: ${e.message}\n${e.hint ? `HINT: ${e.hint}\n` : ''}`;
+  return `ERROR: ${(e as Error).message ?? String(e)}\n`;
 }
 
 interface LoadedProgram {
@@ -81,6 +91,10 @@ export interface SessionOptions {
   readonly unsafe?: boolean;
   /** `-v`: each program's verifier statistics (log level 4, `processed N insns ...`) once it loads. */
   readonly onVerified?: (program: CompiledProgram, log: string) => void;
+  /** Hand every printf() its format and decoded arguments too (`Output.printf`'s `call`). */
+  readonly printfCalls?: boolean;
+  /** Messages outside the Output (runtime warnings, a failed cat()); default: the process's stderr. */
+  readonly stderr?: (text: string) => void;
 }
 
 /**
@@ -169,8 +183,8 @@ export class Session {
       p.attachment = provider.attach(p.compiled.probe, p.fd, kernelOps);
     } catch (e) {
       const err = e instanceof AttachError
-        ? new RuntimeError(e.message, e.hint, p.compiled, e)
-        : new RuntimeError(`cannot attach ${p.compiled.probe.name}: ${(e as Error).message}`, undefined, p.compiled, e);
+        ? new RuntimeError(e.message, e.hint, p.compiled, e, 'attach')
+        : new RuntimeError(`cannot attach ${p.compiled.probe.name}: ${(e as Error).message}`, undefined, p.compiled, e, 'attach');
       // config missing_probes = warn|ignore: the probe is left out of the run.
       const missing = this.script.missingProbes;
       if (!missing) throw err;
@@ -218,6 +232,11 @@ export class Session {
 
   private runSpecial(p: LoadedProgram): void {
     bpf.progTestRun(p.fd, null);
+  }
+
+  /** Whether the run is ending (exit() or `requestExit`). */
+  get exitRequested(): boolean {
+    return this.exitCode !== undefined;
   }
 
   /** Resolves with the exit code once the script calls exit() or `requestExit` is called. */
@@ -392,6 +411,13 @@ export class Session {
     }
   }
 
+  /** Every map of the script (not the internal ones), read now, in name order; empty maps too. */
+  scriptMapDumps(): MapDump[] {
+    return this.scriptMaps()
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .map((m) => ({ ...this.dumpMap(m), kind: mapValueKind(m.spec!.kind) }));
+  }
+
   private scriptMaps(): CompiledMap[] {
     return this.script.maps.filter((m) => m.spec !== undefined);
   }
@@ -487,10 +513,19 @@ export class Session {
     for (let i = 0; i < n; i++) {
       if (this.stopEvents) break; // bpftrace handles no events after exit()
       const base = offsets[i]!;
-      const render = this.renderer(data.readUInt32LE(base) + data.readUInt32LE(base + 4) * 0x100000000);
-      if (render) this.output.printf(render(data, base));
+      const id = data.readUInt32LE(base) + data.readUInt32LE(base + 4) * 0x100000000;
+      const render = this.renderer(id);
+      if (render) this.output.printf(render(data, base), this.opts.printfCalls ? this.printfCall(id, data, base) : undefined);
       else this.onRecord(data.subarray(base, offsets[i + 1]));
     }
+  }
+
+  /** A printf record's format and arguments as values (SessionOptions.printfCalls). */
+  private printfCall(id: number, data: Buffer, base: number): PrintfCall | undefined {
+    const spec = this.script.events[id];
+    if (spec?.kind !== 'printf') return undefined;
+    const args = recordLayout(spec.args).args.map((f) => decodeValue(data, base + f.offset, f.type, this.rich.decode));
+    return { format: spec.format, args };
   }
 
   private renderer(id: number): RecordRenderer | null {
@@ -537,10 +572,10 @@ export class Session {
     if (!spec) return;
     const layout = recordLayout(spec.args);
     const args: Value[] = layout.args.map((f) => decodeValue(rec, f.offset, f.type, this.rich.decode));
-    if (handleLibraryEvent(spec, args, this.output, this.rich, (msg) => process.stderr.write(`ERROR: ${msg}\n`), this.warnings)) return;
+    if (handleLibraryEvent(spec, args, this.output, this.rich, this.opts.stderr ?? ((text) => process.stderr.write(text)), this.warnings)) return;
     switch (spec.kind) {
       case 'printf':
-        this.output.printf(formatPrintf(spec.format, args as FormatArg[]));
+        this.output.printf(formatPrintf(spec.format, args as FormatArg[]), this.opts.printfCalls ? { format: spec.format, args } : undefined);
         return;
       case 'exit': {
         const v = args[0];
@@ -606,16 +641,16 @@ function attachOrder(programs: readonly LoadedProgram[]): LoadedProgram[] {
 
 /** The verifier's rejection, in terms of the script: which probe, the kernel's reason, a hint. */
 function explainLoadFailure(p: CompiledProgram, e: unknown): RuntimeError {
-  if (!isNativeError(e)) return new RuntimeError(`cannot load the program for ${p.probe.name}: ${(e as Error).message}`, undefined, p, e);
+  if (!isNativeError(e)) return new RuntimeError(`cannot load the program for ${p.probe.name}: ${(e as Error).message}`, undefined, p, e, 'load');
   if (e.code === 'EPERM' && process.getuid?.() !== 0) {
-    return new RuntimeError('loading BPF programs needs root (or CAP_BPF and CAP_PERFMON)', undefined, p, e);
+    return new RuntimeError('loading BPF programs needs root (or CAP_BPF and CAP_PERFMON)', undefined, p, e, 'load');
   }
   const custom = loadedProvider(p)?.explainLoadFailure?.(p.probe, e.code);
-  if (custom) return new RuntimeError(custom.message, custom.hint, p, e);
+  if (custom) return new RuntimeError(custom.message, custom.hint, p, e, 'load');
   // runtime/session/verifier-hints.ts: the log's reason line, and a hint only for a known cause.
   const reason = verifierReason(e.log ?? '') ?? e.message;
   const hint = verifierHint(reason, p.probe.provider);
-  return new RuntimeError(`the kernel's verifier rejected the program for ${p.probe.name}: ${reason.trim()} (${e.code})`, hint, p, e);
+  return new RuntimeError(`the kernel's verifier rejected the program for ${p.probe.name}: ${reason.trim()} (${e.code})`, hint, p, e, 'load');
 }
 
 /** Write a name table's strings (src/builtins/names.ts) into its ARRAY map, each NUL-padded to the value size. */
@@ -628,4 +663,24 @@ function fillStringTable(m: CompiledMap, fd: number): void {
     key.writeUInt32LE(i);
     bpf.mapUpdate(fd, key, value, 0);
   });
+}
+
+/** The value kind a map of this kind holds, so an empty map's dump still says what it is. */
+function mapValueKind(kind: MapKind): MapValue['kind'] {
+  switch (kind) {
+    case 'avg':
+    case 'stats':
+    case 'hist':
+    case 'lhist':
+    case 'tseries':
+      return kind;
+    case 'count':
+    case 'sum':
+    case 'min':
+    case 'max':
+    case 'int':
+      return 'int';
+    case 'value':
+      return 'value';
+  }
 }
