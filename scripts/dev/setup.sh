@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 say() { printf 'tsbpf setup: %s\n' "$*" >&2; }
 
 # 1. Debian packages ------------------------------------------------------------------------
-PACKAGES=(llvm-14-dev libbpf-dev libelf-dev zlib1g-dev cmake g++ make python3 pkg-config systemtap-sdt-dev tmux)
+PACKAGES=(llvm-14-dev libbpf-dev libelf-dev zlib1g-dev cmake g++ make python3 pkg-config systemtap-sdt-dev tmux chromium)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
