@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, existsSync, readFileSync, createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
 import { DUMP_STAGE_NAMES, dumpHeader, encodeBytes, parseDumpStages, type CompiledProgram, type CompiledScript, type DumpStage, type SourceFile } from '../src/contract/index.js';
 import { compile, listProgram } from './compile/compiler.js';
 import { readScriptText } from './compile/script-file.js';
 import type { Sink } from './output/output.js';
+import type { MapDump } from './output/value.js';
 import { tracefsRoot } from '../src/index.js';
 import { dieOfSigpipe, openOutputFile, OutputFileError, outputFailureOf, watchStdio, type OutputFailure } from './output/output-errors.js';
 // Loaded where needed (-l, -p/-c, diagnostics, -f json): a cache-hit run loads as few modules as
@@ -34,8 +35,9 @@ const USAGE = `USAGE:
 
 OPTIONS:
     -e 'program'     execute this program
-    -f FORMAT        output format ('text', 'json')
+    -f FORMAT        output format ('text', 'json', 'folded': maps keyed by stacks as folded stacks)
     -o, --output FILE  redirect program output to FILE
+    --flamegraph FILE.svg  at exit, write an interactive SVG flame graph of the maps keyed by stacks
     -B MODE          output buffering mode ('line', 'full', 'none')
     -l, --list [search|FILE]  list probes matching search (e.g. 't:syscalls:*open*', 'uprobe:./prog:*',
                      'struct task_struct'), or the probes of a program
@@ -81,8 +83,10 @@ tsbpf -e 'kprobe:tcp_set_state < @[comm]++ >'
 interface Options {
   program?: SourceFile;
   positionals: string[];
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'folded';
   outputFile?: string;
+  /** `--flamegraph FILE`: an SVG flame graph of the maps keyed by stacks, written at exit. */
+  flameGraphFile?: string;
   quiet: boolean;
   verify: boolean;
   dryRun: boolean;
@@ -151,6 +155,7 @@ const VALUE_OPTIONS: Readonly<Record<string, string>> = {
   '--probe-filter': '--probe-filter',
   '--traceable-functions': '--traceable-functions',
   '--debuginfo': '--debuginfo',
+  '--flamegraph': '--flamegraph',
 };
 
 /** `--no-feature` values bpftrace accepts (tsbpf uses none of these link kinds: accepted, no effect). */
@@ -206,12 +211,15 @@ export function parseArgs(argv: readonly string[]): Options {
         break;
       case '-f': {
         const f = value(a);
-        if (f !== 'text' && f !== 'json') throw new UsageError(`invalid output format "${f}": valid formats are text and json`);
+        if (f !== 'text' && f !== 'json' && f !== 'folded') throw new UsageError(`invalid output format "${f}": valid formats are text, json and folded`);
         o.format = f;
         break;
       }
       case '-o':
         o.outputFile = value(a);
+        break;
+      case '--flamegraph':
+        o.flameGraphFile = value(a);
         break;
       case '-q':
       case '--quiet':
@@ -526,10 +534,22 @@ async function run(opts: Options, source: SourceFile): Promise<number> {
     file = createWriteStream('', { fd });
   }
   const io: RunOutput = { file };
+  // --flamegraph FILE: opened now too, so a path that cannot be written fails before tracing.
+  if (opts.flameGraphFile !== undefined) {
+    try {
+      io.flameGraphFd = openOutputFile(opts.flameGraphFile);
+    } catch (e) {
+      if (!(e instanceof OutputFileError)) throw e;
+      file?.destroy();
+      stderr.write(`ERROR: --flamegraph: ${e.message}\n`);
+      return 1;
+    }
+  }
   let code: number;
   try {
     code = await runHoldingChild(opts, source, io);
   } finally {
+    if (io.flameGraphFd !== undefined) closeSync(io.flameGraphFd);
     // A stream that failed has closed its fd already (autoClose).
     if (file && !file.destroyed) await new Promise<void>((r) => file!.end(r));
     stdio?.set(undefined);
@@ -554,6 +574,15 @@ function filterProbes(script: CompiledScript, re: RegExp): CompiledScript | unde
   return { ...script, programs };
 }
 
+/** `--flamegraph FILE` at exit: the SVG of the maps keyed by stacks, and one line saying what it holds. */
+async function writeFlameGraph(fd: number, opts: Options, dumps: MapDump[]): Promise<void> {
+  const { mapsFlameGraph } = await import('./output/flamegraph.js');
+  const graph = mapsFlameGraph(dumps);
+  writeFileSync(fd, graph.svg);
+  if (graph.samples === 0n) process.stderr.write(`WARNING: --flamegraph: no map keyed by a stack (e.g. @[ustack] = count()) has samples; ${opts.flameGraphFile} is an empty graph\n`);
+  else if (!opts.quiet) process.stderr.write(`Flame graph of ${graph.maps.join(', ')} (${graph.samples} samples) written to ${opts.flameGraphFile}\n`);
+}
+
 /** A compiled program's instruction count (8-byte `struct bpf_insn`s), for -v. */
 function programSize(p: CompiledProgram): number {
   return Buffer.from(p.insns, 'base64').length / 8;
@@ -562,6 +591,8 @@ function programSize(p: CompiledProgram): number {
 /** The program's output for one run, and why it failed, if it did. */
 interface RunOutput {
   readonly file: WriteStream | undefined;
+  /** `--flamegraph FILE`, open for writing. */
+  flameGraphFd?: number;
   failure?: OutputFailure;
 }
 
@@ -639,7 +670,8 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   // -p: loaded before the probes start, so nothing waits between attach and watching the process.
   const watchPid = opts.pid !== undefined ? (await import('./session/target.js')).watchPid : undefined;
   const outputOpts = { out, err: stderr, color };
-  const output = opts.format === 'json' ? new (await import('./output/json.js')).JsonOutput(outputOpts) : new TextOutput(outputOpts);
+  const output =
+    opts.format === 'json' ? new (await import('./output/json.js')).JsonOutput(outputOpts) : opts.format === 'folded' ? new (await import('./output/folded-output.js')).FoldedOutput(outputOpts) : new TextOutput(outputOpts);
   if (opts.noWarnings) {
     // bpftrace --no-warnings turns LOG(WARNING) off: warnf() and the lost-event total are warnings.
     output.warnf = () => undefined;
@@ -684,6 +716,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     if (script.programs.every((p) => p.probe.attach.kind === 'special')) session.requestExit(0);
     const code = await session.waitForExit();
     session.finish(script.printMapsOnExit !== false);
+    if (io.flameGraphFd !== undefined) await writeFlameGraph(io.flameGraphFd, opts, script.maps.filter((m) => m.spec !== undefined).map((m) => session.dumpMap(m)));
     return code;
   } catch (e) {
     if (e instanceof RuntimeError) {

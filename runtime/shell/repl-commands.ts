@@ -22,6 +22,7 @@ export const SHELL_COMMANDS: readonly ShellCommandSpec[] = [
   { name: 'load', args: 'file.tbpf', help: 'attach the probes of a script file' },
   { name: 'save', args: 'file.tbpf', help: 'write what is attached now as a script (asks before overwriting)' },
   { name: 'save!', args: 'file.tbpf', help: 'the same, overwriting an existing file without asking' },
+  { name: 'flamegraph', args: 'file.svg', help: 'write a flame graph of the maps keyed by stacks now (asks before overwriting)' },
   { name: 'help', args: '', help: 'this text' },
   { name: 'quit', args: '', help: 'detach everything, print the maps and leave (also .exit, Ctrl-D)' },
 ];
@@ -37,6 +38,7 @@ export type ShellCommand =
   | { readonly kind: 'list'; readonly pattern: string | undefined }
   | { readonly kind: 'load'; readonly file: string }
   | { readonly kind: 'save'; readonly file: string; readonly force?: true }
+  | { readonly kind: 'flamegraph'; readonly file: string }
   | { readonly kind: 'help' }
   | { readonly kind: 'quit' };
 
@@ -98,6 +100,10 @@ export function parseCommand(name: string, rest: string): CommandParse {
     case 'list':
       if (args.length > 1) return usage();
       return { ok: { kind: 'list', pattern: args[0] } };
+    case 'flamegraph': {
+      const file = rest.trim();
+      return file ? { ok: { kind: 'flamegraph', file } } : usage();
+    }
     case 'load':
     case 'save':
     case 'save!': {
