@@ -580,7 +580,7 @@ async function writeFlameGraph(fd: number, opts: Options, dumps: MapDump[]): Pro
   const graph = mapsFlameGraph(dumps);
   writeFileSync(fd, graph.svg);
   if (graph.samples === 0n) process.stderr.write(`WARNING: --flamegraph: no map keyed by a stack (e.g. @[ustack] = count()) has samples; ${opts.flameGraphFile} is an empty graph\n`);
-  else if (!opts.quiet) process.stderr.write(`Flame graph of ${graph.maps.join(', ')} (${graph.samples} samples) written to ${opts.flameGraphFile}\n`);
+  else if (!opts.quiet) process.stderr.write(`Flame graph of ${graph.maps.join(', ')} (${graph.samples} sample${graph.samples === 1n ? '' : 's'}) written to ${opts.flameGraphFile}\n`);
 }
 
 /** A compiled program's instruction count (8-byte `struct bpf_insn`s), for -v. */

@@ -160,7 +160,7 @@ export class ShellCommands {
         }
         const result = await this.writeAsking(cmd.file, graph.svg, false, 'not written');
         if (result.kind === 'refused') fail(`ERROR: ${result.message}`);
-        else if (result.kind === 'written') say(`flame graph of ${graph.maps.join(', ')} (${graph.samples} samples) written to ${cmd.file}`);
+        else if (result.kind === 'written') say(`flame graph of ${graph.maps.join(', ')} (${graph.samples} sample${graph.samples === 1n ? '' : 's'}) written to ${cmd.file}`);
         return;
       }
     }
