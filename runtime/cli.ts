@@ -2,6 +2,7 @@ import { closeSync, existsSync, readFileSync, createWriteStream, writeFileSync, 
 import { DUMP_STAGE_NAMES, dumpHeader, encodeBytes, parseDumpStages, type CompiledProgram, type CompiledScript, type DumpStage, type SourceFile } from '../src/contract/index.js';
 import { compile, listProgram } from './compile/compiler.js';
 import { readScriptText } from './compile/script-file.js';
+import { helpText, NO_FEATURES, valueOptions } from './cli-flags.js';
 import type { Sink } from './output/output.js';
 import type { MapDump } from './output/value.js';
 import { tracefsRoot } from '../src/index.js';
@@ -27,58 +28,6 @@ async function ensureTracefs(notice: (msg: string) => void): Promise<void> {
 
 export const VERSION = '0.1.0';
 
-const USAGE = `USAGE:
-    tsbpf [options] filename
-    tsbpf [options] - <stdin input>
-    tsbpf [options] -e 'program'
-    tsbpf                      (on a terminal: the interactive shell)
-
-OPTIONS:
-    -e 'program'     execute this program
-    -f FORMAT        output format ('text', 'json', 'folded': maps keyed by stacks as folded stacks)
-    -o, --output FILE  redirect program output to FILE
-    --flamegraph FILE.svg  at exit, write an interactive SVG flame graph of the maps keyed by stacks
-    -B MODE          output buffering mode ('line', 'full', 'none')
-    -l, --list [search|FILE]  list probes matching search (e.g. 't:syscalls:*open*', 'uprobe:./prog:*',
-                     'struct task_struct'), or the probes of a program
-    -lv [search]     list probes with their arguments (struct definitions for 'struct X')
-    -p, --pid PID    trace only this process (user probes attach to it); exit when it exits
-    -c, --cmd 'CMD'  run CMD once every probe is attached and trace it (cpid); exit when it ends
-    -q, --quiet      keep messages quiet
-    -v, --verbose    verbose messages (each loaded program's size)
-    --info           print what this kernel and build support
-    --probe-filter REGEX  attach only the probes whose name matches REGEX (BEGIN/END always)
-    --traceable-functions FILE  the kernel functions kprobes may use ('symbol [module]' lines)
-    --verify         compile, load and verify every program through the kernel's verifier, attach nothing
-    --dry-run        compile, load and attach every probe, then exit
-    --unsafe         allow unsafe functions (system, signal)
-    --no-cache       do not use or fill the compile cache
-    -d, --debug STAGE  print a compiler stage to stderr, then run (comma list, repeatable):
-                     all, ast, types, ir, codegen, codegen-opt, bpf (also parse, dis, llvm)
-    --emit STAGE     print a compiler stage to stdout and exit without loading anything
-    -k, --warnings   emit a warning when a BPF helper returns an error (probe reads, map lookups)
-    --no-warnings    disable all warning messages
-    -I DIR, --include FILE  accepted for bpftrace scripts; tsbpf has no C preprocessor (types come
-                     from BTF), so they change nothing
-    --no-feature F,..  accepted (kprobe_multi, kprobe_session, uprobe_multi: tsbpf uses none)
-    --usdt-file-activation  accepted: USDT semaphores are always counted per file by the kernel
-    --debuginfo DIR  accepted; tsbpf reads no DWARF
-    -h, --help       show this help message
-    -V, --version    tsbpf version
-
-ENVIRONMENT:
-    __BPFTRACE_NOTIFY_PROBES_ATTACHED   print this name on its own line once every probe is attached
-    NO_COLOR                            never colour output
-    BPFTRACE_COLOR                      colour messages: auto (on a terminal), always or never
-    BPFTRACE_<CONFIG VARIABLE>          any config variable, e.g. BPFTRACE_MAX_MAP_KEYS=4096,
-                                        BPFTRACE_PERF_RB_PAGES, BPFTRACE_STACK_MODE (wins over the config block)
-
-EXAMPLES:
-tsbpf -e 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }'
-    count openat() calls per process name
-tsbpf -e 'kprobe:tcp_set_state < @[comm]++ >'
-    the same in tsbpf's action form
-`;
 
 interface Options {
   program?: SourceFile;
@@ -119,6 +68,8 @@ interface Options {
   traceableFunctions?: string;
   /** `--info`: print what this kernel and build support, then exit. */
   info?: boolean;
+  /** `--complete PREV CUR`: print the completions of CUR (the shell completion scripts). */
+  complete?: { prev: string; cur: string };
 }
 
 /** A command-line mistake: one `ERROR:` line, then (unless bpftrace prints none) a pointer to the usage. */
@@ -131,35 +82,9 @@ class UsageError extends Error {
   }
 }
 
-/**
- * Every spelling of an option that takes a value, mapped to its canonical name (bpftrace's
- * getopt_long table: `-o`/`--output`, `-p`/`--pid`, `-c`/`--cmd`, ...). Long forms also take
- * `--name=value`, short ones `-p123`.
- */
-const VALUE_OPTIONS: Readonly<Record<string, string>> = {
-  '-e': '-e',
-  '-f': '-f',
-  '-o': '-o',
-  '--output': '-o',
-  '-B': '-B',
-  '-p': '-p',
-  '--pid': '-p',
-  '-c': '-c',
-  '--cmd': '-c',
-  '-d': '-d',
-  '--debug': '-d',
-  '--emit': '--emit',
-  '-I': '-I',
-  '--include': '--include',
-  '--no-feature': '--no-feature',
-  '--probe-filter': '--probe-filter',
-  '--traceable-functions': '--traceable-functions',
-  '--debuginfo': '--debuginfo',
-  '--flamegraph': '--flamegraph',
-};
+/** Every spelling of an option that takes a value, mapped to its canonical name (runtime/cli-flags.ts). */
+const VALUE_OPTIONS: Readonly<Record<string, string>> = valueOptions();
 
-/** `--no-feature` values bpftrace accepts (tsbpf uses none of these link kinds: accepted, no effect). */
-const NO_FEATURES = ['kprobe_multi', 'kprobe_session', 'uprobe_multi'];
 
 /**
  * `-p PID` as bpftrace parses it (util::to_uint: decimal, 0x, 0b, leading-0 octal, `_` separators),
@@ -301,7 +226,7 @@ export function parseArgs(argv: readonly string[]): Options {
         break;
       case '--no-feature':
         for (const f of value(a).split(',')) {
-          if (!NO_FEATURES.includes(f)) throw new UsageError(`USAGE: --no-feature can only have values '${NO_FEATURES.join(',')}'.`, false);
+          if (!(NO_FEATURES as readonly string[]).includes(f)) throw new UsageError(`USAGE: --no-feature can only have values '${NO_FEATURES.join(',')}'.`, false);
         }
         break;
       case '--probe-filter': {
@@ -330,6 +255,11 @@ export function parseArgs(argv: readonly string[]): Options {
       case '-b':
       case '--btf':
         // bpftrace accepts and ignores it (BTF is always used).
+        break;
+      case '--complete':
+        // `--complete PREV CUR`: the rest of the line is the words to complete, never flags.
+        o.complete = { prev: value(a), cur: argv[i + 1] ?? '' };
+        i = argv.length;
         break;
       case '-h':
       case '--help':
@@ -432,8 +362,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     throw e;
   }
+  if (opts.complete) {
+    const { completeCli } = await import('./cli-complete.js');
+    const words = await completeCli(opts.complete.prev, opts.complete.cur);
+    if (words.length) process.stdout.write(words.join('\n') + '\n');
+    return 0;
+  }
   if (opts.help) {
-    process.stdout.write(USAGE);
+    process.stdout.write(helpText());
     return 0;
   }
   if (opts.version) {
