@@ -1,10 +1,12 @@
-import { existsSync, readFileSync, createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, existsSync, readFileSync, createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
 import { DUMP_STAGE_NAMES, dumpHeader, encodeBytes, parseDumpStages, type CompiledProgram, type CompiledScript, type DumpStage, type SourceFile } from '../src/contract/index.js';
 import { compile, listProgram } from './compile/compiler.js';
 import { readScriptText } from './compile/script-file.js';
 import { parseExportAddress, type ExportAddress } from './export/address.js';
 import { compileFailureText } from './compile/compile-failure.js';
+import { helpText, NO_FEATURES, valueOptions } from './cli-flags.js';
 import type { Sink } from './output/output.js';
+import type { MapDump } from './output/value.js';
 import { tracefsRoot } from '../src/index.js';
 import { dieOfSigpipe, openOutputFile, OutputFileError, outputFailureOf, watchStdio, type OutputFailure } from './output/output-errors.js';
 // Loaded where needed (-l, -p/-c, diagnostics, -f json): a cache-hit run loads as few modules as
@@ -28,65 +30,14 @@ async function ensureTracefs(notice: (msg: string) => void): Promise<void> {
 
 export const VERSION = '0.1.0';
 
-const USAGE = `USAGE:
-    tsbpf [options] filename
-    tsbpf [options] - <stdin input>
-    tsbpf [options] -e 'program'
-    tsbpf                      (on a terminal: the interactive shell)
-
-OPTIONS:
-    -e 'program'     execute this program
-    -f FORMAT        output format ('text', 'json')
-    -o, --output FILE  redirect program output to FILE
-    -B MODE          output buffering mode ('line', 'full', 'none')
-    -l, --list [search|FILE]  list probes matching search (e.g. 't:syscalls:*open*', 'uprobe:./prog:*',
-                     'struct task_struct'), or the probes of a program
-    -lv [search]     list probes with their arguments (struct definitions for 'struct X')
-    -p, --pid PID    trace only this process (user probes attach to it); exit when it exits
-    -c, --cmd 'CMD'  run CMD once every probe is attached and trace it (cpid); exit when it ends
-    -q, --quiet      keep messages quiet
-    -v, --verbose    verbose messages (each loaded program's size)
-    --info           print what this kernel and build support
-    --probe-filter REGEX  attach only the probes whose name matches REGEX (BEGIN/END always)
-    --traceable-functions FILE  the kernel functions kprobes may use ('symbol [module]' lines)
-    --verify         compile, load and verify every program through the kernel's verifier, attach nothing
-    --dry-run        compile, load and attach every probe, then exit
-    --export [HOST]:PORT  serve every map at http://HOST:PORT/metrics for Prometheus while tracing
-                     (:9464 listens on every interface)
-    --unsafe         allow unsafe functions (system, signal)
-    --no-cache       do not use or fill the compile cache
-    -d, --debug STAGE  print a compiler stage to stderr, then run (comma list, repeatable):
-                     all, ast, types, ir, codegen, codegen-opt, bpf (also parse, dis, llvm)
-    --emit STAGE     print a compiler stage to stdout and exit without loading anything
-    -k, --warnings   emit a warning when a BPF helper returns an error (probe reads, map lookups)
-    --no-warnings    disable all warning messages
-    -I DIR, --include FILE  accepted for bpftrace scripts; tsbpf has no C preprocessor (types come
-                     from BTF), so they change nothing
-    --no-feature F,..  accepted (kprobe_multi, kprobe_session, uprobe_multi: tsbpf uses none)
-    --usdt-file-activation  accepted: USDT semaphores are always counted per file by the kernel
-    --debuginfo DIR  accepted; tsbpf reads no DWARF
-    -h, --help       show this help message
-    -V, --version    tsbpf version
-
-ENVIRONMENT:
-    __BPFTRACE_NOTIFY_PROBES_ATTACHED   print this name on its own line once every probe is attached
-    NO_COLOR                            never colour output
-    BPFTRACE_COLOR                      colour messages: auto (on a terminal), always or never
-    BPFTRACE_<CONFIG VARIABLE>          any config variable, e.g. BPFTRACE_MAX_MAP_KEYS=4096,
-                                        BPFTRACE_PERF_RB_PAGES, BPFTRACE_STACK_MODE (wins over the config block)
-
-EXAMPLES:
-tsbpf -e 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }'
-    count openat() calls per process name
-tsbpf -e 'kprobe:tcp_set_state < @[comm]++ >'
-    the same in tsbpf's action form
-`;
 
 interface Options {
   program?: SourceFile;
   positionals: string[];
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'folded';
   outputFile?: string;
+  /** `--flamegraph FILE`: an SVG flame graph of the maps keyed by stacks, written at exit. */
+  flameGraphFile?: string;
   quiet: boolean;
   verify: boolean;
   dryRun: boolean;
@@ -121,6 +72,8 @@ interface Options {
   info?: boolean;
   /** `--export [HOST]:PORT`: serve the maps for Prometheus (runtime/export/). */
   export?: ExportAddress;
+  /** `--complete PREV CUR`: print the completions of CUR (the shell completion scripts). */
+  complete?: { prev: string; cur: string };
 }
 
 /** A command-line mistake: one `ERROR:` line, then (unless bpftrace prints none) a pointer to the usage. */
@@ -133,35 +86,9 @@ class UsageError extends Error {
   }
 }
 
-/**
- * Every spelling of an option that takes a value, mapped to its canonical name (bpftrace's
- * getopt_long table: `-o`/`--output`, `-p`/`--pid`, `-c`/`--cmd`, ...). Long forms also take
- * `--name=value`, short ones `-p123`.
- */
-const VALUE_OPTIONS: Readonly<Record<string, string>> = {
-  '-e': '-e',
-  '-f': '-f',
-  '-o': '-o',
-  '--output': '-o',
-  '-B': '-B',
-  '-p': '-p',
-  '--pid': '-p',
-  '-c': '-c',
-  '--cmd': '-c',
-  '-d': '-d',
-  '--debug': '-d',
-  '--emit': '--emit',
-  '-I': '-I',
-  '--include': '--include',
-  '--no-feature': '--no-feature',
-  '--probe-filter': '--probe-filter',
-  '--traceable-functions': '--traceable-functions',
-  '--debuginfo': '--debuginfo',
-  '--export': '--export',
-};
+/** Every spelling of an option that takes a value, mapped to its canonical name (runtime/cli-flags.ts). */
+const VALUE_OPTIONS: Readonly<Record<string, string>> = valueOptions();
 
-/** `--no-feature` values bpftrace accepts (tsbpf uses none of these link kinds: accepted, no effect). */
-const NO_FEATURES = ['kprobe_multi', 'kprobe_session', 'uprobe_multi'];
 
 /**
  * `-p PID` as bpftrace parses it (util::to_uint: decimal, 0x, 0b, leading-0 octal, `_` separators),
@@ -213,12 +140,15 @@ export function parseArgs(argv: readonly string[]): Options {
         break;
       case '-f': {
         const f = value(a);
-        if (f !== 'text' && f !== 'json') throw new UsageError(`invalid output format "${f}": valid formats are text and json`);
+        if (f !== 'text' && f !== 'json' && f !== 'folded') throw new UsageError(`invalid output format "${f}": valid formats are text, json and folded`);
         o.format = f;
         break;
       }
       case '-o':
         o.outputFile = value(a);
+        break;
+      case '--flamegraph':
+        o.flameGraphFile = value(a);
         break;
       case '-q':
       case '--quiet':
@@ -300,7 +230,7 @@ export function parseArgs(argv: readonly string[]): Options {
         break;
       case '--no-feature':
         for (const f of value(a).split(',')) {
-          if (!NO_FEATURES.includes(f)) throw new UsageError(`USAGE: --no-feature can only have values '${NO_FEATURES.join(',')}'.`, false);
+          if (!(NO_FEATURES as readonly string[]).includes(f)) throw new UsageError(`USAGE: --no-feature can only have values '${NO_FEATURES.join(',')}'.`, false);
         }
         break;
       case '--probe-filter': {
@@ -338,6 +268,11 @@ export function parseArgs(argv: readonly string[]): Options {
       case '-b':
       case '--btf':
         // bpftrace accepts and ignores it (BTF is always used).
+        break;
+      case '--complete':
+        // `--complete PREV CUR`: the rest of the line is the words to complete, never flags.
+        o.complete = { prev: value(a), cur: argv[i + 1] ?? '' };
+        i = argv.length;
         break;
       case '-h':
       case '--help':
@@ -440,8 +375,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     throw e;
   }
+  if (opts.complete) {
+    const { completeCli } = await import('./cli-complete.js');
+    const words = await completeCli(opts.complete.prev, opts.complete.cur);
+    if (words.length) process.stdout.write(words.join('\n') + '\n');
+    return 0;
+  }
   if (opts.help) {
-    process.stdout.write(USAGE);
+    process.stdout.write(helpText());
     return 0;
   }
   if (opts.version) {
@@ -542,10 +483,22 @@ async function run(opts: Options, source: SourceFile): Promise<number> {
     file = createWriteStream('', { fd });
   }
   const io: RunOutput = { file };
+  // --flamegraph FILE: opened now too, so a path that cannot be written fails before tracing.
+  if (opts.flameGraphFile !== undefined) {
+    try {
+      io.flameGraphFd = openOutputFile(opts.flameGraphFile);
+    } catch (e) {
+      if (!(e instanceof OutputFileError)) throw e;
+      file?.destroy();
+      stderr.write(`ERROR: --flamegraph: ${e.message}\n`);
+      return 1;
+    }
+  }
   let code: number;
   try {
     code = await runHoldingChild(opts, source, io);
   } finally {
+    if (io.flameGraphFd !== undefined) closeSync(io.flameGraphFd);
     // A stream that failed has closed its fd already (autoClose).
     if (file && !file.destroyed) await new Promise<void>((r) => file!.end(r));
     stdio?.set(undefined);
@@ -570,6 +523,15 @@ function filterProbes(script: CompiledScript, re: RegExp): CompiledScript | unde
   return { ...script, programs };
 }
 
+/** `--flamegraph FILE` at exit: the SVG of the maps keyed by stacks, and one line saying what it holds. */
+async function writeFlameGraph(fd: number, opts: Options, dumps: MapDump[]): Promise<void> {
+  const { mapsFlameGraph } = await import('./output/flamegraph.js');
+  const graph = mapsFlameGraph(dumps);
+  writeFileSync(fd, graph.svg);
+  if (graph.samples === 0n) process.stderr.write(`WARNING: --flamegraph: no map keyed by a stack (e.g. @[ustack] = count()) has samples; ${opts.flameGraphFile} is an empty graph\n`);
+  else if (!opts.quiet) process.stderr.write(`Flame graph of ${graph.maps.join(', ')} (${graph.samples} sample${graph.samples === 1n ? '' : 's'}) written to ${opts.flameGraphFile}\n`);
+}
+
 /** A compiled program's instruction count (8-byte `struct bpf_insn`s), for -v. */
 function programSize(p: CompiledProgram): number {
   return Buffer.from(p.insns, 'base64').length / 8;
@@ -578,6 +540,8 @@ function programSize(p: CompiledProgram): number {
 /** The program's output for one run, and why it failed, if it did. */
 interface RunOutput {
   readonly file: WriteStream | undefined;
+  /** `--flamegraph FILE`, open for writing. */
+  flameGraphFd?: number;
   failure?: OutputFailure;
 }
 
@@ -650,7 +614,8 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   // -p: loaded before the probes start, so nothing waits between attach and watching the process.
   const watchPid = opts.pid !== undefined ? (await import('./session/target.js')).watchPid : undefined;
   const outputOpts = { out, err: stderr, color };
-  const output = opts.format === 'json' ? new (await import('./output/json.js')).JsonOutput(outputOpts) : new TextOutput(outputOpts);
+  const output =
+    opts.format === 'json' ? new (await import('./output/json.js')).JsonOutput(outputOpts) : opts.format === 'folded' ? new (await import('./output/folded-output.js')).FoldedOutput(outputOpts) : new TextOutput(outputOpts);
   if (opts.noWarnings) {
     // bpftrace --no-warnings turns LOG(WARNING) off: warnf() and the lost-event total are warnings.
     output.warnf = () => undefined;
@@ -707,6 +672,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     void session.waitForExit().then(() => stopWatch?.());
     const code = await session.waitForExit();
     session.finish(script.printMapsOnExit !== false);
+    if (io.flameGraphFd !== undefined) await writeFlameGraph(io.flameGraphFd, opts, script.maps.filter((m) => m.spec !== undefined).map((m) => session.dumpMap(m)));
     return code;
   } catch (e) {
     if (e instanceof RuntimeError) {

@@ -7,7 +7,8 @@ import type { ChalkInstance } from 'chalk';
 import type { loadInteractive } from '../../src/index.js';
 import type { LiveProbe, LiveSession } from '../session/live-session.js';
 import { TextOutput, type Output } from '../output/index.js';
-import { writePrivateFile } from '../output/private-file.js';
+import { writePrivateFile, type PrivateWrite } from '../output/private-file.js';
+import { mapsFlameGraph } from '../output/flamegraph.js';
 import { readScriptText } from '../compile/script-file.js';
 import { helpText, listPattern, type ShellCommand } from './repl-commands.js';
 import { DEFAULT_EXPORT_PORT, type ExportAddress } from '../export/address.js';
@@ -189,22 +190,34 @@ export class ShellCommands {
         return;
       }
       case 'save': {
-        const text = live.saveText();
-        let result = writePrivateFile(cmd.file, text, cmd.force === true);
-        if (result.kind === 'exists') {
-          const answer = await this.host.ask(`${cmd.file} exists; overwrite it? [y/N] `);
-          if (!/^\s*y(es)?\s*$/i.test(answer)) {
-            say(`not saved (.save! ${cmd.file} overwrites without asking)`);
-            return;
-          }
-          result = writePrivateFile(cmd.file, text, true);
-        }
+        const result = await this.writeAsking(cmd.file, live.saveText(), cmd.force === true, `not saved (.save! ${cmd.file} overwrites without asking)`);
         const n = live.attached().length;
         if (result.kind === 'refused') fail(`ERROR: ${result.message}`);
         else if (result.kind === 'written') say(`saved ${n} probe${n === 1 ? '' : 's'} to ${cmd.file}`);
         return;
       }
+      case 'flamegraph': {
+        const graph = mapsFlameGraph(live.maps().map((m) => live.dump(m)));
+        if (graph.maps.length === 0) {
+          fail('ERROR: no map is keyed by a stack (e.g. @[ustack] = count()): nothing to draw');
+          return;
+        }
+        const result = await this.writeAsking(cmd.file, graph.svg, false, 'not written');
+        if (result.kind === 'refused') fail(`ERROR: ${result.message}`);
+        else if (result.kind === 'written') say(`flame graph of ${graph.maps.join(', ')} (${graph.samples} sample${graph.samples === 1n ? '' : 's'}) written to ${cmd.file}`);
+        return;
+      }
     }
+  }
+
+  /** Write a file for the user; an existing one only after they say yes (or with `force`). */
+  private async writeAsking(file: string, text: string, force: boolean, declined: string): Promise<PrivateWrite> {
+    const result = writePrivateFile(file, text, force);
+    if (result.kind !== 'exists') return result;
+    const answer = await this.host.ask(`${file} exists; overwrite it? [y/N] `);
+    if (/^\s*y(es)?\s*$/i.test(answer)) return writePrivateFile(file, text, true);
+    this.host.say(declined);
+    return result;
   }
 
   /** `.list [pattern]`: every probe of every provider, as `tsbpf -l`. */

@@ -24,6 +24,7 @@ export const SHELL_COMMANDS: readonly ShellCommandSpec[] = [
   { name: 'save', args: 'file.tbpf', help: 'write what is attached now as a script (asks before overwriting)' },
   { name: 'save!', args: 'file.tbpf', help: 'the same, overwriting an existing file without asking' },
   { name: 'export', args: '[HOST:PORT|off]', help: `serve the maps for Prometheus at http://HOST:PORT/metrics (default 127.0.0.1:${DEFAULT_EXPORT_PORT}), or stop` },
+  { name: 'flamegraph', args: 'file.svg', help: 'write a flame graph of the maps keyed by stacks now (asks before overwriting)' },
   { name: 'help', args: '', help: 'this text' },
   { name: 'quit', args: '', help: 'detach everything, print the maps and leave (also .exit, Ctrl-D)' },
 ];
@@ -40,6 +41,7 @@ export type ShellCommand =
   | { readonly kind: 'load'; readonly file: string }
   | { readonly kind: 'save'; readonly file: string; readonly force?: true }
   | { readonly kind: 'export'; readonly target: ExportAddress | 'off' | undefined }
+  | { readonly kind: 'flamegraph'; readonly file: string }
   | { readonly kind: 'help' }
   | { readonly kind: 'quit' };
 
@@ -110,6 +112,10 @@ export function parseCommand(name: string, rest: string): CommandParse {
     case 'list':
       if (args.length > 1) return usage();
       return { ok: { kind: 'list', pattern: args[0] } };
+    case 'flamegraph': {
+      const file = rest.trim();
+      return file ? { ok: { kind: 'flamegraph', file } } : usage();
+    }
     case 'load':
     case 'save':
     case 'save!': {

@@ -4,6 +4,7 @@
 #   2. npm packages (llvm-bindings builds against llvm-14-dev here)
 #   3. the native addon (node-gyp)
 #   4. the TypeScript build (incremental)
+#   5. the man page (from the flag table), and it and the bash/zsh completions installed (as root)
 # Each step runs only when something is missing or out of date; when all is done it prints nothing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,7 +14,9 @@ say() { printf 'tsbpf setup: %s\n' "$*" >&2; }
 # 1. Debian packages ------------------------------------------------------------------------
 PACKAGES=(llvm-14-dev libbpf-dev libelf-dev zlib1g-dev cmake g++ make python3 pkg-config systemtap-sdt-dev tmux
   # --export's end-to-end tests: a real Prometheus server scrapes tsbpf; curl reads /metrics.
-  prometheus curl)
+  prometheus curl
+  # --flamegraph's end-to-end test opens the SVG in headless Chromium; completion and man page.
+  chromium bash-completion man-db)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -56,4 +59,17 @@ fi
 # 4. TypeScript ------------------------------------------------------------------------------
 if [ ! -f dist/.tsbuildinfo ] || [ -n "$(find grammar src runtime native scripts test tsconfig.json -name '*.ts' -newer dist/.tsbuildinfo -print -quit 2>/dev/null)" ] || [ tsconfig.json -nt dist/.tsbuildinfo ]; then
   npx tsc -p tsconfig.json
+fi
+
+# 5. man page and shell completion ----------------------------------------------------------
+# man/tsbpf.8 is generated from runtime/cli-flags.ts, the table --help is printed from.
+if [ ! -f man/tsbpf.8 ] || [ dist/runtime/cli-flags.js -nt man/tsbpf.8 ] || [ dist/runtime/man-page.js -nt man/tsbpf.8 ]; then
+  node dist/scripts/dev/write-man.js
+fi
+# Linked, so they follow this checkout: `man tsbpf`, and Tab after tsbpf in bash and zsh.
+if [ "$(id -u)" = 0 ]; then
+  link() { mkdir -p "$(dirname "$2")"; [ "$(readlink "$2" 2>/dev/null)" = "$1" ] || ln -sfn "$1" "$2"; }
+  link "$PWD/man/tsbpf.8" /usr/local/share/man/man8/tsbpf.8
+  link "$PWD/completion/tsbpf.bash" /usr/share/bash-completion/completions/tsbpf
+  link "$PWD/completion/_tsbpf" /usr/local/share/zsh/site-functions/_tsbpf
 fi

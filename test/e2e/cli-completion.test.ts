@@ -1,0 +1,52 @@
+/**
+ * The bash completion script (completion/tsbpf.bash) in a real bash: it is registered for tsbpf,
+ * completes a flag, a flag's value, a probe type, a tracepoint category (bash splits words at
+ * ':', so only the part after the last colon is replaced) and a tracepoint, all through
+ * `tsbpf --complete`. Root: tracefs lists the tracepoints.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { kernelTest, REPO_ROOT, TSBPF_BIN } from '../helpers/tsbpf.js';
+
+const SCRIPT = join(REPO_ROOT, 'completion', 'tsbpf.bash');
+
+/** What the completion offers for `line` (the cursor at its end), in a bash that sourced the script. */
+function bashComplete(line: string): { replies: string[]; registered: string; nospace: boolean } {
+  const program = `
+source ${JSON.stringify(SCRIPT)}
+complete -p tsbpf
+COMP_LINE=${JSON.stringify(`${TSBPF_BIN} ${line}`)}
+COMP_POINT=\${#COMP_LINE}
+read -ra COMP_WORDS <<< "$COMP_LINE"
+COMP_CWORD=$((\${#COMP_WORDS[@]} - 1))
+compopt() { [[ $* == *nospace* ]] && echo NOSPACE; return 0; }
+_tsbpf
+printf 'REPLY %s\\n' "\${COMPREPLY[@]}"
+`;
+  const r = spawnSync('bash', ['--norc', '--noprofile', '-c', program], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`bash failed: ${r.stderr}`);
+  const lines = r.stdout.split('\n');
+  return {
+    registered: lines[0]!,
+    replies: lines.filter((l) => l.startsWith('REPLY ')).map((l) => l.slice(6)),
+    nospace: lines.includes('NOSPACE'),
+  };
+}
+
+const needsBash = (): string | undefined => (spawnSync('bash', ['--version']).status === 0 ? undefined : 'needs bash');
+
+kernelTest('bash completion: flags, flag values, probe types, tracepoint categories and events', (t) => {
+  const flag = bashComplete('--flameg');
+  t.is(flag.registered, 'complete -F _tsbpf tsbpf');
+  t.deepEqual(flag.replies, ['--flamegraph']);
+  t.deepEqual(bashComplete('-f fo').replies, ['folded']);
+  t.deepEqual(bashComplete('-d code').replies, ['codegen', 'codegen-opt']);
+  const type = bashComplete('-l tracep');
+  t.deepEqual(type.replies, ['tracepoint:']);
+  t.true(type.nospace, 'typing goes on after tracepoint:');
+  // bash replaces the word after the last ':' only.
+  const category = bashComplete('-l tracepoint:sysc');
+  t.deepEqual(category.replies, ['syscalls:']);
+  t.true(category.nospace);
+  t.deepEqual(bashComplete('-l t:syscalls:sys_enter_openat').replies, ['sys_enter_openat', 'sys_enter_openat2']);
+}, { needs: needsBash });
