@@ -20,7 +20,7 @@ import { bareMapName, parseCommand, SHELL_COMMANDS } from './repl-commands.js';
 import { ensureTracefs } from '../session/session.js';
 import { describeProbe, ShellCommands } from './commands.js';
 import { MapWatch } from './watch.js';
-import { enableBpfStats } from './bpf-stats.js';
+import { enableBpfStats } from '../session/bpf-stats.js';
 import { PromptSafeOutput } from './prompt-sink.js';
 
 export interface ShellOptions {

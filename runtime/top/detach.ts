@@ -1,0 +1,78 @@
+/**
+ * `tsbpf top --detach LINK_ID`: remove a stale attachment, a link no process holds any more (pinned
+ * in a bpf file system, e.g. by a tool that exited). BPF_LINK_DETACH cuts it from its hook at once;
+ * its pins under /sys/fs/bpf are then removed so the link object goes too. A link a live process
+ * holds is refused: ending that process (a tsbpf run, say) removes it properly.
+ */
+import { readdirSync, readlinkSync, statSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { bpf, isNativeError } from '../../native/index.js';
+import { ownerName } from './rates.js';
+import { takeSnapshot } from './snapshot.js';
+
+const BPFFS = '/sys/fs/bpf';
+
+/** Paths under the bpf file system that pin the link `id`. */
+export function linkPins(id: number, dir = BPFFS, depth = 0): string[] {
+  if (depth > 8) return [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const found: string[] = [];
+  for (const n of names) {
+    const p = join(dir, n);
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      continue;
+    }
+    if (st.isDirectory()) {
+      found.push(...linkPins(id, p, depth + 1));
+      continue;
+    }
+    let fd: number;
+    try {
+      fd = bpf.objGet(p);
+    } catch {
+      continue;
+    }
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:bpf_link' && bpf.linkInfoByFd(fd).info.readUInt32LE(4) === id) found.push(p);
+    } catch {
+      // Not a link we can read.
+    } finally {
+      bpf.close(fd);
+    }
+  }
+  return found;
+}
+
+/** Detach a stale link; returns the lines to print, or throws an Error with a one-line message. */
+export function detachStaleLink(id: number): string[] {
+  const link = takeSnapshot().links.find((l) => l.id === id);
+  if (!link) throw new Error(`no BPF link with id ${id} (tsbpf top -f json lists them)`);
+  if (!link.stale) throw new Error(`link ${id} (${link.attach}) is held by ${link.owners.map(ownerName).join(', ')}: end that process to remove it`);
+  const out: string[] = [];
+  try {
+    bpf.linkDetachById(id);
+    out.push(`detached link ${id}: ${link.type} ${link.attach} (program ${link.progId})`);
+  } catch (e) {
+    // Tracing and perf event links have no detach operation: removing their pins ends them.
+    if (!isNativeError(e) || (e.code !== 'EOPNOTSUPP' && e.code !== 'ENOTSUPP' && e.code !== 'EINVAL')) throw new Error(`cannot detach link ${id}: ${(e as Error).message}`);
+  }
+  const pins = linkPins(id);
+  for (const p of pins) {
+    try {
+      unlinkSync(p);
+      out.push(`removed pin ${p}`);
+    } catch (e) {
+      out.push(`cannot remove pin ${p}: ${(e as Error).message}`);
+    }
+  }
+  if (out.length === 0) throw new Error(`link ${id} (${link.type}) cannot be detached by id and has no pin under ${BPFFS}`);
+  return out;
+}
