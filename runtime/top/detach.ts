@@ -1,19 +1,34 @@
 /**
  * `tsbpf top --detach LINK_ID`: remove a stale attachment, a link no process holds any more (pinned
  * in a bpf file system, e.g. by a tool that exited). BPF_LINK_DETACH cuts it from its hook at once;
- * its pins under /sys/fs/bpf are then removed so the link object goes too. A link a live process
+ * its pins (in any mounted bpf file system) are then removed so the link object goes too. A link a live process
  * holds is refused: ending that process (a tsbpf run, say) removes it properly.
  */
-import { readdirSync, readlinkSync, statSync, unlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpf, isNativeError } from '../../native/index.js';
+import { isLinkFd } from './owners.js';
 import { ownerName } from './rates.js';
 import { takeSnapshot } from './snapshot.js';
 
 const BPFFS = '/sys/fs/bpf';
 
-/** Paths under the bpf file system that pin the link `id`. */
-export function linkPins(id: number, dir = BPFFS, depth = 0): string[] {
+/** Where bpf file systems are mounted (/sys/fs/bpf and any other). */
+function bpfMounts(): string[] {
+  try {
+    const dirs = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')).filter((f) => f[2] === 'bpf').map((f) => f[1]!.replace(/\\040/g, ' '));
+    return dirs.length > 0 ? [...new Set(dirs)] : [BPFFS];
+  } catch {
+    return [BPFFS];
+  }
+}
+
+/** Paths in the bpf file systems that pin the link `id`. */
+export function linkPins(id: number): string[] {
+  return bpfMounts().flatMap((m) => pinsUnder(id, m, 0));
+}
+
+function pinsUnder(id: number, dir: string, depth: number): string[] {
   if (depth > 8) return [];
   let names: string[];
   try {
@@ -31,7 +46,7 @@ export function linkPins(id: number, dir = BPFFS, depth = 0): string[] {
       continue;
     }
     if (st.isDirectory()) {
-      found.push(...linkPins(id, p, depth + 1));
+      found.push(...pinsUnder(id, p, depth + 1));
       continue;
     }
     let fd: number;
@@ -41,7 +56,7 @@ export function linkPins(id: number, dir = BPFFS, depth = 0): string[] {
       continue;
     }
     try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:bpf_link' && bpf.linkInfoByFd(fd).info.readUInt32LE(4) === id) found.push(p);
+      if (isLinkFd(readlinkSync(`/proc/self/fd/${fd}`)) && bpf.linkInfoByFd(fd).info.readUInt32LE(4) === id) found.push(p);
     } catch {
       // Not a link we can read.
     } finally {
@@ -70,9 +85,10 @@ export function detachStaleLink(id: number): string[] {
       unlinkSync(p);
       out.push(`removed pin ${p}`);
     } catch (e) {
-      out.push(`cannot remove pin ${p}: ${(e as Error).message}`);
+      // The same pin seen through a second mount of its file system.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') out.push(`cannot remove pin ${p}: ${(e as Error).message}`);
     }
   }
-  if (out.length === 0) throw new Error(`link ${id} (${link.type}) cannot be detached by id and has no pin under ${BPFFS}`);
+  if (out.length === 0) throw new Error(`link ${id} (${link.type}) cannot be detached by id and has no pin in a bpf file system`);
   return out;
 }

@@ -29,6 +29,9 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   else m.set(k, [v]);
 }
 
+/** A link fd's /proc name: `bpf_link` when made (bpf_link_prime), `bpf-link` when opened by id or pin. */
+export const isLinkFd = (procLink: string): boolean => procLink === 'anon_inode:bpf_link' || procLink === 'anon_inode:bpf-link';
+
 function readOr(path: string, fallback: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -118,7 +121,7 @@ export function readOwnership(): Ownership {
       (owner ??= { pid, comm: readOr(`/proc/${pid}/comm`, '?\n').trimEnd(), otherNetns: linkOr(`/proc/${pid}/ns/net`) !== ourNetns });
     for (const fd of fds) {
       const target = linkOr(`/proc/${pid}/fd/${fd}`);
-      if (target === 'anon_inode:bpf_link') {
+      if (target !== undefined && isLinkFd(target)) {
         const id = fdinfoId(pid, fd, 'link_id');
         if (id !== undefined) push(linkOwners, id, me());
         // A raw tracepoint link (bpf_raw_tracepoint_open) is also a task fd.

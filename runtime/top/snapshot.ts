@@ -72,8 +72,9 @@ export function takeSnapshot(): Snapshot {
     }
     if (!raw) continue;
     const owners = own.linkOwners.get(id) ?? [];
-    // A device index names a device in the owner's namespace; ours may have another under it.
-    const ifName: IfName = owners.some((o) => o.otherNetns) ? () => undefined : devices;
+    // A device index names a device in the owner's network namespace: named only when an owner
+    // shares ours (a stale link's namespace is unknown: its index is all we can say).
+    const ifName: IfName = owners.length > 0 && owners.every((o) => !o.otherNetns) ? devices : () => undefined;
     links.push({ ...describeLink(raw, ifName), owners, stale: owners.length === 0 });
   }
   const timeNs = process.hrtime.bigint();
