@@ -25,6 +25,14 @@ export interface LiveProbe {
   /** Concrete probe names (wildcards expanded). */
   readonly concrete: readonly string[];
   attached: boolean;
+  /** process.hrtime.bigint() when it was attached (its programs' run counts start there). */
+  readonly attachedAt: bigint;
+}
+
+/** A probe's programs' kernel run-time statistics, summed (counted while the stats are on). */
+export interface ProbeRunStats {
+  readonly runCnt: number;
+  readonly runTimeNs: number;
 }
 
 export type AddResult =
@@ -147,6 +155,7 @@ export class LiveSession {
         programs: mine.map((m) => m.name),
         concrete: mine.map((m) => m.probe.name),
         attached: true,
+        attachedAt: process.hrtime.bigint(),
       };
       this.probes.push(probe);
       out.push(probe);
@@ -159,20 +168,28 @@ export class LiveSession {
     return this.probes.filter((p) => p.attached);
   }
 
-  /** How many times the probe's programs ran (needs kernel.bpf_stats_enabled = 1). */
-  hits(probe: LiveProbe): number {
-    if (!this.session) return 0;
+  /** How many times the probe's programs ran and how long they took (needs the kernel's run-time stats on). */
+  runStats(probe: LiveProbe): ProbeRunStats {
+    let runCnt = 0;
+    let runTimeNs = 0;
+    if (!this.session) return { runCnt, runTimeNs };
     const names = new Set(probe.programs);
-    let n = 0;
     for (const p of this.session.loadedPrograms()) {
       if (!names.has(p.name)) continue;
       try {
-        n += bpf.progInfoByFd(p.fd).runCnt;
+        const info = bpf.progInfoByFd(p.fd);
+        runCnt += info.runCnt;
+        runTimeNs += info.runTimeNs;
       } catch {
         // Unloaded meanwhile.
       }
     }
-    return n;
+    return { runCnt, runTimeNs };
+  }
+
+  /** How many times the probe's programs ran. */
+  hits(probe: LiveProbe): number {
+    return this.runStats(probe).runCnt;
   }
 
   /** Detach and unload a probe (by id) or every probe; returns the probes detached. */

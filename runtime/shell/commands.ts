@@ -36,6 +36,9 @@ export function describeProbe(p: LiveProbe): string {
 }
 
 export class ShellCommands {
+  /** Each probe's run counts at the last `.probes`, for the rates of the next. */
+  private readonly probeReadings = new Map<number, { at: bigint; runCnt: number; runTimeNs: number }>();
+
   constructor(private readonly host: CommandHost) {}
 
   /** `@name` or `.print @name`: the map now, through the shell's output. */
@@ -83,11 +86,28 @@ export class ShellCommands {
           say(c.dim('no probes attached'));
           return;
         }
-        const rows = probes.map((p) => [String(p.id), String(live.hits(p)), describeProbe(p)] as const);
-        const w0 = Math.max(2, ...rows.map((r) => r[0].length));
-        const w1 = Math.max(4, ...rows.map((r) => r[1].length));
-        say(c.bold(`${'ID'.padStart(w0)}  ${'HITS'.padStart(w1)}  PROBE`));
-        for (const [id, hits, what] of rows) say(`${id.padStart(w0)}  ${hits.padStart(w1)}  ${what}`);
+        const now = process.hrtime.bigint();
+        const rows = probes.map((p) => {
+          const r = live.runStats(p);
+          // Rates over the time since the last `.probes` (since the attach the first time).
+          const prev = this.probeReadings.get(p.id) ?? { at: p.attachedAt, runCnt: 0, runTimeNs: 0 };
+          this.probeReadings.set(p.id, { at: now, ...r });
+          const events = r.runCnt - prev.runCnt;
+          const secs = Number(now - prev.at) / 1e9;
+          const perSec = secs > 0 ? events / secs : 0;
+          return [
+            String(p.id),
+            String(r.runCnt),
+            perSec >= 100 || perSec === 0 ? perSec.toFixed(0) : perSec.toFixed(1),
+            events > 0 ? ((r.runTimeNs - prev.runTimeNs) / events).toFixed(0) : '-',
+            describeProbe(p),
+          ] as const;
+        });
+        const titles = ['ID', 'HITS', 'EVENTS/S', 'NS/EVENT'] as const;
+        const widths = titles.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+        const line = (cells: readonly string[]): string => cells.slice(0, 4).map((x, i) => x.padStart(widths[i]!)).join('  ') + `  ${cells[4]}`;
+        say(c.bold(line([...titles, 'PROBE'])));
+        for (const r of rows) say(line(r));
         return;
       }
       case 'detach': {

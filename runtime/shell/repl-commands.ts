@@ -11,7 +11,7 @@ export interface ShellCommandSpec {
 
 /** Every dot command, in `.help` order. */
 export const SHELL_COMMANDS: readonly ShellCommandSpec[] = [
-  { name: 'probes', args: '', help: 'list the attached probes: id, attach point, hits' },
+  { name: 'probes', args: '', help: 'list the attached probes: id, hits, events/s and ns per event since the last .probes, attach point' },
   { name: 'detach', args: 'N|all', help: 'detach probe N (or every probe); its maps stay' },
   { name: 'maps', args: '', help: 'list the maps and their sizes' },
   { name: 'print', args: '@name', help: 'print a map now (typing @name alone does the same)' },

@@ -9,7 +9,7 @@
  *
  * Serial: each shell turns kernel.bpf_stats_enabled on and restores it when it ends.
  */
-import { readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { bpf } from '../../native/index.js';
@@ -30,13 +30,21 @@ shellTest('a probe typed in the shell attaches live; @name prints its map; .prob
   const n = Number(/@opens: (\d+)/.exec((await sh.run('@opens')).out)?.[1]);
   t.true(n >= 3, sh.out);
 
-  const row = /^\s*1\s+(\d+)\s+tracepoint:syscalls:sys_enter_openat$/m.exec((await sh.run('.probes')).out);
+  const row = /^\s*1\s+(\d+)\s+(\d+(?:\.\d)?)\s+(\d+|-)\s+tracepoint:syscalls:sys_enter_openat$/m.exec((await sh.run('.probes')).out);
   t.truthy(row, sh.out);
   t.true(Number(row![1]) >= n, 'the hit count includes every run of the program');
+  t.true(Number(row![2]) > 0, 'events per second since the attach');
+  t.regex(row![3]!, /^\d+$/, 'ns per event of the runs since the attach');
+  const header = /\bID\s+HITS\s+EVENTS\/S\s+NS\/EVENT\s+PROBE$/m;
+  t.regex(sh.out, header);
+  await w.run(2);
+  const again = /^\s*1\s+(\d+)\s+(\d+(?:\.\d)?)\s+(\d+|-)\s+tracepoint:syscalls:sys_enter_openat$/m.exec((await sh.run('.probes')).out);
+  t.true(Number(again![1]) >= Number(row![1]) + 2 && Number(again![2]) > 0, 'the rates cover the runs since the last .probes');
+  const n2 = Number(/@opens: (\d+)/.exec((await sh.run('@opens')).out)?.[1]);
 
   t.regex((await sh.run('.detach 1')).out, /\[1\] detached tracepoint:syscalls:sys_enter_openat/);
   await w.run(2);
-  t.is(Number(/@opens: (\d+)/.exec((await sh.run('@opens')).out)?.[1]), n, 'no counting after .detach');
+  t.is(Number(/@opens: (\d+)/.exec((await sh.run('@opens')).out)?.[1]), n2, 'no counting after .detach');
   t.regex((await sh.run('.probes')).out, /no probes attached/);
   sh.ctrlD();
   t.is(await sh.exited(), 0);
@@ -61,7 +69,7 @@ shellTest('multi-line < > input, then errors (syntax, type, attach) leave the ea
   await w.run(2);
   t.regex((await sh.run('@')).out, new RegExp(`@\\[${w.comm}\\]: [2-9]`));
   const probes = (await sh.run('.probes')).out;
-  t.regex(probes, /^\s*1\s+\d+\s+tracepoint:syscalls:sys_enter_openat$/m);
+  t.regex(probes, /^\s*1\s+\d+\s+[\d.]+\s+(\d+|-)\s+tracepoint:syscalls:sys_enter_openat$/m);
   t.notRegex(probes, /^\s*2\s/m, 'failed entries get no id');
   sh.line('.quit');
   t.is(await sh.exited(), 0);
@@ -115,7 +123,8 @@ shellTest('Ctrl-D detaches everything, prints the maps and leaves nothing loaded
   const now = bpfObjectsOf(process.pid);
   const held = { progIds: now.progIds.filter((id) => !before.progIds.includes(id)), mapIds: now.mapIds.filter((id) => !before.mapIds.includes(id)) };
   t.true(held.progIds.length >= 1 && held.mapIds.length >= 1, JSON.stringify(held));
-  t.is(readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim(), '1');
+  t.is(statsFds(), 1, 'the shell holds a BPF_ENABLE_STATS fd (run counts on) while it runs');
+  t.is(readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim(), statsBefore, 'the sysctl is left alone');
   sh.ctrlD();
   t.is(await sh.exited(), 0);
   t.regex(sh.out, /bye from END/);
@@ -125,7 +134,19 @@ shellTest('Ctrl-D detaches everything, prints the maps and leaves nothing loaded
     'every program and map of the shell is gone',
   );
   t.is(readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim(), statsBefore, 'bpf_stats_enabled is restored');
+  t.is(statsFds(), 0, 'the stats fd is closed');
 });
+
+/** This process's BPF_ENABLE_STATS fds (the stream shell runs in the test process). */
+function statsFds(): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:bpf-stats';
+    } catch {
+      return false;
+    }
+  }).length;
+}
 
 shellTest('.save writes what is attached as a script that runs; .load attaches a file', async (t) => {
   const w = openWorkload(t);
@@ -191,7 +212,7 @@ shellTest('a crash of the compiler is reported and the shell goes on with its pr
   await w.run(1);
   t.regex((await sh.run('@before')).out, /@before: [1-9]/);
   const probes = (await sh.run('.probes')).out;
-  t.regex(probes, /^\s*1\s+\d+\s+tracepoint:syscalls:sys_enter_openat$/m);
+  t.regex(probes, /^\s*1\s+\d+\s+[\d.]+\s+(\d+|-)\s+tracepoint:syscalls:sys_enter_openat$/m);
   t.notRegex(probes, /sys_enter_close/);
   sh.ctrlD();
   t.is(await sh.exited(), 0);
