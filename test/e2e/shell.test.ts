@@ -3,7 +3,7 @@
  * Tab completion, `.watch` redrawn in place and stopped by Ctrl-C, and history recalled with Up.
  * Everything else is driven through streams in shell-stream.test.ts.
  *
- * Serial: each shell turns kernel.bpf_stats_enabled on and restores it when it ends.
+ * Serial: one tmux shell at a time (each holds the kernel's run-time statistics on while it runs).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
