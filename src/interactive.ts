@@ -11,8 +11,10 @@ import { listTracepoints, readTracepointFormat } from './kernel/tracefs.js';
 import { listKernelFunctions } from './providers/kprobe.js';
 import { PROVIDERS, providerFor } from './providers/registry.js';
 import { parse } from './syntax/index.js';
+import { analyzeStatements } from './shell-statements.js';
 
-export { listKernelFunctions, listTracepoints, readTracepointFormat, PROVIDERS };
+export { listKernelFunctions, listTracepoints, readTracepointFormat, PROVIDERS, analyzeStatements };
+export type { StatementsAnalysis, Insertion } from './shell-statements.js';
 
 /** One probe block of a shell entry: its text and how many concrete probes it expands to. */
 export interface EntryProbe {
@@ -56,9 +58,16 @@ export function analyzeEntry(source: SourceFile): EntryAnalysis {
   return { incomplete: false, diagnostics: parsed.diagnostics, probes, hasDeclarations: decls.length > 0, declarations };
 }
 
-/** Is this text a complete entry, or does it end inside an open construct? */
+/**
+ * Is this text a complete entry, or does it end inside an open construct? As probes, or, when it
+ * is no probe, as statements to run once (`if (@x) {` waits for its block's end too).
+ */
 export function isIncomplete(text: string): boolean {
-  return parse({ name: 'shell', text }).incomplete;
+  const asProbes = parse({ name: 'shell', text });
+  if (asProbes.program) return false;
+  const asStatements = analyzeStatements({ name: 'shell', text });
+  if (asProbes.incomplete) return !asStatements.bareValue;
+  return asStatements.incomplete;
 }
 
 /** Token kinds the completer cares about, from the real lexer (so `< >` blocks and predicates are right). */

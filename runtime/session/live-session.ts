@@ -9,7 +9,7 @@
  */
 import { bpf } from '../../native/index.js';
 import type { CompiledMap, CompiledProgram, CompiledScript, Diagnostic, SourceFile } from '../../src/contract/index.js';
-import { loadProviders, renderDiagnostic, type EntryAnalysis } from '../../src/index.js';
+import { loadProviders, renderDiagnostic, type EntryAnalysis, type StatementsAnalysis } from '../../src/index.js';
 import { compile } from '../compile/compiler.js';
 import type { Output } from '../output/output.js';
 import { RuntimeError, Session } from './session.js';
@@ -39,6 +39,8 @@ export type AddResult =
   | { readonly kind: 'incomplete' }
   | { readonly kind: 'attached'; readonly probes: readonly LiveProbe[]; readonly warnings: string }
   | { readonly kind: 'declared' }
+  /** Statements typed alone ran once (their output is printed). */
+  | { readonly kind: 'ran'; readonly warnings: string }
   | { readonly kind: 'error'; readonly message: string };
 
 export interface LiveSessionOptions {
@@ -49,6 +51,8 @@ export interface LiveSessionOptions {
   readonly onExit?: (code: number) => void;
   /** The front end's entry analysis (src/interactive.ts), injected so this module stays light. */
   readonly analyze: (source: SourceFile) => EntryAnalysis;
+  /** The same for statements typed alone (src/shell-statements.ts); without it they are syntax errors. */
+  readonly analyzeStatements?: (source: SourceFile) => StatementsAnalysis;
 }
 
 export class LiveSession {
@@ -81,8 +85,15 @@ export class LiveSession {
     if (this.finished) return { kind: 'error', message: 'ERROR: the session has ended\n' };
     const source: SourceFile = { name, text };
     const analysis = this.opts.analyze(source);
-    if (analysis.incomplete) return { kind: 'incomplete' };
-    if (!analysis.probes) return { kind: 'error', message: renderAll(analysis.diagnostics, source, undefined, 0) };
+    if (!analysis.probes) {
+      // No probe: statements to run once against the session's maps (`print(@x)`, `@n * 2`)?
+      const st = this.opts.analyzeStatements?.(source);
+      if (st?.probe && st.typedOffset && (!analysis.incomplete || st.bareValue)) return this.runOnce(source, st.probe, st.typedOffset);
+      if (analysis.incomplete || st?.incomplete) return { kind: 'incomplete' };
+      // Report the reading that got further: `@n * ` is a bad statement, `kprobe:x { ` a bad probe.
+      const ds = st && firstErrorAt(st.diagnostics) > firstErrorAt(analysis.diagnostics) ? st.diagnostics : analysis.diagnostics;
+      return { kind: 'error', message: renderAll(ds, source, undefined, () => undefined) };
+    }
     const entryProbes = analysis.probes;
     const prefix = this.entries.length > 0 ? this.scriptText + '\n' : '';
     const union: SourceFile = { name: '<session>', text: prefix + text };
@@ -95,13 +106,13 @@ export class LiveSession {
     }
 
     const outcome = await compile({ source: union, positionals: this.opts.positionals ?? [], noCache: this.opts.noCache });
-    if (outcome.kind === 'diagnostics') return { kind: 'error', message: renderAll(outcome.diagnostics, source, union, prefix.length) };
+    if (outcome.kind === 'diagnostics') return { kind: 'error', message: renderAll(outcome.diagnostics, source, union, after(prefix.length)) };
     if (outcome.kind === 'internal-error') return { kind: 'error', message: `ERROR: internal compiler error: ${outcome.message}\n` };
     await loadProviders(outcome.script.programs);
     // The shell may have ended while the compiler ran: load nothing then.
     if (this.finished) return { kind: 'error', message: 'ERROR: the session has ended\n' };
     const script = outcome.script;
-    const warnings = renderAll(script.warnings, source, union, prefix.length);
+    const warnings = renderAll(script.warnings, source, union, after(prefix.length));
 
     const before = this.session?.script.programs ?? [];
     for (let i = 0; i < before.length; i++) {
@@ -119,6 +130,40 @@ export class LiveSession {
     }
     const probes = this.commit(text, analysis, added);
     return { kind: 'attached', probes, warnings };
+  }
+
+  /**
+   * Statements typed alone: `probe` (a BEGIN probe holding them) is compiled after the session's
+   * text, loaded against its maps, run once and unloaded. Its text stays in the session's script,
+   * as a detached probe's does, so the events of later entries keep their numbers.
+   */
+  private async runOnce(source: SourceFile, probe: string, typedOffset: (pos: number) => number): Promise<AddResult> {
+    const prefix = this.entries.length > 0 ? this.scriptText + '\n' : '';
+    const union: SourceFile = { name: '<session>', text: prefix + probe };
+    const inEntry = (pos: number): number | undefined => (pos >= prefix.length ? typedOffset(pos - prefix.length) : undefined);
+    const outcome = await compile({ source: union, positionals: this.opts.positionals ?? [], noCache: this.opts.noCache });
+    if (outcome.kind === 'diagnostics') return { kind: 'error', message: renderAll(outcome.diagnostics, source, union, inEntry) };
+    if (outcome.kind === 'internal-error') return { kind: 'error', message: `ERROR: internal compiler error: ${outcome.message}\n` };
+    await loadProviders(outcome.script.programs);
+    if (this.finished) return { kind: 'error', message: 'ERROR: the session has ended\n' };
+    const script = outcome.script;
+    const before = this.session?.script.programs ?? [];
+    for (let i = 0; i < before.length; i++) {
+      if (script.programs[i]?.probe.name !== before[i]!.probe.name) {
+        return { kind: 'error', message: 'ERROR: the earlier probes of this session no longer compile to the same programs (did the kernel\'s tracepoints change?)\n' };
+      }
+    }
+    const added = script.programs.slice(before.length);
+    try {
+      if (!this.session) this.startSession(script);
+      else this.session.extend(script, added);
+    } catch (e) {
+      return { kind: 'error', message: runtimeErrorText(e) };
+    } finally {
+      this.session?.unloadPrograms(added.map((p) => p.name));
+    }
+    this.entries.push(probe);
+    return { kind: 'ran', warnings: renderAll(script.warnings, source, union, inEntry) };
   }
 
   private startSession(script: CompiledScript): void {
@@ -247,15 +292,28 @@ function runtimeErrorText(e: unknown): string {
   return `ERROR: ${(e as Error).message ?? String(e)}\n`;
 }
 
+/** Where in the entry a position of the compiled text is: `offset` on is the entry, before it the session's text. */
+const after =
+  (offset: number) =>
+  (pos: number): number | undefined =>
+    pos >= offset ? pos - offset : undefined;
+
+/** The start of the first error (Infinity without one with a place). */
+function firstErrorAt(ds: readonly Diagnostic[]): number {
+  return Math.min(...ds.filter((d) => d.severity === 'error' && d.span).map((d) => d.span!.start), Infinity);
+}
+
 /**
- * Diagnostics of a compile of `union` (the session's text, then the entry at `offset`): those in
- * the entry are shown against the entry as typed, the rest against the whole session text.
+ * Diagnostics of a compile of `union` (the session's text, then the entry): those in the entry
+ * (`inEntry` gives their place in the entry as typed) are shown against the entry, the rest
+ * against the whole session text.
  */
-function renderAll(ds: readonly Diagnostic[], entry: SourceFile, union: SourceFile | undefined, offset: number): string {
+function renderAll(ds: readonly Diagnostic[], entry: SourceFile, union: SourceFile | undefined, inEntry: (pos: number) => number | undefined): string {
   return ds
     .map((d) => {
       if (!d.span || !union) return renderDiagnostic(d, entry);
-      if (d.span.start >= offset) return renderDiagnostic({ ...d, span: { start: d.span.start - offset, end: d.span.end - offset } }, entry);
+      const start = inEntry(d.span.start);
+      if (start !== undefined) return renderDiagnostic({ ...d, span: { start, end: Math.max(start, inEntry(d.span.end) ?? start) } }, entry);
       return renderDiagnostic(d, union);
     })
     .map((s) => s + '\n')

@@ -94,6 +94,7 @@ export class Shell {
       positionals: opts.positionals,
       noCache: opts.noCache,
       analyze: (s: SourceFile) => front.analyzeEntry(s),
+      analyzeStatements: (s: SourceFile) => front.analyzeStatements(s),
       onExit: (code) => {
         this.exitCode = code;
         this.stderr.write(this.c.dim('exit() called: ending the session\n'));
@@ -165,6 +166,10 @@ export class Shell {
         this.fail(r.message);
         return false;
       case 'declared':
+        return true;
+      case 'ran':
+        if (r.warnings) this.stderr.write(this.c.yellow(r.warnings));
+        this.output.flush();
         return true;
       case 'attached':
         if (r.warnings) this.stderr.write(this.c.yellow(r.warnings));

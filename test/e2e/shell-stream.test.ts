@@ -256,3 +256,54 @@ shellTest('.save: refuses a symbolic link, asks before overwriting, .save! force
   sh.ctrlD();
   t.is(await sh.exited(), 0);
 });
+
+/** What a line printed on stdout, without the next prompt. */
+async function said(sh: StreamShell, line: string): Promise<string> {
+  return (await sh.run(line)).out.replace(/tsbpf> $/, '');
+}
+
+shellTest('statements typed alone run once against the live maps; an expression alone prints its value', async (t) => {
+  const w = openWorkload(t);
+  const sh = await StreamShell.start(t);
+  await sh.run(`tracepoint:syscalls:sys_enter_openat /comm == "${w.comm}"/ { @n = count(); @by[comm] = count(); @x = 20; }`);
+  await w.run(1);
+  const n = Number(/@n: (\d+)/.exec(await said(sh, '@n'))?.[1]);
+  t.true(n >= 1, sh.out);
+  t.is(await said(sh, 'printf("n=%d\\n", @n)'), `n=${n}\n`);
+  t.is(await said(sh, '@x * 2'), '40\n');
+  t.is(await said(sh, '$a = @x + 1; $a * 3'), '63\n', 'several statements; the last expression is printed');
+  t.is(await said(sh, 'print(@by)'), `@by[${w.comm}]: ${n}\n`);
+  t.is(await said(sh, '"text"'), 'text\n');
+  t.is(await said(sh, 'pid'), `${process.pid}\n`, 'a builtin alone is its value (the shell runs in this process)');
+  t.is(await said(sh, 'clear(@by)'), '');
+  t.regex(await said(sh, '@by'), /@by is empty/);
+  t.is(await said(sh, '@x = 5'), '', 'an assignment prints nothing');
+  t.regex(await said(sh, '@x'), /@x: 5/);
+  // Multi-line: an open block waits for its end.
+  sh.line('if (@x > 1) {');
+  t.is(await said(sh, '  printf("big\\n"); }'), 'big\n');
+  // Errors point into the statement as typed.
+  const bad = await sh.run('@nosuch * 2');
+  t.regex(bad.err, /@nosuch/);
+  t.regex(bad.err, /^@nosuch \* 2$/m, bad.err);
+  t.regex((await sh.run('@x *')).err, /syntax error/);
+  const probes = await said(sh, '.probes');
+  t.regex(probes, /^\s*1\s.*sys_enter_openat$/m);
+  t.notRegex(probes, /^\s*2\s/m, 'statements are no probes');
+  t.notRegex(sh.out, /attached BEGIN/);
+  // Probes entered after statements attach as before.
+  t.regex(await said(sh, `tracepoint:syscalls:sys_enter_close /comm == "${w.comm}"/ { @c = count(); }`), /\[2\] attached tracepoint:syscalls:sys_enter_close/);
+  await w.run(1);
+  t.regex(await said(sh, '@c + 0'), /^[1-9]\d*\n$/);
+  sh.ctrlD();
+  t.is(await sh.exited(), 0);
+});
+
+shellTest('statements typed before any probe start the session', async (t) => {
+  const sh = await StreamShell.start(t);
+  t.is(await said(sh, '1 + 2'), '3\n');
+  t.is(await said(sh, '@m[1] = 7; print(@m)'), '@m[1]: 7\n');
+  t.is(await said(sh, '@m[1] * 6'), '42\n');
+  sh.ctrlD();
+  t.is(await sh.exited(), 0);
+});
