@@ -5,6 +5,7 @@
  */
 import { tokenize } from '../grammar/index.js';
 import { ALL_FUNCTION_NAMES, BUILTIN_VARS } from './builtins/builtins.js';
+import { functionDoc } from './builtins/functions.js';
 import { Diagnostics, type Diagnostic } from './common/diagnostic.js';
 import type { SourceFile, Span } from './common/span.js';
 import { listTracepoints, readTracepointFormat } from './kernel/tracefs.js';
@@ -13,7 +14,7 @@ import { PROVIDERS, providerFor } from './providers/registry.js';
 import { parse } from './syntax/index.js';
 import { analyzeStatements } from './shell-statements.js';
 
-export { listKernelFunctions, listTracepoints, readTracepointFormat, PROVIDERS, analyzeStatements };
+export { listKernelFunctions, listTracepoints, readTracepointFormat, PROVIDERS, analyzeStatements, functionDoc };
 export type { StatementsAnalysis, Insertion } from './shell-statements.js';
 
 /** One probe block of a shell entry: its text and how many concrete probes it expands to. */

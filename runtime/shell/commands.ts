@@ -20,6 +20,8 @@ export interface CommandHost {
   readonly stdout: NodeJS.WritableStream;
   readonly c: ChalkInstance;
   readonly providers: Providers;
+  /** A function's signature and description (src/builtins/docs.ts through the interactive front end). */
+  functionDoc(name: string): { readonly signature: string; readonly doc: string } | undefined;
   say(s: string): void;
   fail(s: string): void;
   /** Ask a question at the prompt; resolves with the answer. */
@@ -74,9 +76,20 @@ export class ShellCommands {
     const say = (s: string): void => this.host.say(s);
     const fail = (s: string): void => this.host.fail(s);
     switch (cmd.kind) {
-      case 'help':
-        say(helpText());
+      case 'help': {
+        if (cmd.topic === undefined) {
+          say(helpText());
+          return;
+        }
+        const doc = this.host.functionDoc(cmd.topic);
+        if (!doc) {
+          fail(`ERROR: no function named ${cmd.topic} (Tab after a few letters completes function names)`);
+          return;
+        }
+        for (const line of doc.signature.split('\n')) say(c.bold(line));
+        say(`  ${doc.doc}`);
         return;
+      }
       case 'quit':
         this.host.quit();
         return;

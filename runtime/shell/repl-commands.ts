@@ -22,7 +22,7 @@ export const SHELL_COMMANDS: readonly ShellCommandSpec[] = [
   { name: 'load', args: 'file.tbpf', help: 'attach the probes of a script file' },
   { name: 'save', args: 'file.tbpf', help: 'write what is attached now as a script (asks before overwriting)' },
   { name: 'save!', args: 'file.tbpf', help: 'the same, overwriting an existing file without asking' },
-  { name: 'help', args: '', help: 'this text' },
+  { name: 'help', args: '[function]', help: 'this text, or a function\'s signature and description (.help hist)' },
   { name: 'quit', args: '', help: 'detach everything, print the maps and leave (also .exit, Ctrl-D)' },
 ];
 
@@ -37,7 +37,7 @@ export type ShellCommand =
   | { readonly kind: 'list'; readonly pattern: string | undefined }
   | { readonly kind: 'load'; readonly file: string }
   | { readonly kind: 'save'; readonly file: string; readonly force?: true }
-  | { readonly kind: 'help' }
+  | { readonly kind: 'help'; readonly topic?: string }
   | { readonly kind: 'quit' };
 
 export type CommandParse = { readonly ok: ShellCommand } | { readonly error: string };
@@ -69,8 +69,10 @@ export function parseCommand(name: string, rest: string): CommandParse {
   switch (name) {
     case 'probes':
     case 'maps':
-    case 'help':
       return args.length === 0 ? { ok: { kind: name } } : usage();
+    case 'help':
+      if (args.length === 0) return { ok: { kind: 'help' } };
+      return args.length === 1 ? { ok: { kind: 'help', topic: args[0]!.replace(/\(\)$/, '') } } : usage();
     case 'quit':
     case 'exit':
       return { ok: { kind: 'quit' } };
@@ -127,7 +129,8 @@ export function helpText(): string {
     '  tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }',
     'An open { or < block continues on the next line. Maps and variables are shared by every probe of',
     'the session, as in one script. @name alone prints a map. Tab completes probes, builtins, functions,',
-    'maps and args. fields. A probe that calls exit() ends the session.',
+    'maps and args. fields. A probe that calls exit() ends the session. Statements typed alone run once',
+    'against the maps (print(@x), clear(@x), printf(...)); an expression alone prints its value (@n * 2).',
     '',
     ...rows.map(([l, h]) => `  ${l.padEnd(width)}  ${h}`),
   ].join('\n');

@@ -108,6 +108,7 @@ export class Shell {
       stdout: this.stdout,
       c: this.c,
       providers: front.PROVIDERS,
+      functionDoc: (name) => front.functionDoc(name),
       say: (s) => this.say(s),
       fail: (s) => this.fail(s),
       ask: (question) => new Promise<string>((resolve) => this.server.question(question, resolve)),

@@ -102,6 +102,9 @@ shellTest('.help lists every command; an unknown command is an error and the she
   const sh = await StreamShell.start(t);
   const help = (await sh.run('.help')).out;
   for (const cmd of ['.probes', '.detach', '.maps', '.print', '.clear', '.zero', '.watch', '.list', '.load', '.save', '.quit']) t.true(help.includes(cmd), `${cmd} in .help:\n${help}`);
+  t.is(await said(sh, '.help hist'), 'hist(int64 n[, int k]) -> hist_t\n  A power-of-two histogram of n; k (0-5) splits each power of two into 2^k buckets.\n');
+  t.regex(await said(sh, '.help print'), /^print\(@map\[, int top\[, int div\]\]\)\nprint\(value\)\n  Prints a map/);
+  t.is((await sh.run('.help nosuchfn')).err, 'ERROR: no function named nosuchfn (Tab after a few letters completes function names)\n');
   const unknown = await sh.run('.nosuchcommand');
   t.regex(unknown.out + unknown.err, /Invalid REPL keyword|nosuchcommand/);
   t.regex((await sh.run('.probes')).out, /no probes attached/);
