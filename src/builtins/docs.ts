@@ -65,6 +65,8 @@ export const FUNCTION_DOCS: Readonly<Record<string, FunctionDoc>> = {
   elapsed: d('elapsed -> uint64', 'Nanoseconds since the run started.'),
   jiffies: d('jiffies -> uint64', 'The kernel\'s jiffies counter.'),
   func: d('func -> string', 'The name of the traced function (kprobe, uprobe, fentry).'),
+  probe: d('probe -> string', 'The full name of the probe that fired ("tracepoint:syscalls:sys_enter_openat").'),
+  retval: d('retval -> int64', 'The return value of the traced function (kretprobe, uretprobe, fexit).'),
   probetype: d('probetype -> string', 'The probe\'s type: "tracepoint", "kprobe", ...'),
   usermode: d('usermode -> uint8', '1 if the probe fired while the CPU ran user code, 0 in the kernel.'),
 
