@@ -96,6 +96,43 @@ export function shellTokens(text: string): ShellToken[] {
   }
 }
 
+/** What a piece of shell input is, for colouring it as it is typed. */
+export type HighlightKind = 'attach-point' | 'keyword' | 'function' | 'builtin' | 'string' | 'map' | 'variable' | 'number';
+export interface HighlightSpan {
+  readonly start: number;
+  readonly end: number;
+  readonly kind: HighlightKind;
+}
+
+let functionSet: ReadonlySet<string> | undefined;
+
+/** The spans of `text` to colour, from the real lexer (text it cannot read is left as it is). */
+export function highlightSpans(text: string): HighlightSpan[] {
+  functionSet ??= new Set(ALL_FUNCTION_NAMES);
+  let tokens;
+  try {
+    tokens = tokenize(text).tokens;
+  } catch {
+    return [];
+  }
+  const out: HighlightSpan[] = [];
+  for (const t of tokens) {
+    const name = t.tokenType.name;
+    const kind: HighlightKind | undefined =
+      name === 'AttachPoint' ? 'attach-point'
+      : name === 'StringLit' ? 'string'
+      : name === 'MapName' ? 'map'
+      : name === 'Variable' || name === 'Positional' || name === 'PositionalCount' ? 'variable'
+      : name === 'Integer' ? 'number'
+      : /^[a-z_]+$/.test(t.image) && name.toLowerCase() === t.image ? 'keyword'
+      : name === 'Identifier' && (t.image in BUILTIN_VARS || t.image === 'args' || /^(arg|sarg)\d+$/.test(t.image)) ? 'builtin'
+      : name === 'Identifier' && functionSet.has(t.image) ? 'function'
+      : undefined;
+    if (kind) out.push({ start: t.startOffset, end: t.startOffset + t.image.length, kind });
+  }
+  return out;
+}
+
 /** Builtin variable names (`pid`, `comm`, ...), for completion. */
 export function builtinNames(): string[] {
   return Object.keys(BUILTIN_VARS);

@@ -22,6 +22,7 @@ import { describeProbe, ShellCommands } from './commands.js';
 import { MapWatch } from './watch.js';
 import { enableBpfStats } from '../session/bpf-stats.js';
 import { PromptSafeOutput } from './prompt-sink.js';
+import { highlightInput } from './highlight.js';
 
 export interface ShellOptions {
   readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -136,6 +137,7 @@ export class Shell {
     });
     this.defineCommands();
     this.handleSigint();
+    if (this.terminal && color) highlightInput(this.server, this.stdin, this.c, (text) => front.highlightSpans(text), () => !this.busy && !this.watch);
     if (opts.historyFile !== null) {
       const file = opts.historyFile ?? process.env['TSBPF_HISTORY'] ?? join(homedir(), '.tsbpf_history');
       this.server.setupHistory(file, () => {
