@@ -11,6 +11,7 @@ import { bpf } from '../../native/index.js';
 import type { CompiledMap, CompiledProgram, CompiledScript, Diagnostic, SourceFile } from '../../src/contract/index.js';
 import { loadProviders, renderDiagnostic, type EntryAnalysis, type StatementsAnalysis } from '../../src/index.js';
 import { compile } from '../compile/compiler.js';
+import type { ProgressStream } from '../compile/progress.js';
 import type { Output } from '../output/output.js';
 import { RuntimeError, Session } from './session.js';
 import type { MapDump } from '../output/value.js';
@@ -51,6 +52,8 @@ export interface LiveSessionOptions {
   readonly onExit?: (code: number) => void;
   /** The front end's entry analysis (src/interactive.ts), injected so this module stays light. */
   readonly analyze: (source: SourceFile) => EntryAnalysis;
+  /** Where a slow compile shows its progress line (a terminal only). */
+  readonly progress?: ProgressStream;
   /** The same for statements typed alone (src/shell-statements.ts); without it they are syntax errors. */
   readonly analyzeStatements?: (source: SourceFile) => StatementsAnalysis;
 }
@@ -105,7 +108,7 @@ export class LiveSession {
       return { kind: 'declared' };
     }
 
-    const outcome = await compile({ source: union, positionals: this.opts.positionals ?? [], noCache: this.opts.noCache });
+    const outcome = await compile({ source: union, positionals: this.opts.positionals ?? [], noCache: this.opts.noCache, progress: this.opts.progress ?? { write: () => true } });
     if (outcome.kind === 'diagnostics') return { kind: 'error', message: renderAll(outcome.diagnostics, source, union, after(prefix.length)) };
     if (outcome.kind === 'internal-error') return { kind: 'error', message: `ERROR: internal compiler error: ${outcome.message}\n` };
     await loadProviders(outcome.script.programs);
@@ -141,7 +144,7 @@ export class LiveSession {
     const prefix = this.entries.length > 0 ? this.scriptText + '\n' : '';
     const union: SourceFile = { name: '<session>', text: prefix + probe };
     const inEntry = (pos: number): number | undefined => (pos >= prefix.length ? typedOffset(pos - prefix.length) : undefined);
-    const outcome = await compile({ source: union, positionals: this.opts.positionals ?? [], noCache: this.opts.noCache });
+    const outcome = await compile({ source: union, positionals: this.opts.positionals ?? [], noCache: this.opts.noCache, progress: this.opts.progress ?? { write: () => true } });
     if (outcome.kind === 'diagnostics') return { kind: 'error', message: renderAll(outcome.diagnostics, source, union, inEntry) };
     if (outcome.kind === 'internal-error') return { kind: 'error', message: `ERROR: internal compiler error: ${outcome.message}\n` };
     await loadProviders(outcome.script.programs);

@@ -9,6 +9,7 @@ import type { LiveProbe, LiveSession } from '../session/live-session.js';
 import { TextOutput, type Output } from '../output/index.js';
 import { writePrivateFile } from '../output/private-file.js';
 import { readScriptText } from '../compile/script-file.js';
+import { startProgress, type ProgressStream } from '../compile/progress.js';
 import { helpText, listPattern, type ShellCommand } from './repl-commands.js';
 
 type Providers = Awaited<ReturnType<typeof loadInteractive>>['PROVIDERS'];
@@ -20,6 +21,8 @@ export interface CommandHost {
   readonly stdout: NodeJS.WritableStream;
   readonly c: ChalkInstance;
   readonly providers: Providers;
+  /** The shell's stderr: a progress line while a big map is read (a terminal only). */
+  readonly stderr: ProgressStream;
   /** A function's signature and description (src/builtins/docs.ts through the interactive front end). */
   functionDoc(name: string): { readonly signature: string; readonly doc: string } | undefined;
   say(s: string): void;
@@ -37,6 +40,9 @@ export function describeProbe(p: LiveProbe): string {
   return p.concrete.length > 1 ? `${what} (${p.concrete.length} probes)` : what;
 }
 
+/** Maps that can hold more entries than this get a progress line while they are read. */
+const BIG_MAP = 10_000;
+
 export class ShellCommands {
   /** Each probe's run counts at the last `.probes`, for the rates of the next. */
   private readonly probeReadings = new Map<number, { at: bigint; runCnt: number; runTimeNs: number }>();
@@ -52,7 +58,14 @@ export class ShellCommands {
       this.host.fail(`ERROR: no map named ${name}${maps.length ? ` (maps: ${maps.map((x) => x.name).join(', ')})` : ''}`);
       return;
     }
-    const dump = live.dump(m);
+    // Reading a map that can hold many entries takes a while (and blocks): say so while it does.
+    const progress = m.maxEntries > BIG_MAP ? startProgress(this.host.stderr, `reading ${name} (up to ${m.maxEntries} entries)`, 0) : undefined;
+    let dump;
+    try {
+      dump = live.dump(m);
+    } finally {
+      progress?.done();
+    }
     if (dump.entries.length === 0) this.host.say(c.dim(`${name} is empty`));
     else output.map(dump);
     output.flush();

@@ -96,6 +96,7 @@ export class Shell {
       noCache: opts.noCache,
       analyze: (s: SourceFile) => front.analyzeEntry(s),
       analyzeStatements: (s: SourceFile) => front.analyzeStatements(s),
+      progress: this.stderr,
       onExit: (code) => {
         this.exitCode = code;
         this.stderr.write(this.c.dim('exit() called: ending the session\n'));
@@ -110,6 +111,7 @@ export class Shell {
       c: this.c,
       providers: front.PROVIDERS,
       functionDoc: (name) => front.functionDoc(name),
+      stderr: this.stderr,
       say: (s) => this.say(s),
       fail: (s) => this.fail(s),
       ask: (question) => new Promise<string>((resolve) => this.server.question(question, resolve)),

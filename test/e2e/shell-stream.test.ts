@@ -310,3 +310,14 @@ shellTest('statements typed before any probe start the session', async (t) => {
   sh.ctrlD();
   t.is(await sh.exited(), 0);
 });
+
+shellTest('a big map gets a progress line on a terminal stderr while it is read, erased before the map prints', async (t) => {
+  const sh = await StreamShell.start(t, { ttyStderr: true });
+  await sh.run('config = { max_map_keys = 20000 } BEGIN { @big[1] = 2; @small = 1; }');
+  const big = await sh.run('@big');
+  t.is(big.out.replace(/tsbpf> $/, ''), '@big[1]: 2\n');
+  t.regex(big.err, /^\r\x1b\[Kreading @big \(up to 20000 entries\)\.\.\. \d+\.\ds\r\x1b\[K$/);
+  t.is((await sh.run('@small')).err, '', 'a map of the default size reads too fast to need one');
+  sh.ctrlD();
+  t.is(await sh.exited(), 0);
+});
