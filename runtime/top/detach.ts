@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync, readlinkSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpf, isNativeError } from '../../native/index.js';
+import { detachNetlinkXdp } from './netlink-xdp.js';
 import { isLinkFd } from './owners.js';
 import { ownerName } from './rates.js';
 import { takeSnapshot } from './snapshot.js';
@@ -90,5 +91,21 @@ export function detachStaleLink(id: number): string[] {
     }
   }
   if (out.length === 0) throw new Error(`link ${id} (${link.type}) cannot be detached by id and has no pin in a bpf file system`);
+  return out;
+}
+
+/**
+ * `--detach prog:ID`: remove an XDP program a device of our network namespace holds through netlink,
+ * when no process holds it (a live loader would only attach it again).
+ */
+export function detachNetlinkProgram(progId: number): string[] {
+  const at = takeSnapshot().netlinkXdp.filter((x) => x.progId === progId);
+  if (at.length === 0) throw new Error(`no XDP program ${progId} attached through netlink in this network namespace (tsbpf top -f json lists them)`);
+  const out: string[] = [];
+  for (const x of at) {
+    if (!x.stale) throw new Error(`XDP program ${progId} on ${x.ifname} is held by ${x.owners.map(ownerName).join(', ')}: end that process to remove it`);
+    detachNetlinkXdp(x);
+    out.push(`removed xdp program ${progId} (${x.progName}) from ${x.ifname}`);
+  }
   return out;
 }

@@ -34,7 +34,7 @@ export function runScreen(io: ScreenIo, intervalMs: number, statsNote: string, i
   let order = initial;
   let before: Snapshot = takeSnapshot();
   let rows: ProgramRow[] = [];
-  let stale: string[] = staleLinkLines(before.links);
+  let stale: string[] = staleLinkLines(before.links, before.netlinkXdp);
   let sampled = false;
 
   const draw = (): void => {
@@ -54,7 +54,7 @@ export function runScreen(io: ScreenIo, intervalMs: number, statsNote: string, i
   const tick = (): void => {
     const now = takeSnapshot();
     rows = programRows(before, now);
-    stale = staleLinkLines(now.links);
+    stale = staleLinkLines(now.links, now.netlinkXdp);
     before = now;
     sampled = true;
     draw();

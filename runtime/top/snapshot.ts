@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { PROG_TYPE_NAMES } from '../../src/contract/index.js';
 import { bpf } from '../../native/index.js';
 import { describeLink, type IfName, type LinkDescription } from './link-info.js';
+import { xdpAttachments, type XdpAttachment } from './netlink-xdp.js';
 import { readOwnership, type Owner } from './owners.js';
 
 export interface ProgramReading {
@@ -27,11 +28,20 @@ export interface LinkReading extends LinkDescription {
   readonly stale: boolean;
 }
 
+/** An XDP program a device holds through netlink (no link). */
+export interface NetlinkXdpReading extends XdpAttachment {
+  readonly progName: string;
+  readonly owners: readonly Owner[];
+  /** No process holds the program: whoever attached it is gone (or never stayed). */
+  readonly stale: boolean;
+}
+
 export interface Snapshot {
   /** process.hrtime.bigint() when the programs were read. */
   readonly timeNs: bigint;
   readonly programs: readonly ProgramReading[];
   readonly links: readonly LinkReading[];
+  readonly netlinkXdp: readonly NetlinkXdpReading[];
 }
 
 /** Network devices of our namespace by index (/sys/class/net). */
@@ -77,6 +87,8 @@ export function takeSnapshot(): Snapshot {
     const ifName: IfName = owners.length > 0 && owners.every((o) => !o.otherNetns) ? devices : () => undefined;
     links.push({ ...describeLink(raw, ifName), owners, stale: owners.length === 0 });
   }
+  // XDP on a device of ours that no xdp link accounts for was attached through netlink.
+  const viaNetlink = xdpAttachments().filter((a) => !links.some((l) => l.type === 'xdp' && l.progId === a.progId && l.ifindex === a.ifindex));
   const timeNs = process.hrtime.bigint();
   const programs: ProgramReading[] = [];
   for (const id of ids((i) => bpf.progGetNextId(i))) {
@@ -95,9 +107,13 @@ export function takeSnapshot(): Snapshot {
       tag: info.tag,
       runCnt: info.runCnt,
       runTimeNs: info.runTimeNs,
-      attach: uniq([...mine.map((l) => l.attach), ...(own.fdAttach.get(id) ?? [])]),
+      attach: uniq([...mine.map((l) => l.attach), ...(own.fdAttach.get(id) ?? []), ...viaNetlink.filter((a) => a.progId === id).map((a) => `xdp:${a.ifname} (netlink)`)]),
       owners: uniq([...(own.progOwners.get(id) ?? []), ...mine.flatMap((l) => l.owners)]),
     });
   }
-  return { timeNs, programs, links };
+  const netlinkXdp = viaNetlink.map((a): NetlinkXdpReading => {
+    const owners = own.progOwners.get(a.progId) ?? [];
+    return { ...a, progName: programs.find((p) => p.id === a.progId)?.name ?? '', owners, stale: owners.length === 0 };
+  });
+  return { timeNs, programs, links, netlinkXdp };
 }

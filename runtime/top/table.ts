@@ -3,7 +3,8 @@
  * size. Pure (no terminal), so the unit tests render it.
  */
 import type { ProgramRow } from './rates.js';
-import type { LinkReading } from './snapshot.js';
+import { xdpModeKeyword } from './netlink-xdp.js';
+import type { LinkReading, NetlinkXdpReading } from './snapshot.js';
 
 export interface Column {
   readonly key: string;
@@ -76,7 +77,15 @@ export function tableLines(rows: readonly ProgramRow[], order: SortOrder, width:
   return { header, rows: rows.map((r) => line((c) => c.text(r))) };
 }
 
-/** A line per stale link (no process holds it), to tell the user it is there and how to remove it. */
-export function staleLinkLines(links: readonly LinkReading[]): string[] {
-  return links.filter((l) => l.stale).map((l) => `stale link ${l.id}: ${l.type} ${l.attach} (program ${l.progId}), held by no process; remove: tsbpf top --detach ${l.id}`);
+/**
+ * A line per stale attachment (no process holds it: a pinned link, an XDP program attached through
+ * netlink), to tell the user it is there and how to remove it.
+ */
+export function staleLinkLines(links: readonly LinkReading[], netlinkXdp: readonly NetlinkXdpReading[] = []): string[] {
+  return [
+    ...links.filter((l) => l.stale).map((l) => `stale link ${l.id}: ${l.type} ${l.attach} (program ${l.progId}), held by no process; remove: tsbpf top --detach ${l.id}`),
+    ...netlinkXdp
+      .filter((x) => x.stale)
+      .map((x) => `stale xdp program ${x.progId} (${x.progName}) on ${x.ifname}, attached through netlink (${xdpModeKeyword(x.mode)}), held by no process; remove: tsbpf top --detach prog:${x.progId}`),
+  ];
 }

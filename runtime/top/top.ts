@@ -7,15 +7,16 @@
  *   tsbpf top -i SECONDS      the interval (default 1)
  *   tsbpf top --sort KEY      id, type, name, events, ns, cpu (default), total, process, attach
  *   tsbpf top --detach ID     remove a stale link (no process holds it) by its id
+ *   tsbpf top --detach prog:ID   remove an XDP program attached through netlink (no process holds it)
  */
 import { startBpfStats, type StatsMode } from '../session/bpf-stats.js';
-import { detachStaleLink } from './detach.js';
+import { detachNetlinkProgram, detachStaleLink } from './detach.js';
 import { programRows } from './rates.js';
 import { runScreen } from './screen.js';
 import { takeSnapshot, type Snapshot } from './snapshot.js';
 import { defaultOrder, SORT_KEYS, sortRows, staleLinkLines, tableLines, type SortOrder } from './table.js';
 
-export const TOP_USAGE = `USAGE: tsbpf top [-f text|json] [-i SECONDS] [--sort KEY] | tsbpf top --detach LINK_ID
+export const TOP_USAGE = `USAGE: tsbpf top [-f text|json] [-i SECONDS] [--sort KEY] | tsbpf top --detach LINK_ID|prog:PROG_ID
 
 Every BPF program loaded on the machine: events/s, average ns per event and CPU % from the
 kernel's run-time statistics (turned on only while top runs), with the attach points the kernel
@@ -26,6 +27,8 @@ r reverses it); otherwise, or with -f json, one sample over the interval.
     -i SECONDS     sampling interval (default 1)
     --sort KEY     ${SORT_KEYS.join(', ')} (default cpu)
     --detach ID    detach the stale link ID (held by no process, e.g. pinned) and remove its pins
+    --detach prog:ID
+                   remove the XDP program ID from the device it is attached to through netlink
     -h, --help     this text
 `;
 
@@ -33,7 +36,7 @@ interface TopOptions {
   format: 'text' | 'json';
   intervalMs: number;
   order: SortOrder;
-  detach?: number;
+  detach?: { readonly link: number } | { readonly prog: number };
   help?: boolean;
 }
 
@@ -75,8 +78,9 @@ function parseTopArgs(args: readonly string[]): TopOptions {
       }
       case '--detach': {
         const v = value();
-        if (!/^\d+$/.test(v)) throw new TopUsageError(`not a link id: ${v}`);
-        o.detach = Number(v);
+        const m = /^(prog:)?(\d+)$/.exec(v);
+        if (!m) throw new TopUsageError(`not a link id (or prog:ID for an XDP program attached through netlink): ${v}`);
+        o.detach = m[1] ? { prog: Number(m[2]) } : { link: Number(m[2]) };
         break;
       }
       default:
@@ -122,7 +126,8 @@ export async function runTop(args: readonly string[]): Promise<number> {
   }
   if (o.detach !== undefined) {
     try {
-      for (const line of detachStaleLink(o.detach)) stdout.write(`${line}\n`);
+      const lines = 'link' in o.detach ? detachStaleLink(o.detach.link) : detachNetlinkProgram(o.detach.prog);
+      for (const line of lines) stdout.write(`${line}\n`);
       return 0;
     } catch (e) {
       stderr.write(`ERROR: ${(e as Error).message}\n`);
@@ -135,11 +140,13 @@ export async function runTop(args: readonly string[]): Promise<number> {
     const { before, after } = await sample(o.intervalMs);
     const rows = sortRows(programRows(before, after), o.order);
     if (o.format === 'json') {
-      const links = after.links.map((l) => ({ ...l, owners: l.owners.map((x) => ({ pid: x.pid, comm: x.comm })) }));
-      stdout.write(`${JSON.stringify({ intervalNs: Number(after.timeNs - before.timeNs), stats: stats.mode, programs: rows, links })}\n`);
+      const owners = (os: readonly { pid: number; comm: string }[]): { pid: number; comm: string }[] => os.map((x) => ({ pid: x.pid, comm: x.comm }));
+      const links = after.links.map((l) => ({ ...l, owners: owners(l.owners) }));
+      const netlinkXdp = after.netlinkXdp.map((x) => ({ ...x, owners: owners(x.owners) }));
+      stdout.write(`${JSON.stringify({ intervalNs: Number(after.timeNs - before.timeNs), stats: stats.mode, programs: rows, links, netlinkXdp })}\n`);
     } else {
       const t = tableLines(rows, o.order, stdout.columns || 160);
-      stdout.write([t.header, ...t.rows, ...staleLinkLines(after.links)].map((l) => `${l}\n`).join(''));
+      stdout.write([t.header, ...t.rows, ...staleLinkLines(after.links, after.netlinkXdp)].map((l) => `${l}\n`).join(''));
     }
     return 0;
   } finally {

@@ -99,14 +99,19 @@ kernelTest('top -f text prints the table; bad options are one-line errors', asyn
 const inNs = (pair: VethPair): readonly string[] => ['ip', 'netns', 'exec', pair.nsA];
 const netOpts = { serial: true, needs: whyNoNetns };
 
-kernelTest('an xdp probe appears in top with its link id, interface and owner; --detach refuses a link a live process holds', async (t) => {
+kernelTest('xdp and tc probes appear in top with their link ids, interface and owner; --detach refuses a link a live process holds', async (t) => {
   const pair = makeVethPair(t);
-  const h = startTsbpf(['-e', `xdp:${pair.ifA} { @ = count(); }`], { t, wrap: inNs(pair) });
+  const h = startTsbpf(['-e', `xdp:${pair.ifA} { @ = count(); } tc:${pair.ifA}:ingress { @tc = count(); }`], { t, wrap: inNs(pair) });
   await h.attached;
   const r = await whileRunning(runTsbpf(['top', '-f', 'json'], { wrap: inNs(pair) }), () => sendUdp(pair.nsB, pair.addrA, 7777, [{ src: pair.addrB[0], n: 5 }]));
   const s = parseSample(r);
-  const link = s.links.find((l) => l.owners.some((o) => o.pid === h.pid));
+  const link = s.links.find((l) => l.type === 'xdp' && l.owners.some((o) => o.pid === h.pid));
   t.truthy(link, describeRun(r));
+  const tcx = s.links.find((l) => l.type === 'tcx' && l.owners.some((o) => o.pid === h.pid));
+  t.like(tcx!, { attach: `tc:${pair.ifA}:ingress`, stale: false });
+  const tcProg = s.programs.find((p) => p.id === tcx!.progId)!;
+  t.like(tcProg, { type: 'sched_cls' });
+  t.true(tcProg.events > 0, JSON.stringify(tcProg));
   t.like(link!, { type: 'xdp', attach: `xdp:${pair.ifA}`, stale: false });
   const prog = s.programs.find((p) => p.id === link!.progId)!;
   t.like(prog, { type: 'xdp' });
@@ -165,7 +170,39 @@ kernelTest('a pinned xdp link whose process is gone is marked stale and --detach
   t.false(after.links.some((l) => l.id === link!.id), 'the link is gone');
 }, netOpts);
 
-kernelTest('the full-screen view shows the table, s changes the sort, q quits and restores the screen', async (t) => {
+/** A process that loads an XDP_PASS program, pins it and exits; `ip` then attaches the pin through netlink. */
+const PIN_PROG = `
+const [nativeDir, pin] = process.argv.slice(1);
+const bpf = require(nativeDir + '/tsbpf_bpf.node');
+const insns = Buffer.alloc(16);
+insns.writeUInt8(0xb7, 0); insns.writeInt32LE(2, 4);
+insns.writeUInt8(0x95, 8);
+bpf.objPin(bpf.progLoad(6, insns, 'GPL', 'tsbpf_netlink').fd, pin);`;
+
+kernelTest('an xdp program attached through netlink by a process that is gone is marked stale and --detach prog:ID removes it', async (t) => {
+  const pair = makeVethPair(t);
+  const pin = join(bpffs(t), 'netlink_xdp');
+  const made = await exec([process.execPath, '-e', PIN_PROG, join(REPO_ROOT, 'native', 'build', 'Release'), pin]);
+  t.is(made.code, 0, made.stderr);
+  const ip = await exec(['ip', '-n', pair.nsA, 'link', 'set', 'dev', pair.ifA, 'xdpgeneric', 'pinned', pin]);
+  t.is(ip.code, 0, ip.stderr);
+  rmSync(pin);
+  const s = parseSample(await runTsbpf(['top', '-f', 'json', '-i', '0.2'], { wrap: inNs(pair) }));
+  const prog = s.programs.find((p) => p.name === 'tsbpf_netlink')!;
+  t.deepEqual(prog.attach, [`xdp:${pair.ifA} (netlink)`]);
+  t.deepEqual(s.links.filter((l) => l.progId === prog.id), [], 'no link');
+  const text = await runTsbpf(['top', '-i', '0.2'], { wrap: inNs(pair) });
+  t.true(
+    text.stdout.includes(`stale xdp program ${prog.id} (tsbpf_netlink) on ${pair.ifA}, attached through netlink (xdpgeneric), held by no process; remove: tsbpf top --detach prog:${prog.id}`),
+    describeRun(text),
+  );
+  const d = await runTsbpf(['top', '--detach', `prog:${prog.id}`], { wrap: inNs(pair) });
+  t.is(d.code, 0, describeRun(d));
+  t.is(d.stdout, `removed xdp program ${prog.id} (tsbpf_netlink) from ${pair.ifA}\n`);
+  t.notRegex(await linkShow(pair.nsA, pair.ifA), /xdp/, 'nothing attached any more');
+}, netOpts);
+
+kernelTest('the full-screen view shows the table, s and 1 change the sort, q and Ctrl-C quit and restore the screen', async (t) => {
   const bg = startTsbpf(['-e', 'tracepoint:syscalls:sys_enter_openat { @ = count(); }'], { t });
   await bg.attached;
   const sh = new TmuxShell(t, { args: ['top', '-i', '0.5'] });
@@ -180,6 +217,11 @@ kernelTest('the full-screen view shows the table, s changes the sort, q quits an
   sh.type('q');
   t.is(await sh.exited(), 0);
   t.notRegex(sh.screen(), /EVENTS\/S/, 'the alternate screen is gone');
+  const again = new TmuxShell(t, { args: ['top'] });
+  await again.waitFor('EVENTS/S');
+  again.press('C-c');
+  t.is(await again.exited(), 0, 'Ctrl-C quits too');
+  t.notRegex(again.screen(), /EVENTS\/S/);
   await bg.stop('SIGINT');
 }, { needs: () => (haveTmux() ? undefined : 'needs tmux') });
 

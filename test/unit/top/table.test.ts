@@ -38,6 +38,7 @@ test('link info: xdp, tcx, perf_event kinds, raw tracepoint, unknown devices', (
 const reading = (timeNs: bigint, progs: [number, string, number, number][]): Snapshot => ({
   timeNs,
   links: [],
+  netlinkXdp: [],
   programs: progs.map(([id, name, runCnt, runTimeNs]) => ({ id, type: 'tracepoint', name, tag: '', runCnt, runTimeNs, attach: [], owners: [] })),
 });
 
@@ -70,4 +71,7 @@ test('stale links get a line saying how to remove them', (t) => {
     ]),
     ['stale link 5: xdp xdp:veth0 (program 9), held by no process; remove: tsbpf top --detach 5'],
   );
+  t.deepEqual(staleLinkLines([], [{ ifname: 'veth1', ifindex: 4, progId: 77, mode: 2, progName: 'drop_all', owners: [], stale: true }]), [
+    'stale xdp program 77 (drop_all) on veth1, attached through netlink (xdpgeneric), held by no process; remove: tsbpf top --detach prog:77',
+  ]);
 });
