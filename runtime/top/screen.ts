@@ -51,8 +51,15 @@ export function runScreen(io: ScreenIo, intervalMs: number, statsNote: string, i
     stdout.write(HOME + lines.map((l) => l + CLEAR_LINE).join('\n') + CLEAR_BELOW);
   };
 
+  let fail: ((e: unknown) => void) | undefined;
   const tick = (): void => {
-    const now = takeSnapshot();
+    let now: Snapshot;
+    try {
+      now = takeSnapshot();
+    } catch (e) {
+      fail?.(e);
+      return;
+    }
     rows = programRows(before, now);
     stale = staleLinkLines(now.links, now.netlinkXdp);
     before = now;
@@ -78,6 +85,11 @@ export function runScreen(io: ScreenIo, intervalMs: number, statsNote: string, i
       resolve(code);
     };
     const onTerm = (): void => finish(0);
+    // A reading that fails (it should not: vanished objects are skipped) ends the view cleanly.
+    fail = (e: unknown): void => {
+      finish(1);
+      stdout.write(`ERROR: ${(e as Error).message}\n`);
+    };
     const sortBy = (key: string): void => {
       order = order.key === key ? { key, descending: !order.descending } : defaultOrder(key);
     };
