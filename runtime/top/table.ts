@@ -33,7 +33,7 @@ export const COLUMNS: readonly Column[] = [
   { key: 'events', title: 'EVENTS/S', numeric: true, width: 9, text: (r) => rate(r.eventsPerSec), compare: num((r) => r.eventsPerSec) },
   { key: 'ns', title: 'NS/EVENT', numeric: true, width: 9, text: (r) => (r.events ? r.nsPerEvent.toFixed(0) : '-'), compare: num((r) => r.nsPerEvent) },
   { key: 'cpu', title: 'CPU%', numeric: true, width: 6, text: (r) => r.cpuPercent.toFixed(2), compare: num((r) => r.cpuPercent) },
-  { key: 'total', title: 'RUNS', numeric: true, width: 10, text: (r) => String(r.runCnt), compare: num((r) => r.runCnt) },
+  { key: 'runs', title: 'RUNS', numeric: true, width: 10, text: (r) => String(r.runCnt), compare: num((r) => r.runCnt) },
   { key: 'process', title: 'PROCESS', numeric: false, width: 18, text: (r) => r.owners.join(',') || '-', compare: str((r) => r.owners.join(',')) },
   { key: 'attach', title: 'ATTACH', numeric: false, width: 0, text: (r) => r.attach.join(', ') || '-', compare: str((r) => r.attach.join(',')) },
 ];

@@ -5,7 +5,7 @@
  *   tsbpf top                 full-screen live table on a terminal (a one-sample table otherwise)
  *   tsbpf top -f json         one sample (two readings an interval apart) as JSON, then exit
  *   tsbpf top -i SECONDS      the interval (default 1)
- *   tsbpf top --sort KEY      id, type, name, events, ns, cpu (default), total, process, attach
+ *   tsbpf top --sort KEY      id, type, name, events, ns, cpu (default), runs, process, attach
  *   tsbpf top --detach ID     remove a stale link (no process holds it) by its id
  *   tsbpf top --detach prog:ID   remove an XDP program attached through netlink (no process holds it)
  */

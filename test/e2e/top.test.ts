@@ -89,7 +89,7 @@ kernelTest('top -f text prints the table; bad options are one-line errors', asyn
   t.regex(r.stdout.split('\n')[0]!, /^\s+ID▲ TYPE\s+NAME\s+EVENTS\/S\s+NS\/EVENT\s+CPU%\s+RUNS\s+PROCESS\s+ATTACH$/);
   const bad = await runTsbpf(['top', '--sort', 'colour']);
   t.is(bad.code, 1);
-  t.is(bad.stderr.split('\n')[0], 'ERROR: unknown sort key colour: expected one of id, type, name, events, ns, cpu, total, process, attach');
+  t.is(bad.stderr.split('\n')[0], 'ERROR: unknown sort key colour: expected one of id, type, name, events, ns, cpu, runs, process, attach');
   const noLink = await runTsbpf(['top', '--detach', '4000000000']);
   t.is(noLink.code, 1);
   t.is(noLink.stderr, 'ERROR: no BPF link with id 4000000000 (tsbpf top -f json lists them)\n');
