@@ -150,6 +150,25 @@ export interface ProgInfo {
   nrMapIds: number;
 }
 
+/** A BPF link's `bpf_link_info`, raw (decoded by runtime/top/link-info.ts). */
+export interface LinkInfoRaw {
+  /** The bytes of `struct bpf_link_info` the kernel filled: type u32, id u32, prog_id u32, the type's union at 16. */
+  info: Buffer;
+  /** The tracepoint, function or file the link names (raw_tracepoint, iter, perf_event links), or ''. */
+  name: string;
+}
+
+/** BPF_TASK_FD_QUERY of a process's fd that carries a program (a perf event, a raw tracepoint). */
+export interface TaskFdInfo {
+  progId: number;
+  /** `enum bpf_task_fd_type`: 0 raw_tracepoint, 1 tracepoint, 2 kprobe, 3 kretprobe, 4 uprobe, 5 uretprobe. */
+  fdType: number;
+  /** Tracepoint, function or file name. */
+  name: string;
+  probeOffset: bigint;
+  probeAddr: bigint;
+}
+
 export interface MapInfo {
   id: number;
   name: string;
@@ -229,6 +248,22 @@ export interface BpfNative {
   mapInfoById(id: number): MapInfo | null;
   progInfoByFd(fd: number): ProgInfo;
   mapInfoByFd(fd: number): MapInfo;
+  /** null if no such link. */
+  linkInfoById(id: number): LinkInfoRaw | null;
+  linkInfoByFd(fd: number): LinkInfoRaw;
+  /** null when the fd carries no BPF program (or the process or fd is gone). */
+  taskFdQuery(pid: number, fd: number): TaskFdInfo | null;
+  /**
+   * BPF_ENABLE_STATS(BPF_STATS_RUN_TIME): run_cnt and run_time_ns are counted while the returned fd
+   * is open; the kernel stops when the last such fd closes, even if the process is killed.
+   */
+  enableStats(): number;
+  /** BPF_LINK_DETACH of the link with this id, whoever holds it; false if there is no such link. */
+  linkDetachById(id: number): boolean;
+  /** BPF_OBJ_PIN: pin a map, program or link fd at a path in a bpf file system. */
+  objPin(fd: number, path: string): void;
+  /** BPF_OBJ_GET: an fd for a pinned object. */
+  objGet(path: string): number;
 
   /**
    * Event-driven ring buffer consumer on the Node loop (never blocks it): onRecords gets each

@@ -364,6 +364,8 @@ let stdio: ReturnType<typeof watchStdio> | undefined;
 export async function main(argv: readonly string[]): Promise<number> {
   const stderr = process.stderr;
   stdio ??= watchStdio();
+  // `tsbpf top ...`: the BPF program monitor, with its own options (runtime/top/top.ts).
+  if (argv[0] === 'top') return (await import('./top/top.js')).runTop(argv.slice(1));
   let opts: Options;
   try {
     opts = parseArgs(argv);

@@ -15,7 +15,7 @@ export { AttachError, type Attachment, type KernelOps, type ProviderCompletion }
 export { loadedProvider, loadProviders } from './providers/loaders.js';
 export type { CompileOptions } from './compile.js';
 export type { ListOptions } from './providers/listing.js';
-export type { EntryAnalysis } from './interactive.js';
+export type { EntryAnalysis, HighlightSpan, StatementsAnalysis } from './interactive.js';
 
 /** `tsbpf -l`: the probes matching `search` (loads every provider, so only -l pays for it). */
 export async function listProbes(search: string, opts: import('./providers/listing.js').ListOptions = {}): Promise<string[]> {

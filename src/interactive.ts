@@ -5,14 +5,17 @@
  */
 import { tokenize } from '../grammar/index.js';
 import { ALL_FUNCTION_NAMES, BUILTIN_VARS } from './builtins/builtins.js';
+import { functionDoc } from './builtins/functions.js';
 import { Diagnostics, type Diagnostic } from './common/diagnostic.js';
 import type { SourceFile, Span } from './common/span.js';
 import { listTracepoints, readTracepointFormat } from './kernel/tracefs.js';
 import { listKernelFunctions } from './providers/kprobe.js';
 import { PROVIDERS, providerFor } from './providers/registry.js';
 import { parse } from './syntax/index.js';
+import { analyzeStatements } from './shell-statements.js';
 
-export { listKernelFunctions, listTracepoints, readTracepointFormat, PROVIDERS };
+export { listKernelFunctions, listTracepoints, readTracepointFormat, PROVIDERS, analyzeStatements, functionDoc };
+export type { StatementsAnalysis, Insertion } from './shell-statements.js';
 
 /** One probe block of a shell entry: its text and how many concrete probes it expands to. */
 export interface EntryProbe {
@@ -56,9 +59,16 @@ export function analyzeEntry(source: SourceFile): EntryAnalysis {
   return { incomplete: false, diagnostics: parsed.diagnostics, probes, hasDeclarations: decls.length > 0, declarations };
 }
 
-/** Is this text a complete entry, or does it end inside an open construct? */
+/**
+ * Is this text a complete entry, or does it end inside an open construct? As probes, or, when it
+ * is no probe, as statements to run once (`if (@x) {` waits for its block's end too).
+ */
 export function isIncomplete(text: string): boolean {
-  return parse({ name: 'shell', text }).incomplete;
+  const asProbes = parse({ name: 'shell', text });
+  if (asProbes.program) return false;
+  const asStatements = analyzeStatements({ name: 'shell', text });
+  if (asProbes.incomplete) return !asStatements.bareValue;
+  return asStatements.incomplete;
 }
 
 /** Token kinds the completer cares about, from the real lexer (so `< >` blocks and predicates are right). */
@@ -84,6 +94,43 @@ export function shellTokens(text: string): ShellToken[] {
   } catch {
     return [];
   }
+}
+
+/** What a piece of shell input is, for colouring it as it is typed. */
+export type HighlightKind = 'attach-point' | 'keyword' | 'function' | 'builtin' | 'string' | 'map' | 'variable' | 'number';
+export interface HighlightSpan {
+  readonly start: number;
+  readonly end: number;
+  readonly kind: HighlightKind;
+}
+
+let functionSet: ReadonlySet<string> | undefined;
+
+/** The spans of `text` to colour, from the real lexer (text it cannot read is left as it is). */
+export function highlightSpans(text: string): HighlightSpan[] {
+  functionSet ??= new Set(ALL_FUNCTION_NAMES);
+  let tokens;
+  try {
+    tokens = tokenize(text).tokens;
+  } catch {
+    return [];
+  }
+  const out: HighlightSpan[] = [];
+  for (const t of tokens) {
+    const name = t.tokenType.name;
+    const kind: HighlightKind | undefined =
+      name === 'AttachPoint' ? 'attach-point'
+      : name === 'StringLit' ? 'string'
+      : name === 'MapName' ? 'map'
+      : name === 'Variable' || name === 'Positional' || name === 'PositionalCount' ? 'variable'
+      : name === 'Integer' ? 'number'
+      : /^[a-z_]+$/.test(t.image) && name.toLowerCase() === t.image ? 'keyword'
+      : name === 'Identifier' && (t.image in BUILTIN_VARS || t.image === 'args' || /^(arg|sarg)\d+$/.test(t.image)) ? 'builtin'
+      : name === 'Identifier' && functionSet.has(t.image) ? 'function'
+      : undefined;
+    if (kind) out.push({ start: t.startOffset, end: t.startOffset + t.image.length, kind });
+  }
+  return out;
 }
 
 /** Builtin variable names (`pid`, `comm`, ...), for completion. */

@@ -7,6 +7,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
+#include <vector>
 
 namespace tsbpf {
 
@@ -107,6 +109,97 @@ Napi::Value MapInfoById(const Napi::CallbackInfo& info) {
 Napi::Value ProgInfoByFd(const Napi::CallbackInfo& info) { return ProgInfoObject(info.Env(), ArgInt32(info, 0, "fd")); }
 Napi::Value MapInfoByFd(const Napi::CallbackInfo& info) { return MapInfoObject(info.Env(), ArgInt32(info, 0, "fd")); }
 
+// bpf_link_info as kernel 6.18 lays it out: the system's uapi header may predate the union members
+// (perf_event, tcx, netkit) that top reads, so the info is read into raw bytes and decoded in
+// TypeScript (runtime/top/link-info.ts). The header is type, id, prog_id; the union starts at 16.
+constexpr size_t kLinkInfoSize = 256;
+constexpr size_t kUnion = 16;
+constexpr size_t kNameSize = 4096;
+
+// Link types whose info carries a string the kernel copies into a buffer we point it at, and where
+// the pointer and length sit: raw_tracepoint {tp_name u64, tp_name_len u32}, iter {target_name u64,
+// target_name_len u32}, perf_event {type u32, pad, {name u64, name_len u32, ...}}.
+bool NameSlot(uint32_t linkType, size_t* ptrOff, size_t* lenOff) {
+  switch (linkType) {
+    case 1:  // BPF_LINK_TYPE_RAW_TRACEPOINT
+    case 4:  // BPF_LINK_TYPE_ITER
+      *ptrOff = kUnion;
+      *lenOff = kUnion + 8;
+      return true;
+    case 7:  // BPF_LINK_TYPE_PERF_EVENT (the event kind BPF_PERF_EVENT_EVENT has no name; the kernel ignores the slot)
+      *ptrOff = kUnion + 8;
+      *lenOff = kUnion + 16;
+      return true;
+    default:
+      return false;
+  }
+}
+
+// { info: Buffer (bpf_link_info bytes), name: string (the tracepoint, function or file it names, or '') }
+Napi::Object LinkInfoObject(Napi::Env env, int fd) {
+  alignas(8) uint8_t buf[kLinkInfoSize];
+  memset(buf, 0, sizeof buf);
+  uint32_t len = sizeof buf;
+  if (bpf_obj_get_info_by_fd(fd, buf, &len) != 0) ThrowErrno(env, "bpf_obj_get_info_by_fd", errno);
+  uint32_t linkType;
+  memcpy(&linkType, buf, 4);
+  std::string name;
+  size_t ptrOff, lenOff;
+  if (NameSlot(linkType, &ptrOff, &lenOff)) {
+    std::vector<char> nameBuf(kNameSize, 0);
+    memset(buf, 0, sizeof buf);
+    uint64_t ptr = reinterpret_cast<uintptr_t>(nameBuf.data());
+    uint32_t nameLen = kNameSize;
+    memcpy(buf + ptrOff, &ptr, 8);
+    memcpy(buf + lenOff, &nameLen, 4);
+    len = sizeof buf;
+    if (bpf_obj_get_info_by_fd(fd, buf, &len) != 0) ThrowErrno(env, "bpf_obj_get_info_by_fd", errno);
+    name.assign(nameBuf.data(), strnlen(nameBuf.data(), nameBuf.size()));
+    uint64_t left;
+    memcpy(&left, buf + ptrOff, 8);
+    if (left == ptr) memset(buf + ptrOff, 0, 8);  // our pointer means nothing to the caller (a perf event's config is kept)
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("info", Napi::Buffer<uint8_t>::Copy(env, buf, len));
+  r.Set("name", Napi::String::New(env, name));
+  return r;
+}
+
+Napi::Value LinkInfoById(const Napi::CallbackInfo& info) {
+  return InfoById(info, bpf_link_get_fd_by_id, "bpf_link_get_fd_by_id", LinkInfoObject);
+}
+Napi::Value LinkInfoByFd(const Napi::CallbackInfo& info) { return LinkInfoObject(info.Env(), ArgInt32(info, 0, "fd")); }
+
+// taskFdQuery(pid, fd) -> { progId, fdType, name, probeOffset, probeAddr } | null (not a BPF-carrying fd)
+Napi::Value TaskFdQuery(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int pid = ArgInt32(info, 0, "pid");
+  int fd = ArgInt32(info, 1, "fd");
+  std::vector<char> nameBuf(kNameSize, 0);
+  __u32 nameLen = kNameSize, progId = 0, fdType = 0;
+  __u64 offset = 0, addr = 0;
+  if (bpf_task_fd_query(pid, fd, 0, nameBuf.data(), &nameLen, &progId, &fdType, &offset, &addr) != 0) {
+    int err = errno;
+    if (err == ENOENT || err == EBADF || err == ENOTSUP || err == EOPNOTSUPP || err == ESRCH) return env.Null();
+    ThrowErrno(env, "bpf_task_fd_query", err);
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("progId", Napi::Number::New(env, progId));
+  r.Set("fdType", Napi::Number::New(env, fdType));
+  r.Set("name", Napi::String::New(env, nameBuf.data(), strnlen(nameBuf.data(), nameBuf.size())));
+  r.Set("probeOffset", Napi::BigInt::New(env, static_cast<uint64_t>(offset)));
+  r.Set("probeAddr", Napi::BigInt::New(env, static_cast<uint64_t>(addr)));
+  return r;
+}
+
+// enableStats() -> fd: BPF_ENABLE_STATS(BPF_STATS_RUN_TIME); run_cnt/run_time_ns are counted while
+// any such fd is open, and the kernel stops counting when the last one closes (even on SIGKILL).
+Napi::Value EnableStats(const Napi::CallbackInfo& info) {
+  int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+  if (fd < 0) ThrowErrno(info.Env(), "bpf_enable_stats", errno ? errno : -fd);
+  return Napi::Number::New(info.Env(), fd);
+}
+
 }  // namespace
 
 void InitInfo(Napi::Env env, Napi::Object exports) {
@@ -117,6 +210,10 @@ void InitInfo(Napi::Env env, Napi::Object exports) {
   ExportFunction(exports, "mapInfoById", MapInfoById);
   ExportFunction(exports, "progInfoByFd", ProgInfoByFd);
   ExportFunction(exports, "mapInfoByFd", MapInfoByFd);
+  ExportFunction(exports, "linkInfoById", LinkInfoById);
+  ExportFunction(exports, "linkInfoByFd", LinkInfoByFd);
+  ExportFunction(exports, "taskFdQuery", TaskFdQuery);
+  ExportFunction(exports, "enableStats", EnableStats);
 }
 
 }  // namespace tsbpf

@@ -4,6 +4,8 @@
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <vector>
@@ -71,9 +73,47 @@ Napi::Value LinkCreate(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
+// linkDetachById(id) -> false if no such link: BPF_LINK_DETACH, which cuts a link from its hook
+// whoever holds it (a pin, another process); the link object lives on, defunct, until its last
+// reference goes. Only some link types can be detached (xdp, tcx, netkit, cgroup, netns, netfilter).
+Napi::Value LinkDetachById(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint32_t id = ArgUint32(info, 0, "id");
+  int fd = bpf_link_get_fd_by_id(id);
+  if (fd < 0) {
+    if (errno == ENOENT) return Napi::Boolean::New(env, false);
+    ThrowErrno(env, "bpf_link_get_fd_by_id", errno);
+  }
+  int rc = bpf_link_detach(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) ThrowErrno(env, "bpf_link_detach", err);
+  return Napi::Boolean::New(env, true);
+}
+
+// objPin(fd, path): BPF_OBJ_PIN in a bpf file system. objGet(path) -> fd: BPF_OBJ_GET.
+Napi::Value ObjPin(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgInt32(info, 0, "fd");
+  std::string path = ArgString(info, 1, "path");
+  if (bpf_obj_pin(fd, path.c_str()) != 0) ThrowErrno(env, "bpf_obj_pin", errno);
+  return env.Undefined();
+}
+
+Napi::Value ObjGet(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = ArgString(info, 0, "path");
+  int fd = bpf_obj_get(path.c_str());
+  if (fd < 0) ThrowErrno(env, "bpf_obj_get", errno);
+  return Napi::Number::New(env, fd);
+}
+
 }  // namespace
 
 void InitLink(Napi::Env env, Napi::Object exports) {
+  ExportFunction(exports, "linkDetachById", LinkDetachById);
+  ExportFunction(exports, "objPin", ObjPin);
+  ExportFunction(exports, "objGet", ObjGet);
   ExportFunction(exports, "rawTracepointOpen", RawTracepointOpen);
   ExportFunction(exports, "linkCreate", LinkCreate);
 }

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMPILE_ENV_VARS, type CompiledScript, type CompileReply, type Diagnostic, type DumpStage, type ListReply, type SourceFile, type WorkerRequest } from '../../src/contract/index.js';
 import { cacheDirPath, fileDeps, openCacheDir, readEntry, writeEntry } from './compile-cache.js';
+import { startProgress, type ProgressStream } from './progress.js';
 
 export type CompileOutcome =
   | { readonly kind: 'ok'; readonly script: CompiledScript; readonly cached: boolean }
@@ -87,6 +88,8 @@ export interface CompileRequest extends Omit<WorkerRequest, 'list'> {
   readonly noCache?: boolean;
   /** Where `-d STAGE` text goes, stage by stage in order (a dump bypasses the compile cache). */
   readonly onDump?: (stage: DumpStage, text: string) => void;
+  /** Where a slow compile shows its progress line (only a terminal shows it); default process.stderr. */
+  readonly progress?: ProgressStream;
 }
 
 /** The cache directory is refused once per process (the shell compiles many times). */
@@ -108,7 +111,14 @@ export async function compile(req: CompileRequest): Promise<CompileOutcome> {
     if ('script' in read) return { kind: 'ok', script: read.script, cached: true };
     if (process.env['TSBPF_DEBUG'] && read.miss !== 'no entry') process.stderr.write(`tsbpf: compile cache miss (${read.miss})\n`);
   }
-  const outcome = await runWorker(req);
+  // A cache miss runs LLVM in the worker (a second or more for a big script): say so on a terminal.
+  const progress = startProgress(req.progress ?? process.stderr, 'compiling');
+  let outcome: CompileOutcome;
+  try {
+    outcome = await runWorker(req, () => progress.done());
+  } finally {
+    progress.done();
+  }
   if (outcome.kind === 'ok' && dir) {
     const deps = fileDeps(outcome.script);
     // A read-only home is no reason to fail: the entry is simply not written.
@@ -187,9 +197,10 @@ function trackWorker(child: { kill(signal: NodeJS.Signals): boolean }): () => vo
   };
 }
 
-function runWorker(req: CompileRequest): Promise<CompileOutcome> {
+function runWorker(req: CompileRequest, onReply: () => void): Promise<CompileOutcome> {
   const request: WorkerRequest = { source: req.source, positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel, ...(req.dump?.length ? { dump: req.dump } : {}) };
   return askWorker(request, (reply: CompileReply): CompileOutcome => {
+    onReply();
     for (const d of reply.dumps ?? []) req.onDump?.(d.stage, d.text);
     if ('ok' in reply) return { kind: 'ok', script: reply.ok, cached: false };
     if ('diagnostics' in reply) return { kind: 'diagnostics', diagnostics: reply.diagnostics };

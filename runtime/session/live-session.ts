@@ -9,8 +9,9 @@
  */
 import { bpf } from '../../native/index.js';
 import type { CompiledMap, CompiledProgram, CompiledScript, Diagnostic, SourceFile } from '../../src/contract/index.js';
-import { loadProviders, renderDiagnostic, type EntryAnalysis } from '../../src/index.js';
+import { loadProviders, renderDiagnostic, type EntryAnalysis, type StatementsAnalysis } from '../../src/index.js';
 import { compile } from '../compile/compiler.js';
+import type { ProgressStream } from '../compile/progress.js';
 import type { Output } from '../output/output.js';
 import { runtimeErrorText, Session } from './session.js';
 import type { MapDump } from '../output/value.js';
@@ -25,12 +26,22 @@ export interface LiveProbe {
   /** Concrete probe names (wildcards expanded). */
   readonly concrete: readonly string[];
   attached: boolean;
+  /** process.hrtime.bigint() when it was attached (its programs' run counts start there). */
+  readonly attachedAt: bigint;
+}
+
+/** A probe's programs' kernel run-time statistics, summed (counted while the stats are on). */
+export interface ProbeRunStats {
+  readonly runCnt: number;
+  readonly runTimeNs: number;
 }
 
 export type AddResult =
   | { readonly kind: 'incomplete' }
   | { readonly kind: 'attached'; readonly probes: readonly LiveProbe[]; readonly warnings: string }
   | { readonly kind: 'declared' }
+  /** Statements typed alone ran once (their output is printed). */
+  | { readonly kind: 'ran'; readonly warnings: string }
   | { readonly kind: 'error'; readonly message: string };
 
 export interface LiveSessionOptions {
@@ -41,6 +52,10 @@ export interface LiveSessionOptions {
   readonly onExit?: (code: number) => void;
   /** The front end's entry analysis (src/interactive.ts), injected so this module stays light. */
   readonly analyze: (source: SourceFile) => EntryAnalysis;
+  /** Where a slow compile shows its progress line (a terminal only). */
+  readonly progress?: ProgressStream;
+  /** The same for statements typed alone (src/shell-statements.ts); without it they are syntax errors. */
+  readonly analyzeStatements?: (source: SourceFile) => StatementsAnalysis;
 }
 
 export class LiveSession {
@@ -73,8 +88,15 @@ export class LiveSession {
     if (this.finished) return { kind: 'error', message: 'ERROR: the session has ended\n' };
     const source: SourceFile = { name, text };
     const analysis = this.opts.analyze(source);
-    if (analysis.incomplete) return { kind: 'incomplete' };
-    if (!analysis.probes) return { kind: 'error', message: renderAll(analysis.diagnostics, source, undefined, 0) };
+    if (!analysis.probes) {
+      // No probe: statements to run once against the session's maps (`print(@x)`, `@n * 2`)?
+      const st = this.opts.analyzeStatements?.(source);
+      if (st?.probe && st.typedOffset && (!analysis.incomplete || st.bareValue)) return this.runOnce(source, st.probe, st.typedOffset);
+      if (analysis.incomplete || st?.incomplete) return { kind: 'incomplete' };
+      // Report the reading that got further: `@n * ` is a bad statement, `kprobe:x { ` a bad probe.
+      const ds = st && firstErrorAt(st.diagnostics) > firstErrorAt(analysis.diagnostics) ? st.diagnostics : analysis.diagnostics;
+      return { kind: 'error', message: renderAll(ds, source, undefined, () => undefined) };
+    }
     const entryProbes = analysis.probes;
     const prefix = this.entries.length > 0 ? this.scriptText + '\n' : '';
     const union: SourceFile = { name: '<session>', text: prefix + text };
@@ -86,14 +108,14 @@ export class LiveSession {
       return { kind: 'declared' };
     }
 
-    const outcome = await compile({ source: union, positionals: this.opts.positionals ?? [], noCache: this.opts.noCache });
-    if (outcome.kind === 'diagnostics') return { kind: 'error', message: renderAll(outcome.diagnostics, source, union, prefix.length) };
+    const outcome = await compile({ source: union, positionals: this.opts.positionals ?? [], noCache: this.opts.noCache, progress: this.opts.progress ?? { write: () => true } });
+    if (outcome.kind === 'diagnostics') return { kind: 'error', message: renderAll(outcome.diagnostics, source, union, after(prefix.length)) };
     if (outcome.kind === 'internal-error') return { kind: 'error', message: `ERROR: internal compiler error: ${outcome.message}\n` };
     await loadProviders(outcome.script.programs);
     // The shell may have ended while the compiler ran: load nothing then.
     if (this.finished) return { kind: 'error', message: 'ERROR: the session has ended\n' };
     const script = outcome.script;
-    const warnings = renderAll(script.warnings, source, union, prefix.length);
+    const warnings = renderAll(script.warnings, source, union, after(prefix.length));
 
     const before = this.session?.script.programs ?? [];
     for (let i = 0; i < before.length; i++) {
@@ -111,6 +133,40 @@ export class LiveSession {
     }
     const probes = this.commit(text, analysis, added);
     return { kind: 'attached', probes, warnings };
+  }
+
+  /**
+   * Statements typed alone: `probe` (a BEGIN probe holding them) is compiled after the session's
+   * text, loaded against its maps, run once and unloaded. Its text stays in the session's script,
+   * as a detached probe's does, so the events of later entries keep their numbers.
+   */
+  private async runOnce(source: SourceFile, probe: string, typedOffset: (pos: number) => number): Promise<AddResult> {
+    const prefix = this.entries.length > 0 ? this.scriptText + '\n' : '';
+    const union: SourceFile = { name: '<session>', text: prefix + probe };
+    const inEntry = (pos: number): number | undefined => (pos >= prefix.length ? typedOffset(pos - prefix.length) : undefined);
+    const outcome = await compile({ source: union, positionals: this.opts.positionals ?? [], noCache: this.opts.noCache, progress: this.opts.progress ?? { write: () => true } });
+    if (outcome.kind === 'diagnostics') return { kind: 'error', message: renderAll(outcome.diagnostics, source, union, inEntry) };
+    if (outcome.kind === 'internal-error') return { kind: 'error', message: `ERROR: internal compiler error: ${outcome.message}\n` };
+    await loadProviders(outcome.script.programs);
+    if (this.finished) return { kind: 'error', message: 'ERROR: the session has ended\n' };
+    const script = outcome.script;
+    const before = this.session?.script.programs ?? [];
+    for (let i = 0; i < before.length; i++) {
+      if (script.programs[i]?.probe.name !== before[i]!.probe.name) {
+        return { kind: 'error', message: 'ERROR: the earlier probes of this session no longer compile to the same programs (did the kernel\'s tracepoints change?)\n' };
+      }
+    }
+    const added = script.programs.slice(before.length);
+    try {
+      if (!this.session) this.startSession(script);
+      else this.session.extend(script, added);
+    } catch (e) {
+      return { kind: 'error', message: runtimeErrorText(e) };
+    } finally {
+      this.session?.unloadPrograms(added.map((p) => p.name));
+    }
+    this.entries.push(probe);
+    return { kind: 'ran', warnings: renderAll(script.warnings, source, union, inEntry) };
   }
 
   private startSession(script: CompiledScript): void {
@@ -147,6 +203,7 @@ export class LiveSession {
         programs: mine.map((m) => m.name),
         concrete: mine.map((m) => m.probe.name),
         attached: true,
+        attachedAt: process.hrtime.bigint(),
       };
       this.probes.push(probe);
       out.push(probe);
@@ -159,20 +216,28 @@ export class LiveSession {
     return this.probes.filter((p) => p.attached);
   }
 
-  /** How many times the probe's programs ran (needs kernel.bpf_stats_enabled = 1). */
-  hits(probe: LiveProbe): number {
-    if (!this.session) return 0;
+  /** How many times the probe's programs ran and how long they took (needs the kernel's run-time stats on). */
+  runStats(probe: LiveProbe): ProbeRunStats {
+    let runCnt = 0;
+    let runTimeNs = 0;
+    if (!this.session) return { runCnt, runTimeNs };
     const names = new Set(probe.programs);
-    let n = 0;
     for (const p of this.session.loadedPrograms()) {
       if (!names.has(p.name)) continue;
       try {
-        n += bpf.progInfoByFd(p.fd).runCnt;
+        const info = bpf.progInfoByFd(p.fd);
+        runCnt += info.runCnt;
+        runTimeNs += info.runTimeNs;
       } catch {
         // Unloaded meanwhile.
       }
     }
-    return n;
+    return { runCnt, runTimeNs };
+  }
+
+  /** How many times the probe's programs ran. */
+  hits(probe: LiveProbe): number {
+    return this.runStats(probe).runCnt;
   }
 
   /** Detach and unload a probe (by id) or every probe; returns the probes detached. */
@@ -235,15 +300,28 @@ export class LiveSession {
   }
 }
 
+/** Where in the entry a position of the compiled text is: `offset` on is the entry, before it the session's text. */
+const after =
+  (offset: number) =>
+  (pos: number): number | undefined =>
+    pos >= offset ? pos - offset : undefined;
+
+/** The start of the first error (Infinity without one with a place). */
+function firstErrorAt(ds: readonly Diagnostic[]): number {
+  return Math.min(...ds.filter((d) => d.severity === 'error' && d.span).map((d) => d.span!.start), Infinity);
+}
+
 /**
- * Diagnostics of a compile of `union` (the session's text, then the entry at `offset`): those in
- * the entry are shown against the entry as typed, the rest against the whole session text.
+ * Diagnostics of a compile of `union` (the session's text, then the entry): those in the entry
+ * (`inEntry` gives their place in the entry as typed) are shown against the entry, the rest
+ * against the whole session text.
  */
-function renderAll(ds: readonly Diagnostic[], entry: SourceFile, union: SourceFile | undefined, offset: number): string {
+function renderAll(ds: readonly Diagnostic[], entry: SourceFile, union: SourceFile | undefined, inEntry: (pos: number) => number | undefined): string {
   return ds
     .map((d) => {
       if (!d.span || !union) return renderDiagnostic(d, entry);
-      if (d.span.start >= offset) return renderDiagnostic({ ...d, span: { start: d.span.start - offset, end: d.span.end - offset } }, entry);
+      const start = inEntry(d.span.start);
+      if (start !== undefined) return renderDiagnostic({ ...d, span: { start, end: Math.max(start, inEntry(d.span.end) ?? start) } }, entry);
       return renderDiagnostic(d, union);
     })
     .map((s) => s + '\n')

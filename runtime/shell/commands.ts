@@ -10,6 +10,7 @@ import { TextOutput, type Output } from '../output/index.js';
 import { writePrivateFile, type PrivateWrite } from '../output/private-file.js';
 import { mapsFlameGraph } from '../output/flamegraph.js';
 import { readScriptText } from '../compile/script-file.js';
+import { startProgress, type ProgressStream } from '../compile/progress.js';
 import { helpText, listPattern, type ShellCommand } from './repl-commands.js';
 import { DEFAULT_EXPORT_PORT, type ExportAddress } from '../export/address.js';
 import type { Exporter } from '../export/server.js';
@@ -23,6 +24,10 @@ export interface CommandHost {
   readonly stdout: NodeJS.WritableStream;
   readonly c: ChalkInstance;
   readonly providers: Providers;
+  /** The shell's stderr: a progress line while a big map is read (a terminal only). */
+  readonly stderr: ProgressStream;
+  /** A function's signature and description (src/builtins/docs.ts through the interactive front end). */
+  functionDoc(name: string): { readonly signature: string; readonly doc: string } | undefined;
   say(s: string): void;
   fail(s: string): void;
   /** Ask a question at the prompt; resolves with the answer. */
@@ -38,9 +43,14 @@ export function describeProbe(p: LiveProbe): string {
   return p.concrete.length > 1 ? `${what} (${p.concrete.length} probes)` : what;
 }
 
+/** Maps that can hold more entries than this get a progress line while they are read. */
+const BIG_MAP = 10_000;
+
 export class ShellCommands {
   /** `.export`: the Prometheus endpoint, while it serves. */
   private exporter: Exporter | undefined;
+  /** Each probe's run counts at the last `.probes`, for the rates of the next. */
+  private readonly probeReadings = new Map<number, { at: bigint; runCnt: number; runTimeNs: number }>();
 
   constructor(private readonly host: CommandHost) {}
 
@@ -89,7 +99,14 @@ export class ShellCommands {
       this.host.fail(`ERROR: no map named ${name}${maps.length ? ` (maps: ${maps.map((x) => x.name).join(', ')})` : ''}`);
       return;
     }
-    const dump = live.dump(m);
+    // Reading a map that can hold many entries takes a while (and blocks): say so while it does.
+    const progress = m.maxEntries > BIG_MAP ? startProgress(this.host.stderr, `reading ${name} (up to ${m.maxEntries} entries)`, 0) : undefined;
+    let dump;
+    try {
+      dump = live.dump(m);
+    } finally {
+      progress?.done();
+    }
     if (dump.entries.length === 0) this.host.say(c.dim(`${name} is empty`));
     else output.map(dump);
     output.flush();
@@ -113,9 +130,20 @@ export class ShellCommands {
     const say = (s: string): void => this.host.say(s);
     const fail = (s: string): void => this.host.fail(s);
     switch (cmd.kind) {
-      case 'help':
-        say(helpText());
+      case 'help': {
+        if (cmd.topic === undefined) {
+          say(helpText());
+          return;
+        }
+        const doc = this.host.functionDoc(cmd.topic);
+        if (!doc) {
+          fail(`ERROR: no function named ${cmd.topic} (Tab after a few letters completes function names)`);
+          return;
+        }
+        for (const line of doc.signature.split('\n')) say(c.bold(line));
+        say(`  ${doc.doc}`);
         return;
+      }
       case 'quit':
         this.host.quit();
         return;
@@ -125,11 +153,28 @@ export class ShellCommands {
           say(c.dim('no probes attached'));
           return;
         }
-        const rows = probes.map((p) => [String(p.id), String(live.hits(p)), describeProbe(p)] as const);
-        const w0 = Math.max(2, ...rows.map((r) => r[0].length));
-        const w1 = Math.max(4, ...rows.map((r) => r[1].length));
-        say(c.bold(`${'ID'.padStart(w0)}  ${'HITS'.padStart(w1)}  PROBE`));
-        for (const [id, hits, what] of rows) say(`${id.padStart(w0)}  ${hits.padStart(w1)}  ${what}`);
+        const now = process.hrtime.bigint();
+        const rows = probes.map((p) => {
+          const r = live.runStats(p);
+          // Rates over the time since the last `.probes` (since the attach the first time).
+          const prev = this.probeReadings.get(p.id) ?? { at: p.attachedAt, runCnt: 0, runTimeNs: 0 };
+          this.probeReadings.set(p.id, { at: now, ...r });
+          const events = r.runCnt - prev.runCnt;
+          const secs = Number(now - prev.at) / 1e9;
+          const perSec = secs > 0 ? events / secs : 0;
+          return [
+            String(p.id),
+            String(r.runCnt),
+            perSec >= 100 || perSec === 0 ? perSec.toFixed(0) : perSec.toFixed(1),
+            events > 0 ? ((r.runTimeNs - prev.runTimeNs) / events).toFixed(0) : '-',
+            describeProbe(p),
+          ] as const;
+        });
+        const titles = ['ID', 'HITS', 'EVENTS/S', 'NS/EVENT'] as const;
+        const widths = titles.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+        const line = (cells: readonly string[]): string => cells.slice(0, 4).map((x, i) => x.padStart(widths[i]!)).join('  ') + `  ${cells[4]}`;
+        say(c.bold(line([...titles, 'PROBE'])));
+        for (const r of rows) say(line(r));
         return;
       }
       case 'detach': {

@@ -12,7 +12,7 @@ export interface ShellCommandSpec {
 
 /** Every dot command, in `.help` order. */
 export const SHELL_COMMANDS: readonly ShellCommandSpec[] = [
-  { name: 'probes', args: '', help: 'list the attached probes: id, attach point, hits' },
+  { name: 'probes', args: '', help: 'list the attached probes: id, hits, events/s and ns per event since the last .probes, attach point' },
   { name: 'detach', args: 'N|all', help: 'detach probe N (or every probe); its maps stay' },
   { name: 'maps', args: '', help: 'list the maps and their sizes' },
   { name: 'print', args: '@name', help: 'print a map now (typing @name alone does the same)' },
@@ -25,7 +25,7 @@ export const SHELL_COMMANDS: readonly ShellCommandSpec[] = [
   { name: 'save!', args: 'file.tbpf', help: 'the same, overwriting an existing file without asking' },
   { name: 'export', args: '[HOST:PORT|off]', help: `serve the maps for Prometheus at http://HOST:PORT/metrics (default 127.0.0.1:${DEFAULT_EXPORT_PORT}), or stop` },
   { name: 'flamegraph', args: 'file.svg', help: 'write a flame graph of the maps keyed by stacks now (asks before overwriting)' },
-  { name: 'help', args: '', help: 'this text' },
+  { name: 'help', args: '[function]', help: 'this text, or a function\'s signature and description (.help hist)' },
   { name: 'quit', args: '', help: 'detach everything, print the maps and leave (also .exit, Ctrl-D)' },
 ];
 
@@ -42,7 +42,7 @@ export type ShellCommand =
   | { readonly kind: 'save'; readonly file: string; readonly force?: true }
   | { readonly kind: 'export'; readonly target: ExportAddress | 'off' | undefined }
   | { readonly kind: 'flamegraph'; readonly file: string }
-  | { readonly kind: 'help' }
+  | { readonly kind: 'help'; readonly topic?: string }
   | { readonly kind: 'quit' };
 
 export type CommandParse = { readonly ok: ShellCommand } | { readonly error: string };
@@ -74,8 +74,10 @@ export function parseCommand(name: string, rest: string): CommandParse {
   switch (name) {
     case 'probes':
     case 'maps':
-    case 'help':
       return args.length === 0 ? { ok: { kind: name } } : usage();
+    case 'help':
+      if (args.length === 0) return { ok: { kind: 'help' } };
+      return args.length === 1 ? { ok: { kind: 'help', topic: args[0]!.replace(/\(\)$/, '') } } : usage();
     case 'quit':
     case 'exit':
       return { ok: { kind: 'quit' } };
@@ -145,7 +147,8 @@ export function helpText(): string {
     '  tracepoint:syscalls:sys_enter_openat { @[comm] = count(); }',
     'An open { or < block continues on the next line. Maps and variables are shared by every probe of',
     'the session, as in one script. @name alone prints a map. Tab completes probes, builtins, functions,',
-    'maps and args. fields. A probe that calls exit() ends the session.',
+    'maps and args. fields. A probe that calls exit() ends the session. Statements typed alone run once',
+    'against the maps (print(@x), clear(@x), printf(...)); an expression alone prints its value (@n * 2).',
     '',
     ...rows.map(([l, h]) => `  ${l.padEnd(width)}  ${h}`),
   ].join('\n');

@@ -20,8 +20,9 @@ import { bareMapName, parseCommand, SHELL_COMMANDS } from './repl-commands.js';
 import { ensureTracefs } from '../session/session.js';
 import { describeProbe, ShellCommands } from './commands.js';
 import { MapWatch } from './watch.js';
-import { enableBpfStats } from './bpf-stats.js';
+import { enableBpfStats } from '../session/bpf-stats.js';
 import { PromptSafeOutput } from './prompt-sink.js';
+import { highlightInput } from './highlight.js';
 
 export interface ShellOptions {
   readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
@@ -94,6 +95,8 @@ export class Shell {
       positionals: opts.positionals,
       noCache: opts.noCache,
       analyze: (s: SourceFile) => front.analyzeEntry(s),
+      analyzeStatements: (s: SourceFile) => front.analyzeStatements(s),
+      progress: this.stderr,
       onExit: (code) => {
         this.exitCode = code;
         this.stderr.write(this.c.dim('exit() called: ending the session\n'));
@@ -107,6 +110,8 @@ export class Shell {
       stdout: this.stdout,
       c: this.c,
       providers: front.PROVIDERS,
+      functionDoc: (name) => front.functionDoc(name),
+      stderr: this.stderr,
       say: (s) => this.say(s),
       fail: (s) => this.fail(s),
       ask: (question) => new Promise<string>((resolve) => this.server.question(question, resolve)),
@@ -134,6 +139,7 @@ export class Shell {
     });
     this.defineCommands();
     this.handleSigint();
+    if (this.terminal && color) highlightInput(this.server, this.stdin, this.c, (text) => front.highlightSpans(text), () => !this.busy && !this.watch);
     if (opts.historyFile !== null) {
       const file = opts.historyFile ?? process.env['TSBPF_HISTORY'] ?? join(homedir(), '.tsbpf_history');
       this.server.setupHistory(file, () => {
@@ -165,6 +171,10 @@ export class Shell {
         this.fail(r.message);
         return false;
       case 'declared':
+        return true;
+      case 'ran':
+        if (r.warnings) this.stderr.write(this.c.yellow(r.warnings));
+        this.output.flush();
         return true;
       case 'attached':
         if (r.warnings) this.stderr.write(this.c.yellow(r.warnings));

@@ -1,5 +1,6 @@
 /** Every library family in one table: what lower.ts dispatches to (see library.ts). */
 import type { LibFunction, LibVar } from './library.js';
+import { FUNCTION_DOCS, type FunctionDoc } from './docs.js';
 import { MAP_FUNCTIONS } from './maps.js';
 import { NAME_FUNCTIONS } from './names.js';
 import { META_FUNCTIONS } from './meta.js';
@@ -14,8 +15,19 @@ import { STRING_FUNCTIONS } from './strings.js';
 import { WATCH_FUNCTIONS } from './watch.js';
 
 export const LIBRARY_FUNCTIONS: ReadonlyMap<string, LibFunction> = new Map(
-  [...MAP_FUNCTIONS, ...PROCESS_FUNCTIONS, ...STACK_FUNCTIONS, ...STRING_FUNCTIONS, ...OUTPUT_FUNCTIONS, ...WATCH_FUNCTIONS, ...NAME_FUNCTIONS, ...STRING_SEARCH_FUNCTIONS, ...META_FUNCTIONS, ...PROBE_CONTEXT_FUNCTIONS, ...INTERNAL_FUNCTIONS, ...KERNEL_GATED_FUNCTIONS].map((f) => [f.name, f]),
+  [...MAP_FUNCTIONS, ...PROCESS_FUNCTIONS, ...STACK_FUNCTIONS, ...STRING_FUNCTIONS, ...OUTPUT_FUNCTIONS, ...WATCH_FUNCTIONS, ...NAME_FUNCTIONS, ...STRING_SEARCH_FUNCTIONS, ...META_FUNCTIONS, ...PROBE_CONTEXT_FUNCTIONS, ...INTERNAL_FUNCTIONS, ...KERNEL_GATED_FUNCTIONS].map((f) => [
+    f.name,
+    f.doc || !FUNCTION_DOCS[f.name] ? f : { ...f, doc: FUNCTION_DOCS[f.name] },
+  ]),
 );
+
+/**
+ * A function's signature and description: the library record's, else the table's (aggregations,
+ * printf and the other statements lowering handles itself). `__builtin_x` is documented as `x`.
+ */
+export function functionDoc(name: string): FunctionDoc | undefined {
+  return LIBRARY_FUNCTIONS.get(name)?.doc ?? FUNCTION_DOCS[name] ?? (name.startsWith('__builtin_') ? functionDoc(name.slice('__builtin_'.length)) : undefined);
+}
 
 /** A function callable as a bare identifier, as its call without arguments. */
 function bareVar(f: LibFunction): LibVar {

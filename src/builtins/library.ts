@@ -13,6 +13,7 @@ import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
 import type { MapSpec } from '../passes/program-info.js';
 import type { ConcreteProbe } from '../providers/provider.js';
 import type { Type } from '../types/types.js';
+import type { FunctionDoc } from './docs.js';
 
 /** A typed value as lowering produces it (same shape as lower.ts's TypedValue). */
 export type LibValue =
@@ -79,6 +80,8 @@ export interface LibFunction {
   readonly unsafe?: boolean;
   /** Also a bare identifier (`probetype` == `probetype()`), as bpftrace allows for functions without arguments. */
   readonly bare?: boolean;
+  /** Signature and description (`.help NAME` in the shell); filled from src/builtins/docs.ts. */
+  readonly doc?: FunctionDoc;
 }
 
 /** A builtin identifier (`elapsed`, `func`, `kstack`...). */

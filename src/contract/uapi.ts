@@ -74,6 +74,45 @@ export const ProgType = {
   TRACING: 26,
 } as const;
 
+/** `enum bpf_prog_type` names (bpftool's spelling), indexed by the value: `tsbpf top` shows them. */
+export const PROG_TYPE_NAMES: readonly string[] = [
+  'unspec', 'socket_filter', 'kprobe', 'sched_cls', 'sched_act', 'tracepoint', 'xdp', 'perf_event', 'cgroup_skb',
+  'cgroup_sock', 'lwt_in', 'lwt_out', 'lwt_xmit', 'sock_ops', 'sk_skb', 'cgroup_device', 'sk_msg', 'raw_tracepoint',
+  'cgroup_sock_addr', 'lwt_seg6local', 'lirc_mode2', 'sk_reuseport', 'flow_dissector', 'cgroup_sysctl',
+  'raw_tracepoint_writable', 'cgroup_sockopt', 'tracing', 'struct_ops', 'ext', 'lsm', 'sk_lookup', 'syscall', 'netfilter',
+];
+
+/** `enum bpf_attach_type` names, indexed by the value. */
+export const ATTACH_TYPE_NAMES: readonly string[] = [
+  'cgroup_inet_ingress', 'cgroup_inet_egress', 'cgroup_inet_sock_create', 'cgroup_sock_ops', 'sk_skb_stream_parser',
+  'sk_skb_stream_verdict', 'cgroup_device', 'sk_msg_verdict', 'cgroup_inet4_bind', 'cgroup_inet6_bind',
+  'cgroup_inet4_connect', 'cgroup_inet6_connect', 'cgroup_inet4_post_bind', 'cgroup_inet6_post_bind',
+  'cgroup_udp4_sendmsg', 'cgroup_udp6_sendmsg', 'lirc_mode2', 'flow_dissector', 'cgroup_sysctl', 'cgroup_udp4_recvmsg',
+  'cgroup_udp6_recvmsg', 'cgroup_getsockopt', 'cgroup_setsockopt', 'trace_raw_tp', 'fentry', 'fexit', 'fmod_ret',
+  'lsm_mac', 'trace_iter', 'cgroup_inet4_getpeername', 'cgroup_inet6_getpeername', 'cgroup_inet4_getsockname',
+  'cgroup_inet6_getsockname', 'xdp_devmap', 'cgroup_inet_sock_release', 'xdp_cpumap', 'sk_lookup', 'xdp',
+  'sk_skb_verdict', 'sk_reuseport_select', 'sk_reuseport_select_or_migrate', 'perf_event', 'trace_kprobe_multi',
+  'lsm_cgroup', 'struct_ops', 'netfilter', 'tcx_ingress', 'tcx_egress', 'trace_uprobe_multi', 'cgroup_unix_connect',
+  'cgroup_unix_sendmsg', 'cgroup_unix_recvmsg', 'cgroup_unix_getpeername', 'cgroup_unix_getsockname', 'netkit_primary',
+  'netkit_peer', 'trace_kprobe_session', 'trace_uprobe_session',
+];
+
+/** `enum bpf_link_type` values (the kinds `tsbpf top` decodes), and every name indexed by the value. */
+export const LinkType = {
+  RAW_TRACEPOINT: 1, TRACING: 2, CGROUP: 3, ITER: 4, NETNS: 5, XDP: 6, PERF_EVENT: 7, KPROBE_MULTI: 8,
+  STRUCT_OPS: 9, NETFILTER: 10, TCX: 11, UPROBE_MULTI: 12, NETKIT: 13, SOCKMAP: 14,
+} as const;
+export const LINK_TYPE_NAMES: readonly string[] = [
+  'unspec', 'raw_tracepoint', 'tracing', 'cgroup', 'iter', 'netns', 'xdp', 'perf_event', 'kprobe_multi', 'struct_ops',
+  'netfilter', 'tcx', 'uprobe_multi', 'netkit', 'sockmap',
+];
+
+/** `bpf_link_info.perf_event.type` (`enum bpf_perf_event_type`). */
+export const PerfEventLinkKind = { UPROBE: 1, URETPROBE: 2, KPROBE: 3, KRETPROBE: 4, TRACEPOINT: 5, EVENT: 6 } as const;
+
+/** `enum bpf_task_fd_type` (BPF_TASK_FD_QUERY). */
+export const TaskFdType = { RAW_TRACEPOINT: 0, TRACEPOINT: 1, KPROBE: 2, KRETPROBE: 3, UPROBE: 4, URETPROBE: 5 } as const;
+
 /** BPF attach types (`enum bpf_attach_type`) used by providers. */
 export const AttachType = {
   TRACE_RAW_TP: 23,

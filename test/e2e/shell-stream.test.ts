@@ -9,7 +9,7 @@
  *
  * Serial: each shell turns kernel.bpf_stats_enabled on and restores it when it ends.
  */
-import { readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { bpf } from '../../native/index.js';
@@ -30,13 +30,21 @@ shellTest('a probe typed in the shell attaches live; @name prints its map; .prob
   const n = Number(/@opens: (\d+)/.exec((await sh.run('@opens')).out)?.[1]);
   t.true(n >= 3, sh.out);
 
-  const row = /^\s*1\s+(\d+)\s+tracepoint:syscalls:sys_enter_openat$/m.exec((await sh.run('.probes')).out);
+  const row = /^\s*1\s+(\d+)\s+(\d+(?:\.\d)?)\s+(\d+|-)\s+tracepoint:syscalls:sys_enter_openat$/m.exec((await sh.run('.probes')).out);
   t.truthy(row, sh.out);
   t.true(Number(row![1]) >= n, 'the hit count includes every run of the program');
+  t.true(Number(row![2]) > 0, 'events per second since the attach');
+  t.regex(row![3]!, /^\d+$/, 'ns per event of the runs since the attach');
+  const header = /\bID\s+HITS\s+EVENTS\/S\s+NS\/EVENT\s+PROBE$/m;
+  t.regex(sh.out, header);
+  await w.run(2);
+  const again = /^\s*1\s+(\d+)\s+(\d+(?:\.\d)?)\s+(\d+|-)\s+tracepoint:syscalls:sys_enter_openat$/m.exec((await sh.run('.probes')).out);
+  t.true(Number(again![1]) >= Number(row![1]) + 2 && Number(again![2]) > 0, 'the rates cover the runs since the last .probes');
+  const n2 = Number(/@opens: (\d+)/.exec((await sh.run('@opens')).out)?.[1]);
 
   t.regex((await sh.run('.detach 1')).out, /\[1\] detached tracepoint:syscalls:sys_enter_openat/);
   await w.run(2);
-  t.is(Number(/@opens: (\d+)/.exec((await sh.run('@opens')).out)?.[1]), n, 'no counting after .detach');
+  t.is(Number(/@opens: (\d+)/.exec((await sh.run('@opens')).out)?.[1]), n2, 'no counting after .detach');
   t.regex((await sh.run('.probes')).out, /no probes attached/);
   sh.ctrlD();
   t.is(await sh.exited(), 0);
@@ -61,7 +69,7 @@ shellTest('multi-line < > input, then errors (syntax, type, attach) leave the ea
   await w.run(2);
   t.regex((await sh.run('@')).out, new RegExp(`@\\[${w.comm}\\]: [2-9]`));
   const probes = (await sh.run('.probes')).out;
-  t.regex(probes, /^\s*1\s+\d+\s+tracepoint:syscalls:sys_enter_openat$/m);
+  t.regex(probes, /^\s*1\s+\d+\s+[\d.]+\s+(\d+|-)\s+tracepoint:syscalls:sys_enter_openat$/m);
   t.notRegex(probes, /^\s*2\s/m, 'failed entries get no id');
   sh.line('.quit');
   t.is(await sh.exited(), 0);
@@ -94,6 +102,9 @@ shellTest('.help lists every command; an unknown command is an error and the she
   const sh = await StreamShell.start(t);
   const help = (await sh.run('.help')).out;
   for (const cmd of ['.probes', '.detach', '.maps', '.print', '.clear', '.zero', '.watch', '.list', '.load', '.save', '.quit']) t.true(help.includes(cmd), `${cmd} in .help:\n${help}`);
+  t.is(await said(sh, '.help hist'), 'hist(int64 n[, int k]) -> hist_t\n  A power-of-two histogram of n; k (0-5) splits each power of two into 2^k buckets.\n');
+  t.regex(await said(sh, '.help print'), /^print\(@map\[, int top\[, int div\]\]\)\nprint\(value\)\n  Prints a map/);
+  t.is((await sh.run('.help nosuchfn')).err, 'ERROR: no function named nosuchfn (Tab after a few letters completes function names)\n');
   const unknown = await sh.run('.nosuchcommand');
   t.regex(unknown.out + unknown.err, /Invalid REPL keyword|nosuchcommand/);
   t.regex((await sh.run('.probes')).out, /no probes attached/);
@@ -115,7 +126,8 @@ shellTest('Ctrl-D detaches everything, prints the maps and leaves nothing loaded
   const now = bpfObjectsOf(process.pid);
   const held = { progIds: now.progIds.filter((id) => !before.progIds.includes(id)), mapIds: now.mapIds.filter((id) => !before.mapIds.includes(id)) };
   t.true(held.progIds.length >= 1 && held.mapIds.length >= 1, JSON.stringify(held));
-  t.is(readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim(), '1');
+  t.is(statsFds(), 1, 'the shell holds a BPF_ENABLE_STATS fd (run counts on) while it runs');
+  t.is(readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim(), statsBefore, 'the sysctl is left alone');
   sh.ctrlD();
   t.is(await sh.exited(), 0);
   t.regex(sh.out, /bye from END/);
@@ -125,7 +137,19 @@ shellTest('Ctrl-D detaches everything, prints the maps and leaves nothing loaded
     'every program and map of the shell is gone',
   );
   t.is(readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim(), statsBefore, 'bpf_stats_enabled is restored');
+  t.is(statsFds(), 0, 'the stats fd is closed');
 });
+
+/** This process's BPF_ENABLE_STATS fds (the stream shell runs in the test process). */
+function statsFds(): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:bpf-stats';
+    } catch {
+      return false;
+    }
+  }).length;
+}
 
 shellTest('.save writes what is attached as a script that runs; .load attaches a file', async (t) => {
   const w = openWorkload(t);
@@ -191,7 +215,7 @@ shellTest('a crash of the compiler is reported and the shell goes on with its pr
   await w.run(1);
   t.regex((await sh.run('@before')).out, /@before: [1-9]/);
   const probes = (await sh.run('.probes')).out;
-  t.regex(probes, /^\s*1\s+\d+\s+tracepoint:syscalls:sys_enter_openat$/m);
+  t.regex(probes, /^\s*1\s+\d+\s+[\d.]+\s+(\d+|-)\s+tracepoint:syscalls:sys_enter_openat$/m);
   t.notRegex(probes, /sys_enter_close/);
   sh.ctrlD();
   t.is(await sh.exited(), 0);
@@ -232,6 +256,68 @@ shellTest('.save: refuses a symbolic link, asks before overwriting, .save! force
   writeFileSync(file, 'again\n');
   t.regex((await sh.run(`.save! ${file}`)).out, /saved 1 probe/);
   t.true(readFileSync(file, 'utf8').includes('@saved = 1'));
+  sh.ctrlD();
+  t.is(await sh.exited(), 0);
+});
+
+/** What a line printed on stdout, without the next prompt. */
+async function said(sh: StreamShell, line: string): Promise<string> {
+  return (await sh.run(line)).out.replace(/tsbpf> $/, '');
+}
+
+shellTest('statements typed alone run once against the live maps; an expression alone prints its value', async (t) => {
+  const w = openWorkload(t);
+  const sh = await StreamShell.start(t);
+  await sh.run(`tracepoint:syscalls:sys_enter_openat /comm == "${w.comm}"/ { @n = count(); @by[comm] = count(); @x = 20; }`);
+  await w.run(1);
+  const n = Number(/@n: (\d+)/.exec(await said(sh, '@n'))?.[1]);
+  t.true(n >= 1, sh.out);
+  t.is(await said(sh, 'printf("n=%d\\n", @n)'), `n=${n}\n`);
+  t.is(await said(sh, '@x * 2'), '40\n');
+  t.is(await said(sh, '$a = @x + 1; $a * 3'), '63\n', 'several statements; the last expression is printed');
+  t.is(await said(sh, 'print(@by)'), `@by[${w.comm}]: ${n}\n`);
+  t.is(await said(sh, '"text"'), 'text\n');
+  t.is(await said(sh, 'pid'), `${process.pid}\n`, 'a builtin alone is its value (the shell runs in this process)');
+  t.is(await said(sh, 'clear(@by)'), '');
+  t.regex(await said(sh, '@by'), /@by is empty/);
+  t.is(await said(sh, '@x = 5'), '', 'an assignment prints nothing');
+  t.regex(await said(sh, '@x'), /@x: 5/);
+  // Multi-line: an open block waits for its end.
+  sh.line('if (@x > 1) {');
+  t.is(await said(sh, '  printf("big\\n"); }'), 'big\n');
+  // Errors point into the statement as typed.
+  const bad = await sh.run('@nosuch * 2');
+  t.regex(bad.err, /@nosuch/);
+  t.regex(bad.err, /^@nosuch \* 2$/m, bad.err);
+  t.regex((await sh.run('@x *')).err, /syntax error/);
+  const probes = await said(sh, '.probes');
+  t.regex(probes, /^\s*1\s.*sys_enter_openat$/m);
+  t.notRegex(probes, /^\s*2\s/m, 'statements are no probes');
+  t.notRegex(sh.out, /attached BEGIN/);
+  // Probes entered after statements attach as before.
+  t.regex(await said(sh, `tracepoint:syscalls:sys_enter_close /comm == "${w.comm}"/ { @c = count(); }`), /\[2\] attached tracepoint:syscalls:sys_enter_close/);
+  await w.run(1);
+  t.regex(await said(sh, '@c + 0'), /^[1-9]\d*\n$/);
+  sh.ctrlD();
+  t.is(await sh.exited(), 0);
+});
+
+shellTest('statements typed before any probe start the session', async (t) => {
+  const sh = await StreamShell.start(t);
+  t.is(await said(sh, '1 + 2'), '3\n');
+  t.is(await said(sh, '@m[1] = 7; print(@m)'), '@m[1]: 7\n');
+  t.is(await said(sh, '@m[1] * 6'), '42\n');
+  sh.ctrlD();
+  t.is(await sh.exited(), 0);
+});
+
+shellTest('a big map gets a progress line on a terminal stderr while it is read, erased before the map prints', async (t) => {
+  const sh = await StreamShell.start(t, { ttyStderr: true });
+  await sh.run('config = { max_map_keys = 20000 } BEGIN { @big[1] = 2; @small = 1; }');
+  const big = await sh.run('@big');
+  t.is(big.out.replace(/tsbpf> $/, ''), '@big[1]: 2\n');
+  t.regex(big.err, /^\r\x1b\[Kreading @big \(up to 20000 entries\)\.\.\. \d+\.\ds\r\x1b\[K$/);
+  t.is((await sh.run('@small')).err, '', 'a map of the default size reads too fast to need one');
   sh.ctrlD();
   t.is(await sh.exited(), 0);
 });

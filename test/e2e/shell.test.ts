@@ -3,7 +3,7 @@
  * Tab completion, `.watch` redrawn in place and stopped by Ctrl-C, and history recalled with Up.
  * Everything else is driven through streams in shell-stream.test.ts.
  *
- * Serial: each shell turns kernel.bpf_stats_enabled on and restores it when it ends.
+ * Serial: one tmux shell at a time (each holds the kernel's run-time statistics on while it runs).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -97,4 +97,27 @@ shellTest('history persists: a new shell with the same home recalls the last lin
   sh2.press('C-c');
   sh2.press('C-d');
   t.is(await sh2.exited(), 0);
+});
+
+shellTest('input is coloured as it is typed: attach points, maps, strings, keywords, functions, builtins; editing keeps it right', async (t) => {
+  const sh = await started(t);
+  sh.type('@n = 3; if (pid > 0) { printf("%d\\n", @n * 2); }');
+  const esc = '\x1b[';
+  const screen = await sh.waitFor(() => sh.colouredScreen().includes(`${esc}32m"%d\\n"`), 10_000).then(() => sh.colouredScreen());
+  t.true(screen.includes(`${esc}33m@n`), screen);
+  t.regex(screen, /\x1b\[1m\x1b\[34mif|\x1b\[34;1mif|\x1b\[1;34mif/, 'a keyword');
+  t.true(screen.includes(`${esc}36mpid`), 'a builtin');
+  t.true(screen.includes(`${esc}34mprintf`), 'a function');
+  // Backspace over the last characters and type others: the line is redrawn, still coloured.
+  sh.press('BSpace', 'BSpace', 'BSpace', 'BSpace');
+  await sh.waitFor(/tsbpf> @n = 3; if \(pid > 0\) \{ printf\("%d\\n", @n \* 2$/m);
+  sh.type(' + @n); }');
+  await sh.waitFor(() => sh.colouredScreen().includes(`+ ${esc}33m@n${esc}39m); }`));
+  sh.press('Enter');
+  await sh.waitFor(/^9$/m);
+  sh.type('tracepoint:syscalls:sys_enter_openat { }');
+  await sh.waitFor(() => sh.colouredScreen().includes(`${esc}35mtracepoint:syscalls:sys_enter_openat`));
+  sh.press('C-c');
+  sh.press('C-d');
+  t.is(await sh.exited(), 0);
 });

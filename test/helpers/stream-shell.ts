@@ -33,9 +33,12 @@ export class StreamShell {
   }
 
   /** A shell on fresh streams, without history or color; ended (Ctrl-D) when the test ends. */
-  static async start(t: ExecutionContext, args: { noCache?: boolean; positionals?: readonly string[] } = {}): Promise<StreamShell> {
+  static async start(t: ExecutionContext, args: { noCache?: boolean; positionals?: readonly string[]; ttyStderr?: boolean } = {}): Promise<StreamShell> {
     const s = new StreamShell();
-    const shell = await Shell.start({ stdin: s.stdin, stdout: s.stdout, stderr: s.stderr, terminal: false, color: false, historyFile: null, ...args });
+    const { ttyStderr, ...rest } = args;
+    // A stderr that says it is a terminal gets the progress lines a terminal would.
+    if (ttyStderr) Object.assign(s.stderr, { isTTY: true });
+    const shell = await Shell.start({ stdin: s.stdin, stdout: s.stdout, stderr: s.stderr, terminal: false, color: false, historyFile: null, ...rest });
     s.exitCode = shell.closed;
     t.teardown(async () => {
       s.ctrlD();

@@ -77,6 +77,11 @@ export class TmuxShell {
     return tmux(['capture-pane', '-p', '-J', '-S', '-2000', '-t', this.name]).replace(/\n+$/, '\n');
   }
 
+  /** The visible screen with its colours (SGR escape sequences as the terminal got them). */
+  colouredScreen(): string {
+    return tmux(['capture-pane', '-p', '-e', '-t', this.name]);
+  }
+
   /** The pid of the tsbpf process (the node child of the pane's shell, named tsbpf once it runs). */
   tsbpfPid(): number | undefined {
     const panePid = Number(tmux(['display-message', '-p', '-t', this.name, '#{pane_pid}']).trim());

@@ -106,9 +106,10 @@ const ROOMS: Record<string, readonly string[]> = {
   session: ['session', 'compile', 'output'],
   compile: ['compile'],
   output: ['output'],
+  top: ['top', 'session', 'output'],
 };
 
-test('runtime/ rooms import one way: cli -> shell -> session -> compile, output', (t) => {
+test('runtime/ rooms import one way: cli -> shell -> session -> compile, output; cli -> top -> session', (t) => {
   t.deepEqual(
     readdirSync(join(ROOT, 'runtime')).filter((n) => statSync(join(ROOT, 'runtime', n)).isDirectory()).sort(),
     Object.keys(ROOMS).sort(),
