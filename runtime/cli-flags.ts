@@ -177,7 +177,7 @@ export const EXAMPLES: readonly { readonly command: string; readonly help: strin
   { command: 'tsbpf', help: 'on a terminal: the interactive shell' },
 ];
 
-export const SYNOPSIS: readonly string[] = ['tsbpf [options] filename', 'tsbpf [options] - <stdin input>', "tsbpf [options] -e 'program'", 'tsbpf                      (on a terminal: the interactive shell)'];
+export const SYNOPSIS: readonly string[] = ['tsbpf [options] filename', 'tsbpf [options] - <stdin input>', "tsbpf [options] -e 'program'", 'tsbpf                      (on a terminal: the interactive shell)', 'tsbpf top [-f json] [-i SECONDS] [--detach ID]   (every BPF program on the machine, live)'];
 
 /** `-o, --output FILE`: how the help and the man page name a flag. */
 export function flagSpec(f: CliFlag): string {
