@@ -224,32 +224,50 @@ export class BpfBuilder {
    * A zero-initialised-later slot of `size` bytes, 8-aligned. Returns i8*. Up to ON_STACK_LIMIT
    * bytes (or with `onStack`, for helpers that need stack memory such as bpf_loop's context) it is
    * an alloca in the entry block; larger ones are in the per-CPU scratch map when there is one.
+   * Inside a temporaries scope (beginTemps) the slot lives until the scope ends: on the stack it
+   * gets LLVM lifetime markers, so stack colouring gives its bytes to the next statement's slots;
+   * in the scratch map its bytes are handed out again after the scope. `persistent` slots (kept
+   * across statements) are never scoped.
    */
-  slot(size: number, name = 'slot', onStack = false): Value {
+  slot(size: number, name = 'slot', onStack = false, persistent = false): Value {
+    const scope = persistent ? undefined : this.tempScopes[this.tempScopes.length - 1];
     if (!onStack && this.scratchMap !== undefined && size > ON_STACK_LIMIT) return this.scratchAt(this.scratchReserve(size));
     const words = Math.max(1, Math.ceil(size / 8));
     const a = this.allocaBuilder!.CreateAlloca(llvm.ArrayType.get(this.i64, words), null, name);
-    return this.allocaBuilder!.CreateBitCast(a, this.i8p);
+    const p = this.allocaBuilder!.CreateBitCast(a, this.i8p);
+    if (scope) {
+      const bytes = this.int(BigInt(words * 8));
+      this.b.CreateCall(this.lifetime('start'), [bytes, p]);
+      scope.slots.push({ fn: this.fn!, slot: p, bytes });
+    }
+    return p;
   }
 
+  /** Temporaries scopes, innermost last (beginTemps/endTemps): their stack slots and the scratch area's fill at the start. */
+  private readonly tempScopes: { slots: { fn: Fn; slot: Value; bytes: Value }[]; scratchChunk: number; scratchUsed: number }[] = [];
+
   /**
-   * A stack slot used by one statement only: its lifetime ends after `use`, so LLVM's stack
-   * colouring can give its bytes to the next statement's slot (a BEGIN filling a map with many
-   * string constants would otherwise need a slot per statement). Scratch-map slots are left alone.
+   * Open a scope for the temporaries of one statement: the stack slots and scratch bytes
+   * `slot()` hands out until `endTemps` are that statement's alone, so a probe's stack is its
+   * deepest live set of temporaries, not the sum over its statements. Scopes nest (a statement
+   * inside an `if`, a block expression); a slot outlives its scope only if `persistent`.
    */
-  withSlotLifetime(slot: Value, size: number, use: () => void): void {
-    const onStack = size <= ON_STACK_LIMIT || this.scratchMap === undefined;
-    if (!onStack) {
-      use();
-      return;
-    }
+  beginTemps(): void {
+    this.tempScopes.push({ slots: [], scratchChunk: this.scratchChunk, scratchUsed: this.scratchUsed });
+  }
+
+  /** Close the innermost temporaries scope: end its stack slots' lifetimes here and give its scratch bytes back. */
+  endTemps(): void {
+    const scope = this.tempScopes.pop()!;
+    // A slot of another function (an error subprogram or callback built meanwhile) lives to its function's end.
+    for (const t of scope.slots) if (t.fn === this.fn) this.b.CreateCall(this.lifetime('end'), [t.bytes, t.slot]);
+    this.scratchChunk = scope.scratchChunk;
+    this.scratchUsed = scope.scratchUsed;
+  }
+
+  private lifetime(which: 'start' | 'end'): llvmTypes.FunctionCallee {
     const fnType = llvm.FunctionType.get(this.b.getVoidTy(), [this.i64, this.i8p], false);
-    const start = this.module.getOrInsertFunction('llvm.lifetime.start.p0i8', fnType);
-    const end = this.module.getOrInsertFunction('llvm.lifetime.end.p0i8', fnType);
-    const bytes = this.int(BigInt(Math.max(8, Math.ceil(size / 8) * 8)));
-    this.b.CreateCall(start, [bytes, slot]);
-    use();
-    this.b.CreateCall(end, [bytes, slot]);
+    return this.module.getOrInsertFunction(`llvm.lifetime.${which}.p0i8`, fnType);
   }
 
   /** Reserve `size` bytes (rounded up to 8) of the current program's scratch area; returns their address. */
@@ -348,6 +366,15 @@ export class BpfBuilder {
   }
 
   private passthroughSeq = 0;
+
+  /**
+   * Pointer `p` unchanged but opaque to LLVM (see `opaque`): a context read through it keeps its
+   * offset in the load instruction. Otherwise LLVM may compute `ctx + off` once for several reads
+   * and keep it in a register, and the verifier refuses a load through a modified context pointer.
+   */
+  opaquePtr(p: Value): Value {
+    return this.b.CreateIntToPtr(this.opaque(this.b.CreatePtrToInt(p, this.i64)), this.i8p);
+  }
 
   ptrAt(base: Value, offset: number): Value {
     return offset === 0 ? base : this.b.CreateGEP(this.i8, base, [this.int(BigInt(offset))]);

@@ -116,25 +116,20 @@ class ProgramGen {
     for (const s of list) this.stmt(s);
   }
 
+  /** One statement; the slots and scratch bytes its temporaries take are free again after it (BpfBuilder.beginTemps). */
   private stmt(s: IrStmt): void {
+    this.bb.beginTemps();
+    this.stmtBody(s);
+    this.bb.endTemps();
+  }
+
+  private stmtBody(s: IrStmt): void {
     const bb = this.bb;
     switch (s.op) {
-      case 'mapSet': {
-        // The key and value slots live for this statement only (see withSlotLifetime).
-        const tempSlot = (blob: IrBlob, use: (v: Value) => void): void => {
-          if (blob.op === 'varBlob') return use(this.blob(blob));
-          const size = blobSize(blob);
-          const dst = bb.slot(size, blob.op);
-          bb.withSlotLifetime(dst, size, () => {
-            this.fill(dst, blob);
-            use(dst);
-          });
-        };
-        tempSlot(s.key, (key) => tempSlot(s.value, (value) => {
-          this.helperFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(s.map), key, value, bb.int(BPF_ANY)]), s.err);
-        }));
+      case 'mapSet':
+        // The key and value slots are this statement's temporaries (stmt: beginTemps/endTemps).
+        this.helperFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(s.map), this.blob(s.key), this.blob(s.value), bb.int(BPF_ANY)]), s.err);
         return;
-      }
       case 'mapAdd': {
         const delta = this.expr(s.delta);
         this.lookupOrInit(s.map, s.key, 8, (p) => bb.store(p, 0, 8, this.b.CreateAdd(bb.load(p, 0, 8), delta)), (init) => bb.store(init, 0, 8, delta), s.err);
@@ -533,7 +528,7 @@ class ProgramGen {
 
   private zeroKeyPtr(): Value {
     if (!this.zeroKey) {
-      this.zeroKey = this.bb.slot(8, 'zerokey');
+      this.zeroKey = this.bb.slot(8, 'zerokey', false, true);
     }
     // Stored at each use: the slot lives in the entry block, the store must dominate the use.
     this.bb.store(this.zeroKey, 0, 4, this.bb.int(0n));
@@ -551,7 +546,7 @@ class ProgramGen {
       case 'builtin':
         return this.builtin(e.name);
       case 'ctxLoad':
-        return bb.loadI64(this.ctx, e.offset, e.size, e.signed);
+        return bb.loadI64(bb.opaquePtr(this.ctx), e.offset, e.size, e.signed);
       case 'ctxAddr':
         return b.CreatePtrToInt(this.ctx, bb.i64);
       case 'var':
@@ -1046,7 +1041,7 @@ class ProgramGen {
         return;
       }
       case 'ctxBytes':
-        bb.copy(dst, dstAlign, bb.ptrAt(this.ctx, blob.offset), alignAt(blob.offset), blob.size);
+        bb.copy(dst, dstAlign, bb.ptrAt(bb.opaquePtr(this.ctx), blob.offset), alignAt(blob.offset), blob.size);
         return;
       case 'record': {
         // Every fill writes all bytes of its blob: zero only the gaps between fields, and build
