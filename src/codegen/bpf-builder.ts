@@ -233,18 +233,22 @@ export class BpfBuilder {
     const scope = persistent ? undefined : this.tempScopes[this.tempScopes.length - 1];
     if (!onStack && this.scratchMap !== undefined && size > ON_STACK_LIMIT) return this.scratchAt(this.scratchReserve(size));
     const words = Math.max(1, Math.ceil(size / 8));
-    const a = this.allocaBuilder!.CreateAlloca(llvm.ArrayType.get(this.i64, words), null, name);
-    const p = this.allocaBuilder!.CreateBitCast(a, this.i8p);
+    // A slot of the same size a finished statement gave back: the function keeps as many slots as
+    // its deepest live set (thousands of allocas made LLVM's stack colouring quadratic).
+    const free = scope ? this.freeSlots.get(this.fn!)?.get(words) : undefined;
+    const p = free?.pop() ?? this.allocaBuilder!.CreateBitCast(this.allocaBuilder!.CreateAlloca(llvm.ArrayType.get(this.i64, words), null, name), this.i8p);
     if (scope) {
       const bytes = this.int(BigInt(words * 8));
       this.b.CreateCall(this.lifetime('start'), [bytes, p]);
-      scope.slots.push({ fn: this.fn!, slot: p, bytes });
+      scope.slots.push({ fn: this.fn!, slot: p, bytes, words });
     }
     return p;
   }
 
   /** Temporaries scopes, innermost last (beginTemps/endTemps): their stack slots and the scratch area's fill at the start. */
-  private readonly tempScopes: { slots: { fn: Fn; slot: Value; bytes: Value }[]; scratchChunk: number; scratchUsed: number }[] = [];
+  private readonly tempScopes: { slots: { fn: Fn; slot: Value; bytes: Value; words: number }[]; scratchChunk: number; scratchUsed: number }[] = [];
+  /** Per function, the stack slots of ended scopes by size in words, free for the next statement. */
+  private readonly freeSlots = new Map<Fn, Map<number, Value[]>>();
 
   /**
    * Open a scope for the temporaries of one statement: the stack slots and scratch bytes
@@ -260,7 +264,15 @@ export class BpfBuilder {
   endTemps(): void {
     const scope = this.tempScopes.pop()!;
     // A slot of another function (an error subprogram or callback built meanwhile) lives to its function's end.
-    for (const t of scope.slots) if (t.fn === this.fn) this.b.CreateCall(this.lifetime('end'), [t.bytes, t.slot]);
+    for (const t of scope.slots) {
+      if (t.fn !== this.fn) continue;
+      this.b.CreateCall(this.lifetime('end'), [t.bytes, t.slot]);
+      let bySize = this.freeSlots.get(t.fn);
+      if (!bySize) this.freeSlots.set(t.fn, (bySize = new Map()));
+      let list = bySize.get(t.words);
+      if (!list) bySize.set(t.words, (list = []));
+      list.push(t.slot);
+    }
     this.scratchChunk = scope.scratchChunk;
     this.scratchUsed = scope.scratchUsed;
   }
