@@ -1,7 +1,7 @@
 import type llvmTypes from 'llvm-bindings';
 import { assertNever } from '../ast/nodes.js';
 import type { IrBlob, IrCallArg, IrExpr, IrLibExpr, IrModule, IrProgram, IrStmt } from '../ir/ir.js';
-import { encodeBytes, Helper } from '../contract/index.js';
+import { encodeBytes, Helper, MapType } from '../contract/index.js';
 import { alignAt, atomicAddIr, BpfBuilder, llvm, ON_STACK_LIMIT } from './bpf-builder.js';
 import { FRAME_CTX, FRAME_RETURNED, frameLayout, usesCallbacks } from './callbacks.js';
 
@@ -174,10 +174,17 @@ class ProgramGen {
       case 'mapBucketAdd': {
         // Opaque, so the `bucket < slots` check below is kept for the verifier.
         const bucket = bb.opaque(this.expr(s.bucket));
-        const key = this.blob(s.key);
+        const key = this.keyPtr(s.map, s.key);
         const map = s.map;
         // Values too large for the stack are created from the zero map's value, then looked up again.
         let p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(map), key]);
+        if (this.isArray(map)) {
+          this.ifThen(this.b.CreateAnd(this.b.CreateIsNotNull(p), this.b.CreateICmpULT(bucket, bb.int(BigInt(s.slots)))), () => {
+            const cell = this.b.CreateGEP(bb.i64, this.b.CreateBitCast(p, bb.llvmPtrTo(bb.i64)), [bucket]);
+            this.b.CreateStore(this.b.CreateAdd(this.b.CreateLoad(bb.i64, cell), bb.int(1n)), cell);
+          });
+          return;
+        }
         const slot = bb.slot(8, 'bucketptr');
         const slotP = this.b.CreateBitCast(slot, bb.llvmPtrTo(bb.i8p));
         this.b.CreateStore(p, slotP);
@@ -432,8 +439,14 @@ class ProgramGen {
 
   private lookupOrInit(map: number, keyBlob: IrBlob, valueSize: number, update: (p: Value) => void, init: (p: Value) => void, err?: number): void {
     const bb = this.bb;
-    const key = this.blob(keyBlob);
+    const key = this.keyPtr(map, keyBlob);
     const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(map), key]);
+    if (this.isArray(map)) {
+      // A one-entry PERCPU_ARRAY (src/passes/scalar-maps.ts): the entry always exists, zeroed, so
+      // the update works for the first event too (0 is every aggregation's unset value); no insert.
+      this.ifThen(this.b.CreateIsNotNull(p), () => update(p));
+      return;
+    }
     this.ifElse(
       this.b.CreateIsNotNull(p),
       () => update(p),
@@ -444,6 +457,20 @@ class ProgramGen {
         this.helperFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(map), key, fresh, bb.int(BPF_ANY)]), err);
       },
     );
+  }
+
+  /**
+   * A pointer to `key` for a lookup in `map`: index 0 of an array is the zero map's value (an
+   * address load, no store to the stack); any other key is built on the stack.
+   */
+  private keyPtr(map: number, key: IrBlob): Value {
+    return this.isArray(map) && key.op === 'zero' ? this.bb.mapValueRef(this.ir.zeroMap) : this.blob(key);
+  }
+
+  /** Whether map `id` is an array (its entries exist from the start: nothing to insert). */
+  private isArray(id: number): boolean {
+    const t = this.ir.maps[id]?.bpfType;
+    return t === MapType.ARRAY || t === MapType.PERCPU_ARRAY;
   }
 
   /** tseries(): update the {value, meta, epoch} cell (src/ir/ir.ts mapTseries; bpftrace codegen_llvm.cpp). */
