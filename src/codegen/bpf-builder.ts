@@ -379,6 +379,13 @@ export class BpfBuilder {
 
   private passthroughSeq = 0;
 
+  /** `opaque` for an i32 (LLVM would turn a sign test of a truncated value into a 64-bit mask test). */
+  opaque32(v: Value): Value {
+    const i32 = this.b.getInt32Ty();
+    const fnType = llvm.FunctionType.get(i32, [i32, i32], false);
+    return this.b.CreateCall(this.module.getOrInsertFunction('llvm.bpf.passthrough.i32.i32', fnType), [this.b.getInt32(this.passthroughSeq++), v]);
+  }
+
   /**
    * Pointer `p` unchanged but opaque to LLVM (see `opaque`): a context read through it keeps its
    * offset in the load instruction. Otherwise LLVM may compute `ctx + off` once for several reads

@@ -399,11 +399,12 @@ class ProgramGen {
     if (err === undefined) return;
     // Negative as an i32, as bpftrace checks: a helper the verifier inlines (bpf_loop) sets its
     // -errno with a 32-bit move, which is positive as an i64.
-    const ret32 = this.b.CreateSExt(this.b.CreateTrunc(ret, this.bb.intN(32)), this.bb.i64);
-    this.ifThen(this.b.CreateICmpSLT(ret32, this.bb.int(0n)), () => this.helperError(ret32, err));
+    // The test on the 32-bit value (one jmp32), the sign extension only on the error path.
+    const low = this.bb.opaque32(this.b.CreateTrunc(ret, this.bb.intN(32)));
+    this.ifThen(this.b.CreateICmpSLT(low, this.b.getInt32(0)), () => this.helperError(ret, err));
   }
 
-  /** Send the `helper-error` event `err` with return code `ret` (an i64): a call of the shared error path. */
+  /** Send the `helper-error` event `err` with return code `ret` (an i64 whose low 32 bits are the code): a call of the shared error path. */
   private helperError(ret: Value, err: number): void {
     this.b.CreateCall(this.errorPath(), [this.bb.int(BigInt(err)), ret]);
   }
@@ -422,7 +423,8 @@ class ProgramGen {
     const fn = bb.beginCallback(ERROR_PATH_FN, [bb.i64, bb.i64]);
     const rec = bb.slot(16, 'helpererr', true);
     bb.store(rec, 0, 8, fn.getArg(0));
-    bb.store(rec, 8, 8, fn.getArg(1));
+    // The helper's result as the i32 it is (the subprogram sign-extends it once, not each caller).
+    bb.store(rec, 8, 8, this.b.CreateSExt(this.b.CreateTrunc(fn.getArg(1), bb.intN(32)), bb.i64));
     const r = bb.helper(Helper.ringbuf_output, bb.i64, [bb.mapRef(this.ir.ringbufMap), rec, bb.int(16n), bb.int(0n)]);
     this.ifThen(this.b.CreateICmpNE(r, bb.int(0n)), () => this.bumpLost());
     bb.endCallback(0n);
