@@ -224,29 +224,26 @@ export class BpfBuilder {
    * A zero-initialised-later slot of `size` bytes, 8-aligned. Returns i8*. Up to ON_STACK_LIMIT
    * bytes (or with `onStack`, for helpers that need stack memory such as bpf_loop's context) it is
    * an alloca in the entry block; larger ones are in the per-CPU scratch map when there is one.
-   * Inside a temporaries scope (beginTemps) the slot lives until the scope ends: on the stack it
-   * gets LLVM lifetime markers, so stack colouring gives its bytes to the next statement's slots;
-   * in the scratch map its bytes are handed out again after the scope. `persistent` slots (kept
-   * across statements) are never scoped.
+   * Inside a temporaries scope (beginTemps) the slot is the scope's until it ends, then free for
+   * the next statement: a stack slot goes back to a pool of slots of its size, scratch bytes are
+   * handed out again. `persistent` slots (kept across statements) are never scoped.
    */
   slot(size: number, name = 'slot', onStack = false, persistent = false): Value {
     const scope = persistent ? undefined : this.tempScopes[this.tempScopes.length - 1];
     if (!onStack && this.scratchMap !== undefined && size > ON_STACK_LIMIT) return this.scratchAt(this.scratchReserve(size));
     const words = Math.max(1, Math.ceil(size / 8));
-    // A slot of the same size a finished statement gave back: the function keeps as many slots as
-    // its deepest live set (thousands of allocas made LLVM's stack colouring quadratic).
+    // A slot of this size a finished statement gave back: a function has as many slots as its
+    // deepest live set, so its stack does not grow with its statements. (Not LLVM lifetime
+    // markers: thousands of allocas made its stack colouring quadratic, and the markers alone
+    // cost a quarter of the compile of a long probe; slots are at most ON_STACK_LIMIT bytes.)
     const free = scope ? this.freeSlots.get(this.fn!)?.get(words) : undefined;
     const p = free?.pop() ?? this.allocaBuilder!.CreateBitCast(this.allocaBuilder!.CreateAlloca(llvm.ArrayType.get(this.i64, words), null, name), this.i8p);
-    if (scope) {
-      const bytes = this.int(BigInt(words * 8));
-      this.b.CreateCall(this.lifetime('start'), [bytes, p]);
-      scope.slots.push({ fn: this.fn!, slot: p, bytes, words });
-    }
+    scope?.slots.push({ fn: this.fn!, slot: p, words });
     return p;
   }
 
   /** Temporaries scopes, innermost last (beginTemps/endTemps): their stack slots and the scratch area's fill at the start. */
-  private readonly tempScopes: { slots: { fn: Fn; slot: Value; bytes: Value; words: number }[]; scratchChunk: number; scratchUsed: number }[] = [];
+  private readonly tempScopes: { slots: { fn: Fn; slot: Value; words: number }[]; scratchChunk: number; scratchUsed: number }[] = [];
   /** Per function, the stack slots of ended scopes by size in words, free for the next statement. */
   private readonly freeSlots = new Map<Fn, Map<number, Value[]>>();
 
@@ -260,13 +257,10 @@ export class BpfBuilder {
     this.tempScopes.push({ slots: [], scratchChunk: this.scratchChunk, scratchUsed: this.scratchUsed });
   }
 
-  /** Close the innermost temporaries scope: end its stack slots' lifetimes here and give its scratch bytes back. */
+  /** Close the innermost temporaries scope: its stack slots go back to the pool, its scratch bytes are free. */
   endTemps(): void {
     const scope = this.tempScopes.pop()!;
-    // A slot of another function (an error subprogram or callback built meanwhile) lives to its function's end.
     for (const t of scope.slots) {
-      if (t.fn !== this.fn) continue;
-      this.b.CreateCall(this.lifetime('end'), [t.bytes, t.slot]);
       let bySize = this.freeSlots.get(t.fn);
       if (!bySize) this.freeSlots.set(t.fn, (bySize = new Map()));
       let list = bySize.get(t.words);
@@ -275,11 +269,6 @@ export class BpfBuilder {
     }
     this.scratchChunk = scope.scratchChunk;
     this.scratchUsed = scope.scratchUsed;
-  }
-
-  private lifetime(which: 'start' | 'end'): llvmTypes.FunctionCallee {
-    const fnType = llvm.FunctionType.get(this.b.getVoidTy(), [this.i64, this.i8p], false);
-    return this.module.getOrInsertFunction(`llvm.lifetime.${which}.p0i8`, fnType);
   }
 
   /** Reserve `size` bytes (rounded up to 8) of the current program's scratch area; returns their address. */

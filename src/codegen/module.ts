@@ -128,7 +128,7 @@ class ProgramGen {
     switch (s.op) {
       case 'mapSet':
         // The key and value slots are this statement's temporaries (stmt: beginTemps/endTemps).
-        this.helperFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(s.map), this.blob(s.key), this.blob(s.value), bb.int(BPF_ANY)]), s.err);
+        this.helperFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(s.map), this.keyPtr(s.map, s.key), this.blob(s.value), bb.int(BPF_ANY)]), s.err);
         return;
       case 'mapAdd': {
         const delta = this.expr(s.delta);
@@ -462,11 +462,13 @@ class ProgramGen {
   }
 
   /**
-   * A pointer to `key` for a lookup in `map`: index 0 of an array is the zero map's value (an
-   * address load, no store to the stack); any other key is built on the stack.
+   * A pointer to `key` for a lookup or update in `map`: an all-zero key (a scalar map's, index 0
+   * of an array) is the zero map's value (an address load, no store to the stack); any other key
+   * is built on the stack.
    */
   private keyPtr(map: number, key: IrBlob): Value {
-    return this.isArray(map) && key.op === 'zero' ? this.bb.mapValueRef(this.ir.zeroMap) : this.blob(key);
+    const zeros = this.ir.maps[this.ir.zeroMap]?.valueSize ?? 0;
+    return key.op === 'zero' && key.size <= zeros ? this.bb.mapValueRef(this.ir.zeroMap) : this.blob(key);
   }
 
   /** Whether map `id` is an array (its entries exist from the start: nothing to insert). */
