@@ -121,6 +121,27 @@ class ProgramGen {
     this.bb.beginTemps();
     this.stmtBody(s);
     this.bb.endTemps();
+    if (++this.sinceBlockEnd >= STATEMENTS_PER_BLOCK && !this.inCallback) this.endBlock();
+  }
+
+  /** Statements since the last basic block boundary (endBlock). */
+  private sinceBlockEnd = 0;
+
+  /**
+   * End the basic block with a branch LLVM cannot fold (`if (opaque 1 == 0) return`, never
+   * taken; the verifier sees the constant and skips it). LLVM's instruction selection works a
+   * block at a time and is quadratic in a block's size: thousands of branch-free statements (map
+   * updates without checks, --no-warnings) in one block took seconds. Two instructions a block.
+   */
+  private endBlock(): void {
+    this.sinceBlockEnd = 0;
+    const b = this.b;
+    const leave = this.bb.block('split.ret');
+    const next = this.bb.block('split');
+    b.CreateCondBr(b.CreateICmpEQ(this.bb.opaque(this.bb.int(1n)), this.bb.int(0n)), leave, next);
+    b.SetInsertPoint(leave);
+    b.CreateRet(this.programResult());
+    b.SetInsertPoint(next);
   }
 
   private stmtBody(s: IrStmt): void {
@@ -1228,6 +1249,9 @@ function constString(blob: IrBlob): Buffer | undefined {
   }
   return undefined;
 }
+
+/** Top-level statements of a basic block at most (ProgramGen.endBlock). */
+const STATEMENTS_PER_BLOCK = 64;
 
 /** Stores of one repeated byte kept as stores; longer runs are copied (see `fill`). */
 const MAX_SPLAT_STORES = 32;
