@@ -70,8 +70,9 @@ export class BpfBuilder {
 
   /**
    * Per-CPU scratch area (module header comment of src/codegen/module.ts): the map index, or
-   * undefined to keep every blob on the stack. Each program hands out fixed, never reused
-   * addresses (chunk * SCRATCH_CHUNK + offset) from 0; its callbacks continue its count.
+   * undefined to keep every blob on the stack. Each program hands out fixed addresses
+   * (chunk * SCRATCH_CHUNK + offset) from 0, a statement's again after it (beginTemps); its
+   * callbacks continue its count.
    */
   scratchMap: number | undefined;
   private scratchChunk = 0;

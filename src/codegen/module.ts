@@ -38,9 +38,10 @@ export function blobSize(blob: IrBlob): number {
  * Blobs (strings, tuples, keys, event records) larger than ON_STACK_LIMIT bytes (bpftrace's
  * on_stack_limit, 32) are not on the 512-byte BPF stack but in the per-CPU scratch map
  * `ir.scratchMap` (a PERCPU_ARRAY, as bpftrace 0.23+ does): each program looks its entry up once
- * at its start (returning 0 if that fails) and gives every large blob a fixed offset in it, never
- * reused within the program (its callbacks do their own lookup and continue the same offsets, so
- * they see the program's large variables). Past SCRATCH_CHUNK (32 KiB, the kernel's per-CPU value
+ * at its start (returning 0 if that fails) and gives every large blob a fixed offset in it: a
+ * variable's for the whole program, a statement's temporary until the statement ends (the next
+ * statement's temporaries take the same bytes; BpfBuilder.beginTemps). Its callbacks do their own
+ * lookup and continue the same offsets, so they see the program's large variables. Past SCRATCH_CHUNK (32 KiB, the kernel's per-CPU value
  * limit) a program goes on in the next entry. All programs share the map from offset 0: the map's
  * value size is the largest need of one program, not the sum.
  *
