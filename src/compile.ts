@@ -29,6 +29,7 @@ import { disassemble } from './codegen/bpf-disasm.js';
 import type { EmittedPrograms, LlvmModule } from './codegen/emit.js';
 import type { ReadFile } from './contract/content-hash.js';
 import { resolveScriptTypes } from './passes/resolve-script-types.js';
+import { mapsUsedOtherwise, scalarArrayKind } from './passes/scalar-maps.js';
 import type { ResolvedTypes } from './passes/resolve-types.js';
 
 // The compiled-script format and the uapi ids live in src/contract; re-exported for the compiler's users.
@@ -224,7 +225,7 @@ export const PIPELINE: readonly CompilePass[] = [
     run(s, diags) {
       // BPFTRACE_PERF_RB_PAGES overrides the config block (src/passes/config.ts), as bpftrace's environment variables do.
       if (diags.hasErrors) return;
-      const maps = buildMaps(s.script!, s.config!.maxMapKeys, s.mapDecls!);
+      const maps = buildMaps(s.script!, s.config!.maxMapKeys, s.mapDecls!, mapsUsedOtherwise(s.programs!));
       const ringbufMap = maps.length;
       const lostMap = ringbufMap + 1;
       const zeroMap = ringbufMap + 2;
@@ -436,7 +437,8 @@ function expandProbes(program: ast.Program, diags: Diagnostics, ctx: ExpandConte
   return out;
 }
 
-function buildMaps(script: ScriptState, maxMapKeys = DEFAULT_MAX_MAP_KEYS, decls: ReadonlyMap<string, DeclaredMap> = new Map()): CompiledMap[] {
+function buildMaps(script: ScriptState, maxMapKeysSet: number | undefined, decls: ReadonlyMap<string, DeclaredMap>, usedOtherwise: ReadonlySet<number>): CompiledMap[] {
+  const maxMapKeys = maxMapKeysSet ?? DEFAULT_MAX_MAP_KEYS;
   const maps: CompiledMap[] = [];
   // Ids were handed out in first-use order; keep them.
   const byId = [...script.mapIds.entries()].sort((a, b) => a[1] - b[1]);
@@ -449,6 +451,14 @@ function buildMaps(script: ScriptState, maxMapKeys = DEFAULT_MAX_MAP_KEYS, decls
     const spec = script.maps.get(name)!;
     // `let @m = lruhash(N);` decides the map's type and size (checked against its values by checkMapDecls).
     const declared = decls.get(name);
+    // A keyless aggregation: one PERCPU_ARRAY entry, no insert to check (src/passes/scalar-maps.ts).
+    if (!declared && spec.keyTypes.length === 0 && scalarArrayKind(spec.kind) && !usedOtherwise.has(id)) {
+      maps[id] = {
+        id, name, bpfType: MapType.PERCPU_ARRAY, keySize: 4, valueSize: mapValueSize(spec), maxEntries: 1,
+        spec: { kind: spec.kind, keyTypes: spec.keyTypes, valueType: spec.valueType, params: spec.params.map(String) },
+      };
+      continue;
+    }
     maps[id] = {
       id,
       name,

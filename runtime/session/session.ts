@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpf, isNativeError, type RingbufHandle } from '../../native/index.js';
-import { isPerCpuMapType, recordLayout, tseriesKeyLayout, type CompiledMap, type MapKind, type CompiledProgram, type CompiledScript, type EventSpec } from '../../src/contract/index.js';
+import { isPerCpuMapType, isScalarArrayMap, recordLayout, tseriesKeyLayout, type CompiledMap, type MapKind, type CompiledProgram, type CompiledScript, type EventSpec } from '../../src/contract/index.js';
 // src/index.ts loads only small modules; each provider's attach code loads on demand (loadProviders).
 import { AttachError, loadedProvider, tracefsRoot, type Attachment, type KernelOps } from '../../src/index.js';
 import { formatPrintf, type FormatArg } from '../output/printf.js';
@@ -436,6 +436,8 @@ export class Session {
     const layout = this.layout(m);
     const stride = layout.cpus > 1 ? Math.ceil(m.valueSize / 8) * 8 * layout.cpus : m.valueSize;
     const { keys, values, count } = bpf.mapDumpAll(this.mapFds[m.id]!, m.keySize, stride);
+    // A scalar array's one entry always exists: all zeroes is "nothing written" (unless zero() kept it).
+    if (isScalarArrayMap(m) && !this.zeroedScalars.has(m.id) && values.subarray(0, stride).every((b) => b === 0)) return { name: m.name, entries: [] };
     if (layout.kind === 'tseries') {
       const userKeySize = tseriesKeyLayout(layout.keyTypes).userKeySize;
       const decode = (buf: Buffer, off: number) => decodeKey(buf, off, layout.keyTypes, this.rich.decode);
@@ -473,6 +475,12 @@ export class Session {
   /** clear(@m): delete every key. */
   clearMap(m: CompiledMap): void {
     const fd = this.mapFds[m.id]!;
+    if (isScalarArrayMap(m)) {
+      // Its entry cannot be deleted: zeroed, it reads as never written.
+      bpf.mapUpdate(fd, Buffer.alloc(m.keySize), Buffer.alloc(Math.ceil(m.valueSize / 8) * 8 * this.cpus), 0);
+      this.zeroedScalars.delete(m.id);
+      return;
+    }
     for (const k of mapKeys(fd, m.keySize)) bpf.mapDelete(fd, k);
   }
 
@@ -482,7 +490,11 @@ export class Session {
     const stride = isPerCpuMapType(m.bpfType) ? Math.ceil(m.valueSize / 8) * 8 * this.cpus : m.valueSize;
     const zero = Buffer.alloc(stride);
     for (const k of mapKeys(fd, m.keySize)) bpf.mapUpdate(fd, k, zero, 2 /* BPF_EXIST */);
+    if (isScalarArrayMap(m)) this.zeroedScalars.add(m.id);
   }
+
+  /** Scalar array maps zero() kept: printed even while all zero, until clear(). */
+  private readonly zeroedScalars = new Set<number>();
 
   private reportLost(): void {
     if (this.lostFrozen) return;

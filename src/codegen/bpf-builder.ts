@@ -70,8 +70,9 @@ export class BpfBuilder {
 
   /**
    * Per-CPU scratch area (module header comment of src/codegen/module.ts): the map index, or
-   * undefined to keep every blob on the stack. Each program hands out fixed, never reused
-   * addresses (chunk * SCRATCH_CHUNK + offset) from 0; its callbacks continue its count.
+   * undefined to keep every blob on the stack. Each program hands out fixed addresses
+   * (chunk * SCRATCH_CHUNK + offset) from 0, a statement's again after it (beginTemps); its
+   * callbacks continue its count.
    */
   scratchMap: number | undefined;
   private scratchChunk = 0;
@@ -224,32 +225,51 @@ export class BpfBuilder {
    * A zero-initialised-later slot of `size` bytes, 8-aligned. Returns i8*. Up to ON_STACK_LIMIT
    * bytes (or with `onStack`, for helpers that need stack memory such as bpf_loop's context) it is
    * an alloca in the entry block; larger ones are in the per-CPU scratch map when there is one.
+   * Inside a temporaries scope (beginTemps) the slot is the scope's until it ends, then free for
+   * the next statement: a stack slot goes back to a pool of slots of its size, scratch bytes are
+   * handed out again. `persistent` slots (kept across statements) are never scoped.
    */
-  slot(size: number, name = 'slot', onStack = false): Value {
+  slot(size: number, name = 'slot', onStack = false, persistent = false): Value {
+    const scope = persistent ? undefined : this.tempScopes[this.tempScopes.length - 1];
     if (!onStack && this.scratchMap !== undefined && size > ON_STACK_LIMIT) return this.scratchAt(this.scratchReserve(size));
     const words = Math.max(1, Math.ceil(size / 8));
-    const a = this.allocaBuilder!.CreateAlloca(llvm.ArrayType.get(this.i64, words), null, name);
-    return this.allocaBuilder!.CreateBitCast(a, this.i8p);
+    // A slot of this size a finished statement gave back: a function has as many slots as its
+    // deepest live set, so its stack does not grow with its statements. (Not LLVM lifetime
+    // markers: thousands of allocas made its stack colouring quadratic, and the markers alone
+    // cost a quarter of the compile of a long probe; slots are at most ON_STACK_LIMIT bytes.)
+    const free = scope ? this.freeSlots.get(this.fn!)?.get(words) : undefined;
+    const p = free?.pop() ?? this.allocaBuilder!.CreateBitCast(this.allocaBuilder!.CreateAlloca(llvm.ArrayType.get(this.i64, words), null, name), this.i8p);
+    scope?.slots.push({ fn: this.fn!, slot: p, words });
+    return p;
   }
 
+  /** Temporaries scopes, innermost last (beginTemps/endTemps): their stack slots and the scratch area's fill at the start. */
+  private readonly tempScopes: { slots: { fn: Fn; slot: Value; words: number }[]; scratchChunk: number; scratchUsed: number }[] = [];
+  /** Per function, the stack slots of ended scopes by size in words, free for the next statement. */
+  private readonly freeSlots = new Map<Fn, Map<number, Value[]>>();
+
   /**
-   * A stack slot used by one statement only: its lifetime ends after `use`, so LLVM's stack
-   * colouring can give its bytes to the next statement's slot (a BEGIN filling a map with many
-   * string constants would otherwise need a slot per statement). Scratch-map slots are left alone.
+   * Open a scope for the temporaries of one statement: the stack slots and scratch bytes
+   * `slot()` hands out until `endTemps` are that statement's alone, so a probe's stack is its
+   * deepest live set of temporaries, not the sum over its statements. Scopes nest (a statement
+   * inside an `if`, a block expression); a slot outlives its scope only if `persistent`.
    */
-  withSlotLifetime(slot: Value, size: number, use: () => void): void {
-    const onStack = size <= ON_STACK_LIMIT || this.scratchMap === undefined;
-    if (!onStack) {
-      use();
-      return;
+  beginTemps(): void {
+    this.tempScopes.push({ slots: [], scratchChunk: this.scratchChunk, scratchUsed: this.scratchUsed });
+  }
+
+  /** Close the innermost temporaries scope: its stack slots go back to the pool, its scratch bytes are free. */
+  endTemps(): void {
+    const scope = this.tempScopes.pop()!;
+    for (const t of scope.slots) {
+      let bySize = this.freeSlots.get(t.fn);
+      if (!bySize) this.freeSlots.set(t.fn, (bySize = new Map()));
+      let list = bySize.get(t.words);
+      if (!list) bySize.set(t.words, (list = []));
+      list.push(t.slot);
     }
-    const fnType = llvm.FunctionType.get(this.b.getVoidTy(), [this.i64, this.i8p], false);
-    const start = this.module.getOrInsertFunction('llvm.lifetime.start.p0i8', fnType);
-    const end = this.module.getOrInsertFunction('llvm.lifetime.end.p0i8', fnType);
-    const bytes = this.int(BigInt(Math.max(8, Math.ceil(size / 8) * 8)));
-    this.b.CreateCall(start, [bytes, slot]);
-    use();
-    this.b.CreateCall(end, [bytes, slot]);
+    this.scratchChunk = scope.scratchChunk;
+    this.scratchUsed = scope.scratchUsed;
   }
 
   /** Reserve `size` bytes (rounded up to 8) of the current program's scratch area; returns their address. */
@@ -348,6 +368,22 @@ export class BpfBuilder {
   }
 
   private passthroughSeq = 0;
+
+  /** `opaque` for an i32 (LLVM would turn a sign test of a truncated value into a 64-bit mask test). */
+  opaque32(v: Value): Value {
+    const i32 = this.b.getInt32Ty();
+    const fnType = llvm.FunctionType.get(i32, [i32, i32], false);
+    return this.b.CreateCall(this.module.getOrInsertFunction('llvm.bpf.passthrough.i32.i32', fnType), [this.b.getInt32(this.passthroughSeq++), v]);
+  }
+
+  /**
+   * Pointer `p` unchanged but opaque to LLVM (see `opaque`): a context read through it keeps its
+   * offset in the load instruction. Otherwise LLVM may compute `ctx + off` once for several reads
+   * and keep it in a register, and the verifier refuses a load through a modified context pointer.
+   */
+  opaquePtr(p: Value): Value {
+    return this.b.CreateIntToPtr(this.opaque(this.b.CreatePtrToInt(p, this.i64)), this.i8p);
+  }
 
   ptrAt(base: Value, offset: number): Value {
     return offset === 0 ? base : this.b.CreateGEP(this.i8, base, [this.int(BigInt(offset))]);

@@ -50,6 +50,18 @@ class BpfObject {
 
   /** The function of code section `shndx` that starts at byte `offset`: its size. */
   functionAt(shndx: number, offset: number): { start: number; size: number } {
+    const key = `${shndx}:${offset}`;
+    const known = this.functions.get(key);
+    if (known) return known;
+    const found = this.findFunction(shndx, offset);
+    this.functions.set(key, found);
+    return found;
+  }
+
+  /** functionAt's answers: a program calls the shared error subprogram from each checked helper call. */
+  private readonly functions = new Map<string, { start: number; size: number }>();
+
+  private findFunction(shndx: number, offset: number): { start: number; size: number } {
     const funcs = this.symbols.filter((f) => f.type === STT_FUNC && f.shndx === shndx);
     const exact = funcs.find((f) => Number(f.value) === offset && f.size > 0);
     if (exact) return { start: offset, size: exact.size };

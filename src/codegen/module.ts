@@ -1,7 +1,7 @@
 import type llvmTypes from 'llvm-bindings';
 import { assertNever } from '../ast/nodes.js';
 import type { IrBlob, IrCallArg, IrExpr, IrLibExpr, IrModule, IrProgram, IrStmt } from '../ir/ir.js';
-import { encodeBytes, Helper } from '../contract/index.js';
+import { encodeBytes, Helper, MapType } from '../contract/index.js';
 import { alignAt, atomicAddIr, BpfBuilder, llvm, ON_STACK_LIMIT } from './bpf-builder.js';
 import { FRAME_CTX, FRAME_RETURNED, frameLayout, usesCallbacks } from './callbacks.js';
 
@@ -38,9 +38,10 @@ export function blobSize(blob: IrBlob): number {
  * Blobs (strings, tuples, keys, event records) larger than ON_STACK_LIMIT bytes (bpftrace's
  * on_stack_limit, 32) are not on the 512-byte BPF stack but in the per-CPU scratch map
  * `ir.scratchMap` (a PERCPU_ARRAY, as bpftrace 0.23+ does): each program looks its entry up once
- * at its start (returning 0 if that fails) and gives every large blob a fixed offset in it, never
- * reused within the program (its callbacks do their own lookup and continue the same offsets, so
- * they see the program's large variables). Past SCRATCH_CHUNK (32 KiB, the kernel's per-CPU value
+ * at its start (returning 0 if that fails) and gives every large blob a fixed offset in it: a
+ * variable's for the whole program, a statement's temporary until the statement ends (the next
+ * statement's temporaries take the same bytes; BpfBuilder.beginTemps). Its callbacks do their own
+ * lookup and continue the same offsets, so they see the program's large variables. Past SCRATCH_CHUNK (32 KiB, the kernel's per-CPU value
  * limit) a program goes on in the next entry. All programs share the map from offset 0: the map's
  * value size is the largest need of one program, not the sum.
  *
@@ -116,25 +117,41 @@ class ProgramGen {
     for (const s of list) this.stmt(s);
   }
 
+  /** One statement; the slots and scratch bytes its temporaries take are free again after it (BpfBuilder.beginTemps). */
   private stmt(s: IrStmt): void {
+    this.bb.beginTemps();
+    this.stmtBody(s);
+    this.bb.endTemps();
+    if (++this.sinceBlockEnd >= STATEMENTS_PER_BLOCK && !this.inCallback) this.endBlock();
+  }
+
+  /** Statements since the last basic block boundary (endBlock). */
+  private sinceBlockEnd = 0;
+
+  /**
+   * End the basic block with a branch LLVM cannot fold (`if (opaque 1 == 0) return`, never
+   * taken; the verifier sees the constant and skips it). LLVM's instruction selection works a
+   * block at a time and is quadratic in a block's size: thousands of branch-free statements (map
+   * updates without checks, --no-warnings) in one block took seconds. Two instructions a block.
+   */
+  private endBlock(): void {
+    this.sinceBlockEnd = 0;
+    const b = this.b;
+    const leave = this.bb.block('split.ret');
+    const next = this.bb.block('split');
+    b.CreateCondBr(b.CreateICmpEQ(this.bb.opaque(this.bb.int(1n)), this.bb.int(0n)), leave, next);
+    b.SetInsertPoint(leave);
+    b.CreateRet(this.programResult());
+    b.SetInsertPoint(next);
+  }
+
+  private stmtBody(s: IrStmt): void {
     const bb = this.bb;
     switch (s.op) {
-      case 'mapSet': {
-        // The key and value slots live for this statement only (see withSlotLifetime).
-        const tempSlot = (blob: IrBlob, use: (v: Value) => void): void => {
-          if (blob.op === 'varBlob') return use(this.blob(blob));
-          const size = blobSize(blob);
-          const dst = bb.slot(size, blob.op);
-          bb.withSlotLifetime(dst, size, () => {
-            this.fill(dst, blob);
-            use(dst);
-          });
-        };
-        tempSlot(s.key, (key) => tempSlot(s.value, (value) => {
-          this.helperFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(s.map), key, value, bb.int(BPF_ANY)]), s.err);
-        }));
+      case 'mapSet':
+        // The key and value slots are this statement's temporaries (stmt: beginTemps/endTemps).
+        this.helperFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(s.map), this.keyPtr(s.map, s.key), this.blob(s.value), bb.int(BPF_ANY)]), s.err);
         return;
-      }
       case 'mapAdd': {
         const delta = this.expr(s.delta);
         this.lookupOrInit(s.map, s.key, 8, (p) => bb.store(p, 0, 8, this.b.CreateAdd(bb.load(p, 0, 8), delta)), (init) => bb.store(init, 0, 8, delta), s.err);
@@ -179,10 +196,17 @@ class ProgramGen {
       case 'mapBucketAdd': {
         // Opaque, so the `bucket < slots` check below is kept for the verifier.
         const bucket = bb.opaque(this.expr(s.bucket));
-        const key = this.blob(s.key);
+        const key = this.keyPtr(s.map, s.key);
         const map = s.map;
         // Values too large for the stack are created from the zero map's value, then looked up again.
         let p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(map), key]);
+        if (this.isArray(map)) {
+          this.ifThen(this.b.CreateAnd(this.b.CreateIsNotNull(p), this.b.CreateICmpULT(bucket, bb.int(BigInt(s.slots)))), () => {
+            const cell = this.b.CreateGEP(bb.i64, this.b.CreateBitCast(p, bb.llvmPtrTo(bb.i64)), [bucket]);
+            this.b.CreateStore(this.b.CreateAdd(this.b.CreateLoad(bb.i64, cell), bb.int(1n)), cell);
+          });
+          return;
+        }
         const slot = bb.slot(8, 'bucketptr');
         const slotP = this.b.CreateBitCast(slot, bb.llvmPtrTo(bb.i8p));
         this.b.CreateStore(p, slotP);
@@ -397,11 +421,12 @@ class ProgramGen {
     if (err === undefined) return;
     // Negative as an i32, as bpftrace checks: a helper the verifier inlines (bpf_loop) sets its
     // -errno with a 32-bit move, which is positive as an i64.
-    const ret32 = this.b.CreateSExt(this.b.CreateTrunc(ret, this.bb.intN(32)), this.bb.i64);
-    this.ifThen(this.b.CreateICmpSLT(ret32, this.bb.int(0n)), () => this.helperError(ret32, err));
+    // The test on the 32-bit value (one jmp32), the sign extension only on the error path.
+    const low = this.bb.opaque32(this.b.CreateTrunc(ret, this.bb.intN(32)));
+    this.ifThen(this.b.CreateICmpSLT(low, this.b.getInt32(0)), () => this.helperError(ret, err));
   }
 
-  /** Send the `helper-error` event `err` with return code `ret` (an i64): a call of the shared error path. */
+  /** Send the `helper-error` event `err` with return code `ret` (an i64 whose low 32 bits are the code): a call of the shared error path. */
   private helperError(ret: Value, err: number): void {
     this.b.CreateCall(this.errorPath(), [this.bb.int(BigInt(err)), ret]);
   }
@@ -420,7 +445,8 @@ class ProgramGen {
     const fn = bb.beginCallback(ERROR_PATH_FN, [bb.i64, bb.i64]);
     const rec = bb.slot(16, 'helpererr', true);
     bb.store(rec, 0, 8, fn.getArg(0));
-    bb.store(rec, 8, 8, fn.getArg(1));
+    // The helper's result as the i32 it is (the subprogram sign-extends it once, not each caller).
+    bb.store(rec, 8, 8, this.b.CreateSExt(this.b.CreateTrunc(fn.getArg(1), bb.intN(32)), bb.i64));
     const r = bb.helper(Helper.ringbuf_output, bb.i64, [bb.mapRef(this.ir.ringbufMap), rec, bb.int(16n), bb.int(0n)]);
     this.ifThen(this.b.CreateICmpNE(r, bb.int(0n)), () => this.bumpLost());
     bb.endCallback(0n);
@@ -437,8 +463,14 @@ class ProgramGen {
 
   private lookupOrInit(map: number, keyBlob: IrBlob, valueSize: number, update: (p: Value) => void, init: (p: Value) => void, err?: number): void {
     const bb = this.bb;
-    const key = this.blob(keyBlob);
+    const key = this.keyPtr(map, keyBlob);
     const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(map), key]);
+    if (this.isArray(map)) {
+      // A one-entry PERCPU_ARRAY (src/passes/scalar-maps.ts): the entry always exists, zeroed, so
+      // the update works for the first event too (0 is every aggregation's unset value); no insert.
+      this.ifThen(this.b.CreateIsNotNull(p), () => update(p));
+      return;
+    }
     this.ifElse(
       this.b.CreateIsNotNull(p),
       () => update(p),
@@ -449,6 +481,22 @@ class ProgramGen {
         this.helperFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(map), key, fresh, bb.int(BPF_ANY)]), err);
       },
     );
+  }
+
+  /**
+   * A pointer to `key` for a lookup or update in `map`: an all-zero key (a scalar map's, index 0
+   * of an array) is the zero map's value (an address load, no store to the stack); any other key
+   * is built on the stack.
+   */
+  private keyPtr(map: number, key: IrBlob): Value {
+    const zeros = this.ir.maps[this.ir.zeroMap]?.valueSize ?? 0;
+    return key.op === 'zero' && key.size <= zeros ? this.bb.mapValueRef(this.ir.zeroMap) : this.blob(key);
+  }
+
+  /** Whether map `id` is an array (its entries exist from the start: nothing to insert). */
+  private isArray(id: number): boolean {
+    const t = this.ir.maps[id]?.bpfType;
+    return t === MapType.ARRAY || t === MapType.PERCPU_ARRAY;
   }
 
   /** tseries(): update the {value, meta, epoch} cell (src/ir/ir.ts mapTseries; bpftrace codegen_llvm.cpp). */
@@ -533,7 +581,7 @@ class ProgramGen {
 
   private zeroKeyPtr(): Value {
     if (!this.zeroKey) {
-      this.zeroKey = this.bb.slot(8, 'zerokey');
+      this.zeroKey = this.bb.slot(8, 'zerokey', false, true);
     }
     // Stored at each use: the slot lives in the entry block, the store must dominate the use.
     this.bb.store(this.zeroKey, 0, 4, this.bb.int(0n));
@@ -551,7 +599,7 @@ class ProgramGen {
       case 'builtin':
         return this.builtin(e.name);
       case 'ctxLoad':
-        return bb.loadI64(this.ctx, e.offset, e.size, e.signed);
+        return bb.loadI64(bb.opaquePtr(this.ctx), e.offset, e.size, e.signed);
       case 'ctxAddr':
         return b.CreatePtrToInt(this.ctx, bb.i64);
       case 'var':
@@ -1046,7 +1094,7 @@ class ProgramGen {
         return;
       }
       case 'ctxBytes':
-        bb.copy(dst, dstAlign, bb.ptrAt(this.ctx, blob.offset), alignAt(blob.offset), blob.size);
+        bb.copy(dst, dstAlign, bb.ptrAt(bb.opaquePtr(this.ctx), blob.offset), alignAt(blob.offset), blob.size);
         return;
       case 'record': {
         // Every fill writes all bytes of its blob: zero only the gaps between fields, and build
@@ -1202,6 +1250,9 @@ function constString(blob: IrBlob): Buffer | undefined {
   }
   return undefined;
 }
+
+/** Top-level statements of a basic block at most (ProgramGen.endBlock). */
+const STATEMENTS_PER_BLOCK = 64;
 
 /** Stores of one repeated byte kept as stores; longer runs are copied (see `fill`). */
 const MAX_SPLAT_STORES = 32;

@@ -6,6 +6,7 @@ import type { Diagnostic } from './diagnostic.js';
 import type { EventSpec } from './events.js';
 import type { ConcreteProbe } from './probe.js';
 import { tupleLayout, type Type } from './types.js';
+import { MapType } from './uapi.js';
 
 /** How a script map stores its values; decides the BPF map type and how the runtime prints it. */
 export type MapKind = 'count' | 'sum' | 'min' | 'max' | 'avg' | 'stats' | 'hist' | 'lhist' | 'tseries' | 'int' | 'value';
@@ -28,6 +29,15 @@ export interface CompiledMap {
     /** lhist min/max/step, as decimal strings (bigint is not JSON). */
     readonly params: readonly string[];
   };
+}
+
+/**
+ * A keyless aggregation kept in a one-entry PERCPU_ARRAY (src/passes/scalar-maps.ts): its entry
+ * always exists, so the runtime reads an all-zero value as "nothing written" (unless zero() kept
+ * it) and clears it by zeroing it.
+ */
+export function isScalarArrayMap(m: CompiledMap): boolean {
+  return m.bpfType === MapType.PERCPU_ARRAY && m.spec !== undefined && m.spec.keyTypes.length === 0;
 }
 
 export interface CompiledProgram {

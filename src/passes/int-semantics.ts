@@ -212,17 +212,57 @@ export function asInt64(v: bigint, signed: boolean): bigint {
  */
 export function renderRuntimeWarning(message: string, source: { name: string; text: string } | undefined, span: { start: number; end: number }): string {
   if (!source) return `WARNING: ${message}`;
-  const before = source.text.slice(0, span.start);
-  const line = before.split('\n').length;
-  const lineStart = before.lastIndexOf('\n') + 1;
-  const lines = source.text.split('\n');
+  // By a line index, not by splitting the text: lowering renders one per checked helper call.
+  const starts = lineStarts(source.text);
+  const line = lineOf(starts, span.start);
+  const lineStart = starts[line - 1]!;
+  const lineText = (n: number): string => source.text.slice(starts[n - 1]!, (starts[n] ?? source.text.length + 1) - 1);
   const startCol = span.start - lineStart + 1;
-  const endText = source.text.slice(0, span.end);
-  const endLine = endText.split('\n').length;
-  if (endLine !== line) return `${source.name}:${line}-${endLine}: WARNING: ${message}\n${lines.slice(line - 1, endLine).join('\n')}`;
+  const endLine = lineOf(starts, span.end);
+  if (endLine !== line) {
+    const shown: string[] = [];
+    for (let n = line; n <= endLine; n++) shown.push(lineText(n));
+    return `${source.name}:${line}-${endLine}: WARNING: ${message}\n${shown.join('\n')}`;
+  }
   const endCol = span.end - lineStart + 1;
-  const src = lines[line - 1] ?? '';
+  const whole = lineText(line);
+  // A very long line (a generated script on one line) is shown around the span only: every
+  // checked helper call keeps its rendering in the compiled script, so whole lines made that quadratic.
+  const cut = whole.length > MAX_CONTEXT_LINE ? Math.max(0, startCol - 1 - CONTEXT_AROUND) : 0;
+  const src = whole.length > MAX_CONTEXT_LINE ? whole.slice(cut, endCol - 1 + CONTEXT_AROUND) : whole;
+  return `${source.name}:${line}:${startCol}-${endCol}: WARNING: ${message}\n${src.replace(/\t/g, '    ')}\n${underline(src, startCol - cut, endCol - cut)}`;
+}
+
+/** Source lines longer than this are shown CONTEXT_AROUND characters either side of the span. */
+const MAX_CONTEXT_LINE = 1000;
+const CONTEXT_AROUND = 200;
+
+/** The `~` marks under columns [startCol, endCol) of `src` (tabs as 4). */
+function underline(src: string, startCol: number, endCol: number): string {
   let marks = '';
   for (let x = 0; x < src.length && x < endCol - 1; x++) marks += (src[x] === '\t' ? 4 : 1) > 1 ? (x < startCol - 1 ? '    ' : '~~~~') : x < startCol - 1 ? ' ' : '~';
-  return `${source.name}:${line}:${startCol}-${endCol}: WARNING: ${message}\n${src.replace(/\t/g, '    ')}\n${marks}`;
+  return marks;
+}
+
+/** The offset each line of `text` starts at (the last text's, cached: one script is rendered many times). */
+function lineStarts(text: string): readonly number[] {
+  if (lineStartsCache?.text === text) return lineStartsCache.starts;
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  lineStartsCache = { text, starts };
+  return starts;
+}
+
+let lineStartsCache: { text: string; starts: readonly number[] } | undefined;
+
+/** The 1-based line holding offset `at`. */
+function lineOf(starts: readonly number[], at: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo + 1;
 }

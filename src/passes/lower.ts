@@ -1505,14 +1505,14 @@ export class ProbeLowerer {
   helperErr(helper: string, span: Span | undefined, needsK: boolean): number | undefined {
     const level = this.script.warningLevel ?? 1;
     if (level === 0 || (needsK && level < 2) || !span) return undefined;
+    const key = `${helper}@${span.start}:${span.end}`;
+    const known = this.helperErrIds.get(key);
+    if (known !== undefined) return known;
     const rendered = renderRuntimeWarning('\u0000', this.script.source, span);
     const cut = rendered.indexOf('\u0000');
     const where = rendered.slice(0, cut).replace(/: WARNING: $/, '').replace(/^WARNING: $/, '');
     const m = /^(.*):(\d+):(\d+)/.exec(where);
     const loc = { filename: m?.[1] ?? this.script.source?.name ?? 'stdin', line: Number(m?.[2] ?? 0), col: Number(m?.[3] ?? 0), text: where, context: rendered.slice(cut + 1).split('\n').slice(1) };
-    const key = `${helper}@${span.start}:${span.end}`;
-    const known = this.helperErrIds.get(key);
-    if (known !== undefined) return known;
     const id = this.script.events.length;
     this.script.events.push({ kind: 'helper-error', helper, loc, args: [i64] });
     this.helperErrIds.set(key, id);

@@ -1,0 +1,59 @@
+/**
+ * Keyless aggregations in one-entry PERCPU_ARRAYs (src/passes/scalar-maps.ts): the map type the
+ * layout chooses, and the code it allows (no insert, so no insert failure to check).
+ */
+import test from 'ava';
+import { compileFrontend, compileScript, MapType, type CompiledMap, type FrontendResult } from '../../../src/compile.js';
+import { Helper } from '../../../src/contract/index.js';
+
+function maps(text: string): FrontendResult['maps'] {
+  const r = compileFrontend({ name: 'test', text });
+  if (r.diagnostics.some((d) => d.severity === 'error')) throw new Error(r.diagnostics.map((d) => d.message).join('\n'));
+  return r.maps;
+}
+
+function map(all: readonly CompiledMap[], name: string): CompiledMap {
+  const m = all.find((x) => x.name === name);
+  if (!m) throw new Error(`no map ${name}`);
+  return m;
+}
+
+test('scalar count, min, max, avg, stats, hist and lhist are one-entry per-CPU arrays with a 4-byte key', (t) => {
+  const all = maps('BEGIN { @c = count(); @mn = min(1); @mx = max(2); @a = avg(3); @st = stats(4); @h = hist(3); @l = lhist(3, 0, 10, 1); }');
+  for (const name of ['@c', '@mn', '@mx', '@a', '@st', '@h', '@l']) {
+    const m = map(all, name);
+    t.is(m.bpfType, MapType.PERCPU_ARRAY, name);
+    t.is(m.keySize, 4, name);
+    t.is(m.maxEntries, 1, name);
+  }
+});
+
+test('keyed aggregations, scalar sum, and scalar maps a probe deletes stay per-CPU hashes', (t) => {
+  const all = maps('BEGIN { @k[tid] = count(); @s = sum(1); @d = count(); delete(@d); }');
+  for (const name of ['@k', '@s', '@d']) t.is(map(all, name).bpfType, MapType.PERCPU_HASH, name);
+});
+
+test('a declared map keeps its declared type', (t) => {
+  const all = maps('let @c = percpuhash(1); BEGIN { @c = count(); }');
+  t.is(map(all, '@c').bpfType, MapType.PERCPU_HASH);
+});
+
+/** The BPF helper ids a compiled program calls (`call imm` with src_reg 0). */
+function helperCalls(insns: Buffer): number[] {
+  const ids: number[] = [];
+  for (let off = 0; off + 8 <= insns.length; off += 8) {
+    if (insns[off] === 0x85 && (insns[off + 1]! >> 4) === 0) ids.push(insns.readInt32LE(off + 4));
+  }
+  return ids;
+}
+
+test('a scalar count compiles to a lookup and an in-place add: no map update, so no error report', async (t) => {
+  const r = await compileScript({ name: 'test', text: 'BEGIN { @ = count(); @h = hist(7); }' });
+  if (!('format' in r)) return t.fail(r.diagnostics.map((d) => d.message).join('\n'));
+  const insns = Buffer.from(r.programs[0]!.insns, 'base64');
+  const calls = helperCalls(insns);
+  t.true(calls.includes(Helper.map_lookup_elem));
+  t.false(calls.includes(Helper.map_update_elem));
+  // No BPF-to-BPF call (the shared error subprogram) either.
+  t.false(r.programs[0]!.subprogs !== undefined && r.programs[0]!.subprogs.length > 0);
+});
