@@ -3,6 +3,7 @@
  * Free functions over the probe's lowerer (src/passes/lower.ts), which dispatches to them.
  */
 import type * as ast from '../ast/nodes.js';
+import type { Diagnostics } from '../common/diagnostic.js';
 import type { IrExpr, IrStmt } from '../ir/ir.js';
 import { boolType, i64, isIntegral, sizeOf, typeEquals, typeToString, u64, type Type } from '../types/types.js';
 import { cSizeOf } from '../kernel/btf.js';
@@ -192,11 +193,18 @@ export function foldedValue(lx: ProbeLowerer, e: ast.Expr): TypedValue | undefin
   return { type: constType(f.value), int: { op: 'const', value: BigInt.asIntN(64, f.value) } };
 }
 
-export function fold(lx: ProbeLowerer, e: ast.Expr): Folded | 'error' | undefined {
+/** What literal folding needs: the lowerer and the type pass (src/passes/type-of.ts) both fold. */
+export interface FoldHost {
+  readonly diags: Diagnostics;
+  readonly script: { readonly positionals: readonly string[] };
+  deeper<T>(e: ast.Expr, f: () => T): T;
+}
+
+export function fold(lx: FoldHost, e: ast.Expr): Folded | 'error' | undefined {
   return lx.deeper(e, () => foldAt(lx, e));
 }
 
-export function foldAt(lx: ProbeLowerer, e: ast.Expr): Folded | 'error' | undefined {
+export function foldAt(lx: FoldHost, e: ast.Expr): Folded | 'error' | undefined {
   switch (e.kind) {
     case 'IntLiteral':
       return { kind: 'int', value: e.value };

@@ -404,7 +404,7 @@ export function contextField(lx: ProbeLowerer, f: ContextField): TypedValue {
 // ------------------------------------------------------------------ free helpers
 
 /** A tuple or record element's stored type: integers keep their size, bools stay bools (they print `true`). */
-function elemStorageType(t: Type): Type {
+export function elemStorageType(t: Type): Type {
   // bpftrace packs tuples: integers keep their size (struct.cpp CreateTuple), pointers their pointee.
   if (t.kind === 'int') return t;
   return t.kind === 'bool' || t.kind === 'ptr' ? t : storageType(t);
