@@ -212,17 +212,42 @@ export function asInt64(v: bigint, signed: boolean): bigint {
  */
 export function renderRuntimeWarning(message: string, source: { name: string; text: string } | undefined, span: { start: number; end: number }): string {
   if (!source) return `WARNING: ${message}`;
-  const before = source.text.slice(0, span.start);
-  const line = before.split('\n').length;
-  const lineStart = before.lastIndexOf('\n') + 1;
-  const lines = source.text.split('\n');
+  // One line index per script: lowering renders a warning per map update and probe read.
+  const starts = lineStarts(source);
+  const text = source.text;
+  const lineText = (n: number): string => text.slice(starts[n - 1] ?? text.length, n < starts.length ? starts[n]! - 1 : text.length);
+  const line = lineAt(starts, span.start);
+  const lineStart = starts[line - 1]!;
   const startCol = span.start - lineStart + 1;
-  const endText = source.text.slice(0, span.end);
-  const endLine = endText.split('\n').length;
-  if (endLine !== line) return `${source.name}:${line}-${endLine}: WARNING: ${message}\n${lines.slice(line - 1, endLine).join('\n')}`;
+  const endLine = lineAt(starts, span.end);
+  if (endLine !== line) return `${source.name}:${line}-${endLine}: WARNING: ${message}\n${text.slice(lineStart, endLine < starts.length ? starts[endLine]! - 1 : text.length)}`;
   const endCol = span.end - lineStart + 1;
-  const src = lines[line - 1] ?? '';
+  const src = lineText(line);
   let marks = '';
   for (let x = 0; x < src.length && x < endCol - 1; x++) marks += (src[x] === '\t' ? 4 : 1) > 1 ? (x < startCol - 1 ? '    ' : '~~~~') : x < startCol - 1 ? ' ' : '~';
   return `${source.name}:${line}:${startCol}-${endCol}: WARNING: ${message}\n${src.replace(/\t/g, '    ')}\n${marks}`;
+}
+
+const LINE_STARTS = new WeakMap<object, { text: string; starts: number[] }>();
+
+/** Offsets where each line of the source starts (line 1 at 0), computed once per source text. */
+function lineStarts(source: { text: string }): number[] {
+  const known = LINE_STARTS.get(source);
+  if (known && known.text === source.text) return known.starts;
+  const starts = [0];
+  for (let i = source.text.indexOf('\n'); i >= 0; i = source.text.indexOf('\n', i + 1)) starts.push(i + 1);
+  LINE_STARTS.set(source, { text: source.text, starts });
+  return starts;
+}
+
+/** The 1-based line of `offset`: how many lines start at or before it (as counting the newlines before it). */
+function lineAt(starts: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (starts[mid]! <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
