@@ -4,7 +4,7 @@
  * tables (completion). A separate entry point from index.ts so that `-e` runs never load the parser.
  */
 import { tokenize } from '../grammar/index.js';
-import { ALL_FUNCTION_NAMES, BUILTIN_VARS } from './builtins/builtins.js';
+import { ALL_FUNCTION_NAMES, BUILTIN_VARIABLE_NAMES } from './builtins/builtins.js';
 import { Diagnostics, type Diagnostic } from './common/diagnostic.js';
 import type { SourceFile, Span } from './common/span.js';
 import { listTracepoints, readTracepointFormat } from './kernel/tracefs.js';
@@ -88,7 +88,7 @@ export function shellTokens(text: string): ShellToken[] {
 
 /** Builtin variable names (`pid`, `comm`, ...), for completion. */
 export function builtinNames(): string[] {
-  return Object.keys(BUILTIN_VARS);
+  return [...BUILTIN_VARIABLE_NAMES];
 }
 
 export function functionNames(): string[] {

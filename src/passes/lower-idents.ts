@@ -3,7 +3,7 @@
  * Free functions over the probe's lowerer (src/passes/lower.ts), which dispatches to them.
  */
 import type * as ast from '../ast/nodes.js';
-import { BUILTIN_VARS } from '../builtins/builtins.js';
+import { HELPER_VAR_NAMES } from '../builtins/builtins.js';
 import type { Span } from '../common/span.js';
 import { i64, isIntegral, sizeOf, typeEquals, typeToString, type Type } from '../types/types.js';
 import { didYouMean } from './suggest.js';
@@ -34,16 +34,6 @@ export function identifier(lx: ProbeLowerer, e: ast.Identifier): TypedValue {
     return lx.fail();
   }
   if (target) return { type: target.type, int: { op: 'const', value: target.value } };
-  const builtin = BUILTIN_VARS[e.name];
-  if (builtin) {
-    if (e.name === 'curtask') {
-      // bpftrace types curtask as `struct task_struct *` when the kernel has BTF.
-      const task = lx.types.resolveName('struct task_struct');
-      if (task && task.kind === 'record') return { type: ptrType({ kind: 'ptr', target: () => task }, 'kernel'), int: { op: 'builtin', name: 'curtask' } };
-    }
-    if (builtin.lower.kind === 'comm') return { type: builtin.type, blob: { op: 'comm', size: sizeOf(builtin.type) } };
-    return { type: builtin.type, int: { op: 'builtin', name: builtin.lower.name } };
-  }
   if (e.name === 'probe') return stringConst(lx.probe.name, 64);
   const libVar = LIBRARY_VARS.get(e.name);
   if (libVar) return libVar.lower(e, lx.libContext());
@@ -66,7 +56,7 @@ export function identifier(lx: ProbeLowerer, e: ast.Identifier): TypedValue {
   if (macro && macro.params.length === 0) return macroValue(lx, { kind: 'Call', span: e.span, callee: e.name, calleeSpan: e.span, args: [] }, macro);
   const enumerator = enumConstant(e.name, lx.types.enums);
   if (enumerator) return { type: enumerator.type, int: { op: 'const', value: enumerator.value } };
-  const hint = didYouMean(e.name, [...Object.keys(BUILTIN_VARS), 'args', 'probe', ...lx.probe.registers.map((r) => r.name)]);
+  const hint = didYouMean(e.name, [...HELPER_VAR_NAMES, 'args', 'probe', ...lx.probe.registers.map((r) => r.name)]);
   lx.diags.error('unknown-identifier', `unknown identifier: ${e.name}`, e.span, hint ? [`did you mean ${hint}?`] : undefined);
   return lx.fail();
 }

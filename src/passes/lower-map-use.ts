@@ -4,7 +4,8 @@
  */
 import type * as ast from '../ast/nodes.js';
 import { isAggregation } from '../builtins/builtins.js';
-import { TSERIES_CELL, tseriesArgs, tseriesStmts } from '../builtins/tseries.js';
+import { TSERIES_CELL } from '../builtins/tseries.js';
+import { LIBRARY_FUNCTIONS } from '../builtins/functions.js';
 import type { Span } from '../common/span.js';
 import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
 import { i64, isIntegral, sizeOf, typeToString, u64, type Type } from '../types/types.js';
@@ -78,77 +79,10 @@ export function scaledDelta(lx: ProbeLowerer, spec: MapSpec, delta: IrExpr): IrE
   return size === 1 ? delta : { op: 'binary', operator: '*', left: delta, right: { op: 'const', value: BigInt(size) }, signed: true };
 }
 
+/** `@m[k] = count()`...: the aggregation's library record (src/builtins/aggregations.ts) updates the entry of the map's use. */
 export function aggregate(lx: ProbeLowerer, target: ast.MapRef, key: KeySite, call: ast.Call): IrStmt[] {
-  const name = call.callee as MapKind;
-  const arity: Record<string, [number, number]> = {
-    count: [0, 0], sum: [1, 1], min: [1, 1], max: [1, 1], avg: [1, 1], stats: [1, 1], hist: [1, 2], lhist: [4, 4], tseries: [3, 4],
-  };
-  const [lo, hi] = arity[name]!;
-  if (call.args.length < lo || call.args.length > hi) {
-    lx.diags.error('wrong-argument-count', `${name}() takes ${lo === hi ? lo : `${lo} to ${hi}`} argument${hi === 1 ? '' : 's'}, got ${call.args.length}`, call.span);
-    return [];
-  }
-  let params: bigint[] = [];
-  if (name === 'lhist') {
-    params = call.args.slice(1).map((a) => lx.constInt(a));
-    const [min, max, step] = params as [bigint, bigint, bigint];
-    if (step <= 0n || max <= min) {
-      lx.diags.error('invalid-argument', 'lhist() needs min < max and step > 0', call.span);
-      return [];
-    }
-    if (lhistBucketCount(min, max, step) > MAX_LHIST_SLOTS) {
-      lx.diags.error('invalid-argument', `lhist() would have more than ${MAX_LHIST_SLOTS - 2} buckets`, call.span);
-      return [];
-    }
-  }
-  if (name === 'tseries') {
-    // src/builtins/tseries.ts; BPFTRACE_DUMMY_TS_MAP=@ts reads the time from a scalar map (bpftrace's tests).
-    const cx = lx.libContext();
-    const t = tseriesArgs(call, cx);
-    if (!t) return [];
-    const use = useMap(lx, target, name, key, u64, t.params, call);
-    if (!use) return [];
-    const dummy = process.env.BPFTRACE_DUMMY_TS_MAP;
-    const dummyId = dummy && lx.script.maps.get(dummy)?.kind === 'int' ? mapId(lx, dummy) : undefined;
-    return tseriesStmts(use.spec, mapId(lx, use.spec.name), use.key, t, cx, dummyId);
-  }
-  if (name === 'hist' && call.args.length === 2) {
-    const bits = lx.constInt(call.args[1]!);
-    if (bits < 0n || bits > 5n) {
-      lx.diags.error('invalid-argument', `hist() bits must be between 0 and 5, got ${bits}`, call.args[1]!.span);
-      return [];
-    }
-    if (bits !== 0n) params = [bits];
-  }
-  const use = useMap(lx, target, name, key, u64, params, call);
-  if (!use) return [];
-  const id = mapId(lx, use.spec.name);
-  const keyBlob = use.key;
-  if (name === 'count') return [{ op: 'mapAdd', map: id, key: keyBlob, delta: { op: 'const', value: 1n } }];
-  const argExpr = call.args[0]!;
-  const arg = lx.value(argExpr);
-  const v = lx.intOf(arg, argExpr);
-  switch (name) {
-    case 'sum':
-      return [{ op: 'mapAdd', map: id, key: keyBlob, delta: v }];
-    case 'min':
-    case 'max':
-      return [{ op: 'mapMinMax', map: id, key: keyBlob, value: v, which: name }];
-    case 'avg':
-    case 'stats':
-      return [{ op: 'mapCountTotal', map: id, key: keyBlob, value: v }];
-    case 'hist': {
-      const bits = Number(params[0] ?? 0n);
-      const { stmts, bucket } = histBucket(lx, v, bits);
-      return [...stmts, { op: 'mapBucketAdd', map: id, key: keyBlob, bucket, slots: histBucketCount(bits) }];
-    }
-    case 'lhist': {
-      const [min, max, step] = params as [bigint, bigint, bigint];
-      return [{ op: 'mapBucketAdd', map: id, key: keyBlob, bucket: lhistBucket(v, min, max, step), slots: lhistBucketCount(min, max, step) }];
-    }
-    default:
-      return [];
-  }
+  const lib = LIBRARY_FUNCTIONS.get(call.callee)!;
+  return lib.aggregate!(call, lx.libContext(), (kind, valueType, params) => useMap(lx, target, kind, key, valueType, params, call));
 }
 
 // ------------------------------------------------------------------ maps
@@ -228,51 +162,6 @@ export function withMapErr(lx: ProbeLowerer, stmts: IrStmt[], span: Span): IrStm
   });
 }
 
-/**
- * log2 bucket as src/contract/histogram.ts histBucketIndex (bits 0): v < 0 → 0, 0 → 1, 1 → 2, [2^k, 2^(k+1)) → k + 2.
- * A six-step binary search on the highest set bit, through temporaries so no subtree is duplicated.
- */
-export function histBucket(lx: ProbeLowerer, v: IrExpr, bits = 0): { stmts: IrStmt[]; bucket: IrExpr } {
-  const x = lx.temp();
-  const r = lx.temp();
-  const sh = lx.temp();
-  const c = (n: bigint): IrExpr => ({ op: 'const', value: n });
-  const X: IrExpr = { op: 'var', id: x };
-  const R: IrExpr = { op: 'var', id: r };
-  const SH: IrExpr = { op: 'var', id: sh };
-  // v is evaluated once (it may call helpers): x keeps it, and x's sign picks bucket 0 below.
-  const stmts: IrStmt[] = [{ op: 'setVar', id: x, value: v }, { op: 'setVar', id: r, value: c(0n) }];
-  const original = lx.temp();
-  stmts.push({ op: 'setVar', id: original, value: X });
-  for (const step of [32n, 16n, 8n, 4n, 2n, 1n]) {
-    const ge: IrExpr = { op: 'binary', operator: '>=', left: X, right: c(1n << step), signed: false };
-    stmts.push({ op: 'setVar', id: sh, value: { op: 'binary', operator: '*', left: ge, right: c(step), signed: false } });
-    stmts.push({ op: 'setVar', id: r, value: { op: 'binary', operator: '+', left: R, right: SH, signed: false } });
-    stmts.push({ op: 'setVar', id: x, value: { op: 'binary', operator: '>>', left: X, right: SH, signed: false } });
-  }
-  // 0 → 1, else 2 + floor(log2 v): one test of v (as bpftrace's log2) instead of adding `x >= 1`
-  // after the last step, which kept one more value alive across the map lookup (a spill).
-  const zero: IrExpr = { op: 'binary', operator: '==', left: { op: 'var', id: original }, right: c(0n), signed: false };
-  const nonNegative: IrExpr = { op: 'ternary', cond: zero, then: c(1n), else: { op: 'binary', operator: '+', left: c(2n), right: R, signed: false } };
-  const negative: IrExpr = { op: 'binary', operator: '<', left: { op: 'var', id: original }, right: c(0n), signed: true };
-  if (bits > 0) {
-    // hist(v, k): values below 2^k get one bucket each; above, each power of two splits into 2^k buckets.
-    const k = BigInt(bits);
-    const mask = (1n << k) - 1n;
-    const O: IrExpr = { op: 'var', id: original };
-    const shift: IrExpr = { op: 'binary', operator: '-', left: R, right: c(k), signed: false };
-    const sub: IrExpr = { op: 'binary', operator: '&', left: { op: 'binary', operator: '>>', left: O, right: shift, signed: false }, right: c(mask), signed: false };
-    const top: IrExpr = { op: 'binary', operator: '<<', left: { op: 'binary', operator: '+', left: shift, right: c(1n), signed: false }, right: c(k), signed: false };
-    const above: IrExpr = { op: 'binary', operator: '+', left: { op: 'binary', operator: '+', left: top, right: sub, signed: false }, right: c(1n), signed: false };
-    const small: IrExpr = { op: 'binary', operator: '<=', left: O, right: c(mask), signed: false };
-    const nonNeg: IrExpr = { op: 'ternary', cond: small, then: { op: 'binary', operator: '+', left: O, right: c(1n), signed: false }, else: above };
-    return { stmts, bucket: { op: 'ternary', cond: negative, then: c(0n), else: nonNeg } };
-  }
-  return { stmts, bucket: { op: 'ternary', cond: negative, then: c(0n), else: nonNegative } };
-}
-
-export const MAX_LHIST_SLOTS = 1002;
-
 /** Value size in bytes of a map of this kind, per CPU for per-CPU kinds. */
 export function mapValueSize(spec: MapSpec): number {
   switch (spec.kind) {
@@ -295,14 +184,3 @@ export function isPerCpuKind(kind: MapKind): boolean {
   return kind !== 'int' && kind !== 'value';
 }
 
-/** lhist bucket index as src/contract/histogram.ts lhistBucketIndex: v < min → 0, v > max → overflow, else 1 + (v-min)/step. */
-export function lhistBucket(v: IrExpr, min: bigint, max: bigint, step: bigint): IrExpr {
-  const overflow = BigInt(lhistBucketCount(min, max, step) - 1);
-  const below: IrExpr = { op: 'binary', operator: '<', left: v, right: { op: 'const', value: min }, signed: true };
-  const above: IrExpr = { op: 'binary', operator: '>', left: v, right: { op: 'const', value: max }, signed: true };
-  const inner: IrExpr = {
-    op: 'binary', operator: '+', signed: false, left: { op: 'const', value: 1n },
-    right: { op: 'binary', operator: '/', signed: false, left: { op: 'binary', operator: '-', left: v, right: { op: 'const', value: min }, signed: true }, right: { op: 'const', value: step } },
-  };
-  return { op: 'ternary', cond: below, then: { op: 'const', value: 0n }, else: { op: 'ternary', cond: above, then: { op: 'const', value: overflow }, else: inner } };
-}

@@ -3,7 +3,7 @@
  * Free functions over the probe's lowerer (src/passes/lower.ts), which dispatches to them.
  */
 import type * as ast from '../ast/nodes.js';
-import { BUILTIN_VARS } from '../builtins/builtins.js';
+import { defaultAddressSpace } from '../builtins/str.js';
 import type { IrBlob, IrExpr } from '../ir/ir.js';
 import type { ContextField } from '../providers/provider.js';
 import { aggregateLayout, isIntegral, sizeOf, storageType, tupleLayout, typeToString, u64, type Type } from '../types/types.js';
@@ -106,7 +106,7 @@ export function concreteType(lx: ProbeLowerer, te: ast.TypeExpr): ast.TypeExpr |
   if (of.kind === 'TypeExpr') return concreteType(lx, of);
   const plain = (name: string, pointerDepth = 0, arraySize?: number): ast.TypeExpr => ({ kind: 'TypeExpr', span: te.span, name, pointerDepth, arraySize });
   // bpftrace: a bare identifier that is not a builtin names a type there (never a macro).
-  if (of.kind === 'Identifier' && !BUILTIN_VARS[of.name] && !LIBRARY_VARS.has(of.name) && !/^(args|probe|retval|s?arg\d+)$/.test(of.name)) return plain(of.name);
+  if (of.kind === 'Identifier' && !LIBRARY_VARS.has(of.name) && !/^(args|probe|retval|s?arg\d+)$/.test(of.name)) return plain(of.name);
   const t = lx.value(of).type;
   switch (t.kind) {
     case 'int':
@@ -139,9 +139,7 @@ export function unknownType(lx: ProbeLowerer, te: ast.TypeExpr): TypedValue {
 
 /** Pointers read from a probe's context: user space for uprobes and syscall arguments, kernel otherwise. */
 export function defaultSpace(lx: ProbeLowerer): 'user' | 'kernel' {
-  if (lx.probe.provider.startsWith('u')) return 'user';
-  // Syscall arguments point into the caller's memory (an address kept in a map loses its pointer type).
-  return lx.probe.name.startsWith('tracepoint:syscalls:') ? 'user' : 'kernel';
+  return defaultAddressSpace(lx.probe);
 }
 
 /** The memory a field access, index or `*p` denotes, when it denotes memory (not a tuple or args field). */

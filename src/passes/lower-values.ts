@@ -26,11 +26,4 @@ export function stringConst(value: string, size?: number): TypedValue {
   return { type: { kind: 'str', size: s }, blob: { op: 'string', value, size: s } };
 }
 
-export function resizeStr(blob: IrBlob, from: number, to: number): IrBlob {
-  if (from === to) return blob;
-  if (from > to) {
-    // Truncating a string keeps its NUL: build a record holding the prefix.
-    return { op: 'record', size: to, fields: [{ offset: 0, blob: { op: 'record', size: from, fields: [{ offset: 0, blob }] } }] };
-  }
-  return { op: 'record', size: to, fields: [{ offset: 0, blob }] };
-}
+export { resizeStr } from '../builtins/str.js';

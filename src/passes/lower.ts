@@ -22,7 +22,7 @@ import { predicate, block, blockValue, updateValue } from './lower-stmts.js';
 import { mapKeyBlob, knownMap, mapId, mapRead } from './lower-map-use.js';
 import { index, sizeofExpr, offsetofExpr, field, cast, aggregateValue } from './lower-memory.js';
 import { binary, foldedValue, fold, ternary, unary } from './lower-arith.js';
-import { emit, call } from './lower-calls.js';
+import { emit, call, helperErr } from './lower-calls.js';
 import { identifier, variableValue } from './lower-idents.js';
 import { Unsupported, stringConst, resizeStr, type TypedValue } from './lower-values.js';
 
@@ -76,9 +76,11 @@ const MAX_LOWER_DEPTH = 600;
  * Checks and lowers one concrete probe's body to IR. This class holds a probe's lowering state and
  * dispatches each expression kind to the file of its seam (lower-stmts.ts, lower-map-use.ts,
  * lower-memory.ts, lower-arith.ts, lower-calls.ts, lower-idents.ts: free functions over it).
- * Expression types are computed as the code is lowered; every map use is observed in the script's TypeTable (src/passes/resolve-types.ts), which
- * holds the types resolved over all probes, and its keys and values are converted to that layout
- * (src/passes/lower-maps.ts). Type resolution runs this same walk (its IR discarded) to a fixed point.
+ * Expression types are computed as the code is lowered, by the rules the type pass
+ * (src/passes/type-of.ts) applies to the AST before: every map use is checked against the
+ * script's TypeTable (src/passes/resolve-types.ts), frozen with the types resolved over all
+ * probes, and its keys and values are converted to that layout (src/passes/lower-maps.ts).
+ * Each probe is lowered once.
  */
 export class ProbeLowerer {
   /** Lexical scopes of scratch variables, innermost last: a variable lives in the block that first assigns it. */
@@ -259,7 +261,12 @@ export class ProbeLowerer {
       source: this.script.source,
       stackMode: this.script.stackMode,
       maxStrlen: this.script.maxStrlen ?? DEFAULT_STRLEN,
+      strTruncTrailer: this.script.strTruncTrailer,
       library: (name) => LIBRARY_FUNCTIONS.get(name),
+      scriptMap: (name) => self.script.maps.get(name),
+      resolveType: (name) => self.types.resolveName(name),
+      loops: () => self.loopKinds,
+      helperErr: (helper, span, needsK) => helperErr(self, helper, span, needsK),
       value: (e) => self.value(e),
       intOf: (v, e) => self.intOf(v, e),
       blobOf: (v, t) => self.blobOf(v, t),

@@ -11,16 +11,14 @@
  * abandoned here too (`Unsupported`), so both observe the same uses.
  */
 import type * as ast from '../ast/nodes.js';
-import { BUILTIN_VARS, isAggregation } from '../builtins/builtins.js';
+import { isAggregation } from '../builtins/builtins.js';
 import { LIBRARY_FUNCTIONS, LIBRARY_VARS } from '../builtins/functions.js';
 import type { LibValue, LowerContext } from '../builtins/library.js';
 import { PacketLowering } from '../builtins/packet.js';
-import { parseFormat } from '../builtins/printf-check.js';
-import { strSizes } from '../builtins/str-size.js';
-import { tseriesArgs } from '../builtins/tseries.js';
+import { defaultAddressSpace } from '../builtins/str.js';
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { Span } from '../common/span.js';
-import { byteLength, lhistBucketCount } from '../contract/index.js';
+import { byteLength } from '../contract/index.js';
 import type { IrBlob, IrExpr } from '../ir/ir.js';
 import { findMember, kernelBtfTypes, type CType } from '../kernel/btf.js';
 import type { ConcreteProbe } from '../providers/provider.js';
@@ -48,10 +46,6 @@ import { mergeVarType } from './var-types.js';
 
 const none: Type = noneType;
 const MAX_TYPE_DEPTH = 600;
-const AGG_ARITY: Record<string, [number, number]> = {
-  count: [0, 0], sum: [1, 1], min: [1, 1], max: [1, 1], avg: [1, 1], stats: [1, 1], hist: [1, 2], lhist: [4, 4], tseries: [3, 4],
-};
-const MAX_LHIST_SLOTS = 1002;
 
 /** What memory an expression denotes, for typing: its C type and address space. */
 interface TypedPlace {
@@ -282,28 +276,12 @@ export class ProbeTyper implements FoldHost {
     return t && (t.kind === 'ptr' || t.kind === 'int') ? t : i64;
   }
 
+  /** An aggregation's record (src/builtins/aggregations.ts) run on the sandbox: it declares the map use as lowering will. */
   private aggregate(target: ast.MapRef, key: readonly Type[], call: ast.Call): void {
-    const name = call.callee as MapKind;
-    const [lo, hi] = AGG_ARITY[name]!;
-    if (call.args.length < lo || call.args.length > hi) return;
-    let params: bigint[] = [];
-    if (name === 'lhist') {
-      params = call.args.slice(1).map((a) => this.constInt(a));
-      const [min, max, step] = params as [bigint, bigint, bigint];
-      if (step <= 0n || max <= min || lhistBucketCount(min, max, step) > MAX_LHIST_SLOTS) return;
-    }
-    if (name === 'tseries') {
-      const t = tseriesArgs(call, this.sandbox());
-      if (t) this.useMap(target, name, key, u64, t.params, call);
-      return;
-    }
-    if (name === 'hist' && call.args.length === 2) {
-      const bits = this.constInt(call.args[1]!);
-      if (bits < 0n || bits > 5n) return;
-      if (bits !== 0n) params = [bits];
-    }
-    if (!this.useMap(target, name, key, u64, params, call)) return;
-    if (name !== 'count') this.typeOf(call.args[0]!);
+    LIBRARY_FUNCTIONS.get(call.callee)!.aggregate!(call, this.sandbox(), (kind, valueType, params) => {
+      const spec = this.useMap(target, kind, key, valueType, params, call);
+      return spec ? { spec, key: { op: 'zero', size: 8 } } : undefined;
+    });
   }
 
   private callStmt(call: ast.Call): void {
@@ -313,38 +291,9 @@ export class ProbeTyper implements FoldHost {
       if (exp) this.inMacro(() => this.scoped(() => this.stmts(exp.stmts)));
       return;
     }
-    switch (call.callee) {
-      case 'printf': {
-        const fmt = call.args[0];
-        if (fmt?.kind === 'StringLiteral' && !parseFormat(fmt.value).error) for (const a of call.args.slice(1)) this.typeOf(a);
-        return;
-      }
-      case 'exit':
-        if (call.args[0]) this.typeOf(call.args[0]);
-        return;
-      case 'print': {
-        const first = call.args[0];
-        if (!first) return;
-        if (first.kind === 'MapRef' && first.keys.length === 0) {
-          this.knownMap(first);
-          return;
-        }
-        this.typeOf(first);
-        return;
-      }
-      case 'clear':
-      case 'zero':
-      case 'time':
-        return;
-      default: {
-        const lib = LIBRARY_FUNCTIONS.get(call.callee);
-        if (lib?.stmt) {
-          lib.stmt(call, this.sandbox());
-          return;
-        }
-        if (!isAggregation(call.callee)) this.typeOf(call);
-      }
-    }
+    const lib = LIBRARY_FUNCTIONS.get(call.callee);
+    if (lib?.stmt) lib.stmt(call, this.sandbox());
+    else if (!isAggregation(call.callee)) this.typeOf(call);
   }
 
   // ------------------------------------------------------------------ maps
@@ -517,14 +466,6 @@ export class ProbeTyper implements FoldHost {
     const target = targetBuiltin(e.name, this.script.target);
     if (typeof target === 'string') return none;
     if (target) return target.type;
-    const builtin = BUILTIN_VARS[e.name];
-    if (builtin) {
-      if (e.name === 'curtask') {
-        const task = this.types.resolveName('struct task_struct');
-        if (task && task.kind === 'record') return ptrType({ kind: 'ptr', target: () => task }, 'kernel');
-      }
-      return builtin.type;
-    }
     if (e.name === 'probe') return stringType(this.probe.name, 64);
     const libVar = LIBRARY_VARS.get(e.name);
     if (libVar) return libVar.lower(e, this.sandbox()).type;
@@ -543,16 +484,6 @@ export class ProbeTyper implements FoldHost {
   private call(e: ast.Call): Type {
     const macro = this.script.macros?.get(e.callee);
     if (macro) return this.macroValue(e, macro);
-    if (e.callee === 'str') {
-      if (e.args.length < 1 || e.args.length > 2) return none;
-      const arg = this.typeOf(e.args[0]!);
-      const { size, read } = strSizes(this.script.maxStrlen ?? DEFAULT_STRLEN, e.args[1] ? Number(this.constInt(e.args[1])) : undefined);
-      if (arg.kind === 'str') return arg;
-      if (!isIntegral(arg)) return none;
-      if (read <= size) return { kind: 'str', size };
-      const trailer = this.script.strTruncTrailer ?? '..';
-      return { kind: 'str', size, ...(trailer ? { truncTrailer: trailer } : {}) };
-    }
     if (e.callee === 'getopt') {
       const v = getoptValue(e, this.script.namedParams ?? new Map(), this.script.givenParams ?? new Map(), this.diags);
       if (!v) return none;
@@ -666,7 +597,7 @@ export class ProbeTyper implements FoldHost {
     if (!of) return te;
     if (of.kind === 'TypeExpr') return this.concreteType(of);
     const plain = (name: string, pointerDepth = 0, arraySize?: number): ast.TypeExpr => ({ kind: 'TypeExpr', span: te.span, name, pointerDepth, arraySize });
-    if (of.kind === 'Identifier' && !BUILTIN_VARS[of.name] && !LIBRARY_VARS.has(of.name) && !/^(args|probe|retval|s?arg\d+)$/.test(of.name)) return plain(of.name);
+    if (of.kind === 'Identifier' && !LIBRARY_VARS.has(of.name) && !/^(args|probe|retval|s?arg\d+)$/.test(of.name)) return plain(of.name);
     const t = this.typeOf(of);
     switch (t.kind) {
       case 'int':
@@ -685,8 +616,7 @@ export class ProbeTyper implements FoldHost {
   }
 
   private defaultSpace(): 'user' | 'kernel' {
-    if (this.probe.provider.startsWith('u')) return 'user';
-    return this.probe.name.startsWith('tracepoint:syscalls:') ? 'user' : 'kernel';
+    return defaultAddressSpace(this.probe);
   }
 
   // ------------------------------------------------------------------ memory
@@ -855,7 +785,12 @@ export class ProbeTyper implements FoldHost {
       source: this.script.source,
       stackMode: this.script.stackMode,
       maxStrlen: this.script.maxStrlen ?? DEFAULT_STRLEN,
+      strTruncTrailer: this.script.strTruncTrailer,
       library: (name) => LIBRARY_FUNCTIONS.get(name),
+      scriptMap: (name) => self.table.maps.get(name),
+      resolveType: (name) => self.types.resolveName(name),
+      loops: () => [],
+      helperErr: () => undefined,
       value: (e) => placeholder(self.typeOf(e)),
       intOf: (v) => v.int ?? ZERO,
       blobOf: (v, t): IrBlob => v.blob ?? { op: 'zero', size: Math.max(1, sizeOf(t)) },
