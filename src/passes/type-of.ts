@@ -74,6 +74,8 @@ export class ProbeTyper implements FoldHost {
     readonly script: ScriptState,
     private readonly probe: ConcreteProbe,
     readonly diags: Diagnostics,
+    /** When given, the type of every expression typed (to compare with lowering's, in tests). */
+    private readonly exprTypes?: Map<ast.Expr, Type>,
   ) {
     this.types = script.types ?? new TypeResolver([], () => kernelBtfTypes());
     this.table = script.table ?? new TypeTable(script.source);
@@ -383,7 +385,11 @@ export class ProbeTyper implements FoldHost {
 
   /** The type of `e` (none when it has no value or an error the lowerer will report). */
   typeOf(e: ast.Expr): Type {
-    return this.deeper(e, () => this.typeAt(e));
+    return this.deeper(e, () => {
+      const t = this.typeAt(e);
+      this.exprTypes?.set(e, t);
+      return t;
+    });
   }
 
   private typeAt(e: ast.Expr): Type {

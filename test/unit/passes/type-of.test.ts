@@ -9,7 +9,7 @@ import { Diagnostics } from '../../../src/common/diagnostic.js';
 import { ProbeLowerer } from '../../../src/passes/lower.js';
 import { resolveScriptTypes } from '../../../src/passes/resolve-script-types.js';
 import { ProbeTyper } from '../../../src/passes/type-of.js';
-import { typeToString } from '../../../src/types/types.js';
+import { typeToString, type Type } from '../../../src/types/types.js';
 
 /** The pipeline's state up to (not including) type resolution: the typed pass's input. */
 function setup(text: string): CompileState {
@@ -103,5 +103,41 @@ test('type resolution never lowers: each probe is lowered exactly once', (t) => 
     t.is(lowered, 3);
   } finally {
     ProbeLowerer.prototype.lower = original;
+  }
+});
+
+/** Scripts exercising every expression kind, for the agreement test below. */
+const CORPUS = [
+  'BEGIN { $a = (int8)1 + (uint16)2; $b = $a * 3 / 2 % 5 << 1; $c = -$a; $d = !$b; $e = ~(uint32)7; @x[$a, "k"] = $b; printf("%d %d %d\\n", $c, $d, $e); }',
+  'BEGIN { $t = ((int8)1, "ab", (uint64)3); $r = (a = 1, b = "x"); @t = $t; @r[$r.a] = $r; print(($t.0, $t.1, $r.b)); $u = $t == $t; }',
+  'BEGIN { $s = "a"; $s = "longer"; @s[$s] = count(); @h = hist((int32)5); @l = lhist(5, 0, 10, 1); @m = max(3); @v = avg(2); $z = @s[$s]; }',
+  'BEGIN { $p = (int32 *)0x1000; $q = $p + 2; @p = $p; @p++; $i = $q == $p; $n = sizeof($p); $w = 1 ? "x" : "xyz"; $k = 0 ? (uint8)1 : (int8)2; }',
+  'macro inc(x) { x + 1 } macro twice(v) { v * 2 } BEGIN { $a = inc(1); $b = twice($a); @m[inc($b)] = { let $c = 3; $c + $b }; }',
+  'BEGIN { for ($i : 0..5) { @f[$i] = $i * 2; } for ($kv : @f) { $k = $kv.0; $v = $kv.1; } $j = 0; while ($j < 3) { $j++; } unroll(2) { @u += 1; } }',
+  'BEGIN { @c = comm; @p = pid; @n = nsecs; @t = tid; $s = str(0, 4); @q[comm, pid] = sum((uint32)1); if (@p > 1) { delete(@q, (comm, pid)); } $has = has_key(@q, (comm, pid)); }',
+  'struct Foo { int a; char b[4]; } BEGIN { $f = (struct Foo *)0; $a = $f->a; $b = $f->b; @f = $a; $o = offsetof(struct Foo, b); $sz = sizeof(struct Foo); }',
+];
+
+test('the type pass gives every expression the type lowering gives it', (t) => {
+  for (const text of CORPUS) {
+    const s = setup(text);
+    const r = resolveScriptTypes(s.expanded!, s.newScript!, s.imported!.source);
+    s.expanded!.forEach(({ node, probe }) => {
+      const script = { ...s.newScript!(), maps: r.table.maps, table: r.table, varTypes: r.varTypes };
+      const lowered = new Map<ast.Expr, Type>();
+      const diags = new Diagnostics();
+      new ProbeLowerer(script, probe, diags, lowered).lower(node, 'p', 'p');
+      t.deepEqual(diags.items.filter((d) => d.severity === 'error').map((d) => d.message), [], text);
+      const typed = new Map<ast.Expr, Type>();
+      new ProbeTyper(script, probe, new Diagnostics(), typed).typeProbe(node);
+      let compared = 0;
+      for (const [e, type] of lowered) {
+        if (!typed.has(e)) continue;
+        compared++;
+        t.is(typeToString(typed.get(e)!), typeToString(type), `${text.slice(e.span.start, e.span.end)} in ${text}`);
+      }
+      // Macro bodies are expanded anew by each walk (other nodes): the rest must all be compared.
+      t.true(compared >= lowered.size * 0.75, `${compared} of ${lowered.size} expressions typed in ${text}`);
+    });
   }
 });
