@@ -54,7 +54,7 @@ export interface ScriptState {
   readonly internalMaps?: Map<string, InternalMapDef>;
   /** The script's text, to render runtime warnings (division by zero) with their place. */
   readonly source?: SourceFile;
-  /** Scratch variable types learned by the first lowering round, by probe and declaration (src/passes/var-types.ts). */
+  /** Scratch variable types resolved by the type pass (src/passes/type-of.ts), by probe and declaration (src/passes/var-types.ts). */
   readonly varTypes?: Map<string, Type>;
   /** getopt() parameters the script declares, and the `--name[=value]` ones given (src/passes/named-params.ts). */
   readonly namedParams?: Map<string, NamedParam>;
