@@ -5,6 +5,7 @@
  * decisions (`(type)expr`, `sizeof(type)`) and the statement terminator before a closing bracket.
  */
 import { CstParser, EOF, tokenMatcher, type ILookaheadStrategy, type IToken, type TokenType } from './chevrotain.js';
+import { BUILTIN_NAMES } from './generated/builtin-names.js';
 import { LOOKAHEAD } from './generated/lookahead.js';
 import { grammarFingerprint, TableLookaheadStrategy } from './lookahead.js';
 import { messageProvider } from './messages.js';
@@ -16,11 +17,8 @@ import {
   True, Typeof, Union, Unroll, Variable, While,
 } from './tokens.js';
 
-/** Identifiers that are builtins: `(pid) - 1` is a subtraction, not a cast of `-1` to a type `pid`. */
-const BUILTINS: ReadonlySet<string> = new Set([
-  'args', 'ctx', 'kstack', 'ustack', 'nsecs', 'pid', 'tid', 'uid', 'gid', 'cpu', 'ncpus', 'numaid', 'comm', 'cpid',
-  'curtask', 'elapsed', 'func', 'probe', 'rand', 'retval', 'cgroup', 'username', 'usermode', 'jiffies', 'sarg',
-]);
+/** Identifiers that are builtins (from the builtin library, generated): `(pid) - 1` is a subtraction, not a cast. */
+const BUILTINS: ReadonlySet<string> = new Set(BUILTIN_NAMES);
 
 export function isBuiltinName(name: string): boolean {
   return BUILTINS.has(name) || /^s?arg[0-9]+$/.test(name) || name.startsWith('__builtin_');

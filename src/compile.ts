@@ -182,16 +182,16 @@ export const PIPELINE: readonly CompilePass[] = [
   },
   {
     // Must precede `lower`: every map's and scratch variable's type, resolved over all probes to a
-    // fixed point (src/passes/resolve-types.ts), so a map read in one probe before another assigns
-    // it type-checks and every use is converted to one layout. Its diagnostics are discarded
-    // (`lower` reports them, in order).
+    // fixed point (src/passes/resolve-types.ts) by typing the AST (src/passes/type-of.ts), so a map
+    // read in one probe before another assigns it type-checks and every use is converted to one
+    // layout. Its diagnostics are discarded (`lower` reports them, in order).
     name: 'resolve-types', stopOnError: false, reads: ['expanded', 'newScript', 'imported'], writes: ['resolved'],
     run(s) {
       s.resolved = resolveScriptTypes(s.expanded!, s.newScript!, s.imported!.source);
     },
   },
   {
-    // Type checking and lowering are one walk: every concrete probe to an IR program.
+    // Every concrete probe to an IR program, once, checked against the resolved types.
     name: 'lower', stopOnError: false, reads: ['expanded', 'newScript', 'resolved'], writes: ['script', 'programs', 'probes', 'exprTypes'],
     run(s, diags) {
       const resolved = s.resolved!;

@@ -4,7 +4,7 @@
  * tables (completion). A separate entry point from index.ts so that `-e` runs never load the parser.
  */
 import { tokenize } from '../grammar/index.js';
-import { ALL_FUNCTION_NAMES, BUILTIN_VARS } from './builtins/builtins.js';
+import { ALL_FUNCTION_NAMES, BUILTIN_VARIABLE_NAMES } from './builtins/builtins.js';
 import { functionDoc } from './builtins/functions.js';
 import { Diagnostics, type Diagnostic } from './common/diagnostic.js';
 import type { SourceFile, Span } from './common/span.js';
@@ -12,6 +12,8 @@ import { listTracepoints, readTracepointFormat } from './kernel/tracefs.js';
 import { listKernelFunctions } from './providers/kprobe.js';
 import { PROVIDERS, providerFor } from './providers/registry.js';
 import { parse } from './syntax/index.js';
+
+const BUILTIN_VARIABLE_SET: ReadonlySet<string> = new Set(BUILTIN_VARIABLE_NAMES);
 import { analyzeStatements } from './shell-statements.js';
 
 export { listKernelFunctions, listTracepoints, readTracepointFormat, PROVIDERS, analyzeStatements, functionDoc };
@@ -125,7 +127,7 @@ export function highlightSpans(text: string): HighlightSpan[] {
       : name === 'Variable' || name === 'Positional' || name === 'PositionalCount' ? 'variable'
       : name === 'Integer' ? 'number'
       : /^[a-z_]+$/.test(t.image) && name.toLowerCase() === t.image ? 'keyword'
-      : name === 'Identifier' && (t.image in BUILTIN_VARS || t.image === 'args' || /^(arg|sarg)\d+$/.test(t.image)) ? 'builtin'
+      : name === 'Identifier' && (BUILTIN_VARIABLE_SET.has(t.image) || t.image === 'args' || /^(arg|sarg)\d+$/.test(t.image)) ? 'builtin'
       : name === 'Identifier' && functionSet.has(t.image) ? 'function'
       : undefined;
     if (kind) out.push({ start: t.startOffset, end: t.startOffset + t.image.length, kind });
@@ -135,7 +137,7 @@ export function highlightSpans(text: string): HighlightSpan[] {
 
 /** Builtin variable names (`pid`, `comm`, ...), for completion. */
 export function builtinNames(): string[] {
-  return Object.keys(BUILTIN_VARS);
+  return [...BUILTIN_VARIABLE_NAMES];
 }
 
 export function functionNames(): string[] {

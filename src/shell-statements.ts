@@ -5,7 +5,8 @@
  * expression whose value would be dropped is printed instead: `@n * 2` runs as `print(@n * 2)`.
  */
 import type * as ast from './ast/nodes.js';
-import { AGGREGATIONS, BUILTIN_VARS, STATEMENT_FUNCTIONS } from './builtins/builtins.js';
+import { isAggregation } from './builtins/builtins.js';
+import { STATEMENT_FUNCTIONS } from './builtins/statements.js';
 import { LIBRARY_FUNCTIONS, LIBRARY_VARS } from './builtins/functions.js';
 import type { Diagnostic } from './common/diagnostic.js';
 import type { SourceFile } from './common/span.js';
@@ -42,7 +43,7 @@ const TAIL = '\n}';
 function isValueExpression(e: ast.Expr): boolean {
   if (e.kind === 'Update') return false;
   if (e.kind !== 'Call') return true;
-  if ((STATEMENT_FUNCTIONS as readonly string[]).includes(e.callee) || (AGGREGATIONS as readonly string[]).includes(e.callee)) return false;
+  if (STATEMENT_FUNCTIONS.some((f) => f.name === e.callee) || isAggregation(e.callee)) return false;
   if (e.callee === 'str') return true;
   const f = LIBRARY_FUNCTIONS.get(e.callee);
   return f !== undefined && f.expr !== undefined && f.stmt === undefined;
@@ -90,7 +91,7 @@ export function analyzeStatements(source: SourceFile): StatementsAnalysis {
   }
   insertions.push({ at: tail.at + shift, length: TAIL.length });
   const name = /^\s*([A-Za-z_]\w*)\s*;?\s*$/.exec(source.text)?.[1];
-  const bareValue = name !== undefined && (name in BUILTIN_VARS || LIBRARY_VARS.has(name));
+  const bareValue = name !== undefined && LIBRARY_VARS.has(name);
   const end = source.text.length;
   const typedOffset = (pos: number): number => Math.max(0, Math.min(end, toTypedOffset(pos, insertions)));
   return { incomplete: false, diagnostics: [], probe, insertions, bareValue, typedOffset };

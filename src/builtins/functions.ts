@@ -1,7 +1,11 @@
-/** Every library family in one table: what lower.ts dispatches to (see library.ts). */
+/** Every library family in one table: what lowering dispatches to (see library.ts); src/builtins/builtins.ts derives the name lists from it. */
 import type { LibFunction, LibVar } from './library.js';
 import { FUNCTION_DOCS, type FunctionDoc } from './docs.js';
+import { AGGREGATION_FUNCTIONS } from './aggregations.js';
+import { HELPER_VARS } from './helper-vars.js';
 import { MAP_FUNCTIONS } from './maps.js';
+import { STATEMENT_FUNCTIONS } from './statements.js';
+import { STR_FUNCTIONS } from './str.js';
 import { NAME_FUNCTIONS } from './names.js';
 import { META_FUNCTIONS } from './meta.js';
 import { INTERNAL_FUNCTIONS } from './internals.js';
@@ -15,7 +19,7 @@ import { STRING_FUNCTIONS } from './strings.js';
 import { WATCH_FUNCTIONS } from './watch.js';
 
 export const LIBRARY_FUNCTIONS: ReadonlyMap<string, LibFunction> = new Map(
-  [...MAP_FUNCTIONS, ...PROCESS_FUNCTIONS, ...STACK_FUNCTIONS, ...STRING_FUNCTIONS, ...OUTPUT_FUNCTIONS, ...WATCH_FUNCTIONS, ...NAME_FUNCTIONS, ...STRING_SEARCH_FUNCTIONS, ...META_FUNCTIONS, ...PROBE_CONTEXT_FUNCTIONS, ...INTERNAL_FUNCTIONS, ...KERNEL_GATED_FUNCTIONS].map((f) => [
+  [...AGGREGATION_FUNCTIONS, ...STATEMENT_FUNCTIONS, ...STR_FUNCTIONS, ...MAP_FUNCTIONS, ...PROCESS_FUNCTIONS, ...STACK_FUNCTIONS, ...STRING_FUNCTIONS, ...OUTPUT_FUNCTIONS, ...WATCH_FUNCTIONS, ...NAME_FUNCTIONS, ...STRING_SEARCH_FUNCTIONS, ...META_FUNCTIONS, ...PROBE_CONTEXT_FUNCTIONS, ...INTERNAL_FUNCTIONS, ...KERNEL_GATED_FUNCTIONS].map((f) => [
     f.name,
     f.doc || !FUNCTION_DOCS[f.name] ? f : { ...f, doc: FUNCTION_DOCS[f.name] },
   ]),
@@ -35,5 +39,5 @@ function bareVar(f: LibFunction): LibVar {
 }
 
 export const LIBRARY_VARS: ReadonlyMap<string, LibVar> = new Map(
-  [...PROCESS_VARS, ...STACK_VARS, ...[...LIBRARY_FUNCTIONS.values()].filter((f) => f.bare && f.expr).map(bareVar)].map((v) => [v.name, v]),
+  [...HELPER_VARS, ...PROCESS_VARS, ...STACK_VARS, ...[...LIBRARY_FUNCTIONS.values()].filter((f) => f.bare && f.expr).map(bareVar)].map((v) => [v.name, v]),
 );

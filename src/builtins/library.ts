@@ -1,7 +1,7 @@
 /**
  * The function library: bpftrace's builtins and functions as table entries with hooks (ply's
  * `struct func`). Each family lives in its own file (maps.ts, strings.ts, process.ts, stacks.ts,
- * output.ts, watch.ts; functions.ts merges them); lowering (src/passes/lower.ts) calls `LIBRARY_FUNCTIONS` from its
+ * output.ts, watch.ts; functions.ts merges them); lowering (src/passes/lower-calls.ts) calls `LIBRARY_FUNCTIONS` from its
  * `call`/`callStmt` default branches and `LIBRARY_VARS` for bare identifiers, through the small
  * `LowerContext` it implements.
  */
@@ -10,7 +10,8 @@ import { byteLength, parseFormat, type EventSpec, type ParsedFormat } from '../c
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { SourceFile, Span } from '../common/span.js';
 import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
-import type { MapSpec } from '../passes/program-info.js';
+import type { CType } from '../kernel/btf.js';
+import type { MapKind, MapSpec } from '../passes/program-info.js';
 import type { ConcreteProbe } from '../providers/provider.js';
 import type { Type } from '../types/types.js';
 import type { FunctionDoc } from './docs.js';
@@ -42,6 +43,8 @@ export interface LowerContext {
   readonly stackMode?: 'bpftrace' | 'perf' | 'raw';
   /** Config max_strlen: the size of a string read without a length. */
   readonly maxStrlen: number;
+  /** Config str_trunc_trailer: printed after a str() value that was truncated (default `..`). */
+  readonly strTruncTrailer?: string;
   /** Another library function, for functions defined in terms of one (strcap of a pointer is strlen). */
   library(name: string): LibFunction | undefined;
   value(e: ast.Expr): LibValue;
@@ -61,6 +64,17 @@ export interface LowerContext {
   /** The key blob of map `spec` for these key expressions, checked against its key types. */
   keyBlob(keyExprs: readonly ast.Expr[], spec: MapSpec, m: ast.MapRef): IrBlob | undefined;
   mapId(name: string): number;
+  /** The script map of that name if it is used anywhere (no diagnostic when not). */
+  scriptMap(name: string): MapSpec | undefined;
+  /** A C type by name (script types, then the kernel's BTF). */
+  resolveType(name: string): CType | undefined;
+  /** The loops around the call, innermost last. */
+  loops(): readonly ('for-loop' | 'while-loop')[];
+  /**
+   * The `helper-error` event id for a helper call at `span` when the warning level checks it
+   * (probe reads and map lookups, `needsK`, only with -k); undefined = no check.
+   */
+  helperErr(helper: string, span: Span, needsK: boolean): number | undefined;
   internalMap(name: string, def: InternalMapDef): number;
   /** A fresh 64-bit scratch variable. */
   temp(): number;
@@ -70,8 +84,23 @@ export interface LowerContext {
   unsupported(message: string, span: Span): never;
 }
 
+/** The map entry an aggregation updates: the map's resolved spec and the key in the map's layout. */
+export interface MapUse {
+  readonly spec: MapSpec;
+  readonly key: IrBlob;
+}
+
+/**
+ * Declares the use of the assigned map by an aggregation of `kind` (its value type and parameters
+ * are part of the map's type, resolved over the script): the entry to update, or undefined after a
+ * conflict was reported.
+ */
+export type UseMap = (kind: MapKind, valueType: Type, params: readonly bigint[]) => MapUse | undefined;
+
 export interface LibFunction {
   readonly name: string;
+  /** An aggregation (`@m[k] = count()`): checks its arguments, declares the map use, updates the entry. */
+  readonly aggregate?: (call: ast.Call, cx: LowerContext, use: UseMap) => IrStmt[];
   /** Lower a call used as a value. */
   readonly expr?: (call: ast.Call, cx: LowerContext) => LibValue;
   /** Lower a call used as a statement; defaults to `expr` with its value dropped. */

@@ -49,10 +49,14 @@ export interface KeySite {
 
 export function keySite(values: readonly LibValue[]): KeySite {
   const only = values.length === 1 ? values[0]! : undefined;
-  if (only && isPlainTuple(only.type) && only.blob) {
-    return { values, types: only.type.elems.map(keyStorageType), tuple: only };
-  }
-  return { values, types: values.map((v) => keyStorageType(v.type)) };
+  const types = keyTypesOf(values.map((v) => v.type));
+  return only && isPlainTuple(only.type) && only.blob ? { values, types, tuple: only } : { values, types };
+}
+
+/** The key types a use with values of `types` gives (a single plain tuple spread into its elements): what the type pass observes. */
+export function keyTypesOf(types: readonly Type[]): Type[] {
+  const only = types.length === 1 ? types[0]! : undefined;
+  return only && isPlainTuple(only) ? only.elems.map(keyStorageType) : types.map(keyStorageType);
 }
 
 /** The key blob of a use, laid out as the map's resolved key types. */

@@ -5,6 +5,7 @@ import { cstTypesSource, lookaheadSource } from '../../../grammar/generate.js';
 import { getLexer, tokenize } from '../../../grammar/lexer.js';
 import { MAX_LOOKAHEAD, TbpfParser } from '../../../grammar/parser.js';
 import type { CstNode } from '../../../grammar/index.js';
+import { builtinNamesSource } from '../../../src/builtins/builtins.js';
 
 const root = new URL('../../../../', import.meta.url);
 const update = process.env['UPDATE_GENERATED'] === '1';
@@ -12,6 +13,7 @@ const update = process.env['UPDATE_GENERATED'] === '1';
 for (const [file, source] of [
   ['grammar/generated/cst.d.ts', cstTypesSource],
   ['grammar/generated/lookahead.ts', lookaheadSource],
+  ['grammar/generated/builtin-names.ts', builtinNamesSource],
 ] as const) {
   test(`${file} is up to date (UPDATE_GENERATED=1 rewrites it)`, (t) => {
     const path = new URL(file, root);

@@ -1,0 +1,143 @@
+/**
+ * The type pass on its own (src/passes/type-of.ts): parsed and expanded probes in, expression
+ * types, resolved map and variable types or diagnostics out, with no lowering at all.
+ */
+import test from 'ava';
+import type * as ast from '../../../src/ast/nodes.js';
+import { compileFrontend, PIPELINE, type CompileState } from '../../../src/compile.js';
+import { Diagnostics } from '../../../src/common/diagnostic.js';
+import { ProbeLowerer } from '../../../src/passes/lower.js';
+import { resolveScriptTypes } from '../../../src/passes/resolve-script-types.js';
+import { ProbeTyper } from '../../../src/passes/type-of.js';
+import { typeToString, type Type } from '../../../src/types/types.js';
+
+/** The pipeline's state up to (not including) type resolution: the typed pass's input. */
+function setup(text: string): CompileState {
+  const state: CompileState = { original: { name: 'test', text }, opts: {} };
+  const diags = new Diagnostics();
+  for (const pass of PIPELINE) {
+    if (pass.name === 'resolve-types') break;
+    pass.run(state, diags);
+  }
+  if (diags.hasErrors) throw new Error(diags.items.map((d) => d.message).join('\n'));
+  return state;
+}
+
+/** Each map's resolved `kind [keys] value`, and each variable's resolved type by name. */
+function resolved(text: string): { maps: Record<string, string>; vars: Record<string, string> } {
+  const s = setup(text);
+  const r = resolveScriptTypes(s.expanded!, s.newScript!, s.imported!.source);
+  const maps: Record<string, string> = {};
+  for (const m of r.table.maps.values()) maps[m.name] = `${m.kind} [${m.keyTypes.map(typeToString).join(', ')}] ${typeToString(m.valueType)}${m.params.length ? ` (${m.params.join(', ')})` : ''}`;
+  const vars: Record<string, string> = {};
+  for (const [key, type] of r.varTypes) vars[key.split('|').at(-1)!] = typeToString(type);
+  return { maps, vars };
+}
+
+/** The type of each expression statement of the first probe's body. */
+function exprTypes(text: string): string[] {
+  const s = setup(text);
+  const { node, probe } = s.expanded![0]!;
+  const typer = new ProbeTyper(s.newScript!(), probe, new Diagnostics());
+  return node.body.stmts.filter((st): st is ast.ExprStmt => st.kind === 'ExprStmt').map((st) => typeToString(typer.typeOf(st.expr)));
+}
+
+test('expression types from the AST: integer promotion, folding, tuples packed, strings sized', (t) => {
+  t.deepEqual(exprTypes('BEGIN { (int8)1 + (uint8)2; 1 + 2; -(uint32)1; (1 == 2); ((int8)1, (int16)1, (int32)1); "abc"; (a = 1, b = "x"); }'), [
+    // A folded literal takes the smallest type holding it, as bpftrace's literals.
+    'int64', 'int8', 'uint64', 'bool', '(int8, int16, int32)', 'string[4]', 'record { .a = int8, .b = string[2] }',
+  ]);
+});
+
+test('expression types of casts, ternaries, sizeof and pointers', (t) => {
+  t.deepEqual(exprTypes('BEGIN { (int32 *)0x32; (int32 *)0x32 + 1; 1 ? "a" : "abcd"; 1 ? (uint8)1 : (int8)2; sizeof((uint8)1); (uint16)70000; }'), [
+    'int32 *', 'int32 *', 'string[5]', 'int16', 'uint64', 'uint16',
+  ]);
+});
+
+test('library calls are typed without lowering: builtin variables, str(), statement functions', (t) => {
+  t.deepEqual(exprTypes('BEGIN { pid; comm; nsecs; str(0); str(0, 5); probe; }'), ['uint32', 'string[16]', 'uint64', 'string[1024]', 'string[6]', 'string[64]']);
+});
+
+test('maps resolve over every probe: keys and values promoted, strings grown, pointers kept', (t) => {
+  const r = resolved('BEGIN { @s["hi", 1] = 1; @p = (int32 *)0x32; $x = ""; $x = @late; } END { @s["hellolongstr", (uint8)2] = 2; @late = "abcdef"; @late = "a"; }');
+  t.is(r.maps['@s'], 'int [string[13], uint8] int64');
+  t.is(r.maps['@p'], 'int [] int32 *');
+  t.is(r.maps['@late'], 'value [] string[7]');
+  // Read before any probe assigns @late: the variable still takes its resolved type.
+  t.is(r.vars['$x'], 'string[7]');
+});
+
+test('aggregations declare their maps with kind and parameters', (t) => {
+  const r = resolved('BEGIN { @c[comm] = count(); @h = hist(5, 2); @l[1, "a"] = lhist(3, 0, 100, 10); @a = avg((int8)1); }');
+  t.is(r.maps['@c'], 'count [string[16]] uint64');
+  t.is(r.maps['@h'], 'hist [] uint64 (2)');
+  t.is(r.maps['@l'], 'lhist [int8, string[2]] uint64 (0, 100, 10)');
+  t.is(r.maps['@a'], 'avg [] uint64');
+});
+
+test('a variable takes the largest string assigned to it and integers promote', (t) => {
+  const r = resolved('BEGIN { $a = ""; if (pid > 0) { $a = "hello"; } $n = (int8)1; $n = (uint32)2; }');
+  t.is(r.vars['$a'], 'string[6]');
+  t.is(r.vars['$n'], 'int64');
+});
+
+test('a conflict comes out as a diagnostic of the type pass', (t) => {
+  const s = setup('BEGIN { @x = 1; @x = "s"; }');
+  const walk = { ...s.newScript!() };
+  const diags = new Diagnostics();
+  new ProbeTyper(walk, s.expanded![0]!.probe, diags).typeProbe(s.expanded![0]!.node);
+  t.deepEqual(diags.items.map((d) => `${d.code}: ${d.message}`), ['map-type-mismatch: @x holds an integer but is assigned a string[2] here']);
+});
+
+test('type resolution never lowers: each probe is lowered exactly once', (t) => {
+  const original = ProbeLowerer.prototype.lower;
+  let lowered = 0;
+  ProbeLowerer.prototype.lower = function (this: ProbeLowerer, ...args: Parameters<typeof original>) {
+    lowered++;
+    return original.apply(this, args);
+  };
+  try {
+    const r = compileFrontend({ name: 'test', text: 'BEGIN { $x = @a; } END { @a = (uint8)1; @a = (int64)2; } interval:s:1 { @b[@a] = 1; }' });
+    t.truthy(r.ir, r.diagnostics.map((d) => d.message).join('\n'));
+    t.is(lowered, 3);
+  } finally {
+    ProbeLowerer.prototype.lower = original;
+  }
+});
+
+/** Scripts exercising every expression kind, for the agreement test below. */
+const CORPUS = [
+  'BEGIN { $a = (int8)1 + (uint16)2; $b = $a * 3 / 2 % 5 << 1; $c = -$a; $d = !$b; $e = ~(uint32)7; @x[$a, "k"] = $b; printf("%d %d %d\\n", $c, $d, $e); }',
+  'BEGIN { $t = ((int8)1, "ab", (uint64)3); $r = (a = 1, b = "x"); @t = $t; @r[$r.a] = $r; print(($t.0, $t.1, $r.b)); $u = $t == $t; }',
+  'BEGIN { $s = "a"; $s = "longer"; @s[$s] = count(); @h = hist((int32)5); @l = lhist(5, 0, 10, 1); @m = max(3); @v = avg(2); $z = @s[$s]; }',
+  'BEGIN { $p = (int32 *)0x1000; $q = $p + 2; @p = $p; @p++; $i = $q == $p; $n = sizeof($p); $w = 1 ? "x" : "xyz"; $k = 0 ? (uint8)1 : (int8)2; }',
+  'macro inc(x) { x + 1 } macro twice(v) { v * 2 } BEGIN { $a = inc(1); $b = twice($a); @m[inc($b)] = { let $c = 3; $c + $b }; }',
+  'BEGIN { for ($i : 0..5) { @f[$i] = $i * 2; } for ($kv : @f) { $k = $kv.0; $v = $kv.1; } $j = 0; while ($j < 3) { $j++; } unroll(2) { @u += 1; } }',
+  'BEGIN { @c = comm; @p = pid; @n = nsecs; @t = tid; $s = str(0, 4); @q[comm, pid] = sum((uint32)1); if (@p > 1) { delete(@q, (comm, pid)); } $has = has_key(@q, (comm, pid)); }',
+  'struct Foo { int a; char b[4]; } BEGIN { $f = (struct Foo *)0; $a = $f->a; $b = $f->b; @f = $a; $o = offsetof(struct Foo, b); $sz = sizeof(struct Foo); }',
+];
+
+test('the type pass gives every expression the type lowering gives it', (t) => {
+  for (const text of CORPUS) {
+    const s = setup(text);
+    const r = resolveScriptTypes(s.expanded!, s.newScript!, s.imported!.source);
+    s.expanded!.forEach(({ node, probe }) => {
+      const script = { ...s.newScript!(), maps: r.table.maps, table: r.table, varTypes: r.varTypes };
+      const lowered = new Map<ast.Expr, Type>();
+      const diags = new Diagnostics();
+      new ProbeLowerer(script, probe, diags, lowered).lower(node, 'p', 'p');
+      t.deepEqual(diags.items.filter((d) => d.severity === 'error').map((d) => d.message), [], text);
+      const typed = new Map<ast.Expr, Type>();
+      new ProbeTyper(script, probe, new Diagnostics(), typed).typeProbe(node);
+      let compared = 0;
+      for (const [e, type] of lowered) {
+        if (!typed.has(e)) continue;
+        compared++;
+        t.is(typeToString(typed.get(e)!), typeToString(type), `${text.slice(e.span.start, e.span.end)} in ${text}`);
+      }
+      // Macro bodies are expanded anew by each walk (other nodes): the rest must all be compared.
+      t.true(compared >= lowered.size * 0.75, `${compared} of ${lowered.size} expressions typed in ${text}`);
+    });
+  }
+});
