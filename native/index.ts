@@ -216,6 +216,8 @@ export interface BpfNative {
   perfEventEnable(perfFd: number, enable: boolean): void;
   rawTracepointOpen(name: string, progFd: number): number;
   linkCreate(progFd: number, targetFd: number, attachType: number, opts?: LinkCreateOptions): number;
+  /** BPF_ITER_CREATE on an iterator link: an fd whose read() runs the program over the kernel objects. */
+  iterCreate(linkFd: number): number;
 
   close(fd: number): void;
   mount(source: string, target: string, fstype: string, flags?: number, data?: string): void;

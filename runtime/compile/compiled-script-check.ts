@@ -130,7 +130,7 @@ function contextField(v: unknown, at: string): void {
   type(f['type'], `${at}.type`);
 }
 
-const ATTACH_KINDS = ['special', 'tracepoint', 'kprobe', 'perf', 'uprobe', 'rawtracepoint', 'fentry', 'watchpoint', 'xdp', 'tc'] as const;
+const ATTACH_KINDS = ['special', 'tracepoint', 'kprobe', 'perf', 'uprobe', 'rawtracepoint', 'fentry', 'watchpoint', 'iter', 'xdp', 'tc'] as const;
 
 function probe(v: unknown, at: string): void {
   const p = obj(v, at);
@@ -145,6 +145,7 @@ function probe(v: unknown, at: string): void {
   optional(p, 'files', at, (f, a) => arr(f, a, str));
   optional(p, 'usdtArgs', at, (u, a) => arr(u, a, obj));
   optional(p, 'func', at, str);
+  optional(p, 'skipIfNull', at, (o, a) => arr(o, a, (x, b) => int(x, b, 0, U32)));
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpf, isNativeError, type RingbufHandle } from '../../native/index.js';
 import { isPerCpuMapType, recordLayout, tseriesKeyLayout, type CompiledMap, type CompiledProgram, type CompiledScript, type EventSpec } from '../../src/contract/index.js';
@@ -207,7 +207,33 @@ export class Session {
     // the caller goes on (a -c command starts next).
     this.ringbuf.consume();
     this.output.flush();
+    this.runIterators();
     return count;
+  }
+
+  /**
+   * iter probes: read each iterator to its end (each read() runs the program over kernel objects;
+   * it writes no seq output, so one read usually covers them all), delivering the events as they
+   * come. A script whose only attached probes are iterators then ends, as bpftrace's does.
+   */
+  private runIterators(): void {
+    const iters = this.programs.filter((p) => p.attachment?.iterLink !== undefined);
+    if (iters.length === 0) return;
+    const buf = Buffer.alloc(4096);
+    for (const p of iters) {
+      let fd: number | undefined;
+      try {
+        fd = bpf.iterCreate(p.attachment!.iterLink!);
+        while (readSync(fd, buf) > 0) this.ringbuf?.consume();
+      } catch (e) {
+        this.output.warnf(`cannot read iterator ${p.compiled.probe.name}: ${(e as Error).message}`, []);
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
+      this.ringbuf?.consume();
+    }
+    this.output.flush();
+    if (this.programs.every((p) => p.attachment?.iterLink !== undefined || p.compiled.probe.attach.kind === 'special' || p.attachment === undefined)) this.requestExit(0);
   }
 
   /** Attach everything, then detach (--dry-run). */

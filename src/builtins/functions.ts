@@ -5,7 +5,7 @@ import { NAME_FUNCTIONS } from './names.js';
 import { META_FUNCTIONS } from './meta.js';
 import { INTERNAL_FUNCTIONS } from './internals.js';
 import { KERNEL_GATED_FUNCTIONS } from './kernel-gated.js';
-import { PROBE_CONTEXT_FUNCTIONS } from './probe-context.js';
+import { PROBE_CONTEXT_FUNCTIONS, PROBE_CONTEXT_VARS } from './probe-context.js';
 import { STRING_SEARCH_FUNCTIONS } from './string-search.js';
 import { OUTPUT_FUNCTIONS } from './output.js';
 import { PROCESS_FUNCTIONS, PROCESS_VARS } from './process.js';
@@ -23,5 +23,5 @@ function bareVar(f: LibFunction): LibVar {
 }
 
 export const LIBRARY_VARS: ReadonlyMap<string, LibVar> = new Map(
-  [...PROCESS_VARS, ...STACK_VARS, ...[...LIBRARY_FUNCTIONS.values()].filter((f) => f.bare && f.expr).map(bareVar)].map((v) => [v.name, v]),
+  [...PROCESS_VARS, ...STACK_VARS, ...PROBE_CONTEXT_VARS, ...[...LIBRARY_FUNCTIONS.values()].filter((f) => f.bare && f.expr).map(bareVar)].map((v) => [v.name, v]),
 );

@@ -8,7 +8,7 @@ import type * as ast from '../ast/nodes.js';
 import type { IrBlob, IrExpr } from '../ir/ir.js';
 import { Helper } from '../contract/index.js';
 import { u32, type Type } from '../types/types.js';
-import { argCount, c64, stringValue, type LibFunction, type LibValue, type LowerContext } from './library.js';
+import { argCount, c64, stringValue, type LibFunction, type LibValue, type LibVar, type LowerContext } from './library.js';
 
 /** bpftrace's probe type names (probe_types.h PROBE_LIST); begin/end are `special`. */
 const PROBE_TYPE_NAMES: Readonly<Record<string, string>> = {
@@ -101,3 +101,19 @@ export const PROBE_CONTEXT_FUNCTIONS: readonly LibFunction[] = [
   nsId('tid'),
   ...['cpid', 'has_cpid', 'uid', 'gid', 'cpu', 'rand', 'cgroup', 'curtask', 'comm'].map(identifierCall),
 ];
+
+/**
+ * `ctx`: the probe's context record. In iter probes it is `struct bpf_iter__TARGET` and its members
+ * are the probe's `args` fields (`ctx.task.comm`, `ctx->task->pid`); other probe types name their
+ * context fields `args.<name>`, registers `argN`.
+ */
+const ctxVar: LibVar = {
+  name: 'ctx',
+  lower(node, cx) {
+    if (cx.probe.provider === 'iter' && cx.probe.args) return { type: { kind: 'args' }, int: c64(0) };
+    cx.diags.error('unsupported', `ctx is available in iter probes only (here, use args.<field> or argN in ${cx.probe.provider} probes)`, node.span);
+    return cx.fail();
+  },
+};
+
+export const PROBE_CONTEXT_VARS: readonly LibVar[] = [ctxVar];

@@ -79,6 +79,7 @@ export const AttachType = {
   TRACE_RAW_TP: 23,
   TRACE_FENTRY: 24,
   TRACE_FEXIT: 25,
+  TRACE_ITER: 28,
   XDP: 37,
   TCX_INGRESS: 46,
   TCX_EGRESS: 47,

@@ -15,7 +15,8 @@ import {
 import type { MapKind, MapSpec } from './program-info.js';
 import { didYouMean } from './suggest.js';
 import { byteLength, histBucketCount, lhistBucketCount, recordLayout, type EventSpec } from '../contract/index.js';
-import { pidFilter, targetBuiltin, type TargetProcess } from './target-process.js';
+import { targetBuiltin, type TargetProcess } from './target-process.js';
+import { probeGuards } from './probe-guards.js';
 import { lowerUsdtArg } from './usdt-lower.js';
 import { LIBRARY_FUNCTIONS, LIBRARY_VARS } from '../builtins/functions.js';
 import { strSizes } from '../builtins/str-size.js';
@@ -165,7 +166,7 @@ export class ProbeLowerer {
   }
 
   lower(node: ast.Probe, name: string, section: string): IrProgram {
-    const body: IrStmt[] = [...pidFilter(this.probe, this.script.target)];
+    const body: IrStmt[] = [...probeGuards(this.probe, this.script.target)];
     if (node.predicate) {
       const cond = this.predicate(node.predicate);
       if (cond) body.push({ op: 'if', cond: { op: 'unary', operator: '!', operand: cond }, then: [{ op: 'return' }], else: [] });

@@ -9,6 +9,7 @@ import { hardwareProvider, softwareProvider } from './perf-events.js';
 import { rawtracepointProvider } from './rawtracepoint.js';
 import { usdtProvider } from './usdt.js';
 import { watchpointProvider } from './watchpoint.js';
+import { iterProvider } from './iter.js';
 import { PACKET_PROVIDERS } from './packet-providers.js';
 
 /** Every probe type. Adding one: write its provider file, add it here. */
@@ -29,6 +30,7 @@ export const PROVIDERS: readonly Provider[] = [
   fentryProvider,
   fexitProvider,
   watchpointProvider,
+  iterProvider,
   ...PACKET_PROVIDERS,
 ];
 
