@@ -198,6 +198,8 @@ export class Session {
     this.ringbuf = bpf.ringbufOpenBatch(this.mapFds[this.script.ringbufMap]!, (data, offsets) => this.onBatch(data, offsets));
     for (const p of this.programs) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'BEGIN') this.runSpecial(p);
     for (const p of attachOrder(this.programs)) this.attachProgram(p);
+    // Before the notify line: a signal sent once probes are reported attached must find its handler.
+    this.watchSignals();
     this.lostTimer = setInterval(() => this.reportLost(), 1000);
     this.lostTimer.unref();
     // Probes left out by missing_probes are not counted.
@@ -209,6 +211,22 @@ export class Session {
     this.output.flush();
     this.runIterators();
     return count;
+  }
+
+  private signalHandler: (() => void) | undefined;
+
+  /**
+   * self:signal:SIGUSR1 probes: each SIGUSR1 tsbpf receives runs them (in program order) in its
+   * own context, as BEGIN runs, and their events are delivered at once.
+   */
+  private watchSignals(): void {
+    if (!this.programs.some((p) => p.attachment?.onSignal)) return;
+    this.signalHandler = () => {
+      for (const p of this.programs) if (p.attachment?.onSignal === 'SIGUSR1') this.runSpecial(p);
+      this.ringbuf?.consume();
+      this.output.flush();
+    };
+    process.on('SIGUSR1', this.signalHandler);
   }
 
   /**
@@ -318,6 +336,8 @@ export class Session {
   }
 
   detach(): void {
+    if (this.signalHandler) process.off('SIGUSR1', this.signalHandler);
+    this.signalHandler = undefined;
     for (const p of this.programs) {
       for (const fd of p.attachment?.fds ?? []) {
         try {

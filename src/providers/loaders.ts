@@ -26,6 +26,7 @@ export const PROVIDER_LOADERS: Readonly<Record<string, () => Promise<Provider>>>
   fexit: () => import('./fentry.js').then((m) => m.fexitProvider),
   watchpoint: () => import('./watchpoint.js').then((m) => m.watchpointProvider),
   iter: () => import('./iter.js').then((m) => m.iterProvider),
+  self: () => import('./self.js').then((m) => m.selfProvider),
   xdp: () => import('./xdp.js').then((m) => m.xdpProvider),
   tc: () => import('./tc.js').then((m) => m.tcProvider),
 };

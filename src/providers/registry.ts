@@ -10,6 +10,7 @@ import { rawtracepointProvider } from './rawtracepoint.js';
 import { usdtProvider } from './usdt.js';
 import { watchpointProvider } from './watchpoint.js';
 import { iterProvider } from './iter.js';
+import { selfProvider } from './self.js';
 import { PACKET_PROVIDERS } from './packet-providers.js';
 
 /** Every probe type. Adding one: write its provider file, add it here. */
@@ -31,6 +32,7 @@ export const PROVIDERS: readonly Provider[] = [
   fexitProvider,
   watchpointProvider,
   iterProvider,
+  selfProvider,
   ...PACKET_PROVIDERS,
 ];
 
