@@ -62,6 +62,11 @@ export const kernelOps: KernelOps = {
   linkCreate: (progFd, targetFd, attachType, flags) => bpf.linkCreate(progFd, targetFd, attachType, flags ? { flags } : undefined),
 };
 
+/** The files a script's uprobes and usdt probes are in (rich-values.ts symbolizes non-PIE ones without their process). */
+function probedExecutables(script: CompiledScript): string[] {
+  return [...new Set(script.programs.flatMap((p) => (p.probe.attach.kind === 'uprobe' ? [p.probe.attach.path] : [])))];
+}
+
 /** Mount tracefs where the kernel expects it when it is missing (fresh machines here have none). */
 export function ensureTracefs(notice: (msg: string) => void): void {
   if (tracefsRoot()) return;
@@ -105,7 +110,7 @@ export class Session {
   /** Set once the script's exit() is handled: no more "Lost N events" (requestExit). */
   private lostFrozen = false;
   /** Stacks, symbols, user names... of the function library (runtime/output/rich-values.ts). */
-  private readonly rich = new RichValues({ readStack: (name, id) => this.readStack(name, id) });
+  private readonly rich = new RichValues({ readStack: (name, id) => this.readStack(name, id), executables: () => probedExecutables(this.current) });
   /** Runtime warnings: repeats at one location are counted, printed at most once a second. */
   private readonly warnings = new WarningLimiter();
   /** Per event id: its printf renderer (runtime/event-format.ts), built on first use; null for other events. */
