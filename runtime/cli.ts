@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, createWriteStream, type WriteStream } from 'node:fs';
+import { existsSync, readFileSync, createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
 import { DUMP_STAGE_NAMES, dumpHeader, encodeBytes, parseDumpStages, type CompiledProgram, type CompiledScript, type DumpStage, type SourceFile } from '../src/contract/index.js';
 import { compile, listProgram } from './compile/compiler.js';
 import { readScriptText } from './compile/script-file.js';
@@ -54,6 +54,9 @@ OPTIONS:
     -d, --debug STAGE  print a compiler stage to stderr, then run (comma list, repeatable):
                      all, ast, types, ir, codegen, codegen-opt, bpf (also parse, dis, llvm)
     --emit STAGE     print a compiler stage to stdout and exit without loading anything
+    --emit-elf FILE  write the BPF ELF object to FILE and exit without loading anything
+    --emit-llvm FILE write the LLVM IR to FILE.original.ll and FILE.optimized.ll, then run
+    --verify-llvm-ir accepted: tsbpf runs LLVM's verifier on every module
     -k, --warnings   emit a warning when a BPF helper returns an error (probe reads, map lookups)
     --no-warnings    disable all warning messages
     -I DIR, --include FILE  accepted for bpftrace scripts; tsbpf has no C preprocessor (types come
@@ -115,6 +118,10 @@ interface Options {
   traceableFunctions?: string;
   /** `--info`: print what this kernel and build support, then exit. */
   info?: boolean;
+  /** `--emit-elf FILE`: write the BPF ELF object to FILE and exit without loading (bpftrace's dry run). */
+  emitElf?: string;
+  /** `--emit-llvm FILE`: write the LLVM IR to FILE.original.ll and FILE.optimized.ll, then run. */
+  emitLlvm?: string;
 }
 
 /** A command-line mistake: one `ERROR:` line, then (unless bpftrace prints none) a pointer to the usage. */
@@ -151,6 +158,22 @@ const VALUE_OPTIONS: Readonly<Record<string, string>> = {
   '--probe-filter': '--probe-filter',
   '--traceable-functions': '--traceable-functions',
   '--debuginfo': '--debuginfo',
+  '--emit-elf': '--emit-elf',
+  '--emit-llvm': '--emit-llvm',
+  '--dwarf-pid': '--dwarf-pid',
+  '--mode': '--mode',
+  '--fmt': '--fmt',
+  '--aot': '--aot',
+};
+
+/** bpftrace options tsbpf does not have, each refused in one line saying why. */
+const REFUSED_OPTIONS: Readonly<Record<string, string>> = {
+  '--dwarf-pid': '--dwarf-pid is not supported: tsbpf has no DWARF unwinder (dw_ustack)',
+  '--mode': '--mode is not supported: tsbpf has no test, bench, codegen or format modes',
+  '--test': '--test is not supported: tsbpf does not run test: probes',
+  '--bench': '--bench is not supported: tsbpf does not run bench: probes',
+  '--fmt': '--fmt is not supported: tsbpf has no script formatter',
+  '--aot': '--aot is not supported: tsbpf compiles ahead of time into its compile cache instead',
 };
 
 /** `--no-feature` values bpftrace accepts (tsbpf uses none of these link kinds: accepted, no effect). */
@@ -319,6 +342,22 @@ export function parseArgs(argv: readonly string[]): Options {
       case '--info':
         o.info = true;
         break;
+      case '--emit-elf':
+        o.emitElf = value(a);
+        break;
+      case '--emit-llvm':
+        o.emitLlvm = value(a);
+        break;
+      case '--verify-llvm-ir':
+        // Every module's IR goes through LLVM's verifier before it is optimised (native/src/llvm_emit.cc).
+        break;
+      case '--dwarf-pid':
+      case '--mode':
+      case '--fmt':
+      case '--aot':
+      case '--test':
+      case '--bench':
+        throw new UsageError(REFUSED_OPTIONS[a]!, false);
       case '-b':
       case '--btf':
         // bpftrace accepts and ignores it (BTF is always used).
@@ -487,11 +526,36 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 /** `-d`: each stage to stderr under a header; `--emit`: to stdout, bare when only one stage was asked for. */
-function dumpRequest(opts: Options): { dump?: DumpStage[]; onDump?: (stage: string, text: string) => void } {
-  if (!opts.dump?.length) return {};
+/** --emit-elf/--emit-llvm files that could not be written: reported once the compile returns. */
+const emitFailures: string[] = [];
+
+function writeEmitted(file: string, data: string | Buffer): void {
+  try {
+    writeFileSync(file, data);
+  } catch (e) {
+    emitFailures.push(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+function dumpRequest(opts: Options): { dump?: DumpStage[]; onDump?: (stage: string, text: string) => void; elf?: boolean; onElf?: (object: Buffer) => void } {
+  // --emit-elf FILE: the object, written as it arrives (the run stops after the compile).
+  const elf = opts.emitElf !== undefined ? { elf: true, onElf: (object: Buffer) => writeEmitted(opts.emitElf!, object) } : {};
+  // --emit-llvm FILE: the LLVM stages, to FILE.original.ll and FILE.optimized.ll (as bpftrace names them).
+  const llvmFiles: Partial<Record<DumpStage, string>> = opts.emitLlvm !== undefined ? { codegen: `${opts.emitLlvm}.original.ll`, 'codegen-opt': `${opts.emitLlvm}.optimized.ll` } : {};
+  const shown = opts.dump ?? [];
+  const stages = [...new Set([...shown, ...(Object.keys(llvmFiles) as DumpStage[])])];
+  if (!stages.length) return elf;
   const to = opts.emitOnly ? process.stdout : process.stderr;
-  const header = !opts.emitOnly || opts.dump.length > 1;
-  return { dump: opts.dump, onDump: (stage, text) => to.write(`${header ? `${dumpHeader(stage as DumpStage)}\n` : ''}${text}${text.endsWith('\n') ? '' : '\n'}`) };
+  const header = !opts.emitOnly || shown.length > 1;
+  return {
+    ...elf,
+    dump: stages,
+    onDump: (stage, text) => {
+      const file = llvmFiles[stage as DumpStage];
+      if (file) writeEmitted(file, text);
+      if (shown.includes(stage as DumpStage)) to.write(`${header ? `${dumpHeader(stage as DumpStage)}\n` : ''}${text}${text.endsWith('\n') ? '' : '\n'}`);
+    },
+  };
 }
 
 /** `-l` with `-e` or a script: the probes the program would attach, as bpftrace lists them. */
@@ -607,7 +671,11 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     stderr.write(`ERROR: internal compiler error: ${outcome.message}\n`);
     return 1;
   }
-  if (opts.emitOnly) return 0;
+  if (emitFailures.length) {
+    for (const f of emitFailures.splice(0)) stderr.write(`ERROR: ${f}\n`);
+    return 1;
+  }
+  if (opts.emitOnly || opts.emitElf !== undefined) return 0;
   const script = opts.probeFilter ? filterProbes(outcome.script, opts.probeFilter) : outcome.script;
   if (!script) {
     stderr.write(`ERROR: No probes to attach: none matches --probe-filter '${opts.probeFilter!.source}'\n`);

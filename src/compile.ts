@@ -283,6 +283,8 @@ export const DUMP_AFTER: Readonly<Record<DumpStage, string>> = {
 export interface DumpRequest {
   readonly stages: readonly DumpStage[];
   write(stage: DumpStage, text: string): void;
+  /** `--emit-elf`: the BPF ELF object, once the emit pass made it. */
+  elf?(object: Buffer): void;
 }
 
 /** The printer of each stage, over the state after its pass. */
@@ -308,8 +310,9 @@ const DUMP_PRINTERS: Readonly<Record<DumpStage, (s: CompileState) => string>> = 
 };
 
 function dumper(dump: DumpRequest | undefined): AfterPass<CompileState> | undefined {
-  if (!dump || dump.stages.length === 0) return undefined;
+  if (!dump || (dump.stages.length === 0 && !dump.elf)) return undefined;
   return (pass, state) => {
+    if (pass.name === 'emit' && state.emitted) dump.elf?.(state.emitted.elf);
     for (const stage of DUMP_STAGES) {
       if (DUMP_AFTER[stage] === pass.name && dump.stages.includes(stage)) dump.write(stage, DUMP_PRINTERS[stage](state));
     }

@@ -87,6 +87,8 @@ export interface CompileRequest extends Omit<WorkerRequest, 'list'> {
   readonly noCache?: boolean;
   /** Where `-d STAGE` text goes, stage by stage in order (a dump bypasses the compile cache). */
   readonly onDump?: (stage: DumpStage, text: string) => void;
+  /** `--emit-elf`: gets the BPF ELF object (the request's `elf`; bypasses the compile cache). */
+  readonly onElf?: (object: Buffer) => void;
 }
 
 /** The cache directory is refused once per process (the shell compiles many times). */
@@ -95,7 +97,7 @@ let warnedAboutCache = false;
 /** Compile a script: from the cache when this exact script was compiled before, else in a worker process. */
 export async function compile(req: CompileRequest): Promise<CompileOutcome> {
   // A dump comes from the compiler itself: never from (nor into) the cache.
-  const opened = req.noCache || req.dump?.length ? undefined : openCacheDir(cacheDirPath());
+  const opened = req.noCache || req.dump?.length || req.elf ? undefined : openCacheDir(cacheDirPath());
   if (opened?.kind === 'unsafe' && !warnedAboutCache) {
     warnedAboutCache = true;
     process.stderr.write(`WARNING: not using the compile cache: ${opened.why}\n`);
@@ -188,9 +190,10 @@ function trackWorker(child: { kill(signal: NodeJS.Signals): boolean }): () => vo
 }
 
 function runWorker(req: CompileRequest): Promise<CompileOutcome> {
-  const request: WorkerRequest = { source: req.source, positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel, ...(req.dump?.length ? { dump: req.dump } : {}) };
+  const request: WorkerRequest = { source: req.source, positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel, ...(req.dump?.length ? { dump: req.dump } : {}), ...(req.elf ? { elf: true } : {}) };
   return askWorker(request, (reply: CompileReply): CompileOutcome => {
     for (const d of reply.dumps ?? []) req.onDump?.(d.stage, d.text);
+    if (reply.elf !== undefined) req.onElf?.(Buffer.from(reply.elf, 'base64'));
     if ('ok' in reply) return { kind: 'ok', script: reply.ok, cached: false };
     if ('diagnostics' in reply) return { kind: 'diagnostics', diagnostics: reply.diagnostics };
     return { kind: 'internal-error', message: reply.internalError + (process.env['TSBPF_DEBUG'] && reply.stack ? `\n${reply.stack}` : '') };
