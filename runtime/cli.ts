@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
-import { DUMP_STAGE_NAMES, dumpHeader, encodeBytes, parseDumpStages, type CompiledProgram, type CompiledScript, type DumpStage, type SourceFile } from '../src/contract/index.js';
+import { DUMP_STAGE_NAMES, dumpHeader, encodeBytes, parseDumpStages, type CompiledMap, type CompiledProgram, type CompiledScript, type DumpStage, type SourceFile } from '../src/contract/index.js';
 import { compile, listProgram } from './compile/compiler.js';
 import { readScriptText } from './compile/script-file.js';
 import type { Sink } from './output/output.js';
@@ -118,6 +118,8 @@ interface Options {
   traceableFunctions?: string;
   /** `--info`: print what this kernel and build support, then exit. */
   info?: boolean;
+  /** `-d verifier` (bpftrace's stage): print every program's whole verifier log. */
+  verifierLog?: boolean;
   /** `--emit-elf FILE`: write the BPF ELF object to FILE and exit without loading (bpftrace's dry run). */
   emitElf?: string;
   /** `--emit-llvm FILE`: write the LLVM IR to FILE.original.ll and FILE.optimized.ll, then run. */
@@ -271,7 +273,11 @@ export function parseArgs(argv: readonly string[]): Options {
         break;
       case '-d':
       case '--emit': {
-        const parsed = parseDumpStages(value(a));
+        const names = value(a).split(',');
+        // `verifier` is a load-time stage (the session prints it), not a compiler one.
+        if (a === '-d' && names.includes('verifier')) o.verifierLog = true;
+        const rest = names.filter((n) => a !== '-d' || n !== 'verifier').join(',');
+        const parsed = parseDumpStages(rest);
         if ('unknown' in parsed) throw new UsageError(`${a}: unknown stage "${parsed.unknown}" (${DUMP_STAGE_NAMES.join(', ')})`);
         o.dump = [...new Set([...(o.dump ?? []), ...parsed.stages])];
         if (a === '--emit') o.emitOnly = true;
@@ -719,7 +725,16 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     output,
     unsafe: opts.unsafe === true,
     // -v: each program as it passes the verifier, with the kernel's statistics line.
-    ...(opts.verbose ? { onVerified: (p: CompiledProgram, log: string) => stderr.write(`load ${p.probe.name}: ${programSize(p)} instructions: ${log.trim().split('\n').pop() || 'verified'}\n`) } : {}),
+    ...(opts.verbose
+      ? {
+          onVerified: (p: CompiledProgram, stats: string, id: number) => stderr.write(`load ${p.probe.name}: ${programSize(p)} instructions: ${stats || 'verified'}\nProgram ID: ${id}\n`),
+          onMapCreated: (m: CompiledMap, id: number) => stderr.write(`Map ID: ${id} (${m.name})\n`),
+        }
+      : {}),
+    // -d verifier: every program's log; -v: a refused program's log (bpftrace: log level 1 in verbose mode).
+    ...(opts.verifierLog || opts.verbose
+      ? { onVerifierLog: (p: CompiledProgram, log: string) => stderr.write(`BPF verifier log for ${p.probe.name}:\n--------------------------------------\n${log.trimEnd()}\n`), fullVerifierLog: opts.verifierLog === true }
+      : {}),
     onAttached(count) {
       if (!opts.quiet) output.attachedProbes(count);
       if (process.env['__BPFTRACE_NOTIFY_PROBES_ATTACHED'] !== undefined) stderr.write('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');

@@ -84,8 +84,17 @@ export interface SessionOptions {
   readonly onAttached?: (count: number) => void;
   /** `--unsafe`: scripts that send signals, run commands or write user memory may load. */
   readonly unsafe?: boolean;
-  /** `-v`: each program's verifier statistics (log level 4, `processed N insns ...`) once it loads. */
-  readonly onVerified?: (program: CompiledProgram, log: string) => void;
+  /** `-v`: each program's verifier statistics (log level 4, `processed N insns ...`) and kernel id once it loads. */
+  readonly onVerified?: (program: CompiledProgram, log: string, id: number) => void;
+  /** `-v`: each map's kernel id once it is created. */
+  readonly onMapCreated?: (map: CompiledMap, id: number) => void;
+  /**
+   * `-d verifier`: the verifier's whole log of each program (log level 1 and statistics), loaded
+   * or refused; `-v`: the log of a refused program.
+   */
+  readonly onVerifierLog?: (program: CompiledProgram, log: string) => void;
+  /** With onVerifierLog: the whole log of every program, not only of a refused one. */
+  readonly fullVerifierLog?: boolean;
 }
 
 /**
@@ -139,6 +148,7 @@ export class Session {
       } catch (e) {
         throw new RuntimeError(`cannot create map ${m.name}: ${(e as Error).message}`, undefined, undefined, e);
       }
+      if (this.opts.onMapCreated) this.opts.onMapCreated(m, bpf.mapInfoByFd(this.mapFds[m.id]!).id);
     }
     this.initLibraryMaps();
     for (const p of this.script.programs) this.loadProgram(p);
@@ -155,11 +165,14 @@ export class Session {
   private loadProgram(p: CompiledProgram): void {
     const insns = this.relocate(Buffer.from(p.insns, 'base64'));
     try {
-      const stats = this.opts.onVerified ? { logLevel: 4, logSize: 4096 } : {};
+      // -d verifier: log levels 1 and 2 (every instruction with its register states) and 4 (statistics); the native side grows the buffer as needed.
+      const stats = this.opts.fullVerifierLog ? { logLevel: 7 } : this.opts.onVerified ? { logLevel: 4, logSize: 4096 } : {};
       const { fd, log } = bpf.progLoad(p.probe.progType, insns, PROG_LICENSE, bpfObjectName(p.name), { ...p.probe.load, ...subprogLoadOptions(p.subprogs), ...stats });
       this.programs.push({ compiled: p, fd });
-      this.opts.onVerified?.(p, log);
+      if (this.opts.fullVerifierLog) this.opts.onVerifierLog?.(p, log);
+      this.opts.onVerified?.(p, log.trim().split('\n').pop() ?? '', bpf.progInfoByFd(fd).id);
     } catch (e) {
+      if (isNativeError(e) && e.log) this.opts.onVerifierLog?.(p, e.log);
       throw explainLoadFailure(p, e);
     }
   }

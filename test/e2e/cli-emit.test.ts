@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeRun, kernelTest, runTsbpf, scratchDir } from '../helpers/tsbpf.js';
+import { bpfObjectsOf, describeRun, kernelTest, runTsbpf, scratchDir, startTsbpf } from '../helpers/tsbpf.js';
 
 const EM_BPF = 247;
 
@@ -50,4 +50,28 @@ kernelTest('--test, --bench, --mode, --fmt, --dwarf-pid and --aot are refused in
     t.is(r.code, 1, describeRun(r));
     t.deepEqual(r.stderr.split('\n').filter((l) => l !== ''), [line]);
   }
+});
+
+kernelTest('-v prints each program\'s and map\'s kernel id (the objects tsbpf holds); -d verifier prints each whole verifier log', async (t) => {
+  const h = startTsbpf(['-v', '-e', 'tracepoint:syscalls:sys_enter_getppid { @n = count(); } interval:s:60 { exit(); }'], { t });
+  await h.attached;
+  const progIds = [...h.stderr.matchAll(/^Program ID: (\d+)$/gm)].map((m) => Number(m[1]));
+  const maps = [...h.stderr.matchAll(/^Map ID: (\d+) \((.*)\)$/gm)].map((m) => ({ id: Number(m[1]), name: m[2]! }));
+  const held = bpfObjectsOf(h.pid);
+  const sorted = (a: number[]): number[] => [...a].sort((x, y) => x - y);
+  t.is(progIds.length, 2, h.stderr);
+  t.deepEqual(sorted(progIds), sorted(held.progIds));
+  t.deepEqual(sorted(maps.map((m) => m.id)), sorted(held.mapIds));
+  t.true(['@n', '.ringbuf'].every((n) => maps.some((m) => m.name === n)), h.stderr);
+  t.regex(h.stderr, /^load tracepoint:syscalls:sys_enter_getppid: \d+ instructions: processed \d+ insns .*\nProgram ID: \d+$/m);
+  const r = await h.stop();
+  t.is(r.code, 0, describeRun(r));
+
+  const d = await runTsbpf(['-d', 'verifier', '-e', 'BEGIN { printf("ran\\n"); exit(); }']);
+  t.is(d.code, 0, describeRun(d));
+  t.is(d.stdout.split('\n')[0], 'ran');
+  t.regex(d.stderr, /^BPF verifier log for BEGIN:\n-{38}\n/m);
+  // Every instruction as verified (log level 2), then the statistics.
+  t.regex(d.stderr, /^\s+0: .*\(b7\) r\d = 0$/m);
+  t.regex(d.stderr, /^processed \d+ insns \(limit 1000000\)/m);
 });
