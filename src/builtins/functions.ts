@@ -12,9 +12,10 @@ import { PROCESS_FUNCTIONS, PROCESS_VARS } from './process.js';
 import { STACK_FUNCTIONS, STACK_VARS } from './stacks.js';
 import { STRING_FUNCTIONS } from './strings.js';
 import { WATCH_FUNCTIONS } from './watch.js';
+import { PATH_FUNCTIONS } from './dpath.js';
 
 export const LIBRARY_FUNCTIONS: ReadonlyMap<string, LibFunction> = new Map(
-  [...MAP_FUNCTIONS, ...PROCESS_FUNCTIONS, ...STACK_FUNCTIONS, ...STRING_FUNCTIONS, ...OUTPUT_FUNCTIONS, ...WATCH_FUNCTIONS, ...NAME_FUNCTIONS, ...STRING_SEARCH_FUNCTIONS, ...META_FUNCTIONS, ...PROBE_CONTEXT_FUNCTIONS, ...INTERNAL_FUNCTIONS, ...KERNEL_GATED_FUNCTIONS].map((f) => [f.name, f]),
+  [...MAP_FUNCTIONS, ...PROCESS_FUNCTIONS, ...STACK_FUNCTIONS, ...STRING_FUNCTIONS, ...OUTPUT_FUNCTIONS, ...WATCH_FUNCTIONS, ...NAME_FUNCTIONS, ...STRING_SEARCH_FUNCTIONS, ...META_FUNCTIONS, ...PROBE_CONTEXT_FUNCTIONS, ...INTERNAL_FUNCTIONS, ...KERNEL_GATED_FUNCTIONS, ...PATH_FUNCTIONS].map((f) => [f.name, f]),
 );
 
 /** A function callable as a bare identifier, as its call without arguments. */

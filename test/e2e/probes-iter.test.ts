@@ -3,7 +3,7 @@
  * memory maps while tsbpf reads the iterator, and the run ends by itself. Each test picks a
  * process it started and compares what the iterator saw with /proc.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { ExecutionContext } from 'ava';
 import { describeRun, eventually, kernelTest, runTsbpf, Workload } from '../helpers/tsbpf.js';
 
@@ -78,4 +78,25 @@ kernelTest('iter: an unknown iterator is bpftrace\'s error; pinning, and ctx out
   const ctx = await runTsbpf(['-e', 'BEGIN { print(ctx); }']);
   t.is(ctx.code, 1, describeRun(ctx));
   t.is(ctx.stderr.split('\n')[0], 'stdin:1:15-18: ERROR: ctx is available in iter probes only (here, use args.<field> or argN in BEGIN probes)');
+});
+
+kernelTest('path(ctx.file.f_path) in iter:task_file is each open file\'s path (bpf_d_path), as /proc/PID/fd links read', async (t) => {
+  const pid = await sleeper(t);
+  const r = await runTsbpf(['-e', `iter:task_file /ctx.task.pid == ${pid}/ { printf("%d %s\\n", ctx.fd, path(ctx.file.f_path)); }`]);
+  t.is(r.code, 0, describeRun(r));
+  const fds = readdirSync(`/proc/${pid}/fd`).map(Number).sort((a, b) => a - b);
+  t.deepEqual(lines(r.stdout), fds.map((fd) => `${fd} ${readlinkSync(`/proc/${pid}/fd/${fd}`)}`));
+});
+
+kernelTest('path() is refused in one line where bpf_d_path cannot run or its argument is no struct path', async (t) => {
+  const cases: [string, string][] = [
+    ['tracepoint:syscalls:sys_enter_openat { printf("%s\\n", path(args.filename)); }', 'stdin:1:55-74: ERROR: path() uses bpf_d_path, which the kernel allows only in iter probes and in fentry/fexit probes of some functions, not in tracepoint probes'],
+    ['iter:task_file { printf("%s\\n", path(ctx.file)); }', 'stdin:1:38-46: ERROR: path() needs a struct path, got struct file'],
+    ['iter:task_file { $f = ctx.file; printf("%s\\n", path($f.f_path)); }', 'stdin:1:53-62: ERROR: path() takes a struct path reached from the probe context, e.g. path(ctx.file.f_path) or path(args.path)'],
+  ];
+  for (const [script, first] of cases) {
+    const r = await runTsbpf(['-e', script]);
+    t.is(r.code, 1, describeRun(r));
+    t.is(r.stderr.split('\n')[0], first);
+  }
 });
