@@ -218,6 +218,8 @@ export interface BpfNative {
   linkCreate(progFd: number, targetFd: number, attachType: number, opts?: LinkCreateOptions): number;
   /** BPF_ITER_CREATE on an iterator link: an fd whose read() runs the program over the kernel objects. */
   iterCreate(linkFd: number): number;
+  /** The C++ name an Itanium-ABI symbol (`_Z...`) stands for (abi::__cxa_demangle); null when it is not one. */
+  demangle(name: string): string | null;
 
   close(fd: number): void;
   mount(source: string, target: string, fstype: string, flags?: number, data?: string): void;

@@ -10,7 +10,7 @@ import type { ConcreteProbe, ExpandContext } from './providers/provider.js';
 import { parse } from './syntax/index.js';
 import { sizeOf, typeToString, type Type } from './types/types.js';
 import { kernelBtfTypes } from './kernel/btf.js';
-import { missingProbesMode, readConfig } from './passes/config.js';
+import { missingProbesMode, probeLimitErrors, readConfig } from './passes/config.js';
 import { checkMapDecls, readMapDecls, type DeclaredMap } from './passes/map-decls.js';
 import { ScriptEnums } from './passes/enums.js';
 import { warnUnreachable } from './passes/unreachable.js';
@@ -224,6 +224,8 @@ export const PIPELINE: readonly CompilePass[] = [
     run(s, diags) {
       // BPFTRACE_PERF_RB_PAGES overrides the config block (src/passes/config.ts), as bpftrace's environment variables do.
       if (diags.hasErrors) return;
+      // Too many probes: no layout (compileScript then reports the front end's diagnostics, these included).
+      if (!probeLimitErrors(s.config!, s.programs!.length, diags)) return;
       const maps = buildMaps(s.script!, s.config!.maxMapKeys, s.mapDecls!);
       const ringbufMap = maps.length;
       const lostMap = ringbufMap + 1;
@@ -368,6 +370,10 @@ export async function compileScript(source: SourceFile, opts: CompileOptions = {
     ...(front.imports?.length ? { imports: front.imports } : {}),
     ...(state.config?.printMapsOnExit === false ? { printMapsOnExit: false as const } : {}),
     ...(state.config?.missingProbes && state.config.missingProbes !== 'error' ? { missingProbes: state.config.missingProbes } : {}),
+    ...(state.config?.cppDemangle === false ? { cppDemangle: false as const } : {}),
+    ...(state.config?.license ? { license: state.config.license } : {}),
+    ...(state.config?.logSize ? { logSize: state.config.logSize } : {}),
+    ...(state.config?.maxCatBytes ? { maxCatBytes: state.config.maxCatBytes } : {}),
   };
 }
 

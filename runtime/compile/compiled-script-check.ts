@@ -247,4 +247,10 @@ function compiledScript(v: unknown, at: string): void {
   optional(s, 'missingProbes', at, (v, a) => {
     if (v !== 'warn' && v !== 'ignore') fail(a, 'not warn or ignore');
   });
+  optional(s, 'cppDemangle', at, (v, a) => {
+    if (v !== false) fail(a, 'not false');
+  });
+  optional(s, 'license', at, str);
+  optional(s, 'logSize', at, (v, a) => int(v, a, 1, U32));
+  optional(s, 'maxCatBytes', at, (v, a) => int(v, a, 1));
 }

@@ -145,6 +145,11 @@ export interface RichContext {
    * an address of a process already gone (its addresses are its link-time ones), as bpftrace does.
    */
   executables?(): readonly string[];
+  /**
+   * config `cpp_demangle` (on by default, as in bpftrace): the C++ name of an Itanium-ABI user
+   * symbol (`_ZN2ns1K2goEi` -> `ns::K::go(int)`), undefined when it is not one; absent: names as they are.
+   */
+  demangle?(name: string): string | undefined;
 }
 
 /** Decodes `rich` values; one per session (it caches processes' mappings and user names). */
@@ -228,13 +233,18 @@ export class RichValues {
       const seg = elf.segments.find((sg) => sg.type === PT_LOAD && fileOff >= sg.offset && fileOff < sg.offset + sg.filesz);
       const vaddr = seg ? fileOff - seg.offset + seg.vaddr : fileOff;
       const s = elf.table.find(vaddr);
-      if (s) return (withOffset ? `${s.name}+${s.offset}` : s.name) + (perf ? ` (${m.path})` : '');
+      if (s) return (withOffset ? `${this.userName(s.name)}+${s.offset}` : this.userName(s.name)) + (perf ? ` (${m.path})` : '');
     }
     if (!m) {
       const fixed = this.fixedAddressSymbol(addr, pid);
       if (fixed) return (withOffset ? `${fixed.name}+${fixed.offset}` : fixed.name) + (perf ? ` (${fixed.path})` : '');
     }
     return hexAddr(addr) + (perf ? ' ([unknown])' : '');
+  }
+
+  /** A user symbol's name as printed: demangled when it is a C++ one and cpp_demangle is on. */
+  private userName(name: string): string {
+    return name.startsWith('_Z') ? (this.ctx.demangle?.(name) ?? name) : name;
   }
 
   /**
@@ -247,7 +257,7 @@ export class RichValues {
       if (!elf?.fixed) continue;
       if (!elf.segments.some((sg) => sg.type === PT_LOAD && addr >= sg.vaddr && addr < sg.vaddr + sg.memsz)) continue;
       const s = elf.table.find(addr);
-      if (s) return { name: s.name, offset: s.offset, path };
+      if (s) return { name: this.userName(s.name), offset: s.offset, path };
     }
     return undefined;
   }

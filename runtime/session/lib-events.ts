@@ -23,7 +23,7 @@ export function setRuntimeWarnings(on: boolean): void {
  * Handles a library event; returns false when `spec` is not one. Runtime warnings go through
  * `warnings`: the first at a location is printed in full, repeats are counted (warning-limiter.ts).
  */
-export function handleLibraryEvent(spec: EventSpec, args: readonly Value[], output: Output, rich: RichValues, err: (msg: string) => void, warnings: WarningLimiter): boolean {
+export function handleLibraryEvent(spec: EventSpec, args: readonly Value[], output: Output, rich: RichValues, err: (msg: string) => void, warnings: WarningLimiter, maxCatBytes = MAX_CAT_BYTES): boolean {
   switch (spec.kind) {
     case 'runtime-warning': {
       // bpftrace prints these (division by zero) on stderr, the location, the source line and carets.
@@ -75,7 +75,7 @@ export function handleLibraryEvent(spec: EventSpec, args: readonly Value[], outp
       let fd: number | undefined;
       try {
         fd = openSync(file, 'r');
-        const buf = Buffer.alloc(MAX_CAT_BYTES);
+        const buf = Buffer.alloc(maxCatBytes);
         let n = 0;
         for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
         output.cat(buf.toString('utf8', 0, n));

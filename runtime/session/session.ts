@@ -119,7 +119,9 @@ export class Session {
   /** Set once the script's exit() is handled: no more "Lost N events" (requestExit). */
   private lostFrozen = false;
   /** Stacks, symbols, user names... of the function library (runtime/output/rich-values.ts). */
-  private readonly rich = new RichValues({ readStack: (name, id) => this.readStack(name, id), executables: () => probedExecutables(this.current) });
+  private readonly rich = new RichValues({ readStack: (name, id) => this.readStack(name, id), executables: () => probedExecutables(this.current),
+    demangle: (name: string) => (this.current.cppDemangle === false ? undefined : (bpf.demangle(name) ?? undefined)),
+  });
   /** Runtime warnings: repeats at one location are counted, printed at most once a second. */
   private readonly warnings = new WarningLimiter();
   /** Per event id: its printf renderer (runtime/event-format.ts), built on first use; null for other events. */
@@ -166,8 +168,11 @@ export class Session {
     const insns = this.relocate(Buffer.from(p.insns, 'base64'));
     try {
       // -d verifier: log levels 1 and 2 (every instruction with its register states) and 4 (statistics); the native side grows the buffer as needed.
-      const stats = this.opts.fullVerifierLog ? { logLevel: 7 } : this.opts.onVerified ? { logLevel: 4, logSize: 4096 } : {};
-      const { fd, log } = bpf.progLoad(p.probe.progType, insns, PROG_LICENSE, bpfObjectName(p.name), { ...p.probe.load, ...subprogLoadOptions(p.subprogs), ...stats });
+      // config log_size: the first buffer size of a whole log (a refused program's one included).
+      const logSize = this.script.logSize;
+      const stats = this.opts.fullVerifierLog ? { logLevel: 7, ...(logSize ? { logSize } : {}) } : this.opts.onVerified ? { logLevel: 4, logSize: 4096 } : {};
+      const license = this.script.license ?? PROG_LICENSE;
+      const { fd, log } = bpf.progLoad(p.probe.progType, insns, license, bpfObjectName(p.name), { ...p.probe.load, ...subprogLoadOptions(p.subprogs), ...stats });
       this.programs.push({ compiled: p, fd });
       if (this.opts.fullVerifierLog) this.opts.onVerifierLog?.(p, log);
       this.opts.onVerified?.(p, log.trim().split('\n').pop() ?? '', bpf.progInfoByFd(fd).id);
@@ -588,7 +593,7 @@ export class Session {
     if (!spec) return;
     const layout = recordLayout(spec.args);
     const args: Value[] = layout.args.map((f) => decodeValue(rec, f.offset, f.type, this.rich.decode));
-    if (handleLibraryEvent(spec, args, this.output, this.rich, (msg) => process.stderr.write(`ERROR: ${msg}\n`), this.warnings)) return;
+    if (handleLibraryEvent(spec, args, this.output, this.rich, (msg) => process.stderr.write(`ERROR: ${msg}\n`), this.warnings, this.script.maxCatBytes)) return;
     switch (spec.kind) {
       case 'printf':
         this.output.printf(formatPrintf(spec.format, args as FormatArg[]));
