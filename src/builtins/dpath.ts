@@ -4,7 +4,7 @@
  * the functions in its `btf_allowlist_d_path` call it, and wants a pointer it trusts (a BTF pointer
  * from the context, never a number read with probe_read): the argument is a context field
  * (`ctx.X`, `args.X`) that points to a `struct path`, or one followed by embedded members that end
- * in one (`ctx.file.f_path`).
+ * in one (`ctx.file.f_path`). socket_cookie(sk) takes such a pointer too.
  */
 import type * as ast from '../ast/nodes.js';
 import { Helper } from '../contract/index.js';
@@ -79,4 +79,29 @@ const path: LibFunction = {
   },
 };
 
-export const PATH_FUNCTIONS: readonly LibFunction[] = [path];
+/**
+ * socket_cookie(sk): bpf_get_socket_cookie of a socket pointer the kernel typed (a context field:
+ * `ctx.sk_common` of iter:tcp, `args.sk` of fentry), the socket's stable 64-bit id (0 for NULL).
+ */
+const socketCookie: LibFunction = {
+  name: 'socket_cookie',
+  expr(call, cx) {
+    if (!argCount(call, cx, 1, 1)) return cx.fail();
+    if (!D_PATH_PROVIDERS.has(cx.probe.provider)) {
+      cx.diags.error('unsupported', `socket_cookie() needs a socket pointer the kernel typed (iter or fentry/fexit probes), not available in ${cx.probe.provider} probes`, call.span);
+      return cx.fail();
+    }
+    const chain = memberChain(call.args[0]!);
+    const field = chain && (chain.base === 'ctx' || chain.base === 'args') && chain.fields.length === 1 ? cx.probe.args?.find((f) => f.name === chain.fields[0]) : undefined;
+    const target = field?.type.kind === 'ptr' && field.type.ctype?.kind === 'ptr' ? cTypeName(field.type.ctype.target()) : undefined;
+    if (!field || !target || !/^struct (sock|sock_common|tcp_sock|udp_sock|unix_sock|inet_sock|tcp6_sock|udp6_sock|raw_sock)$/.test(target)) {
+      cx.diags.error('type-mismatch', `socket_cookie() takes a socket pointer field of the probe context, e.g. socket_cookie(ctx.sk_common) in iter:tcp or socket_cookie(args.sk)${target ? ` (got ${target} *)` : ''}`, call.args[0]!.span);
+      return cx.fail();
+    }
+    // Passed as loaded (a maybe-NULL BTF pointer, which the helper accepts), never offset.
+    const sk: IrExpr = { op: 'ctxLoad', offset: field.offset, size: 8, signed: false };
+    return { type: { kind: 'int', bits: 64, signed: false }, int: { op: 'call', helper: Helper.get_socket_cookie, args: [{ kind: 'int', value: sk }] } };
+  },
+};
+
+export const PATH_FUNCTIONS: readonly LibFunction[] = [path, socketCookie];

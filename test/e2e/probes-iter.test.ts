@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { ExecutionContext } from 'ava';
-import { describeRun, eventually, kernelTest, runTsbpf, Workload } from '../helpers/tsbpf.js';
+import { describeRun, eventually, kernelTest, python3, runTsbpf, Workload } from '../helpers/tsbpf.js';
 
 const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
 
@@ -100,3 +100,25 @@ kernelTest('path() is refused in one line where bpf_d_path cannot run or its arg
     t.is(r.stderr.split('\n')[0], first);
   }
 });
+
+const LISTENER = `
+import socket, struct, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen()
+cookie = struct.unpack("Q", s.getsockopt(socket.SOL_SOCKET, 57, 8))[0]  # SO_COOKIE
+print(s.getsockname()[1], cookie, flush=True)
+time.sleep(60)
+`;
+
+kernelTest('socket_cookie(ctx.sk_common) in iter:tcp is the socket\'s SO_COOKIE', async (t) => {
+  const w = new Workload(t, [python3()!, '-c', LISTENER]);
+  await eventually(() => /^\d+ \d+\n/.test(w.stdout));
+  const [port, cookie] = w.stdout.trim().split(' ');
+  const r = await runTsbpf(['-e', `iter:tcp /ctx.sk_common.skc_num == ${port}/ { printf("%d %d\\n", ctx.sk_common.skc_num, socket_cookie(ctx.sk_common)); }`]);
+  t.is(r.code, 0, describeRun(r));
+  t.deepEqual(lines(r.stdout), [`${port} ${cookie}`]);
+  const bad = await runTsbpf(['-e', 'tracepoint:syscalls:sys_enter_getppid { print(socket_cookie(args.__syscall_nr)); }']);
+  t.is(bad.code, 1, describeRun(bad));
+  t.is(bad.stderr.split('\n')[0], 'stdin:1:47-79: ERROR: socket_cookie() needs a socket pointer the kernel typed (iter or fentry/fexit probes), not available in tracepoint probes');
+}, { needs: () => (python3() ? undefined : 'needs python3') });
