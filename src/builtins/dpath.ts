@@ -10,6 +10,8 @@ import type * as ast from '../ast/nodes.js';
 import { Helper } from '../contract/index.js';
 import type { IrBlob, IrExpr } from '../ir/ir.js';
 import { cTypeName, findMember, type CType } from '../kernel/btf.js';
+import { kernelBtfFuncs } from '../kernel/btf-funcs.js';
+import { kallsymsHasData } from '../kernel/kallsyms.js';
 import { argCount, c64, type LibFunction, type LowerContext } from './library.js';
 
 /** bpf_d_path's program types (kernel bpf_d_path_allowed / tracing_prog_func_proto). */
@@ -104,4 +106,30 @@ const socketCookie: LibFunction = {
   },
 };
 
-export const PATH_FUNCTIONS: readonly LibFunction[] = [path, socketCookie];
+/**
+ * percpu_kaddr("name" [, cpu]): the address of per-CPU kernel variable `name` on this CPU
+ * (bpf_this_cpu_ptr) or on CPU `cpu` (bpf_per_cpu_ptr: 0 past the last CPU), from its ksym.
+ */
+const percpuKaddr: LibFunction = {
+  name: 'percpu_kaddr',
+  expr(call, cx) {
+    if (!argCount(call, cx, 1, 2)) return cx.fail();
+    const name = cx.constString(call.args[0]!, 'a string literal (the per-CPU variable)');
+    if (name === undefined) return cx.fail();
+    if (kernelBtfFuncs()?.varId(name) === undefined) {
+      cx.diags.error('unknown-identifier', `percpu_kaddr(): the kernel has no variable ${name} in its BTF`, call.args[0]!.span);
+      return cx.fail();
+    }
+    if (!kallsymsHasData(name)) {
+      cx.diags.error('unsupported', `percpu_kaddr(): the kernel does not publish the address of ${name} (/proc/kallsyms lists no variables without CONFIG_KALLSYMS_ALL), so the verifier cannot resolve it`, call.args[0]!.span);
+      return cx.fail();
+    }
+    const sym: IrExpr = { op: 'ksym', name };
+    const int: IrExpr = call.args[1]
+      ? { op: 'call', helper: Helper.per_cpu_ptr, args: [{ kind: 'int', value: sym }, { kind: 'int', value: cx.intOf(cx.value(call.args[1]), call.args[1]) }] }
+      : { op: 'call', helper: Helper.this_cpu_ptr, args: [{ kind: 'int', value: sym }] };
+    return { type: { kind: 'ptr', to: 'uint64', space: 'kernel' }, int };
+  },
+};
+
+export const PATH_FUNCTIONS: readonly LibFunction[] = [path, socketCookie, percpuKaddr];

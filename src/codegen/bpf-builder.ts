@@ -323,6 +323,15 @@ export class BpfBuilder {
     return this.b.CreateCall(fn, args);
   }
 
+  /**
+   * The address of kernel variable `name` (a ksym): an external global whose `ld_imm64`
+   * relocation src/codegen/link.ts turns into the variable's BTF id (BPF_PSEUDO_BTF_ID).
+   */
+  ksym(name: string): Value {
+    const g = this.module.getGlobalVariable(name) ?? new llvm.GlobalVariable(this.module, this.i8, false, llvm.Function.LinkageTypes.ExternalLinkage, null, name);
+    return this.b.CreatePtrToInt(g, this.i64);
+  }
+
   /** A map reference the loader patches: `ld_imm64 rX, map[index]` with src_reg BPF_PSEUDO_MAP_FD. */
   mapRef(index: number): Value {
     const v = this.b.CreateCall(this.pseudo, [this.int(BigInt(BPF_PSEUDO_MAP_FD)), this.int(BigInt(index))]);

@@ -611,6 +611,7 @@ class ProgramGen {
       }
       case 'call':
       case 'kfunc':
+      case 'ksym':
       case 'mapAggRead':
         return this.libExpr(e);
       default:
@@ -1135,6 +1136,7 @@ class ProgramGen {
       return r;
     }
     if (e.op === 'kfunc') return bb.kfunc(e.name, bb.i64, this.callArgs(e.args));
+    if (e.op === 'ksym') return bb.ksym(e.name);
     // Per-CPU aggregation read: walk the CPUs with bpf_map_lookup_percpu_elem until it returns NULL.
     const key = this.blob(e.key);
     const acc = bb.intSlot('agg');

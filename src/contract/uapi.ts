@@ -36,6 +36,7 @@ export const Helper = {
   ktime_get_boot_ns: 125,
   d_path: 147,
   per_cpu_ptr: 153,
+  this_cpu_ptr: 154,
   ringbuf_output: 130,
   xdp_get_buff_len: 188,
   xdp_load_bytes: 189,

@@ -35,3 +35,28 @@ kernelTest('comm(pid) in a tracepoint is the traced task\'s comm; kfunc_allowed(
   t.is(refused.code, 1, describeRun(refused));
   t.is(refused.stderr.split('\n')[0], 'stdin:1:15-22: ERROR: Syntax comm(PID) is not supported in this probe type yet. Type: special');
 }, { needs: () => (python3() ? undefined : 'needs python3') });
+
+/** /proc/kallsyms lists variables (CONFIG_KALLSYMS_ALL): ksyms such as percpu_kaddr's resolve. */
+function kallsymsHasVariables(): boolean {
+  try {
+    return /^[0-9a-f]+ [dD] cpu_number$/m.test(readFileSync('/proc/kallsyms', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+kernelTest('percpu_kaddr("cpu_number") is this CPU\'s copy (its value is cpu); with a cpu argument, that CPU\'s', async (t) => {
+  const r = await runTsbpf(['-e', 'interval:ms:50 { $p = (int32 *)percpu_kaddr("cpu_number"); $q = (int32 *)percpu_kaddr("cpu_number", 0); printf("%d %d\\n", *$p == cpu, *$q); exit(); }']);
+  t.is(r.code, 0, describeRun(r));
+  t.deepEqual(lines(r.stdout), ['1 0']);
+}, { needs: () => (kallsymsHasVariables() ? undefined : 'this kernel publishes no variable addresses (CONFIG_KALLSYMS_ALL unset): ksyms cannot resolve') });
+
+kernelTest('percpu_kaddr: an unknown variable, or one the kernel gives no address, is one clear error', async (t) => {
+  const unknown = await runTsbpf(['-e', 'interval:ms:50 { print(percpu_kaddr("no_such_var")); exit(); }']);
+  t.is(unknown.code, 1, describeRun(unknown));
+  t.is(unknown.stderr.split('\n')[0], 'stdin:1:37-50: ERROR: percpu_kaddr(): the kernel has no variable no_such_var in its BTF');
+  if (kallsymsHasVariables()) return;
+  const noAddress = await runTsbpf(['-e', 'interval:ms:50 { print(percpu_kaddr("cpu_number")); exit(); }']);
+  t.is(noAddress.code, 1, describeRun(noAddress));
+  t.is(noAddress.stderr.split('\n')[0], 'stdin:1:37-49: ERROR: percpu_kaddr(): the kernel does not publish the address of cpu_number (/proc/kallsyms lists no variables without CONFIG_KALLSYMS_ALL), so the verifier cannot resolve it');
+});
