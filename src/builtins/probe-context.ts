@@ -184,4 +184,17 @@ const ctxVar: LibVar = {
   },
 };
 
-export const PROBE_CONTEXT_VARS: readonly LibVar[] = [ctxVar];
+/**
+ * `cpid` without -c (with -c it is a constant: src/passes/target-process.ts): 0, with bpftrace's
+ * run-time warning each time it is read (base.bt cpid: `has_cpid` avoids it).
+ */
+const cpidWithoutChild: LibVar = {
+  name: 'cpid',
+  lower(node, cx) {
+    const text: ast.StringLiteral = { kind: 'StringLiteral', span: node.span, value: 'No child command (`-c`); cpid is zero' };
+    const warn = cx.library('warnf')?.stmt?.({ kind: 'Call', span: node.span, callee: 'warnf', calleeSpan: node.span, args: [text] }, cx) ?? [];
+    return { type: u32, int: { op: 'seq', stmts: warn, value: c64(0) } };
+  },
+};
+
+export const PROBE_CONTEXT_VARS: readonly LibVar[] = [ctxVar, cpidWithoutChild];
