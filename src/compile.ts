@@ -174,7 +174,7 @@ export const PIPELINE: readonly CompilePass[] = [
       const source = s.imported!.source;
       s.newScript = (): ScriptState => ({
         target: { pid: opts.pid, cpid: opts.cpid },
-        maps: new Map<string, MapSpec>(), events: [], positionals: params.positionals, namedParams: new Map(), givenParams: params.named, mapIds: new Map(), types, macros, maxStrlen: config.maxStrlen, strTruncTrailer: config.strTruncTrailer,
+        maps: new Map<string, MapSpec>(), events: [], positionals: params.positionals, namedParams: new Map(), givenParams: params.named, mapIds: new Map(), types, macros, maxStrlen: config.maxStrlen, strTruncTrailer: config.strTruncTrailer, config,
         unsafe: opts.unsafe === true, warningLevel: opts.warningLevel ?? 1, internalMaps: new Map(), source, stackMode: config.stackMode, varTypes: new Map(),
       });
     },

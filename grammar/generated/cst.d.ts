@@ -438,6 +438,7 @@ export type PrimaryExprCstChildren = {
   parenExpr?: ParenExprCstNode[];
   ifExpr?: IfStmtCstNode[];
   typeArg?: TypeofTypeCstNode[];
+  configValue?: IToken[];
   typeValue?: TypeExprCstNode[];
   blockExpr?: BlockCstNode[];
 };

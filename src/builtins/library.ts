@@ -11,6 +11,7 @@ import type { Diagnostics } from '../common/diagnostic.js';
 import type { SourceFile, Span } from '../common/span.js';
 import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
 import type { MapSpec } from '../passes/program-info.js';
+import type { ScriptConfig } from '../passes/config.js';
 import type { ConcreteProbe } from '../providers/provider.js';
 import type { Type } from '../types/types.js';
 
@@ -41,6 +42,8 @@ export interface LowerContext {
   readonly stackMode?: 'bpftrace' | 'perf' | 'raw';
   /** Config max_strlen: the size of a string read without a length. */
   readonly maxStrlen: number;
+  /** The script's config (block and BPFTRACE_* environment), for the `config` record. */
+  readonly config?: ScriptConfig;
   /** Another library function, for functions defined in terms of one (strcap of a pointer is strlen). */
   library(name: string): LibFunction | undefined;
   value(e: ast.Expr): LibValue;

@@ -197,4 +197,39 @@ const cpidWithoutChild: LibVar = {
   },
 };
 
-export const PROBE_CONTEXT_VARS: readonly LibVar[] = [ctxVar, cpidWithoutChild];
+/**
+ * `config`: the script's config as a record (bpftrace's `__builtin_config`): `config.max_strlen`,
+ * `print(config)`. Values tsbpf does not use are bpftrace's defaults.
+ */
+const configVar: LibVar = {
+  name: 'config',
+  lower(node, cx) {
+    const c = cx.config ?? {};
+    const span = node.span;
+    const bool = (value: boolean): ast.Expr => ({ kind: 'BoolLiteral', span, value });
+    const int = (value: number): ast.Expr => ({ kind: 'IntLiteral', span, value: BigInt(value), raw: String(value) });
+    const str = (value: string): ast.Expr => ({ kind: 'StringLiteral', span, value });
+    const fields: [string, ast.Expr][] = [
+      ['cpp_demangle', bool(c.cppDemangle ?? true)],
+      ['lazy_symbolication', bool(true)],
+      ['print_maps_on_exit', bool(c.printMapsOnExit ?? true)],
+      ['use_blazesym', bool(false)],
+      ['show_debug_info', bool(false)],
+      ['log_size', int(c.logSize ?? 1000000)],
+      ['max_bpf_progs', int(c.maxBpfProgs ?? 1024)],
+      ['max_cat_bytes', int(c.maxCatBytes ?? 10240)],
+      ['max_map_keys', int(c.maxMapKeys ?? 4096)],
+      ['max_probes', int(c.maxProbes ?? 1024)],
+      ['max_strlen', int(cx.maxStrlen)],
+      ['on_stack_limit', int(32)],
+      ['perf_rb_pages', int(c.perfRbPages ?? 0)],
+      ['str_trunc_trailer', str(c.strTruncTrailer ?? '..')],
+      ['missing_probes', str(c.missingProbes ?? 'error')],
+      ['stack_mode', str(c.stackMode ?? 'bpftrace')],
+      ['license', str(c.license ?? 'GPL')],
+    ];
+    return cx.value({ kind: 'Record', span, names: fields.map(([n]) => n), elems: fields.map(([, e]) => e) });
+  },
+};
+
+export const PROBE_CONTEXT_VARS: readonly LibVar[] = [ctxVar, cpidWithoutChild, configVar];

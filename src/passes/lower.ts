@@ -62,6 +62,8 @@ export interface ScriptState {
   readonly unsafe?: boolean;
   /** `config = { stack_mode = perf }` / BPFTRACE_STACK_MODE: kstack/ustack's mode when none is given. */
   readonly stackMode?: 'bpftrace' | 'perf' | 'raw';
+  /** The whole config (the `config` record of the function library). */
+  readonly config?: import('./config.js').ScriptConfig;
   /** Internal maps the function library asked for (stack traces, start time), by name; ids come from `mapIds`. */
   readonly internalMaps?: Map<string, InternalMapDef>;
   /** The script's text, to render runtime warnings (division by zero) with their place. */
@@ -1751,6 +1753,7 @@ export class ProbeLowerer {
       unsafe: this.script.unsafe === true,
       source: this.script.source,
       stackMode: this.script.stackMode,
+      config: this.script.config,
       maxStrlen: this.script.maxStrlen ?? DEFAULT_STRLEN,
       library: (name) => LIBRARY_FUNCTIONS.get(name),
       value: (e) => self.value(e),

@@ -477,6 +477,7 @@ class Builder {
       this.typeArgs.push(arg);
       return arg;
     }
+    if (c.configValue) return { kind: 'Identifier', span: tokSpan(c.configValue[0]!), name: 'config' };
     if (c.typeValue) {
       const t = c.typeValue[0]!;
       const arg: TypeArg = { kind: 'TypeArg', span: nodeSpan(t), type: this.typeExpr(t) };

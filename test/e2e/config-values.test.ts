@@ -96,3 +96,12 @@ kernelTest('log_size is the verifier log buffer\'s first size: -d verifier still
   t.is(bad.code, 1, describeRun(bad));
   t.is(bad.stderr.split('\n')[0], 'ERROR: BPFTRACE_LOG_SIZE needs a positive integer, got "big"');
 });
+
+kernelTest('config is a record of the config values (config.max_strlen, print(config)), the environment\'s included', async (t) => {
+  const r = await runTsbpf(['-e', 'config = { max_strlen = 64; stack_mode = perf } BEGIN { printf("%d %s %d %d\\n", config.max_strlen, config.stack_mode, config.max_map_keys, config.cpp_demangle); exit(); }'], { env: { BPFTRACE_MAX_MAP_KEYS: '99' } });
+  t.is(r.code, 0, describeRun(r));
+  t.is(lines(r.stdout)[0], '64 perf 99 1');
+  const all = await runTsbpf(['-e', 'BEGIN { print(config); exit(); }']);
+  t.is(all.code, 0, describeRun(all));
+  t.is(lines(all.stdout)[0], '{ .cpp_demangle = true, .lazy_symbolication = true, .print_maps_on_exit = true, .use_blazesym = false, .show_debug_info = false, .log_size = 1000000, .max_bpf_progs = 1024, .max_cat_bytes = 10240, .max_map_keys = 4096, .max_probes = 1024, .max_strlen = 1024, .on_stack_limit = 32, .perf_rb_pages = 0, .str_trunc_trailer = .., .missing_probes = error, .stack_mode = bpftrace, .license = GPL }');
+});
