@@ -1,7 +1,7 @@
 /**
  * Config variables that change what a run does (docs/compat.md "Config variables"): cpp_demangle,
  * license, max_probes, max_bpf_progs, max_cat_bytes, log_size; in the config block and as
- * BPFTRACE_* environment variables.
+ * BPFTRACE_* environment variables; and C++ symbols (cpp_demangle, uprobe `cpp:` names).
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -105,3 +105,16 @@ kernelTest('config is a record of the config values (config.max_strlen, print(co
   t.is(all.code, 0, describeRun(all));
   t.is(lines(all.stdout)[0], '{ .cpp_demangle = true, .lazy_symbolication = true, .print_maps_on_exit = true, .use_blazesym = false, .show_debug_info = false, .log_size = 1000000, .max_bpf_progs = 1024, .max_cat_bytes = 10240, .max_map_keys = 4096, .max_probes = 1024, .max_strlen = 1024, .on_stack_limit = 32, .perf_rb_pages = 0, .str_trunc_trailer = .., .missing_probes = error, .stack_mode = bpftrace, .license = GPL }');
 });
+
+kernelTest('uprobe cpp: names attach by demangled C++ name (globs too, quoted with ::) and list as such', async (t) => {
+  const dir = scratchDir(t);
+  writeFileSync(join(dir, 'k.cc'), CPP);
+  const bin = join(dir, 'k');
+  const cc = spawnSync('g++', ['-O0', '-fno-omit-frame-pointer', '-no-pie', '-o', bin, join(dir, 'k.cc')], { encoding: 'utf8' });
+  t.is(cc.status, 0, cc.stderr);
+  const r = await runTsbpf(['-c', bin, '-e', `uprobe:${bin}:cpp:"ns::K::go" { printf("%s %d\\n", probe, arg1); } uprobe:${bin}:cpp:pl* { printf("%s %d\\n", probe, arg0); }`]);
+  t.is(r.code, 0, describeRun(r));
+  t.deepEqual(lines(r.stdout).filter((l) => l !== '3'), [`uprobe:${bin}:cpp:plain 1`, `uprobe:${bin}:cpp:ns::K::go 1`]);
+  const l = await runTsbpf(['-l', `uprobe:${bin}:cpp:"ns::*"`]);
+  t.deepEqual(lines(l.stdout), [`uprobe:${bin}:cpp:ns::K::go`]);
+}, { needs: whyNoCpp });
