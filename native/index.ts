@@ -208,6 +208,8 @@ export interface BpfNative {
   btfLoad(data: Buffer): number;
   /** BPF_PROG_TEST_RUN; for raw tracepoint programs ctxIn is the u64 args array. Returns r0. */
   progTestRun(progFd: number, ctxIn: Buffer | null): number;
+  /** BPF_PROG_TEST_RUN `repeat` times on packet `dataIn`: r0 and the kernel's average run time in ns. */
+  progTestRunTimed(progFd: number, dataIn: Buffer, repeat: number): { retval: number; duration: number };
 
   perfEventOpen(attr: PerfEventAttr, pid: number, cpu: number, groupFd: number, flags: number): number;
   /** PERF_EVENT_IOC_SET_BPF, then PERF_EVENT_IOC_ENABLE. */

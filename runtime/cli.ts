@@ -57,6 +57,7 @@ OPTIONS:
     --emit-elf FILE  write the BPF ELF object to FILE and exit without loading anything
     --emit-llvm FILE write the LLVM IR to FILE.original.ll and FILE.optimized.ll, then run
     --verify-llvm-ir accepted: tsbpf runs LLVM's verifier on every module
+    --bench          run BEGIN and time every bench:NAME probe (BPF_PROG_TEST_RUN), attach nothing
     -k, --warnings   emit a warning when a BPF helper returns an error (probe reads, map lookups)
     --no-warnings    disable all warning messages
     -I DIR, --include FILE  accepted for bpftrace scripts; tsbpf has no C preprocessor (types come
@@ -118,6 +119,8 @@ interface Options {
   traceableFunctions?: string;
   /** `--info`: print what this kernel and build support, then exit. */
   info?: boolean;
+  /** `--bench`: run the bench: probes (and BEGIN), print their timings, attach nothing. */
+  bench?: boolean;
   /** `-d verifier` (bpftrace's stage): print every program's whole verifier log. */
   verifierLog?: boolean;
   /** `--emit-elf FILE`: write the BPF ELF object to FILE and exit without loading (bpftrace's dry run). */
@@ -173,7 +176,6 @@ const REFUSED_OPTIONS: Readonly<Record<string, string>> = {
   '--dwarf-pid': '--dwarf-pid is not supported: tsbpf has no DWARF unwinder (dw_ustack)',
   '--mode': '--mode is not supported: tsbpf has no test, bench, codegen or format modes',
   '--test': '--test is not supported: tsbpf does not run test: probes',
-  '--bench': '--bench is not supported: tsbpf does not run bench: probes',
   '--fmt': '--fmt is not supported: tsbpf has no script formatter',
   '--aot': '--aot is not supported: tsbpf compiles ahead of time into its compile cache instead',
 };
@@ -362,8 +364,10 @@ export function parseArgs(argv: readonly string[]): Options {
       case '--fmt':
       case '--aot':
       case '--test':
-      case '--bench':
         throw new UsageError(REFUSED_OPTIONS[a]!, false);
+      case '--bench':
+        o.bench = true;
+        break;
       case '-b':
       case '--btf':
         // bpftrace accepts and ignores it (BTF is always used).
@@ -617,6 +621,21 @@ async function run(opts: Options, source: SourceFile): Promise<number> {
  * `--probe-filter REGEX`: the script with only the probes whose name the regular expression
  * finds (bpftrace's regex_search); BEGIN and END always stay. Undefined when no probe is left.
  */
+/** bench: probes run only with --bench (and then nothing but BEGIN runs with them); undefined when nothing else is left. */
+function withoutBenchProbes(script: CompiledScript, bench: boolean): CompiledScript | undefined {
+  if (bench) return script;
+  const programs = script.programs.filter((p) => p.probe.attach.kind !== 'bench');
+  if (programs.length === script.programs.length) return script;
+  return programs.length ? { ...script, programs } : undefined;
+}
+
+/** bpftrace's --bench table (output/text.cpp benchmark_result): name, average ns, iterations. */
+function benchmarkTable(rows: readonly { name: string; averageNs: number; iterations: number }[]): string {
+  const nameWidth = Math.max(40, ...rows.map((r) => r.name.length)) + 1;
+  const head = `${'Benchmark'.padEnd(nameWidth)}${'Time(ns)'.padEnd(15)}Iterations\n${'-'.repeat(nameWidth + 15 + 'Iterations'.length)}\n`;
+  return head + rows.map((r) => `${r.name.padEnd(nameWidth)}${String(r.averageNs).padEnd(15)}${r.iterations}\n`).join('');
+}
+
 function filterProbes(script: CompiledScript, re: RegExp): CompiledScript | undefined {
   const programs = script.programs.filter((p) => p.probe.attach.kind === 'special' || re.test(p.probe.name));
   const traced = (ps: readonly CompiledProgram[]): boolean => ps.some((p) => p.probe.attach.kind !== 'special');
@@ -682,7 +701,12 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     return 1;
   }
   if (opts.emitOnly || opts.emitElf !== undefined) return 0;
-  const script = opts.probeFilter ? filterProbes(outcome.script, opts.probeFilter) : outcome.script;
+  const compiled = withoutBenchProbes(outcome.script, opts.bench === true);
+  if (!compiled) {
+    stderr.write('ERROR: No probes attached; use --bench to run benchmark probes.\n');
+    return 1;
+  }
+  const script = opts.probeFilter ? filterProbes(compiled, opts.probeFilter) : compiled;
   if (!script) {
     stderr.write(`ERROR: No probes to attach: none matches --probe-filter '${opts.probeFilter!.source}'\n`);
     return 1;
@@ -745,6 +769,11 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   stopOnFailure = () => session.requestExit(0);
   try {
     session.load();
+    if (opts.bench) {
+      out.write(benchmarkTable(session.runBenchmarks()));
+      output.flush();
+      return 0;
+    }
     if (opts.verify) {
       if (!opts.quiet) stderr.write(`Verified ${script.programs.length} program${script.programs.length === 1 ? '' : 's'}\n`);
       return 0;

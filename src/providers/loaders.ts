@@ -27,6 +27,7 @@ export const PROVIDER_LOADERS: Readonly<Record<string, () => Promise<Provider>>>
   watchpoint: () => import('./watchpoint.js').then((m) => m.watchpointProvider),
   iter: () => import('./iter.js').then((m) => m.iterProvider),
   self: () => import('./self.js').then((m) => m.selfProvider),
+  bench: () => import('./bench.js').then((m) => m.benchProvider),
   xdp: () => import('./xdp.js').then((m) => m.xdpProvider),
   tc: () => import('./tc.js').then((m) => m.tcProvider),
 };

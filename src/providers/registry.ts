@@ -11,6 +11,7 @@ import { usdtProvider } from './usdt.js';
 import { watchpointProvider } from './watchpoint.js';
 import { iterProvider } from './iter.js';
 import { selfProvider } from './self.js';
+import { benchProvider } from './bench.js';
 import { PACKET_PROVIDERS } from './packet-providers.js';
 
 /** Every probe type. Adding one: write its provider file, add it here. */
@@ -33,6 +34,7 @@ export const PROVIDERS: readonly Provider[] = [
   watchpointProvider,
   iterProvider,
   selfProvider,
+  benchProvider,
   ...PACKET_PROVIDERS,
 ];
 
