@@ -174,7 +174,7 @@ const VALUE_OPTIONS: Readonly<Record<string, string>> = {
 /** bpftrace options tsbpf does not have, each refused in one line saying why. */
 const REFUSED_OPTIONS: Readonly<Record<string, string>> = {
   '--dwarf-pid': '--dwarf-pid is not supported: tsbpf has no DWARF unwinder (dw_ustack)',
-  '--mode': '--mode is not supported: tsbpf has no test, bench, codegen or format modes',
+  '--mode': '--mode is not supported: tsbpf has --bench, and no test, codegen or format modes',
   '--test': '--test is not supported: tsbpf does not run test: probes',
   '--fmt': '--fmt is not supported: tsbpf has no script formatter',
   '--aot': '--aot is not supported: tsbpf compiles ahead of time into its compile cache instead',

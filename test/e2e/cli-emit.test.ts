@@ -39,7 +39,7 @@ kernelTest('--emit-llvm FILE writes FILE.original.ll and FILE.optimized.ll and r
 kernelTest('--test, --mode, --fmt, --dwarf-pid and --aot are refused in one line each', async (t) => {
   const cases: [string[], string][] = [
     [['--test'], 'ERROR: --test is not supported: tsbpf does not run test: probes'],
-    [['--mode', 'test'], 'ERROR: --mode is not supported: tsbpf has no test, bench, codegen or format modes'],
+    [['--mode', 'test'], 'ERROR: --mode is not supported: tsbpf has --bench, and no test, codegen or format modes'],
     [['--fmt', 'x.bt'], 'ERROR: --fmt is not supported: tsbpf has no script formatter'],
     [['--dwarf-pid', '1'], 'ERROR: --dwarf-pid is not supported: tsbpf has no DWARF unwinder (dw_ustack)'],
     [['--aot', 'out'], 'ERROR: --aot is not supported: tsbpf compiles ahead of time into its compile cache instead'],
