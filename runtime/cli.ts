@@ -58,6 +58,7 @@ OPTIONS:
     --emit-llvm FILE write the LLVM IR to FILE.original.ll and FILE.optimized.ll, then run
     --verify-llvm-ir accepted: tsbpf runs LLVM's verifier on every module
     --bench          run BEGIN and time every bench:NAME probe (BPF_PROG_TEST_RUN), attach nothing
+    --test           run BEGIN and every test:NAME probe once, report which passed, attach nothing
     -k, --warnings   emit a warning when a BPF helper returns an error (probe reads, map lookups)
     --no-warnings    disable all warning messages
     -I DIR, --include FILE  accepted for bpftrace scripts; tsbpf has no C preprocessor (types come
@@ -119,6 +120,8 @@ interface Options {
   traceableFunctions?: string;
   /** `--info`: print what this kernel and build support, then exit. */
   info?: boolean;
+  /** `--test`: run the test: probes (and BEGIN), report which passed, attach nothing. */
+  test?: boolean;
   /** `--bench`: run the bench: probes (and BEGIN), print their timings, attach nothing. */
   bench?: boolean;
   /** `-d verifier` (bpftrace's stage): print every program's whole verifier log. */
@@ -174,8 +177,7 @@ const VALUE_OPTIONS: Readonly<Record<string, string>> = {
 /** bpftrace options tsbpf does not have, each refused in one line saying why. */
 const REFUSED_OPTIONS: Readonly<Record<string, string>> = {
   '--dwarf-pid': '--dwarf-pid is not supported: tsbpf has no DWARF unwinder (dw_ustack)',
-  '--mode': '--mode is not supported: tsbpf has --bench, and no test, codegen or format modes',
-  '--test': '--test is not supported: tsbpf does not run test: probes',
+  '--mode': '--mode is not supported: use --test or --bench (tsbpf has no codegen or format modes)',
   '--fmt': '--fmt is not supported: tsbpf has no script formatter',
   '--aot': '--aot is not supported: tsbpf compiles ahead of time into its compile cache instead',
 };
@@ -363,8 +365,10 @@ export function parseArgs(argv: readonly string[]): Options {
       case '--mode':
       case '--fmt':
       case '--aot':
-      case '--test':
         throw new UsageError(REFUSED_OPTIONS[a]!, false);
+      case '--test':
+        o.test = true;
+        break;
       case '--bench':
         o.bench = true;
         break;
@@ -622,11 +626,33 @@ async function run(opts: Options, source: SourceFile): Promise<number> {
  * finds (bpftrace's regex_search); BEGIN and END always stay. Undefined when no probe is left.
  */
 /** bench: probes run only with --bench (and then nothing but BEGIN runs with them); undefined when nothing else is left. */
-function withoutBenchProbes(script: CompiledScript, bench: boolean): CompiledScript | undefined {
-  if (bench) return script;
-  const programs = script.programs.filter((p) => p.probe.attach.kind !== 'bench');
+function withoutBenchProbes(script: CompiledScript, bench: boolean, test: boolean): CompiledScript | undefined {
+  const programs = script.programs.filter((p) => p.probe.attach.kind !== 'run' || (p.probe.attach.mode === 'bench' ? bench : test));
   if (programs.length === script.programs.length) return script;
   return programs.length ? { ...script, programs } : undefined;
+}
+
+/** bpftrace's --test report (output/text.cpp test_result), its ANSI colours included. */
+function testReport(results: readonly { name: string; durationNs: number; passed: boolean; text: string }[]): string {
+  const green = (s: string): string => `\x1b[32m${s}\x1b[0m`;
+  const red = (s: string): string => `\x1b[31m${s}\x1b[0m`;
+  const plural = (n: number): string => (n === 1 ? 'test' : 'tests');
+  const duration = (ns: number): string => (ns >= 1e9 ? `${Math.floor(ns / 1e9)} s` : ns >= 1e6 ? `${Math.floor(ns / 1e6)} ms` : ns >= 1e3 ? `${Math.floor(ns / 1e3)} us` : `${ns} ns`);
+  const lines: string[] = [`${green('[==========]')} Running ${results.length} ${plural(results.length)}.`];
+  for (const r of results) {
+    lines.push(`${green('[ RUN      ]')} ${r.name}`);
+    // A passing test's output is suppressed; a failing one's is shown between RUN and FAILED.
+    if (!r.passed) lines.push(...r.text.split('\n').filter((l) => l !== ''));
+    lines.push(`${r.passed ? green('[       OK ]') : red('[  FAILED  ]')} ${r.name} (${duration(r.durationNs)})`);
+  }
+  const failed = results.filter((r) => !r.passed);
+  lines.push(`${green('[==========]')} ${results.length} ${plural(results.length)} ran.`);
+  lines.push(`${green('[  PASSED  ]')} ${results.length - failed.length} ${plural(results.length - failed.length)}.`);
+  if (failed.length > 0) {
+    lines.push(`${red('[  FAILED  ]')} ${failed.length} ${plural(failed.length)}, listed below:`);
+    for (const r of failed) lines.push(`${red('[  FAILED  ]')} ${r.name}`);
+  }
+  return lines.join('\n') + '\n';
 }
 
 /** bpftrace's --bench table (output/text.cpp benchmark_result): name, average ns, iterations. */
@@ -701,9 +727,10 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     return 1;
   }
   if (opts.emitOnly || opts.emitElf !== undefined) return 0;
-  const compiled = withoutBenchProbes(outcome.script, opts.bench === true);
+  const compiled = withoutBenchProbes(outcome.script, opts.bench === true, opts.test === true);
   if (!compiled) {
-    stderr.write('ERROR: No probes attached; use --bench to run benchmark probes.\n');
+    const tests = outcome.script.programs.some((p) => p.probe.attach.kind === 'run' && p.probe.attach.mode === 'test');
+    stderr.write(`ERROR: No probes attached; use ${tests ? '--test to run test' : '--bench to run benchmark'} probes.\n`);
     return 1;
   }
   const script = opts.probeFilter ? filterProbes(compiled, opts.probeFilter) : compiled;
@@ -769,6 +796,12 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   stopOnFailure = () => session.requestExit(0);
   try {
     session.load();
+    if (opts.test) {
+      const results = session.runTests((sink) => new TextOutput({ out: sink, err: sink, color: false }));
+      out.write(testReport(results));
+      output.flush();
+      return results.every((r) => r.passed) ? 0 : 1;
+    }
     if (opts.bench) {
       out.write(benchmarkTable(session.runBenchmarks()));
       output.flush();

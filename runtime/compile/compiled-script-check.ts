@@ -130,7 +130,7 @@ function contextField(v: unknown, at: string): void {
   type(f['type'], `${at}.type`);
 }
 
-const ATTACH_KINDS = ['special', 'tracepoint', 'kprobe', 'perf', 'uprobe', 'rawtracepoint', 'fentry', 'watchpoint', 'iter', 'self', 'bench', 'xdp', 'tc'] as const;
+const ATTACH_KINDS = ['special', 'tracepoint', 'kprobe', 'perf', 'uprobe', 'rawtracepoint', 'fentry', 'watchpoint', 'iter', 'self', 'run', 'xdp', 'tc'] as const;
 
 function probe(v: unknown, at: string): void {
   const p = obj(v, at);

@@ -138,7 +138,46 @@ export class Session {
   }
 
   get output(): Output {
-    return this.opts.output;
+    return this.capture?.output ?? this.opts.output;
+  }
+
+  /** --test: the output, exit code and error count of the test running now. */
+  private capture: { output: Output; exitCode?: number; errors: number } | undefined;
+
+  /**
+   * --test: run BEGIN, then each test probe's program once (BPF_PROG_TEST_RUN), its output
+   * captured; it passes unless it called exit() with a non-zero code or errorf. `capturedOutput`
+   * makes the output a test writes into (the session counts its errorf calls).
+   */
+  runTests(capturedOutput: (sink: { write(s: string): unknown }) => Output): { name: string; durationNs: number; passed: boolean; text: string }[] {
+    this.ringbuf = bpf.ringbufOpenBatch(this.mapFds[this.script.ringbufMap]!, (data, offsets) => this.onBatch(data, offsets));
+    for (const p of this.programs) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'BEGIN') this.runSpecial(p);
+    this.ringbuf.consume();
+    const packet = Buffer.alloc(14);
+    const results: { name: string; durationNs: number; passed: boolean; text: string }[] = [];
+    for (const p of this.programs) {
+      const a = p.compiled.probe.attach;
+      if (a.kind !== 'run' || a.mode !== 'test') continue;
+      let text = '';
+      const output = capturedOutput({ write: (s: string) => (text += s) });
+      const cap: { output: Output; exitCode?: number; errors: number } = { output, errors: 0 };
+      const errorf = output.errorf.bind(output);
+      output.errorf = (...args) => {
+        cap.errors++;
+        errorf(...args);
+      };
+      this.capture = cap;
+      let durationNs = 0;
+      try {
+        durationNs = bpf.progTestRunTimed(p.fd, packet, 1).duration;
+        this.ringbuf.consume();
+        output.flush();
+      } finally {
+        this.capture = undefined;
+      }
+      results.push({ name: a.name, durationNs, passed: (cap.exitCode ?? 0) === 0 && cap.errors === 0, text });
+    }
+    return results;
   }
 
   /** Create the maps and load (verify) every program. */
@@ -292,7 +331,8 @@ export class Session {
     this.stopEvents = true;
     try {
       for (const p of this.programs) {
-        if (p.compiled.probe.attach.kind !== 'bench') continue;
+        const a = p.compiled.probe.attach;
+        if (a.kind !== 'run' || a.mode !== 'bench') continue;
         for (let iterations = 1; ; ) {
           // The body's return value is its XDP verdict (tsbpf has no `return N` to skip a bench with).
           const { duration } = bpf.progTestRunTimed(p.fd, packet, iterations);
@@ -300,7 +340,7 @@ export class Session {
           const total = duration * iterations;
           const factor = total < 1_000 ? 1000 : total < 10_000 ? 100 : total < 100_000 ? 10 : total < 1_000_000 ? 2 : 0;
           if (factor === 0 || iterations * factor > 0xffffffff) {
-            results.push({ name: p.compiled.probe.attach.name, averageNs: duration, iterations });
+            results.push({ name: a.name, averageNs: duration, iterations });
             break;
           }
           iterations *= factor;
@@ -635,7 +675,10 @@ export class Session {
         return;
       case 'exit': {
         const v = args[0];
-        this.requestExit(v && v.kind === 'int' ? Number(v.value) : 0, true);
+        const code = v && v.kind === 'int' ? Number(v.value) : 0;
+        // --test: exit() ends nothing, its code decides whether the test passed.
+        if (this.capture) this.capture.exitCode = code;
+        else this.requestExit(code, true);
         return;
       }
       case 'print-map': {

@@ -32,8 +32,8 @@ export type AttachRequest =
   | { readonly kind: 'rawtracepoint'; readonly event: string; readonly btf: boolean }
   /** fentry/fexit: a TRACING program attached through a link to the BTF function it was loaded for. */
   | { readonly kind: 'fentry'; readonly func: string; readonly isReturn: boolean; readonly module?: string }
-  /** A bench probe: run repeatedly and timed by the runtime with --bench (never attached). */
-  | { readonly kind: 'bench'; readonly name: string }
+  /** A bench or test probe: run (repeatedly and timed, or once and checked) by the runtime with --bench / --test; never attached. */
+  | { readonly kind: 'run'; readonly mode: 'bench' | 'test'; readonly name: string }
   /** A self probe: run by the runtime (BPF_PROG_TEST_RUN) each time tsbpf receives the signal. */
   | { readonly kind: 'self'; readonly signal: 'SIGUSR1' }
   /** A BPF iterator (`bpf_iter_<target>`): a TRACING program behind a link the runtime reads to the end. */

@@ -11,7 +11,7 @@ import { usdtProvider } from './usdt.js';
 import { watchpointProvider } from './watchpoint.js';
 import { iterProvider } from './iter.js';
 import { selfProvider } from './self.js';
-import { benchProvider } from './bench.js';
+import { benchProvider, testProvider } from './bench.js';
 import { PACKET_PROVIDERS } from './packet-providers.js';
 
 /** Every probe type. Adding one: write its provider file, add it here. */
@@ -35,6 +35,7 @@ export const PROVIDERS: readonly Provider[] = [
   iterProvider,
   selfProvider,
   benchProvider,
+  testProvider,
   ...PACKET_PROVIDERS,
 ];
 

@@ -1,6 +1,7 @@
 /**
- * bench: probes and --bench (bpftrace's micro-benchmarks): each body is run with
- * BPF_PROG_TEST_RUN and timed by the kernel; without --bench they are left out.
+ * bench: and test: probes with --bench and --test (bpftrace's micro-benchmarks and tests): each
+ * body is run with BPF_PROG_TEST_RUN (timed by the kernel, or checked); without the flag they are
+ * left out.
  */
 import { describeRun, kernelTest, runTsbpf } from '../helpers/tsbpf.js';
 
@@ -27,4 +28,33 @@ kernelTest('without --bench, bench: probes are left out (bpftrace\'s error when 
   const bad = await runTsbpf(['-e', 'bench: { }']);
   t.is(bad.code, 1, describeRun(bad));
   t.is(bad.stderr.split('\n')[0], 'stdin:1:1-7: ERROR: bench probes must have a name');
+});
+
+kernelTest('--test runs BEGIN, then each test: probe once: a pass hides its output, exit(1) or errorf fails it (bpftrace\'s report)', async (t) => {
+  const r = await runTsbpf(['--test', '-e', 'BEGIN { printf("begin\\n"); } test:okay { print("suppressed"); } test:failure { print("shown"); exit(1); } test:errs { errorf("bad %d", 3); } tracepoint:syscalls:sys_enter_getppid { printf("never\\n"); }']);
+  t.is(r.code, 1, describeRun(r));
+  const g = (s: string): string => `\x1b[32m${s}\x1b[0m`;
+  const red = (s: string): string => `\x1b[31m${s}\x1b[0m`;
+  t.deepEqual(lines(r.stdout.replace(/\(\d+ (ns|us|ms|s)\)/g, '(T)')), [
+    'begin',
+    `${g('[==========]')} Running 3 tests.`,
+    `${g('[ RUN      ]')} okay`,
+    `${g('[       OK ]')} okay (T)`,
+    `${g('[ RUN      ]')} failure`,
+    'shown',
+    `${red('[  FAILED  ]')} failure (T)`,
+    `${g('[ RUN      ]')} errs`,
+    'stdin:1:119-138: ERROR: bad 3',
+    `${red('[  FAILED  ]')} errs (T)`,
+    `${g('[==========]')} 3 tests ran.`,
+    `${g('[  PASSED  ]')} 1 test.`,
+    `${red('[  FAILED  ]')} 2 tests, listed below:`,
+    `${red('[  FAILED  ]')} failure`,
+    `${red('[  FAILED  ]')} errs`,
+  ]);
+  const pass = await runTsbpf(['--test', '-e', 'test:a { $x = 1; }']);
+  t.is(pass.code, 0, describeRun(pass));
+  const none = await runTsbpf(['-e', 'test:a { }']);
+  t.is(none.code, 1, describeRun(none));
+  t.deepEqual(lines(none.stderr), ['ERROR: No probes attached; use --test to run test probes.']);
 });
