@@ -560,6 +560,10 @@ export class TbpfParser extends CstParser {
       { ALT: () => this.SUBRULE(this.ifStmt, { LABEL: 'ifExpr' }) },
       // `typeof(...)` as a value: a type passed to a macro (`p_cast(typeof(uint8), -1)`).
       { ALT: () => this.SUBRULE(this.typeofType, { LABEL: 'typeArg' }) },
+      // `config` as a value: the config record (`config.max_strlen`; the block is `config = { ... }` at top level).
+      { ALT: () => this.CONSUME(Config, { LABEL: 'configValue' }) },
+      // `struct T` as a value: a type passed to a function or macro (`container_of(p, struct T, member)`).
+      { GATE: () => this.is(1, TagKeyword) && this.is(2, Name) && !this.is(3, LBrace), ALT: () => this.SUBRULE(this.typeExpr, { LABEL: 'typeValue' }) },
       // Block expression (bpftrace 0.24): `{ let $b = 1; $b }`, its value is the last expression.
       { ALT: () => this.SUBRULE(this.block, { LABEL: 'blockExpr' }) },
     ]);

@@ -227,6 +227,8 @@ export interface BpfNative {
   btfLoad(data: Buffer): number;
   /** BPF_PROG_TEST_RUN; for raw tracepoint programs ctxIn is the u64 args array. Returns r0. */
   progTestRun(progFd: number, ctxIn: Buffer | null): number;
+  /** BPF_PROG_TEST_RUN `repeat` times on packet `dataIn`: r0 and the kernel's average run time in ns. */
+  progTestRunTimed(progFd: number, dataIn: Buffer, repeat: number): { retval: number; duration: number };
 
   perfEventOpen(attr: PerfEventAttr, pid: number, cpu: number, groupFd: number, flags: number): number;
   /** PERF_EVENT_IOC_SET_BPF, then PERF_EVENT_IOC_ENABLE. */
@@ -235,6 +237,10 @@ export interface BpfNative {
   perfEventEnable(perfFd: number, enable: boolean): void;
   rawTracepointOpen(name: string, progFd: number): number;
   linkCreate(progFd: number, targetFd: number, attachType: number, opts?: LinkCreateOptions): number;
+  /** BPF_ITER_CREATE on an iterator link: an fd whose read() runs the program over the kernel objects. */
+  iterCreate(linkFd: number): number;
+  /** The C++ name an Itanium-ABI symbol (`_Z...`) stands for (abi::__cxa_demangle); null when it is not one. */
+  demangle(name: string): string | null;
 
   close(fd: number): void;
   mount(source: string, target: string, fstype: string, flags?: number, data?: string): void;

@@ -1,5 +1,5 @@
 import { closeSync, existsSync, readFileSync, createWriteStream, writeFileSync, type WriteStream } from 'node:fs';
-import { DUMP_STAGE_NAMES, dumpHeader, encodeBytes, parseDumpStages, type CompiledProgram, type CompiledScript, type DumpStage, type SourceFile } from '../src/contract/index.js';
+import { DUMP_STAGE_NAMES, dumpHeader, encodeBytes, parseDumpStages, type CompiledMap, type CompiledProgram, type CompiledScript, type DumpStage, type SourceFile } from '../src/contract/index.js';
 import { compile, listProgram } from './compile/compiler.js';
 import { readScriptText } from './compile/script-file.js';
 import { parseExportAddress, type ExportAddress } from './export/address.js';
@@ -74,6 +74,16 @@ interface Options {
   export?: ExportAddress;
   /** `--complete PREV CUR`: print the completions of CUR (the shell completion scripts). */
   complete?: { prev: string; cur: string };
+  /** `--test`: run the test: probes (and BEGIN), report which passed, attach nothing. */
+  test?: boolean;
+  /** `--bench`: run the bench: probes (and BEGIN), print their timings, attach nothing. */
+  bench?: boolean;
+  /** `-d verifier` (bpftrace's stage): print every program's whole verifier log. */
+  verifierLog?: boolean;
+  /** `--emit-elf FILE`: write the BPF ELF object to FILE and exit without loading (bpftrace's dry run). */
+  emitElf?: string;
+  /** `--emit-llvm FILE`: write the LLVM IR to FILE.original.ll and FILE.optimized.ll, then run. */
+  emitLlvm?: string;
 }
 
 /** A command-line mistake: one `ERROR:` line, then (unless bpftrace prints none) a pointer to the usage. */
@@ -88,6 +98,14 @@ class UsageError extends Error {
 
 /** Every spelling of an option that takes a value, mapped to its canonical name (runtime/cli-flags.ts). */
 const VALUE_OPTIONS: Readonly<Record<string, string>> = valueOptions();
+
+/** bpftrace options tsbpf does not have, each refused in one line saying why. */
+const REFUSED_OPTIONS: Readonly<Record<string, string>> = {
+  '--dwarf-pid': '--dwarf-pid is not supported: tsbpf has no DWARF unwinder (dw_ustack)',
+  '--mode': '--mode is not supported: use --test or --bench (tsbpf has no codegen or format modes)',
+  '--fmt': '--fmt is not supported: tsbpf has no script formatter',
+  '--aot': '--aot is not supported: tsbpf compiles ahead of time into its compile cache instead',
+};
 
 
 /**
@@ -185,7 +203,11 @@ export function parseArgs(argv: readonly string[]): Options {
         break;
       case '-d':
       case '--emit': {
-        const parsed = parseDumpStages(value(a));
+        const names = value(a).split(',');
+        // `verifier` is a load-time stage (the session prints it), not a compiler one.
+        if (a === '-d' && names.includes('verifier')) o.verifierLog = true;
+        const rest = names.filter((n) => a !== '-d' || n !== 'verifier').join(',');
+        const parsed = parseDumpStages(rest);
         if ('unknown' in parsed) throw new UsageError(`${a}: unknown stage "${parsed.unknown}" (${DUMP_STAGE_NAMES.join(', ')})`);
         o.dump = [...new Set([...(o.dump ?? []), ...parsed.stages])];
         if (a === '--emit') o.emitOnly = true;
@@ -265,6 +287,26 @@ export function parseArgs(argv: readonly string[]): Options {
         }
         break;
       }
+      case '--emit-elf':
+        o.emitElf = value(a);
+        break;
+      case '--emit-llvm':
+        o.emitLlvm = value(a);
+        break;
+      case '--verify-llvm-ir':
+        // Every module's IR goes through LLVM's verifier before it is optimised (native/src/llvm_emit.cc).
+        break;
+      case '--dwarf-pid':
+      case '--mode':
+      case '--fmt':
+      case '--aot':
+        throw new UsageError(REFUSED_OPTIONS[a]!, false);
+      case '--test':
+        o.test = true;
+        break;
+      case '--bench':
+        o.bench = true;
+        break;
       case '-b':
       case '--btf':
         // bpftrace accepts and ignores it (BTF is always used).
@@ -446,11 +488,36 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 /** `-d`: each stage to stderr under a header; `--emit`: to stdout, bare when only one stage was asked for. */
-function dumpRequest(opts: Options): { dump?: DumpStage[]; onDump?: (stage: string, text: string) => void } {
-  if (!opts.dump?.length) return {};
+/** --emit-elf/--emit-llvm files that could not be written: reported once the compile returns. */
+const emitFailures: string[] = [];
+
+function writeEmitted(file: string, data: string | Buffer): void {
+  try {
+    writeFileSync(file, data);
+  } catch (e) {
+    emitFailures.push(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+function dumpRequest(opts: Options): { dump?: DumpStage[]; onDump?: (stage: string, text: string) => void; elf?: boolean; onElf?: (object: Buffer) => void } {
+  // --emit-elf FILE: the object, written as it arrives (the run stops after the compile).
+  const elf = opts.emitElf !== undefined ? { elf: true, onElf: (object: Buffer) => writeEmitted(opts.emitElf!, object) } : {};
+  // --emit-llvm FILE: the LLVM stages, to FILE.original.ll and FILE.optimized.ll (as bpftrace names them).
+  const llvmFiles: Partial<Record<DumpStage, string>> = opts.emitLlvm !== undefined ? { codegen: `${opts.emitLlvm}.original.ll`, 'codegen-opt': `${opts.emitLlvm}.optimized.ll` } : {};
+  const shown = opts.dump ?? [];
+  const stages = [...new Set([...shown, ...(Object.keys(llvmFiles) as DumpStage[])])];
+  if (!stages.length) return elf;
   const to = opts.emitOnly ? process.stdout : process.stderr;
-  const header = !opts.emitOnly || opts.dump.length > 1;
-  return { dump: opts.dump, onDump: (stage, text) => to.write(`${header ? `${dumpHeader(stage as DumpStage)}\n` : ''}${text}${text.endsWith('\n') ? '' : '\n'}`) };
+  const header = !opts.emitOnly || shown.length > 1;
+  return {
+    ...elf,
+    dump: stages,
+    onDump: (stage, text) => {
+      const file = llvmFiles[stage as DumpStage];
+      if (file) writeEmitted(file, text);
+      if (shown.includes(stage as DumpStage)) to.write(`${header ? `${dumpHeader(stage as DumpStage)}\n` : ''}${text}${text.endsWith('\n') ? '' : '\n'}`);
+    },
+  };
 }
 
 /** `-l` with `-e` or a script: the probes the program would attach, as bpftrace lists them. */
@@ -518,6 +585,43 @@ async function run(opts: Options, source: SourceFile): Promise<number> {
  * `--probe-filter REGEX`: the script with only the probes whose name the regular expression
  * finds (bpftrace's regex_search); BEGIN and END always stay. Undefined when no probe is left.
  */
+/** bench: probes run only with --bench (and then nothing but BEGIN runs with them); undefined when nothing else is left. */
+function withoutBenchProbes(script: CompiledScript, bench: boolean, test: boolean): CompiledScript | undefined {
+  const programs = script.programs.filter((p) => p.probe.attach.kind !== 'run' || (p.probe.attach.mode === 'bench' ? bench : test));
+  if (programs.length === script.programs.length) return script;
+  return programs.length ? { ...script, programs } : undefined;
+}
+
+/** bpftrace's --test report (output/text.cpp test_result), its ANSI colours included. */
+function testReport(results: readonly { name: string; durationNs: number; passed: boolean; text: string }[]): string {
+  const green = (s: string): string => `\x1b[32m${s}\x1b[0m`;
+  const red = (s: string): string => `\x1b[31m${s}\x1b[0m`;
+  const plural = (n: number): string => (n === 1 ? 'test' : 'tests');
+  const duration = (ns: number): string => (ns >= 1e9 ? `${Math.floor(ns / 1e9)} s` : ns >= 1e6 ? `${Math.floor(ns / 1e6)} ms` : ns >= 1e3 ? `${Math.floor(ns / 1e3)} us` : `${ns} ns`);
+  const lines: string[] = [`${green('[==========]')} Running ${results.length} ${plural(results.length)}.`];
+  for (const r of results) {
+    lines.push(`${green('[ RUN      ]')} ${r.name}`);
+    // A passing test's output is suppressed; a failing one's is shown between RUN and FAILED.
+    if (!r.passed) lines.push(...r.text.split('\n').filter((l) => l !== ''));
+    lines.push(`${r.passed ? green('[       OK ]') : red('[  FAILED  ]')} ${r.name} (${duration(r.durationNs)})`);
+  }
+  const failed = results.filter((r) => !r.passed);
+  lines.push(`${green('[==========]')} ${results.length} ${plural(results.length)} ran.`);
+  lines.push(`${green('[  PASSED  ]')} ${results.length - failed.length} ${plural(results.length - failed.length)}.`);
+  if (failed.length > 0) {
+    lines.push(`${red('[  FAILED  ]')} ${failed.length} ${plural(failed.length)}, listed below:`);
+    for (const r of failed) lines.push(`${red('[  FAILED  ]')} ${r.name}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** bpftrace's --bench table (output/text.cpp benchmark_result): name, average ns, iterations. */
+function benchmarkTable(rows: readonly { name: string; averageNs: number; iterations: number }[]): string {
+  const nameWidth = Math.max(40, ...rows.map((r) => r.name.length)) + 1;
+  const head = `${'Benchmark'.padEnd(nameWidth)}${'Time(ns)'.padEnd(15)}Iterations\n${'-'.repeat(nameWidth + 15 + 'Iterations'.length)}\n`;
+  return head + rows.map((r) => `${r.name.padEnd(nameWidth)}${String(r.averageNs).padEnd(15)}${r.iterations}\n`).join('');
+}
+
 function filterProbes(script: CompiledScript, re: RegExp): CompiledScript | undefined {
   const programs = script.programs.filter((p) => p.probe.attach.kind === 'special' || re.test(p.probe.name));
   const traced = (ps: readonly CompiledProgram[]): boolean => ps.some((p) => p.probe.attach.kind !== 'special');
@@ -584,8 +688,18 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     stderr.write(compileFailureText(outcome, source));
     return 1;
   }
-  if (opts.emitOnly) return 0;
-  const script = opts.probeFilter ? filterProbes(outcome.script, opts.probeFilter) : outcome.script;
+  if (emitFailures.length) {
+    for (const f of emitFailures.splice(0)) stderr.write(`ERROR: ${f}\n`);
+    return 1;
+  }
+  if (opts.emitOnly || opts.emitElf !== undefined) return 0;
+  const compiled = withoutBenchProbes(outcome.script, opts.bench === true, opts.test === true);
+  if (!compiled) {
+    const tests = outcome.script.programs.some((p) => p.probe.attach.kind === 'run' && p.probe.attach.mode === 'test');
+    stderr.write(`ERROR: No probes attached; use ${tests ? '--test to run test' : '--bench to run benchmark'} probes.\n`);
+    return 1;
+  }
+  const script = opts.probeFilter ? filterProbes(compiled, opts.probeFilter) : compiled;
   if (!script) {
     stderr.write(`ERROR: No probes to attach: none matches --probe-filter '${opts.probeFilter!.source}'\n`);
     return 1;
@@ -628,7 +742,16 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     output,
     unsafe: opts.unsafe === true,
     // -v: each program as it passes the verifier, with the kernel's statistics line.
-    ...(opts.verbose ? { onVerified: (p: CompiledProgram, log: string) => stderr.write(`load ${p.probe.name}: ${programSize(p)} instructions: ${log.trim().split('\n').pop() || 'verified'}\n`) } : {}),
+    ...(opts.verbose
+      ? {
+          onVerified: (p: CompiledProgram, stats: string, id: number) => stderr.write(`load ${p.probe.name}: ${programSize(p)} instructions: ${stats || 'verified'}\nProgram ID: ${id}\n`),
+          onMapCreated: (m: CompiledMap, id: number) => stderr.write(`Map ID: ${id} (${m.name})\n`),
+        }
+      : {}),
+    // -d verifier: every program's log; -v: a refused program's log (bpftrace: log level 1 in verbose mode).
+    ...(opts.verifierLog || opts.verbose
+      ? { onVerifierLog: (p: CompiledProgram, log: string) => stderr.write(`BPF verifier log for ${p.probe.name}:\n--------------------------------------\n${log.trimEnd()}\n`), fullVerifierLog: opts.verifierLog === true }
+      : {}),
     onAttached(count) {
       if (!opts.quiet) output.attachedProbes(count);
       if (process.env['__BPFTRACE_NOTIFY_PROBES_ATTACHED'] !== undefined) stderr.write('__BPFTRACE_NOTIFY_PROBES_ATTACHED\n');
@@ -654,6 +777,17 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
       }
     }
     session.load();
+    if (opts.test) {
+      const results = session.runTests((sink) => new TextOutput({ out: sink, err: sink, color: false }));
+      out.write(testReport(results));
+      output.flush();
+      return results.every((r) => r.passed) ? 0 : 1;
+    }
+    if (opts.bench) {
+      out.write(benchmarkTable(session.runBenchmarks()));
+      output.flush();
+      return 0;
+    }
     if (opts.verify) {
       if (!opts.quiet) stderr.write(`Verified ${script.programs.length} program${script.programs.length === 1 ? '' : 's'}\n`);
       return 0;

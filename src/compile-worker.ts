@@ -34,7 +34,8 @@ function reply(value: CompileReply | ListReply): void {
 async function handle(text: string): Promise<void> {
   // `-d STAGE`: the stages' text goes back with any reply, the failures' included.
   const dumps: StageDump[] = [];
-  const withDumps = (r: CompileReply): CompileReply => (dumps.length ? { ...r, dumps } : r);
+  let elf: string | undefined;
+  const withDumps = (r: CompileReply): CompileReply => ({ ...r, ...(dumps.length ? { dumps } : {}), ...(elf !== undefined ? { elf } : {}) });
   try {
     const req = JSON.parse(text) as WorkerRequest;
     if (req.list) {
@@ -44,7 +45,8 @@ async function handle(text: string): Promise<void> {
       return;
     }
     const { compileScript } = await compiler;
-    const dump = req.dump?.length ? { stages: req.dump, write: (stage: DumpStage, text: string) => dumps.push({ stage, text }) } : undefined;
+    const write = (stage: DumpStage, text: string): void => void dumps.push({ stage, text });
+    const dump = req.dump?.length || req.elf ? { stages: req.dump ?? [], write, ...(req.elf ? { elf: (o: Buffer) => void (elf = o.toString('base64')) } : {}) } : undefined;
     const result = await compileScript(req.source, { positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel }, dump);
     reply(withDumps('format' in result ? { ok: result } : { diagnostics: result.diagnostics }));
   } catch (e) {

@@ -10,7 +10,7 @@ import type { ConcreteProbe, ExpandContext } from './providers/provider.js';
 import { parse } from './syntax/index.js';
 import { sizeOf, typeToString, type Type } from './types/types.js';
 import { kernelBtfTypes } from './kernel/btf.js';
-import { missingProbesMode, readConfig } from './passes/config.js';
+import { missingProbesMode, probeLimitErrors, readConfig } from './passes/config.js';
 import { checkMapDecls, readMapDecls, type DeclaredMap } from './passes/map-decls.js';
 import { ScriptEnums } from './passes/enums.js';
 import { warnUnreachable } from './passes/unreachable.js';
@@ -175,7 +175,7 @@ export const PIPELINE: readonly CompilePass[] = [
       const source = s.imported!.source;
       s.newScript = (): ScriptState => ({
         target: { pid: opts.pid, cpid: opts.cpid },
-        maps: new Map<string, MapSpec>(), events: [], positionals: params.positionals, namedParams: new Map(), givenParams: params.named, mapIds: new Map(), types, macros, maxStrlen: config.maxStrlen, strTruncTrailer: config.strTruncTrailer,
+        maps: new Map<string, MapSpec>(), events: [], positionals: params.positionals, namedParams: new Map(), givenParams: params.named, mapIds: new Map(), types, macros, maxStrlen: config.maxStrlen, strTruncTrailer: config.strTruncTrailer, config,
         unsafe: opts.unsafe === true, warningLevel: opts.warningLevel ?? 1, internalMaps: new Map(), source, stackMode: config.stackMode, varTypes: new Map(),
       });
     },
@@ -225,6 +225,8 @@ export const PIPELINE: readonly CompilePass[] = [
     run(s, diags) {
       // BPFTRACE_PERF_RB_PAGES overrides the config block (src/passes/config.ts), as bpftrace's environment variables do.
       if (diags.hasErrors) return;
+      // Too many probes: no layout (compileScript then reports the front end's diagnostics, these included).
+      if (!probeLimitErrors(s.config!, s.programs!.length, diags)) return;
       const maps = buildMaps(s.script!, s.config!.maxMapKeys, s.mapDecls!, mapsUsedOtherwise(s.programs!));
       const ringbufMap = maps.length;
       const lostMap = ringbufMap + 1;
@@ -284,6 +286,8 @@ export const DUMP_AFTER: Readonly<Record<DumpStage, string>> = {
 export interface DumpRequest {
   readonly stages: readonly DumpStage[];
   write(stage: DumpStage, text: string): void;
+  /** `--emit-elf`: the BPF ELF object, once the emit pass made it. */
+  elf?(object: Buffer): void;
 }
 
 /** The printer of each stage, over the state after its pass. */
@@ -309,8 +313,9 @@ const DUMP_PRINTERS: Readonly<Record<DumpStage, (s: CompileState) => string>> = 
 };
 
 function dumper(dump: DumpRequest | undefined): AfterPass<CompileState> | undefined {
-  if (!dump || dump.stages.length === 0) return undefined;
+  if (!dump || (dump.stages.length === 0 && !dump.elf)) return undefined;
   return (pass, state) => {
+    if (pass.name === 'emit' && state.emitted) dump.elf?.(state.emitted.elf);
     for (const stage of DUMP_STAGES) {
       if (DUMP_AFTER[stage] === pass.name && dump.stages.includes(stage)) dump.write(stage, DUMP_PRINTERS[stage](state));
     }
@@ -367,6 +372,10 @@ export async function compileScript(source: SourceFile, opts: CompileOptions = {
     ...(state.config?.printMapsOnExit === false ? { printMapsOnExit: false as const } : {}),
     ...(state.config?.missingProbes && state.config.missingProbes !== 'error' ? { missingProbes: state.config.missingProbes } : {}),
     ...(state.config?.exportMaxSeries !== undefined ? { exportMaxSeries: state.config.exportMaxSeries } : {}),
+    ...(state.config?.cppDemangle === false ? { cppDemangle: false as const } : {}),
+    ...(state.config?.license ? { license: state.config.license } : {}),
+    ...(state.config?.logSize ? { logSize: state.config.logSize } : {}),
+    ...(state.config?.maxCatBytes ? { maxCatBytes: state.config.maxCatBytes } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ export const BUILTIN_NAMES: readonly string[] = [
   'args',
   'cgroup',
   'comm',
+  'config',
   'cpid',
   'cpu',
   'ctx',

@@ -438,6 +438,8 @@ export type PrimaryExprCstChildren = {
   parenExpr?: ParenExprCstNode[];
   ifExpr?: IfStmtCstNode[];
   typeArg?: TypeofTypeCstNode[];
+  configValue?: IToken[];
+  typeValue?: TypeExprCstNode[];
   blockExpr?: BlockCstNode[];
 };
 

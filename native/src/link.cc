@@ -108,6 +108,15 @@ Napi::Value ObjGet(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
+// iterCreate(linkFd) -> fd: BPF_ITER_CREATE, a file whose read() runs an iterator program.
+Napi::Value IterCreate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int linkFd = ArgInt32(info, 0, "linkFd");
+  int fd = bpf_iter_create(linkFd);
+  if (fd < 0) ThrowErrno(env, "bpf_iter_create", errno ? errno : -fd);
+  return Napi::Number::New(env, fd);
+}
+
 }  // namespace
 
 void InitLink(Napi::Env env, Napi::Object exports) {
@@ -116,6 +125,7 @@ void InitLink(Napi::Env env, Napi::Object exports) {
   ExportFunction(exports, "objGet", ObjGet);
   ExportFunction(exports, "rawTracepointOpen", RawTracepointOpen);
   ExportFunction(exports, "linkCreate", LinkCreate);
+  ExportFunction(exports, "iterCreate", IterCreate);
 }
 
 }  // namespace tsbpf

@@ -1,9 +1,11 @@
-// Plain syscalls: close, mount, CPU counts.
+// Plain syscalls: close, mount, CPU counts; and the C++ runtime's symbol demangler.
 #include "common.h"
 
 #include <bpf/libbpf.h>
 #include <sys/mount.h>
 #include <unistd.h>
+
+#include <cxxabi.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -63,6 +65,21 @@ Napi::Value OnlineCpus(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// demangle(name) -> the C++ (Itanium ABI) name `name` stands for, or null when it is not one.
+Napi::Value Demangle(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = ArgString(info, 0, "name");
+  int status = 0;
+  char* out = abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status);
+  if (status != 0 || out == nullptr) {
+    std::free(out);
+    return env.Null();
+  }
+  Napi::String s = Napi::String::New(env, out);
+  std::free(out);
+  return s;
+}
+
 }  // namespace
 
 void InitSys(Napi::Env env, Napi::Object exports) {
@@ -70,6 +87,7 @@ void InitSys(Napi::Env env, Napi::Object exports) {
   ExportFunction(exports, "mount", Mount);
   ExportFunction(exports, "possibleCpus", PossibleCpus);
   ExportFunction(exports, "onlineCpus", OnlineCpus);
+  ExportFunction(exports, "demangle", Demangle);
 }
 
 }  // namespace tsbpf

@@ -130,7 +130,7 @@ function contextField(v: unknown, at: string): void {
   type(f['type'], `${at}.type`);
 }
 
-const ATTACH_KINDS = ['special', 'tracepoint', 'kprobe', 'perf', 'uprobe', 'rawtracepoint', 'fentry', 'watchpoint', 'xdp', 'tc'] as const;
+const ATTACH_KINDS = ['special', 'tracepoint', 'kprobe', 'perf', 'uprobe', 'rawtracepoint', 'fentry', 'watchpoint', 'iter', 'self', 'run', 'xdp', 'tc'] as const;
 
 function probe(v: unknown, at: string): void {
   const p = obj(v, at);
@@ -145,6 +145,7 @@ function probe(v: unknown, at: string): void {
   optional(p, 'files', at, (f, a) => arr(f, a, str));
   optional(p, 'usdtArgs', at, (u, a) => arr(u, a, obj));
   optional(p, 'func', at, str);
+  optional(p, 'skipIfNull', at, (o, a) => arr(o, a, (x, b) => int(x, b, 0, U32)));
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -249,4 +250,10 @@ function compiledScript(v: unknown, at: string): void {
   optional(s, 'exportMaxSeries', at, (v, a) => {
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) fail(a, 'not a positive integer');
   });
+  optional(s, 'cppDemangle', at, (v, a) => {
+    if (v !== false) fail(a, 'not false');
+  });
+  optional(s, 'license', at, str);
+  optional(s, 'logSize', at, (v, a) => int(v, a, 1, U32));
+  optional(s, 'maxCatBytes', at, (v, a) => int(v, a, 1));
 }

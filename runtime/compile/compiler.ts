@@ -90,6 +90,8 @@ export interface CompileRequest extends Omit<WorkerRequest, 'list'> {
   readonly onDump?: (stage: DumpStage, text: string) => void;
   /** Where a slow compile shows its progress line (only a terminal shows it); default process.stderr. */
   readonly progress?: ProgressStream;
+  /** `--emit-elf`: gets the BPF ELF object (the request's `elf`; bypasses the compile cache). */
+  readonly onElf?: (object: Buffer) => void;
 }
 
 /** The cache directory is refused once per process (the shell compiles many times). */
@@ -98,7 +100,7 @@ let warnedAboutCache = false;
 /** Compile a script: from the cache when this exact script was compiled before, else in a worker process. */
 export async function compile(req: CompileRequest): Promise<CompileOutcome> {
   // A dump comes from the compiler itself: never from (nor into) the cache.
-  const opened = req.noCache || req.dump?.length ? undefined : openCacheDir(cacheDirPath());
+  const opened = req.noCache || req.dump?.length || req.elf ? undefined : openCacheDir(cacheDirPath());
   if (opened?.kind === 'unsafe' && !warnedAboutCache) {
     warnedAboutCache = true;
     process.stderr.write(`WARNING: not using the compile cache: ${opened.why}\n`);
@@ -198,10 +200,11 @@ function trackWorker(child: { kill(signal: NodeJS.Signals): boolean }): () => vo
 }
 
 function runWorker(req: CompileRequest, onReply: () => void): Promise<CompileOutcome> {
-  const request: WorkerRequest = { source: req.source, positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel, ...(req.dump?.length ? { dump: req.dump } : {}) };
+  const request: WorkerRequest = { source: req.source, positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel, ...(req.dump?.length ? { dump: req.dump } : {}), ...(req.elf ? { elf: true } : {}) };
   return askWorker(request, (reply: CompileReply): CompileOutcome => {
     onReply();
     for (const d of reply.dumps ?? []) req.onDump?.(d.stage, d.text);
+    if (reply.elf !== undefined) req.onElf?.(Buffer.from(reply.elf, 'base64'));
     if ('ok' in reply) return { kind: 'ok', script: reply.ok, cached: false };
     if ('diagnostics' in reply) return { kind: 'diagnostics', diagnostics: reply.diagnostics };
     return { kind: 'internal-error', message: reply.internalError + (process.env['TSBPF_DEBUG'] && reply.stack ? `\n${reply.stack}` : '') };

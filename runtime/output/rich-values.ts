@@ -87,8 +87,12 @@ interface Mapping {
 
 interface ElfSymbols {
   readonly table: SymbolTable;
-  readonly segments: readonly { type: number; offset: bigint; vaddr: bigint; filesz: bigint }[];
+  readonly segments: readonly { type: number; offset: bigint; vaddr: bigint; filesz: bigint; memsz: bigint }[];
+  /** ET_EXEC: a non-PIE executable, loaded at its link-time addresses (no load bias). */
+  readonly fixed: boolean;
 }
+
+const ET_EXEC = 2;
 
 /** ELF symbol tables by path, shared by every process. */
 const elfCache = new Map<string, ElfSymbols | null>();
@@ -102,7 +106,7 @@ function elfSymbols(path: string, pid: number): ElfSymbols | undefined {
         const f = ElfFile.open(candidate);
         try {
           const syms = f.functions().map((s) => ({ addr: s.addr, size: BigInt(s.size), name: s.name }));
-          e = { table: new SymbolTable(syms), segments: f.segments };
+          e = { table: new SymbolTable(syms), segments: f.segments, fixed: f.type === ET_EXEC };
         } finally {
           f.close();
         }
@@ -136,6 +140,16 @@ function readMappings(pid: number): Mapping[] | undefined {
 export interface RichContext {
   /** The frames stored under `id` in the stack map `name` (`.kstack`, `.ustack`), or undefined. */
   readStack(map: string, id: number): bigint[] | undefined;
+  /**
+   * The executables the script probes (uprobe/usdt targets): a non-PIE one among them symbolizes
+   * an address of a process already gone (its addresses are its link-time ones), as bpftrace does.
+   */
+  executables?(): readonly string[];
+  /**
+   * config `cpp_demangle` (on by default, as in bpftrace): the C++ name of an Itanium-ABI user
+   * symbol (`_ZN2ns1K2goEi` -> `ns::K::go(int)`), undefined when it is not one; absent: names as they are.
+   */
+  demangle?(name: string): string | undefined;
 }
 
 /** Decodes `rich` values; one per session (it caches processes' mappings and user names). */
@@ -219,9 +233,33 @@ export class RichValues {
       const seg = elf.segments.find((sg) => sg.type === PT_LOAD && fileOff >= sg.offset && fileOff < sg.offset + sg.filesz);
       const vaddr = seg ? fileOff - seg.offset + seg.vaddr : fileOff;
       const s = elf.table.find(vaddr);
-      if (s) return (withOffset ? `${s.name}+${s.offset}` : s.name) + (perf ? ` (${m.path})` : '');
+      if (s) return (withOffset ? `${this.userName(s.name)}+${s.offset}` : this.userName(s.name)) + (perf ? ` (${m.path})` : '');
+    }
+    if (!m) {
+      const fixed = this.fixedAddressSymbol(addr, pid);
+      if (fixed) return (withOffset ? `${fixed.name}+${fixed.offset}` : fixed.name) + (perf ? ` (${fixed.path})` : '');
     }
     return hexAddr(addr) + (perf ? ' ([unknown])' : '');
+  }
+
+  /** A user symbol's name as printed: demangled when it is a C++ one and cpp_demangle is on. */
+  private userName(name: string): string {
+    return name.startsWith('_Z') ? (this.ctx.demangle?.(name) ?? name) : name;
+  }
+
+  /**
+   * An address no mapping of the process explains (it has exited): looked up in the probed
+   * executables that are non-PIE (ET_EXEC), whose code sits at its link-time addresses.
+   */
+  private fixedAddressSymbol(addr: bigint, pid: number): { name: string; offset: bigint; path: string } | undefined {
+    for (const path of this.ctx.executables?.() ?? []) {
+      const elf = elfSymbols(path, pid);
+      if (!elf?.fixed) continue;
+      if (!elf.segments.some((sg) => sg.type === PT_LOAD && addr >= sg.vaddr && addr < sg.vaddr + sg.memsz)) continue;
+      const s = elf.table.find(addr);
+      if (s) return { name: this.userName(s.name), offset: s.offset, path };
+    }
+    return undefined;
   }
 
   username(uid: bigint): string {

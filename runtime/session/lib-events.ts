@@ -25,7 +25,7 @@ export function setRuntimeWarnings(on: boolean): void {
  * `stderr` takes the text the CLI writes to its stderr outside the Output (runtime warnings, a
  * failed cat() or system()): the API (runtime/api/) turns it into events instead.
  */
-export function handleLibraryEvent(spec: EventSpec, args: readonly Value[], output: Output, rich: RichValues, stderr: (text: string) => void, warnings: WarningLimiter): boolean {
+export function handleLibraryEvent(spec: EventSpec, args: readonly Value[], output: Output, rich: RichValues, stderr: (text: string) => void, warnings: WarningLimiter, maxCatBytes = MAX_CAT_BYTES): boolean {
   const err = (msg: string): void => stderr(`ERROR: ${msg}\n`);
   switch (spec.kind) {
     case 'runtime-warning': {
@@ -78,7 +78,7 @@ export function handleLibraryEvent(spec: EventSpec, args: readonly Value[], outp
       let fd: number | undefined;
       try {
         fd = openSync(file, 'r');
-        const buf = Buffer.alloc(MAX_CAT_BYTES);
+        const buf = Buffer.alloc(maxCatBytes);
         let n = 0;
         for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
         output.cat(buf.toString('utf8', 0, n));

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpf, isNativeError, type RingbufHandle } from '../../native/index.js';
 import { isPerCpuMapType, isScalarArrayMap, recordLayout, tseriesKeyLayout, type CompiledMap, type MapKind, type CompiledProgram, type CompiledScript, type EventSpec } from '../../src/contract/index.js';
@@ -72,6 +72,11 @@ export const kernelOps: KernelOps = {
   linkCreate: (progFd, targetFd, attachType, flags) => bpf.linkCreate(progFd, targetFd, attachType, flags ? { flags } : undefined),
 };
 
+/** The files a script's uprobes and usdt probes are in (rich-values.ts symbolizes non-PIE ones without their process). */
+function probedExecutables(script: CompiledScript): string[] {
+  return [...new Set(script.programs.flatMap((p) => (p.probe.attach.kind === 'uprobe' ? [p.probe.attach.path] : [])))];
+}
+
 /** Mount tracefs where the kernel expects it when it is missing (fresh machines here have none). */
 export function ensureTracefs(notice: (msg: string) => void): void {
   if (tracefsRoot()) return;
@@ -89,8 +94,17 @@ export interface SessionOptions {
   readonly onAttached?: (count: number) => void;
   /** `--unsafe`: scripts that send signals, run commands or write user memory may load. */
   readonly unsafe?: boolean;
-  /** `-v`: each program's verifier statistics (log level 4, `processed N insns ...`) once it loads. */
-  readonly onVerified?: (program: CompiledProgram, log: string) => void;
+  /** `-v`: each program's verifier statistics (log level 4, `processed N insns ...`) and kernel id once it loads. */
+  readonly onVerified?: (program: CompiledProgram, log: string, id: number) => void;
+  /** `-v`: each map's kernel id once it is created. */
+  readonly onMapCreated?: (map: CompiledMap, id: number) => void;
+  /**
+   * `-d verifier`: the verifier's whole log of each program (log level 1 and statistics), loaded
+   * or refused; `-v`: the log of a refused program.
+   */
+  readonly onVerifierLog?: (program: CompiledProgram, log: string) => void;
+  /** With onVerifierLog: the whole log of every program, not only of a refused one. */
+  readonly fullVerifierLog?: boolean;
   /** Hand every printf() its format and decoded arguments too (`Output.printf`'s `call`). */
   readonly printfCalls?: boolean;
   /** Messages outside the Output (runtime warnings, a failed cat()); default: the process's stderr. */
@@ -119,7 +133,9 @@ export class Session {
   /** Set once the script's exit() is handled: no more "Lost N events" (requestExit). */
   private lostFrozen = false;
   /** Stacks, symbols, user names... of the function library (runtime/output/rich-values.ts). */
-  private readonly rich = new RichValues({ readStack: (name, id) => this.readStack(name, id) });
+  private readonly rich = new RichValues({ readStack: (name, id) => this.readStack(name, id), executables: () => probedExecutables(this.current),
+    demangle: (name: string) => (this.current.cppDemangle === false ? undefined : (bpf.demangle(name) ?? undefined)),
+  });
   /** Runtime warnings: repeats at one location are counted, printed at most once a second. */
   private readonly warnings = new WarningLimiter();
   /** Per event id: its printf renderer (runtime/event-format.ts), built on first use; null for other events. */
@@ -136,7 +152,46 @@ export class Session {
   }
 
   get output(): Output {
-    return this.opts.output;
+    return this.capture?.output ?? this.opts.output;
+  }
+
+  /** --test: the output, exit code and error count of the test running now. */
+  private capture: { output: Output; exitCode?: number; errors: number } | undefined;
+
+  /**
+   * --test: run BEGIN, then each test probe's program once (BPF_PROG_TEST_RUN), its output
+   * captured; it passes unless it called exit() with a non-zero code or errorf. `capturedOutput`
+   * makes the output a test writes into (the session counts its errorf calls).
+   */
+  runTests(capturedOutput: (sink: { write(s: string): unknown }) => Output): { name: string; durationNs: number; passed: boolean; text: string }[] {
+    this.ringbuf = bpf.ringbufOpenBatch(this.mapFds[this.script.ringbufMap]!, (data, offsets) => this.onBatch(data, offsets));
+    for (const p of this.programs) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'BEGIN') this.runSpecial(p);
+    this.ringbuf.consume();
+    const packet = Buffer.alloc(14);
+    const results: { name: string; durationNs: number; passed: boolean; text: string }[] = [];
+    for (const p of this.programs) {
+      const a = p.compiled.probe.attach;
+      if (a.kind !== 'run' || a.mode !== 'test') continue;
+      let text = '';
+      const output = capturedOutput({ write: (s: string) => (text += s) });
+      const cap: { output: Output; exitCode?: number; errors: number } = { output, errors: 0 };
+      const errorf = output.errorf.bind(output);
+      output.errorf = (...args) => {
+        cap.errors++;
+        errorf(...args);
+      };
+      this.capture = cap;
+      let durationNs = 0;
+      try {
+        durationNs = bpf.progTestRunTimed(p.fd, packet, 1).duration;
+        this.ringbuf.consume();
+        output.flush();
+      } finally {
+        this.capture = undefined;
+      }
+      results.push({ name: a.name, durationNs, passed: (cap.exitCode ?? 0) === 0 && cap.errors === 0, text });
+    }
+    return results;
   }
 
   /** Create the maps and load (verify) every program. */
@@ -148,6 +203,7 @@ export class Session {
       } catch (e) {
         throw new RuntimeError(`cannot create map ${m.name}: ${(e as Error).message}`, undefined, undefined, e);
       }
+      if (this.opts.onMapCreated) this.opts.onMapCreated(m, bpf.mapInfoByFd(this.mapFds[m.id]!).id);
     }
     this.initLibraryMaps();
     for (const p of this.script.programs) this.loadProgram(p);
@@ -164,11 +220,17 @@ export class Session {
   private loadProgram(p: CompiledProgram): void {
     const insns = this.relocate(Buffer.from(p.insns, 'base64'));
     try {
-      const stats = this.opts.onVerified ? { logLevel: 4, logSize: 4096 } : {};
-      const { fd, log } = bpf.progLoad(p.probe.progType, insns, PROG_LICENSE, bpfObjectName(p.name), { ...p.probe.load, ...subprogLoadOptions(p.subprogs), ...stats });
+      // -d verifier: log levels 1 and 2 (every instruction with its register states) and 4 (statistics); the native side grows the buffer as needed.
+      // config log_size: the first buffer size of a whole log (a refused program's one included).
+      const logSize = this.script.logSize;
+      const stats = this.opts.fullVerifierLog ? { logLevel: 7, ...(logSize ? { logSize } : {}) } : this.opts.onVerified ? { logLevel: 4, logSize: 4096 } : {};
+      const license = this.script.license ?? PROG_LICENSE;
+      const { fd, log } = bpf.progLoad(p.probe.progType, insns, license, bpfObjectName(p.name), { ...p.probe.load, ...subprogLoadOptions(p.subprogs), ...stats });
       this.programs.push({ compiled: p, fd });
-      this.opts.onVerified?.(p, log);
+      if (this.opts.fullVerifierLog) this.opts.onVerifierLog?.(p, log);
+      this.opts.onVerified?.(p, log.trim().split('\n').pop() ?? '', bpf.progInfoByFd(fd).id);
     } catch (e) {
+      if (isNativeError(e) && e.log) this.opts.onVerifierLog?.(p, e.log);
       throw explainLoadFailure(p, e);
     }
   }
@@ -212,6 +274,8 @@ export class Session {
     this.ringbuf = bpf.ringbufOpenBatch(this.mapFds[this.script.ringbufMap]!, (data, offsets) => this.onBatch(data, offsets));
     for (const p of this.programs) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'BEGIN') this.runSpecial(p);
     for (const p of attachOrder(this.programs)) this.attachProgram(p);
+    // Before the notify line: a signal sent once probes are reported attached must find its handler.
+    this.watchSignals();
     this.lostTimer = setInterval(() => this.reportLost(), 1000);
     this.lostTimer.unref();
     // Probes left out by missing_probes are not counted.
@@ -221,7 +285,85 @@ export class Session {
     // the caller goes on (a -c command starts next).
     this.ringbuf.consume();
     this.output.flush();
+    this.runIterators();
     return count;
+  }
+
+  private signalHandler: (() => void) | undefined;
+
+  /**
+   * self:signal:SIGUSR1 probes: each SIGUSR1 tsbpf receives runs them (in program order) in its
+   * own context, as BEGIN runs, and their events are delivered at once.
+   */
+  private watchSignals(): void {
+    if (!this.programs.some((p) => p.attachment?.onSignal)) return;
+    this.signalHandler = () => {
+      for (const p of this.programs) if (p.attachment?.onSignal === 'SIGUSR1') this.runSpecial(p);
+      this.ringbuf?.consume();
+      this.output.flush();
+    };
+    process.on('SIGUSR1', this.signalHandler);
+  }
+
+  /**
+   * iter probes: read each iterator to its end (each read() runs the program over kernel objects;
+   * it writes no seq output, so one read usually covers them all), delivering the events as they
+   * come. A script whose only attached probes are iterators then ends, as bpftrace's does.
+   */
+  private runIterators(): void {
+    const iters = this.programs.filter((p) => p.attachment?.iterLink !== undefined);
+    if (iters.length === 0) return;
+    const buf = Buffer.alloc(4096);
+    for (const p of iters) {
+      let fd: number | undefined;
+      try {
+        fd = bpf.iterCreate(p.attachment!.iterLink!);
+        while (readSync(fd, buf) > 0) this.ringbuf?.consume();
+      } catch (e) {
+        this.output.warnf(`cannot read iterator ${p.compiled.probe.name}: ${(e as Error).message}`, []);
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
+      this.ringbuf?.consume();
+    }
+    this.output.flush();
+    if (this.programs.every((p) => p.attachment?.iterLink !== undefined || p.compiled.probe.attach.kind === 'special' || p.attachment === undefined)) this.requestExit(0);
+  }
+
+  /**
+   * --bench: run BEGIN, then each bench probe's program with BPF_PROG_TEST_RUN, repeating it until
+   * it has run for a millisecond (bpftrace's schedule: x1000 under 1 µs, x100 under 10 µs, x10
+   * under 100 µs, x2 under 1 ms), its events dropped.
+   * Returns each bench's kernel-measured average run time and repeat count.
+   */
+  runBenchmarks(): { name: string; averageNs: number; iterations: number }[] {
+    this.ringbuf = bpf.ringbufOpenBatch(this.mapFds[this.script.ringbufMap]!, (data, offsets) => this.onBatch(data, offsets));
+    for (const p of this.programs) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'BEGIN') this.runSpecial(p);
+    this.ringbuf.consume();
+    const packet = Buffer.alloc(14); // ETH_HLEN: the kernel's minimum for an XDP test run
+    const results: { name: string; averageNs: number; iterations: number }[] = [];
+    this.stopEvents = true;
+    try {
+      for (const p of this.programs) {
+        const a = p.compiled.probe.attach;
+        if (a.kind !== 'run' || a.mode !== 'bench') continue;
+        for (let iterations = 1; ; ) {
+          // The body's return value is its XDP verdict (tsbpf has no `return N` to skip a bench with).
+          const { duration } = bpf.progTestRunTimed(p.fd, packet, iterations);
+          this.ringbuf.consume();
+          const total = duration * iterations;
+          const factor = total < 1_000 ? 1000 : total < 10_000 ? 100 : total < 100_000 ? 10 : total < 1_000_000 ? 2 : 0;
+          if (factor === 0 || iterations * factor > 0xffffffff) {
+            results.push({ name: a.name, averageNs: duration, iterations });
+            break;
+          }
+          iterations *= factor;
+        }
+      }
+    } finally {
+      this.stopEvents = false;
+    }
+    return results;
   }
 
   /** Attach everything, then detach (--dry-run). */
@@ -311,6 +453,8 @@ export class Session {
   }
 
   detach(): void {
+    if (this.signalHandler) process.off('SIGUSR1', this.signalHandler);
+    this.signalHandler = undefined;
     for (const p of this.programs) {
       for (const fd of p.attachment?.fds ?? []) {
         try {
@@ -584,14 +728,17 @@ export class Session {
     if (!spec) return;
     const layout = recordLayout(spec.args);
     const args: Value[] = layout.args.map((f) => decodeValue(rec, f.offset, f.type, this.rich.decode));
-    if (handleLibraryEvent(spec, args, this.output, this.rich, this.opts.stderr ?? ((text) => process.stderr.write(text)), this.warnings)) return;
+    if (handleLibraryEvent(spec, args, this.output, this.rich, this.opts.stderr ?? ((text) => process.stderr.write(text)), this.warnings, this.script.maxCatBytes)) return;
     switch (spec.kind) {
       case 'printf':
         this.output.printf(formatPrintf(spec.format, args as FormatArg[]), this.opts.printfCalls ? { format: spec.format, args } : undefined);
         return;
       case 'exit': {
         const v = args[0];
-        this.requestExit(v && v.kind === 'int' ? Number(v.value) : 0, true);
+        const code = v && v.kind === 'int' ? Number(v.value) : 0;
+        // --test: exit() ends nothing, its code decides whether the test passed.
+        if (this.capture) this.capture.exitCode = code;
+        else this.requestExit(code, true);
         return;
       }
       case 'print-map': {

@@ -127,5 +127,10 @@ export const FUNCTION_DOCS: Readonly<Record<string, FunctionDoc>> = {
   assert_str: d('assert_str(expr)', 'A compile error when the expression is not a string.'),
   find: d('find(@map[key], $value) -> bool', 'Looks up key; when found, stores the value in $value.'),
   __builtin_safe_mode: d('__builtin_safe_mode -> bool', 'True unless --unsafe was given (for the standard library\'s macros).'),
+  kfunc_allowed: d('kfunc_allowed(string name) -> bool', 'Whether this probe may call the kernel function (kfunc) name.'),
+  container_of: d('container_of(T *ptr, type, member) -> type *', 'The struct of the given type that contains ptr as its member.'),
+  path: d('path(struct path *p[, int size]) -> string', 'The full path of a struct path (bpf_d_path; only in the probes the kernel allows).'),
+  socket_cookie: d('socket_cookie(struct sock *sk) -> uint64', 'The socket\'s cookie, a number unique to it while the system runs.'),
+  percpu_kaddr: d('percpu_kaddr(string var[, int cpu]) -> void *', 'The address of a per-CPU kernel variable on this (or the given) CPU.'),
   kfunc_exist: d('kfunc_exist(string name) -> bool', 'Whether the kernel has this kfunc.'),
 };

@@ -10,16 +10,17 @@ import { NAME_FUNCTIONS } from './names.js';
 import { META_FUNCTIONS } from './meta.js';
 import { INTERNAL_FUNCTIONS } from './internals.js';
 import { KERNEL_GATED_FUNCTIONS } from './kernel-gated.js';
-import { PROBE_CONTEXT_FUNCTIONS } from './probe-context.js';
+import { PROBE_CONTEXT_FUNCTIONS, PROBE_CONTEXT_VARS } from './probe-context.js';
 import { STRING_SEARCH_FUNCTIONS } from './string-search.js';
 import { OUTPUT_FUNCTIONS } from './output.js';
 import { PROCESS_FUNCTIONS, PROCESS_VARS } from './process.js';
 import { STACK_FUNCTIONS, STACK_VARS } from './stacks.js';
 import { STRING_FUNCTIONS } from './strings.js';
 import { WATCH_FUNCTIONS } from './watch.js';
+import { PATH_FUNCTIONS } from './dpath.js';
 
 export const LIBRARY_FUNCTIONS: ReadonlyMap<string, LibFunction> = new Map(
-  [...AGGREGATION_FUNCTIONS, ...STATEMENT_FUNCTIONS, ...STR_FUNCTIONS, ...MAP_FUNCTIONS, ...PROCESS_FUNCTIONS, ...STACK_FUNCTIONS, ...STRING_FUNCTIONS, ...OUTPUT_FUNCTIONS, ...WATCH_FUNCTIONS, ...NAME_FUNCTIONS, ...STRING_SEARCH_FUNCTIONS, ...META_FUNCTIONS, ...PROBE_CONTEXT_FUNCTIONS, ...INTERNAL_FUNCTIONS, ...KERNEL_GATED_FUNCTIONS].map((f) => [
+  [...AGGREGATION_FUNCTIONS, ...STATEMENT_FUNCTIONS, ...STR_FUNCTIONS, ...MAP_FUNCTIONS, ...PROCESS_FUNCTIONS, ...STACK_FUNCTIONS, ...STRING_FUNCTIONS, ...OUTPUT_FUNCTIONS, ...WATCH_FUNCTIONS, ...NAME_FUNCTIONS, ...STRING_SEARCH_FUNCTIONS, ...META_FUNCTIONS, ...PROBE_CONTEXT_FUNCTIONS, ...INTERNAL_FUNCTIONS, ...KERNEL_GATED_FUNCTIONS, ...PATH_FUNCTIONS].map((f) => [
     f.name,
     f.doc || !FUNCTION_DOCS[f.name] ? f : { ...f, doc: FUNCTION_DOCS[f.name] },
   ]),
@@ -39,5 +40,5 @@ function bareVar(f: LibFunction): LibVar {
 }
 
 export const LIBRARY_VARS: ReadonlyMap<string, LibVar> = new Map(
-  [...HELPER_VARS, ...PROCESS_VARS, ...STACK_VARS, ...[...LIBRARY_FUNCTIONS.values()].filter((f) => f.bare && f.expr).map(bareVar)].map((v) => [v.name, v]),
+  [...HELPER_VARS, ...PROCESS_VARS, ...STACK_VARS, ...PROBE_CONTEXT_VARS, ...[...LIBRARY_FUNCTIONS.values()].filter((f) => f.bare && f.expr).map(bareVar)].map((v) => [v.name, v]),
 );

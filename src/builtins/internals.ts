@@ -1,5 +1,5 @@
 /**
- * kptr/uptr (address-space marks), find (a map lookup into a variable), kfunc_exist (kernel BTF),
+ * kptr/uptr (address-space marks), find (a map lookup into a variable), container_of, kfunc_exist (kernel BTF),
  * and bpftrace's `__builtin_*` names, which its stdlib macros are written in (base.bt).
  */
 import type * as ast from '../ast/nodes.js';
@@ -21,6 +21,45 @@ function addressSpace(name: string, space: 'kernel' | 'user'): LibFunction {
     },
   };
 }
+
+/** `a` or `a.b.c` as a member path (container_of's third argument). */
+function memberPath(e: ast.Expr): string[] | undefined {
+  if (e.kind === 'Identifier') return [e.name];
+  if (e.kind === 'FieldAccess' && !e.arrow) {
+    const head = memberPath(e.object);
+    return head && [...head, e.field];
+  }
+  return undefined;
+}
+
+/**
+ * container_of(ptr, struct T, member): the `struct T *` whose `member` is at ptr (bpftrace's meta.bt
+ * macro), lowered as `(struct T *)((uint64)ptr - offsetof(struct T, member))`.
+ */
+const containerOf: LibFunction = {
+  name: 'container_of',
+  expr(call, cx) {
+    if (!argCount(call, cx, 3, 3)) return cx.fail();
+    const [ptr, type, member] = call.args as [ast.Expr, ast.Expr, ast.Expr];
+    if (type.kind !== 'TypeArg') {
+      cx.diags.error('type-mismatch', 'container_of() takes a type as its second argument, e.g. container_of($p, struct task_struct, tasks)', type.span);
+      return cx.fail();
+    }
+    const path = memberPath(member);
+    if (!path) {
+      cx.diags.error('type-mismatch', 'container_of() takes a member name as its third argument', member.span);
+      return cx.fail();
+    }
+    const span = call.span;
+    const u64: ast.TypeExpr = { kind: 'TypeExpr', span, name: 'uint64', pointerDepth: 0, arraySize: undefined };
+    const address: ast.Expr = {
+      kind: 'Binary', span, op: '-',
+      left: { kind: 'Cast', span, type: u64, expr: ptr },
+      right: { kind: 'Offsetof', span, type: type.type, path },
+    };
+    return cx.value({ kind: 'Cast', span, type: { ...type.type, pointerDepth: type.type.pointerDepth + 1 }, expr: address });
+  },
+};
 
 let findCount = 0;
 
@@ -112,6 +151,7 @@ export const INTERNAL_FUNCTIONS: readonly LibFunction[] = [
   addressSpace('kptr', 'kernel'),
   addressSpace('uptr', 'user'),
   find,
+  containerOf,
   kfuncExist,
   builtinCpid,
   builtinSafeMode,

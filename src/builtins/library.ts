@@ -12,6 +12,7 @@ import type { SourceFile, Span } from '../common/span.js';
 import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
 import type { CType } from '../kernel/btf.js';
 import type { MapKind, MapSpec } from '../passes/program-info.js';
+import type { ScriptConfig } from '../passes/config.js';
 import type { ConcreteProbe } from '../providers/provider.js';
 import type { Type } from '../types/types.js';
 import type { FunctionDoc } from './docs.js';
@@ -45,6 +46,8 @@ export interface LowerContext {
   readonly maxStrlen: number;
   /** Config str_trunc_trailer: printed after a str() value that was truncated (default `..`). */
   readonly strTruncTrailer?: string;
+  /** The script's config (block and BPFTRACE_* environment), for the `config` record. */
+  readonly config?: ScriptConfig;
   /** Another library function, for functions defined in terms of one (strcap of a pointer is strlen). */
   library(name: string): LibFunction | undefined;
   value(e: ast.Expr): LibValue;

@@ -8,7 +8,10 @@ import type * as ast from '../ast/nodes.js';
 import type { IrBlob, IrExpr } from '../ir/ir.js';
 import { Helper } from '../contract/index.js';
 import { u32, type Type } from '../types/types.js';
-import { argCount, c64, stringValue, type LibFunction, type LibValue, type LowerContext } from './library.js';
+import { findMember, kernelBtfTypes } from '../kernel/btf.js';
+import { kfuncAllowed } from '../kernel/kfunc-allowed.js';
+import type { IrStmt } from '../ir/ir.js';
+import { argCount, c64, stringValue, type LibFunction, type LibValue, type LibVar, type LowerContext } from './library.js';
 
 /** bpftrace's probe type names (probe_types.h PROBE_LIST); begin/end are `special`. */
 const PROBE_TYPE_NAMES: Readonly<Record<string, string>> = {
@@ -79,6 +82,69 @@ function nsId(which: 'pid' | 'tid'): LibFunction {
   };
 }
 
+const COMM_LEN = 16;
+
+/**
+ * comm() is `comm`; comm(pid) is the name of the task with that pid (bpftrace base.bt): the task is
+ * looked up with the bpf_task_from_pid kfunc, its comm copied, and it is released; "N/A" when no
+ * task has the pid. Only probe types whose programs may call the kfunc (iter, tc, xdp, fentry
+ * here; kfunc_allowed) take it, as in bpftrace.
+ */
+const commFn: LibFunction = {
+  name: 'comm',
+  expr(call, cx) {
+    if (!argCount(call, cx, 0, 1)) return cx.fail();
+    if (call.args.length === 0) return cx.value({ kind: 'Identifier', name: 'comm', span: call.span });
+    const pidValue = cx.value(call.args[0]!);
+    if (pidValue.type.kind !== 'int') {
+      if (pidValue.type.kind !== 'none') cx.diags.error('type-mismatch', "Only integer supported for comm()'s pid", call.args[0]!.span);
+      return cx.fail();
+    }
+    if (!kfuncAllowed('bpf_task_from_pid', cx.probe)) {
+      cx.diags.error('fail', `Syntax comm(PID) is not supported in this probe type yet. Type: ${PROBE_TYPE_NAMES[cx.probe.provider] ?? cx.probe.provider}`, call.span);
+      return cx.fail();
+    }
+    const task = kernelBtfTypes()?.lookup('struct task_struct');
+    const commMember = task ? findMember(task, 'comm') : undefined;
+    if (!commMember) {
+      cx.diags.error('fail', 'comm(pid) needs struct task_struct in the kernel BTF', call.span);
+      return cx.fail();
+    }
+    const t = cx.temp();
+    const name = cx.tempBlob(COMM_LEN);
+    const taskPtr: IrExpr = { op: 'var', id: t };
+    const pid32: IrExpr = { op: 'cast', operand: cx.intOf(pidValue, call.args[0]!), bits: 32, signed: true };
+    const stmts: IrStmt[] = [
+      { op: 'setVar', id: t, value: { op: 'kfunc', name: 'bpf_task_from_pid', args: [{ kind: 'int', value: pid32 }] } },
+      {
+        op: 'if',
+        cond: { op: 'binary', operator: '!=', left: taskPtr, right: c64(0), signed: false },
+        then: [
+          { op: 'setVarBlob', id: name, value: { op: 'readBytes', addr: { op: 'binary', operator: '+', left: taskPtr, right: c64(commMember.bitOffset / 8), signed: false }, size: COMM_LEN, space: 'kernel' } },
+          // bpf_task_release returns nothing: called for its effect only.
+          { op: 'if', cond: { op: 'kfunc', name: 'bpf_task_release', args: [{ kind: 'int', value: taskPtr }] }, then: [], else: [] },
+        ],
+        else: [{ op: 'setVarBlob', id: name, value: { op: 'string', value: 'N/A', size: COMM_LEN } }],
+      },
+    ];
+    return { type: { kind: 'str', size: COMM_LEN }, blob: { op: 'seqBlob', stmts, value: { op: 'varBlob', id: name, size: COMM_LEN } } };
+  },
+};
+
+/** kfunc_allowed("name"): whether this probe's programs may call the kfunc (a load probe, src/kernel/kfunc-allowed.ts). */
+const kfuncAllowedFn: LibFunction = {
+  name: 'kfunc_allowed',
+  expr(call, cx) {
+    if (!argCount(call, cx, 1, 1)) return cx.fail();
+    const arg = call.args[0]!;
+    if (arg.kind !== 'StringLiteral') {
+      cx.diags.error('fail', 'kfunc_allowed() accepts a string literal only', arg.span);
+      return cx.fail();
+    }
+    return { type: { kind: 'bool' }, int: c64(kfuncAllowed(arg.value, cx.probe) ? 1 : 0) };
+  },
+};
+
 /**
  * The call forms of identifiers (bpftrace: `pid` and `pid()` are the same): cpid()/has_cpid()
  * (src/passes/target-process.ts) and the helper builtins of builtins.ts.
@@ -99,5 +165,71 @@ export const PROBE_CONTEXT_FUNCTIONS: readonly LibFunction[] = [
   { name: 'usermode', bare: true, expr: (call, cx) => (argCount(call, cx, 0, 0) ? usermode(cx, call.span) : cx.fail()) },
   nsId('pid'),
   nsId('tid'),
-  ...['cpid', 'has_cpid', 'uid', 'gid', 'cpu', 'rand', 'cgroup', 'curtask', 'comm'].map(identifierCall),
+  ...['cpid', 'has_cpid', 'uid', 'gid', 'cpu', 'rand', 'cgroup', 'curtask'].map(identifierCall),
+  commFn,
+  kfuncAllowedFn,
 ];
+
+/**
+ * `ctx`: the probe's context record. In iter probes it is `struct bpf_iter__TARGET` and its members
+ * are the probe's `args` fields (`ctx.task.comm`, `ctx->task->pid`); other probe types name their
+ * context fields `args.<name>`, registers `argN`.
+ */
+const ctxVar: LibVar = {
+  name: 'ctx',
+  lower(node, cx) {
+    if (cx.probe.provider === 'iter' && cx.probe.args) return { type: { kind: 'args' }, int: c64(0) };
+    cx.diags.error('unsupported', `ctx is available in iter probes only (here, use args.<field> or argN in ${cx.probe.provider} probes)`, node.span);
+    return cx.fail();
+  },
+};
+
+/**
+ * `cpid` without -c (with -c it is a constant: src/passes/target-process.ts): 0, with bpftrace's
+ * run-time warning each time it is read (base.bt cpid: `has_cpid` avoids it).
+ */
+const cpidWithoutChild: LibVar = {
+  name: 'cpid',
+  lower(node, cx) {
+    const text: ast.StringLiteral = { kind: 'StringLiteral', span: node.span, value: 'No child command (`-c`); cpid is zero' };
+    const warn = cx.library('warnf')?.stmt?.({ kind: 'Call', span: node.span, callee: 'warnf', calleeSpan: node.span, args: [text] }, cx) ?? [];
+    return { type: u32, int: { op: 'seq', stmts: warn, value: c64(0) } };
+  },
+};
+
+/**
+ * `config`: the script's config as a record (bpftrace's `__builtin_config`): `config.max_strlen`,
+ * `print(config)`. Values tsbpf does not use are bpftrace's defaults.
+ */
+const configVar: LibVar = {
+  name: 'config',
+  lower(node, cx) {
+    const c = cx.config ?? {};
+    const span = node.span;
+    const bool = (value: boolean): ast.Expr => ({ kind: 'BoolLiteral', span, value });
+    const int = (value: number): ast.Expr => ({ kind: 'IntLiteral', span, value: BigInt(value), raw: String(value) });
+    const str = (value: string): ast.Expr => ({ kind: 'StringLiteral', span, value });
+    const fields: [string, ast.Expr][] = [
+      ['cpp_demangle', bool(c.cppDemangle ?? true)],
+      ['lazy_symbolication', bool(true)],
+      ['print_maps_on_exit', bool(c.printMapsOnExit ?? true)],
+      ['use_blazesym', bool(false)],
+      ['show_debug_info', bool(false)],
+      ['log_size', int(c.logSize ?? 1000000)],
+      ['max_bpf_progs', int(c.maxBpfProgs ?? 1024)],
+      ['max_cat_bytes', int(c.maxCatBytes ?? 10240)],
+      ['max_map_keys', int(c.maxMapKeys ?? 4096)],
+      ['max_probes', int(c.maxProbes ?? 1024)],
+      ['max_strlen', int(cx.maxStrlen)],
+      ['on_stack_limit', int(32)],
+      ['perf_rb_pages', int(c.perfRbPages ?? 0)],
+      ['str_trunc_trailer', str(c.strTruncTrailer ?? '..')],
+      ['missing_probes', str(c.missingProbes ?? 'error')],
+      ['stack_mode', str(c.stackMode ?? 'bpftrace')],
+      ['license', str(c.license ?? 'GPL')],
+    ];
+    return cx.value({ kind: 'Record', span, names: fields.map(([n]) => n), elems: fields.map(([, e]) => e) });
+  },
+};
+
+export const PROBE_CONTEXT_VARS: readonly LibVar[] = [ctxVar, cpidWithoutChild, configVar];

@@ -333,6 +333,25 @@ export class BpfBuilder {
     return this.b.CreateCall(fnType, callee, args);
   }
 
+  /**
+   * A call of kernel function `name` (a kfunc): an external function LLVM calls through a
+   * relocation against its name, which src/codegen/link.ts turns into the kfunc's BTF id.
+   */
+  kfunc(name: string, ret: llvmTypes.Type, args: Value[]): Value {
+    const fnType = llvm.FunctionType.get(ret, args.map((a) => a.getType()), false);
+    const fn = this.module.getFunction(name) ?? llvm.Function.Create(fnType, llvm.Function.LinkageTypes.ExternalLinkage, name, this.module);
+    return this.b.CreateCall(fn, args);
+  }
+
+  /**
+   * The address of kernel variable `name` (a ksym): an external global whose `ld_imm64`
+   * relocation src/codegen/link.ts turns into the variable's BTF id (BPF_PSEUDO_BTF_ID).
+   */
+  ksym(name: string): Value {
+    const g = this.module.getGlobalVariable(name) ?? new llvm.GlobalVariable(this.module, this.i8, false, llvm.Function.LinkageTypes.ExternalLinkage, null, name);
+    return this.b.CreatePtrToInt(g, this.i64);
+  }
+
   /** A map reference the loader patches: `ld_imm64 rX, map[index]` with src_reg BPF_PSEUDO_MAP_FD. */
   mapRef(index: number): Value {
     const v = this.b.CreateCall(this.pseudo, [this.int(BigInt(BPF_PSEUDO_MAP_FD)), this.int(BigInt(index))]);

@@ -15,6 +15,8 @@ export interface EmittedPrograms {
   readonly subprogs: Map<string, readonly number[]>;
   /** What the scratch map (IrModule.scratchMap) must hold: value size and entries (0 when no program uses it). */
   readonly scratch: { readonly valueSize: number; readonly entries: number };
+  /** The BPF ELF object LLVM produced, before linking (`--emit-elf`). */
+  readonly elf: Buffer;
 }
 
 /** The `codegen` pass: IR → llvm-bindings Module → IR text. */
@@ -38,7 +40,7 @@ export function emitObject(mod: LlvmModule): EmittedPrograms {
     programs.set(name, linked.insns);
     if (linked.subprogs.length > 0) subprogs.set(name, linked.subprogs);
   }
-  return { llvmIr: text, programs, subprogs, scratch };
+  return { llvmIr: text, programs, subprogs, scratch, elf };
 }
 
 /** `-d codegen-opt`: the LLVM IR after the same O2 pipeline `emitObject` runs (a second, separate LLVM run). */

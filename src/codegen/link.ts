@@ -7,10 +7,13 @@
  * R_BPF_64_64) and BPF-to-BPF calls (`call cb` with R_BPF_64_32). Like libbpf, the linker appends
  * each referenced function once after the program's own instructions and rewrites the reference to
  * be pc-relative: `ld_imm64` gets src_reg BPF_PSEUDO_FUNC, `call` gets src_reg BPF_PSEUDO_CALL, and
- * imm = (function start - instruction index - 1). Any other relocation (a global variable) is
+ * imm = (function start - instruction index - 1). A call of an undefined function is a kfunc: it
+ * gets src_reg BPF_PSEUDO_KFUNC_CALL and imm = the function's vmlinux BTF id; an `ld_imm64` of an
+ * undefined variable is a ksym: src_reg BPF_PSEUDO_BTF_ID, imm = the variable's BTF id. Any other relocation (a global variable) is
  * rejected. Loading such a program needs BTF func_info for every subprogram: `subprogs` lists their
  * start instructions.
  */
+import { kernelBtfFuncs } from '../kernel/btf-funcs.js';
 import { ElfFile, SHF_EXECINSTR, SHT_PROGBITS, STT_FUNC, STT_SECTION, type ElfRelocation, type ElfSection, type ElfSymbolEntry } from '../kernel/elf.js';
 
 export interface LinkedProgram {
@@ -26,6 +29,8 @@ const BPF_LD_IMM64 = 0x18;
 const BPF_CALL = 0x85;
 const BPF_PSEUDO_CALL = 1;
 const BPF_PSEUDO_FUNC = 4;
+const BPF_PSEUDO_KFUNC_CALL = 2;
+const BPF_PSEUDO_BTF_ID = 3;
 const INSN = 8;
 
 /** The object's sections, symbols and relocations (read by src/kernel/elf.ts). */
@@ -127,6 +132,24 @@ function linkOne(obj: BpfObject, main: ElfSection): LinkedProgram {
       const sym = obj.symbols[rel.sym];
       const where = `${obj.sections[piece.shndx]!.name}+${rel.offset}`;
       if (!sym) throw new Error(`BPF object: relocation at ${where} names unknown symbol ${rel.sym}`);
+      if (sym.shndx === 0 && code === BPF_CALL && rel.type === R_BPF_64_32) {
+        // A kfunc (IR `kfunc`): call by its vmlinux BTF id (off 0: vmlinux, no module BTF fd).
+        const id = kernelBtfFuncs()?.funcId(sym.name);
+        if (id === undefined) throw new Error(`the kernel has no function ${sym.name} in its BTF`);
+        piece.code[at + 1] = (piece.code[at + 1]! & 0x0f) | (BPF_PSEUDO_KFUNC_CALL << 4);
+        piece.code.writeInt16LE(0, at + 2);
+        piece.code.writeInt32LE(id, at + 4);
+        continue;
+      }
+      if (sym.shndx === 0 && code === BPF_LD_IMM64 && rel.type === R_BPF_64_64) {
+        // A ksym (IR `ksym`): the kernel variable's vmlinux BTF id; the second half's imm (a module BTF fd) is 0.
+        const id = kernelBtfFuncs()?.varId(sym.name);
+        if (id === undefined) throw new Error(`the kernel has no variable ${sym.name} in its BTF`);
+        piece.code[at + 1] = (piece.code[at + 1]! & 0x0f) | (BPF_PSEUDO_BTF_ID << 4);
+        piece.code.writeInt32LE(id, at + 4);
+        piece.code.writeInt32LE(0, at + 12);
+        continue;
+      }
       const target = obj.sections[sym.shndx];
       const isCode = target !== undefined && (target.flags & SHF_EXECINSTR) !== 0n && (sym.type === STT_FUNC || sym.type === STT_SECTION);
       if (!isCode) {

@@ -658,6 +658,8 @@ class ProgramGen {
         return bb.loadI64(dst, 0, e.size, e.signed);
       }
       case 'call':
+      case 'kfunc':
+      case 'ksym':
       case 'mapAggRead':
         return this.libExpr(e);
       default:
@@ -1181,6 +1183,8 @@ class ProgramGen {
       const r = bb.helper(e.helper, bb.i64, this.callArgs(e.args));
       return r;
     }
+    if (e.op === 'kfunc') return bb.kfunc(e.name, bb.i64, this.callArgs(e.args));
+    if (e.op === 'ksym') return bb.ksym(e.name);
     // Per-CPU aggregation read: walk the CPUs with bpf_map_lookup_percpu_elem until it returns NULL.
     const key = this.blob(e.key);
     const acc = bb.intSlot('agg');

@@ -10,6 +10,11 @@ export interface ContextField {
   readonly size: number;
   /** A tracefs `__data_loc` field: its value is the context's address plus the u32's low 16 bits. */
   readonly dataLoc?: boolean;
+  /**
+   * Read with bpf_probe_read_kernel instead of loaded: the value is then a plain number to the
+   * verifier (an iterator's maybe-NULL object pointers could not be offset otherwise).
+   */
+  readonly copied?: boolean;
 }
 
 /**
@@ -27,6 +32,12 @@ export type AttachRequest =
   | { readonly kind: 'rawtracepoint'; readonly event: string; readonly btf: boolean }
   /** fentry/fexit: a TRACING program attached through a link to the BTF function it was loaded for. */
   | { readonly kind: 'fentry'; readonly func: string; readonly isReturn: boolean; readonly module?: string }
+  /** A bench or test probe: run (repeatedly and timed, or once and checked) by the runtime with --bench / --test; never attached. */
+  | { readonly kind: 'run'; readonly mode: 'bench' | 'test'; readonly name: string }
+  /** A self probe: run by the runtime (BPF_PROG_TEST_RUN) each time tsbpf receives the signal. */
+  | { readonly kind: 'self'; readonly signal: 'SIGUSR1' }
+  /** A BPF iterator (`bpf_iter_<target>`): a TRACING program behind a link the runtime reads to the end. */
+  | { readonly kind: 'iter'; readonly target: string }
   /** Hardware breakpoint (watchpoint) on an address. */
   | { readonly kind: 'watchpoint'; readonly addr: string; readonly len: number; readonly access: string; readonly pid?: number }
   /** XDP on a network interface (by name: its index is looked up at attach time); `auto` is driver mode, else generic. */
@@ -51,6 +62,11 @@ export interface ConcreteProbe {
   readonly files?: readonly string[];
   /** USDT arguments: how to read `argN` (see usdt-args.ts); the lowering turns them into register/memory reads. */
   readonly usdtArgs?: readonly UsdtArgSpec[];
+  /**
+   * Context slots (byte offsets of pointers) the kernel may pass as NULL: the program returns at
+   * once when one is (an iterator's last call, at the end of its objects, has no object).
+   */
+  readonly skipIfNull?: readonly number[];
   /** The function the probe is in, for the `func` builtin, when its name does not end with it (a uprobe on an address). */
   readonly func?: string;
 }

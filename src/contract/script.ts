@@ -66,6 +66,14 @@ export interface CompiledScript {
   readonly missingProbes?: 'warn' | 'ignore';
   /** `config = { export_max_series = N }`: the most keys of one map `--export` serves (runtime/export/). */
   readonly exportMaxSeries?: number;
+  /** `config = { cpp_demangle = false }`: C++ user symbols print as they are in the ELF file. */
+  readonly cppDemangle?: false;
+  /** `config = { license = "..." }`: the license string the programs are loaded with (default GPL). */
+  readonly license?: string;
+  /** `config = { log_size = N }`: the verifier log buffer's first size in bytes. */
+  readonly logSize?: number;
+  /** `config = { max_cat_bytes = N }`: how many bytes of a file cat() prints (default 10240). */
+  readonly maxCatBytes?: number;
 }
 
 /**

@@ -19,6 +19,8 @@ export interface WorkerRequest {
   readonly cpid?: number;
   /** `-d STAGE`: the stages to print; the reply's `dumps` carries their text, in order (any reply). */
   readonly dump?: readonly DumpStage[];
+  /** `--emit-elf`: send the BPF ELF object back (CompileReply `elf`). */
+  readonly elf?: boolean;
   /** `-l` with a program: only list the probes it would attach (reply ListReply). */
   readonly list?: { readonly verbose?: boolean };
 }
@@ -35,6 +37,6 @@ export interface InternalErrorReply {
   readonly stack?: string;
 }
 
-export type CompileReply = ({ readonly ok: CompiledScript } | { readonly diagnostics: readonly Diagnostic[] } | InternalErrorReply) & { readonly dumps?: readonly StageDump[] };
+export type CompileReply = ({ readonly ok: CompiledScript } | { readonly diagnostics: readonly Diagnostic[] } | InternalErrorReply) & { readonly dumps?: readonly StageDump[]; /** base64 of the BPF ELF object (`elf` requests). */ readonly elf?: string };
 
 export type ListReply = { readonly list: readonly string[] } | { readonly diagnostics: readonly Diagnostic[] } | InternalErrorReply;

@@ -64,6 +64,10 @@ export type IrCallArg =
 export type IrLibExpr =
   /** Call BPF helper `helper` (include/uapi/linux/bpf.h id); its 64-bit result (pointers as integers). */
   | { readonly op: 'call'; readonly helper: number; readonly args: readonly IrCallArg[] }
+  /** Call kernel function `name` (a kfunc, by its vmlinux BTF id: src/codegen/link.ts); its 64-bit result. */
+  | { readonly op: 'kfunc'; readonly name: string; readonly args: readonly IrCallArg[] }
+  /** The address of kernel variable `name` (a ksym: `ld_imm64` with its vmlinux BTF id, src/codegen/link.ts). */
+  | { readonly op: 'ksym'; readonly name: string }
   /**
    * Read a per-CPU aggregation under `key` as bpftrace does in a probe: count/sum add every CPU's
    * slot, min/max take the best set slot, avg divides the totals (0 when absent).

@@ -46,6 +46,18 @@ export class BtfFuncs {
     return m;
   }
 
+  private varIds: Map<string, number> | undefined;
+
+  /** The BTF id of a VAR (a kernel global, e.g. a per-CPU variable: percpu_kaddr's ksym). */
+  varId(name: string): number | undefined {
+    if (!this.varIds) {
+      const m = new Map<string, number>();
+      for (let id = 1; id < this.r.idLimit; id++) if (this.r.kind(id) === K.VAR) m.set(this.r.nameOf(id), id);
+      this.varIds = m;
+    }
+    return this.varIds.get(name);
+  }
+
   hasFunction(name: string): boolean {
     return this.funcMap().has(name);
   }

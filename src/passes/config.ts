@@ -21,6 +21,38 @@ export interface ScriptConfig {
   readonly strTruncTrailer?: string;
   /** `export_max_series` (tsbpf): the most keys of one map `--export` serves (runtime/export/). */
   readonly exportMaxSeries?: number;
+  /** `cpp_demangle = false`: C++ user symbols print mangled (the runtime's symbolizer; default on). */
+  readonly cppDemangle?: boolean;
+  /** `license`: the license the programs are loaded with (bpftrace's GPL-compatible ones only; default GPL). */
+  readonly license?: string;
+  /** `log_size`: the verifier log buffer's first size in bytes (default 1000000; grown when too small). */
+  readonly logSize?: number;
+  /** `max_cat_bytes`: how much of a file cat() prints (default 10240). */
+  readonly maxCatBytes?: number;
+  /** `max_probes`, `max_bpf_progs`: the most probes, and programs, a script may have (default 1024 each). */
+  readonly maxProbes?: number;
+  readonly maxBpfProgs?: number;
+}
+
+/** The licenses bpftrace accepts (src/config.cpp BPF_LICENSE_STR, in its order). */
+const LICENSES = ['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL'];
+
+/** bpftrace's default for max_probes and max_bpf_progs. */
+const DEFAULT_PROBE_LIMIT = 1024;
+
+/**
+ * max_bpf_progs and max_probes against the script's programs (tsbpf compiles one program per
+ * probe, so both count them), with bpftrace's messages. False when one is exceeded.
+ */
+export function probeLimitErrors(config: ScriptConfig, programs: number, diags: Diagnostics): boolean {
+  const maxProgs = config.maxBpfProgs ?? DEFAULT_PROBE_LIMIT;
+  const maxProbes = config.maxProbes ?? DEFAULT_PROBE_LIMIT;
+  if (programs > maxProgs) {
+    diags.error('too-many-programs', `Your program is trying to generate more than ${programs} BPF programs, which exceeds the current limit of ${maxProgs}`, undefined, ['You can increase the limit through the BPFTRACE_MAX_BPF_PROGS environment variable.']);
+  } else if (programs > maxProbes) {
+    diags.error('too-many-probes', `Can't attach to ${programs} probes because it exceeds the current limit of ${maxProbes} probes.`, undefined, ['You can increase the limit through the BPFTRACE_MAX_PROBES environment variable, but BE CAREFUL since a high number of probes attached can cause your system to crash.']);
+  } else return true;
+  return false;
 }
 
 /** bpftrace's config variables (src/config.cpp CONFIG_KEY_MAP; older unstable_* names kept). */
@@ -145,6 +177,26 @@ export function readConfig(program: ast.Program, diags: Diagnostics): ScriptConf
       case 'str_trunc_trailer':
         out.strTruncTrailer = s.text;
         break;
+      case 'cpp_demangle':
+        if (!['true', 'false', '1', '0'].includes(s.text)) diags.error('invalid-config', `${s.name}: Invalid bool value: valid values are true, false, 1 or 0.`, s.span);
+        else out.cppDemangle = s.text === 'true' || s.text === '1';
+        break;
+      case 'license':
+        if (!LICENSES.includes(s.text)) diags.error('invalid-config', `Invalid value for license. Found: ${s.text}. Valid values: ${LICENSES.join(', ')}.`, s.span);
+        else out.license = s.text;
+        break;
+      case 'log_size':
+      case 'max_cat_bytes':
+      case 'max_probes':
+      case 'max_bpf_progs': {
+        if (!Number.isInteger(int) || int <= 0) {
+          diags.error('invalid-config', `${s.name} needs a positive integer, got "${s.text}"`, s.span);
+          break;
+        }
+        const field = ({ log_size: 'logSize', max_cat_bytes: 'maxCatBytes', max_probes: 'maxProbes', max_bpf_progs: 'maxBpfProgs' } as const)[s.key];
+        out[field] = int;
+        break;
+      }
       case 'print_maps_on_exit':
         // bpftrace's bool parser: true, false, 1 or 0.
         if (!['true', 'false', '1', '0'].includes(s.text)) diags.error('invalid-config', `${s.name}: Invalid bool value: valid values are true, false, 1 or 0.`, s.span);

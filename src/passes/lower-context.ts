@@ -13,6 +13,10 @@ export function contextFieldValue(f: ContextField): { readonly type: Type; reado
     const loc: IrExpr = { op: 'binary', operator: '&', left: { op: 'ctxLoad', offset: f.offset, size: 4, signed: false }, right: { op: 'const', value: 0xffffn }, signed: false };
     return { type: f.type, int: { op: 'binary', operator: '+', left: { op: 'ctxAddr' }, right: loc, signed: false } };
   }
+  if (f.copied && f.type.kind !== 'str') {
+    const addr: IrExpr = { op: 'binary', operator: '+', left: { op: 'ctxAddr' }, right: { op: 'const', value: BigInt(f.offset) }, signed: false };
+    return { type: f.type, int: { op: 'readInt', addr, size: f.size as 1 | 2 | 4 | 8, signed: f.type.kind === 'int' && f.type.signed, space: 'kernel' } };
+  }
   if (f.type.kind === 'str') return { type: f.type, blob: { op: 'ctxBytes', offset: f.offset, size: f.size } };
   const size = f.size as 1 | 2 | 4 | 8;
   const signed = f.type.kind === 'int' && f.type.signed;

@@ -8,7 +8,8 @@ import type { ConcreteProbe } from '../providers/provider.js';
 import { boolType, DEFAULT_STRLEN, isIntegral, sizeOf, typeToString, type Type } from '../types/types.js';
 import type { MapSpec } from './program-info.js';
 import { byteLength, type EventSpec } from '../contract/index.js';
-import { pidFilter, type TargetProcess } from './target-process.js';
+import type { TargetProcess } from './target-process.js';
+import { probeGuards } from './probe-guards.js';
 import { LIBRARY_FUNCTIONS } from '../builtins/functions.js';
 import type { InternalMapDef, LowerContext } from '../builtins/library.js';
 import { kernelBtfTypes, type CType } from '../kernel/btf.js';
@@ -50,6 +51,8 @@ export interface ScriptState {
   readonly unsafe?: boolean;
   /** `config = { stack_mode = perf }` / BPFTRACE_STACK_MODE: kstack/ustack's mode when none is given. */
   readonly stackMode?: 'bpftrace' | 'perf' | 'raw';
+  /** The whole config (the `config` record of the function library). */
+  readonly config?: import('./config.js').ScriptConfig;
   /** Internal maps the function library asked for (stack traces, start time), by name; ids come from `mapIds`. */
   readonly internalMaps?: Map<string, InternalMapDef>;
   /** The script's text, to render runtime warnings (division by zero) with their place. */
@@ -123,7 +126,7 @@ export class ProbeLowerer {
   }
 
   lower(node: ast.Probe, name: string, section: string): IrProgram {
-    const body: IrStmt[] = [...pidFilter(this.probe, this.script.target)];
+    const body: IrStmt[] = [...probeGuards(this.probe, this.script.target)];
     if (node.predicate) {
       const cond = predicate(this, node.predicate);
       if (cond) body.push({ op: 'if', cond: { op: 'unary', operator: '!', operand: cond }, then: [{ op: 'return' }], else: [] });
@@ -260,6 +263,7 @@ export class ProbeLowerer {
       unsafe: this.script.unsafe === true,
       source: this.script.source,
       stackMode: this.script.stackMode,
+      config: this.script.config,
       maxStrlen: this.script.maxStrlen ?? DEFAULT_STRLEN,
       strTruncTrailer: this.script.strTruncTrailer,
       library: (name) => LIBRARY_FUNCTIONS.get(name),

@@ -20,12 +20,13 @@ export function pidFilter(probe: ConcreteProbe, target: TargetProcess | undefine
 }
 
 /**
- * `cpid` (the -c child's pid; an error without -c) and `has_cpid` (whether there is one): constants
- * of this compile. Returns undefined for other names, a string for an error message.
+ * `cpid` (the -c child's pid) and `has_cpid` (whether there is one): constants of this compile.
+ * Returns undefined for other names and for `cpid` without -c (the function library's `cpid`
+ * then warns at run time and is 0, as bpftrace's base.bt), a string for an error message.
  */
 export function targetBuiltin(name: string, target: TargetProcess | undefined): { type: Type; value: bigint } | string | undefined {
   if (name === 'cpid') {
-    if (target?.cpid === undefined) return 'cpid cannot be used without a child command (-c)';
+    if (target?.cpid === undefined) return undefined;
     return { type: u32, value: BigInt(target.cpid) };
   }
   if (name === 'has_cpid') return { type: { kind: 'bool' }, value: target?.cpid === undefined ? 0n : 1n };

@@ -431,6 +431,7 @@ export class ProbeTyper implements FoldHost {
       unsafe: this.script.unsafe === true,
       source: this.script.source,
       stackMode: this.script.stackMode,
+      config: this.script.config,
       maxStrlen: this.script.maxStrlen ?? DEFAULT_STRLEN,
       strTruncTrailer: this.script.strTruncTrailer,
       library: (name) => LIBRARY_FUNCTIONS.get(name),

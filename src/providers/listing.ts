@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { recordDeclaration } from '../kernel/btf-declaration.js';
 import { kernelBtfTypes } from '../kernel/btf.js';
+import { splitAttachPoint } from './attach-point.js';
 import { globToRegExp, hasWildcard, type ExpandContext, type Provider } from './provider.js';
 import { PROVIDERS, providerFor } from './registry.js';
 
@@ -60,10 +61,11 @@ function listRecords(pattern: string, opts: ListOptions): string[] {
 }
 
 function listOne(pattern: string, opts: ListOptions): string[] {
-  const parts = pattern.split(':');
+  // Quoted parts keep their colons (`uprobe:bin:cpp:"ns::*"`); the quotes are not part of names.
+  const parts = splitAttachPoint(pattern);
   const typePattern = parts[0]!;
   const colon = pattern.indexOf(':');
-  let suffix = colon >= 0 ? pattern.slice(colon + 1) : '';
+  let suffix = colon >= 0 ? pattern.slice(colon + 1).replace(/"/g, '') : '';
   if (suffix === '' && parts.length === 1) suffix = '*';
   const specificTarget = parts.length > 1 && !!parts[1] && !hasWildcard(parts[1]) && existsSync(parts[1]);
   const includeUser = (!hasWildcard(typePattern) && typePattern !== '') || opts.pid !== undefined || specificTarget;
@@ -99,7 +101,8 @@ function listOne(pattern: string, opts: ListOptions): string[] {
     // usdt's empty provider (`usdt:bin::name`) is any provider.
     if (type === 'usdt') searchInput = searchInput.replace(/^([^:]*)::/, '$1:*:');
     const re = globToRegExp(`${type}:${searchInput}`);
-    const listPattern = `${type}:${target || '*'}:${parts[parts.length - 1]}`;
+    // `uprobe:bin:cpp:name`: the language part stays (the provider lists demangled names for it).
+    const listPattern = parts.length > 3 ? `${type}:${target || '*'}:${parts.slice(2).map((x) => (x.includes(':') ? `"${x}"` : x)).join(':')}` : `${type}:${target || '*'}:${parts[parts.length - 1]}`;
     const names = [...new Set(provider.list(listPattern, ctx))].filter((n) => re.test(n)).sort(byteOrder);
     for (const n of names) {
       results.push(n);

@@ -25,6 +25,10 @@ export const PROVIDER_LOADERS: Readonly<Record<string, () => Promise<Provider>>>
   fentry: () => import('./fentry.js').then((m) => m.fentryProvider),
   fexit: () => import('./fentry.js').then((m) => m.fexitProvider),
   watchpoint: () => import('./watchpoint.js').then((m) => m.watchpointProvider),
+  iter: () => import('./iter.js').then((m) => m.iterProvider),
+  self: () => import('./self.js').then((m) => m.selfProvider),
+  bench: () => import('./bench.js').then((m) => m.benchProvider),
+  test: () => import('./bench.js').then((m) => m.testProvider),
   xdp: () => import('./xdp.js').then((m) => m.xdpProvider),
   tc: () => import('./tc.js').then((m) => m.tcProvider),
 };

@@ -52,6 +52,10 @@ export interface Attachment {
   readonly fds: readonly number[];
   /** BEGIN/END programs are not attached but run by the runtime at start/exit. */
   readonly runAt?: 'start' | 'exit';
+  /** An iterator's link (one of `fds`): the runtime reads an iterator created from it once every probe is attached. */
+  readonly iterLink?: number;
+  /** A self probe: the runtime runs the program each time tsbpf receives this signal. */
+  readonly onSignal?: 'SIGUSR1';
 }
 
 /** A failure to attach explained for the user. */

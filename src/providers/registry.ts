@@ -9,6 +9,9 @@ import { hardwareProvider, softwareProvider } from './perf-events.js';
 import { rawtracepointProvider } from './rawtracepoint.js';
 import { usdtProvider } from './usdt.js';
 import { watchpointProvider } from './watchpoint.js';
+import { iterProvider } from './iter.js';
+import { selfProvider } from './self.js';
+import { benchProvider, testProvider } from './bench.js';
 import { PACKET_PROVIDERS } from './packet-providers.js';
 
 /** Every probe type. Adding one: write its provider file, add it here. */
@@ -29,6 +32,10 @@ export const PROVIDERS: readonly Provider[] = [
   fentryProvider,
   fexitProvider,
   watchpointProvider,
+  iterProvider,
+  selfProvider,
+  benchProvider,
+  testProvider,
   ...PACKET_PROVIDERS,
 ];
 

@@ -1,6 +1,7 @@
 import { isAbsolute, relative } from 'node:path';
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { Span } from '../common/span.js';
+import { demangle, withoutParameters } from '../kernel/demangle.js';
 import { ElfError, ElfFile } from '../kernel/elf.js';
 import { findLibrary, mappedPaths, pidExe, resolveBinaryPath } from '../kernel/user-paths.js';
 import { i64, u64 } from '../types/types.js';
@@ -67,6 +68,8 @@ function byteSort(a: string, b: string): number {
 
 interface ParsedUprobe {
   readonly target: string;
+  /** `uprobe:bin:cpp:NAME`: NAME is a demangled C++ name (without parameters), globs allowed. */
+  readonly cpp?: boolean;
   readonly func?: string;
   readonly offset: bigint;
   readonly address?: bigint;
@@ -76,8 +79,9 @@ function parseUprobe(name: string, raw: string, ctx: ExpandContext | undefined):
   const parts = splitAttachPoint(raw);
   // With -p the target may be left out: `uprobe:func` means the process's executable.
   if (ctx?.pid !== undefined && parts.length === 2) parts.splice(1, 0, pidExe(ctx.pid) ?? '');
+  let cpp = false;
   if (parts.length === 4) {
-    if (parts[2] === 'cpp' || parts[2] === 'c') parts.splice(2, 1);
+    if (parts[2] === 'cpp' || parts[2] === 'c') cpp = parts.splice(2, 1)[0] === 'cpp';
     else return `unsupported language type: ${parts[2]}`;
   }
   if (parts.length !== 3 || !parts[1] || !parts[2]) return `invalid ${name} "${raw}": expected ${name}:binary:function[+offset] or ${name}:binary:address`;
@@ -88,14 +92,20 @@ function parseUprobe(name: string, raw: string, ctx: ExpandContext | undefined):
     if (name === 'uretprobe') return 'uretprobes can not be attached to a function offset';
     const off = parseUint(plus[1]!);
     if (off === undefined || !plus[0]) return `invalid offset in "${spec}"`;
-    return { target, func: plus[0], offset: off };
+    return { target, func: plus[0], offset: off, cpp };
   }
   const addr = parseUint(spec);
   if (addr !== undefined) {
     if (hasWildcard(target)) return 'Cannot use wildcards with absolute address';
     return { target, offset: 0n, address: addr };
   }
-  return { target, func: spec, offset: 0n };
+  return { target, func: spec, offset: 0n, cpp };
+}
+
+/** The `cpp:` name of a symbol: its demangled name without parameters; undefined for a C symbol. */
+function cppName(symbol: string): string | undefined {
+  const d = demangle(symbol);
+  return d === undefined ? undefined : withoutParameters(d);
 }
 
 function makeUprobeProvider(name: 'uprobe' | 'uretprobe', alias: string): Provider {
@@ -163,9 +173,15 @@ function makeUprobeProvider(name: 'uprobe' | 'uretprobe', alias: string): Provid
           continue;
         }
         const func = parsed.func!;
-        const symbols = hasWildcard(func)
-          ? elf.functions().filter((f) => globToRegExp(func).test(f.name)).sort((a, b) => byteSort(a.name, b.name))
-          : elf.functions().filter((f) => f.name === func);
+        // cpp: names match the demangled symbol without its parameters (bpftrace's `cpp` qualifier).
+        const shownName = (sym: string): string => (parsed.cpp ? `cpp:${cppName(sym)}` : sym);
+        const matchName = (sym: string): string | undefined => (parsed.cpp ? cppName(sym) : sym);
+        const symbols = elf.functions()
+          .filter((f) => {
+            const n = matchName(f.name);
+            return n !== undefined && (hasWildcard(func) ? globToRegExp(func).test(n) : n === func);
+          })
+          .sort((a, b) => byteSort(a.name, b.name));
         if (symbols.length === 0 && !hasWildcard(func) && files.length === 1) {
           diags.error('unknown-probe', `could not resolve symbol: ${path}:${func}`, span);
           return [];
@@ -177,7 +193,7 @@ function makeUprobeProvider(name: 'uprobe' | 'uretprobe', alias: string): Provid
           }
           const off = elf.fileOffset(sym.addr + parsed.offset);
           if (off === undefined) continue;
-          out.push(probe(path, shownPath(target, path), parsed.offset ? `${sym.name}+${parsed.offset}` : sym.name, off, ctx));
+          out.push(probe(path, shownPath(target, path), parsed.offset ? `${shownName(sym.name)}+${parsed.offset}` : shownName(sym.name), off, ctx));
         }
       }
       if (out.length === 0 && !diags.hasErrors) diags.error('unknown-probe', `no probes match ${raw}`, span);
@@ -193,7 +209,11 @@ function makeUprobeProvider(name: 'uprobe' | 'uretprobe', alias: string): Provid
         const elf = elfAt(path);
         if (elf instanceof ElfError) continue;
         const shown = shownPath(target, path);
-        for (const f of elf.functions().map((s) => s.name).sort(byteSort)) out.push(`${name}:${shown}:${f}`);
+        const cpp = parts.length === 4 && parts[2] === 'cpp';
+        for (const f of elf.functions().map((s) => s.name).sort(byteSort)) {
+          const n = cpp ? cppName(f) : f;
+          if (n !== undefined) out.push(`${name}:${shown}:${cpp ? `cpp:${n}` : n}`);
+        }
       }
       return out;
     },

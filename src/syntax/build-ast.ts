@@ -95,7 +95,7 @@ class Builder {
     const probes = (c.probe ?? []).map((p) => this.probe(p));
     // `typeof(...)` is a value only as a call's argument (a type passed to a macro: `p_cast(typeof(uint8), -1)`).
     for (const arg of this.typeArgs) {
-      if (!this.callArgs.has(arg)) this.error('typeof(...) is a type: as a value it can only be passed to a macro', arg.span);
+      if (!this.callArgs.has(arg)) this.error(arg.type.name === 'typeof' ? 'typeof(...) is a type: as a value it can only be passed to a macro' : `${arg.type.name} is a type: as a value it can only be passed to a macro or to container_of()`, arg.span);
     }
     return {
       kind: 'Program',
@@ -474,6 +474,13 @@ class Builder {
     if (c.typeArg) {
       const t = c.typeArg[0]!;
       const arg: TypeArg = { kind: 'TypeArg', span: nodeSpan(t), type: this.typeofType(t) };
+      this.typeArgs.push(arg);
+      return arg;
+    }
+    if (c.configValue) return { kind: 'Identifier', span: tokSpan(c.configValue[0]!), name: 'config' };
+    if (c.typeValue) {
+      const t = c.typeValue[0]!;
+      const arg: TypeArg = { kind: 'TypeArg', span: nodeSpan(t), type: this.typeExpr(t) };
       this.typeArgs.push(arg);
       return arg;
     }
