@@ -141,7 +141,7 @@ struct Dump {
 
 // Returns false when the map type has no batch support (caller falls back).
 bool DumpBatch(Napi::Env env, int fd, uint32_t keySize, uint32_t valueSize, uint32_t maxEntries, Dump& d) {
-  uint32_t chunk = std::min<uint32_t>(std::max<uint32_t>(maxEntries, 1), 4096);
+  uint32_t chunk = std::min<uint32_t>(std::max<uint32_t>(maxEntries, 1), 65536);
   const size_t batchSz = std::max<uint32_t>(keySize, 8);
   std::vector<uint8_t> inBatch(batchSz), outBatch(batchSz);
   bool first = true;

@@ -16,7 +16,7 @@ import type { Output } from '../output/output.js';
 import { strftime } from '../output/strftime.js';
 import { printfRenderer, type RecordRenderer } from './event-format.js';
 import { unsafeUses } from './unsafe-uses.js';
-import type { MapDump, MapEntry, Value } from '../output/value.js';
+import { dumpSource, type MapDump, type MapEntry, type MapSource, type Value } from '../output/value.js';
 
 /** A failure the user must see as one clear line (and maybe a hint); never a stack trace. */
 export class RuntimeError extends Error {
@@ -265,8 +265,8 @@ export class Session {
       const maps = this.scriptMaps().sort((a, b) => a.name.localeCompare(b.name));
       this.output.mapsHeader();
       for (const m of maps) {
-        const dump = this.dumpMap(m);
-        if (dump.entries.length > 0) this.output.map(dump);
+        const src = this.mapSource(m);
+        if (src.count > 0) this.output.map(src);
       }
     }
     if (this.lostReported > 0n) this.output.totalLostEvents(this.lostReported);
@@ -407,28 +407,41 @@ export class Session {
 
   /** Read a whole map into the value model. */
   dumpMap(m: CompiledMap): MapDump {
-    const layout = this.layout(m);
-    const stride = layout.cpus > 1 ? Math.ceil(m.valueSize / 8) * 8 * layout.cpus : m.valueSize;
-    const { keys, values, count } = bpf.mapDumpAll(this.mapFds[m.id]!, m.keySize, stride);
-    if (layout.kind === 'tseries') {
-      const userKeySize = tseriesKeyLayout(layout.keyTypes).userKeySize;
-      const decode = (buf: Buffer, off: number) => decodeKey(buf, off, layout.keyTypes, this.rich.decode);
-      return { name: m.name, entries: collectTseries(keys, values, count, m.keySize, stride, layout.cpus, userKeySize, tseriesParams(layout.params), decode) };
-    }
-    const entries: MapEntry[] = [];
-    for (let i = 0; i < count; i++) {
-      entries.push({ key: decodeKey(keys, i * m.keySize, layout.keyTypes, this.rich.decode), value: decodeMapValue(values, i * stride, layout, this.rich.decode) });
-    }
+    const src = this.mapSource(m);
+    const entries: MapEntry[] = new Array(src.count);
+    for (let i = 0; i < src.count; i++) entries[i] = { key: src.key(i), value: src.value(i) };
     return { name: m.name, entries };
   }
 
-  /** print(@) of a scalar map nothing wrote yet prints its zero value, as bpftrace does (`@: 0`). */
-  private withScalarZero(m: CompiledMap, dump: MapDump): MapDump {
+  /**
+   * Read a map's bytes in batches (BPF_MAP_LOOKUP_BATCH) and decode each entry only when the
+   * output asks for it: a map of a million keys costs its raw bytes, not a million objects.
+   */
+  mapSource(m: CompiledMap): MapSource {
     const layout = this.layout(m);
-    if (dump.entries.length > 0 || layout.keyTypes.length > 0 || ['hist', 'lhist', 'tseries'].includes(layout.kind)) return dump;
+    const stride = layout.cpus > 1 ? Math.ceil(m.valueSize / 8) * 8 * layout.cpus : m.valueSize;
+    const { keys, values, count } = bpf.mapDumpAll(this.mapFds[m.id]!, m.keySize, stride);
+    const decode = this.rich.decode;
+    if (layout.kind === 'tseries') {
+      const userKeySize = tseriesKeyLayout(layout.keyTypes).userKeySize;
+      const decodeUserKey = (buf: Buffer, off: number) => decodeKey(buf, off, layout.keyTypes, decode);
+      return dumpSource({ name: m.name, entries: collectTseries(keys, values, count, m.keySize, stride, layout.cpus, userKeySize, tseriesParams(layout.params), decodeUserKey) });
+    }
+    return {
+      name: m.name,
+      count,
+      key: (i) => decodeKey(keys, i * m.keySize, layout.keyTypes, decode),
+      value: (i) => decodeMapValue(values, i * stride, layout, decode),
+    };
+  }
+
+  /** print(@) of a scalar map nothing wrote yet prints its zero value, as bpftrace does (`@: 0`). */
+  private withScalarZero(m: CompiledMap, src: MapSource): MapSource {
+    const layout = this.layout(m);
+    if (src.count > 0 || layout.keyTypes.length > 0 || ['hist', 'lhist', 'tseries'].includes(layout.kind)) return src;
     const stride = layout.cpus > 1 ? Math.ceil(m.valueSize / 8) * 8 * layout.cpus : m.valueSize;
     const key = decodeKey(Buffer.alloc(m.keySize), 0, layout.keyTypes, this.rich.decode);
-    return { name: dump.name, entries: [{ key, value: decodeMapValue(Buffer.alloc(stride), 0, layout, this.rich.decode) }] };
+    return dumpSource({ name: src.name, entries: [{ key, value: decodeMapValue(Buffer.alloc(stride), 0, layout, this.rich.decode) }] });
   }
 
   /** clear(@m): delete every key. */
@@ -536,7 +549,7 @@ export class Session {
       }
       case 'print-map': {
         const m = this.mapByName(spec.map);
-        if (m?.spec) this.output.map(this.withScalarZero(m, this.dumpMap(m)), { top: spec.top || undefined, div: spec.div || undefined });
+        if (m?.spec) this.output.map(this.withScalarZero(m, this.mapSource(m)), { top: spec.top || undefined, div: spec.div || undefined });
         return;
       }
       case 'print-value':
