@@ -16,6 +16,7 @@ import type { Output } from '../output/output.js';
 import { strftime } from '../output/strftime.js';
 import { printfRenderer, type RecordRenderer } from './event-format.js';
 import { unsafeUses } from './unsafe-uses.js';
+import { closeAttachments } from './detach.js';
 import { dumpSource, type MapDump, type MapEntry, type MapSource, type Value } from '../output/value.js';
 
 /** A failure the user must see as one clear line (and maybe a hint); never a stack trace. */
@@ -291,17 +292,14 @@ export class Session {
     }
   }
 
+  /** Detach every probe (runtime/session/detach.ts: hundreds of them are released after we end). */
   detach(): void {
+    const fds: number[] = [];
     for (const p of this.programs) {
-      for (const fd of p.attachment?.fds ?? []) {
-        try {
-          bpf.close(fd);
-        } catch {
-          // Already closed.
-        }
-      }
+      fds.push(...(p.attachment?.fds ?? []));
       p.attachment = undefined;
     }
+    closeAttachments(fds);
   }
 
   dispose(): void {
@@ -383,13 +381,17 @@ export class Session {
   /** The shell's `.detach`: detach and unload these programs (by name); the maps stay. */
   unloadPrograms(names: readonly string[]): void {
     const drop = new Set(names);
+    const fds: number[] = [];
+    const progFds: number[] = [];
     for (let i = this.programs.length - 1; i >= 0; i--) {
       const p = this.programs[i]!;
       if (!drop.has(p.compiled.name)) continue;
-      for (const fd of p.attachment?.fds ?? []) bpf.close(fd);
-      bpf.close(p.fd);
+      fds.push(...(p.attachment?.fds ?? []));
+      progFds.push(p.fd);
       this.programs.splice(i, 1);
     }
+    closeAttachments(fds);
+    for (const fd of progFds) bpf.close(fd);
   }
 
   private scriptMaps(): CompiledMap[] {
