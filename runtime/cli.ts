@@ -758,7 +758,14 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     },
   });
 
-  const onSignal = () => session.requestExit(0);
+  // The first Ctrl-C (or SIGTERM) ends the run: detach, END, print the maps. Our handlers go at
+  // once, so a second one kills the process (the signal's default action) even while a huge map
+  // is being printed (finish() is synchronous: no JS handler could run then).
+  const onSignal = (): void => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    session.requestExit(0);
+  };
   stopOnFailure = () => session.requestExit(0);
   let exporter: { close(): Promise<void> } | undefined;
   try {

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -134,14 +136,63 @@ Napi::Value MapGetNextKey(const Napi::CallbackInfo& info) {
   ThrowErrno(env, "bpf_map_get_next_key", errno);
 }
 
+// Bytes grown with realloc (glibc remaps a large block instead of copying it) and handed to JS
+// as an external Buffer, so a dump of a big map is held once, not twice.
+class Bytes {
+ public:
+  Bytes() = default;
+  Bytes(const Bytes&) = delete;
+  Bytes& operator=(const Bytes&) = delete;
+  ~Bytes() { free(data_); }
+  uint8_t* data() { return data_; }
+  size_t size() const { return size_; }
+  void clear() { size_ = 0; }
+  void resize(size_t n) {
+    if (n > cap_) {
+      size_t c = std::max(n, cap_ + cap_ / 2);
+      void* p = realloc(data_, c);
+      if (p == nullptr) throw std::bad_alloc();
+      data_ = static_cast<uint8_t*>(p);
+      cap_ = c;
+    }
+    size_ = n;
+  }
+  void append(const uint8_t* p, size_t n) {
+    size_t at = size_;
+    resize(at + n);
+    memcpy(data_ + at, p, n);
+  }
+  Napi::Buffer<uint8_t> release(Napi::Env env) {
+    if (size_ == 0) return Napi::Buffer<uint8_t>::New(env, 0);
+    uint8_t* p = data_;
+    if (cap_ - size_ > size_ / 8) {
+      void* shrunk = realloc(p, size_);
+      if (shrunk != nullptr) p = static_cast<uint8_t*>(shrunk);
+    }
+    size_t n = size_;
+    data_ = nullptr;
+    size_ = cap_ = 0;
+    // Told to V8, so that a dropped dump is collected as soon as an ArrayBuffer of its size would be.
+    Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(n));
+    return Napi::Buffer<uint8_t>::New(env, p, n, [n](Napi::Env e, uint8_t* d) {
+      free(d);
+      Napi::MemoryManagement::AdjustExternalMemory(e, -static_cast<int64_t>(n));
+    });
+  }
+
+ private:
+  uint8_t* data_ = nullptr;
+  size_t size_ = 0, cap_ = 0;
+};
+
 struct Dump {
-  std::vector<uint8_t> keys, values;
+  Bytes keys, values;
   uint32_t count = 0;
 };
 
 // Returns false when the map type has no batch support (caller falls back).
 bool DumpBatch(Napi::Env env, int fd, uint32_t keySize, uint32_t valueSize, uint32_t maxEntries, Dump& d) {
-  uint32_t chunk = std::min<uint32_t>(std::max<uint32_t>(maxEntries, 1), 4096);
+  uint32_t chunk = std::min<uint32_t>(std::max<uint32_t>(maxEntries, 1), 65536);
   const size_t batchSz = std::max<uint32_t>(keySize, 8);
   std::vector<uint8_t> inBatch(batchSz), outBatch(batchSz);
   bool first = true;
@@ -183,8 +234,8 @@ void DumpIterate(Napi::Env env, int fd, uint32_t keySize, uint32_t valueSize, Du
       ThrowErrno(env, "bpf_map_get_next_key", errno);
     }
     if (bpf_map_lookup_elem(fd, next.data(), value.data()) == 0) {
-      d.keys.insert(d.keys.end(), next.begin(), next.end());
-      d.values.insert(d.values.end(), value.begin(), value.end());
+      d.keys.append(next.data(), next.size());
+      d.values.append(value.data(), value.size());
       d.count++;
     } else if (errno != ENOENT) {  // ENOENT: deleted meanwhile, skip
       ThrowErrno(env, "bpf_map_lookup_elem", errno);
@@ -215,12 +266,14 @@ Napi::Value MapDumpAll(const Napi::CallbackInfo& info) {
   Dump d;
   bool batched = DumpBatch(env, fd, keySize, valueSize, mi.max_entries, d);
   if (!batched) {
-    d = Dump();
+    d.keys.clear();
+    d.values.clear();
+    d.count = 0;
     DumpIterate(env, fd, keySize, valueSize, d);
   }
   Napi::Object r = Napi::Object::New(env);
-  r.Set("keys", Napi::Buffer<uint8_t>::Copy(env, d.keys.data(), d.keys.size()));
-  r.Set("values", Napi::Buffer<uint8_t>::Copy(env, d.values.data(), d.values.size()));
+  r.Set("keys", d.keys.release(env));
+  r.Set("values", d.values.release(env));
   r.Set("count", Napi::Number::New(env, d.count));
   r.Set("batched", Napi::Boolean::New(env, batched));
   return r;

@@ -5,7 +5,7 @@
  * Reference: bpftrace v0.26.1 src/types_format.cpp (`format(..., const BpfMap &map, top, div)`,
  * `build_histogram`, `hist_index_label`, `build_linear_histogram`, `lhist_index_label`, `sort_by_key`).
  */
-import { histLabelValue, type MapDump, type MapEntry, type MapValue, type Value } from './value.js';
+import { dumpSource, histLabelValue, type MapDump, type MapEntry, type MapSource, type MapValue, type Value } from './value.js';
 
 /** A histogram label: a plain integer, or a symbolic one (`1K`) that is never a "single value". */
 export type Label = { kind: 'int'; value: bigint } | { kind: 'sym'; text: string; value: bigint };
@@ -39,25 +39,50 @@ export interface MapPrintOptions {
   div?: number;
 }
 
+/** Entries rendered per write: a big map is written as it is rendered, never held as one string. */
+export const MAP_CHUNK = 4096;
+
+/** A formatted map whose keyed entries are made on demand, in print order (a big map is rendered a chunk at a time). */
+export type FormattedMapStream =
+  | { kind: 'single'; cell: Cell; stats: boolean }
+  | { kind: 'map'; count: number; entry(j: number): { key: Value[]; cell: Cell }; stats: boolean };
+
 export function formatMap(dump: MapDump, opts: MapPrintOptions = {}): FormattedMap {
-  const entries = dump.entries;
-  if (entries.length === 0) {
-    const k = dump.kind;
-    return { kind: 'map', entries: [], stats: k === 'avg' || k === 'stats' };
+  const f = formatMapSource(dumpSource(dump), opts);
+  if (f.kind === 'single') return f;
+  const entries: { key: Value[]; cell: Cell }[] = new Array(f.count);
+  for (let j = 0; j < f.count; j++) entries[j] = f.entry(j);
+  return { kind: 'map', entries, stats: f.stats };
+}
+
+/**
+ * Sorts by an index permutation (a Uint32Array) computed from one number per entry, so only the
+ * entries being printed are decoded into objects.
+ */
+export function formatMapSource(src: MapSource, opts: MapPrintOptions = {}): FormattedMapStream {
+  if (src.count === 0) {
+    const k = src.kind;
+    return { kind: 'map', count: 0, entry: () => ({ key: [], cell: { kind: 'prim', value: { kind: 'none' } } }), stats: k === 'avg' || k === 'stats' };
   }
-  const first = entries[0]!.value;
+  const first = src.value(0);
   const stats = first.kind === 'avg' || first.kind === 'stats';
-  let sorted = sortEntries(entries, first.kind);
+  let order = sortOrder(src, first.kind);
   const top = first.kind === 'tseries' ? 0 : opts.top ?? 0;
-  if (top > 0 && sorted.length > top) sorted = sorted.slice(sorted.length - top);
+  if (top > 0 && order.length > top) order = order.subarray(order.length - top);
   const div = BigInt(opts.div || 1);
 
-  if (entries[0]!.key.length === 0) {
-    return { kind: 'single', cell: cellOf(sorted[0]!.value, div), stats };
+  if (src.key(0).length === 0) {
+    return { kind: 'single', cell: cellOf(src.value(order[0]!), div), stats };
   }
-  const out: { key: Value[]; cell: Cell }[] = new Array(sorted.length);
-  for (let i = 0; i < sorted.length; i++) out[i] = { key: sorted[i]!.key, cell: cellOf(sorted[i]!.value, div) };
-  return { kind: 'map', entries: out, stats };
+  return {
+    kind: 'map',
+    count: order.length,
+    entry(j: number) {
+      const i = order[j]!;
+      return { key: src.key(i), cell: cellOf(src.value(i), div) };
+    },
+    stats,
+  };
 }
 
 function cellOf(v: MapValue, div: bigint): Cell {
@@ -115,42 +140,77 @@ function divValue(v: Value, div: bigint): Value {
  * uint64 (bpftrace uses `min_max_value<uint64_t>` even for signed maps, so negatives sort last);
  * avg/stats by average; hist/lhist by the total of all buckets; everything else by key.
  * The sort is stable, so ties keep the decoder's (kernel iteration) order, which is what
- * bpftrace's std::sort does for maps of up to 16 entries.
+ * bpftrace's std::sort does for maps of up to 16 entries. Returns entry indices in print order.
  */
-export function sortEntries(entries: readonly MapEntry[], kind: MapValue['kind']): MapEntry[] {
-  const arr = entries.slice();
+function sortOrder(src: MapSource, kind: MapValue['kind']): Uint32Array {
   switch (kind) {
-    case 'int': {
-      const keyed = arr.map((e) => {
-        const v = e.value as Extract<MapValue, { kind: 'int' }>;
-        const k = v.agg === 'min' || v.agg === 'max' ? BigInt.asUintN(64, v.value) : v.value;
-        return { e, k };
+    case 'int':
+      return orderByNumber(src.count, (i) => {
+        const v = src.value(i) as Extract<MapValue, { kind: 'int' }>;
+        return v.agg === 'min' || v.agg === 'max' ? BigInt.asUintN(64, v.value) : v.value;
       });
-      keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
-      return keyed.map((x) => x.e);
-    }
     case 'avg':
-    case 'stats': {
-      const avg = (m: MapValue): bigint => (m.kind === 'avg' ? m.value : m.kind === 'stats' ? m.average : 0n);
-      arr.sort((a, b) => cmpBig(avg(a.value), avg(b.value)));
-      return arr;
-    }
-    case 'hist':
-    case 'lhist': {
-      const keyed = arr.map((e) => {
-        let total = 0n;
-        for (const c of (e.value as { buckets: bigint[] }).buckets) total += c;
-        return { e, k: total };
+    case 'stats':
+      return orderByNumber(src.count, (i) => {
+        const m = src.value(i);
+        return m.kind === 'avg' ? m.value : m.kind === 'stats' ? m.average : 0n;
       });
-      keyed.sort((a, b) => cmpBig(a.k, b.k));
-      return keyed.map((x) => x.e);
-    }
+    case 'hist':
+    case 'lhist':
+      return orderByNumber(src.count, (i) => {
+        let total = 0n;
+        for (const c of (src.value(i) as { buckets: bigint[] }).buckets) total += c;
+        return total;
+      });
     case 'value':
-      return sortByKey(arr);
+      return orderByKey(src);
     case 'tseries':
       // Already in the order of the keys' bytes (runtime/output/tseries.ts collectTseries).
-      return arr;
+      return identityOrder(src.count);
   }
+}
+
+/** `entries` in print order (the API's map snapshots keep the CLI's order). */
+export function sortEntries(entries: readonly MapEntry[], kind: MapValue['kind']): MapEntry[] {
+  return Array.from(sortOrder(dumpSource({ name: '', entries: [...entries] }), kind), (i) => entries[i]!);
+}
+
+function identityOrder(n: number): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order;
+}
+
+const INDEX_RANGE = 2 ** 21;
+const HALF_INT32 = 2 ** 31;
+
+/** Indices sorted by one bigint per entry, ties in index order (a stable sort). */
+function orderByNumber(n: number, keyOf: (i: number) => bigint): Uint32Array {
+  if (n <= INDEX_RANGE) {
+    // Common case, no comparator: (key + 2^31) * 2^21 + index is exact in a double (< 2^53),
+    // so a plain numeric sort of the packed values is the stable sort by key.
+    const packed = new Float64Array(n);
+    let fits = true;
+    for (let i = 0; i < n; i++) {
+      const k = keyOf(i);
+      if (k < -2147483648n || k > 2147483647n) {
+        fits = false;
+        break;
+      }
+      packed[i] = (Number(k) + HALF_INT32) * INDEX_RANGE + i;
+    }
+    if (fits) {
+      packed.sort();
+      const order = new Uint32Array(n);
+      for (let j = 0; j < n; j++) order[j] = packed[j]! % INDEX_RANGE;
+      return order;
+    }
+  }
+  const keys: bigint[] = new Array(n);
+  for (let i = 0; i < n; i++) keys[i] = keyOf(i);
+  const order = identityOrder(n);
+  order.sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b));
+  return order;
 }
 
 function cmpBig(a: bigint, b: bigint): number {
@@ -162,29 +222,32 @@ function cmpBig(a: bigint, b: bigint): number {
  * their integer and string fields, first field most significant; fields of other types, and keys
  * of other types (stacks, bools, records ...), do not take part, leaving the decoder's order.
  */
-function sortByKey(arr: MapEntry[]): MapEntry[] {
-  if (arr.length < 2) return arr;
+function orderByKey(src: MapSource): Uint32Array {
+  const n = src.count;
+  const order = identityOrder(n);
+  if (n < 2) return order;
   const fieldsOf = (key: Value[]): Value[] => (key.length === 1 && key[0]!.kind === 'tuple' ? key[0]!.elems : key);
-  const sample = fieldsOf(arr[0]!.key);
   const idx: number[] = [];
-  sample.forEach((f, i) => {
+  fieldsOf(src.key(0)).forEach((f, i) => {
     if (f.kind === 'int' || f.kind === 'str' || f.kind === 'sym') idx.push(i);
   });
-  if (idx.length === 0) return arr;
-  const keyed = arr.map((e) => ({ e, f: fieldsOf(e.key) }));
-  if (idx.length === 1) {
-    const i = idx[0]!;
-    keyed.sort((a, b) => cmpField(a.f[i], b.f[i]));
-  } else {
-    keyed.sort((a, b) => {
-      for (const i of idx) {
-        const c = cmpField(a.f[i], b.f[i]);
-        if (c !== 0) return c;
-      }
-      return 0;
-    });
+  if (idx.length === 0) return order;
+  // Only the fields that take part are kept.
+  const fields: (Value | undefined)[][] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const all = fieldsOf(src.key(i));
+    fields[i] = idx.map((f) => all[f]);
   }
-  return keyed.map((x) => x.e);
+  order.sort((a, b) => {
+    const fa = fields[a]!;
+    const fb = fields[b]!;
+    for (let f = 0; f < fa.length; f++) {
+      const c = cmpField(fa[f], fb[f]);
+      if (c !== 0) return c;
+    }
+    return a - b;
+  });
+  return order;
 }
 
 function cmpField(a: Value | undefined, b: Value | undefined): number {

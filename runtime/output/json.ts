@@ -4,8 +4,8 @@
  * Spacing is bpftrace's: `{"type": "map", "data": {...}}`, objects spaced (`", "`, `": "`), arrays
  * unspaced (`[1,2]`, histogram buckets joined by `,`).
  */
-import { keyText, stackText, type MapDump, type Value } from './value.js';
-import { formatMap, type Cell, type Histogram, type Label, type MapPrintOptions } from './format-map.js';
+import { dumpSource, isMapSource, keyText, stackText, type MapDump, type MapSource, type Value } from './value.js';
+import { formatMapSource, MAP_CHUNK, type Cell, type Histogram, type Label, type MapPrintOptions } from './format-map.js';
 import { flushSink, strerror, totalLostLine, totalRuntimeWarningsLine, type Output, type OutputOptions, type Sink, type SourceLocation } from './output.js';
 import { tseriesJson } from './tseries.js';
 
@@ -137,27 +137,47 @@ function jsonCell(c: Cell): string {
 }
 
 /** The JSON line for print(@m) / the exit dump, or '' when bpftrace prints nothing (empty map). */
-export function mapJson(dump: MapDump, opts?: MapPrintOptions): string {
-  const f = formatMap(dump, opts);
-  let type: string;
-  let data: string;
+export function mapJson(dump: MapDump | MapSource, opts?: MapPrintOptions): string {
+  let s = '';
+  writeMapJson(dump, opts, (chunk) => (s += chunk));
+  return s;
+}
+
+/** `mapJson`, handed to `write` a chunk of entries at a time (MAP_CHUNK); `endChunk` after each full chunk. */
+export function writeMapJson(dump: MapDump | MapSource, opts: MapPrintOptions | undefined, write: (s: string) => void, endChunk?: () => void): void {
+  const f = formatMapSource(isMapSource(dump) ? dump : dumpSource(dump), opts);
+  const head = (type: string) => '{"type": "' + type + '", "data": {' + jsonString(dump.name) + ': ';
   if (f.kind === 'single') {
-    type = f.stats ? 'stats' : f.cell.kind === 'tseries' ? 'tseries' : f.cell.kind === 'hist' ? 'hist' : 'map';
-    data = jsonCell(f.cell);
-  } else {
-    // An empty map prints nothing, except an empty avg/stats map, which bpftrace wraps in
-    // `Stats` and so still writes as `{}`.
-    if (f.entries.length === 0 && !f.stats) return '';
-    const k = f.entries[0]?.cell.kind;
-    type = f.stats ? 'stats' : k === 'tseries' ? 'tseries' : k === 'hist' ? 'hist' : 'map';
-    const parts: string[] = new Array(f.entries.length);
-    for (let i = 0; i < f.entries.length; i++) {
-      const e = f.entries[i]!;
-      parts[i] = jsonKey(e.key) + ': ' + jsonCell(e.cell);
-    }
-    data = '{' + parts.join(', ') + '}';
+    const type = f.stats ? 'stats' : f.cell.kind === 'tseries' ? 'tseries' : f.cell.kind === 'hist' ? 'hist' : 'map';
+    write(head(type) + jsonCell(f.cell) + '}}\n');
+    return;
   }
-  return '{"type": "' + type + '", "data": {' + jsonString(dump.name) + ': ' + data + '}}\n';
+  // An empty map prints nothing, except an empty avg/stats map, which bpftrace wraps in
+  // `Stats` and so still writes as `{}`.
+  if (f.count === 0) {
+    if (f.stats) write(head('stats') + '{}}}\n');
+    return;
+  }
+  let s = '';
+  for (let from = 0; from < f.count; from += MAP_CHUNK) {
+    const to = Math.min(f.count, from + MAP_CHUNK);
+    for (let j = from; j < to; j++) {
+      const e = f.entry(j);
+      if (j === 0) {
+        const k = e.cell.kind;
+        s = head(f.stats ? 'stats' : k === 'tseries' ? 'tseries' : k === 'hist' ? 'hist' : 'map') + '{';
+      } else {
+        s += ', ';
+      }
+      s += jsonKey(e.key) + ': ' + jsonCell(e.cell);
+    }
+    if (to < f.count) {
+      write(s);
+      s = '';
+      endChunk?.();
+    }
+  }
+  write(s + '}}}\n');
 }
 
 /** A `helper_error` object without its closing brace (bpftrace json.cpp's fields, in its order). */
@@ -235,9 +255,8 @@ export class JsonOutput implements Output {
     this.emit('syscall', jsonString(text));
   }
 
-  map(dump: MapDump, opts?: MapPrintOptions): void {
-    const s = mapJson(dump, opts);
-    if (s) this.out.write(s);
+  map(dump: MapDump | MapSource, opts?: MapPrintOptions): void {
+    writeMapJson(dump, opts, (s) => s && this.out.write(s), () => flushSink(this.out));
   }
 
   lostEvents(n: number | bigint): void {

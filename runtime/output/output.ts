@@ -3,7 +3,7 @@
  * Renderers are pure formatters over runtime/output/value.ts; the caller decides when to call what
  * (e.g. `mapsHeader()` then one `map()` per printable map, in name order, at exit).
  */
-import type { MapDump, Value } from './value.js';
+import type { MapDump, MapSource, Value } from './value.js';
 import type { MapPrintOptions } from './format-map.js';
 
 export type { MapPrintOptions } from './format-map.js';
@@ -83,7 +83,7 @@ export interface Output {
   /** system() output (text adds a newline). */
   syscall(text: string): void;
   /** print(@m[, top[, div]]) and the exit-time dump of one map. */
-  map(dump: MapDump, opts?: MapPrintOptions): void;
+  map(dump: MapDump | MapSource, opts?: MapPrintOptions): void;
   /** Text `Lost N events` on stderr; JSON `lost_events` on stdout. */
   lostEvents(n: number | bigint): void;
   /**

@@ -1,8 +1,8 @@
 /**
  * Text renderer, byte for byte as bpftrace 0.26 (src/output/text.cpp, src/log.cpp).
  */
-import { keyText, valueText, type MapDump, type Value } from './value.js';
-import { formatMap, isSingleValue, labelText, type Cell, type Histogram, type MapPrintOptions } from './format-map.js';
+import { dumpSource, isMapSource, keyText, valueText, type MapDump, type MapSource, type Value } from './value.js';
+import { formatMapSource, isSingleValue, MAP_CHUNK, labelText, type Cell, type Histogram, type MapPrintOptions } from './format-map.js';
 import { tseriesText } from './tseries.js';
 import { flushSink, helperErrorText, repeatedSuffix, totalLostLine, totalRuntimeWarningsLine, type Output, type OutputOptions, type Sink, type SourceLocation } from './output.js';
 
@@ -38,21 +38,33 @@ export function histogramText(hist: Histogram): string {
 }
 
 /** The text of a whole `print(@m)` / exit dump (text.cpp `TextOutput::map` and `emit_map`). */
-export function mapText(dump: MapDump, opts?: MapPrintOptions): string {
-  const f = formatMap(dump, opts);
+export function mapText(dump: MapDump | MapSource, opts?: MapPrintOptions): string {
+  let s = '';
+  writeMapText(dump, opts, (chunk) => (s += chunk));
+  return s;
+}
+
+/** `mapText`, handed to `write` a chunk of entries at a time; `endChunk` after each full chunk. */
+export function writeMapText(dump: MapDump | MapSource, opts: MapPrintOptions | undefined, write: (s: string) => void, endChunk?: () => void): void {
+  const f = formatMapSource(isMapSource(dump) ? dump : dumpSource(dump), opts);
   const name = dump.name;
   if (f.kind === 'single') {
     // Histograms go on separate lines and are followed by a blank line; values go inline.
-    if (f.cell.kind === 'hist') return name + ':\n' + histogramText(f.cell.hist) + '\n';
-    if (f.cell.kind === 'tseries') return name + ':\n' + tseriesText(f.cell.points, f.cell.signed) + '\n';
-    return name + ': ' + valueText(f.cell.value) + '\n';
+    if (f.cell.kind === 'hist') write(name + ':\n' + histogramText(f.cell.hist) + '\n');
+    else if (f.cell.kind === 'tseries') write(name + ':\n' + tseriesText(f.cell.points, f.cell.signed) + '\n');
+    else write(name + ': ' + valueText(f.cell.value) + '\n');
+    return;
   }
-  const parts: string[] = new Array(f.entries.length);
-  for (let i = 0; i < f.entries.length; i++) {
-    const e = f.entries[i]!;
-    parts[i] = name + '[' + keyText(e.key) + cellText(e.cell);
+  for (let from = 0; from < f.count; from += MAP_CHUNK) {
+    const to = Math.min(f.count, from + MAP_CHUNK);
+    let s = '';
+    for (let j = from; j < to; j++) {
+      const e = f.entry(j);
+      s += name + '[' + keyText(e.key) + cellText(e.cell);
+    }
+    write(s);
+    if (to < f.count) endChunk?.();
   }
-  return parts.join('');
 }
 
 function cellText(c: Cell): string {
@@ -145,9 +157,8 @@ export class TextOutput implements Output {
     this.out.write(text + '\n');
   }
 
-  map(dump: MapDump, opts?: MapPrintOptions): void {
-    const s = mapText(dump, opts);
-    if (s) this.out.write(s);
+  map(dump: MapDump | MapSource, opts?: MapPrintOptions): void {
+    writeMapText(dump, opts, (s) => s && this.out.write(s), () => flushSink(this.out));
   }
 
   lostEvents(n: number | bigint): void {

@@ -86,6 +86,29 @@ export interface MapDump {
   kind?: MapValue['kind'];
 }
 
+/**
+ * A map read but not decoded: `count` entries in kernel order, each key or value decoded on demand.
+ * A map of a million keys is printed from one of these a chunk at a time (runtime/output/format-map.ts
+ * `formatMapSource`), so its entries never all exist as objects at once.
+ */
+export interface MapSource {
+  name: string;
+  kind?: MapValue['kind'];
+  count: number;
+  key(i: number): Value[];
+  value(i: number): MapValue;
+}
+
+/** A decoded dump as a source. */
+export function dumpSource(dump: MapDump): MapSource {
+  const e = dump.entries;
+  return { name: dump.name, ...(dump.kind ? { kind: dump.kind } : {}), count: e.length, key: (i) => e[i]!.key, value: (i) => e[i]!.value };
+}
+
+export function isMapSource(m: MapDump | MapSource): m is MapSource {
+  return !('entries' in m);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Constructors (convenience for decoders and tests)
 

@@ -16,7 +16,8 @@ import type { Output, PrintfCall } from '../output/output.js';
 import { strftime } from '../output/strftime.js';
 import { printfRenderer, type RecordRenderer } from './event-format.js';
 import { unsafeUses } from './unsafe-uses.js';
-import type { MapDump, MapEntry, MapValue, Value } from '../output/value.js';
+import { closeAttachments } from './detach.js';
+import { dumpSource, type MapDump, type MapEntry, type MapSource, type MapValue, type Value } from '../output/value.js';
 
 /** Where a run failed: loading a program (the verifier), attaching it, or elsewhere. */
 export type RuntimeErrorPhase = 'load' | 'attach' | 'other';
@@ -426,8 +427,8 @@ export class Session {
       const maps = this.scriptMaps().sort((a, b) => a.name.localeCompare(b.name));
       this.output.mapsHeader();
       for (const m of maps) {
-        const dump = this.dumpMap(m);
-        if (dump.entries.length > 0) this.output.map(dump);
+        const src = this.mapSource(m);
+        if (src.count > 0) this.output.map(src);
       }
     }
     if (this.lostReported > 0n) this.output.totalLostEvents(this.lostReported);
@@ -452,19 +453,16 @@ export class Session {
     }
   }
 
+  /** Detach every probe (runtime/session/detach.ts: hundreds of them are released after we end). */
   detach(): void {
     if (this.signalHandler) process.off('SIGUSR1', this.signalHandler);
     this.signalHandler = undefined;
+    const fds: number[] = [];
     for (const p of this.programs) {
-      for (const fd of p.attachment?.fds ?? []) {
-        try {
-          bpf.close(fd);
-        } catch {
-          // Already closed.
-        }
-      }
+      fds.push(...(p.attachment?.fds ?? []));
       p.attachment = undefined;
     }
+    closeAttachments(fds);
   }
 
   dispose(): void {
@@ -546,13 +544,17 @@ export class Session {
   /** The shell's `.detach`: detach and unload these programs (by name); the maps stay. */
   unloadPrograms(names: readonly string[]): void {
     const drop = new Set(names);
+    const fds: number[] = [];
+    const progFds: number[] = [];
     for (let i = this.programs.length - 1; i >= 0; i--) {
       const p = this.programs[i]!;
       if (!drop.has(p.compiled.name)) continue;
-      for (const fd of p.attachment?.fds ?? []) bpf.close(fd);
-      bpf.close(p.fd);
+      fds.push(...(p.attachment?.fds ?? []));
+      progFds.push(p.fd);
       this.programs.splice(i, 1);
     }
+    closeAttachments(fds);
+    for (const fd of progFds) bpf.close(fd);
   }
 
   /** Every map of the script (not the internal ones), read now, in name order; empty maps too. */
@@ -577,21 +579,7 @@ export class Session {
 
   /** Read a whole map into the value model. */
   dumpMap(m: CompiledMap): MapDump {
-    const layout = this.layout(m);
-    const stride = layout.cpus > 1 ? Math.ceil(m.valueSize / 8) * 8 * layout.cpus : m.valueSize;
-    const { keys, values, count } = bpf.mapDumpAll(this.mapFds[m.id]!, m.keySize, stride);
-    // A scalar array's one entry always exists: all zeroes is "nothing written" (unless zero() kept it).
-    if (isScalarArrayMap(m) && !this.zeroedScalars.has(m.id) && values.subarray(0, stride).every((b) => b === 0)) return { name: m.name, entries: [] };
-    if (layout.kind === 'tseries') {
-      const userKeySize = tseriesKeyLayout(layout.keyTypes).userKeySize;
-      const decode = (buf: Buffer, off: number) => decodeKey(buf, off, layout.keyTypes, this.rich.decode);
-      return { name: m.name, entries: collectTseries(keys, values, count, m.keySize, stride, layout.cpus, userKeySize, tseriesParams(layout.params), decode) };
-    }
-    const entries: MapEntry[] = [];
-    for (let i = 0; i < count; i++) {
-      entries.push({ key: decodeKey(keys, i * m.keySize, layout.keyTypes, this.rich.decode), value: decodeMapValue(values, i * stride, layout, this.rich.decode) });
-    }
-    return { name: m.name, entries };
+    return materialize(this.mapSource(m));
   }
 
   /**
@@ -604,16 +592,40 @@ export class Session {
     return this.scriptMaps()
       .filter((m) => this.mapFds[m.id] !== undefined)
       .sort((a, b) => a.name.localeCompare(b.name))
-      .map((m) => this.withScalarZero(m, this.dumpMap(m)));
+      .map((m) => materialize(this.withScalarZero(m, this.mapSource(m))));
+  }
+
+  /**
+   * Read a map's bytes in batches (BPF_MAP_LOOKUP_BATCH) and decode each entry only when the
+   * output asks for it: a map of a million keys costs its raw bytes, not a million objects.
+   */
+  mapSource(m: CompiledMap): MapSource {
+    const layout = this.layout(m);
+    const stride = layout.cpus > 1 ? Math.ceil(m.valueSize / 8) * 8 * layout.cpus : m.valueSize;
+    const { keys, values, count } = bpf.mapDumpAll(this.mapFds[m.id]!, m.keySize, stride);
+    // A scalar array's one entry always exists: all zeroes is "nothing written" (unless zero() kept it).
+    if (isScalarArrayMap(m) && !this.zeroedScalars.has(m.id) && values.subarray(0, stride).every((b) => b === 0)) return dumpSource({ name: m.name, entries: [] });
+    const decode = this.rich.decode;
+    if (layout.kind === 'tseries') {
+      const userKeySize = tseriesKeyLayout(layout.keyTypes).userKeySize;
+      const decodeUserKey = (buf: Buffer, off: number) => decodeKey(buf, off, layout.keyTypes, decode);
+      return dumpSource({ name: m.name, entries: collectTseries(keys, values, count, m.keySize, stride, layout.cpus, userKeySize, tseriesParams(layout.params), decodeUserKey) });
+    }
+    return {
+      name: m.name,
+      count,
+      key: (i) => decodeKey(keys, i * m.keySize, layout.keyTypes, decode),
+      value: (i) => decodeMapValue(values, i * stride, layout, decode),
+    };
   }
 
   /** print(@) of a scalar map nothing wrote yet prints its zero value, as bpftrace does (`@: 0`). */
-  private withScalarZero(m: CompiledMap, dump: MapDump): MapDump {
+  private withScalarZero(m: CompiledMap, src: MapSource): MapSource {
     const layout = this.layout(m);
-    if (dump.entries.length > 0 || layout.keyTypes.length > 0 || ['hist', 'lhist', 'tseries'].includes(layout.kind)) return dump;
+    if (src.count > 0 || layout.keyTypes.length > 0 || ['hist', 'lhist', 'tseries'].includes(layout.kind)) return src;
     const stride = layout.cpus > 1 ? Math.ceil(m.valueSize / 8) * 8 * layout.cpus : m.valueSize;
     const key = decodeKey(Buffer.alloc(m.keySize), 0, layout.keyTypes, this.rich.decode);
-    return { name: dump.name, entries: [{ key, value: decodeMapValue(Buffer.alloc(stride), 0, layout, this.rich.decode) }] };
+    return dumpSource({ name: src.name, entries: [{ key, value: decodeMapValue(Buffer.alloc(stride), 0, layout, this.rich.decode) }] });
   }
 
   /** clear(@m): delete every key. */
@@ -743,7 +755,7 @@ export class Session {
       }
       case 'print-map': {
         const m = this.mapByName(spec.map);
-        if (m?.spec) this.output.map(this.withScalarZero(m, this.dumpMap(m)), { top: spec.top || undefined, div: spec.div || undefined });
+        if (m?.spec) this.output.map(this.withScalarZero(m, this.mapSource(m)), { top: spec.top || undefined, div: spec.div || undefined });
         return;
       }
       case 'print-value':
@@ -842,4 +854,11 @@ function mapValueKind(kind: MapKind): MapValue['kind'] {
     case 'value':
       return 'value';
   }
+}
+
+/** A map source's entries as plain data (for readers that keep them: print, the API, the export). */
+function materialize(src: MapSource): MapDump {
+  const entries: MapEntry[] = new Array(src.count);
+  for (let i = 0; i < src.count; i++) entries[i] = { key: src.key(i), value: src.value(i) };
+  return { name: src.name, entries };
 }

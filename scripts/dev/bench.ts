@@ -3,10 +3,13 @@
  * Measures start-up (cold compile and warm cache), resident memory, and kernel cost per event
  * (kernel.bpf_stats_enabled run_time_ns / run_cnt) with translated instruction counts, the printf
  * consumer alone, and the printf stream under a getppid() flood (offered, delivered, lost).
- * `node dist/scripts/dev/bench.js [startup|consumer|flood|kernel]` runs one part.
+ * Also (issue 13's table): spawn -> probes attached (cached and cold), compile time against script
+ * size, the largest script that fits the BPF stack, a map of 1M keys printed at exit (time, peak
+ * RSS) and Ctrl-C -> maps printed with 360 probes.
+ * `node dist/scripts/dev/bench.js [startup|consumer|flood|kernel|attach|scaling|stack|bigmap|ctrlc]` runs one part.
  * Never used as a test: the numbers depend on the machine.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -254,6 +257,175 @@ async function floodBench(): Promise<void> {
   row('printf flood: lines/s seen by the reader', med(a, (r) => r.deliveredPerSec)!, med(b, (r) => r.deliveredPerSec), 'ev/s', 'target >= 1M/s consumer');
 }
 
+// ------------------------------------------------------------------ issue 13's rows
+
+const ATTACH_PROGRAM = 'BEGIN { printf("ready\\n"); } tracepoint:syscalls:sys_enter_getppid { @ = count(); }';
+
+/** Stop a tracer: SIGINT, then SIGKILL if it has not ended within `graceMs`. */
+async function stop(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const closed = new Promise((r) => child.on('close', r));
+  child.kill('SIGINT');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await closed;
+  clearTimeout(timer);
+}
+
+/** Milliseconds from spawn until `pattern` appears on the child's stdout (the tracer is then stopped). */
+async function msUntilOutput(argv: string[], pattern: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<number | undefined> {
+  const t0 = process.hrtime.bigint();
+  const child = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
+  let seen = '';
+  const ms = await new Promise<number | undefined>((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), timeoutMs);
+    child.stdout!.on('data', (c: Buffer) => {
+      seen += c.toString();
+      if (seen.includes(pattern)) {
+        clearTimeout(timer);
+        resolve(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    });
+    child.on('close', () => resolve(undefined));
+  });
+  await stop(child);
+  return ms;
+}
+
+const ours = (...args: string[]): string[] => [process.execPath, TSBPF, ...args];
+const theirs = (...args: string[]): string[] => [BPFTRACE!, ...args];
+const medianOf = (xs: (number | undefined)[]): number | undefined => {
+  const ok = xs.filter((x): x is number => x !== undefined);
+  return ok.length ? median(ok) : undefined;
+};
+
+/** Spawn -> BEGIN's marker printed (every probe is attached by then), with a warm and a cold compile cache. */
+async function attachBench(): Promise<void> {
+  const warmDir = mkdtempSync(join(tmpdir(), 'tsbpf-bench-warm-'));
+  await msUntilOutput(ours('-e', ATTACH_PROGRAM), 'ready', { XDG_CACHE_HOME: warmDir });
+  const warm: (number | undefined)[] = [];
+  const cold: (number | undefined)[] = [];
+  const bt: (number | undefined)[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    warm.push(await msUntilOutput(ours('-e', ATTACH_PROGRAM), 'ready', { XDG_CACHE_HOME: warmDir }));
+    cold.push(await msUntilOutput(ours('-e', ATTACH_PROGRAM), 'ready', { XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'tsbpf-bench-')) }));
+    // bpftrace buffers stdout to a pipe fully unless -B line.
+    if (BPFTRACE) bt.push(await msUntilOutput(theirs('-B', 'line', '-e', ATTACH_PROGRAM), 'ready'));
+  }
+  row('spawn -> attached, cached (tracepoint+BEGIN)', medianOf(warm) ?? NaN, medianOf(bt), 'ms', 'target <= 1.00x');
+  row('spawn -> attached, cold compile', medianOf(cold) ?? NaN, medianOf(bt), 'ms', 'target <= 0.50x');
+}
+
+/** `@a = 1; ` repeated n times in one probe. */
+const repeated = (n: number): string => `BEGIN { ${'@a = 1; '.repeat(n)}exit(); }`;
+
+/** Compile time (no cache, no kernel load: --emit bpf) against script size. */
+function scalingBench(): void {
+  for (const n of [500, 1000, 2000, 4000]) {
+    const times: number[] = [];
+    for (let i = 0; i < Math.min(RUNS, 3); i++) {
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync(process.execPath, [TSBPF, '--no-cache', '--emit', 'bpf', '-e', repeated(n)], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 120_000 });
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (r.status !== 0) {
+        console.log(`compile N=${n}: failed: ${r.stderr.trim().split('\n')[0]}`);
+        break;
+      }
+      times.push(ms);
+    }
+    if (times.length) row(`compile '@a = 1; ' x ${n}`, median(times), undefined, 'ms', n === 4000 ? 'target < 1000 ms' : 'target: linear');
+  }
+}
+
+/** The largest `@a = 1; ` x N of these that loads (tsbpf: through the verifier; bpftrace: its ELF is built). */
+function stackBench(): void {
+  const sizes = [31, 64, 128, 256, 512, 1000, 2000];
+  const fits = (argv: (n: number) => string[]): number => {
+    let best = 0;
+    for (const n of sizes) {
+      const r = spawnSync(argv(n)[0]!, argv(n).slice(1), { stdio: 'ignore', timeout: 120_000 });
+      if (r.status !== 0) break;
+      best = n;
+    }
+    return best;
+  };
+  const a = fits((n) => ours('--no-cache', '--verify', '-q', '-e', repeated(n)));
+  const b = BPFTRACE ? fits((n) => theirs('--emit-elf', join(tmpdir(), 'tsbpf-bench-stack.o'), '-e', repeated(n))) : undefined;
+  row(`largest N of ${sizes.join('/')} that loads`, a, b, 'N', 'target >= 1000');
+}
+
+/**
+ * A map of ~1M keys printed at exit: `@[nsecs] = count()` over a getppid() flood, then SIGINT.
+ * Time is SIGINT -> exit (the maps printed to a pipe that is drained); peak RSS of the whole run.
+ */
+async function bigMapRun(argv: string[], env: NodeJS.ProcessEnv, events: number): Promise<{ ms: number; maxRssKb: number; lines: number }> {
+  const child = spawn('/usr/bin/time', ['-f', '%M', ...argv], { env: { ...process.env, ...env, __BPFTRACE_NOTIFY_PROBES_ATTACHED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let lines = 0;
+  child.stdout!.on('data', (c: Buffer) => {
+    for (let i = c.indexOf(10); i !== -1; i = c.indexOf(10, i + 1)) lines++;
+  });
+  let err = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+      if (err.includes('__BPFTRACE_NOTIFY_PROBES_ATTACHED')) resolve();
+    });
+    child.on('close', () => reject(new Error(`exited early: ${err}`)));
+  });
+  spawnSync('python3', ['-c', `import os\nfor _ in range(${events}): os.getppid()\n`]);
+  const tracer = Number(spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).stdout.trim().split('\n')[0]);
+  const t0 = process.hrtime.bigint();
+  process.kill(tracer, 'SIGINT');
+  await new Promise((r) => child.on('close', r));
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const errLines = err.trim().split('\n');
+  return { ms, maxRssKb: Number(errLines[errLines.length - 1]), lines };
+}
+
+async function bigMapBench(): Promise<void> {
+  const events = Number(process.env['BENCH_MAP_KEYS'] ?? 1_000_000);
+  const program = 'tracepoint:syscalls:sys_enter_getppid { @[nsecs] = count(); }';
+  const keys = String(events + 100_000);
+  const a = await bigMapRun(ours('-e', `config = { max_map_keys = ${keys} } ${program}`), {}, events);
+  const b = BPFTRACE ? await bigMapRun(theirs('-e', program), { BPFTRACE_MAP_KEYS_MAX: keys }, events).catch(() => undefined) : undefined;
+  row(`${events} keys: SIGINT -> printed (${a.lines} lines)`, a.ms, b?.ms, 'ms', 'target: faster');
+  row(`${events} keys: peak RSS`, a.maxRssKb, b?.maxRssKb, 'KB', 'target < 150 MB');
+}
+
+/** Ctrl-C -> the first map line, and -> exit, with every sys_enter_* tracepoint attached. */
+async function ctrlcRun(argv: string[]): Promise<{ printedMs: number; exitMs: number; probes: number }> {
+  const child = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, __BPFTRACE_NOTIFY_PROBES_ATTACHED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let printed = 0n;
+  child.stdout!.on('data', (c: Buffer) => {
+    out += c.toString();
+    if (!printed && /^@/m.test(out)) printed = process.hrtime.bigint();
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+      if (err.includes('__BPFTRACE_NOTIFY_PROBES_ATTACHED')) resolve();
+    });
+    child.on('close', () => reject(new Error(`exited early: ${err}`)));
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  const t0 = process.hrtime.bigint();
+  child.kill('SIGINT');
+  await new Promise((r) => child.on('close', r));
+  const exitMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const probes = Number(/Attach(?:ing|ed) (\d+) probe/.exec(out + err)?.[1] ?? 0);
+  return { printedMs: printed ? Number(printed - t0) / 1e6 : NaN, exitMs, probes };
+}
+
+async function ctrlcBench(): Promise<void> {
+  const program = 'tracepoint:syscalls:sys_enter_* { @[probe] = count(); }';
+  await ctrlcRun(ours('-e', program)); // compile into the cache first
+  const a = await ctrlcRun(ours('-e', program));
+  const b = BPFTRACE ? await ctrlcRun(theirs('-e', program)).catch(() => undefined) : undefined;
+  row(`Ctrl-C -> maps printed, ${a.probes} probes`, a.printedMs, b?.printedMs, 'ms', 'target < 1000 ms');
+  row(`Ctrl-C -> exited, ${a.probes} probes`, a.exitMs, b?.exitMs, 'ms');
+}
+
 const only = process.argv[2];
 console.log(`tsbpf bench: ${RUNS} runs each, median; bpftrace: ${BPFTRACE ?? 'not installed (apt-get install bpftrace)'}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log(`${'measure'.padEnd(44)} ${'tsbpf'.padStart(9)} ${'bpftrace'.padStart(9)} unit   ratio`);
@@ -261,3 +433,8 @@ if (!only || only === 'startup') startupBench();
 if (!only || only === 'consumer') consumerBench();
 if (!only || only === 'flood') await floodBench();
 if (!only || only === 'kernel') await kernelBench();
+if (!only || only === 'attach') await attachBench();
+if (!only || only === 'scaling') scalingBench();
+if (!only || only === 'stack') stackBench();
+if (!only || only === 'bigmap') await bigMapBench();
+if (!only || only === 'ctrlc') await ctrlcBench();

@@ -10,7 +10,7 @@
 import { bpf } from '../../native/index.js';
 import { compileFrontend } from '../../src/compile.js';
 import {
-  bpfObjectsOf, bpfObjectsOfAllProcesses, describeRun, eventually, kernelHasKprobes, kernelTest, runTsbpf, startTsbpf, uniqueTag,
+  bpfObjectsOf, bpfObjectsOfAllProcesses, describeRun, eventually, exec, kernelHasKprobes, kernelTest, python3, runTsbpf, startTsbpf, uniqueTag,
 } from '../helpers/tsbpf.js';
 
 /** The largest prog and map ids now (ids are handed out in increasing order). */
@@ -118,4 +118,22 @@ kernelTest('a verifier-only run (--verify) leaves nothing either', async (t) => 
     return true;
   });
   t.true(noMap, `map ${mapName} left in the kernel`);
+});
+
+kernelTest('SIGINT with 30 syscall probes: the maps are printed exactly, and every program is gone once the kernel has detached them', async (t) => {
+  const tag = uniqueTag(8);
+  const comm = `tsbmd${tag}`.slice(0, 15);
+  // Thirty probes: detaching them takes the kernel longer than tsbpf waits (runtime/session/detach.ts).
+  const h = startTsbpf(['-e', `tracepoint:syscalls:sys_enter_get* /comm == "${comm}"/ { @[probe] = count(); }`], { t });
+  await h.attached;
+  const progs = bpfObjectsOf(h.pid).progIds;
+  t.is(progs.length, 30, describeRun(h));
+  const py = python3();
+  if (!py) return t.pass('no python3');
+  await exec([py, '-c', `import os\nopen('/proc/self/comm', 'w').write('${comm}')\nfor _ in range(7): os.getppid()\nfor _ in range(3): os.getuid()`]);
+  const r = await h.stop('SIGINT');
+  t.is(r.code, 0, describeRun(r));
+  t.regex(r.stdout, /\n@\[tracepoint:syscalls:sys_enter_getuid\]: 3\n@\[tracepoint:syscalls:sys_enter_getppid\]: 7\n$/, describeRun(r));
+  const gone = await eventually(() => progs.every((id) => bpf.progInfoById(id) === null), 30_000, 100);
+  t.true(gone, `programs left: ${progs.filter((id) => bpf.progInfoById(id) !== null).join(', ')}`);
 });
