@@ -5,7 +5,7 @@
  */
 import { TextOutput } from '../output/text.js';
 import type { MapPrintOptions, Output, PrintfCall, SourceLocation } from '../output/output.js';
-import type { MapDump, Value } from '../output/value.js';
+import { mapDumpOf, type MapDump, type MapSource, type Value } from '../output/value.js';
 import { mapSnapshot } from './map-snapshot.js';
 import type { EventLocation, TraceEvent } from './types.js';
 
@@ -83,7 +83,8 @@ export class EventOutput implements Output {
     this.emit({ kind: 'system', ...this.rendered(() => this.text.syscall(text)) });
   }
 
-  map(dump: MapDump, opts?: MapPrintOptions): void {
+  map(source: MapDump | MapSource, opts?: MapPrintOptions): void {
+    const dump = mapDumpOf(source);
     this.emit({ kind: 'map', map: mapSnapshot(dump), ...this.rendered(() => this.text.map(dump, opts)) });
   }
 

@@ -7,7 +7,7 @@
 import { foldMap, foldedText, isStackMap } from './folded.js';
 import type { MapPrintOptions, OutputOptions, Sink } from './output.js';
 import { mapText, TextOutput } from './text.js';
-import type { MapDump } from './value.js';
+import { mapDumpOf, type MapDump, type MapSource } from './value.js';
 
 export class FoldedOutput extends TextOutput {
   private readonly foldedOut: Sink;
@@ -19,7 +19,8 @@ export class FoldedOutput extends TextOutput {
     this.textErr = opts.err;
   }
 
-  override map(dump: MapDump, opts?: MapPrintOptions): void {
+  override map(source: MapDump | MapSource, opts?: MapPrintOptions): void {
+    const dump = mapDumpOf(source);
     if (isStackMap(dump)) {
       this.foldedOut.write(foldedText(foldMap(dump)));
       return;

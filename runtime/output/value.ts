@@ -109,6 +109,14 @@ export function isMapSource(m: MapDump | MapSource): m is MapSource {
   return !('entries' in m);
 }
 
+/** A map's entries as plain data, decoded all at once (for readers that keep them: the API, folded stacks). */
+export function mapDumpOf(m: MapDump | MapSource): MapDump {
+  if (!isMapSource(m)) return m;
+  const entries: MapEntry[] = new Array(m.count);
+  for (let i = 0; i < m.count; i++) entries[i] = { key: m.key(i), value: m.value(i) };
+  return { name: m.name, ...(m.kind ? { kind: m.kind } : {}), entries };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Constructors (convenience for decoders and tests)
 

@@ -17,7 +17,7 @@ import { strftime } from '../output/strftime.js';
 import { printfRenderer, type RecordRenderer } from './event-format.js';
 import { unsafeUses } from './unsafe-uses.js';
 import { closeAttachments } from './detach.js';
-import { dumpSource, type MapDump, type MapEntry, type MapSource, type MapValue, type Value } from '../output/value.js';
+import { dumpSource, mapDumpOf, type MapDump, type MapSource, type MapValue, type Value } from '../output/value.js';
 
 /** Where a run failed: loading a program (the verifier), attaching it, or elsewhere. */
 export type RuntimeErrorPhase = 'load' | 'attach' | 'other';
@@ -579,7 +579,7 @@ export class Session {
 
   /** Read a whole map into the value model. */
   dumpMap(m: CompiledMap): MapDump {
-    return materialize(this.mapSource(m));
+    return mapDumpOf(this.mapSource(m));
   }
 
   /**
@@ -592,7 +592,7 @@ export class Session {
     return this.scriptMaps()
       .filter((m) => this.mapFds[m.id] !== undefined)
       .sort((a, b) => a.name.localeCompare(b.name))
-      .map((m) => materialize(this.withScalarZero(m, this.mapSource(m))));
+      .map((m) => mapDumpOf(this.withScalarZero(m, this.mapSource(m))));
   }
 
   /**
@@ -856,9 +856,3 @@ function mapValueKind(kind: MapKind): MapValue['kind'] {
   }
 }
 
-/** A map source's entries as plain data (for readers that keep them: print, the API, the export). */
-function materialize(src: MapSource): MapDump {
-  const entries: MapEntry[] = new Array(src.count);
-  for (let i = 0; i < src.count; i++) entries[i] = { key: src.key(i), value: src.value(i) };
-  return { name: src.name, entries };
-}
