@@ -108,46 +108,30 @@ export class LiveSession {
       return { kind: 'declared' };
     }
 
-    const outcome = await compile({ source: union, positionals: this.opts.positionals ?? [], noCache: this.opts.noCache, progress: this.opts.progress ?? { write: () => true } });
-    if (outcome.kind === 'diagnostics') return { kind: 'error', message: renderAll(outcome.diagnostics, source, union, after(prefix.length)) };
-    if (outcome.kind === 'internal-error') return { kind: 'error', message: `ERROR: internal compiler error: ${outcome.message}\n` };
-    await loadProviders(outcome.script.programs);
-    // The shell may have ended while the compiler ran: load nothing then.
-    if (this.finished) return { kind: 'error', message: 'ERROR: the session has ended\n' };
-    const script = outcome.script;
+    const loaded = await this.compileAndLoad(source, union, after(prefix.length));
+    if (loaded.kind === 'error') return loaded;
+    const { script, added } = loaded;
     const warnings = renderAll(script.warnings, source, union, after(prefix.length));
-
-    const before = this.session?.script.programs ?? [];
-    for (let i = 0; i < before.length; i++) {
-      if (script.programs[i]?.probe.name !== before[i]!.probe.name) {
-        return { kind: 'error', message: 'ERROR: the earlier probes of this session no longer compile to the same programs (did the kernel\'s tracepoints change?)\n' };
-      }
-    }
-    const added = script.programs.slice(before.length);
-
-    try {
-      if (!this.session) this.startSession(script);
-      else this.session.extend(script, added);
-    } catch (e) {
-      return { kind: 'error', message: runtimeErrorText(e) };
-    }
     const probes = this.commit(text, analysis, added);
     return { kind: 'attached', probes, warnings };
   }
 
   /**
-   * Statements typed alone: `probe` (a BEGIN probe holding them) is compiled after the session's
-   * text, loaded against its maps, run once and unloaded. Its text stays in the session's script,
-   * as a detached probe's does, so the events of later entries keep their numbers.
+   * Compile the session's text with an entry appended (`union`), check that the earlier probes
+   * compiled to the same programs, and load and attach the new ones into the session. `settle`
+   * runs after loading, whether it worked or not (a one-shot entry unloads its programs there).
    */
-  private async runOnce(source: SourceFile, probe: string, typedOffset: (pos: number) => number): Promise<AddResult> {
-    const prefix = this.entries.length > 0 ? this.scriptText + '\n' : '';
-    const union: SourceFile = { name: '<session>', text: prefix + probe };
-    const inEntry = (pos: number): number | undefined => (pos >= prefix.length ? typedOffset(pos - prefix.length) : undefined);
+  private async compileAndLoad(
+    source: SourceFile,
+    union: SourceFile,
+    inEntry: (pos: number) => number | undefined,
+    settle?: (added: readonly CompiledProgram[]) => void,
+  ): Promise<{ kind: 'loaded'; script: CompiledScript; added: readonly CompiledProgram[] } | { kind: 'error'; message: string }> {
     const outcome = await compile({ source: union, positionals: this.opts.positionals ?? [], noCache: this.opts.noCache, progress: this.opts.progress ?? { write: () => true } });
     if (outcome.kind === 'diagnostics') return { kind: 'error', message: renderAll(outcome.diagnostics, source, union, inEntry) };
     if (outcome.kind === 'internal-error') return { kind: 'error', message: `ERROR: internal compiler error: ${outcome.message}\n` };
     await loadProviders(outcome.script.programs);
+    // The shell may have ended while the compiler ran: load nothing then.
     if (this.finished) return { kind: 'error', message: 'ERROR: the session has ended\n' };
     const script = outcome.script;
     const before = this.session?.script.programs ?? [];
@@ -163,10 +147,24 @@ export class LiveSession {
     } catch (e) {
       return { kind: 'error', message: runtimeErrorText(e) };
     } finally {
-      this.session?.unloadPrograms(added.map((p) => p.name));
+      settle?.(added);
     }
+    return { kind: 'loaded', script, added };
+  }
+
+  /**
+   * Statements typed alone: `probe` (a BEGIN probe holding them) is compiled after the session's
+   * text, loaded against its maps, run once and unloaded. Its text stays in the session's script,
+   * as a detached probe's does, so the events of later entries keep their numbers.
+   */
+  private async runOnce(source: SourceFile, probe: string, typedOffset: (pos: number) => number): Promise<AddResult> {
+    const prefix = this.entries.length > 0 ? this.scriptText + '\n' : '';
+    const union: SourceFile = { name: '<session>', text: prefix + probe };
+    const inEntry = (pos: number): number | undefined => (pos >= prefix.length ? typedOffset(pos - prefix.length) : undefined);
+    const loaded = await this.compileAndLoad(source, union, inEntry, (added) => this.session?.unloadPrograms(added.map((p) => p.name)));
+    if (loaded.kind === 'error') return loaded;
     this.entries.push(probe);
-    return { kind: 'ran', warnings: renderAll(script.warnings, source, union, inEntry) };
+    return { kind: 'ran', warnings: renderAll(loaded.script.warnings, source, union, inEntry) };
   }
 
   private startSession(script: CompiledScript): void {
