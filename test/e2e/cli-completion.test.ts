@@ -50,3 +50,30 @@ kernelTest('bash completion: flags, flag values, probe types, tracepoint categor
   t.true(category.nospace);
   t.deepEqual(bashComplete('-l t:syscalls:sys_enter_openat').replies, ['sys_enter_openat', 'sys_enter_openat2']);
 }, { needs: needsBash });
+
+/**
+ * What the zsh completion function (completion/_tsbpf) adds for the words after `tsbpf`, run in a
+ * real zsh with compsys's `compadd`/`_files` replaced by recorders (`-S` suffixes are appended).
+ */
+function zshComplete(...words: string[]): string[] {
+  const program = `
+compadd() { local s=""; while [[ $1 == -* ]]; do if [[ $1 == -S ]]; then s=$2; shift; fi; if [[ $1 == -- ]]; then shift; break; fi; shift; done; for c in "$@"; do print -r -- "ADD $c$s"; done }
+_files() { print -r -- "ADD @files" }
+_command_names() { print -r -- "ADD @commands" }
+words=(${JSON.stringify(TSBPF_BIN)} "\${(@)argv}"); CURRENT=$#words
+source ${JSON.stringify(join(REPO_ROOT, 'completion', '_tsbpf'))}
+`;
+  const r = spawnSync('zsh', ['-f', '-c', program, 'zsh', ...words], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`zsh failed: ${r.stderr}`);
+  return r.stdout.split('\n').filter((l) => l.startsWith('ADD ')).map((l) => l.slice(4));
+}
+
+const needsZsh = (): string | undefined => (spawnSync('zsh', ['--version']).status === 0 ? undefined : 'needs zsh');
+
+kernelTest('zsh completion: flags, flag values, files, probe types and tracepoint categories', (t) => {
+  t.deepEqual(zshComplete('--flameg'), ['--flamegraph']);
+  t.deepEqual(zshComplete('-f', 'fo'), ['folded']);
+  t.deepEqual(zshComplete('-o', 'x'), ['@files']);
+  t.deepEqual(zshComplete('-l', 'tracep'), ['tracepoint:']);
+  t.deepEqual(zshComplete('-l', 'tracepoint:sysc'), ['tracepoint:syscalls:']);
+}, { needs: needsZsh });
