@@ -1,3 +1,4 @@
+import { mapKeyNames } from './passes/map-key-names.js';
 import type * as ast from './ast/nodes.js';
 import { Diagnostics, type Diagnostic } from './common/diagnostic.js';
 import type { SourceFile, Span } from './common/span.js';
@@ -221,13 +222,13 @@ export const PIPELINE: readonly CompilePass[] = [
     },
   },
   {
-    name: 'layout-maps', reads: ['script', 'config', 'mapDecls', 'programs'], writes: ['maps', 'ir'],
+    name: 'layout-maps', reads: ['program', 'script', 'config', 'mapDecls', 'programs'], writes: ['maps', 'ir'],
     run(s, diags) {
       // BPFTRACE_PERF_RB_PAGES overrides the config block (src/passes/config.ts), as bpftrace's environment variables do.
       if (diags.hasErrors) return;
       // Too many probes: no layout (compileScript then reports the front end's diagnostics, these included).
       if (!probeLimitErrors(s.config!, s.programs!.length, diags)) return;
-      const maps = buildMaps(s.script!, s.config!.maxMapKeys, s.mapDecls!, mapsUsedOtherwise(s.programs!));
+      const maps = buildMaps(s.script!, s.config!.maxMapKeys, s.mapDecls!, mapsUsedOtherwise(s.programs!), mapKeyNames(s.program!));
       const ringbufMap = maps.length;
       const lostMap = ringbufMap + 1;
       const zeroMap = ringbufMap + 2;
@@ -446,7 +447,13 @@ function expandProbes(program: ast.Program, diags: Diagnostics, ctx: ExpandConte
   return out;
 }
 
-function buildMaps(script: ScriptState, maxMapKeysSet: number | undefined, decls: ReadonlyMap<string, DeclaredMap>, usedOtherwise: ReadonlySet<number>): CompiledMap[] {
+function buildMaps(
+  script: ScriptState,
+  maxMapKeysSet: number | undefined,
+  decls: ReadonlyMap<string, DeclaredMap>,
+  usedOtherwise: ReadonlySet<number>,
+  keyNames: ReadonlyMap<string, readonly string[]>,
+): CompiledMap[] {
   const maxMapKeys = maxMapKeysSet ?? DEFAULT_MAX_MAP_KEYS;
   const maps: CompiledMap[] = [];
   // Ids were handed out in first-use order; keep them.
@@ -464,7 +471,7 @@ function buildMaps(script: ScriptState, maxMapKeysSet: number | undefined, decls
     if (!declared && spec.keyTypes.length === 0 && scalarArrayKind(spec.kind) && !usedOtherwise.has(id)) {
       maps[id] = {
         id, name, bpfType: MapType.PERCPU_ARRAY, keySize: 4, valueSize: mapValueSize(spec), maxEntries: 1,
-        spec: { kind: spec.kind, keyTypes: spec.keyTypes, valueType: spec.valueType, params: spec.params.map(String) },
+        spec: compiledSpec(name, spec, keyNames),
       };
       continue;
     }
@@ -476,10 +483,20 @@ function buildMaps(script: ScriptState, maxMapKeysSet: number | undefined, decls
       keySize: spec.kind === 'tseries' ? tseriesKeyLayout(spec.keyTypes).size : Math.max(1, sizeOf(keyLayoutTypes(spec.keyTypes))),
       valueSize: mapValueSize(spec),
       maxEntries: declared?.maxEntries ?? (spec.kind === 'tseries' ? tseriesMaxEntries(spec, maxMapKeys) : spec.keyTypes.length === 0 ? 1 : maxMapKeys),
-      spec: { kind: spec.kind, keyTypes: spec.keyTypes, valueType: spec.valueType, params: spec.params.map(String) },
+      spec: compiledSpec(name, spec, keyNames),
     };
   }
   return maps;
+}
+
+/** A map's spec as the runtime reads it; key part names only where they fit the key's parts. */
+function compiledSpec(name: string, spec: MapSpec, keyNames: ReadonlyMap<string, readonly string[]>): NonNullable<CompiledMap['spec']> {
+  const names = keyNames.get(name);
+  const parts = spec.keyTypes.length === 1 && spec.keyTypes[0]!.kind === 'tuple' ? spec.keyTypes[0]!.elems.length : spec.keyTypes.length;
+  return {
+    kind: spec.kind, keyTypes: spec.keyTypes, valueType: spec.valueType, params: spec.params.map(String),
+    ...(names && names.length === parts ? { keyNames: names } : {}),
+  };
 }
 
 function toIrMap(m: CompiledMap): IrMap {

@@ -119,6 +119,7 @@ function map(v: unknown, at: string): void {
     types(spec['keyTypes'], `${a}.keyTypes`);
     type(spec['valueType'], `${a}.valueType`);
     arr(spec['params'], `${a}.params`, str);
+    optional(spec, 'keyNames', a, (n, an) => arr(n, an, str));
   });
 }
 

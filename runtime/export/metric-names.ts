@@ -1,8 +1,9 @@
 /**
  * How a map and its keys are named in the Prometheus export (documented in README.md "Prometheus
  * export"): `@` is `tsbpf_map`, `@name` is `tsbpf_name`; every series has a `map` label with the
- * map's own name; one key is the label `key`, several keys (or one tuple key) are `key0`, `key1`,
- * ..., and a record key `(a = 1, b = 2)` names its labels by its fields.
+ * map's own name; keys are labelled as the script writes them (`@[comm, pid]`: `comm`, `pid`),
+ * else one key is the label `key`, several keys (or one tuple key) are `key0`, `key1`, ..., and a
+ * record key `(a = 1, b = 2)` names its labels by its fields.
  */
 import { valueText, type Value } from '../output/value.js';
 
@@ -29,12 +30,17 @@ function keyParts(key: readonly Value[]): { name?: string; value: Value }[] {
 }
 
 /**
- * The label names of a map's keys, decided from one key (all keys of a map have one type): `key`
- * for a single plain key, else the record's field names where they are usable, `keyN` otherwise.
+ * The label names of a map's keys, decided from one key (all keys of a map have one type): the
+ * names the script gives its key parts (`@[comm, pid]` -> `comm`, `pid`; `written`, from the
+ * compiler) where all are usable, else `key` for a single plain key, the record's field names
+ * where they are usable, `keyN` otherwise.
  */
-export function keyLabelNames(key: readonly Value[]): string[] {
+export function keyLabelNames(key: readonly Value[], written?: readonly string[]): string[] {
   if (key.length === 0) return [];
   const parts = keyParts(key);
+  if (written && written.length === parts.length && new Set(written).size === written.length) {
+    if (written.every((n) => LABEL_NAME.test(n) && !n.startsWith('__') && !RESERVED_LABELS.has(n))) return [...written];
+  }
   if (key.length === 1 && parts.length === 1 && key[0]!.kind !== 'tuple' && key[0]!.kind !== 'record') return ['key'];
   const names: string[] = [];
   parts.forEach((p, i) => {

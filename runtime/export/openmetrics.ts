@@ -98,7 +98,7 @@ export function renderExposition(dumps: readonly MapDump[], opts: ExpositionOpti
       entries = sortEntries(entries, first.value.kind).slice(entries.length - opts.maxSeries);
       opts.onTruncated?.(dump.name, dump.entries.length, entries.length);
     }
-    const labelNames = keyLabelNames(first.key);
+    const labelNames = keyLabelNames(first.key, dump.keyNames);
     const labels = (e: MapEntry, extra = ''): string => {
       const values = keyLabelValues(e.key);
       let s = `{map="${escapeLabelValue(dump.name)}"`;

@@ -77,6 +77,8 @@ export interface MapEntry {
 export interface MapDump {
   /** Includes '@', e.g. '@' or '@calls'. */
   name: string;
+  /** The key parts' names as the script writes them (`comm`, `pid`), when the compiler knows them all. */
+  keyNames?: readonly string[];
   /** In the order the decoder read them (kernel iteration order); the renderer sorts. */
   entries: MapEntry[];
   /**

@@ -592,7 +592,7 @@ export class Session {
     return this.scriptMaps()
       .filter((m) => this.mapFds[m.id] !== undefined)
       .sort((a, b) => a.name.localeCompare(b.name))
-      .map((m) => mapDumpOf(this.withScalarZero(m, this.mapSource(m))));
+      .map((m) => ({ ...mapDumpOf(this.withScalarZero(m, this.mapSource(m))), ...(m.spec?.keyNames ? { keyNames: m.spec.keyNames } : {}) }));
   }
 
   /**

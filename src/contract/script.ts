@@ -28,6 +28,8 @@ export interface CompiledMap {
     readonly valueType: Type;
     /** lhist min/max/step, as decimal strings (bigint is not JSON). */
     readonly params: readonly string[];
+    /** Each key part's name as the script writes it (`comm`, `pid`), where every use agrees (src/passes/map-key-names.ts). */
+    readonly keyNames?: readonly string[];
   };
 }
 

@@ -104,11 +104,12 @@ kernelTest('config export_max_series: the largest keys are served, with one warn
   await h.waitFor(() => /Serving the maps at (\S+)/.test(h.stderr), 'the export URL');
   const url = /Serving the maps at (\S+)/.exec(h.stderr)![1]!;
   // Keys 1, 2, 3, 100, 5000 counted 1, 1, 1, 2, 1 times: 100 is the largest, then one of the ties.
+  // The label is the key as the script writes it: @k[args.count] -> count="...".
   readSizes(fd);
   const series = async (): Promise<string[]> => (await (await fetch(url)).text()).split('\n').filter((l) => l.startsWith('tsbpf_k_total'));
   const first = await series();
   t.is(first.length, 2, first.join('\n'));
-  t.true(first.includes('tsbpf_k_total{map="@k",key="100"} 2'), first.join('\n'));
+  t.true(first.includes('tsbpf_k_total{map="@k",count="100"} 2'), first.join('\n'));
   t.is((await series()).length, 2);
   const r = await h.stop('SIGINT');
   t.is(r.code, 0, describeRun(r));

@@ -142,6 +142,17 @@ test('names: @ and @name, key labels from records, tuples and several keys', (t)
   t.is(escapeLabelValue('a\\b"c\nd'), 'a\\\\b\\"c\\nd');
 });
 
+test('keys are labelled as the script writes them when the compiler knows every part', (t) => {
+  t.deepEqual(keyLabelNames([V.str('bash')], ['comm']), ['comm']);
+  t.deepEqual(keyLabelNames([V.str('bash'), V.int(4)], ['comm', 'pid']), ['comm', 'pid']);
+  t.deepEqual(keyLabelNames([V.tuple(V.str('bash'), V.int(4))], ['comm', 'pid']), ['comm', 'pid']);
+  // Unusable or reserved names, or a count that does not fit the key: the positional names.
+  t.deepEqual(keyLabelNames([V.str('bash')], ['le']), ['key']);
+  t.deepEqual(keyLabelNames([V.str('bash'), V.int(4)], ['comm']), ['key0', 'key1']);
+  const dump: MapDump = { name: '@', keyNames: ['comm'], entries: [e([V.str('bash')], { kind: 'int', value: 3n, agg: 'count' })] };
+  t.true(renderExposition([dump], prom).includes('tsbpf_map_total{map="@",comm="bash"} 3\n'));
+});
+
 test('a stack key is one label, its frames one per line', (t) => {
   const text = renderExposition([{ name: '@s', entries: [e([V.stack(['f1+4', 'main+10'])], { kind: 'int', value: 2n, agg: 'count' })] }], prom);
   t.true(text.includes('tsbpf_s_total{map="@s",key="f1+4\\nmain+10"} 2\n'), text);
