@@ -155,3 +155,78 @@ kernelTest('a killed tsbpf (SIGKILL) leaves no XDP program behind: the link dies
   // The kernel releases the link when the process's files are closed, which is done before the exit is reported.
   t.notRegex(await linkShow(pair.nsA, pair.ifA), /xdp/);
 }, opts);
+
+/** `tc -j filter show` of one hook in namespace `ns`: the cls_bpf filters' program ids. */
+async function clsBpfProgs(ns: string, dev: string, direction: 'ingress' | 'egress'): Promise<number[]> {
+  const r = await exec(['tc', '-n', ns, '-j', 'filter', 'show', 'dev', dev, direction]);
+  const filters = (r.stdout.trim() ? JSON.parse(r.stdout) : []) as { kind?: string; options?: { prog?: { id?: number } } }[];
+  return filters.flatMap((f) => (f.kind === 'bpf' && f.options?.prog?.id ? [f.options.prog.id] : []));
+}
+
+async function qdiscs(ns: string, dev: string): Promise<string> {
+  return (await exec(['tc', '-n', ns, 'qdisc', 'show', 'dev', dev])).stdout;
+}
+
+const CLASSIC = { TSBPF_TC_ATTACH: 'classic' };
+
+kernelTest('tc: TSBPF_TC_ATTACH=classic attaches cls_bpf filters on a clsact qdisc: both directions fire, shot drops, filters and qdisc are gone after exit', async (t) => {
+  const pair = makeVethPair(t);
+  const [b0, b1] = pair.addrB;
+  const back = 9998;
+  const script = [
+    `tc:${pair.ifA}:ingress /pkt.udp.dport == ${PORT}/ { @in[ntop(pkt.ip.saddr)] = count(); if (pkt.ip.saddr == pton("${b1}")) { shot } }`,
+    `tc:${pair.ifA}:egress /pkt.udp.dport == ${back}/ { @out[ntop(pkt.ip.daddr)] = count(); }`,
+  ].join('\n');
+  const h = startTsbpf(['--unsafe', '-e', script], { t, env: CLASSIC, ...inNs(pair) });
+  await h.attached;
+  t.is((await clsBpfProgs(pair.nsA, pair.ifA, 'ingress')).length, 1, 'one cls_bpf filter on ingress');
+  t.is((await clsBpfProgs(pair.nsA, pair.ifA, 'egress')).length, 1, 'one cls_bpf filter on egress');
+  t.regex(await qdiscs(pair.nsA, pair.ifA), /clsact/);
+  t.deepEqual(await traffic(t, pair, 7, 5), { [b0]: 7 });
+  await sendUdp(pair.nsA, b1, back, [{ src: pair.addrA, n: 3 }]);
+  const r = await h.stop('SIGINT');
+  t.deepEqual(mapLines(r.stdout, 'in'), { [b0]: 8, [b1]: 5 }, describeRun(r));
+  t.deepEqual(mapLines(r.stdout, 'out'), { [b1]: 3 }, describeRun(r));
+  t.deepEqual(await clsBpfProgs(pair.nsA, pair.ifA, 'ingress'), [], 'no filter after exit');
+  t.deepEqual(await clsBpfProgs(pair.nsA, pair.ifA, 'egress'), []);
+  t.notRegex(await qdiscs(pair.nsA, pair.ifA), /clsact/, 'the clsact qdisc tsbpf made is gone too');
+  t.deepEqual(await traffic(t, pair, 3, 4), { [b0]: 3, [b1]: 4 }, 'after exit nothing drops packets');
+}, opts);
+
+kernelTest('tc classic: a clsact qdisc that was there stays; an error exit and exit() remove the filter', async (t) => {
+  const pair = makeVethPair(t);
+  t.is((await exec(['tc', '-n', pair.nsA, 'qdisc', 'add', 'dev', pair.ifA, 'clsact'])).code, 0);
+  // exit() after attaching, and a run that fails after the tc probes attached (the second xdp probe on one interface is refused).
+  const ok = await runTsbpf(['-e', `tc:${pair.ifA}:ingress { @ = count(); } interval:ms:200 { exit(); }`], { env: CLASSIC, ...inNs(pair) });
+  t.is(ok.code, 0, describeRun(ok));
+  t.deepEqual(await clsBpfProgs(pair.nsA, pair.ifA, 'ingress'), []);
+  t.regex(await qdiscs(pair.nsA, pair.ifA), /clsact/, 'a qdisc tsbpf did not make is left alone');
+  const bad = await runTsbpf(['-e', `tc:${pair.ifA}:egress { @ = count(); } tc:${pair.ifA}:ingress { @x = count(); } xdp:${pair.ifA} { @y = count(); } xdp:${pair.ifA} { @z = count(); }`], { env: CLASSIC, ...inNs(pair) });
+  t.not(bad.code, 0, describeRun(bad));
+  t.regex(bad.stderr, /already has an XDP program/, describeRun(bad));
+  t.deepEqual(await clsBpfProgs(pair.nsA, pair.ifA, 'ingress'), [], describeRun(bad));
+  t.deepEqual(await clsBpfProgs(pair.nsA, pair.ifA, 'egress'), []);
+}, opts);
+
+kernelTest('tc classic: a SIGKILLed tsbpf leaves its cls_bpf filter, which tsbpf top reports as stale and --detach prog:ID removes', async (t) => {
+  const pair = makeVethPair(t);
+  const [b0, b1] = pair.addrB;
+  const h = startTsbpf(['--unsafe', '-e', `tc:${pair.ifA}:ingress /pkt.ip.saddr == pton("${b1}")/ { shot }`], { t, env: CLASSIC, ...inNs(pair) });
+  await h.attached;
+  const [progId] = await clsBpfProgs(pair.nsA, pair.ifA, 'ingress');
+  t.truthy(progId);
+  t.is((await h.stop('SIGKILL')).signal, 'SIGKILL');
+  t.deepEqual(await clsBpfProgs(pair.nsA, pair.ifA, 'ingress'), [progId!], 'the kernel keeps a classic filter after its process');
+  t.deepEqual(await traffic(t, pair, 2, 3), { [b0]: 2 }, 'and it still drops');
+  const top = await runTsbpf(['top', '-f', 'json', '-i', '0.2'], inNs(pair));
+  t.is(top.code, 0, describeRun(top));
+  const sample = JSON.parse(top.stdout) as { netlinkTc: { ifname: string; direction: string; progId: number; stale: boolean }[] };
+  t.deepEqual(sample.netlinkTc.filter((x) => x.progId === progId).map((x) => [x.ifname, x.direction, x.stale]), [[pair.ifA, 'ingress', true]]);
+  const text = await runTsbpf(['top', '-i', '0.2'], inNs(pair));
+  t.regex(text.stdout, new RegExp(`^stale tc program ${progId} \\(\\w+\\) on ${pair.ifA} ingress, a cls_bpf filter .*remove: tsbpf top --detach prog:${progId}$`, 'm'), describeRun(text));
+  const det = await runTsbpf(['top', '--detach', `prog:${progId}`], inNs(pair));
+  t.is(det.code, 0, describeRun(det));
+  t.regex(det.stdout, new RegExp(`removed tc program ${progId} .* from ${pair.ifA} ingress`));
+  t.deepEqual(await clsBpfProgs(pair.nsA, pair.ifA, 'ingress'), []);
+  t.deepEqual(await traffic(t, pair, 2, 3), { [b0]: 2, [b1]: 3 });
+}, opts);
