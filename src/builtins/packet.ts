@@ -8,8 +8,9 @@
  * macaddr. `pkt.data[i]` reads one byte anywhere in the packet (0 past its end).
  */
 import type * as ast from '../ast/nodes.js';
-import { Helper, ProgType, TcAction, XdpAction } from '../contract/index.js';
+import { Helper, ProgType, TcAction, XdpAction, type RedirectTarget } from '../contract/index.js';
 import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
+import { ifindexOf } from '../kernel/netdev.js';
 import type { ConcreteProbe } from '../providers/provider.js';
 import { boolType, intType, u32, type Type } from '../types/types.js';
 import { c64, type LibValue, type LowerContext } from './library.js';
@@ -91,6 +92,8 @@ export class PacketLowering {
   private vars: { eth: number; ip?: number; ip6?: number; l4?: number; l3?: number; l4proto?: number } | undefined;
   /** 1: eth, 2: + ip/ip6, 3: + the L4 header. */
   private depth = 0;
+  /** The interfaces `redirect(ifname)` sends to, by name, with the index compiled in. */
+  private readonly redirects = new Map<string, number>();
 
   constructor(
     probe: ConcreteProbe,
@@ -131,6 +134,7 @@ export class PacketLowering {
 
   /** A verdict statement (`drop`, `pass`...) as the statements setting the result and leaving the probe; undefined when `e` is none. */
   statement(e: ast.Expr): IrStmt[] | undefined {
+    if (this.kind && e.kind === 'Call' && e.callee === 'redirect') return this.redirect(e);
     if (this.kind && e.kind === 'Call' && TASK_BUILTINS.has(e.callee)) {
       this.value(e);
       return [];
@@ -147,6 +151,40 @@ export class PacketLowering {
       return [];
     }
     return [{ op: 'setVar', id: this.verdict()!.var, value: c64(v.code) }, { op: 'return' }];
+  }
+
+  /** The probe as compiled: with the interfaces its redirect() calls send to (checked again at attach). */
+  compiledProbe(probe: ConcreteProbe): ConcreteProbe {
+    const a = probe.attach;
+    if (this.redirects.size === 0 || (a.kind !== 'xdp' && a.kind !== 'tc')) return probe;
+    const redirects: RedirectTarget[] = [...this.redirects].map(([iface, ifindex]) => ({ iface, ifindex }));
+    return { ...probe, attach: { ...a, redirects } };
+  }
+
+  /**
+   * `redirect(ifname)`: bpf_redirect to that interface's egress, and leave the probe with what it
+   * returns (XDP_REDIRECT / TC_ACT_REDIRECT, or XDP_ABORTED / TC_ACT_SHOT when the index is bad).
+   * The name is resolved now, in this network namespace; the provider checks it at attach time.
+   */
+  private redirect(e: ast.Call): IrStmt[] {
+    if (e.args.length !== 1) {
+      this.cx.diags.error('wrong-arity', 'redirect takes one argument: the name of the interface to send the packet out of', e.span);
+      return [];
+    }
+    const name = this.cx.constString(e.args[0]!, 'redirect\'s interface name');
+    if (name === undefined) return [];
+    const ifindex = ifindexOf(name);
+    if (ifindex === undefined) {
+      this.cx.diags.error('unknown-interface', `redirect: no network interface named ${name}`, e.args[0]!.span);
+      return [];
+    }
+    if (!this.cx.unsafe) {
+      this.cx.diags.error('unsafe-verdict', 'redirect changes what happens to packets on the network path: run with --unsafe to allow it', e.span, ['observation-only scripts (no drop/tx/shot/redirect) need no flag']);
+      return [];
+    }
+    this.redirects.set(name, ifindex);
+    const call: IrExpr = { op: 'call', helper: Helper.redirect, args: [{ kind: 'int', value: c64(BigInt(ifindex)) }, { kind: 'int', value: c64(0n) }] };
+    return [{ op: 'setVar', id: this.verdict()!.var, value: call }, { op: 'return' }];
   }
 
   /** Statements the program starts with: the default verdict, then the header copies the body reads. */

@@ -2,7 +2,7 @@ import type { Diagnostics } from '../common/diagnostic.js';
 import type { Span } from '../common/span.js';
 import { netInterfaces } from '../kernel/netdev.js';
 import { splitAttachPoint } from './attach-point.js';
-import { attachIfindex, errnoName, expandInterfaces } from './packet-common.js';
+import { attachIfindex, checkRedirects, errnoName, expandInterfaces } from './packet-common.js';
 import { AttachError, AttachType, ProgType, type Attachment, type ConcreteProbe, type KernelOps, type Provider } from './provider.js';
 
 /**
@@ -96,6 +96,7 @@ export const tcProvider: Provider = {
   attach(p, progFd, ops) {
     if (p.attach.kind !== 'tc') throw new Error('tc provider given a foreign probe');
     const tcProbe = p as ConcreteProbe & { attach: { kind: 'tc' } };
+    checkRedirects(p.attach.redirects, p.name);
     const ifindex = attachIfindex(p.attach.iface, p.name);
     const mode = tcAttachMode();
     if (mode === 'classic') return attachClassic(tcProbe, ifindex, progFd, ops);

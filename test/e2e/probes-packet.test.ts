@@ -230,3 +230,49 @@ kernelTest('tc classic: a SIGKILLed tsbpf leaves its cls_bpf filter, which tsbpf
   t.deepEqual(await clsBpfProgs(pair.nsA, pair.ifA, 'ingress'), []);
   t.deepEqual(await traffic(t, pair, 2, 3), { [b0]: 2, [b1]: 3 });
 }, opts);
+
+/** A second veth pair with both ends in the receiving namespace: what redirect() sends out of the first end arrives at the second. */
+async function loopPair(t: ExecutionContext, pair: VethPair): Promise<{ out: string; back: string }> {
+  const tag = pair.ifA.slice(3);
+  const ends = { out: `tvc${tag}`, back: `tvd${tag}` };
+  for (const argv of [
+    ['ip', '-n', pair.nsA, 'link', 'add', ends.out, 'type', 'veth', 'peer', 'name', ends.back],
+    ['ip', '-n', pair.nsA, 'link', 'set', ends.out, 'up'],
+    ['ip', '-n', pair.nsA, 'link', 'set', ends.back, 'up'],
+  ]) t.is((await exec(argv)).code, 0, argv.join(' '));
+  return ends;
+}
+
+for (const hook of ['xdp', 'tc'] as const) {
+  kernelTest(`${hook}: redirect(ifname) sends the packets out of another interface, where a second probe counts them; it needs --unsafe`, async (t) => {
+    const pair = makeVethPair(t);
+    const [b0, b1] = pair.addrB;
+    const ends = await loopPair(t, pair);
+    const at = (iface: string): string => (hook === 'xdp' ? `xdp:${iface}` : `tc:${iface}:ingress`);
+    const script = [
+      `${at(pair.ifA)} /pkt.udp.dport == ${PORT} && pkt.ip.saddr == pton("${b1}")/ { @sent = count(); redirect("${ends.out}") }`,
+      `${at(ends.back)} /pkt.udp.dport == ${PORT}/ { @arrived[ntop(pkt.ip.saddr), pkt.ifindex] = count(); }`,
+    ].join('\n');
+    const refused = await runTsbpf(['-e', script], inNs(pair));
+    t.regex(refused.stderr, /redirect changes what happens to packets on the network path: run with --unsafe/, describeRun(refused));
+    const h = startTsbpf(['--unsafe', '-e', script], { t, ...inNs(pair) });
+    await h.attached;
+    t.deepEqual(await traffic(t, pair, 5, 6), { [b0]: 5 }, 'the redirected packets never reach the socket');
+    const backIndex = (await exec(['ip', 'netns', 'exec', pair.nsA, 'cat', `/sys/class/net/${ends.back}/ifindex`])).stdout.trim();
+    const r = await h.stop('SIGINT');
+    t.regex(r.stdout, /^@sent: 6$/m, describeRun(r));
+    t.deepEqual(mapLines(r.stdout, 'arrived'), { [`${b1}, ${backIndex}`]: 6 }, describeRun(r));
+  }, opts);
+}
+
+kernelTest('redirect(ifname): an unknown interface and a wrong argument are compile errors', async (t) => {
+  for (const [script, re] of [
+    ['xdp:lo { redirect("nosuchif9") }', /redirect: no network interface named nosuchif9/],
+    ['tc:lo:egress { redirect(1) }', /redirect's interface name/],
+    ['xdp:lo { redirect() }', /redirect takes one argument/],
+  ] as const) {
+    const r = await runTsbpf(['--unsafe', '-e', script]);
+    t.not(r.code, 0, script);
+    t.regex(r.stderr, re, `${script}\n${describeRun(r)}`);
+  }
+});
