@@ -276,3 +276,34 @@ kernelTest('redirect(ifname): an unknown interface and a wrong argument are comp
     t.regex(r.stderr, re, `${script}\n${describeRun(r)}`);
   }
 });
+
+kernelTest('scripts/tools/tcptop-pkt.tbpf IFACE: TCP payload bytes per flow, received and sent, exactly', async (t) => {
+  const pair = makeVethPair(t);
+  const [b0] = pair.addrB;
+  const h = startTsbpf([join(REPO_ROOT, 'scripts', 'tools', 'tcptop-pkt.tbpf'), pair.ifA], { t, ...inNs(pair) });
+  await h.attached;
+  // A server in A reads 10000 bytes, answers 3000 and closes; the client in B connects from port 40123.
+  const server = `const s = require('net').createServer((c) => { let n = 0; c.on('data', (d) => { n += d.length; if (n >= 10000) c.end(Buffer.alloc(3000, 'y')); }); c.on('close', () => s.close()); });
+s.listen(7070, '${pair.addrA}', () => console.log('ready'));`;
+  const srv = exec(['ip', 'netns', 'exec', pair.nsA, process.execPath, '-e', server]);
+  const client = `const c = require('net').connect({ port: 7070, host: '${pair.addrA}', localAddress: '${b0}', localPort: 40123 }, () => c.write(Buffer.alloc(10000, 'x')));
+let n = 0; c.on('data', (d) => (n += d.length)); c.on('close', () => { console.log(n); });
+c.on('error', (e) => { console.error(e.message); process.exit(1); });`;
+  let got: { code: number | null; stdout: string } = { code: 1, stdout: '' };
+  for (let i = 0; i < 50; i++) {
+    got = await exec(['ip', 'netns', 'exec', pair.nsB, process.execPath, '-e', client]);
+    if (got.code === 0) break; // The server may not listen yet.
+  }
+  t.is(got.stdout.trim(), '3000');
+  t.is((await srv).code, 0);
+  const r = await h.stop('SIGINT');
+  t.regex(r.stdout, new RegExp(`^Tracing TCP payload bytes per flow on ${pair.ifA}`, 'm'));
+  // Sum each flow over every interval's printout (each interval clears the maps).
+  const total = (name: string): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const m of r.stdout.matchAll(new RegExp(`^@${name}\\[(.*)\\]: (\\d+)$`, 'gm'))) out[m[1]!] = (out[m[1]!] ?? 0) + Number(m[2]);
+    return Object.fromEntries(Object.entries(out).filter(([, v]) => v > 0));
+  };
+  t.deepEqual(total('rx_bytes'), { [`${b0}, 40123, ${pair.addrA}, 7070`]: 10000 }, describeRun(r));
+  t.deepEqual(total('tx_bytes'), { [`${pair.addrA}, 7070, ${b0}, 40123`]: 3000 }, describeRun(r));
+}, opts);
