@@ -25,7 +25,7 @@ for script in \
   "xdp:$ia /pkt.udp.dport == 9/ { drop }" \
   "xdp:$ia { @[pkt.ip.saddr, pkt.udp.dport] = count(); }" \
   "xdp:$ia { @[pkt.ip.saddr, pkt.udp.dport] = count(); drop }"; do
-  ip netns exec "$a" node "$here/bin/tsbpf.js" --unsafe -e "$script" >/dev/null 2>"$flood.err" &
+  ip netns exec "$a" node "$here/bin/tsbpf.js" --no-cache --unsafe -e "$script" >/dev/null 2>"$flood.err" &
   pid=$!
   until grep -q 'Attached' "$flood.err" 2>/dev/null; do sleep 0.2; done
   ip netns exec "$a" node "$here/bin/tsbpf.js" top -f json -i 3 >"$flood.top" &

@@ -1,9 +1,13 @@
 /**
  * Packets in the language (issue 15): the `pkt` view of `xdp:` and `tc:` probes and their verdict
  * statements. Headers are copied from the packet into stack variables once, at the start of the
- * program, with bpf_xdp_load_bytes / bpf_skb_load_bytes (only the layers the script reads): a load
- * the packet is too short for leaves zeroes, so no read can be refused by the verifier, and a header
- * the packet does not have reads as false / 0. Numbers are in host byte order; addresses are byte
+ * program (only the layers the script reads), by direct packet access: the context's data pointer,
+ * bounds-checked against data_end (IR `pktBytes`), with bpf_xdp_load_bytes / bpf_skb_load_bytes as
+ * the fallback when the bytes are not all in the linear part (a short packet, a non-linear skb);
+ * direct reads halve the cost (match and drop 50 -> 25 ns per packet, count by (saddr, dport)
+ * 65 -> 40 ns: scripts/dev/packet-bench.sh; TSBPF_PKT_HELPERS=1 compiles the helper-only way). A
+ * load the packet is too short for leaves zeroes, so no read can be refused by the verifier, and a
+ * header the packet does not have reads as false / 0. Numbers are in host byte order; addresses are byte
  * arrays in network order (uint8[4] / uint8[16], as pton() gives and ntop() takes); MACs print as
  * macaddr. `pkt.data[i]` reads one byte anywhere in the packet (0 past its end).
  */
@@ -23,6 +27,10 @@ const IPV6_LEN = 40;
 /** The L4 header copy: a TCP header without options; UDP and ICMP headers are 8 bytes. */
 const L4_LEN = 20;
 const IPPROTO = { icmp: 1n, tcp: 6n, udp: 17n, icmpv6: 58n } as const;
+
+/** Offsets of the data and data_end fields: struct xdp_md, struct __sk_buff. */
+const XDP_DATA = [0, 4] as const;
+const SKB_DATA = [76, 80] as const;
 
 const u8 = intType(8, false);
 const u16 = intType(16, false);
@@ -230,9 +238,14 @@ export class PacketLowering {
   }
 
   /** `len` bytes of the packet at `offset`, zeroes when the packet is shorter. */
-  private load(offset: IrExpr, len: number): IrBlob {
+  private load(offset: IrExpr, len: number, direct = true): IrBlob {
     const helper = this.kind === 'xdp' ? Helper.xdp_load_bytes : Helper.skb_load_bytes;
-    return { op: 'callFill', size: len, helper, args: [{ kind: 'ctx' }, { kind: 'int', value: offset }, { kind: 'dst' }, { kind: 'int', value: c64(BigInt(len)) }] };
+    const fallback: IrBlob = { op: 'callFill', size: len, helper, args: [{ kind: 'ctx' }, { kind: 'int', value: offset }, { kind: 'dst' }, { kind: 'int', value: c64(BigInt(len)) }] };
+    // A direct read needs an offset the verifier can bound: constants and the header offsets
+    // computed here; pkt.data[i] with a computed i keeps the helper.
+    if (!direct || process.env['TSBPF_PKT_HELPERS'] === '1') return fallback;
+    const [dataAt, endAt] = this.kind === 'xdp' ? XDP_DATA : SKB_DATA;
+    return { op: 'pktBytes', size: len, offset, dataAt, endAt, fallback };
   }
 
   private need(depth: number): NonNullable<PacketLowering['vars']> {
@@ -245,7 +258,7 @@ export class PacketLowering {
 
   private dataByte(index: ast.Expr): LibValue {
     const at = this.cx.intOf(this.cx.value(index), index);
-    return { type: u8, int: { op: 'blobLoad', blob: this.load(at, 1), offset: 0, size: 1, signed: false } };
+    return { type: u8, int: { op: 'blobLoad', blob: this.load(at, 1, at.op === 'const'), offset: 0, size: 1, signed: false } };
   }
 
   private pathValue(path: readonly string[], e: ast.Expr): LibValue {

@@ -53,7 +53,8 @@ kernelTest('xdp: drop drops exactly the packets from the chosen source, counts a
 kernelTest('xdp:IFACE:generic attaches in generic (skb) mode and observes without --unsafe', async (t) => {
   const pair = makeVethPair(t);
   const [b0, b1] = pair.addrB;
-  const h = startTsbpf(['-e', `xdp:${pair.ifA}:generic /pkt.udp/ { @[pkt.ip.saddr, pkt.udp.dport, pkt.tcp, pkt.data[42]] = count(); }`], { t, ...inNs(pair) });
+  // pkt.data[pkt.len - 1]: a computed offset (read with the helper), the last payload byte.
+  const h = startTsbpf(['-e', `xdp:${pair.ifA}:generic /pkt.udp/ { @[pkt.ip.saddr, pkt.udp.dport, pkt.tcp, pkt.data[42]] = count(); @last[pkt.data[pkt.len - 1], pkt.data[pkt.len]] = count(); }`], { t, ...inNs(pair) });
   await h.attached;
   t.regex(await linkShow(pair.nsA, pair.ifA), /xdpgeneric/);
   t.deepEqual(await traffic(t, pair, 4, 6), { [b0]: 4, [b1]: 6 }, 'an observation-only program drops nothing');
@@ -61,6 +62,8 @@ kernelTest('xdp:IFACE:generic attaches in generic (skb) mode and observes withou
   const bytes = (a: string): string => `[${a.split('.').join(',')}]`;
   // pkt.data[42]: the first payload byte ('x' = 120; the end marker's 'e' = 101).
   t.deepEqual(mapLines(r.stdout, ''), { [`${bytes(b0)}, ${PORT}, false, 120`]: 4, [`${bytes(b0)}, ${PORT}, false, 101`]: 1, [`${bytes(b1)}, ${PORT}, false, 120`]: 6 }, describeRun(r));
+  // 'x' = 120 (10 packets) and the end marker's last 'd' = 100; one past the end reads 0.
+  t.deepEqual(mapLines(r.stdout, 'last'), { '120, 0': 10, '100, 0': 1 }, describeRun(r));
   t.notRegex(await linkShow(pair.nsA, pair.ifA), /xdp/);
 }, opts);
 
@@ -101,7 +104,8 @@ kernelTest('packet probes: verdicts that change the path need --unsafe; task bui
   }
 });
 
-kernelTest('pkt.ip6, pkt.tcp flags and pkt.icmp (v4 and v6) read the headers of real packets', async (t) => {
+// Headers are read by direct packet access; TSBPF_PKT_HELPERS=1 reads them with the load-bytes helpers (the fallback path) instead.
+for (const helpers of [false, true]) kernelTest(`pkt.ip6, pkt.tcp flags and pkt.icmp (v4 and v6) read the headers of real packets${helpers ? ' (TSBPF_PKT_HELPERS=1)' : ''}`, async (t) => {
   const pair = makeVethPair(t);
   for (const [ns, dev, a] of [[pair.nsA, pair.ifA, 'fd00:7e57::1'], [pair.nsB, pair.ifB, 'fd00:7e57::2']] as const) {
     t.is((await exec(['ip', '-n', ns, '-6', 'addr', 'add', `${a}/64`, 'dev', dev, 'nodad'])).code, 0);
@@ -112,7 +116,7 @@ kernelTest('pkt.ip6, pkt.tcp flags and pkt.icmp (v4 and v6) read the headers of 
     `tc:${pair.ifA}:egress /pkt.tcp && pkt.tcp.sport == 6666/ { printf("reply rst %d syn %d\\n", pkt.tcp.rst, pkt.tcp.syn); }`,
     `xdp:${pair.ifA} /pkt.icmp/ { printf("icmp type %d code %d v6 %d\\n", pkt.icmp.type, pkt.icmp.code, pkt.ip6); }`,
   ].join('\n');
-  const h = startTsbpf(['-e', script], { t, ...inNs(pair) });
+  const h = startTsbpf(['-e', script], { t, ...inNs(pair), env: helpers ? { TSBPF_PKT_HELPERS: '1' } : {} });
   await h.attached;
   // UDP to closed ports on B: B answers with ICMP (v4 type 3 code 3, v6 type 1 code 4), which arrive on A's interface.
   const probe = `const dg = require('dgram');
