@@ -324,7 +324,7 @@ shellTest('a big map gets a progress line on a terminal stderr while it is read,
   t.is(await sh.exited(), 0);
 });
 
-kernelTest('an xdp probe typed in the shell attaches live, counts the packets sent, and .detach removes it from the interface', async (t) => {
+kernelTest('an xdp probe typed in the shell attaches live, counts the packets sent, and .detach removes it from the interface; a classic tc filter too', async (t) => {
   const pair = makeHostVethPair(t);
   const xdpOn = (): boolean => /\bxdp/.test(spawnSync('ip', ['link', 'show', pair.ifA], { encoding: 'utf8' }).stdout);
   const sh = await StreamShell.start(t);
@@ -342,6 +342,16 @@ kernelTest('an xdp probe typed in the shell attaches live, counts the packets se
   t.false(xdpOn(), 'no XDP program left on the interface');
   await sendUdp(pair.nsB, pair.addrA, 7777, [{ src: pair.addrB, n: 4 }]);
   t.is(await pkts(), 9, 'no counting after .detach');
+
+  // A classic tc filter (TSBPF_TC_ATTACH is read at attach): .detach removes it and the qdisc it made.
+  const clsBpf = (): string => spawnSync('tc', ['filter', 'show', 'dev', pair.ifA, 'ingress'], { encoding: 'utf8' }).stdout;
+  process.env['TSBPF_TC_ATTACH'] = 'classic';
+  t.teardown(() => delete process.env['TSBPF_TC_ATTACH']);
+  t.regex((await sh.run(`tc:${pair.ifA}:ingress { @tc = count(); }`)).out, new RegExp(`\\[2\\] attached tc:${pair.ifA}:ingress`), sh.err);
+  t.regex(clsBpf(), /bpf .*direct-action/);
+  t.regex((await sh.run('.detach 2')).out, new RegExp(`\\[2\\] detached tc:${pair.ifA}:ingress`));
+  t.is(clsBpf(), '', 'no filter left');
+  t.notRegex(spawnSync('tc', ['qdisc', 'show', 'dev', pair.ifA], { encoding: 'utf8' }).stdout, /clsact/);
   sh.ctrlD();
   t.is(await sh.exited(), 0);
 }, { serial: true, needs: whyNoNetns });
