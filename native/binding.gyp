@@ -25,7 +25,8 @@
         "src/link.cc",
         "src/info.cc",
         "src/sys.cc",
-        "src/ringbuf.cc"
+        "src/ringbuf.cc",
+        "src/tc.cc"
       ],
       "libraries": ["-lbpf", "-lelf", "-lz"]
     },

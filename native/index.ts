@@ -237,6 +237,15 @@ export interface BpfNative {
   perfEventEnable(perfFd: number, enable: boolean): void;
   rawTracepointOpen(name: string, progFd: number): number;
   linkCreate(progFd: number, targetFd: number, attachType: number, opts?: LinkCreateOptions): number;
+  /**
+   * Classic tc (no tcx): a direct-action cls_bpf filter on the interface's clsact qdisc (created
+   * when missing: createdQdisc), through netlink; the kernel picks its handle and priority. It
+   * outlives the process: remove it with tcClassicDetach.
+   */
+  tcClassicAttach(ifindex: number, direction: 'ingress' | 'egress', progFd: number): { handle: number; priority: number; createdQdisc: boolean };
+  tcClassicDetach(ifindex: number, direction: 'ingress' | 'egress', handle: number, priority: number): void;
+  /** Delete the interface's clsact qdisc (with every filter still on it). */
+  tcClassicQdiscDelete(ifindex: number): void;
   /** BPF_ITER_CREATE on an iterator link: an fd whose read() runs the program over the kernel objects. */
   iterCreate(linkFd: number): number;
   /** The C++ name an Itanium-ABI symbol (`_Z...`) stands for (abi::__cxa_demangle); null when it is not one. */

@@ -204,9 +204,12 @@ export const PIPELINE: readonly CompilePass[] = [
         const name = `${progNamePrefix(probe)}_${i}`;
         const types = new Map<ast.Expr, Type>();
         exprTypes.set(name, types);
-        programs.push(new ProbeLowerer(script, probe, diags, types).lower(node, name, `.text.${name}`));
+        const lowerer = new ProbeLowerer(script, probe, diags, types);
+        programs.push(lowerer.lower(node, name, `.text.${name}`));
         const aps = node.attachPoints;
-        probes.push({ name, probe, span: aps.length ? { start: aps[0]!.span.start, end: aps[aps.length - 1]!.span.end } : node.span });
+        // A packet probe carries the interfaces its redirect() calls resolved (its provider checks them).
+        const compiled = lowerer.packetView?.compiledProbe(probe) ?? probe;
+        probes.push({ name, probe: compiled, span: aps.length ? { start: aps[0]!.span.start, end: aps[aps.length - 1]!.span.end } : node.span });
       });
     },
   },

@@ -10,6 +10,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tsbpf::InitLink(env, exports);
   tsbpf::InitInfo(env, exports);
   tsbpf::InitSys(env, exports);
+  tsbpf::InitTc(env, exports);
   tsbpf::InitRingbuf(env, exports);
   return exports;
 }

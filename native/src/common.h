@@ -52,6 +52,7 @@ void InitLink(Napi::Env env, Napi::Object exports);
 void InitInfo(Napi::Env env, Napi::Object exports);
 void InitSys(Napi::Env env, Napi::Object exports);
 void InitRingbuf(Napi::Env env, Napi::Object exports);
+void InitTc(Napi::Env env, Napi::Object exports);
 // map.cc: forget size bookkeeping for an fd (called by close()).
 void ForgetMapFd(int fd);
 

@@ -71,6 +71,9 @@ export const kernelOps: KernelOps = {
     return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : undefined;
   },
   linkCreate: (progFd, targetFd, attachType, flags) => bpf.linkCreate(progFd, targetFd, attachType, flags ? { flags } : undefined),
+  tcClassicAttach: (ifindex, direction, progFd) => bpf.tcClassicAttach(ifindex, direction, progFd),
+  tcClassicDetach: (ifindex, direction, handle, priority) => bpf.tcClassicDetach(ifindex, direction, handle, priority),
+  tcClassicQdiscDelete: (ifindex) => bpf.tcClassicQdiscDelete(ifindex),
 };
 
 /** The files a script's uprobes and usdt probes are in (rich-values.ts symbolizes non-PIE ones without their process). */
@@ -460,6 +463,7 @@ export class Session {
     const fds: number[] = [];
     for (const p of this.programs) {
       fds.push(...(p.attachment?.fds ?? []));
+      p.attachment?.release?.();
       p.attachment = undefined;
     }
     closeAttachments(fds);
@@ -528,6 +532,7 @@ export class Session {
       const fresh = this.programs.splice(before.programs);
       for (const p of fresh) {
         for (const fd of p.attachment?.fds ?? []) bpf.close(fd);
+        p.attachment?.release?.();
         bpf.close(p.fd);
       }
       for (const fd of created) bpf.close(fd);
@@ -550,6 +555,7 @@ export class Session {
       const p = this.programs[i]!;
       if (!drop.has(p.compiled.name)) continue;
       fds.push(...(p.attachment?.fds ?? []));
+      p.attachment?.release?.();
       progFds.push(p.fd);
       this.programs.splice(i, 1);
     }

@@ -9,6 +9,8 @@ const UNSAFE_HELPERS: ReadonlyMap<number, string> = new Map([
   [Helper.override_return, 'bpf_override_return'],
   [Helper.send_signal, 'bpf_send_signal'],
   [Helper.send_signal_thread, 'bpf_send_signal_thread'],
+  // A packet probe's redirect(): the packet leaves through another interface.
+  [Helper.redirect, 'bpf_redirect'],
 ]);
 
 /** `BPF_JMP | BPF_CALL`: a call; src_reg 0 makes it a helper call with the helper id in imm. */

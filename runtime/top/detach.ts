@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync, readlinkSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpf, isNativeError } from '../../native/index.js';
+import { detachTcFilter } from './netlink-tc.js';
 import { detachNetlinkXdp } from './netlink-xdp.js';
 import { isLinkFd } from './owners.js';
 import { ownerName } from './rates.js';
@@ -96,16 +97,25 @@ export function detachStaleLink(id: number): string[] {
 
 /**
  * `--detach prog:ID`: remove an XDP program a device of our network namespace holds through netlink,
- * when no process holds it (a live loader would only attach it again).
+ * or a classic tc (cls_bpf) filter running it, when no process holds it (a live loader would only
+ * attach it again).
  */
 export function detachNetlinkProgram(progId: number): string[] {
-  const at = takeSnapshot().netlinkXdp.filter((x) => x.progId === progId);
-  if (at.length === 0) throw new Error(`no XDP program ${progId} attached through netlink in this network namespace (tsbpf top -f json lists them)`);
+  const snap = takeSnapshot();
+  const xdp = snap.netlinkXdp.filter((x) => x.progId === progId);
+  const tc = snap.netlinkTc.filter((x) => x.progId === progId);
+  if (xdp.length === 0 && tc.length === 0) throw new Error(`no XDP program or tc filter ${progId} attached through netlink in this network namespace (tsbpf top -f json lists them)`);
   const out: string[] = [];
-  for (const x of at) {
-    if (!x.stale) throw new Error(`XDP program ${progId} on ${x.ifname} is held by ${x.owners.map(ownerName).join(', ')}: end that process to remove it`);
+  for (const x of [...xdp, ...tc]) {
+    if (!x.stale) throw new Error(`program ${progId} on ${x.ifname} is held by ${x.owners.map(ownerName).join(', ')}: end that process to remove it`);
+  }
+  for (const x of xdp) {
     detachNetlinkXdp(x);
     out.push(`removed xdp program ${progId} (${x.progName}) from ${x.ifname}`);
+  }
+  for (const x of tc) {
+    detachTcFilter(x);
+    out.push(`removed tc program ${progId} (${x.progName}) from ${x.ifname} ${x.direction} (cls_bpf filter pref ${x.pref})`);
   }
   return out;
 }

@@ -34,7 +34,7 @@ export function runScreen(io: ScreenIo, intervalMs: number, statsNote: string, i
   let order = initial;
   let before: Snapshot = takeSnapshot();
   let rows: ProgramRow[] = [];
-  let stale: string[] = staleLinkLines(before.links, before.netlinkXdp);
+  let stale: string[] = staleLinkLines(before.links, before.netlinkXdp, before.netlinkTc);
   let sampled = false;
 
   const draw = (): void => {
@@ -61,7 +61,7 @@ export function runScreen(io: ScreenIo, intervalMs: number, statsNote: string, i
       return;
     }
     rows = programRows(before, now);
-    stale = staleLinkLines(now.links, now.netlinkXdp);
+    stale = staleLinkLines(now.links, now.netlinkXdp, now.netlinkTc);
     before = now;
     sampled = true;
     draw();

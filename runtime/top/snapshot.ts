@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { PROG_TYPE_NAMES } from '../../src/contract/index.js';
 import { bpf } from '../../native/index.js';
 import { describeLink, type IfName, type LinkDescription } from './link-info.js';
+import { tcFilterAttachments, type TcFilterAttachment } from './netlink-tc.js';
 import { xdpAttachments, type XdpAttachment } from './netlink-xdp.js';
 import { readOwnership, type Owner } from './owners.js';
 
@@ -36,12 +37,21 @@ export interface NetlinkXdpReading extends XdpAttachment {
   readonly stale: boolean;
 }
 
+/** A program a clsact qdisc holds as a classic cls_bpf filter (no link). */
+export interface NetlinkTcReading extends TcFilterAttachment {
+  readonly progName: string;
+  readonly owners: readonly Owner[];
+  /** No process holds the program: whoever attached it is gone. */
+  readonly stale: boolean;
+}
+
 export interface Snapshot {
   /** process.hrtime.bigint() when the programs were read. */
   readonly timeNs: bigint;
   readonly programs: readonly ProgramReading[];
   readonly links: readonly LinkReading[];
   readonly netlinkXdp: readonly NetlinkXdpReading[];
+  readonly netlinkTc: readonly NetlinkTcReading[];
 }
 
 /** Network devices of our namespace by index (/sys/class/net). */
@@ -89,6 +99,7 @@ export function takeSnapshot(): Snapshot {
   }
   // XDP on a device of ours that no xdp link accounts for was attached through netlink.
   const viaNetlink = xdpAttachments().filter((a) => !links.some((l) => l.type === 'xdp' && l.progId === a.progId && l.ifindex === a.ifindex));
+  const tcFilters = tcFilterAttachments();
   const timeNs = process.hrtime.bigint();
   const programs: ProgramReading[] = [];
   for (const id of ids((i) => bpf.progGetNextId(i))) {
@@ -107,7 +118,9 @@ export function takeSnapshot(): Snapshot {
       tag: info.tag,
       runCnt: info.runCnt,
       runTimeNs: info.runTimeNs,
-      attach: uniq([...mine.map((l) => l.attach), ...(own.fdAttach.get(id) ?? []), ...viaNetlink.filter((a) => a.progId === id).map((a) => `xdp:${a.ifname} (netlink)`)]),
+      attach: uniq([...mine.map((l) => l.attach), ...(own.fdAttach.get(id) ?? []), ...viaNetlink.filter((a) => a.progId === id).map((a) => `xdp:${a.ifname} (netlink)`),
+        ...tcFilters.filter((a) => a.progId === id).map((a) => `tc:${a.ifname}:${a.direction} (cls_bpf)`),
+      ]),
       owners: uniq([...(own.progOwners.get(id) ?? []), ...mine.flatMap((l) => l.owners)]),
     });
   }
@@ -115,5 +128,9 @@ export function takeSnapshot(): Snapshot {
     const owners = own.progOwners.get(a.progId) ?? [];
     return { ...a, progName: programs.find((p) => p.id === a.progId)?.name ?? '', owners, stale: owners.length === 0 };
   });
-  return { timeNs, programs, links, netlinkXdp };
+  const netlinkTc = tcFilters.map((a): NetlinkTcReading => {
+    const owners = own.progOwners.get(a.progId) ?? [];
+    return { ...a, progName: programs.find((p) => p.id === a.progId)?.name ?? '', owners, stale: owners.length === 0 };
+  });
+  return { timeNs, programs, links, netlinkXdp, netlinkTc };
 }

@@ -4,7 +4,7 @@
  */
 import type { ProgramRow } from './rates.js';
 import { xdpModeKeyword } from './netlink-xdp.js';
-import type { LinkReading, NetlinkXdpReading } from './snapshot.js';
+import type { LinkReading, NetlinkTcReading, NetlinkXdpReading } from './snapshot.js';
 
 export interface Column {
   readonly key: string;
@@ -79,13 +79,16 @@ export function tableLines(rows: readonly ProgramRow[], order: SortOrder, width:
 
 /**
  * A line per stale attachment (no process holds it: a pinned link, an XDP program attached through
- * netlink), to tell the user it is there and how to remove it.
+ * netlink, a classic tc filter), to tell the user it is there and how to remove it.
  */
-export function staleLinkLines(links: readonly LinkReading[], netlinkXdp: readonly NetlinkXdpReading[] = []): string[] {
+export function staleLinkLines(links: readonly LinkReading[], netlinkXdp: readonly NetlinkXdpReading[] = [], netlinkTc: readonly NetlinkTcReading[] = []): string[] {
   return [
     ...links.filter((l) => l.stale).map((l) => `stale link ${l.id}: ${l.type} ${l.attach} (program ${l.progId}), held by no process; remove: tsbpf top --detach ${l.id}`),
     ...netlinkXdp
       .filter((x) => x.stale)
       .map((x) => `stale xdp program ${x.progId} (${x.progName}) on ${x.ifname}, attached through netlink (${xdpModeKeyword(x.mode)}), held by no process; remove: tsbpf top --detach prog:${x.progId}`),
+    ...netlinkTc
+      .filter((x) => x.stale)
+      .map((x) => `stale tc program ${x.progId} (${x.progName}) on ${x.ifname} ${x.direction}, a cls_bpf filter (pref ${x.pref} handle ${x.handle}), held by no process; remove: tsbpf top --detach prog:${x.progId}`),
   ];
 }

@@ -7,7 +7,7 @@
  *   tsbpf top -i SECONDS      the interval (default 1)
  *   tsbpf top --sort KEY      id, type, name, events, ns, cpu (default), runs, process, attach
  *   tsbpf top --detach ID     remove a stale link (no process holds it) by its id
- *   tsbpf top --detach prog:ID   remove an XDP program attached through netlink (no process holds it)
+ *   tsbpf top --detach prog:ID   remove an XDP program attached through netlink or a classic tc filter (no process holds it)
  */
 import { startBpfStats, type StatsMode } from '../session/bpf-stats.js';
 import { detachNetlinkProgram, detachStaleLink } from './detach.js';
@@ -28,7 +28,8 @@ r reverses it); otherwise, or with -f json, one sample over the interval.
     --sort KEY     ${SORT_KEYS.join(', ')} (default cpu)
     --detach ID    detach the stale link ID (held by no process, e.g. pinned) and remove its pins
     --detach prog:ID
-                   remove the XDP program ID from the device it is attached to through netlink
+                   remove the XDP program ID from the device it is attached to through netlink,
+                   or the classic tc (cls_bpf) filter running it
     -h, --help     this text
 `;
 
@@ -79,7 +80,7 @@ function parseTopArgs(args: readonly string[]): TopOptions {
       case '--detach': {
         const v = value();
         const m = /^(prog:)?(\d+)$/.exec(v);
-        if (!m) throw new TopUsageError(`not a link id (or prog:ID for an XDP program attached through netlink): ${v}`);
+        if (!m) throw new TopUsageError(`not a link id (or prog:ID for an XDP program or tc filter attached through netlink): ${v}`);
         o.detach = m[1] ? { prog: Number(m[2]) } : { link: Number(m[2]) };
         break;
       }
@@ -143,10 +144,11 @@ export async function runTop(args: readonly string[]): Promise<number> {
       const owners = (os: readonly { pid: number; comm: string }[]): { pid: number; comm: string }[] => os.map((x) => ({ pid: x.pid, comm: x.comm }));
       const links = after.links.map((l) => ({ ...l, owners: owners(l.owners) }));
       const netlinkXdp = after.netlinkXdp.map((x) => ({ ...x, owners: owners(x.owners) }));
-      stdout.write(`${JSON.stringify({ intervalNs: Number(after.timeNs - before.timeNs), stats: stats.mode, programs: rows, links, netlinkXdp })}\n`);
+      const netlinkTc = after.netlinkTc.map((x) => ({ ...x, owners: owners(x.owners) }));
+      stdout.write(`${JSON.stringify({ intervalNs: Number(after.timeNs - before.timeNs), stats: stats.mode, programs: rows, links, netlinkXdp, netlinkTc })}\n`);
     } else {
       const t = tableLines(rows, o.order, stdout.columns || 160);
-      stdout.write([t.header, ...t.rows, ...staleLinkLines(after.links, after.netlinkXdp)].map((l) => `${l}\n`).join(''));
+      stdout.write([t.header, ...t.rows, ...staleLinkLines(after.links, after.netlinkXdp, after.netlinkTc)].map((l) => `${l}\n`).join(''));
     }
     return 0;
   } finally {

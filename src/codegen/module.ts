@@ -25,7 +25,7 @@ export function blobSize(blob: IrBlob): number {
     case 'int':
       return blob.size;
     case 'zero': case 'string': case 'comm': case 'readStr': case 'ctxBytes': case 'record': case 'mapGetBlob': case 'varBlob':
-    case 'slice': case 'select': case 'readBytes': case 'callFill':
+    case 'slice': case 'select': case 'readBytes': case 'callFill': case 'pktBytes':
       return blob.size;
     case 'seqBlob':
       return blobSize(blob.value);
@@ -1156,6 +1156,19 @@ class ProgramGen {
         bb.zero(dst, blob.size, dstAlign);
         bb.helper(blob.helper, bb.i64, this.callArgs(blob.args, dst));
         return;
+      case 'pktBytes': {
+        // The verifier's direct packet access: `p = data + offset`, then `p + size <= data_end`
+        // proves p[0..size) readable. p is opaque so LLVM cannot fold the check into
+        // `data + (offset + size)`, a different register the proof would not reach.
+        const field = (at: number): Value => this.b.CreateIntToPtr(bb.loadI64(bb.opaquePtr(this.ctx), at, 4, false), bb.i8p);
+        const data = field(blob.dataAt);
+        const end = field(blob.endAt);
+        const p = bb.opaquePtr(this.b.CreateGEP(bb.i8, data, [this.expr(blob.offset)]));
+        const fits = this.b.CreateICmpULE(this.b.CreatePtrToInt(bb.ptrAt(p, blob.size), bb.i64), this.b.CreatePtrToInt(end, bb.i64));
+        // Wide loads at any offset: the verifier allows unaligned packet reads where the CPU does.
+        this.ifElse(fits, () => bb.copy(dst, dstAlign, p, 8, blob.size), () => this.fill(dst, blob.fallback, dstAlign));
+        return;
+      }
       default:
         assertNever(blob, 'IR blob');
     }

@@ -41,9 +41,19 @@ export type AttachRequest =
   /** Hardware breakpoint (watchpoint) on an address. */
   | { readonly kind: 'watchpoint'; readonly addr: string; readonly len: number; readonly access: string; readonly pid?: number }
   /** XDP on a network interface (by name: its index is looked up at attach time); `auto` is driver mode, else generic. */
-  | { readonly kind: 'xdp'; readonly iface: string; readonly mode: 'auto' | 'driver' | 'generic' }
-  /** A tc (SCHED_CLS) program on an interface's ingress or egress hook (tcx link). */
-  | { readonly kind: 'tc'; readonly iface: string; readonly direction: 'ingress' | 'egress' };
+  | { readonly kind: 'xdp'; readonly iface: string; readonly mode: 'auto' | 'driver' | 'generic'; readonly redirects?: readonly RedirectTarget[] }
+  /** A tc (SCHED_CLS) program on an interface's ingress or egress hook (tcx link, or a classic cls_bpf filter). */
+  | { readonly kind: 'tc'; readonly iface: string; readonly direction: 'ingress' | 'egress'; readonly redirects?: readonly RedirectTarget[] };
+
+/**
+ * An interface a packet probe's `redirect(ifname)` sends packets to, with the index compiled into
+ * the program: attaching checks that the name still has that index (a re-created interface gets a
+ * new one, and a cached compile would redirect to the old).
+ */
+export interface RedirectTarget {
+  readonly iface: string;
+  readonly ifindex: number;
+}
 
 /** One concrete probe after wildcard expansion. */
 export interface ConcreteProbe {

@@ -38,6 +38,7 @@ export const Helper = {
   per_cpu_ptr: 153,
   this_cpu_ptr: 154,
   ringbuf_output: 130,
+  redirect: 23,
   xdp_get_buff_len: 188,
   xdp_load_bytes: 189,
   for_each_map_elem: 164,
@@ -126,7 +127,7 @@ export const AttachType = {
 } as const;
 
 /** XDP program verdicts (`enum xdp_action`). */
-export const XdpAction = { ABORTED: 0, DROP: 1, PASS: 2, TX: 3 } as const;
+export const XdpAction = { ABORTED: 0, DROP: 1, PASS: 2, TX: 3, REDIRECT: 4 } as const;
 
 /**
  * tc verdicts (include/uapi/linux/pkt_cls.h): UNSPEC (-1) is tcx's TCX_NEXT, "as if this program

@@ -99,6 +99,12 @@ export type IrBlob =
   | { readonly op: 'varBlob'; readonly id: number; readonly size: number }
   /** `size` zeroed bytes filled by BPF helper `helper`; the `dst` argument is a pointer to them (buf(), get_current_comm-like helpers). */
   | { readonly op: 'callFill'; readonly size: number; readonly helper: number; readonly args: readonly IrCallArg[] }
+  /**
+   * `size` bytes of a packet at `offset`, read directly (the context's data pointer, bounds-checked
+   * against its data_end, both 32-bit context fields at `dataAt`/`endAt`); `fallback` fills them
+   * when they are not all in the directly readable part (a short packet, a non-linear skb).
+   */
+  | { readonly op: 'pktBytes'; readonly size: number; readonly offset: IrExpr; readonly dataAt: number; readonly endAt: number; readonly fallback: IrBlob }
   /** `size` bytes of `blob` from `offset` (tuple elements that are aggregates). */
   | { readonly op: 'slice'; readonly blob: IrBlob; readonly offset: number; readonly size: number }
   /** `cond ? then : else` on blobs of the same size; only the taken side is built. */

@@ -132,7 +132,7 @@ class IrPrinter {
   }
 }
 
-const BLOB_OPS = new Set(['zero', 'int', 'string', 'comm', 'readStr', 'ctxBytes', 'record', 'mapGetBlob', 'varBlob', 'callFill', 'slice', 'select', 'readBytes', 'seqBlob']);
+const BLOB_OPS = new Set(['zero', 'int', 'string', 'comm', 'readStr', 'ctxBytes', 'record', 'mapGetBlob', 'varBlob', 'callFill', 'pktBytes', 'slice', 'select', 'readBytes', 'seqBlob']);
 
 function isBlob(o: { op?: string }): boolean {
   return BLOB_OPS.has(o.op!);

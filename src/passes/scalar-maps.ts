@@ -60,6 +60,7 @@ export function mapsUsedOtherwise(programs: readonly IrProgram[]): Set<number> {
       case 'record': b.fields.forEach((f) => blob(f.blob)); return;
       case 'mapGetBlob': other.add(b.map); blob(b.key); return;
       case 'callFill': b.args.forEach(arg); return;
+      case 'pktBytes': expr(b.offset); blob(b.fallback); return;
       case 'slice': blob(b.blob); return;
       case 'select': expr(b.cond); blob(b.then); blob(b.else); return;
       case 'seqBlob': stmts(b.stmts); blob(b.value); return;

@@ -1,6 +1,7 @@
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { Span } from '../common/span.js';
 import { ifindexOf, netInterfaces } from '../kernel/netdev.js';
+import type { RedirectTarget } from '../contract/index.js';
 import { AttachError, globToRegExp, hasWildcard } from './provider.js';
 
 /** The interfaces an `xdp:`/`tc:` attach point names (a glob expands over this namespace's interfaces); reports none found. */
@@ -25,4 +26,18 @@ export function attachIfindex(iface: string, probeName: string): number {
 export function errnoName(e: unknown): string | undefined {
   const code = (e as { code?: unknown }).code;
   return typeof code === 'string' ? code : undefined;
+}
+
+/** The interfaces a probe redirects to must still have the indexes compiled into it (a re-created one has a new index). */
+export function checkRedirects(redirects: readonly RedirectTarget[] | undefined, probeName: string): void {
+  for (const r of redirects ?? []) {
+    const now = ifindexOf(r.iface);
+    if (now === r.ifindex) continue;
+    throw new AttachError(
+      now === undefined
+        ? `cannot attach ${probeName}: redirect target ${r.iface} does not exist any more`
+        : `cannot attach ${probeName}: redirect target ${r.iface} has index ${now}, not ${r.ifindex} as when the script was compiled (re-created?)`,
+      now === undefined ? undefined : 'run again with --no-cache to compile it for the interface as it is now',
+    );
+  }
 }

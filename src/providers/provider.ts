@@ -45,6 +45,10 @@ export interface KernelOps {
   pmuType(name: string): number | undefined;
   /** bpf_link_create (tp_btf, fentry/fexit; xdp and tcx with an ifindex as the target and XDP mode flags). */
   linkCreate(progFd: number, targetFd: number, attachType: number, flags?: number): number;
+  /** Classic tc: a direct-action cls_bpf filter on the clsact qdisc (made when missing); it outlives the process. */
+  tcClassicAttach(ifindex: number, direction: 'ingress' | 'egress', progFd: number): { handle: number; priority: number; createdQdisc: boolean };
+  tcClassicDetach(ifindex: number, direction: 'ingress' | 'egress', handle: number, priority: number): void;
+  tcClassicQdiscDelete(ifindex: number): void;
 }
 
 /** What attaching left open; closed on detach. */
@@ -56,6 +60,11 @@ export interface Attachment {
   readonly iterLink?: number;
   /** A self probe: the runtime runs the program each time tsbpf receives this signal. */
   readonly onSignal?: 'SIGUSR1';
+  /**
+   * Undo what closing `fds` does not (a classic tc filter, which the kernel keeps after the process
+   * is gone); called once when the probe is detached, whichever way the run ends.
+   */
+  readonly release?: () => void;
 }
 
 /** A failure to attach explained for the user. */

@@ -3,7 +3,7 @@ import type { Span } from '../common/span.js';
 import { netInterfaces } from '../kernel/netdev.js';
 import { XdpFlags } from '../contract/uapi.js';
 import { splitAttachPoint } from './attach-point.js';
-import { attachIfindex, errnoName, expandInterfaces } from './packet-common.js';
+import { attachIfindex, checkRedirects, errnoName, expandInterfaces } from './packet-common.js';
 import { AttachError, AttachType, ProgType, type ConcreteProbe, type Provider } from './provider.js';
 
 /**
@@ -51,6 +51,7 @@ export const xdpProvider: Provider = {
   list: () => netInterfaces().map((n) => `xdp:${n}`),
   attach(p, progFd, ops) {
     if (p.attach.kind !== 'xdp') throw new Error('xdp provider given a foreign probe');
+    checkRedirects(p.attach.redirects, p.name);
     const ifindex = attachIfindex(p.attach.iface, p.name);
     const link = (flags: number): number => ops.linkCreate(progFd, ifindex, AttachType.XDP, flags);
     try {

@@ -15,6 +15,8 @@ import type { ExecutionContext } from 'ava';
 import { bpf } from '../../native/index.js';
 import { bpfObjectsOf, eventually, kernelHasKprobes, kernelTest, openWorkload, runTsbpf, scratchDir } from '../helpers/tsbpf.js';
 import { StreamShell } from '../helpers/stream-shell.js';
+import { makeHostVethPair, sendUdp, whyNoNetns } from '../helpers/netns.js';
+import { spawnSync } from 'node:child_process';
 
 function shellTest(title: string, impl: (t: ExecutionContext) => Promise<void>): void {
   kernelTest(title, impl, { serial: true });
@@ -321,3 +323,35 @@ shellTest('a big map gets a progress line on a terminal stderr while it is read,
   sh.ctrlD();
   t.is(await sh.exited(), 0);
 });
+
+kernelTest('an xdp probe typed in the shell attaches live, counts the packets sent, and .detach removes it from the interface; a classic tc filter too', async (t) => {
+  const pair = makeHostVethPair(t);
+  const xdpOn = (): boolean => /\bxdp/.test(spawnSync('ip', ['link', 'show', pair.ifA], { encoding: 'utf8' }).stdout);
+  const sh = await StreamShell.start(t);
+  t.regex((await sh.run(`xdp:${pair.ifA} /pkt.udp.dport == 7777/ { @pkts = count(); @len = sum(pkt.len); }`)).out, new RegExp(`\\[1\\] attached xdp:${pair.ifA}`), sh.err);
+  t.true(xdpOn(), 'an XDP program is on the interface');
+  await sendUdp(pair.nsB, pair.addrA, 7777, [{ src: pair.addrB, n: 9 }]);
+  const pkts = async (): Promise<number> => Number(/@pkts: (\d+)/.exec((await sh.run('@pkts')).out)?.[1] ?? 0);
+  // The packets are in flight until the receiving end's softirq has run them through the program.
+  let n = 0;
+  for (let i = 0; i < 100 && n < 9; i++) n = await pkts();
+  t.is(n, 9, sh.out);
+  // 14 + 20 + 8 + 1 bytes each.
+  t.regex((await sh.run('@len')).out, /^@len: 387$/m);
+  t.regex((await sh.run('.detach 1')).out, new RegExp(`\\[1\\] detached xdp:${pair.ifA}`));
+  t.false(xdpOn(), 'no XDP program left on the interface');
+  await sendUdp(pair.nsB, pair.addrA, 7777, [{ src: pair.addrB, n: 4 }]);
+  t.is(await pkts(), 9, 'no counting after .detach');
+
+  // A classic tc filter (TSBPF_TC_ATTACH is read at attach): .detach removes it and the qdisc it made.
+  const clsBpf = (): string => spawnSync('tc', ['filter', 'show', 'dev', pair.ifA, 'ingress'], { encoding: 'utf8' }).stdout;
+  process.env['TSBPF_TC_ATTACH'] = 'classic';
+  t.teardown(() => delete process.env['TSBPF_TC_ATTACH']);
+  t.regex((await sh.run(`tc:${pair.ifA}:ingress { @tc = count(); }`)).out, new RegExp(`\\[2\\] attached tc:${pair.ifA}:ingress`), sh.err);
+  t.regex(clsBpf(), /bpf .*direct-action/);
+  t.regex((await sh.run('.detach 2')).out, new RegExp(`\\[2\\] detached tc:${pair.ifA}:ingress`));
+  t.is(clsBpf(), '', 'no filter left');
+  t.notRegex(spawnSync('tc', ['qdisc', 'show', 'dev', pair.ifA], { encoding: 'utf8' }).stdout, /clsact/);
+  sh.ctrlD();
+  t.is(await sh.exited(), 0);
+}, { serial: true, needs: whyNoNetns });

@@ -135,3 +135,38 @@ export function countUdp(t: ExecutionContext, ns: string, port: number, expectFr
 export async function linkShow(ns: string, dev: string): Promise<string> {
   return (await exec(['ip', '-n', ns, 'link', 'show', dev])).stdout;
 }
+
+/** A veth pair whose receiving end is in this process's namespace (for the in-process shell), the sender in a namespace of the test's. */
+export interface HostVethPair {
+  /** The end in our namespace: no IPv4 address, so nothing it receives goes further (see makeHostVethPair). */
+  readonly ifA: string;
+  /** The address the sender sends to (no interface has it). */
+  readonly addrA: string;
+  readonly nsB: string;
+  readonly ifB: string;
+  readonly addrB: string;
+}
+
+/**
+ * For probes that must attach in this process's network namespace (the shell runs in the test
+ * process): one end stays here without an IPv4 address, and the sender's neighbour
+ * entry for the destination is a MAC no interface has, so each packet is seen by the hooks of the
+ * receiving end (xdp, tc) and then dropped as addressed to another host: traffic never leaves the
+ * pair. Deleting the sender's namespace deletes both ends.
+ */
+export function makeHostVethPair(t: ExecutionContext): HostVethPair {
+  const tag = uniqueTag(6);
+  const net = `10.${100 + (parseInt(tag.slice(0, 2), 16) % 100)}.${parseInt(tag.slice(2, 4), 16)}`;
+  const pair: HostVethPair = { ifA: `tha${tag}`, addrA: `${net}.1`, nsB: `tsbpf-h-${tag}`, ifB: `thb${tag}`, addrB: `${net}.2` };
+  t.teardown(() => {
+    spawnSync('ip', ['netns', 'del', pair.nsB]);
+    spawnSync('ip', ['link', 'del', pair.ifA]);
+  });
+  ip(['netns', 'add', pair.nsB]);
+  ip(['link', 'add', pair.ifA, 'type', 'veth', 'peer', 'name', pair.ifB, 'netns', pair.nsB]);
+  ip(['-n', pair.nsB, 'addr', 'add', `${pair.addrB}/24`, 'dev', pair.ifB]);
+  ip(['-n', pair.nsB, 'neigh', 'add', pair.addrA, 'lladdr', '02:00:5e:10:00:01', 'dev', pair.ifB, 'nud', 'permanent']);
+  ip(['link', 'set', pair.ifA, 'up']);
+  ip(['-n', pair.nsB, 'link', 'set', pair.ifB, 'up']);
+  return pair;
+}

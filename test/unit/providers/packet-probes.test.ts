@@ -2,8 +2,9 @@
 import test from 'ava';
 import { Diagnostics } from '../../../src/common/diagnostic.js';
 import { ProgType } from '../../../src/contract/index.js';
-import { netInterfaces } from '../../../src/kernel/netdev.js';
-import { tcProvider } from '../../../src/providers/tc.js';
+import { ifindexOf, netInterfaces } from '../../../src/kernel/netdev.js';
+import { checkRedirects } from '../../../src/providers/packet-common.js';
+import { tcAttachMode, tcProvider } from '../../../src/providers/tc.js';
 import { xdpProvider } from '../../../src/providers/xdp.js';
 
 const span = { file: 'x', start: 0, end: 1 } as never;
@@ -29,4 +30,21 @@ withLo('tc: a direction is required; a glob expands over the interfaces', (t) =>
   t.false(diags.hasErrors);
   tcProvider.expand('tc:lo', span, diags);
   t.deepEqual(diags.items.map((d) => d.code), ['invalid-attach-point']);
+});
+
+test('TSBPF_TC_ATTACH picks tcx, classic or auto; anything else is a clear attach error', (t) => {
+  t.is(tcAttachMode({}), 'auto');
+  t.is(tcAttachMode({ TSBPF_TC_ATTACH: 'Classic' }), 'classic');
+  t.is(tcAttachMode({ TSBPF_TC_ATTACH: 'tcx' }), 'tcx');
+  t.is(tcAttachMode({ TSBPF_TC_ATTACH: 'auto' }), 'auto');
+  const e = t.throws(() => tcAttachMode({ TSBPF_TC_ATTACH: 'netlink' }));
+  t.is(e?.message, 'TSBPF_TC_ATTACH=netlink: expected tcx, classic or auto');
+});
+
+withLo('redirect targets are checked at attach: the index compiled in must still be the interface\'s', (t) => {
+  const lo = ifindexOf('lo')!;
+  t.notThrows(() => checkRedirects([{ iface: 'lo', ifindex: lo }], 'xdp:x'));
+  t.notThrows(() => checkRedirects(undefined, 'xdp:x'));
+  t.is(t.throws(() => checkRedirects([{ iface: 'lo', ifindex: lo + 100000 }], 'xdp:x'))?.message, `cannot attach xdp:x: redirect target lo has index ${lo}, not ${lo + 100000} as when the script was compiled (re-created?)`);
+  t.is(t.throws(() => checkRedirects([{ iface: 'nosuchif7', ifindex: 9 }], 'tc:x:ingress'))?.message, 'cannot attach tc:x:ingress: redirect target nosuchif7 does not exist any more');
 });

@@ -39,6 +39,7 @@ const reading = (timeNs: bigint, progs: [number, string, number, number][]): Sna
   timeNs,
   links: [],
   netlinkXdp: [],
+  netlinkTc: [],
   programs: progs.map(([id, name, runCnt, runTimeNs]) => ({ id, type: 'tracepoint', name, tag: '', runCnt, runTimeNs, attach: [], owners: [] })),
 });
 
@@ -73,5 +74,8 @@ test('stale links get a line saying how to remove them', (t) => {
   );
   t.deepEqual(staleLinkLines([], [{ ifname: 'veth1', ifindex: 4, progId: 77, mode: 2, progName: 'drop_all', owners: [], stale: true }]), [
     'stale xdp program 77 (drop_all) on veth1, attached through netlink (xdpgeneric), held by no process; remove: tsbpf top --detach prog:77',
+  ]);
+  t.deepEqual(staleLinkLines([], [], [{ ifname: 'veth1', direction: 'ingress', progId: 78, pref: 49152, handle: '0x1', progName: 'ingress_0', owners: [], stale: true }]), [
+    'stale tc program 78 (ingress_0) on veth1 ingress, a cls_bpf filter (pref 49152 handle 0x1), held by no process; remove: tsbpf top --detach prog:78',
   ]);
 });
