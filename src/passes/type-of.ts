@@ -35,7 +35,7 @@ import { elemStorageType } from './lower-memory.js';
 import { TypeResolver } from './lower-types.js';
 import { Unsupported } from './lower-values.js';
 import type { ScriptState } from './lower.js';
-import { expandMacro, type Expansion } from './macros.js';
+import { expandMacroOnce, type Expansion } from './macros.js';
 import { getoptValue } from './named-params.js';
 import type { MapKind, MapSpec } from './program-info.js';
 import { promoteType, TypeTable } from './resolve-types.js';
@@ -303,7 +303,7 @@ export class ProbeTyper implements FoldHost {
     if (reg) return contextFieldValue(reg).type;
     if (/^arg\d+$/.test(e.name) || e.name === 'retval') return none;
     const macro = this.script.macros?.get(e.name);
-    if (macro && macro.params.length === 0) return this.macroValue({ kind: 'Call', span: e.span, callee: e.name, calleeSpan: e.span, args: [] }, macro);
+    if (macro && macro.params.length === 0) return this.macroValue({ kind: 'Call', span: e.span, callee: e.name, calleeSpan: e.span, args: [] }, macro, e);
     const enumerator = enumConstant(e.name, this.types.enums);
     return enumerator ? enumerator.type : none;
   }
@@ -394,12 +394,12 @@ export class ProbeTyper implements FoldHost {
     }
   }
 
-  expand(call: ast.Call, def: ast.MacroDef): Expansion | undefined {
-    return this.macroDepth >= 16 ? undefined : expandMacro(def, call, this.diags);
+  expand(call: ast.Call, def: ast.MacroDef, use: ast.Node = call): Expansion | undefined {
+    return this.macroDepth >= 16 ? undefined : expandMacroOnce(def, call, this.diags, use);
   }
 
-  macroValue(call: ast.Call, def: ast.MacroDef): Type {
-    const exp = this.expand(call, def);
+  macroValue(call: ast.Call, def: ast.MacroDef, use: ast.Node = call): Type {
+    const exp = this.expand(call, def, use);
     const last = exp?.stmts[exp.stmts.length - 1];
     if (!exp || !last || last.kind !== 'ExprStmt') return none;
     return this.inMacro(() => this.scoped(() => {
