@@ -5,12 +5,11 @@
 import type * as ast from '../ast/nodes.js';
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { IrExpr, IrStmt } from '../ir/ir.js';
-import { boolType, i64, isIntegral, sizeOf, typeEquals, typeToString, u64, type Type } from '../types/types.js';
+import { boolType, isIntegral, sizeOf, typeEquals, typeToString, type Type } from '../types/types.js';
 import { cSizeOf } from '../kernel/btf.js';
 import { pointee } from './lower-types.js';
-import { arithResult, compareSigned, constType, foldBinary, foldUnary, promoteInt, type Folded } from './int-semantics.js';
+import { arithResult, compareSigned, constType, foldBinary, foldUnary, type Folded } from './int-semantics.js';
 import { blobAs } from './lower-maps.js';
-import { promoteType } from './resolve-types.js';
 import { addressOf, deref, tupleElem } from './lower-memory.js';
 import { runtimeWarning } from './lower-calls.js';
 import { resizeStr, type TypedValue } from './lower-values.js';

@@ -41,10 +41,13 @@ export function cast(lx: ProbeLowerer, e: ast.Cast): TypedValue {
 /** `(a, b)` and `(x = a, y = b)`: elements evaluated in the order written, packed as bpftrace packs them. */
 export function aggregateValue(lx: ProbeLowerer, e: ast.Tuple | ast.Record): TypedValue {
   const elems = e.elems.map((x) => lx.value(x));
-  const types = elems.map((x) => elemStorageType(x.type));
+  // The type pass's tuple type: each element in its storage type (elemStorageType).
+  const type = lx.typeOf(e);
+  if (type.kind !== 'tuple') return lx.fail();
+  const types = type.elems;
   const layout = tupleLayout(types);
   return {
-    type: e.kind === 'Record' ? { kind: 'tuple', elems: types, names: e.names } : { kind: 'tuple', elems: types },
+    type,
     blob: { op: 'record', size: layout.size, fields: elems.map((x, i) => ({ offset: layout.fields[i]!.offset, blob: lx.blobOf(x, types[i]!) })) },
   };
 }

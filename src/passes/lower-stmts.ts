@@ -328,9 +328,9 @@ export function updateValue(lx: ProbeLowerer, e: ast.Update): TypedValue {
     const spec = lx.script.maps.get(e.target.name);
     if (spec && isPerCpuKind(spec.kind)) return lx.unsupported(`reading ${spec.kind}() map ${spec.name} in a probe is not supported yet`, e.span);
     const current: IrExpr = { op: 'mapGet', map: add.map, key: add.key };
-    if (e.prefix) return { type: i64, int: { op: 'seq', stmts, value: current } };
+    if (e.prefix) return { type: lx.typeOf(e), int: { op: 'seq', stmts, value: current } };
     const t = lx.temp();
-    return { type: i64, int: { op: 'seq', stmts: [{ op: 'setVar', id: t, value: current }, ...stmts], value: { op: 'var', id: t } } };
+    return { type: lx.typeOf(e), int: { op: 'seq', stmts: [{ op: 'setVar', id: t, value: current }, ...stmts], value: { op: 'var', id: t } } };
   }
   const v = lookupVar(lx, e.target);
   if (!v) return lx.fail();

@@ -7,12 +7,12 @@ import type { IrBlob, IrExpr, IrProgram, IrStmt, IrVar } from '../ir/ir.js';
 import type { ConcreteProbe } from '../providers/provider.js';
 import { boolType, DEFAULT_STRLEN, isIntegral, sizeOf, typeToString, type Type } from '../types/types.js';
 import type { MapSpec } from './program-info.js';
-import { byteLength, type EventSpec } from '../contract/index.js';
+import type { EventSpec } from '../contract/index.js';
 import type { TargetProcess } from './target-process.js';
 import { probeGuards } from './probe-guards.js';
 import { LIBRARY_FUNCTIONS } from '../builtins/functions.js';
 import type { InternalMapDef, LowerContext } from '../builtins/library.js';
-import { kernelBtfTypes, type CType } from '../kernel/btf.js';
+import { kernelBtfTypes } from '../kernel/btf.js';
 import { TypeResolver } from './lower-types.js';
 import { ProbeTyper } from './type-of.js';
 import { asInt64, literalType } from './int-semantics.js';
@@ -107,10 +107,13 @@ export class ProbeLowerer {
     private typed?: ReadonlyMap<ast.Expr, Type>,
   ) {
     this.types = script.types ?? new TypeResolver([], () => kernelBtfTypes());
+    this.loweredTypes = exprTypes ?? new Map();
     this.table = script.table ?? new TypeTable(script.source);
     if (!script.table) for (const spec of script.maps.values()) this.table.maps.set(spec.name, spec);
   }
   readonly table: TypeTable;
+  /** The type of every expression lowered so far (`exprTypes` when given). */
+  private readonly loweredTypes: Map<ast.Expr, Type>;
 
   findVar(name: string): { id: number; type: Type; key?: string; fixed?: boolean } | undefined {
     for (let i = this.scopes.length - 1; i >= 0; i--) {
@@ -174,7 +177,7 @@ export class ProbeLowerer {
   value(e: ast.Expr): TypedValue {
     return this.deeper(e, () => {
       const v = this.lowerValue(e);
-      this.exprTypes?.set(e, v.type);
+      this.loweredTypes.set(e, v.type);
       return v;
     });
   }
@@ -233,9 +236,17 @@ export class ProbeLowerer {
    * nodes, macro bodies included); none where the type pass found an error lowering reports.
    */
   typeOf(e: ast.Expr): Type {
-    const t = this.typed?.get(e);
-    if (!t) throw new Error(`tsbpf bug: the type pass did not type the ${e.kind} at offset ${e.span.start} of probe ${this.probe.name}`);
-    return t;
+    return this.typed?.get(e) ?? this.builtType(e);
+  }
+
+  /**
+   * A node a library hook built while lowering (container_of's address arithmetic), which the type
+   * pass saw only as its own copy: typed now by the same rules (src/passes/type-of.ts), its
+   * operands having the types lowering just gave them.
+   */
+  private builtType(e: ast.Expr): Type {
+    const known = (x: ast.Expr): Type | undefined => (x === e ? undefined : this.loweredTypes.get(x) ?? this.typed?.get(x));
+    return new ProbeTyper(this.script, this.probe, new Diagnostics(), undefined, known).typeOf(e);
   }
 
   /**
