@@ -303,7 +303,7 @@ const DUMP_PRINTERS: Readonly<Record<DumpStage, (s: CompileState) => string>> = 
       const types = s.exprTypes!.get(name)!;
       // Operands typed but never lowered (sizeof(e), typeof(e)) have the type pass's type.
       const typed = s.resolved!.exprTypes[i]!;
-      out.push(`// ${probe.name} (program ${name})`, printAst(node, (n) => { const t = types.get(n as ast.Expr) ?? typed.get(n as ast.Expr); return t && typeToString(t); }));
+      out.push(`// ${probe.name} (program ${name})`, printAst(node, (n) => { const t = typed.get(n as ast.Expr) ?? types.get(n as ast.Expr); return t && typeToString(t); }));
     });
     return out.join('\n');
   },
