@@ -29,9 +29,8 @@ import { printIrModule } from './ir/printer.js';
 import { disassemble } from './codegen/bpf-disasm.js';
 import type { EmittedPrograms, LlvmModule } from './codegen/emit.js';
 import type { ReadFile } from './contract/content-hash.js';
-import { resolveScriptTypes } from './passes/resolve-script-types.js';
+import { resolveScriptTypes, type ResolvedScriptTypes } from './passes/resolve-script-types.js';
 import { mapsUsedOtherwise, scalarArrayKind } from './passes/scalar-maps.js';
-import type { ResolvedTypes } from './passes/resolve-types.js';
 
 // The compiled-script format and the uapi ids live in src/contract; re-exported for the compiler's users.
 export { COMPILE_ENV_VARS, MapType, type CompiledMap, type CompiledProgram, type CompiledScript } from './contract/index.js';
@@ -109,7 +108,7 @@ export interface CompileState {
   config?: ScriptConfig;
   mapDecls?: ReadonlyMap<string, DeclaredMap>;
   newScript?: () => ScriptState;
-  resolved?: ResolvedTypes;
+  resolved?: ResolvedScriptTypes;
   script?: ScriptState;
   programs?: IrProgram[];
   probes?: FrontendResult['probes'];
@@ -204,7 +203,7 @@ export const PIPELINE: readonly CompilePass[] = [
         const name = `${progNamePrefix(probe)}_${i}`;
         const types = new Map<ast.Expr, Type>();
         exprTypes.set(name, types);
-        const lowerer = new ProbeLowerer(script, probe, diags, types);
+        const lowerer = new ProbeLowerer(script, probe, diags, types, resolved.exprTypes[i]);
         programs.push(lowerer.lower(node, name, `.text.${name}`));
         const aps = node.attachPoints;
         // A packet probe carries the interfaces its redirect() calls resolved (its provider checks them).
@@ -306,7 +305,9 @@ const DUMP_PRINTERS: Readonly<Record<DumpStage, (s: CompileState) => string>> = 
       seen.add(node);
       const name = s.probes![i]!.name;
       const types = s.exprTypes!.get(name)!;
-      out.push(`// ${probe.name} (program ${name})`, printAst(node, (n) => { const t = types.get(n as ast.Expr); return t && typeToString(t); }));
+      // Operands typed but never lowered (sizeof(e), typeof(e)) have the type pass's type.
+      const typed = s.resolved!.exprTypes[i]!;
+      out.push(`// ${probe.name} (program ${name})`, printAst(node, (n) => { const t = typed.get(n as ast.Expr) ?? types.get(n as ast.Expr); return t && typeToString(t); }));
     });
     return out.join('\n');
   },

@@ -5,12 +5,11 @@
 import type * as ast from '../ast/nodes.js';
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { IrExpr, IrStmt } from '../ir/ir.js';
-import { boolType, i64, isIntegral, sizeOf, typeEquals, typeToString, u64, type Type } from '../types/types.js';
+import { boolType, isIntegral, sizeOf, typeEquals, typeToString, type Type } from '../types/types.js';
 import { cSizeOf } from '../kernel/btf.js';
 import { pointee } from './lower-types.js';
-import { arithResult, compareSigned, constType, foldBinary, foldUnary, promoteInt, type Folded } from './int-semantics.js';
+import { arithResult, compareSigned, constType, foldBinary, foldUnary, type Folded } from './int-semantics.js';
 import { blobAs } from './lower-maps.js';
-import { promoteType } from './resolve-types.js';
 import { addressOf, deref, tupleElem } from './lower-memory.js';
 import { runtimeWarning } from './lower-calls.js';
 import { resizeStr, type TypedValue } from './lower-values.js';
@@ -34,31 +33,21 @@ export function unary(lx: ProbeLowerer, e: ast.Unary): TypedValue {
   if (folded) return folded;
   const v = lx.value(e.operand);
   const operand = lx.intOf(v, e.operand);
-  // bpftrace: `-x` and `~x` are 64-bit and keep x's sign; `!x` is a bool.
-  const type: Type = e.op === '!' ? boolType : v.type.kind === 'int' && !v.type.signed ? u64 : i64;
-  return { type, int: { op: 'unary', operator: e.op, operand } };
+  return { type: lx.typeOf(e), int: { op: 'unary', operator: e.op, operand } };
 }
 
 export function ternary(lx: ProbeLowerer, e: ast.Ternary): TypedValue {
   const cond = condition(lx, e.cond) ?? { op: 'const', value: 0n };
   const thenV = e.then ? lx.value(e.then) : lx.value(e.cond);
   const elseV = lx.value(e.else);
-  if (isIntegral(thenV.type) && isIntegral(elseV.type)) {
-    const type = thenV.type.kind === 'int' && elseV.type.kind === 'int' ? promoteInt(thenV.type, elseV.type) : thenV.type;
-    return { type, int: { op: 'ternary', cond, then: thenV.int!, else: elseV.int! } };
+  // The branches meet in the type pass's type: integers promoted, strings the longer, tuples and
+  // records of compatible shapes in their promoted type (bpftrace's get_promoted_tuple).
+  const type = lx.typeOf(e);
+  if (isIntegral(type)) return { type, int: { op: 'ternary', cond, then: thenV.int!, else: elseV.int! } };
+  if (type.kind === 'str' && thenV.type.kind === 'str' && elseV.type.kind === 'str') {
+    return { type, blob: { op: 'select', cond, then: resizeStr(thenV.blob!, thenV.type.size, type.size), else: resizeStr(elseV.blob!, elseV.type.size, type.size), size: type.size } };
   }
-  if (thenV.type.kind === 'str' && elseV.type.kind === 'str') {
-    const size = Math.max(thenV.type.size, elseV.type.size);
-    return {
-      type: { kind: 'str', size },
-      blob: { op: 'select', cond, then: resizeStr(thenV.blob!, thenV.type.size, size), else: resizeStr(elseV.blob!, elseV.type.size, size), size },
-    };
-  }
-  // Tuples and records of compatible shapes meet in their promoted type (bpftrace's get_promoted_tuple).
-  const common = thenV.blob && elseV.blob ? promoteType(thenV.type, elseV.type) : undefined;
-  if (common) {
-    return { type: common, blob: { op: 'select', cond, then: blobAs(thenV, common), else: blobAs(elseV, common), size: sizeOf(common) } };
-  }
+  if (type.kind !== 'none') return { type, blob: { op: 'select', cond, then: blobAs(thenV, type), else: blobAs(elseV, type), size: sizeOf(type) } };
   if (thenV.type.kind !== 'none' && elseV.type.kind !== 'none') {
     lx.diags.error('type-mismatch', `the branches of ?: have different types: ${typeToString(thenV.type)} and ${typeToString(elseV.type)}`, e.span);
   }
@@ -71,7 +60,7 @@ export function binary(lx: ProbeLowerer, e: ast.Binary): TypedValue {
   const l = lx.value(e.left);
   const r = lx.value(e.right);
   if (e.op === '&&' || e.op === '||') {
-    return { type: boolType, int: { op: 'logical', operator: e.op, left: lx.intOf(l, e.left), right: lx.intOf(r, e.right) } };
+    return { type: lx.typeOf(e), int: { op: 'logical', operator: e.op, left: lx.intOf(l, e.left), right: lx.intOf(r, e.right) } };
   }
   if ((l.type.kind === 'tuple' || r.type.kind === 'tuple') && l.type.kind !== 'none' && r.type.kind !== 'none') {
     const eq = e.op === '==' || e.op === '!=' ? valuesEqual(lx, l, r, e) : undefined;
@@ -79,13 +68,13 @@ export function binary(lx: ProbeLowerer, e: ast.Binary): TypedValue {
       lx.diags.error('type-mismatch', `operator ${e.op} cannot be used on ${typeToString(l.type)} and ${typeToString(r.type)}`, e.span);
       return lx.fail();
     }
-    return { type: boolType, int: e.op === '==' ? eq : { op: 'unary', operator: '!', operand: eq } };
+    return { type: lx.typeOf(e), int: e.op === '==' ? eq : { op: 'unary', operator: '!', operand: eq } };
   }
   if (l.type.kind === 'str' || r.type.kind === 'str') {
     if ((e.op === '==' || e.op === '!=') && l.type.kind === 'str' && r.type.kind === 'str') {
       const size = Math.max(l.type.size, r.type.size);
       return {
-        type: boolType,
+        type: lx.typeOf(e),
         int: { op: 'blobEquals', left: resizeStr(l.blob!, l.type.size, size), right: resizeStr(r.blob!, r.type.size, size), negate: e.op === '!=' },
       };
     }
@@ -96,9 +85,8 @@ export function binary(lx: ProbeLowerer, e: ast.Binary): TypedValue {
   if (ptrArith) return ptrArith;
   const li = lx.intOf(l, e.left);
   const ri = lx.intOf(r, e.right);
-  const isCompare = ['==', '!=', '<', '<=', '>', '>='].includes(e.op);
   const int = arith(lx, e.op, li, ri, l.type, r.type, e);
-  return { type: isCompare ? boolType : arithResult(e.op, l.type, r.type).type, int };
+  return { type: lx.typeOf(e), int };
 }
 
 /**
@@ -177,7 +165,7 @@ export function pointerArith(lx: ProbeLowerer, e: ast.Binary, l: TypedValue, r: 
   const size = target && target.kind !== 'void' ? Math.max(1, cSizeOf(target)) : 1;
   const n = lx.intOf(other, otherExpr);
   const scaled: IrExpr = size === 1 ? n : { op: 'binary', operator: '*', left: n, right: { op: 'const', value: BigInt(size) }, signed: false };
-  return { type: ptr.type, int: { op: 'binary', operator: e.op, left: ptr.int!, right: scaled, signed: false } };
+  return { type: lx.typeOf(e), int: { op: 'binary', operator: e.op, left: ptr.int!, right: scaled, signed: false } };
 }
 
 /**

@@ -53,7 +53,7 @@ export function identifier(lx: ProbeLowerer, e: ast.Identifier): TypedValue {
     return lx.fail();
   }
   const macro = lx.script.macros?.get(e.name);
-  if (macro && macro.params.length === 0) return macroValue(lx, { kind: 'Call', span: e.span, callee: e.name, calleeSpan: e.span, args: [] }, macro);
+  if (macro && macro.params.length === 0) return macroValue(lx, { kind: 'Call', span: e.span, callee: e.name, calleeSpan: e.span, args: [] }, macro, e);
   const enumerator = enumConstant(e.name, lx.types.enums);
   if (enumerator) return { type: enumerator.type, int: { op: 'const', value: enumerator.value } };
   const hint = didYouMean(e.name, [...HELPER_VAR_NAMES, 'args', 'probe', ...lx.probe.registers.map((r) => r.name)]);

@@ -137,11 +137,11 @@ export function mapRead(lx: ProbeLowerer, e: ast.MapRef): TypedValue {
   if (!key) return lx.fail();
   if (spec.kind === 'count' || spec.kind === 'sum' || spec.kind === 'min' || spec.kind === 'max' || spec.kind === 'avg') {
     // bpftrace reads a per-CPU aggregation in a probe by combining every CPU's slot.
-    return { type: spec.kind === 'count' ? u64 : i64, int: { op: 'mapAggRead', map: mapId(lx, spec.name), key, agg: spec.kind } };
+    return { type: lx.typeOf(e), int: { op: 'mapAggRead', map: mapId(lx, spec.name), key, agg: spec.kind } };
   }
   if (spec.kind === 'int') {
     if (isPerCpuKind(spec.kind)) return lx.unsupported(`reading ${spec.kind}() map ${spec.name} in a probe is not supported yet`, e.span);
-    return { type: spec.valueType.kind === 'int' || spec.valueType.kind === 'ptr' ? spec.valueType : i64, int: { op: 'mapGet', map: mapId(lx, spec.name), key, err: helperErr(lx, 'map_lookup_elem', e.span, true) } };
+    return { type: lx.typeOf(e), int: { op: 'mapGet', map: mapId(lx, spec.name), key, err: helperErr(lx, 'map_lookup_elem', e.span, true) } };
   }
   if (spec.kind === 'value') {
     const size = sizeOf(spec.valueType);

@@ -41,10 +41,13 @@ export function cast(lx: ProbeLowerer, e: ast.Cast): TypedValue {
 /** `(a, b)` and `(x = a, y = b)`: elements evaluated in the order written, packed as bpftrace packs them. */
 export function aggregateValue(lx: ProbeLowerer, e: ast.Tuple | ast.Record): TypedValue {
   const elems = e.elems.map((x) => lx.value(x));
-  const types = elems.map((x) => elemStorageType(x.type));
+  // The type pass's tuple type: each element in its storage type (elemStorageType).
+  const type = lx.typeOf(e);
+  if (type.kind !== 'tuple') return lx.fail();
+  const types = type.elems;
   const layout = tupleLayout(types);
   return {
-    type: e.kind === 'Record' ? { kind: 'tuple', elems: types, names: e.names } : { kind: 'tuple', elems: types },
+    type,
     blob: { op: 'record', size: layout.size, fields: elems.map((x, i) => ({ offset: layout.fields[i]!.offset, blob: lx.blobOf(x, types[i]!) })) },
   };
 }
@@ -107,7 +110,8 @@ export function concreteType(lx: ProbeLowerer, te: ast.TypeExpr): ast.TypeExpr |
   const plain = (name: string, pointerDepth = 0, arraySize?: number): ast.TypeExpr => ({ kind: 'TypeExpr', span: te.span, name, pointerDepth, arraySize });
   // bpftrace: a bare identifier that is not a builtin names a type there (never a macro).
   if (of.kind === 'Identifier' && !LIBRARY_VARS.has(of.name) && !/^(args|probe|retval|s?arg\d+)$/.test(of.name)) return plain(of.name);
-  const t = lx.value(of).type;
+  // As sizeof's operand: typed, never run; lowered (and its code dropped) only to report its error.
+  const t = lx.operandType(of) ?? lx.value(of).type;
   switch (t.kind) {
     case 'int':
       return plain(`${t.signed ? '' : 'u'}int${t.bits}`);
@@ -315,8 +319,9 @@ export function sizeofExpr(lx: ProbeLowerer, e: ast.Sizeof): TypedValue {
   }
   const p = e.arg.kind === 'FieldAccess' || e.arg.kind === 'Index' || (e.arg.kind === 'Unary' && e.arg.op === '*') ? tryPlace(lx, e.arg) : undefined;
   if (p) return { type: u64, int: { op: 'const', value: BigInt(cSizeOf(p.ctype)) } };
-  const v = lx.value(e.arg);
-  return { type: u64, int: { op: 'const', value: BigInt(sizeOf(v.type)) } };
+  // The operand is typed, never run; lowered (and its code dropped) only to report its error.
+  const t = lx.operandType(e.arg) ?? lx.value(e.arg).type;
+  return { type: u64, int: { op: 'const', value: BigInt(sizeOf(t)) } };
 }
 
 export function tryPlace(lx: ProbeLowerer, e: ast.Expr): Place | undefined {

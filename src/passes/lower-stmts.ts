@@ -7,7 +7,7 @@ import { isAggregation } from '../builtins/builtins.js';
 import type { IrExpr, IrStmt } from '../ir/ir.js';
 import { DEFAULT_STRLEN, i64, noneType, isIntegral, sizeOf, typeEquals, typeToString, type Type } from '../types/types.js';
 import { valueTypeOf } from './lower-types.js';
-import { expandMacro, type Expansion } from './macros.js';
+import { expandMacroOnce, type Expansion } from './macros.js';
 import { lowerForMap, rangeNeedsBpfLoop } from './lower-for-map.js';
 import { arithResult } from './int-semantics.js';
 import { convertBlob, intFitsInto } from './var-types.js';
@@ -279,8 +279,8 @@ export function macroStmts(lx: ProbeLowerer, call: ast.Call, def: ast.MacroDef):
 }
 
 /** A macro call as a value: the body's statements, then its final expression. */
-export function macroValue(lx: ProbeLowerer, call: ast.Call, def: ast.MacroDef): TypedValue {
-  const exp = expandGuarded(lx, call, def);
+export function macroValue(lx: ProbeLowerer, call: ast.Call, def: ast.MacroDef, use: ast.Node = call): TypedValue {
+  const exp = expandGuarded(lx, call, def, use);
   if (!exp) return lx.fail();
   const last = exp.stmts[exp.stmts.length - 1];
   if (!last || last.kind !== 'ExprStmt') {
@@ -300,12 +300,12 @@ export function macroValue(lx: ProbeLowerer, call: ast.Call, def: ast.MacroDef):
   }
 }
 
-export function expandGuarded(lx: ProbeLowerer, call: ast.Call, def: ast.MacroDef): Expansion | undefined {
+export function expandGuarded(lx: ProbeLowerer, call: ast.Call, def: ast.MacroDef, use: ast.Node = call): Expansion | undefined {
   if (lx.macroDepth >= 16) {
     lx.diags.error('macro-recursion', `macro ${def.name}() expands too deeply (recursive macro?)`, call.span);
     return undefined;
   }
-  return expandMacro(def, call, lx.diags);
+  return expandMacroOnce(def, call, lx.diags, use);
 }
 
 export function stmtCaught(lx: ProbeLowerer, st: ast.Stmt): IrStmt[] {
@@ -328,9 +328,9 @@ export function updateValue(lx: ProbeLowerer, e: ast.Update): TypedValue {
     const spec = lx.script.maps.get(e.target.name);
     if (spec && isPerCpuKind(spec.kind)) return lx.unsupported(`reading ${spec.kind}() map ${spec.name} in a probe is not supported yet`, e.span);
     const current: IrExpr = { op: 'mapGet', map: add.map, key: add.key };
-    if (e.prefix) return { type: i64, int: { op: 'seq', stmts, value: current } };
+    if (e.prefix) return { type: lx.typeOf(e), int: { op: 'seq', stmts, value: current } };
     const t = lx.temp();
-    return { type: i64, int: { op: 'seq', stmts: [{ op: 'setVar', id: t, value: current }, ...stmts], value: { op: 'var', id: t } } };
+    return { type: lx.typeOf(e), int: { op: 'seq', stmts: [{ op: 'setVar', id: t, value: current }, ...stmts], value: { op: 'var', id: t } } };
   }
   const v = lookupVar(lx, e.target);
   if (!v) return lx.fail();

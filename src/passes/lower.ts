@@ -1,19 +1,20 @@
 import { PacketLowering } from '../builtins/packet.js';
 import { TOO_DEEP } from '../syntax/depth.js';
 import type * as ast from '../ast/nodes.js';
-import type { Diagnostics } from '../common/diagnostic.js';
+import { Diagnostics } from '../common/diagnostic.js';
 import type { Span } from '../common/span.js';
 import type { IrBlob, IrExpr, IrProgram, IrStmt, IrVar } from '../ir/ir.js';
 import type { ConcreteProbe } from '../providers/provider.js';
 import { boolType, DEFAULT_STRLEN, isIntegral, sizeOf, typeToString, type Type } from '../types/types.js';
 import type { MapSpec } from './program-info.js';
-import { byteLength, type EventSpec } from '../contract/index.js';
+import type { EventSpec } from '../contract/index.js';
 import type { TargetProcess } from './target-process.js';
 import { probeGuards } from './probe-guards.js';
 import { LIBRARY_FUNCTIONS } from '../builtins/functions.js';
 import type { InternalMapDef, LowerContext } from '../builtins/library.js';
-import { kernelBtfTypes, type CType } from '../kernel/btf.js';
+import { kernelBtfTypes } from '../kernel/btf.js';
 import { TypeResolver } from './lower-types.js';
+import { ProbeTyper } from './type-of.js';
 import { asInt64, literalType } from './int-semantics.js';
 import type { SourceFile } from '../common/span.js';
 import { type NamedParam } from './named-params.js';
@@ -79,8 +80,9 @@ const MAX_LOWER_DEPTH = 600;
  * Checks and lowers one concrete probe's body to IR. This class holds a probe's lowering state and
  * dispatches each expression kind to the file of its seam (lower-stmts.ts, lower-map-use.ts,
  * lower-memory.ts, lower-arith.ts, lower-calls.ts, lower-idents.ts: free functions over it).
- * Expression types are computed as the code is lowered, by the rules the type pass
- * (src/passes/type-of.ts) applies to the AST before: every map use is checked against the
+ * Where lowering decides a type it reads the type pass's (src/passes/type-of.ts), the one set of
+ * type rules: `typeOf(e)`, from the walk that resolved the script's types (or, for a lowerer made
+ * on its own, a walk of this probe when it starts). Every map use is checked against the
  * script's TypeTable (src/passes/resolve-types.ts), frozen with the types resolved over all
  * probes, and its keys and values are converted to that layout (src/passes/lower-maps.ts).
  * Each probe is lowered once.
@@ -101,12 +103,17 @@ export class ProbeLowerer {
     readonly diags: Diagnostics,
     /** When given, the type of every expression lowered (the typed AST of `-d types`). */
     readonly exprTypes?: Map<ast.Expr, Type>,
+    /** The type pass's type of every expression of this probe (src/passes/resolve-script-types.ts). */
+    private typed?: ReadonlyMap<ast.Expr, Type>,
   ) {
     this.types = script.types ?? new TypeResolver([], () => kernelBtfTypes());
+    this.loweredTypes = exprTypes ?? new Map();
     this.table = script.table ?? new TypeTable(script.source);
     if (!script.table) for (const spec of script.maps.values()) this.table.maps.set(spec.name, spec);
   }
   readonly table: TypeTable;
+  /** The type of every expression lowered so far (`exprTypes` when given). */
+  private readonly loweredTypes: Map<ast.Expr, Type>;
 
   findVar(name: string): { id: number; type: Type; key?: string; fixed?: boolean } | undefined {
     for (let i = this.scopes.length - 1; i >= 0; i--) {
@@ -126,6 +133,11 @@ export class ProbeLowerer {
   }
 
   lower(node: ast.Probe, name: string, section: string): IrProgram {
+    if (!this.typed) {
+      const typed = new Map<ast.Expr, Type>();
+      new ProbeTyper(this.script, this.probe, new Diagnostics(), typed).typeProbe(node);
+      this.typed = typed;
+    }
     const body: IrStmt[] = [...probeGuards(this.probe, this.script.target)];
     if (node.predicate) {
       const cond = predicate(this, node.predicate);
@@ -165,7 +177,7 @@ export class ProbeLowerer {
   value(e: ast.Expr): TypedValue {
     return this.deeper(e, () => {
       const v = this.lowerValue(e);
-      this.exprTypes?.set(e, v.type);
+      this.loweredTypes.set(e, v.type);
       return v;
     });
   }
@@ -217,6 +229,34 @@ export class ProbeLowerer {
       case 'TypeArg':
         return this.unsupported('a type, typeof(...), is a value only as a macro argument (macro m(t) { (t)$x })', e.span);
     }
+  }
+
+  /**
+   * The type pass's type of `e`. Lowering reaches only expressions the type pass typed (the same
+   * nodes, macro bodies included); none where the type pass found an error lowering reports.
+   */
+  typeOf(e: ast.Expr): Type {
+    return this.typed?.get(e) ?? this.builtType(e);
+  }
+
+  /**
+   * A node a library hook built while lowering (container_of's address arithmetic), which the type
+   * pass saw only as its own copy: typed now by the same rules (src/passes/type-of.ts), its
+   * operands having the types lowering just gave them.
+   */
+  private builtType(e: ast.Expr): Type {
+    const known = (x: ast.Expr): Type | undefined => (x === e ? undefined : this.loweredTypes.get(x) ?? this.typed?.get(x));
+    return new ProbeTyper(this.script, this.probe, new Diagnostics(), undefined, known).typeOf(e);
+  }
+
+  /**
+   * The type pass's type of an operand that is typed but not run (`sizeof(e)`, `typeof(e)`);
+   * undefined where the type pass found an error there or has no value for it: the caller then
+   * lowers the operand, whose code it discards, for its diagnostics.
+   */
+  operandType(e: ast.Expr): Type | undefined {
+    const t = this.typed?.get(e);
+    return t && t.kind !== 'none' ? t : undefined;
   }
 
   macroDepth = 0;

@@ -1,6 +1,6 @@
 import type * as ast from '../ast/nodes.js';
 import { rewrite, type Rewriter } from '../ast/walk.js';
-import type { Diagnostics } from '../common/diagnostic.js';
+import { Diagnostics } from '../common/diagnostic.js';
 
 /**
  * bpftrace's hygienic macros, expanded at each call by rewriting the macro body:
@@ -15,6 +15,26 @@ let expansionCounter = 0;
 
 export interface Expansion {
   readonly stmts: readonly ast.Stmt[];
+}
+
+/** Each macro use's one expansion and what expanding it reported, by the node of the use. */
+const expansions = new WeakMap<ast.Node, { readonly def: ast.MacroDef; readonly exp: Expansion | undefined; readonly diags: Diagnostics }>();
+
+/**
+ * The expansion of the macro used at `use` (a call, or the identifier naming a macro without
+ * parameters), made once: the type pass (src/passes/type-of.ts) and lowering walk the same nodes,
+ * so lowering finds the type pass's type of every expression of a macro body. Its diagnostics go
+ * to `diags` at every use (the type pass discards its own).
+ */
+export function expandMacroOnce(def: ast.MacroDef, call: ast.Call, diags: Diagnostics, use: ast.Node = call): Expansion | undefined {
+  let known = expansions.get(use);
+  if (!known || known.def !== def) {
+    const own = new Diagnostics();
+    known = { def, exp: expandMacro(def, call, own), diags: own };
+    expansions.set(use, known);
+  }
+  diags.items.push(...known.diags.items);
+  return known.exp;
 }
 
 export function expandMacro(def: ast.MacroDef, call: ast.Call, diags: Diagnostics): Expansion | undefined {

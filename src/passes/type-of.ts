@@ -1,10 +1,13 @@
 /**
  * The type of every expression of one probe, computed from the AST without lowering it: the walk
- * type resolution (src/passes/resolve-types.ts) repeats over all probes to a fixed point. It
- * follows the lowerer's rules (src/passes/lower-*.ts) exactly where they decide a type: what a map
- * is assigned and keyed with is observed in the script's TypeTable, what a scratch variable holds
- * in the script's variable types (by probe and declaration, src/passes/var-types.ts). Literal
- * folding, key layouts, pointer and struct types are the lowerer's own functions.
+ * type resolution (src/passes/resolve-types.ts) repeats over all probes to a fixed point. These
+ * are the type rules: lowering reads the last walk's type of each expression (`exprTypes`,
+ * ProbeLowerer.typeOf in src/passes/lower.ts) where it decides one (operators, `?:`, tuples, map
+ * reads and updates, `sizeof(e)`/`typeof(e)`, whose operands are only typed). What a map is
+ * assigned and keyed with is observed in the script's TypeTable, what a scratch variable holds in
+ * the script's variable types (by probe and declaration, src/passes/var-types.ts). Literal
+ * folding, key layouts, pointer and struct types are functions both passes share; library
+ * functions answer their result type through their lowering hook in a sandbox (below).
  *
  * This class holds a probe's typing state and the expression dispatch; statements are typed in
  * src/passes/type-stmts.ts, memory places and casts in src/passes/type-memory.ts.
@@ -35,7 +38,7 @@ import { elemStorageType } from './lower-memory.js';
 import { TypeResolver } from './lower-types.js';
 import { Unsupported } from './lower-values.js';
 import type { ScriptState } from './lower.js';
-import { expandMacro, type Expansion } from './macros.js';
+import { expandMacroOnce, type Expansion } from './macros.js';
 import { getoptValue } from './named-params.js';
 import type { MapKind, MapSpec } from './program-info.js';
 import { promoteType, TypeTable } from './resolve-types.js';
@@ -43,7 +46,7 @@ import { targetBuiltin } from './target-process.js';
 import { lowerUsdtArg } from './usdt-lower.js';
 import { mergeVarType } from './var-types.js';
 import { stmt, update } from './type-stmts.js';
-import { cast, concreteType, place, placeOrPointee, tryPlace, load, addressOf, index, field } from './type-memory.js';
+import { cast, concreteType, placeOrPointee, tryPlace, load, addressOf, index, field } from './type-memory.js';
 
 export const none: Type = noneType;
 const MAX_TYPE_DEPTH = 600;
@@ -77,6 +80,8 @@ export class ProbeTyper implements FoldHost {
     readonly diags: Diagnostics,
     /** When given, the type of every expression typed (to compare with lowering's, in tests). */
     readonly exprTypes?: Map<ast.Expr, Type>,
+    /** Types already known (lowering's, for a node a library hook built while lowering): not typed again. */
+    readonly known?: (e: ast.Expr) => Type | undefined,
   ) {
     this.types = script.types ?? new TypeResolver([], () => kernelBtfTypes());
     this.table = script.table ?? new TypeTable(script.source);
@@ -206,6 +211,8 @@ export class ProbeTyper implements FoldHost {
 
   /** The type of `e` (none when it has no value or an error the lowerer will report). */
   typeOf(e: ast.Expr): Type {
+    const known = this.known?.(e);
+    if (known) return known;
     return this.deeper(e, () => {
       const t = this.typeAt(e);
       this.exprTypes?.set(e, t);
@@ -303,7 +310,7 @@ export class ProbeTyper implements FoldHost {
     if (reg) return contextFieldValue(reg).type;
     if (/^arg\d+$/.test(e.name) || e.name === 'retval') return none;
     const macro = this.script.macros?.get(e.name);
-    if (macro && macro.params.length === 0) return this.macroValue({ kind: 'Call', span: e.span, callee: e.name, calleeSpan: e.span, args: [] }, macro);
+    if (macro && macro.params.length === 0) return this.macroValue({ kind: 'Call', span: e.span, callee: e.name, calleeSpan: e.span, args: [] }, macro, e);
     const enumerator = enumConstant(e.name, this.types.enums);
     return enumerator ? enumerator.type : none;
   }
@@ -394,12 +401,12 @@ export class ProbeTyper implements FoldHost {
     }
   }
 
-  expand(call: ast.Call, def: ast.MacroDef): Expansion | undefined {
-    return this.macroDepth >= 16 ? undefined : expandMacro(def, call, this.diags);
+  expand(call: ast.Call, def: ast.MacroDef, use: ast.Node = call): Expansion | undefined {
+    return this.macroDepth >= 16 ? undefined : expandMacroOnce(def, call, this.diags, use);
   }
 
-  macroValue(call: ast.Call, def: ast.MacroDef): Type {
-    const exp = this.expand(call, def);
+  macroValue(call: ast.Call, def: ast.MacroDef, use: ast.Node = call): Type {
+    const exp = this.expand(call, def, use);
     const last = exp?.stmts[exp.stmts.length - 1];
     if (!exp || !last || last.kind !== 'ExprStmt') return none;
     return this.inMacro(() => this.scoped(() => {
