@@ -9,7 +9,7 @@ import { providerFor } from './providers/registry.js';
 import type { ConcreteProbe, ExpandContext } from './providers/provider.js';
 import { parse } from './syntax/index.js';
 import { sizeOf, typeToString, type Type } from './types/types.js';
-import { kernelBtfTypes } from './kernel/btf.js';
+import { btfEnvWarning, kernelBtfTypes } from './kernel/btf.js';
 import { missingProbesMode, probeLimitErrors, readConfig } from './passes/config.js';
 import { checkMapDecls, readMapDecls, type DeclaredMap } from './passes/map-decls.js';
 import { ScriptEnums } from './passes/enums.js';
@@ -76,9 +76,17 @@ export interface FrontendResult {
 /** The front end (PIPELINE up to `layout-maps`): text to IR, no LLVM. Stops at the first pass with errors. */
 export function compileFrontend(original: SourceFile, opts: CompileOptions = {}, dump?: DumpRequest): FrontendResult {
   const state: CompileState = { original, opts };
-  const diags = new Diagnostics();
+  const diags = startDiagnostics();
   runPasses(FRONTEND_PASSES, state, diags, dumper(dump));
   return frontendResult(state, diags);
+}
+
+/** A compile's diagnostics, starting with bpftrace's warning for a `BPFTRACE_BTF` file it cannot read. */
+function startDiagnostics(): Diagnostics {
+  const diags = new Diagnostics();
+  const btf = btfEnvWarning();
+  if (btf) diags.warning('bad-btf-file', btf);
+  return diags;
 }
 
 /** A diagnostic inside an imported file: its file, line and column in the message (spans index the main text only). */
@@ -344,7 +352,7 @@ function frontendResult(s: CompileState, diags: Diagnostics): FrontendResult {
 /** The whole compile, front end and code generation: runs in the compile worker. */
 export async function compileScript(source: SourceFile, opts: CompileOptions = {}, dump?: DumpRequest): Promise<CompiledScript | { diagnostics: readonly Diagnostic[] }> {
   const state: CompileState = { original: source, opts, backend: await import('./codegen/emit.js') };
-  const diags = new Diagnostics();
+  const diags = startDiagnostics();
   runPasses(PIPELINE, state, diags, dumper(dump));
   const front = frontendResult(state, diags);
   if (!state.emitted || !state.ir) {
@@ -440,7 +448,7 @@ function expandProbes(program: ast.Program, diags: Diagnostics, ctx: ExpandConte
         }
         diags.report(d);
       }
-      for (const probe of probes) out.push({ node, probe });
+      for (const probe of probes) out.push({ node, probe: written.userName === undefined ? probe : { ...probe, userName: written.userName } });
     }
   }
   return out;

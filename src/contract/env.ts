@@ -13,4 +13,6 @@ export const COMPILE_ENV_VARS = [
   'BPFTRACE_CPP_DEMANGLE', 'BPFTRACE_LICENSE', 'BPFTRACE_LOG_SIZE', 'BPFTRACE_MAX_CAT_BYTES', 'BPFTRACE_MAX_PROBES', 'BPFTRACE_MAX_BPF_PROGS',
   // --traceable-functions FILE: the kernel functions kprobe wildcards match (src/providers/kprobe.ts).
   'TSBPF_TRACEABLE_FUNCTIONS',
+  // The kernel types come from this BTF file instead of /sys/kernel/btf/vmlinux (src/kernel/btf.ts).
+  'BPFTRACE_BTF',
 ] as const;

@@ -67,6 +67,8 @@ export interface ConcreteProbe {
    * once when one is (an iterator's last call, at the end of its objects, has no object).
    */
   readonly skipIfNull?: readonly number[];
+  /** The block's `NAME=` (bpftrace's named probes): the `probe` builtin's value instead of `name`. */
+  readonly userName?: string;
   /** The function the probe is in, for the `func` builtin, when its name does not end with it (a uprobe on an address). */
   readonly func?: string;
 }
