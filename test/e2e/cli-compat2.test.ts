@@ -1,0 +1,64 @@
+/**
+ * More of bpftrace's newest probe forms and environment (docs/compat.md): named probes,
+ * BPFTRACE_BTF, run for real.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { buildProbeTarget, whyNoProbeTarget } from '../helpers/probe-target.js';
+import { describeRun, kernelTest, NOTIFY_VAR, runTsbpf, scratchDir } from '../helpers/tsbpf.js';
+
+const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
+const errLines = (s: string): string[] => lines(s).filter((l) => l !== NOTIFY_VAR);
+
+kernelTest('named probes: NAME=provider:... is what the probe builtin says, for every probe the attach point expands to', async (t) => {
+  const target = buildProbeTarget(scratchDir(t), 'O2');
+  const p = target.path;
+  // As bpftrace, the name belongs to one attach point, not to its block.
+  const r = await runTsbpf(['-c', `${p} 1`, '-e',
+    `first=BEGIN { printf("%s\\n", probe); }
+     all=uprobe:${p}:tsbpf_* { printf("%s %s\\n", probe, __builtin_probe); }
+     uprobe:${p}:tsbpf_add, other=uprobe:${p}:tsbpf_mul { printf("2 %s\\n", probe); }`]);
+  t.is(r.code, 0, describeRun(r));
+  t.deepEqual(lines(r.stdout).filter((l) => !l.startsWith('done')), [
+    'first', 'all all', `2 uprobe:${p}:tsbpf_add`, 'all all', '2 other', 'all all',
+  ]);
+}, { needs: whyNoProbeTarget });
+
+/** A raw BTF file holding `struct tsbpf_btf_probe` (gcc -gbtf, then the .BTF section alone), or why not. */
+function buildBtfFile(dir: string): string {
+  const src = join(dir, 'types.c');
+  writeFileSync(src, 'struct tsbpf_btf_probe { int a; long b; char c[3]; };\nstruct tsbpf_btf_probe v;\n');
+  const obj = join(dir, 'types.o');
+  const btf = join(dir, 'types.btf');
+  const cc = spawnSync('gcc', ['-gbtf', '-c', src, '-o', obj], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`gcc -gbtf failed: ${cc.stderr}`);
+  const oc = spawnSync('objcopy', [`--dump-section=.BTF=${btf}`, obj], { encoding: 'utf8' });
+  if (oc.status !== 0) throw new Error(`objcopy failed: ${oc.stderr}`);
+  return btf;
+}
+
+function whyNoGccBtf(): string | undefined {
+  const r = spawnSync('gcc', ['-gbtf', '-x', 'c', '-c', '-o', '/dev/null', '-'], { input: 'int x;\n' });
+  return r.status === 0 ? undefined : 'gcc cannot write BTF (-gbtf)';
+}
+
+kernelTest('BPFTRACE_BTF: the kernel types come from that BTF file; one that cannot be read is bpftrace\'s warning', async (t) => {
+  const btf = buildBtfFile(scratchDir(t));
+  const script = 'BEGIN { printf("%d %d\\n", sizeof(struct tsbpf_btf_probe), offsetof(struct tsbpf_btf_probe, c)); exit(); }';
+  const r = await runTsbpf(['-e', script], { env: { BPFTRACE_BTF: btf } });
+  t.is(r.code, 0, describeRun(r));
+  t.deepEqual(lines(r.stdout), ['24 16']);
+  // The kernel's own BTF does not know the type.
+  const plain = await runTsbpf(['-e', script]);
+  t.is(plain.code, 1, describeRun(plain));
+  t.regex(plain.stderr, /ERROR: unknown type: struct tsbpf_btf_probe/);
+  // -lv prints the file's definition.
+  const list = await runTsbpf(['-lv', 'struct tsbpf_btf_probe'], { env: { BPFTRACE_BTF: btf } });
+  t.is(list.code, 0, describeRun(list));
+  t.deepEqual(lines(list.stdout), ['vmlinux: struct tsbpf_btf_probe {', '        int a;', '        long int b;', '        char c[3];', '};']);
+  const bad = await runTsbpf(['-e', 'BEGIN { printf("%d\\n", sizeof(struct task_struct) > 0); exit(); }'], { env: { BPFTRACE_BTF: '/nonexistent.btf' } });
+  t.is(bad.code, 1, describeRun(bad));
+  t.is(errLines(bad.stderr)[0], 'WARNING: BTF: failed to parse BTF from /nonexistent.btf');
+  t.regex(bad.stderr, /ERROR: unknown type: struct task_struct/);
+}, { needs: whyNoGccBtf });
