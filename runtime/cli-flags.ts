@@ -31,7 +31,7 @@ export interface CliFlag {
   readonly valueKind?: FlagValueKind;
 }
 
-/** `--no-feature` values bpftrace accepts (tsbpf uses none of these link kinds: accepted, no effect). */
+/** `--no-feature` values bpftrace accepts (tsbpf uses only uprobe_multi of these link kinds; the others: accepted, no effect). */
 export const NO_FEATURES = ['kprobe_multi', 'kprobe_session', 'uprobe_multi'] as const;
 
 export const CLI_FLAGS: readonly CliFlag[] = [
@@ -119,7 +119,7 @@ export const CLI_FLAGS: readonly CliFlag[] = [
   { names: ['-b', '--btf'], group: 'input', help: 'accepted, as bpftrace (BTF is always used)' },
   // safety
   { names: ['--unsafe'], group: 'safety', help: 'allow unsafe functions (system, signal)' },
-  { names: ['--no-feature'], arg: 'F,..', group: 'safety', help: `accepted (${NO_FEATURES.join(', ')}: tsbpf uses none)`, values: NO_FEATURES },
+  { names: ['--no-feature'], arg: 'F,..', group: 'safety', help: `do not use these link kinds (${NO_FEATURES.join(', ')}; tsbpf uses only uprobe_multi)`, values: NO_FEATURES },
   { names: ['--no-cache'], group: 'safety', help: 'do not use or fill the compile cache' },
   // developer
   { names: ['--probe-filter'], arg: 'REGEX', group: 'developer', help: 'attach only the probes whose name matches REGEX (BEGIN/END always)' },

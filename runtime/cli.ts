@@ -68,6 +68,8 @@ interface Options {
   probeFilter?: RegExp;
   /** `--traceable-functions FILE`: the kernel functions kprobes may use, instead of the kernel's list. */
   traceableFunctions?: string;
+  /** `--no-feature`: link kinds not to use (only uprobe_multi changes anything in tsbpf). */
+  noFeatures?: string[];
   /** `--info`: print what this kernel and build support, then exit. */
   info?: boolean;
   /** `--export [HOST]:PORT`: serve the maps for Prometheus (runtime/export/). */
@@ -253,6 +255,7 @@ export function parseArgs(argv: readonly string[]): Options {
       case '--no-feature':
         for (const f of value(a).split(',')) {
           if (!(NO_FEATURES as readonly string[]).includes(f)) throw new UsageError(`USAGE: --no-feature can only have values '${NO_FEATURES.join(',')}'.`, false);
+          o.noFeatures = [...(o.noFeatures ?? []), f];
         }
         break;
       case '--probe-filter': {
@@ -442,6 +445,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write((await import('./info.js')).systemInfo(VERSION));
     return 0;
   }
+  // Read by the compile worker (src/passes/multi-link.ts) and part of the compile cache key.
+  if (opts.noFeatures) process.env['TSBPF_NO_FEATURES'] = opts.noFeatures.join(',');
   if (opts.traceableFunctions !== undefined) {
     if (!existsSync(opts.traceableFunctions)) {
       stderr.write(`ERROR: --traceable-functions: cannot read ${opts.traceableFunctions}: no such file\n`);

@@ -14,6 +14,7 @@ import { missingProbesMode, probeLimitErrors, readConfig } from './passes/config
 import { checkMapDecls, readMapDecls, type DeclaredMap } from './passes/map-decls.js';
 import { ScriptEnums } from './passes/enums.js';
 import { warnUnreachable } from './passes/unreachable.js';
+import { tellsProbesApart, uprobeMultiAvailable } from './passes/multi-link.js';
 import { TypeResolver } from './passes/lower-types.js';
 import { expandImports, type ImportResult } from './passes/imports.js';
 import { checkNamedParams, splitParams } from './passes/named-params.js';
@@ -422,6 +423,7 @@ const MISSING_PROBE_CODES = new Set(['unknown-probe', 'bad-probe-target']);
 function expandProbes(program: ast.Program, diags: Diagnostics, ctx: ExpandContext, positionals: readonly string[]): { node: ast.Probe; probe: ConcreteProbe }[] {
   const out: { node: ast.Probe; probe: ConcreteProbe }[] = [];
   const missing = missingProbesMode(program, diags);
+  const multiLinks = uprobeMultiAvailable();
   for (const node of program.probes) {
     for (const written of node.attachPoints) {
       // `tracepoint:syscalls:$1`: positional parameters anywhere in an attach point (bpftrace 0.24).
@@ -439,7 +441,8 @@ function expandProbes(program: ast.Program, diags: Diagnostics, ctx: ExpandConte
         continue;
       }
       const local = new Diagnostics();
-      const probes = provider.expand(ap.raw, ap.span, local, ctx);
+      const expanded = provider.expand(ap.raw, ap.span, local, ctx);
+      const probes = (provider.mergeForMultiLink && multiLinks && !tellsProbesApart(program, node) && provider.mergeForMultiLink(expanded, ap.raw)) || expanded;
       for (const d of local.items) {
         if (missing !== 'error' && d.severity === 'error' && MISSING_PROBE_CODES.has(d.code)) {
           // bpftrace's missing_probes: `warn` says so and goes on, `ignore` goes on silently.

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpf, isNativeError, type RingbufHandle } from '../../native/index.js';
-import { isPerCpuMapType, isScalarArrayMap, recordLayout, tseriesKeyLayout, type CompiledMap, type MapKind, type CompiledProgram, type CompiledScript, type EventSpec } from '../../src/contract/index.js';
+import { AttachType, isPerCpuMapType, probeCount, isScalarArrayMap, recordLayout, tseriesKeyLayout, type CompiledMap, type MapKind, type CompiledProgram, type CompiledScript, type EventSpec } from '../../src/contract/index.js';
 // src/index.ts loads only small modules; each provider's attach code loads on demand (loadProviders).
 import { AttachError, loadedProvider, tracefsRoot, type Attachment, type KernelOps } from '../../src/index.js';
 import { formatPrintf, type FormatArg } from '../output/printf.js';
@@ -71,6 +71,10 @@ export const kernelOps: KernelOps = {
     return existsSync(f) ? Number(readFileSync(f, 'utf8').trim()) : undefined;
   },
   linkCreate: (progFd, targetFd, attachType, flags) => bpf.linkCreate(progFd, targetFd, attachType, flags ? { flags } : undefined),
+  uprobeMultiLink: (progFd, path, offsets, { isReturn, pid }) => bpf.linkCreate(progFd, 0, AttachType.TRACE_UPROBE_MULTI, {
+    // BPF_F_UPROBE_MULTI_RETURN is 1.
+    uprobeMulti: { path, offsets: offsets.map(BigInt), flags: isReturn ? 1 : 0, ...(pid !== undefined ? { pid } : {}) },
+  }),
 };
 
 /** The files a script's uprobes and usdt probes are in (rich-values.ts symbolizes non-PIE ones without their process). */
@@ -280,7 +284,10 @@ export class Session {
     this.lostTimer = setInterval(() => this.reportLost(), 1000);
     this.lostTimer.unref();
     // Probes left out by missing_probes are not counted.
-    const count = this.programs.filter((p) => p.attachment !== undefined || p.compiled.probe.attach.kind === 'special').length;
+    // A uprobe_multi link counts one probe per location, as bpftrace's AttachedMultiUprobeProbe.
+    const count = this.programs
+      .filter((p) => p.attachment !== undefined || p.compiled.probe.attach.kind === 'special')
+      .reduce((n, p) => n + probeCount(p.compiled.probe), 0);
     this.opts.onAttached?.(count);
     // Events BEGIN produced (printf, exit) are handled now, after the banner, and written before
     // the caller goes on (a -c command starts next).

@@ -15,4 +15,6 @@ export const COMPILE_ENV_VARS = [
   'TSBPF_TRACEABLE_FUNCTIONS',
   // The kernel types come from this BTF file instead of /sys/kernel/btf/vmlinux (src/kernel/btf.ts).
   'BPFTRACE_BTF',
+  // --no-feature uprobe_multi: wildcarded uprobes attach one perf event per match (src/passes/multi-link.ts).
+  'TSBPF_NO_FEATURES',
 ] as const;

@@ -4,6 +4,7 @@ import type { Span } from '../common/span.js';
 import { demangle, withoutParameters } from '../kernel/demangle.js';
 import { ElfError, ElfFile } from '../kernel/elf.js';
 import { findLibrary, mappedPaths, pidExe, resolveBinaryPath } from '../kernel/user-paths.js';
+import { AttachType } from '../contract/uapi.js';
 import { i64, u64 } from '../types/types.js';
 import { parseUint, splitAttachPoint } from './attach-point.js';
 import {
@@ -221,7 +222,41 @@ function makeUprobeProvider(name: 'uprobe' | 'uretprobe', alias: string): Provid
       if (p.attach.kind !== 'uprobe') throw new Error(`${name} provider given a foreign probe`);
       return attachUprobe(p, progFd, ops);
     },
+    mergeForMultiLink(probes: readonly ConcreteProbe[], raw: string): ConcreteProbe[] | undefined {
+      const parts = splitAttachPoint(raw);
+      // bpftrace uses uprobe_multi for a wildcard in the file or function, and for cpp: names.
+      if (!parts.slice(1).some(hasWildcard) && !(parts.length === 4 && parts[2] === 'cpp')) return undefined;
+      return mergeUprobes(probes, parts[parts.length - 1]!);
+    },
   };
+}
+
+/**
+ * One probe per file for a wildcard's matches, attached through one uprobe_multi link (its
+ * program is loaded for BPF_TRACE_UPROBE_MULTI). It is named by the pattern
+ * (`uprobe:/bin/x:read*`), as bpftrace names a multi probe.
+ */
+function mergeUprobes(probes: readonly ConcreteProbe[], pattern: string): ConcreteProbe[] {
+  const byFile = new Map<string, ConcreteProbe[]>();
+  for (const p of probes) {
+    if (p.attach.kind !== 'uprobe') return [...probes];
+    const group = byFile.get(p.attach.path) ?? [];
+    group.push(p);
+    byFile.set(p.attach.path, group);
+  }
+  return [...byFile.values()].map((group) => {
+    const first = group[0]!;
+    const a = first.attach as Extract<ConcreteProbe['attach'], { kind: 'uprobe' }>;
+    // `uprobe:SHOWN:label` or `uprobe:SHOWN:cpp:ns::f` (a C label has no `:`).
+    const cppAt = first.name.indexOf(':cpp:', first.provider.length);
+    const prefix = cppAt >= 0 ? first.name.slice(0, cppAt + 4) : first.name.slice(0, first.name.lastIndexOf(':'));
+    return {
+      ...first,
+      name: `${prefix}:${pattern}`,
+      attach: { ...a, multi: group.map((p) => (p.attach as typeof a).offset) },
+      load: { expectedAttachType: AttachType.TRACE_UPROBE_MULTI },
+    };
+  });
 }
 
 /** Opens a uprobe PMU event (config bit 0 = return probe, bits 32-63 = semaphore offset) and attaches the program. */
@@ -234,6 +269,7 @@ export function attachUprobe(p: ConcreteProbe, progFd: number, ops: KernelOps): 
   // System-wide: pid -1 on one CPU (the program runs for every task); with -p only that process.
   const targets = a.pid !== undefined ? [{ pid: a.pid, cpu: -1 }] : systemWideTarget(ops);
   try {
+    if (a.multi) return { fds: [ops.uprobeMultiLink(progFd, a.path, a.multi, { isReturn: a.isReturn, pid: a.pid })] };
     return { fds: attachPerfEvents(ops, { type, config, samplePeriod: 1, uprobePath: a.path, probeOffset: BigInt(a.offset) }, targets, progFd) };
   } catch (e) {
     const msg = (e as Error).message;

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { buildProbeTarget, whyNoProbeTarget } from '../helpers/probe-target.js';
-import { describeRun, kernelTest, NOTIFY_VAR, runTsbpf, scratchDir } from '../helpers/tsbpf.js';
+import { describeRun, kernelTest, NOTIFY_VAR, runTsbpf, scratchDir, startTsbpf } from '../helpers/tsbpf.js';
 
 const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
 const errLines = (s: string): string[] => lines(s).filter((l) => l !== NOTIFY_VAR);
@@ -62,3 +62,56 @@ kernelTest('BPFTRACE_BTF: the kernel types come from that BTF file; one that can
   t.is(errLines(bad.stderr)[0], 'WARNING: BTF: failed to parse BTF from /nonexistent.btf');
   t.regex(bad.stderr, /ERROR: unknown type: struct task_struct/);
 }, { needs: whyNoGccBtf });
+
+// ------------------------------------------------------------------ uprobe_multi
+
+/** The kernel's link type of the link running program `progId` (bpftool; 12 is BPF_LINK_TYPE_UPROBE_MULTI). */
+function linkTypeOfProgram(progId: number): unknown {
+  const r = spawnSync('bpftool', ['link', 'show', '-j'], { encoding: 'utf8' });
+  const links = JSON.parse(r.stdout) as { prog_id: number; type: unknown }[];
+  return links.find((l) => l.prog_id === progId)?.type;
+}
+
+const programIds = (stderr: string): number[] => [...stderr.matchAll(/^Program ID: (\d+)$/gm)].map((m) => Number(m[1]));
+
+kernelTest('wildcarded uprobes: one program behind one uprobe_multi link per attach point; Attached counts every match (bpftrace)', async (t) => {
+  const p = buildProbeTarget(scratchDir(t), 'O2').path;
+  const script = `uprobe:${p}:tsbpf_* { @calls = count(); } uretprobe:${p}:tsbpf_*l* { @ret = sum(retval); }`;
+  const r = await runTsbpf(['-v', '-c', `${p} 2`, '-e', script]);
+  t.is(r.code, 0, describeRun(r));
+  // tsbpf_add, tsbpf_greet, tsbpf_mul; tsbpf_mul returns i * 2 * 3 for i = 0, 1.
+  t.deepEqual(lines(r.stdout).filter((l) => l.startsWith('@')), ['@calls: 6', '@ret: 6']);
+  t.deepEqual(lines(r.stderr).filter((l) => l.startsWith('load ')).map((l) => l.slice(0, l.indexOf(': '))), [
+    `load uprobe:${p}:tsbpf_*`, `load uretprobe:${p}:tsbpf_*l*`,
+  ]);
+  t.true(lines(r.stderr).includes('Attached 4 probes'), describeRun(r));
+
+  // The link while it runs.
+  const running = startTsbpf(['-v', '-e', `uprobe:${p}:tsbpf_* { @calls = count(); }`]);
+  await running.attached;
+  const [progId] = programIds(running.stderr);
+  t.true(progId !== undefined, running.stderr);
+  t.true([12, 'uprobe_multi'].includes(linkTypeOfProgram(progId!) as number), `link type ${String(linkTypeOfProgram(progId!))}`);
+  const stopped = await running.stop();
+  t.is(stopped.code, 0, describeRun(stopped));
+  t.true(lines(stopped.stderr).includes('Attached 3 probes'), describeRun(stopped));
+}, { needs: whyNoProbeTarget });
+
+kernelTest('--no-feature uprobe_multi: a program and a perf event per match, the same output and count', async (t) => {
+  const p = buildProbeTarget(scratchDir(t), 'O2').path;
+  const r = await runTsbpf(['-v', '--no-feature', 'uprobe_multi', '-c', `${p} 2`, '-e', `uprobe:${p}:tsbpf_* { @calls = count(); }`]);
+  t.is(r.code, 0, describeRun(r));
+  t.deepEqual(lines(r.stdout).filter((l) => l.startsWith('@')), ['@calls: 6']);
+  t.deepEqual(lines(r.stderr).filter((l) => l.startsWith('load ')).map((l) => l.slice(0, l.indexOf(': '))), [
+    `load uprobe:${p}:tsbpf_add`, `load uprobe:${p}:tsbpf_greet`, `load uprobe:${p}:tsbpf_mul`,
+  ]);
+  t.true(lines(r.stderr).includes('Attached 3 probes'), describeRun(r));
+}, { needs: whyNoProbeTarget });
+
+kernelTest('wildcarded uprobes whose block reads probe or func keep one program per match (each says its own name)', async (t) => {
+  const p = buildProbeTarget(scratchDir(t), 'O2').path;
+  const r = await runTsbpf(['-v', '-c', `${p} 1`, '-e', `uprobe:${p}:tsbpf_* { printf("%s\\n", func); }`]);
+  t.is(r.code, 0, describeRun(r));
+  t.deepEqual(lines(r.stdout).filter((l) => l.startsWith('tsbpf_')), ['tsbpf_add', 'tsbpf_mul', 'tsbpf_greet']);
+  t.is(lines(r.stderr).filter((l) => l.startsWith('load ')).length, 3, describeRun(r));
+}, { needs: whyNoProbeTarget });
