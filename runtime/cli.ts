@@ -4,7 +4,7 @@ import { compile, listProgram } from './compile/compiler.js';
 import { readScriptText } from './compile/script-file.js';
 import { parseExportAddress, type ExportAddress } from './export/address.js';
 import { compileFailureText } from './compile/compile-failure.js';
-import { helpText, NO_FEATURES, valueOptions } from './cli-flags.js';
+import { helpText, NO_FEATURES, unusedEnvNotes, valueOptions } from './cli-flags.js';
 import type { Sink } from './output/output.js';
 import type { MapDump } from './output/value.js';
 import { tracefsRoot } from '../src/index.js';
@@ -447,6 +447,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   // Read by the compile worker (src/passes/multi-link.ts) and part of the compile cache key.
   if (opts.noFeatures) process.env['TSBPF_NO_FEATURES'] = opts.noFeatures.join(',');
+  if (opts.verbose) for (const note of unusedEnvNotes()) stderr.write(`${note}\n`);
   if (opts.traceableFunctions !== undefined) {
     if (!existsSync(opts.traceableFunctions)) {
       stderr.write(`ERROR: --traceable-functions: cannot read ${opts.traceableFunctions}: no such file\n`);

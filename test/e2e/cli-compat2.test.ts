@@ -115,3 +115,17 @@ kernelTest('wildcarded uprobes whose block reads probe or func keep one program 
   t.deepEqual(lines(r.stdout).filter((l) => l.startsWith('tsbpf_')), ['tsbpf_add', 'tsbpf_mul', 'tsbpf_greet']);
   t.is(lines(r.stderr).filter((l) => l.startsWith('load ')).length, 3, describeRun(r));
 }, { needs: whyNoProbeTarget });
+
+kernelTest('BPFTRACE_VMLINUX, BPFTRACE_KERNEL_SOURCE and BPFTRACE_KERNEL_BUILD are accepted; -v says they are not used', async (t) => {
+  const env = { BPFTRACE_VMLINUX: '/boot/vmlinux', BPFTRACE_KERNEL_SOURCE: '/usr/src/linux', BPFTRACE_KERNEL_BUILD: '/usr/src/linux' };
+  const r = await runTsbpf(['-v', '-e', 'BEGIN { printf("ok\\n"); exit(); }'], { env });
+  t.is(r.code, 0, describeRun(r));
+  t.deepEqual(lines(r.stdout), ['ok']);
+  t.deepEqual(errLines(r.stderr).slice(0, 3), [
+    'BPFTRACE_VMLINUX is not used: tsbpf reads no vmlinux image (kernel symbols come from /proc/kallsyms, types from BTF)',
+    'BPFTRACE_KERNEL_SOURCE is not used: tsbpf includes no kernel headers (types come from BTF)',
+    'BPFTRACE_KERNEL_BUILD is not used: tsbpf includes no kernel headers (types come from BTF)',
+  ]);
+  const quiet = await runTsbpf(['-e', 'BEGIN { printf("ok\\n"); exit(); }'], { env });
+  t.deepEqual(errLines(quiet.stderr), ['Attached 1 probe']);
+});
