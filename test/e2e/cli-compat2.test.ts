@@ -129,3 +129,22 @@ kernelTest('BPFTRACE_VMLINUX, BPFTRACE_KERNEL_SOURCE and BPFTRACE_KERNEL_BUILD a
   const quiet = await runTsbpf(['-e', 'BEGIN { printf("ok\\n"); exit(); }'], { env });
   t.deepEqual(errLines(quiet.stderr), ['Attached 1 probe']);
 });
+
+// ------------------------------------------------------------------ functions refused in one line
+
+kernelTest('dw_ustack and skboutput are refused in one line each, saying why and what to use', async (t) => {
+  const refused = async (script: string): Promise<string[]> => {
+    const r = await runTsbpf(['-e', script]);
+    t.is(r.code, 1, describeRun(r));
+    return errLines(r.stderr).filter((l) => l.includes('ERROR'));
+  };
+  const dw = 'dw_ustack is not implemented in tsbpf (no DWARF .eh_frame unwinder): use ustack, which follows frame pointers (build the program with -fno-omit-frame-pointer)';
+  t.deepEqual(await refused('BEGIN { print(dw_ustack); exit(); }'), [`stdin:1:15-24: ERROR: ${dw}`]);
+  t.deepEqual(await refused('BEGIN { @[dw_ustack(perf, 3)] = count(); exit(); }'), [`stdin:1:11-29: ERROR: ${dw}`]);
+  t.deepEqual(await refused('BEGIN { skboutput("/tmp/x.pcap", 0, 10, 0); exit(); }'), [
+    'stdin:1:9-43: ERROR: skboutput() needs an sk_buff the kernel typed (fentry/fexit probes), not available in BEGIN probes',
+  ]);
+  t.deepEqual(await refused('fentry:ip_output { skboutput("/tmp/x.pcap", args.skb, 100, 0); }'), [
+    'stdin:1:20-62: ERROR: skboutput() is not implemented in tsbpf: bpf_skb_output sends packets through a perf event array, which tsbpf does not read (it uses one ring buffer)',
+  ]);
+});
