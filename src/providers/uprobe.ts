@@ -2,6 +2,7 @@ import { isAbsolute, relative } from 'node:path';
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { Span } from '../common/span.js';
 import { demangle, withoutParameters } from '../kernel/demangle.js';
+import { DwarfError, lineAddress, lineTables, type LineTable } from '../kernel/dwarf-lines.js';
 import { ElfError, ElfFile } from '../kernel/elf.js';
 import { findLibrary, mappedPaths, pidExe, resolveBinaryPath } from '../kernel/user-paths.js';
 import { AttachType } from '../contract/uapi.js';
@@ -74,12 +75,27 @@ interface ParsedUprobe {
   readonly func?: string;
   readonly offset: bigint;
   readonly address?: bigint;
+  /** `uprobe:BIN@FILE:LINE[:COL]`: the address the line compiled to, from DWARF line tables. */
+  readonly source?: { readonly file: string; readonly line: number; readonly column: number };
 }
 
 function parseUprobe(name: string, raw: string, ctx: ExpandContext | undefined): ParsedUprobe | string {
   const parts = splitAttachPoint(raw);
   // With -p the target may be left out: `uprobe:func` means the process's executable.
   if (ctx?.pid !== undefined && parts.length === 2) parts.splice(1, 0, pidExe(ctx.pid) ?? '');
+  // bpftrace splits on `@` too: uprobe:TARGET@FILE:LINE[:COL].
+  const at = parts[1]?.indexOf('@') ?? -1;
+  if (at >= 0) {
+    if (name === 'uretprobe') return 'Source code location not allowed';
+    const target = parts[1]!.slice(0, at);
+    if (hasWildcard(target)) return 'Cannot use wildcards with source code location';
+    const file = parts[1]!.slice(at + 1);
+    const [line, column = '0'] = parts.slice(2);
+    if (!target || !file || !line || parts.length > 4) return 'Invalid uprobe arguments, expected format: uprobe:TARGET@FILE:LINE[:COL]';
+    if (!/^\d+$/.test(line)) return `Invalid line number: ${line}`;
+    if (!/^\d+$/.test(column)) return `Invalid column number: ${column}`;
+    return { target, offset: 0n, source: { file, line: Number(line), column: Number(column) } };
+  }
   let cpp = false;
   if (parts.length === 4) {
     if (parts[2] === 'cpp' || parts[2] === 'c') cpp = parts.splice(2, 1)[0] === 'cpp';
@@ -101,6 +117,19 @@ function parseUprobe(name: string, raw: string, ctx: ExpandContext | undefined):
     return { target, offset: 0n, address: addr };
   }
   return { target, func: spec, offset: 0n, cpp };
+}
+
+/** The address `FILE:LINE[:COL]` compiled to in `elf` (its DWARF line tables), or bpftrace's error. */
+function sourceAddress(elf: ElfFile, path: string, target: string, src: NonNullable<ParsedUprobe['source']>): bigint | string {
+  let tables: LineTable[] | undefined;
+  try {
+    tables = lineTables(elf);
+  } catch (e) {
+    if (!(e instanceof DwarfError)) throw e;
+    return `cannot read the DWARF line tables of ${path}: ${e.message}`;
+  }
+  if (!tables) return `No DWARF debug info found for '${target}', cannot attach by source code location.`;
+  return lineAddress(tables, src.file, src.line, src.column);
 }
 
 /** The `cpp:` name of a symbol: its demangled name without parameters; undefined for a C symbol. */
@@ -162,15 +191,20 @@ function makeUprobeProvider(name: 'uprobe' | 'uretprobe', alias: string): Provid
           if (files.length === 1) diags.error('bad-probe-target', elf.message, span);
           continue;
         }
-        if (parsed.address !== undefined) {
-          const off = elf.fileOffset(parsed.address);
+        const address = parsed.source ? sourceAddress(elf, path, target, parsed.source) : parsed.address;
+        if (typeof address === 'string') {
+          diags.error('unknown-probe', address, span);
+          return [];
+        }
+        if (address !== undefined) {
+          const off = elf.fileOffset(address);
           if (off === undefined) {
-            diags.error('unknown-probe', `address 0x${parsed.address.toString(16)} is not in a loaded segment of ${path}`, span);
+            diags.error('unknown-probe', `address 0x${address.toString(16)} is not in a loaded segment of ${path}`, span);
             continue;
           }
           // `func` names the function holding the address, as bpftrace's usym of the IP does.
-          const holder = elf.functionAt(parsed.address);
-          out.push({ ...probe(path, shownPath(target, path), `0x${parsed.address.toString(16)}`, off, ctx), ...(holder ? { func: holder.name } : {}) });
+          const holder = elf.functionAt(address);
+          out.push({ ...probe(path, shownPath(target, path), `0x${address.toString(16)}`, off, ctx), ...(holder ? { func: holder.name } : {}) });
           continue;
         }
         const func = parsed.func!;

@@ -4,8 +4,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
-import { buildProbeTarget, whyNoProbeTarget } from '../helpers/probe-target.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { buildProbeTarget, PROBE_TARGET_SOURCE, whyNoProbeTarget } from '../helpers/probe-target.js';
 import { describeRun, kernelTest, NOTIFY_VAR, runTsbpf, scratchDir, startTsbpf } from '../helpers/tsbpf.js';
 
 const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
@@ -148,3 +148,59 @@ kernelTest('dw_ustack and skboutput are refused in one line each, saying why and
     'stdin:1:20-62: ERROR: skboutput() is not implemented in tsbpf: bpf_skb_output sends packets through a perf event array, which tsbpf does not read (it uses one ring buffer)',
   ]);
 });
+
+// ------------------------------------------------------------------ uprobe source locations (DWARF line tables)
+
+/** The probe target built with -g at `opt`, and the line of `sink += tsbpf_mul(...)` in its source. */
+function buildWithLines(dir: string, opt: 'O0' | 'O2'): { path: string; line: number } {
+  const path = join(dir, `lines${opt}`);
+  const cc = spawnSync('gcc', ['-g', `-${opt}`, '-o', path, PROBE_TARGET_SOURCE], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`gcc failed: ${cc.stderr}`);
+  const line = readFileSync(PROBE_TARGET_SOURCE, 'utf8').split('\n').findIndex((l) => l.includes('sink += tsbpf_mul(')) + 1;
+  return { path, line };
+}
+
+/** The addresses llvm-dwarfdump's line table lists for `line` (column, address), to check ours against. */
+function dwarfdumpRows(path: string, line: number): { address: number; column: number }[] {
+  const r = spawnSync('llvm-dwarfdump', ['--debug-line', path], { encoding: 'utf8' });
+  return r.stdout.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => /^0x[0-9a-f]{16}$/.test(f[0]!) && Number(f[1]) === line)
+    .map((f) => ({ address: Number(f[0]), column: Number(f[2]) }));
+}
+
+kernelTest('uprobe:BIN@FILE:LINE[:COL] attaches where the line starts (DWARF line table), as bpftrace\'s source locations', async (t) => {
+  const dir = scratchDir(t);
+  for (const opt of ['O0', 'O2'] as const) {
+    const { path, line } = buildWithLines(dir, opt);
+    const rows = dwarfdumpRows(path, line);
+    t.true(rows.length > 0, `llvm-dwarfdump lists line ${line}`);
+    const lowest = Math.min(...rows.map((r) => r.address));
+    const r = await runTsbpf(['-c', `${path} 3`, '-e', `uprobe:${path}@probe-target.c:${line} { printf("%s %s\\n", probe, func); @hits = count(); }`]);
+    t.is(r.code, 0, describeRun(r));
+    const probe = `uprobe:${path}:0x${lowest.toString(16)}`;
+    t.deepEqual(lines(r.stdout).filter((l) => !l.startsWith('done')), [`${probe} main`, `${probe} main`, `${probe} main`, '@hits: 3'], opt);
+    // A column picks that column's lowest address; a directory prefix of the file matches too.
+    const col = rows[rows.length - 1]!.column;
+    const atCol = Math.min(...rows.filter((x) => x.column === col).map((x) => x.address));
+    const c = await runTsbpf(['-c', `${path} 1`, '-e', `uprobe:${path}@user-probes/probe-target.c:${line}:${col} { printf("%s\\n", probe); }`]);
+    t.is(c.code, 0, describeRun(c));
+    t.deepEqual(lines(c.stdout).filter((l) => !l.startsWith('done')), [`uprobe:${path}:0x${atCol.toString(16)}`], opt);
+  }
+}, { needs: () => whyNoProbeTarget() ?? (spawnSync('llvm-dwarfdump', ['--version']).status === 0 ? undefined : 'needs llvm-dwarfdump') });
+
+kernelTest('uprobe source locations: bpftrace\'s errors for no such file, line or debug info, wildcards and uretprobes', async (t) => {
+  const dir = scratchDir(t);
+  const { path } = buildWithLines(dir, 'O0');
+  const plain = buildProbeTarget(dir, 'O0').path;
+  const error = async (ap: string): Promise<string | undefined> => {
+    const r = await runTsbpf(['-e', `${ap} { }`]);
+    t.is(r.code, 1, describeRun(r));
+    return errLines(r.stderr).find((l) => l.includes('ERROR'))?.replace(/^stdin:\S+ /, '');
+  };
+  t.is(await error(`uprobe:${path}@nosuch.c:3`), 'ERROR: No compilation unit matches nosuch.c');
+  t.is(await error(`uprobe:${path}@probe-target.c:1`), "ERROR: Unable to map 'probe-target.c:1' to address");
+  t.is(await error(`uprobe:${path}@probe-target.c:1:4`), "ERROR: Unable to map 'probe-target.c:1:4' to address");
+  t.is(await error(`uprobe:${plain}@probe-target.c:10`), `ERROR: No DWARF debug info found for '${plain}', cannot attach by source code location.`);
+  t.is(await error(`uprobe:${dir}/line*@probe-target.c:10`), 'ERROR: Cannot use wildcards with source code location');
+  t.is(await error(`uretprobe:${path}@probe-target.c:10`), 'ERROR: Source code location not allowed');
+  t.is(await error(`uprobe:${path}@probe-target.c:x`), 'ERROR: Invalid line number: x');
+}, { needs: whyNoProbeTarget });
