@@ -5,6 +5,7 @@ import { readScriptText } from './compile/script-file.js';
 import { parseExportAddress, type ExportAddress } from './export/address.js';
 import { compileFailureText } from './compile/compile-failure.js';
 import { helpText, NO_FEATURES, unusedEnvNotes, valueOptions } from './cli-flags.js';
+import { benchmarkResultsJson, testResultsJson } from './output/run-reports-json.js';
 import type { Sink } from './output/output.js';
 import type { MapDump } from './output/value.js';
 import { tracefsRoot } from '../src/index.js';
@@ -792,12 +793,13 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     session.load();
     if (opts.test) {
       const results = session.runTests((sink) => new TextOutput({ out: sink, err: sink, color: false }));
-      out.write(testReport(results));
+      out.write(opts.format === 'json' ? testResultsJson(results) : testReport(results));
       output.flush();
       return results.every((r) => r.passed) ? 0 : 1;
     }
     if (opts.bench) {
-      out.write(benchmarkTable(session.runBenchmarks()));
+      const rows = session.runBenchmarks();
+      out.write(opts.format === 'json' ? benchmarkResultsJson(rows) : benchmarkTable(rows));
       output.flush();
       return 0;
     }

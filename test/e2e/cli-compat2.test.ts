@@ -204,3 +204,27 @@ kernelTest('uprobe source locations: bpftrace\'s errors for no such file, line o
   t.is(await error(`uretprobe:${path}@probe-target.c:10`), 'ERROR: Source code location not allowed');
   t.is(await error(`uprobe:${path}@probe-target.c:x`), 'ERROR: Invalid line number: x');
 }, { needs: whyNoProbeTarget });
+
+// ------------------------------------------------------------------ --test / --bench with -f json
+
+kernelTest('--test and --bench with -f json: one test_result / benchmark_result record each, as bpftrace\'s JSON output', async (t) => {
+  const tests = await runTsbpf(['-f', 'json', '--test', '-e', 'BEGIN { printf("begin\\n"); } test:ok { printf("x\\n"); } test:bad { printf("y %d\\n", 2); exit(1); }']);
+  t.is(tests.code, 1, describeRun(tests));
+  const records = lines(tests.stdout).map((l) => JSON.parse(l) as { type: string; data: Record<string, { duration: number }> | string });
+  t.deepEqual(records.map((r) => r.type), ['printf', 'test_result', 'test_result']);
+  for (const r of records.slice(1)) {
+    const [entry] = Object.values(r.data as Record<string, { duration: number }>);
+    t.true(Number.isInteger(entry!.duration) && entry!.duration > 0, JSON.stringify(r));
+  }
+  t.deepEqual(lines(tests.stdout.replace(/"duration": \d+/g, '"duration": N')), [
+    '{"type": "printf", "data": "begin\\n"}',
+    '{"type": "test_result", "data": {"ok": {"duration": N, "passed": true, "output": "x\\n"}}}',
+    '{"type": "test_result", "data": {"bad": {"duration": N, "passed": false, "output": "y 2\\n"}}}',
+  ]);
+  const bench = await runTsbpf(['-f', 'json', '--bench', '-e', 'bench:one { $x = 1; } bench:"two words" { $y = 2; }']);
+  t.is(bench.code, 0, describeRun(bench));
+  t.deepEqual(lines(bench.stdout.replace(/"average": \d+, "iters": \d+/g, '"average": A, "iters": I')), [
+    '{"type": "benchmark_result", "data": {"one": {"average": A, "iters": I}}}',
+    '{"type": "benchmark_result", "data": {"two words": {"average": A, "iters": I}}}',
+  ]);
+});
