@@ -529,7 +529,8 @@ export class Session {
     try {
       for (const p of added) this.loadProgram(p);
       const fresh = this.programs.slice(before.programs);
-      for (const p of fresh) this.attachProgram(p);
+      for (const p of attachOrder(fresh)) this.attachProgram(p);
+      this.reattachOlderUprobes(this.programs.slice(0, before.programs), fresh);
       for (const p of fresh) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'BEGIN') this.runSpecial(p);
     } catch (e) {
       const fresh = this.programs.splice(before.programs);
@@ -546,6 +547,26 @@ export class Session {
     // Maps only the older programs still use stay open until dispose().
     this.retiredMapFds.push(...retired);
     this.ringbuf?.consume();
+  }
+
+  /**
+   * The kernel runs a uprobe's newest program first, so an entry's uprobes attached after earlier
+   * ones on the same file would run before them. The earlier ones on those files are attached
+   * again after the new ones (in attachOrder), so every point runs its programs in program order.
+   */
+  private reattachOlderUprobes(older: readonly LoadedProgram[], fresh: readonly LoadedProgram[]): void {
+    const uprobeFile = (p: LoadedProgram): string | undefined => {
+      const a = p.compiled.probe.attach;
+      return a.kind === 'uprobe' && loadedProvider(p.compiled)?.runsNewestFirst === true ? a.path : undefined;
+    };
+    const files = new Set(fresh.flatMap((p) => uprobeFile(p) ?? []));
+    if (files.size === 0) return;
+    const again = older.filter((p) => p.attachment !== undefined && files.has(uprobeFile(p) ?? ''));
+    for (const p of again) {
+      for (const fd of p.attachment!.fds) bpf.close(fd);
+      p.attachment = undefined;
+    }
+    for (const p of attachOrder(again)) this.attachProgram(p);
   }
 
   /** The shell's `.detach`: detach and unload these programs (by name); the maps stay. */

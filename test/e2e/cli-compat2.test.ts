@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { buildProbeTarget, PROBE_TARGET_SOURCE, whyNoProbeTarget } from '../helpers/probe-target.js';
 import { describeRun, kernelTest, NOTIFY_VAR, runTsbpf, scratchDir, startTsbpf } from '../helpers/tsbpf.js';
+import { StreamShell } from '../helpers/stream-shell.js';
 
 const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
 const errLines = (s: string): string[] => lines(s).filter((l) => l !== NOTIFY_VAR);
@@ -228,3 +229,22 @@ kernelTest('--test and --bench with -f json: one test_result / benchmark_result 
     '{"type": "benchmark_result", "data": {"two words": {"average": A, "iters": I}}}',
   ]);
 });
+
+// ------------------------------------------------------------------ the shell keeps program order on uprobes
+
+kernelTest('the shell: a uprobe entered later on the same point runs after the earlier ones (program order), multi links too', async (t) => {
+  const p = buildProbeTarget(scratchDir(t), 'O2').path;
+  const sh = await StreamShell.start(t);
+  t.regex((await sh.run(`uprobe:${p}:tsbpf_add { printf("first %d\\n", arg0); }`)).out, /\[1\] attached/);
+  t.regex((await sh.run(`uprobe:${p}:tsbpf_a* { printf("second %d\\n", arg0); }`)).out, /\[2\] attached/);
+  t.regex((await sh.run(`uprobe:${p}:tsbpf_add { printf("third %d\\n", arg0); }`)).out, /\[3\] attached/);
+  const r = spawnSync(p, ['2'], { encoding: 'utf8' });
+  t.is(r.status, 0);
+  await sh.waitFor(() => sh.out.includes('third 1'));
+  // The first line of output follows the prompt.
+  t.deepEqual(sh.out.split('\n').map((l) => l.replace(/^(tsbpf> )+/, '')).filter((l) => /^(first|second|third) \d$/.test(l)), [
+    'first 0', 'second 0', 'third 0', 'first 1', 'second 1', 'third 1',
+  ]);
+  sh.ctrlD();
+  t.is(await sh.exited(), 0);
+}, { needs: whyNoProbeTarget, serial: true });
