@@ -126,6 +126,14 @@ export interface LinkCreateOptions {
   targetBtfId?: number;
   /** perf_event.bpf_cookie / tracing.cookie. */
   cookie?: bigint;
+  /** BPF_TRACE_UPROBE_MULTI: one link for many offsets in one file (flags 1 = return probes). */
+  uprobeMulti?: {
+    path: string;
+    offsets: bigint[];
+    refCtrOffsets?: bigint[];
+    flags?: number;
+    pid?: number;
+  };
   kprobeMulti?: {
     syms?: string[];
     addrs?: bigint[];

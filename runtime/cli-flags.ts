@@ -31,7 +31,7 @@ export interface CliFlag {
   readonly valueKind?: FlagValueKind;
 }
 
-/** `--no-feature` values bpftrace accepts (tsbpf uses none of these link kinds: accepted, no effect). */
+/** `--no-feature` values bpftrace accepts (tsbpf uses only uprobe_multi of these link kinds; the others: accepted, no effect). */
 export const NO_FEATURES = ['kprobe_multi', 'kprobe_session', 'uprobe_multi'] as const;
 
 export const CLI_FLAGS: readonly CliFlag[] = [
@@ -119,7 +119,7 @@ export const CLI_FLAGS: readonly CliFlag[] = [
   { names: ['-b', '--btf'], group: 'input', help: 'accepted, as bpftrace (BTF is always used)' },
   // safety
   { names: ['--unsafe'], group: 'safety', help: 'allow unsafe functions (system, signal)' },
-  { names: ['--no-feature'], arg: 'F,..', group: 'safety', help: `accepted (${NO_FEATURES.join(', ')}: tsbpf uses none)`, values: NO_FEATURES },
+  { names: ['--no-feature'], arg: 'F,..', group: 'safety', help: 'avoid these link kinds (of them tsbpf uses only uprobe_multi)', values: NO_FEATURES },
   { names: ['--no-cache'], group: 'safety', help: 'do not use or fill the compile cache' },
   // developer
   { names: ['--probe-filter'], arg: 'REGEX', group: 'developer', help: 'attach only the probes whose name matches REGEX (BEGIN/END always)' },
@@ -174,10 +174,26 @@ export const FLAG_GROUPS: readonly { readonly group: FlagGroup; readonly heading
   { group: 'troubleshooting', heading: 'TROUBLESHOOTING OPTIONS', sub: false },
 ];
 
+/** Notes (-v) for bpftrace's environment variables tsbpf accepts but has no use for. */
+export function unusedEnvNotes(env: NodeJS.ProcessEnv = process.env): string[] {
+  return UNUSED_ENV.filter((e) => env[e.name] !== undefined).map((e) => `${e.name} is not used: ${e.why}`);
+}
+
+const UNUSED_ENV: readonly { readonly name: string; readonly why: string }[] = [
+  { name: 'BPFTRACE_VMLINUX', why: 'tsbpf reads no vmlinux image (kernel symbols come from /proc/kallsyms, types from BTF)' },
+  { name: 'BPFTRACE_KERNEL_SOURCE', why: 'tsbpf includes no kernel headers (types come from BTF)' },
+  { name: 'BPFTRACE_KERNEL_BUILD', why: 'tsbpf includes no kernel headers (types come from BTF)' },
+];
+
 export const ENVIRONMENT: readonly { readonly name: string; readonly help: string }[] = [
   { name: '__BPFTRACE_NOTIFY_PROBES_ATTACHED', help: 'print this name on its own line once every probe is attached' },
   { name: 'NO_COLOR', help: 'never colour output' },
   { name: 'BPFTRACE_COLOR', help: 'colour messages: auto (on a terminal), always or never' },
+  { name: 'BPFTRACE_BTF', help: 'read the kernel types from this raw BTF file instead of /sys/kernel/btf/vmlinux' },
+  {
+    name: 'BPFTRACE_VMLINUX, BPFTRACE_KERNEL_SOURCE, BPFTRACE_KERNEL_BUILD',
+    help: 'accepted, not used (-v says so): tsbpf reads no vmlinux image and no kernel headers',
+  },
   {
     name: 'BPFTRACE_<CONFIG VARIABLE>',
     help: 'any config variable, e.g. BPFTRACE_MAX_MAP_KEYS=4096,\nBPFTRACE_PERF_RB_PAGES, BPFTRACE_STACK_MODE (wins over the config block)',

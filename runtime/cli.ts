@@ -4,7 +4,8 @@ import { compile, listProgram } from './compile/compiler.js';
 import { readScriptText } from './compile/script-file.js';
 import { parseExportAddress, type ExportAddress } from './export/address.js';
 import { compileFailureText } from './compile/compile-failure.js';
-import { helpText, NO_FEATURES, valueOptions } from './cli-flags.js';
+import { helpText, NO_FEATURES, unusedEnvNotes, valueOptions } from './cli-flags.js';
+import { benchmarkResultsJson, testResultsJson } from './output/run-reports-json.js';
 import type { Sink } from './output/output.js';
 import type { MapDump } from './output/value.js';
 import { tracefsRoot } from '../src/index.js';
@@ -68,6 +69,8 @@ interface Options {
   probeFilter?: RegExp;
   /** `--traceable-functions FILE`: the kernel functions kprobes may use, instead of the kernel's list. */
   traceableFunctions?: string;
+  /** `--no-feature`: link kinds not to use (only uprobe_multi changes anything in tsbpf). */
+  noFeatures?: string[];
   /** `--info`: print what this kernel and build support, then exit. */
   info?: boolean;
   /** `--export [HOST]:PORT`: serve the maps for Prometheus (runtime/export/). */
@@ -253,6 +256,7 @@ export function parseArgs(argv: readonly string[]): Options {
       case '--no-feature':
         for (const f of value(a).split(',')) {
           if (!(NO_FEATURES as readonly string[]).includes(f)) throw new UsageError(`USAGE: --no-feature can only have values '${NO_FEATURES.join(',')}'.`, false);
+          o.noFeatures = [...(o.noFeatures ?? []), f];
         }
         break;
       case '--probe-filter': {
@@ -442,6 +446,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write((await import('./info.js')).systemInfo(VERSION));
     return 0;
   }
+  // Read by the compile worker (src/passes/multi-link.ts) and part of the compile cache key.
+  if (opts.noFeatures) process.env['TSBPF_NO_FEATURES'] = opts.noFeatures.join(',');
+  if (opts.verbose) for (const note of unusedEnvNotes()) stderr.write(`${note}\n`);
   if (opts.traceableFunctions !== undefined) {
     if (!existsSync(opts.traceableFunctions)) {
       stderr.write(`ERROR: --traceable-functions: cannot read ${opts.traceableFunctions}: no such file\n`);
@@ -786,12 +793,13 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     session.load();
     if (opts.test) {
       const results = session.runTests((sink) => new TextOutput({ out: sink, err: sink, color: false }));
-      out.write(testReport(results));
+      out.write(opts.format === 'json' ? testResultsJson(results) : testReport(results));
       output.flush();
       return results.every((r) => r.passed) ? 0 : 1;
     }
     if (opts.bench) {
-      out.write(benchmarkTable(session.runBenchmarks()));
+      const rows = session.runBenchmarks();
+      out.write(opts.format === 'json' ? benchmarkResultsJson(rows) : benchmarkTable(rows));
       output.flush();
       return 0;
     }

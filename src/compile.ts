@@ -10,11 +10,12 @@ import { providerFor } from './providers/registry.js';
 import type { ConcreteProbe, ExpandContext } from './providers/provider.js';
 import { parse } from './syntax/index.js';
 import { sizeOf, typeToString, type Type } from './types/types.js';
-import { kernelBtfTypes } from './kernel/btf.js';
+import { btfEnvWarning, kernelBtfTypes } from './kernel/btf.js';
 import { missingProbesMode, probeLimitErrors, readConfig } from './passes/config.js';
 import { checkMapDecls, readMapDecls, type DeclaredMap } from './passes/map-decls.js';
 import { ScriptEnums } from './passes/enums.js';
 import { warnUnreachable } from './passes/unreachable.js';
+import { tellsProbesApart, uprobeMultiAvailable } from './passes/multi-link.js';
 import { TypeResolver } from './passes/lower-types.js';
 import { expandImports, type ImportResult } from './passes/imports.js';
 import { checkNamedParams, splitParams } from './passes/named-params.js';
@@ -76,9 +77,17 @@ export interface FrontendResult {
 /** The front end (PIPELINE up to `layout-maps`): text to IR, no LLVM. Stops at the first pass with errors. */
 export function compileFrontend(original: SourceFile, opts: CompileOptions = {}, dump?: DumpRequest): FrontendResult {
   const state: CompileState = { original, opts };
-  const diags = new Diagnostics();
+  const diags = startDiagnostics();
   runPasses(FRONTEND_PASSES, state, diags, dumper(dump));
   return frontendResult(state, diags);
+}
+
+/** A compile's diagnostics, starting with bpftrace's warning for a `BPFTRACE_BTF` file it cannot read. */
+function startDiagnostics(): Diagnostics {
+  const diags = new Diagnostics();
+  const btf = btfEnvWarning();
+  if (btf) diags.warning('bad-btf-file', btf);
+  return diags;
 }
 
 /** A diagnostic inside an imported file: its file, line and column in the message (spans index the main text only). */
@@ -349,7 +358,7 @@ function frontendResult(s: CompileState, diags: Diagnostics): FrontendResult {
 /** The whole compile, front end and code generation: runs in the compile worker. */
 export async function compileScript(source: SourceFile, opts: CompileOptions = {}, dump?: DumpRequest): Promise<CompiledScript | { diagnostics: readonly Diagnostic[] }> {
   const state: CompileState = { original: source, opts, backend: await import('./codegen/emit.js') };
-  const diags = new Diagnostics();
+  const diags = startDiagnostics();
   runPasses(PIPELINE, state, diags, dumper(dump));
   const front = frontendResult(state, diags);
   if (!state.emitted || !state.ir) {
@@ -419,6 +428,7 @@ const MISSING_PROBE_CODES = new Set(['unknown-probe', 'bad-probe-target']);
 function expandProbes(program: ast.Program, diags: Diagnostics, ctx: ExpandContext, positionals: readonly string[]): { node: ast.Probe; probe: ConcreteProbe }[] {
   const out: { node: ast.Probe; probe: ConcreteProbe }[] = [];
   const missing = missingProbesMode(program, diags);
+  const multiLinks = uprobeMultiAvailable();
   for (const node of program.probes) {
     for (const written of node.attachPoints) {
       // `tracepoint:syscalls:$1`: positional parameters anywhere in an attach point (bpftrace 0.24).
@@ -436,7 +446,8 @@ function expandProbes(program: ast.Program, diags: Diagnostics, ctx: ExpandConte
         continue;
       }
       const local = new Diagnostics();
-      const probes = provider.expand(ap.raw, ap.span, local, ctx);
+      const expanded = provider.expand(ap.raw, ap.span, local, ctx);
+      const probes = (provider.mergeForMultiLink && multiLinks && !tellsProbesApart(program, node) && provider.mergeForMultiLink(expanded, ap.raw)) || expanded;
       for (const d of local.items) {
         if (missing !== 'error' && d.severity === 'error' && MISSING_PROBE_CODES.has(d.code)) {
           // bpftrace's missing_probes: `warn` says so and goes on, `ignore` goes on silently.
@@ -445,7 +456,7 @@ function expandProbes(program: ast.Program, diags: Diagnostics, ctx: ExpandConte
         }
         diags.report(d);
       }
-      for (const probe of probes) out.push({ node, probe });
+      for (const probe of probes) out.push({ node, probe: written.userName === undefined ? probe : { ...probe, userName: written.userName } });
     }
   }
   return out;

@@ -11,6 +11,7 @@ export const BUILTIN_NAMES: readonly string[] = [
   'ctx',
   'curtask',
   'default_str_length',
+  'dw_ustack',
   'elapsed',
   'func',
   'gid',

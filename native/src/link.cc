@@ -4,7 +4,10 @@
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include <algorithm>
 #include <cerrno>
@@ -24,6 +27,55 @@ Napi::Value RawTracepointOpen(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
+// BPF_LINK_CREATE's uprobe_multi attributes (Linux 6.6), laid out by hand: the libbpf and uapi
+// headers this addon builds against predate them.
+struct UprobeMultiLinkAttr {
+  uint32_t prog_fd;
+  uint32_t target_fd;
+  uint32_t attach_type;
+  uint32_t flags;
+  uint64_t path;
+  uint64_t offsets;
+  uint64_t ref_ctr_offsets;
+  uint64_t cookies;
+  uint32_t cnt;
+  uint32_t multi_flags;
+  uint32_t pid;
+  uint32_t pad;
+};
+
+// uprobeMulti: { path, offsets: bigint[], refCtrOffsets?: bigint[], flags?, pid? } -> link fd
+Napi::Value UprobeMultiLinkCreate(const Napi::CallbackInfo& info, int progFd, uint32_t attachType, Napi::Object um) {
+  Napi::Env env = info.Env();
+  std::string path = um.Get("path").ToString().Utf8Value();
+  auto u64s = [&](const char* key) {
+    std::vector<uint64_t> out;
+    if (!HasOpt(um, key)) return out;
+    Napi::Value v = um.Get(key);
+    if (!v.IsArray()) throw Napi::TypeError::New(env, std::string("uprobeMulti.") + key + " must be an array");
+    Napi::Array a = v.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) out.push_back(ToUint64(a.Get(i), "uprobeMulti[]"));
+    return out;
+  };
+  std::vector<uint64_t> offsets = u64s("offsets");
+  std::vector<uint64_t> refCtr = u64s("refCtrOffsets");
+  if (offsets.empty()) throw Napi::TypeError::New(env, "uprobeMulti.offsets must not be empty");
+  if (!refCtr.empty() && refCtr.size() != offsets.size()) throw Napi::TypeError::New(env, "uprobeMulti.refCtrOffsets must match offsets");
+  UprobeMultiLinkAttr attr;
+  std::memset(&attr, 0, sizeof attr);
+  attr.prog_fd = static_cast<uint32_t>(progFd);
+  attr.attach_type = attachType;
+  attr.path = reinterpret_cast<uint64_t>(path.c_str());
+  attr.offsets = reinterpret_cast<uint64_t>(offsets.data());
+  attr.ref_ctr_offsets = refCtr.empty() ? 0 : reinterpret_cast<uint64_t>(refCtr.data());
+  attr.cnt = static_cast<uint32_t>(offsets.size());
+  attr.multi_flags = OptUint32(um, "flags", 0);
+  attr.pid = OptUint32(um, "pid", 0);
+  int fd = static_cast<int>(syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof attr));
+  if (fd < 0) ThrowErrno(env, "bpf_link_create(uprobe_multi)", errno);
+  return Napi::Number::New(env, fd);
+}
+
 // linkCreate(progFd, targetFd, attachType, opts?) -> fd
 Napi::Value LinkCreate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -31,6 +83,8 @@ Napi::Value LinkCreate(const Napi::CallbackInfo& info) {
   int targetFd = ArgInt32(info, 1, "targetFd");
   uint32_t attachType = ArgUint32(info, 2, "attachType");
   Napi::Object o = ArgOptObject(info, 3, "opts");
+
+  if (HasOpt(o, "uprobeMulti")) return UprobeMultiLinkCreate(info, progFd, attachType, o.Get("uprobeMulti").As<Napi::Object>());
 
   LIBBPF_OPTS(bpf_link_create_opts, opts);
   opts.flags = OptUint32(o, "flags", 0);

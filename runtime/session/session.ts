@@ -1,7 +1,7 @@
 import { closeSync, existsSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpf, isNativeError, type RingbufHandle } from '../../native/index.js';
-import { isPerCpuMapType, isScalarArrayMap, recordLayout, tseriesKeyLayout, type CompiledMap, type MapKind, type CompiledProgram, type CompiledScript, type EventSpec } from '../../src/contract/index.js';
+import { AttachType, isPerCpuMapType, probeCount, isScalarArrayMap, recordLayout, tseriesKeyLayout, type CompiledMap, type MapKind, type CompiledProgram, type CompiledScript, type EventSpec } from '../../src/contract/index.js';
 // src/index.ts loads only small modules; each provider's attach code loads on demand (loadProviders).
 import { AttachError, loadedProvider, tracefsRoot, type Attachment, type KernelOps } from '../../src/index.js';
 import { formatPrintf, type FormatArg } from '../output/printf.js';
@@ -74,6 +74,10 @@ export const kernelOps: KernelOps = {
   tcClassicAttach: (ifindex, direction, progFd) => bpf.tcClassicAttach(ifindex, direction, progFd),
   tcClassicDetach: (ifindex, direction, handle, priority) => bpf.tcClassicDetach(ifindex, direction, handle, priority),
   tcClassicQdiscDelete: (ifindex) => bpf.tcClassicQdiscDelete(ifindex),
+  uprobeMultiLink: (progFd, path, offsets, { isReturn, pid }) => bpf.linkCreate(progFd, 0, AttachType.TRACE_UPROBE_MULTI, {
+    // BPF_F_UPROBE_MULTI_RETURN is 1.
+    uprobeMulti: { path, offsets: offsets.map(BigInt), flags: isReturn ? 1 : 0, ...(pid !== undefined ? { pid } : {}) },
+  }),
 };
 
 /** The files a script's uprobes and usdt probes are in (rich-values.ts symbolizes non-PIE ones without their process). */
@@ -283,7 +287,10 @@ export class Session {
     this.lostTimer = setInterval(() => this.reportLost(), 1000);
     this.lostTimer.unref();
     // Probes left out by missing_probes are not counted.
-    const count = this.programs.filter((p) => p.attachment !== undefined || p.compiled.probe.attach.kind === 'special').length;
+    // A uprobe_multi link counts one probe per location, as bpftrace's AttachedMultiUprobeProbe.
+    const count = this.programs
+      .filter((p) => p.attachment !== undefined || p.compiled.probe.attach.kind === 'special')
+      .reduce((n, p) => n + probeCount(p.compiled.probe), 0);
     this.opts.onAttached?.(count);
     // Events BEGIN produced (printf, exit) are handled now, after the banner, and written before
     // the caller goes on (a -c command starts next).
@@ -526,7 +533,8 @@ export class Session {
     try {
       for (const p of added) this.loadProgram(p);
       const fresh = this.programs.slice(before.programs);
-      for (const p of fresh) this.attachProgram(p);
+      for (const p of attachOrder(fresh)) this.attachProgram(p);
+      this.reattachOlderUprobes(this.programs.slice(0, before.programs), fresh);
       for (const p of fresh) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'BEGIN') this.runSpecial(p);
     } catch (e) {
       const fresh = this.programs.splice(before.programs);
@@ -544,6 +552,26 @@ export class Session {
     // Maps only the older programs still use stay open until dispose().
     this.retiredMapFds.push(...retired);
     this.ringbuf?.consume();
+  }
+
+  /**
+   * The kernel runs a uprobe's newest program first, so an entry's uprobes attached after earlier
+   * ones on the same file would run before them. The earlier ones on those files are attached
+   * again after the new ones (in attachOrder), so every point runs its programs in program order.
+   */
+  private reattachOlderUprobes(older: readonly LoadedProgram[], fresh: readonly LoadedProgram[]): void {
+    const uprobeFile = (p: LoadedProgram): string | undefined => {
+      const a = p.compiled.probe.attach;
+      return a.kind === 'uprobe' && loadedProvider(p.compiled)?.runsNewestFirst === true ? a.path : undefined;
+    };
+    const files = new Set(fresh.flatMap((p) => uprobeFile(p) ?? []));
+    if (files.size === 0) return;
+    const again = older.filter((p) => p.attachment !== undefined && files.has(uprobeFile(p) ?? ''));
+    for (const p of again) {
+      for (const fd of p.attachment!.fds) bpf.close(fd);
+      p.attachment = undefined;
+    }
+    for (const p of attachOrder(again)) this.attachProgram(p);
   }
 
   /** The shell's `.detach`: detach and unload these programs (by name); the maps stay. */

@@ -16,7 +16,9 @@ PACKAGES=(llvm-14-dev libbpf-dev libelf-dev zlib1g-dev cmake g++ make python3 pk
   # --export's end-to-end tests: a real Prometheus server scrapes tsbpf; curl reads /metrics.
   prometheus curl
   # --flamegraph's end-to-end test opens the SVG in headless Chromium; completion and man page.
-  chromium bash-completion man-db zsh)
+  chromium bash-completion man-db zsh
+  # e2e/cli-compat2 reads the kernel's link type of a uprobe_multi probe with bpftool.
+  bpftool)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -114,6 +114,8 @@ export interface Probe extends NodeBase {
 export interface AttachPoint extends NodeBase {
   readonly kind: 'AttachPoint';
   readonly raw: string;
+  /** bpftrace's optional `NAME=` before the provider (`myname=tracepoint:a:b`): what the `probe` builtin says. */
+  readonly userName?: string;
 }
 
 // ---------------------------------------------------------------- statements

@@ -131,6 +131,8 @@ export const FUNCTION_DOCS: Readonly<Record<string, FunctionDoc>> = {
   container_of: d('container_of(T *ptr, type, member) -> type *', 'The struct of the given type that contains ptr as its member.'),
   path: d('path(struct path *p[, int size]) -> string', 'The full path of a struct path (bpf_d_path; only in the probes the kernel allows).'),
   socket_cookie: d('socket_cookie(struct sock *sk) -> uint64', 'The socket\'s cookie, a number unique to it while the system runs.'),
+  dw_ustack: d('dw_ustack([StackMode mode, ][int limit]) -> ustack_t', 'bpftrace\'s DWARF-unwound user stack: not implemented in tsbpf (use ustack, which follows frame pointers).'),
+  skboutput: d('skboutput(string path, struct sk_buff *skb, uint64 length, uint64 offset) -> uint32', 'bpftrace writes the packet to a PCAP file: not implemented in tsbpf (no perf event array output).'),
   percpu_kaddr: d('percpu_kaddr(string var[, int cpu]) -> void *', 'The address of a per-CPU kernel variable on this (or the given) CPU.'),
   kfunc_exist: d('kfunc_exist(string name) -> bool', 'Whether the kernel has this kfunc.'),
 };

@@ -15,4 +15,8 @@ export const COMPILE_ENV_VARS = [
   'TSBPF_TRACEABLE_FUNCTIONS',
   // TSBPF_PKT_HELPERS=1: packet probes read headers with bpf_xdp/skb_load_bytes, not direct packet access (src/builtins/packet.ts; for measuring).
   'TSBPF_PKT_HELPERS',
+  // The kernel types come from this BTF file instead of /sys/kernel/btf/vmlinux (src/kernel/btf.ts).
+  'BPFTRACE_BTF',
+  // --no-feature uprobe_multi: wildcarded uprobes attach one perf event per match (src/passes/multi-link.ts).
+  'TSBPF_NO_FEATURES',
 ] as const;

@@ -27,7 +27,11 @@ export type AttachRequest =
   | { readonly kind: 'kprobe'; readonly func: string; readonly offset: number; readonly isReturn: boolean; readonly module?: string }
   | { readonly kind: 'perf'; readonly perfType: number; readonly config: number; readonly period?: number; readonly freq?: number; readonly cpus: 'all' | 'first'; readonly pid?: number }
   /** uprobe/uretprobe/usdt: the uprobe PMU with a file path and file offset (and a USDT semaphore's file offset). */
-  | { readonly kind: 'uprobe'; readonly path: string; readonly offset: number; readonly isReturn: boolean; readonly pid?: number; readonly refCtrOffset?: number }
+  | {
+    readonly kind: 'uprobe'; readonly path: string; readonly offset: number; readonly isReturn: boolean; readonly pid?: number; readonly refCtrOffset?: number;
+    /** A wildcard's every file offset (`offset` is the first), attached through one BPF_TRACE_UPROBE_MULTI link. */
+    readonly multi?: readonly number[];
+  }
   /** rawtracepoint as BPF_PROG_TYPE_RAW_TRACEPOINT (`name`) or tp_btf (TRACING, attached by link). */
   | { readonly kind: 'rawtracepoint'; readonly event: string; readonly btf: boolean }
   /** fentry/fexit: a TRACING program attached through a link to the BTF function it was loaded for. */
@@ -77,6 +81,8 @@ export interface ConcreteProbe {
    * once when one is (an iterator's last call, at the end of its objects, has no object).
    */
   readonly skipIfNull?: readonly number[];
+  /** The block's `NAME=` (bpftrace's named probes): the `probe` builtin's value instead of `name`. */
+  readonly userName?: string;
   /** The function the probe is in, for the `func` builtin, when its name does not end with it (a uprobe on an address). */
   readonly func?: string;
 }
@@ -86,3 +92,8 @@ export type UsdtArgSpec =
   | { readonly kind: 'const'; readonly size: number; readonly signed: boolean; readonly value: string }
   | { readonly kind: 'reg'; readonly size: number; readonly signed: boolean; readonly regOffset: number }
   | { readonly kind: 'mem'; readonly size: number; readonly signed: boolean; readonly regOffset: number | undefined; readonly disp: string; readonly indexRegOffset?: number; readonly scale?: number };
+
+/** How many probes a concrete probe is to `Attached N probes`: one per location of a uprobe_multi link, as bpftrace counts. */
+export function probeCount(p: ConcreteProbe): number {
+  return p.attach.kind === 'uprobe' && p.attach.multi ? p.attach.multi.length : 1;
+}

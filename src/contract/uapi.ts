@@ -124,6 +124,7 @@ export const AttachType = {
   XDP: 37,
   TCX_INGRESS: 46,
   TCX_EGRESS: 47,
+  TRACE_UPROBE_MULTI: 48,
 } as const;
 
 /** XDP program verdicts (`enum xdp_action`). */

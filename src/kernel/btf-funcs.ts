@@ -1,4 +1,4 @@
-import { kernelBtfTypes, VMLINUX_BTF } from './btf.js';
+import { kernelBtfTypes, vmlinuxBtfPath } from './btf.js';
 import { BTF_KIND as K, BTF_RECORD_HEADER, BtfRecords } from './btf-records.js';
 
 /**
@@ -163,7 +163,7 @@ export class BtfFuncs {
 let vmlinux: BtfFuncs | null | undefined;
 
 /** The running kernel's BTF functions, read on first use; undefined when the kernel has no BTF. */
-export function kernelBtfFuncs(path = VMLINUX_BTF): BtfFuncs | undefined {
+export function kernelBtfFuncs(path = vmlinuxBtfPath()): BtfFuncs | undefined {
   if (vmlinux === undefined) {
     const types = kernelBtfTypes(path);
     vmlinux = types ? new BtfFuncs(types.records) : null;

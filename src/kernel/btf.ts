@@ -257,8 +257,22 @@ function prefixOf(kind: number): string {
 export const VMLINUX_BTF = '/sys/kernel/btf/vmlinux';
 let kernelBtf: Btf | null | undefined;
 
+/**
+ * Where the kernel's types come from: the raw BTF file `BPFTRACE_BTF` names (as bpftrace, it then
+ * replaces the kernel's own), else `/sys/kernel/btf/vmlinux`.
+ */
+export function vmlinuxBtfPath(): string {
+  return process.env.BPFTRACE_BTF || VMLINUX_BTF;
+}
+
+/** bpftrace's warning when `BPFTRACE_BTF` names a file that is not raw BTF (undefined otherwise). */
+export function btfEnvWarning(): string | undefined {
+  const path = process.env.BPFTRACE_BTF;
+  return path && !kernelBtfTypes() ? `BTF: failed to parse BTF from ${path}` : undefined;
+}
+
 /** The running kernel's BTF, read on first use; undefined when the kernel has none. */
-export function kernelBtfTypes(path = VMLINUX_BTF): Btf | undefined {
+export function kernelBtfTypes(path = vmlinuxBtfPath()): Btf | undefined {
   if (kernelBtf === undefined) {
     try {
       kernelBtf = new Btf(readFileSync(path));

@@ -34,7 +34,7 @@ export function identifier(lx: ProbeLowerer, e: ast.Identifier): TypedValue {
     return lx.fail();
   }
   if (target) return { type: target.type, int: { op: 'const', value: target.value } };
-  if (e.name === 'probe') return stringConst(lx.probe.name, 64);
+  if (e.name === 'probe') return stringConst(lx.probe.userName ?? lx.probe.name, 64);
   const libVar = LIBRARY_VARS.get(e.name);
   if (libVar) return libVar.lower(e, lx.libContext());
   if (e.name === 'args') {

@@ -300,7 +300,7 @@ export class ProbeTyper implements FoldHost {
     const target = targetBuiltin(e.name, this.script.target);
     if (typeof target === 'string') return none;
     if (target) return target.type;
-    if (e.name === 'probe') return stringType(this.probe.name, 64);
+    if (e.name === 'probe') return stringType(this.probe.userName ?? this.probe.name, 64);
     const libVar = LIBRARY_VARS.get(e.name);
     if (libVar) return libVar.lower(e, this.sandbox()).type;
     if (e.name === 'args') return this.probe.args ? { kind: 'args' } : none;

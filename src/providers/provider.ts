@@ -49,6 +49,8 @@ export interface KernelOps {
   tcClassicAttach(ifindex: number, direction: 'ingress' | 'egress', progFd: number): { handle: number; priority: number; createdQdisc: boolean };
   tcClassicDetach(ifindex: number, direction: 'ingress' | 'egress', handle: number, priority: number): void;
   tcClassicQdiscDelete(ifindex: number): void;
+  /** A BPF_TRACE_UPROBE_MULTI link: the program on every file offset of `path` (return probes with `isReturn`). */
+  uprobeMultiLink(progFd: number, path: string, offsets: readonly number[], opts: { readonly isReturn: boolean; readonly pid?: number }): number;
 }
 
 /** What attaching left open; closed on detach. */
@@ -100,6 +102,12 @@ export interface Provider {
   /** `-lv`: the argument lines printed under one listed probe (e.g. `    int fd`). */
   describe?(name: string): string[];
   attach(probe: ConcreteProbe, progFd: number, ops: KernelOps): Attachment;
+  /**
+   * A wildcarded attach point's probes as fewer probes each attached through one multi link
+   * (uprobe_multi), or undefined when `raw` has no wildcard. The compiler asks only where the
+   * kernel has such links and the block does not tell its probes apart (`probe`, `func`).
+   */
+  mergeForMultiLink?(probes: readonly ConcreteProbe[], raw: string): ConcreteProbe[] | undefined;
   /** A provider-specific explanation of a program-load failure (errno name), e.g. TRACING programs refused. */
   explainLoadFailure?(probe: ConcreteProbe, code: string): { message: string; hint?: string } | undefined;
   /**

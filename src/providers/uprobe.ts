@@ -2,8 +2,10 @@ import { isAbsolute, relative } from 'node:path';
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { Span } from '../common/span.js';
 import { demangle, withoutParameters } from '../kernel/demangle.js';
+import { DwarfError, lineAddress, lineTables, type LineTable } from '../kernel/dwarf-lines.js';
 import { ElfError, ElfFile } from '../kernel/elf.js';
 import { findLibrary, mappedPaths, pidExe, resolveBinaryPath } from '../kernel/user-paths.js';
+import { AttachType } from '../contract/uapi.js';
 import { i64, u64 } from '../types/types.js';
 import { parseUint, splitAttachPoint } from './attach-point.js';
 import {
@@ -73,12 +75,27 @@ interface ParsedUprobe {
   readonly func?: string;
   readonly offset: bigint;
   readonly address?: bigint;
+  /** `uprobe:BIN@FILE:LINE[:COL]`: the address the line compiled to, from DWARF line tables. */
+  readonly source?: { readonly file: string; readonly line: number; readonly column: number };
 }
 
 function parseUprobe(name: string, raw: string, ctx: ExpandContext | undefined): ParsedUprobe | string {
   const parts = splitAttachPoint(raw);
   // With -p the target may be left out: `uprobe:func` means the process's executable.
   if (ctx?.pid !== undefined && parts.length === 2) parts.splice(1, 0, pidExe(ctx.pid) ?? '');
+  // bpftrace splits on `@` too: uprobe:TARGET@FILE:LINE[:COL].
+  const at = parts[1]?.indexOf('@') ?? -1;
+  if (at >= 0) {
+    if (name === 'uretprobe') return 'Source code location not allowed';
+    const target = parts[1]!.slice(0, at);
+    if (hasWildcard(target)) return 'Cannot use wildcards with source code location';
+    const file = parts[1]!.slice(at + 1);
+    const [line, column = '0'] = parts.slice(2);
+    if (!target || !file || !line || parts.length > 4) return 'Invalid uprobe arguments, expected format: uprobe:TARGET@FILE:LINE[:COL]';
+    if (!/^\d+$/.test(line)) return `Invalid line number: ${line}`;
+    if (!/^\d+$/.test(column)) return `Invalid column number: ${column}`;
+    return { target, offset: 0n, source: { file, line: Number(line), column: Number(column) } };
+  }
   let cpp = false;
   if (parts.length === 4) {
     if (parts[2] === 'cpp' || parts[2] === 'c') cpp = parts.splice(2, 1)[0] === 'cpp';
@@ -100,6 +117,19 @@ function parseUprobe(name: string, raw: string, ctx: ExpandContext | undefined):
     return { target, offset: 0n, address: addr };
   }
   return { target, func: spec, offset: 0n, cpp };
+}
+
+/** The address `FILE:LINE[:COL]` compiled to in `elf` (its DWARF line tables), or bpftrace's error. */
+function sourceAddress(elf: ElfFile, path: string, target: string, src: NonNullable<ParsedUprobe['source']>): bigint | string {
+  let tables: LineTable[] | undefined;
+  try {
+    tables = lineTables(elf);
+  } catch (e) {
+    if (!(e instanceof DwarfError)) throw e;
+    return `cannot read the DWARF line tables of ${path}: ${e.message}`;
+  }
+  if (!tables) return `No DWARF debug info found for '${target}', cannot attach by source code location.`;
+  return lineAddress(tables, src.file, src.line, src.column);
 }
 
 /** The `cpp:` name of a symbol: its demangled name without parameters; undefined for a C symbol. */
@@ -161,15 +191,20 @@ function makeUprobeProvider(name: 'uprobe' | 'uretprobe', alias: string): Provid
           if (files.length === 1) diags.error('bad-probe-target', elf.message, span);
           continue;
         }
-        if (parsed.address !== undefined) {
-          const off = elf.fileOffset(parsed.address);
+        const address = parsed.source ? sourceAddress(elf, path, target, parsed.source) : parsed.address;
+        if (typeof address === 'string') {
+          diags.error('unknown-probe', address, span);
+          return [];
+        }
+        if (address !== undefined) {
+          const off = elf.fileOffset(address);
           if (off === undefined) {
-            diags.error('unknown-probe', `address 0x${parsed.address.toString(16)} is not in a loaded segment of ${path}`, span);
+            diags.error('unknown-probe', `address 0x${address.toString(16)} is not in a loaded segment of ${path}`, span);
             continue;
           }
           // `func` names the function holding the address, as bpftrace's usym of the IP does.
-          const holder = elf.functionAt(parsed.address);
-          out.push({ ...probe(path, shownPath(target, path), `0x${parsed.address.toString(16)}`, off, ctx), ...(holder ? { func: holder.name } : {}) });
+          const holder = elf.functionAt(address);
+          out.push({ ...probe(path, shownPath(target, path), `0x${address.toString(16)}`, off, ctx), ...(holder ? { func: holder.name } : {}) });
           continue;
         }
         const func = parsed.func!;
@@ -221,7 +256,41 @@ function makeUprobeProvider(name: 'uprobe' | 'uretprobe', alias: string): Provid
       if (p.attach.kind !== 'uprobe') throw new Error(`${name} provider given a foreign probe`);
       return attachUprobe(p, progFd, ops);
     },
+    mergeForMultiLink(probes: readonly ConcreteProbe[], raw: string): ConcreteProbe[] | undefined {
+      const parts = splitAttachPoint(raw);
+      // bpftrace uses uprobe_multi for a wildcard in the file or function, and for cpp: names.
+      if (!parts.slice(1).some(hasWildcard) && !(parts.length === 4 && parts[2] === 'cpp')) return undefined;
+      return mergeUprobes(probes, parts[parts.length - 1]!);
+    },
   };
+}
+
+/**
+ * One probe per file for a wildcard's matches, attached through one uprobe_multi link (its
+ * program is loaded for BPF_TRACE_UPROBE_MULTI). It is named by the pattern
+ * (`uprobe:/bin/x:read*`), as bpftrace names a multi probe.
+ */
+function mergeUprobes(probes: readonly ConcreteProbe[], pattern: string): ConcreteProbe[] {
+  const byFile = new Map<string, ConcreteProbe[]>();
+  for (const p of probes) {
+    if (p.attach.kind !== 'uprobe') return [...probes];
+    const group = byFile.get(p.attach.path) ?? [];
+    group.push(p);
+    byFile.set(p.attach.path, group);
+  }
+  return [...byFile.values()].map((group) => {
+    const first = group[0]!;
+    const a = first.attach as Extract<ConcreteProbe['attach'], { kind: 'uprobe' }>;
+    // `uprobe:SHOWN:label` or `uprobe:SHOWN:cpp:ns::f` (a C label has no `:`).
+    const cppAt = first.name.indexOf(':cpp:', first.provider.length);
+    const prefix = cppAt >= 0 ? first.name.slice(0, cppAt + 4) : first.name.slice(0, first.name.lastIndexOf(':'));
+    return {
+      ...first,
+      name: `${prefix}:${pattern}`,
+      attach: { ...a, multi: group.map((p) => (p.attach as typeof a).offset) },
+      load: { expectedAttachType: AttachType.TRACE_UPROBE_MULTI },
+    };
+  });
 }
 
 /** Opens a uprobe PMU event (config bit 0 = return probe, bits 32-63 = semaphore offset) and attaches the program. */
@@ -234,6 +303,7 @@ export function attachUprobe(p: ConcreteProbe, progFd: number, ops: KernelOps): 
   // System-wide: pid -1 on one CPU (the program runs for every task); with -p only that process.
   const targets = a.pid !== undefined ? [{ pid: a.pid, cpu: -1 }] : systemWideTarget(ops);
   try {
+    if (a.multi) return { fds: [ops.uprobeMultiLink(progFd, a.path, a.multi, { isReturn: a.isReturn, pid: a.pid })] };
     return { fds: attachPerfEvents(ops, { type, config, samplePeriod: 1, uprobePath: a.path, probeOffset: BigInt(a.offset) }, targets, progFd) };
   } catch (e) {
     const msg = (e as Error).message;

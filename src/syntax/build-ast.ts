@@ -19,6 +19,7 @@ import type {
 import type { Diagnostics } from '../common/diagnostic.js';
 import { joinSpans, span, type Span } from '../common/span.js';
 import { decodeStringLiteral, parseIntLiteral } from './literals.js';
+import { splitProbeName } from './probe-name.js';
 
 export const SYNTAX_ERROR = 'syntax-error';
 
@@ -240,7 +241,7 @@ class Builder {
 
   private probe(cst: ProbeCstNode): Probe {
     const c = cst.children;
-    const attachPoints: AttachPoint[] = c.AttachPoint.map((t) => ({ kind: 'AttachPoint', span: tokSpan(t), raw: t.image }));
+    const attachPoints: AttachPoint[] = c.AttachPoint.map((t) => ({ kind: 'AttachPoint', span: tokSpan(t), ...splitProbeName(t.image) }));
     const pred = first(c.predicate);
     const angle = first(c.angleBlock);
     const body = angle ? this.statementsBlock(angle) : this.block(c.block![0]!);

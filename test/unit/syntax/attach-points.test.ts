@@ -48,8 +48,14 @@ const EXAMPLES = [
   'iter:task_file:/sys/fs/bpf/files',
   'self:signal:SIGUSR1',
   'test:okay',
-  'myname=kprobe:foo',
 ];
+
+test('a named probe (NAME=provider:...): the name is kept apart from the attach point (not when nothing follows the =), the span covers both', (t) => {
+  const p = parseOk(t, 'myname=kprobe:foo, other=BEGIN, x=:y { @x = 1; }');
+  const aps = p.probes[0]!.attachPoints;
+  t.deepEqual(aps.map((a) => [a.userName, a.raw]), [['myname', 'kprobe:foo'], ['other', 'BEGIN'], [undefined, 'x=:y']]);
+  t.deepEqual(aps[0]!.span, { start: 0, end: 'myname=kprobe:foo'.length });
+});
 
 for (const raw of EXAMPLES) {
   test(`attach point ${raw} (braces)`, (t) => {
