@@ -36,7 +36,13 @@ import type { ResolvedTypes } from './passes/resolve-types.js';
 export { COMPILE_ENV_VARS, MapType, type CompiledMap, type CompiledProgram, type CompiledScript } from './contract/index.js';
 
 export const DEFAULT_MAX_MAP_KEYS = 4096;
-export const RINGBUF_BYTES = 4 * 1024 * 1024;
+/**
+ * The default event ring buffer: 16 MiB, bpftrace's default (get_buffer_pages: the available memory
+ * capped at 16544 KB, rounded to the closest power of two of pages, i.e. 4096 pages wherever 16 MB
+ * are free). It is what absorbs a flood while the consumer is short of CPU: at 24 bytes per
+ * `printf("%d\n", pid)` record, ~700k events.
+ */
+export const RINGBUF_BYTES = 16 * 1024 * 1024;
 
 /**
  * The event ring buffer's size: RINGBUF_BYTES, or `config = { perf_rb_pages = N }` pages as
