@@ -2,7 +2,7 @@ import type * as ast from './ast/nodes.js';
 import { Diagnostics, type Diagnostic } from './common/diagnostic.js';
 import type { SourceFile, Span } from './common/span.js';
 import type { IrMap, IrModule, IrProgram } from './ir/ir.js';
-import { MapType, tseriesKeyLayout, type CompiledMap, type CompiledScript, type EventSpec } from './contract/index.js';
+import { HELPER_ERROR_MAP, MapType, tseriesKeyLayout, type CompiledMap, type CompiledScript, type EventSpec } from './contract/index.js';
 import { isPerCpuKind, keyLayoutTypes, mapValueSize, ProbeLowerer, type ScriptState } from './passes/lower.js';
 import type { MapSpec } from './passes/program-info.js';
 import { providerFor } from './providers/registry.js';
@@ -239,7 +239,10 @@ export const PIPELINE: readonly CompilePass[] = [
       const zeroMap = ringbufMap + 2;
       // Blobs too large for the BPF stack (src/codegen/module.ts): added and sized by compileScript after
       // code generation, and only when a program uses it (it is the last map: no other id moves).
-      const scratchMap = ringbufMap + 3;
+      const events = s.script!.events;
+      // Map-update failures are counted per site (IrModule.helperErrorMap), when a site is checked.
+      const helperErrorMap = events.some((e) => e.kind === 'helper-error') ? ringbufMap + 3 : undefined;
+      const scratchMap = ringbufMap + (helperErrorMap === undefined ? 3 : 4);
       const zeroSize = Math.max(8, ...maps.map((m) => m.valueSize));
       const internal: CompiledMap[] = [
         { id: ringbufMap, name: '.ringbuf', bpfType: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: ringbufBytes(s.config!.perfRbPages) },
@@ -247,8 +250,9 @@ export const PIPELINE: readonly CompilePass[] = [
         { id: lostMap, name: '.lost', bpfType: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 },
         { id: zeroMap, name: '.zero', bpfType: MapType.ARRAY, keySize: 4, valueSize: zeroSize, maxEntries: 1 },
       ];
+      if (helperErrorMap !== undefined) internal.push({ id: helperErrorMap, name: HELPER_ERROR_MAP, bpfType: MapType.ARRAY, keySize: 4, valueSize: 16 * events.length, maxEntries: 1 });
       const all = (s.maps = [...maps, ...internal]);
-      s.ir = { maps: all.map(toIrMap), programs: s.programs!, ringbufMap, lostMap, zeroMap, scratchMap };
+      s.ir = { maps: all.map(toIrMap), programs: s.programs!, ringbufMap, lostMap, zeroMap, scratchMap, ...(helperErrorMap === undefined ? {} : { helperErrorMap }) };
     },
   },
   {

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpf, isNativeError, type RingbufHandle } from '../../native/index.js';
-import { isPerCpuMapType, isScalarArrayMap, recordLayout, tseriesKeyLayout, type CompiledMap, type MapKind, type CompiledProgram, type CompiledScript, type EventSpec } from '../../src/contract/index.js';
+import { HELPER_ERROR_MAP, isPerCpuMapType, isScalarArrayMap, recordLayout, tseriesKeyLayout, type CompiledMap, type MapKind, type CompiledProgram, type CompiledScript, type EventSpec } from '../../src/contract/index.js';
 // src/index.ts loads only small modules; each provider's attach code loads on demand (loadProviders).
 import { AttachError, loadedProvider, tracefsRoot, type Attachment, type KernelOps } from '../../src/index.js';
 import { formatPrintf, type FormatArg } from '../output/printf.js';
@@ -277,7 +277,10 @@ export class Session {
     for (const p of attachOrder(this.programs)) this.attachProgram(p);
     // Before the notify line: a signal sent once probes are reported attached must find its handler.
     this.watchSignals();
-    this.lostTimer = setInterval(() => this.reportLost(), 1000);
+    this.lostTimer = setInterval(() => {
+      this.reportLost();
+      this.reportHelperErrors();
+    }, 1000);
     this.lostTimer.unref();
     // Probes left out by missing_probes are not counted.
     const count = this.programs.filter((p) => p.attachment !== undefined || p.compiled.probe.attach.kind === 'special').length;
@@ -422,6 +425,7 @@ export class Session {
     for (const p of this.programs) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'END') this.runSpecial(p);
     this.ringbuf?.consume();
     this.reportLost();
+    this.reportHelperErrors();
     this.warnings.flush();
     if (printMaps) {
       const maps = this.scriptMaps().sort((a, b) => a.name.localeCompare(b.name));
@@ -665,6 +669,33 @@ export class Session {
     if (total > this.lostReported) {
       this.output.lostEvents(total - this.lostReported);
       this.lostReported = total;
+    }
+  }
+
+  /** Failures the helper-error counter map (HELPER_ERROR_MAP) has seen per site since the last read. */
+  private helperErrorsSeen: bigint[] = [];
+
+  /**
+   * Report the map-update failures counted since the last call (each second and at the end): each
+   * one goes through the same `helper-error` handling as an event would (text, rate limit, total),
+   * with the site's last return code.
+   */
+  private reportHelperErrors(): void {
+    const m = this.mapByName(HELPER_ERROR_MAP);
+    const fd = m && this.mapFds[m.id];
+    if (!m || fd === undefined) return;
+    const value = Buffer.alloc(m.valueSize);
+    if (!bpf.mapLookup(fd, Buffer.alloc(4), value)) return;
+    const stderr = this.opts.stderr ?? ((text: string) => process.stderr.write(text));
+    for (let id = 0; id * 16 + 16 <= value.length; id++) {
+      const count = value.readBigUInt64LE(id * 16);
+      const seen = this.helperErrorsSeen[id] ?? 0n;
+      if (count === seen) continue;
+      this.helperErrorsSeen[id] = count;
+      const spec = this.script.events[id];
+      if (spec?.kind !== 'helper-error') continue;
+      const retcode: Value = { kind: 'int', value: BigInt(value.readInt32LE(id * 16 + 8)) };
+      for (let n = seen; n < count; n++) handleLibraryEvent(spec, [retcode], this.output, this.rich, stderr, this.warnings, this.script.maxCatBytes);
     }
   }
 
