@@ -362,9 +362,8 @@ export class BpfBuilder {
    * The address of the value of a one-entry ARRAY map (`ld_imm64 rX, map_value[index]`, src_reg
    * BPF_PSEUDO_MAP_VALUE): two instructions instead of a lookup, its key and a null check.
    */
-  mapValueRef(index: number, offset = 0): Value {
-    // The ld_imm64's 64-bit immediate: map index in the first half, byte offset in the second (insn[1].imm).
-    const v = this.b.CreateCall(this.pseudo, [this.int(BigInt(BPF_PSEUDO_MAP_VALUE)), this.int(BigInt(index) + (BigInt(offset) << 32n))]);
+  mapValueRef(index: number): Value {
+    const v = this.b.CreateCall(this.pseudo, [this.int(BigInt(BPF_PSEUDO_MAP_VALUE)), this.int(BigInt(index))]);
     return this.b.CreateIntToPtr(v, this.i8p);
   }
 

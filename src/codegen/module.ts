@@ -438,7 +438,9 @@ class ProgramGen {
     const bb = this.bb;
     const low = bb.opaque32(this.b.CreateTrunc(ret, bb.intN(32)));
     this.ifThen(this.b.CreateICmpSLT(low, this.b.getInt32(0)), () => {
-      const slot = bb.mapValueRef(counters, err * 16);
+      // The slot's offset is an add after the address load (LLVM's ld_imm64 pseudo carries no offset).
+      const base = bb.mapValueRef(counters);
+      const slot = err === 0 ? base : this.b.CreateGEP(bb.intN(8), base, [bb.int(BigInt(err * 16))]);
       bb.store(slot, 8, 8, ret);
       bb.atomicAdd(this.b.CreateBitCast(slot, bb.llvmPtrTo(bb.i64)), bb.int(1n));
     });
