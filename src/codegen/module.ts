@@ -65,6 +65,36 @@ export function buildModule(ir: IrModule): { text: string; sections: Record<stri
   return { text, sections, scratch: { valueSize: bb.scratchValueSize, entries: bb.scratchEntries } };
 }
 
+/** The most map-update sites a program checks through counters: each costs ~7 instructions, against ~4 plus the error subprogram's ~18 once. */
+const MAX_COUNTED_INSERTS = 5;
+
+const INSERT_OPS: ReadonlySet<string> = new Set(['mapSet', 'mapAdd', 'mapMinMax', 'mapCountTotal', 'mapBucketAdd', 'mapTseries']);
+
+/**
+ * Whether a program's map-update checks should count into `.helper-errors` (a few of them, and no
+ * other checked helper call, which needs the error subprogram anyway): a walk over its IR, plain
+ * data, counting the statements with an `err` event.
+ */
+function usesInsertCounters(body: readonly IrStmt[]): boolean {
+  let inserts = 0;
+  let others = 0;
+  const visit = (x: unknown): void => {
+    if (Array.isArray(x)) {
+      for (const y of x) visit(y);
+      return;
+    }
+    if (x === null || typeof x !== 'object') return;
+    const o = x as { op?: unknown; err?: unknown };
+    if (typeof o.err === 'number') {
+      if (typeof o.op === 'string' && INSERT_OPS.has(o.op)) inserts++;
+      else others++;
+    }
+    for (const v of Object.values(x)) if (v !== null && typeof v === 'object') visit(v);
+  };
+  visit(body);
+  return others === 0 && inserts > 0 && inserts <= MAX_COUNTED_INSERTS;
+}
+
 class ProgramGen {
   private ctx!: Value;
   private intVars = new Map<number, Value>();
@@ -82,11 +112,16 @@ class ProgramGen {
   /** Large blob variables of a program with callbacks: their scratch addresses (they are not in the frame). */
   private readonly scratchVars = new Map<number, number>();
 
+  /** Whether this program's map-update checks count into `.helper-errors` (insertFailed); else they call the error subprogram. */
+  private readonly countsInserts: boolean;
+
   constructor(
     private readonly bb: BpfBuilder,
     private readonly ir: IrModule,
     private readonly prog: IrProgram,
-  ) {}
+  ) {
+    this.countsInserts = ir.helperErrorMap !== undefined && usesInsertCounters(prog.body);
+  }
 
   private get b(): llvmTypes.IRBuilder {
     return this.bb.b;
@@ -434,7 +469,7 @@ class ProgramGen {
    */
   private insertFailed(ret: Value, err: number | undefined): void {
     const counters = this.ir.helperErrorMap;
-    if (err === undefined || counters === undefined) return this.helperFailed(ret, err);
+    if (err === undefined || counters === undefined || !this.countsInserts) return this.helperFailed(ret, err);
     const bb = this.bb;
     const low = bb.opaque32(this.b.CreateTrunc(ret, bb.intN(32)));
     this.ifThen(this.b.CreateICmpSLT(low, this.b.getInt32(0)), () => {
