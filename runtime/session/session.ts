@@ -498,6 +498,8 @@ export class Session {
    */
   extend(next: CompiledScript, added: readonly CompiledProgram[]): void {
     this.refuseUnsafe(next);
+    // Registers this compile's failure counters, which its programs keep writing if the next compile replaces the map.
+    this.reportHelperErrors();
     const before = { script: this.current, fds: this.mapFds.slice(), programs: this.programs.length };
     const created: number[] = [];
     const fds: number[] = [];
@@ -672,8 +674,12 @@ export class Session {
     }
   }
 
-  /** Failures the helper-error counter map (HELPER_ERROR_MAP) has seen per site since the last read. */
-  private helperErrorsSeen: bigint[] = [];
+  /**
+   * The helper-error counter maps (HELPER_ERROR_MAP) to read, with the failures already reported per
+   * site: the current script's, and in the shell those of earlier compiles whose programs still
+   * write to a map that a later compile replaced (it grows with the events).
+   */
+  private readonly helperErrorSources: { fd: number; size: number; events: readonly EventSpec[]; seen: bigint[] }[] = [];
 
   /**
    * Report the map-update failures counted since the last call (each second and at the end): each
@@ -683,19 +689,25 @@ export class Session {
   private reportHelperErrors(): void {
     const m = this.mapByName(HELPER_ERROR_MAP);
     const fd = m && this.mapFds[m.id];
-    if (!m || fd === undefined) return;
-    const value = Buffer.alloc(m.valueSize);
-    if (!bpf.mapLookup(fd, Buffer.alloc(4), value)) return;
+    if (m && fd !== undefined) {
+      const known = this.helperErrorSources.find((src) => src.fd === fd);
+      if (known) known.events = this.script.events;
+      else this.helperErrorSources.push({ fd, size: m.valueSize, events: this.script.events, seen: [] });
+    }
     const stderr = this.opts.stderr ?? ((text: string) => process.stderr.write(text));
-    for (let id = 0; id * 16 + 16 <= value.length; id++) {
-      const count = value.readBigUInt64LE(id * 16);
-      const seen = this.helperErrorsSeen[id] ?? 0n;
-      if (count === seen) continue;
-      this.helperErrorsSeen[id] = count;
-      const spec = this.script.events[id];
-      if (spec?.kind !== 'helper-error') continue;
-      const retcode: Value = { kind: 'int', value: BigInt(value.readInt32LE(id * 16 + 8)) };
-      for (let n = seen; n < count; n++) handleLibraryEvent(spec, [retcode], this.output, this.rich, stderr, this.warnings, this.script.maxCatBytes);
+    for (const src of this.helperErrorSources) {
+      const value = Buffer.alloc(src.size);
+      if (!bpf.mapLookup(src.fd, Buffer.alloc(4), value)) continue;
+      for (let id = 0; id * 16 + 16 <= value.length; id++) {
+        const count = value.readBigUInt64LE(id * 16);
+        const seen = src.seen[id] ?? 0n;
+        if (count <= seen) continue;
+        src.seen[id] = count;
+        const spec = src.events[id];
+        if (spec?.kind !== 'helper-error') continue;
+        const retcode: Value = { kind: 'int', value: BigInt(value.readInt32LE(id * 16 + 8)) };
+        for (let n = seen; n < count; n++) handleLibraryEvent(spec, [retcode], this.output, this.rich, stderr, this.warnings, this.script.maxCatBytes);
+      }
     }
   }
 
