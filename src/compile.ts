@@ -22,6 +22,7 @@ import { possibleCpuCount } from './kernel/cpus.js';
 import { definesAsMacros } from './passes/defines.js';
 import { checkPipeline, runPasses, type AfterPass, type Pass } from './passes/pass.js';
 import { DUMP_STAGES, type DumpStage } from './contract/dump-stages.js';
+import { usesInsertCounters } from './ir/insert-checks.js';
 import type { ScriptConfig } from './passes/config.js';
 import { printAst } from './ast/printer.js';
 import { printIrModule } from './ir/printer.js';
@@ -241,7 +242,7 @@ export const PIPELINE: readonly CompilePass[] = [
       // code generation, and only when a program uses it (it is the last map: no other id moves).
       const events = s.script!.events;
       // Map-update failures are counted per site (IrModule.helperErrorMap), when a site is checked.
-      const helperErrorMap = events.some((e) => e.kind === 'helper-error') ? ringbufMap + 3 : undefined;
+      const helperErrorMap = events.some((e) => e.kind === 'helper-error') && s.programs!.some((p) => usesInsertCounters(p.body)) ? ringbufMap + 3 : undefined;
       const scratchMap = ringbufMap + (helperErrorMap === undefined ? 3 : 4);
       const zeroSize = Math.max(8, ...maps.map((m) => m.valueSize));
       const internal: CompiledMap[] = [

@@ -1,6 +1,7 @@
 import type llvmTypes from 'llvm-bindings';
 import { assertNever } from '../ast/nodes.js';
 import type { IrBlob, IrCallArg, IrExpr, IrLibExpr, IrModule, IrProgram, IrStmt } from '../ir/ir.js';
+import { usesInsertCounters } from '../ir/insert-checks.js';
 import { encodeBytes, Helper, MapType } from '../contract/index.js';
 import { alignAt, atomicAddIr, BpfBuilder, llvm, ON_STACK_LIMIT } from './bpf-builder.js';
 import { FRAME_CTX, FRAME_RETURNED, frameLayout, usesCallbacks } from './callbacks.js';
@@ -63,36 +64,6 @@ export function buildModule(ir: IrModule): { text: string; sections: Record<stri
   // llvm-bindings has no function attributes: keep the error path a real subprogram (not inlined at every site).
   const text = atomicAddIr(bb.print()).replace(new RegExp(`^(define internal i64 @${ERROR_PATH_FN}\\([^)]*\\))`, 'm'), '$1 noinline');
   return { text, sections, scratch: { valueSize: bb.scratchValueSize, entries: bb.scratchEntries } };
-}
-
-/** The most map-update sites a program checks through counters: each costs ~7 instructions, against ~4 plus the error subprogram's ~18 once. */
-const MAX_COUNTED_INSERTS = 5;
-
-const INSERT_OPS: ReadonlySet<string> = new Set(['mapSet', 'mapAdd', 'mapMinMax', 'mapCountTotal', 'mapBucketAdd', 'mapTseries']);
-
-/**
- * Whether a program's map-update checks should count into `.helper-errors` (a few of them, and no
- * other checked helper call, which needs the error subprogram anyway): a walk over its IR, plain
- * data, counting the statements with an `err` event.
- */
-function usesInsertCounters(body: readonly IrStmt[]): boolean {
-  let inserts = 0;
-  let others = 0;
-  const visit = (x: unknown): void => {
-    if (Array.isArray(x)) {
-      for (const y of x) visit(y);
-      return;
-    }
-    if (x === null || typeof x !== 'object') return;
-    const o = x as { op?: unknown; err?: unknown };
-    if (typeof o.err === 'number') {
-      if (typeof o.op === 'string' && INSERT_OPS.has(o.op)) inserts++;
-      else others++;
-    }
-    for (const v of Object.values(x)) if (v !== null && typeof v === 'object') visit(v);
-  };
-  visit(body);
-  return others === 0 && inserts > 0 && inserts <= MAX_COUNTED_INSERTS;
 }
 
 class ProgramGen {

@@ -75,3 +75,13 @@ test('a keyed count checks its insert through the .helper-errors counters: an at
   t.is(valueRefs, 1);
   t.true([...Array(insns.length / 8).keys()].some((i) => insns[i * 8] === 0xdb));
 });
+
+test('more than five checked map updates in a program keep the shared error subprogram (smaller then), and no .helper-errors map is made', async (t) => {
+  const five = maps(`BEGIN { ${'@a[1] = 1; '.repeat(5)} }`);
+  t.truthy(five.find((m) => m.name === '.helper-errors'));
+  const text = `BEGIN { ${'@a[1] = 1; '.repeat(6)} }`;
+  t.falsy(maps(text).find((m) => m.name === '.helper-errors'));
+  const r = await compileScript({ name: 'test', text });
+  if (!('format' in r)) return t.fail(r.diagnostics.map((d) => d.message).join('\n'));
+  t.true((r.programs[0]!.subprogs?.length ?? 0) > 0);
+});
