@@ -3,7 +3,7 @@ import type * as ast from './ast/nodes.js';
 import { Diagnostics, type Diagnostic } from './common/diagnostic.js';
 import type { SourceFile, Span } from './common/span.js';
 import type { IrMap, IrModule, IrProgram } from './ir/ir.js';
-import { MapType, tseriesKeyLayout, type CompiledMap, type CompiledScript, type EventSpec } from './contract/index.js';
+import { HELPER_ERROR_MAP, MapType, tseriesKeyLayout, type CompiledMap, type CompiledScript, type EventSpec } from './contract/index.js';
 import { isPerCpuKind, keyLayoutTypes, mapValueSize, ProbeLowerer, type ScriptState } from './passes/lower.js';
 import type { MapSpec } from './passes/program-info.js';
 import { providerFor } from './providers/registry.js';
@@ -24,6 +24,7 @@ import { possibleCpuCount } from './kernel/cpus.js';
 import { definesAsMacros } from './passes/defines.js';
 import { checkPipeline, runPasses, type AfterPass, type Pass } from './passes/pass.js';
 import { DUMP_STAGES, type DumpStage } from './contract/dump-stages.js';
+import { usesInsertCounters } from './ir/insert-checks.js';
 import type { ScriptConfig } from './passes/config.js';
 import { printAst } from './ast/printer.js';
 import { printIrModule } from './ir/printer.js';
@@ -37,7 +38,13 @@ import { mapsUsedOtherwise, scalarArrayKind } from './passes/scalar-maps.js';
 export { COMPILE_ENV_VARS, MapType, type CompiledMap, type CompiledProgram, type CompiledScript } from './contract/index.js';
 
 export const DEFAULT_MAX_MAP_KEYS = 4096;
-export const RINGBUF_BYTES = 4 * 1024 * 1024;
+/**
+ * The default event ring buffer: 16 MiB, bpftrace's default (get_buffer_pages: the available memory
+ * capped at 16544 KB, rounded to the closest power of two of pages, i.e. 4096 pages wherever 16 MB
+ * are free). It is what absorbs a flood while the consumer is short of CPU: at 24 bytes per
+ * `printf("%d\n", pid)` record, ~700k events.
+ */
+export const RINGBUF_BYTES = 16 * 1024 * 1024;
 
 /**
  * The event ring buffer's size: RINGBUF_BYTES, or `config = { perf_rb_pages = N }` pages as
@@ -245,7 +252,10 @@ export const PIPELINE: readonly CompilePass[] = [
       const zeroMap = ringbufMap + 2;
       // Blobs too large for the BPF stack (src/codegen/module.ts): added and sized by compileScript after
       // code generation, and only when a program uses it (it is the last map: no other id moves).
-      const scratchMap = ringbufMap + 3;
+      const events = s.script!.events;
+      // Map-update failures are counted per site (IrModule.helperErrorMap), when a site is checked.
+      const helperErrorMap = events.some((e) => e.kind === 'helper-error') && s.programs!.some((p) => usesInsertCounters(p.body)) ? ringbufMap + 3 : undefined;
+      const scratchMap = ringbufMap + (helperErrorMap === undefined ? 3 : 4);
       const zeroSize = Math.max(8, ...maps.map((m) => m.valueSize));
       const internal: CompiledMap[] = [
         { id: ringbufMap, name: '.ringbuf', bpfType: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: ringbufBytes(s.config!.perfRbPages) },
@@ -253,8 +263,9 @@ export const PIPELINE: readonly CompilePass[] = [
         { id: lostMap, name: '.lost', bpfType: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 },
         { id: zeroMap, name: '.zero', bpfType: MapType.ARRAY, keySize: 4, valueSize: zeroSize, maxEntries: 1 },
       ];
+      if (helperErrorMap !== undefined) internal.push({ id: helperErrorMap, name: HELPER_ERROR_MAP, bpfType: MapType.ARRAY, keySize: 4, valueSize: 16 * events.length, maxEntries: 1 });
       const all = (s.maps = [...maps, ...internal]);
-      s.ir = { maps: all.map(toIrMap), programs: s.programs!, ringbufMap, lostMap, zeroMap, scratchMap };
+      s.ir = { maps: all.map(toIrMap), programs: s.programs!, ringbufMap, lostMap, zeroMap, scratchMap, ...(helperErrorMap === undefined ? {} : { helperErrorMap }) };
     },
   },
   {

@@ -1,11 +1,13 @@
 // BPF ring buffer consumer driven by the Node event loop.
 //
 // libbpf's ring_buffer owns an epoll fd that becomes readable when the ring has
-// data; a uv_poll_t watches it on the Node loop. Each wakeup drains at most one
-// batch (maxRecords / maxBytes) into a staging area and hands it to JS as one
-// Buffer plus a Uint32Array of record offsets (n + 1 entries). The poll is
-// level-triggered, so a partially drained ring fires again on the next loop turn
-// and the loop is never starved. While open the handle keeps the loop alive and
+// data; a uv_poll_t watches it on the Node loop. A wakeup drains the ring batch by
+// batch (maxRecords / maxBytes each) into a staging area and hands each batch to JS
+// as one Buffer plus a Uint32Array of record offsets (n + 1 entries), without going
+// back to the loop between batches while data remains (a flood is read at the
+// consumer's full speed, not one batch per loop turn), for at most kDrainBudgetNs;
+// then it yields. The poll is level-triggered, so a ring left non-empty fires again
+// on the next loop turn and the loop (signals, timers) is never starved. While open the handle keeps the loop alive and
 // the JS object alive; close() (or environment teardown) releases both.
 #include "common.h"
 
@@ -22,6 +24,8 @@ namespace tsbpf {
 namespace {
 
 constexpr int kBatchFull = -0x7462;  // sample callback sentinel: stop, batch full
+// How long one wakeup may keep draining full batches before yielding to the loop.
+constexpr uint64_t kDrainBudgetNs = 20 * 1000 * 1000;
 
 class Ringbuf : public Napi::ObjectWrap<Ringbuf> {
  public:
@@ -111,16 +115,21 @@ class Ringbuf : public Napi::ObjectWrap<Ringbuf> {
     Napi::Env env = self->env_;
     Napi::HandleScope scope(env);
     try {
-      int ret = status < 0 ? status : self->Drain();
-      if (ret < 0 && ret != kBatchFull) {
-        // Unexpected: stop watching and report as an uncaught exception.
-        uv_poll_stop(self->poll_);
-        throw ErrnoError(env, status < 0 ? "ringbuf_poll" : "ring_buffer__consume", -ret);
+      uint64_t start = uv_hrtime();
+      for (;;) {
+        int ret = status < 0 ? status : self->Drain();
+        if (ret < 0 && ret != kBatchFull) {
+          // Unexpected: stop watching and report as an uncaught exception.
+          uv_poll_stop(self->poll_);
+          throw ErrnoError(env, status < 0 ? "ringbuf_poll" : "ring_buffer__consume", -ret);
+        }
+        if (self->Pending() == 0) return;
+        Napi::Value argv[2];
+        self->MakeArgs(env, argv);
+        self->callback_.MakeCallback(self->Value(), {argv[0], argv[1]}, *self->asyncContext_);
+        // The callback may have closed the ring (exit()); a partial batch means it is empty.
+        if (!self->rb_ || ret != kBatchFull || uv_hrtime() - start >= kDrainBudgetNs) return;
       }
-      if (self->Pending() == 0) return;
-      Napi::Value argv[2];
-      self->MakeArgs(env, argv);
-      self->callback_.MakeCallback(self->Value(), {argv[0], argv[1]}, *self->asyncContext_);
     } catch (const Napi::Error& e) {
       napi_fatal_exception(env, e.Value());
     }

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpf, isNativeError, type RingbufHandle } from '../../native/index.js';
-import { AttachType, isPerCpuMapType, probeCount, isScalarArrayMap, recordLayout, tseriesKeyLayout, type CompiledMap, type MapKind, type CompiledProgram, type CompiledScript, type EventSpec } from '../../src/contract/index.js';
+import { AttachType, HELPER_ERROR_MAP, isPerCpuMapType, probeCount, isScalarArrayMap, recordLayout, tseriesKeyLayout, type CompiledMap, type MapKind, type CompiledProgram, type CompiledScript, type EventSpec } from '../../src/contract/index.js';
 // src/index.ts loads only small modules; each provider's attach code loads on demand (loadProviders).
 import { AttachError, loadedProvider, tracefsRoot, type Attachment, type KernelOps } from '../../src/index.js';
 import { formatPrintf, type FormatArg } from '../output/printf.js';
@@ -284,7 +284,10 @@ export class Session {
     for (const p of attachOrder(this.programs)) this.attachProgram(p);
     // Before the notify line: a signal sent once probes are reported attached must find its handler.
     this.watchSignals();
-    this.lostTimer = setInterval(() => this.reportLost(), 1000);
+    this.lostTimer = setInterval(() => {
+      this.reportLost();
+      this.reportHelperErrors();
+    }, 1000);
     this.lostTimer.unref();
     // Probes left out by missing_probes are not counted.
     // A uprobe_multi link counts one probe per location, as bpftrace's AttachedMultiUprobeProbe.
@@ -432,6 +435,7 @@ export class Session {
     for (const p of this.programs) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'END') this.runSpecial(p);
     this.ringbuf?.consume();
     this.reportLost();
+    this.reportHelperErrors();
     this.warnings.flush();
     if (printMaps) {
       const maps = this.scriptMaps().sort((a, b) => a.name.localeCompare(b.name));
@@ -505,6 +509,8 @@ export class Session {
    */
   extend(next: CompiledScript, added: readonly CompiledProgram[]): void {
     this.refuseUnsafe(next);
+    // Registers this compile's failure counters, which its programs keep writing if the next compile replaces the map.
+    this.reportHelperErrors();
     const before = { script: this.current, fds: this.mapFds.slice(), programs: this.programs.length };
     const created: number[] = [];
     const fds: number[] = [];
@@ -699,6 +705,43 @@ export class Session {
     if (total > this.lostReported) {
       this.output.lostEvents(total - this.lostReported);
       this.lostReported = total;
+    }
+  }
+
+  /**
+   * The helper-error counter maps (HELPER_ERROR_MAP) to read, with the failures already reported per
+   * site: the current script's, and in the shell those of earlier compiles whose programs still
+   * write to a map that a later compile replaced (it grows with the events).
+   */
+  private readonly helperErrorSources: { fd: number; size: number; events: readonly EventSpec[]; seen: bigint[] }[] = [];
+
+  /**
+   * Report the map-update failures counted since the last call (each second and at the end): each
+   * one goes through the same `helper-error` handling as an event would (text, rate limit, total),
+   * with the site's last return code.
+   */
+  private reportHelperErrors(): void {
+    const m = this.mapByName(HELPER_ERROR_MAP);
+    const fd = m && this.mapFds[m.id];
+    if (m && fd !== undefined) {
+      const known = this.helperErrorSources.find((src) => src.fd === fd);
+      if (known) known.events = this.script.events;
+      else this.helperErrorSources.push({ fd, size: m.valueSize, events: this.script.events, seen: [] });
+    }
+    const stderr = this.opts.stderr ?? ((text: string) => process.stderr.write(text));
+    for (const src of this.helperErrorSources) {
+      const value = Buffer.alloc(src.size);
+      if (!bpf.mapLookup(src.fd, Buffer.alloc(4), value)) continue;
+      for (let id = 0; id * 16 + 16 <= value.length; id++) {
+        const count = value.readBigUInt64LE(id * 16);
+        const seen = src.seen[id] ?? 0n;
+        if (count <= seen) continue;
+        src.seen[id] = count;
+        const spec = src.events[id];
+        if (spec?.kind !== 'helper-error') continue;
+        const retcode: Value = { kind: 'int', value: BigInt(value.readInt32LE(id * 16 + 8)) };
+        for (let n = seen; n < count; n++) handleLibraryEvent(spec, [retcode], this.output, this.rich, stderr, this.warnings, this.script.maxCatBytes);
+      }
     }
   }
 

@@ -207,10 +207,18 @@ export class BpfBuilder {
     return llvm.BasicBlock.Create(this.context, name, this.fn!);
   }
 
+  private readonly ints = new Map<number, Value>();
+
   /** A 64-bit constant; values beyond 2^53 are built from two halves (folded by LLVM). */
   int(v: bigint): Value {
     const n = BigInt.asIntN(64, v);
-    if (n >= -(1n << 52n) && n < 1n << 52n) return llvm.ConstantInt.get(this.i64, Number(n), true);
+    if (n >= -(1n << 52n) && n < 1n << 52n) {
+      // LLVM uniques constants per context: the cache only saves the native call (a hot one: several per statement).
+      const key = Number(n);
+      let c = this.ints.get(key);
+      if (c === undefined) this.ints.set(key, (c = llvm.ConstantInt.get(this.i64, key, true)));
+      return c;
+    }
     const u = BigInt.asUintN(64, n);
     const hi = llvm.ConstantInt.get(this.i64, Number(u >> 32n), false);
     const lo = llvm.ConstantInt.get(this.i64, Number(u & 0xffffffffn), false);

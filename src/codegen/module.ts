@@ -1,6 +1,7 @@
 import type llvmTypes from 'llvm-bindings';
 import { assertNever } from '../ast/nodes.js';
 import type { IrBlob, IrCallArg, IrExpr, IrLibExpr, IrModule, IrProgram, IrStmt } from '../ir/ir.js';
+import { usesInsertCounters } from '../ir/insert-checks.js';
 import { encodeBytes, Helper, MapType } from '../contract/index.js';
 import { alignAt, atomicAddIr, BpfBuilder, llvm, ON_STACK_LIMIT } from './bpf-builder.js';
 import { FRAME_CTX, FRAME_RETURNED, frameLayout, usesCallbacks } from './callbacks.js';
@@ -82,11 +83,16 @@ class ProgramGen {
   /** Large blob variables of a program with callbacks: their scratch addresses (they are not in the frame). */
   private readonly scratchVars = new Map<number, number>();
 
+  /** Whether this program's map-update checks count into `.helper-errors` (insertFailed); else they call the error subprogram. */
+  private readonly countsInserts: boolean;
+
   constructor(
     private readonly bb: BpfBuilder,
     private readonly ir: IrModule,
     private readonly prog: IrProgram,
-  ) {}
+  ) {
+    this.countsInserts = ir.helperErrorMap !== undefined && usesInsertCounters(prog.body);
+  }
 
   private get b(): llvmTypes.IRBuilder {
     return this.bb.b;
@@ -150,7 +156,7 @@ class ProgramGen {
     switch (s.op) {
       case 'mapSet':
         // The key and value slots are this statement's temporaries (stmt: beginTemps/endTemps).
-        this.helperFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(s.map), this.keyPtr(s.map, s.key), this.blob(s.value), bb.int(BPF_ANY)]), s.err);
+        this.insertFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(s.map), this.keyPtr(s.map, s.key), this.blob(s.value), bb.int(BPF_ANY)]), s.err);
         return;
       case 'mapAdd': {
         const delta = this.expr(s.delta);
@@ -213,7 +219,7 @@ class ProgramGen {
         this.ifThen(this.b.CreateIsNull(p), () => {
           // The zero map (a one-entry array) by its value's address: no lookup.
           const zeros = bb.mapValueRef(this.ir.zeroMap);
-          this.helperFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(map), key, zeros, bb.int(BPF_NOEXIST)]), s.err);
+          this.insertFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(map), key, zeros, bb.int(BPF_NOEXIST)]), s.err);
           this.b.CreateStore(bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(map), key]), slotP);
         });
         p = this.b.CreateLoad(bb.i8p, slotP);
@@ -426,6 +432,26 @@ class ProgramGen {
     this.ifThen(this.b.CreateICmpSLT(low, this.b.getInt32(0)), () => this.helperError(ret, err));
   }
 
+  /**
+   * A map update's check: when it fails, count it in its site's slot of the helper-error counter map
+   * (IrModule.helperErrorMap; the runtime reports it within a second, with the same text and rate
+   * limit as the event) instead of calling the error subprogram: an out-of-line block of an address
+   * load, a store of the return code and an atomic add, which keeps an aggregation's insert path short.
+   */
+  private insertFailed(ret: Value, err: number | undefined): void {
+    const counters = this.ir.helperErrorMap;
+    if (err === undefined || counters === undefined || !this.countsInserts) return this.helperFailed(ret, err);
+    const bb = this.bb;
+    const low = bb.opaque32(this.b.CreateTrunc(ret, bb.intN(32)));
+    this.ifThen(this.b.CreateICmpSLT(low, this.b.getInt32(0)), () => {
+      // The slot's offset is an add after the address load (LLVM's ld_imm64 pseudo carries no offset).
+      const base = bb.mapValueRef(counters);
+      const slot = err === 0 ? base : this.b.CreateGEP(bb.intN(8), base, [bb.int(BigInt(err * 16))]);
+      bb.store(slot, 8, 8, ret);
+      bb.atomicAdd(this.b.CreateBitCast(slot, bb.llvmPtrTo(bb.i64)), bb.int(1n));
+    });
+  }
+
   /** Send the `helper-error` event `err` with return code `ret` (an i64 whose low 32 bits are the code): a call of the shared error path. */
   private helperError(ret: Value, err: number): void {
     this.b.CreateCall(this.errorPath(), [this.bb.int(BigInt(err)), ret]);
@@ -478,7 +504,7 @@ class ProgramGen {
         const fresh = bb.slot(valueSize, 'init');
         if (valueSize > 8) bb.zero(fresh, valueSize);
         init(fresh);
-        this.helperFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(map), key, fresh, bb.int(BPF_ANY)]), err);
+        this.insertFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(map), key, fresh, bb.int(BPF_ANY)]), err);
       },
     );
   }

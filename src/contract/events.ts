@@ -31,6 +31,15 @@ export type EventSpec =
    */
   | { readonly kind: 'helper-error'; readonly helper: string; readonly loc: { readonly filename: string; readonly line: number; readonly col: number; readonly text: string; readonly context: readonly string[] }; readonly args: readonly Type[] };
 
+/**
+ * The per-site failure counters of map updates: a one-entry ARRAY whose value holds, for each
+ * `helper-error` event id `e` at byte `e * 16`, {u64 failures, i64 last return code (low 32 bits
+ * significant)}. The programs bump a slot through its address instead of sending a record (no
+ * ring-buffer write, no subprogram call); the runtime reads the map each second and at the end and
+ * reports each new failure as the `helper-error` event would have been.
+ */
+export const HELPER_ERROR_MAP = '.helper-errors';
+
 export interface RecordLayout {
   /** Offsets of the arguments (the event id is at 0). */
   readonly args: readonly FieldLayout[];

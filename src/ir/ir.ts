@@ -197,6 +197,12 @@ export interface IrModule {
   /** A one-entry array whose value is all zeroes, to create map values too large for the stack. */
   readonly zeroMap: number;
   /**
+   * A one-entry ARRAY of failure counters for map-update sites: slot `err` (a `helper-error` event
+   * id) is {u64 count, i64 last return code} at byte err * 16, bumped through the value's address
+   * (src/codegen/module.ts insertFailed) and read by the runtime each second. Absent: no such site.
+   */
+  readonly helperErrorMap?: number;
+  /**
    * A PERCPU_ARRAY holding blobs too large for the BPF stack (src/codegen/module.ts buildModule);
    * its value size and entry count are known only after code generation. Absent: all on the stack.
    */

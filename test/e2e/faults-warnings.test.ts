@@ -69,3 +69,15 @@ kernelTest('map-full flood (-f json): helper_error objects carry "repeated" coun
   t.truthy(total, describeRun(r));
   t.is(sum, Number(total![1]));
 });
+
+kernelTest('a map-full warning counted in the kernel (.helper-errors) is reported while the script runs, not only at exit', async (t) => {
+  // A keyed count: its insert failure bumps the site's counter; the runtime reads the counters each second.
+  const prog = 'let @a = percpuhash(1); interval:ms:20 { @a[nsecs] = count(); }';
+  const h = startTsbpf(['-e', prog], { t });
+  await h.attached;
+  await h.waitFor(() => h.stderr.includes(MAP_FULL), 'the map-full warning');
+  const r = await h.stop('SIGINT');
+  t.is(r.code, 0, describeRun(r));
+  const at = prog.indexOf('@a[nsecs] = count()');
+  t.true(r.stderr.includes(`stdin:1:${at + 1}-${at + 1 + '@a[nsecs] = count()'.length}: ${MAP_FULL}\nAdditional Info - helper: map_update_elem, retcode: -7\n${prog}\n`), describeRun(r));
+});

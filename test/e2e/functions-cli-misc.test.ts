@@ -54,7 +54,7 @@ function ringbufBytesOf(pid: number): number | undefined {
   return undefined;
 }
 
-kernelTest('BPFTRACE_PERF_RB_PAGES sizes the event ring buffer (over the config block); a bad value is an error', async (t) => {
+kernelTest('BPFTRACE_PERF_RB_PAGES sizes the event ring buffer (over the config block), 16 MiB by default as bpftrace\'s; a bad value is an error', async (t) => {
   const run = async (env: Record<string, string>, prog = 'i:s:10 { printf("x\\n"); }') => {
     const h = startTsbpf(['-e', prog], { t, env });
     await h.attached;
@@ -67,6 +67,7 @@ kernelTest('BPFTRACE_PERF_RB_PAGES sizes the event ring buffer (over the config 
     return n + (b === undefined ? 1 : b - a! + 1);
   }, 0);
   const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(n));
+  t.is(await run({}), 16 * 1024 * 1024);
   t.is(await run({ BPFTRACE_PERF_RB_PAGES: '64' }), pow2(Math.max(64, cpus)) * 4096);
   t.is(await run({ BPFTRACE_PERF_RB_PAGES: '256' }, 'config = { perf_rb_pages = 64 } i:s:10 { printf("x\\n"); }'), pow2(Math.max(256, cpus)) * 4096);
   const bad = await runTsbpf(['-e', 'BEGIN { exit(); }'], { env: { BPFTRACE_PERF_RB_PAGES: 'lots' } });

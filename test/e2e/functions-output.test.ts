@@ -62,7 +62,7 @@ kernelTest('lost events (JSON): lost_events records on stdout, the total on stde
   t.regex(r.stderr, new RegExp(`^WARNING: Total lost event count: ${lost}$`, 'm'));
 });
 
-/** Events one flood must deliver in full: 32 bytes each with the ring's header, 1.6 MB, well inside the default 4 MiB ring buffer. */
+/** Events one flood must deliver in full: 32 bytes each with the ring's header, 1.6 MB, well inside the default 16 MiB ring buffer. */
 const FLOOD = 50_000;
 
 kernelTest('a flood of 50k printf events that fits the default ring buffer is delivered whole, in order, byte for byte', async (t) => {

@@ -74,7 +74,12 @@ test('@[comm] = count(): one per-CPU count map keyed by a 16-byte comm, plus the
   t.is(m.valueSize, 8);
   t.true(m.maxEntries > 1);
   // The internal maps the runtime needs, and the IR's references to them.
-  t.deepEqual(r.maps.map((x) => x.name), ['@', '.ringbuf', '.lost', '.zero']);
+  // The insert's failure has a counter slot (at its helper-error event id's 16 bytes).
+  t.deepEqual(r.maps.map((x) => x.name), ['@', '.ringbuf', '.lost', '.zero', '.helper-errors']);
+  const errIds = r.events.flatMap((e, i) => (e.kind === 'helper-error' ? [i] : []));
+  t.is(errIds.length, 1);
+  t.is(map(r, '.helper-errors').valueSize, 16 * r.events.length);
+  t.is(r.ir!.maps[r.ir!.helperErrorMap!]!.name, '.helper-errors');
   t.is(map(r, '.ringbuf').bpfType, MapType.RINGBUF);
   t.is(r.ir!.maps[r.ir!.ringbufMap]!.name, '.ringbuf');
   t.is(r.ir!.maps[r.ir!.lostMap]!.name, '.lost');

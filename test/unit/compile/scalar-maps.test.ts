@@ -57,3 +57,31 @@ test('a scalar count compiles to a lookup and an in-place add: no map update, so
   // No BPF-to-BPF call (the shared error subprogram) either.
   t.false(r.programs[0]!.subprogs !== undefined && r.programs[0]!.subprogs.length > 0);
 });
+
+test('a keyed count checks its insert through the .helper-errors counters: an atomic add, no error subprogram, no ring-buffer record', async (t) => {
+  const r = await compileScript({ name: 'test', text: 'BEGIN { @[tid] = count(); }' });
+  if (!('format' in r)) return t.fail(r.diagnostics.map((d) => d.message).join('\n'));
+  const insns = Buffer.from(r.programs[0]!.insns, 'base64');
+  const calls = helperCalls(insns);
+  t.true(calls.includes(Helper.map_update_elem));
+  t.false(calls.includes(Helper.ringbuf_output));
+  t.false(r.programs[0]!.subprogs !== undefined && r.programs[0]!.subprogs.length > 0);
+  // `ld_imm64 rX, map_value[.helper-errors]` (src_reg BPF_PSEUDO_MAP_VALUE = 2), then an atomic add (0xdb).
+  const counters = r.maps.find((m) => m.name === '.helper-errors')!;
+  let valueRefs = 0;
+  for (let off = 0; off + 8 <= insns.length; off += 8) {
+    if (insns[off] === 0x18 && (insns[off + 1]! >> 4) === 2 && insns.readInt32LE(off + 4) === counters.id) valueRefs++;
+  }
+  t.is(valueRefs, 1);
+  t.true([...Array(insns.length / 8).keys()].some((i) => insns[i * 8] === 0xdb));
+});
+
+test('more than five checked map updates in a program keep the shared error subprogram (smaller then), and no .helper-errors map is made', async (t) => {
+  const five = maps(`BEGIN { ${'@a[1] = 1; '.repeat(5)} }`);
+  t.truthy(five.find((m) => m.name === '.helper-errors'));
+  const text = `BEGIN { ${'@a[1] = 1; '.repeat(6)} }`;
+  t.falsy(maps(text).find((m) => m.name === '.helper-errors'));
+  const r = await compileScript({ name: 'test', text });
+  if (!('format' in r)) return t.fail(r.diagnostics.map((d) => d.message).join('\n'));
+  t.true((r.programs[0]!.subprogs?.length ?? 0) > 0);
+});

@@ -1,0 +1,38 @@
+/**
+ * Which programs check their map updates through the `.helper-errors` counters (IrModule.helperErrorMap)
+ * rather than the shared error subprogram: decided on the IR, so that the layout (src/compile.ts,
+ * which creates the map only when a program uses it) and the code generator (src/codegen/module.ts
+ * insertFailed) agree.
+ */
+import type { IrStmt } from './ir.js';
+
+/** The most map-update sites a program checks through counters: each costs ~7 instructions, against ~4 plus the error subprogram's ~18 once. */
+const MAX_COUNTED_INSERTS = 5;
+
+const INSERT_OPS: ReadonlySet<string> = new Set(['mapSet', 'mapAdd', 'mapMinMax', 'mapCountTotal', 'mapBucketAdd', 'mapTseries']);
+
+/**
+ * Whether a program's map-update checks should count into `.helper-errors` (a few of them, and no
+ * other checked helper call, which needs the error subprogram anyway): a walk over its IR, plain
+ * data, counting the statements with an `err` event.
+ */
+export function usesInsertCounters(body: readonly IrStmt[]): boolean {
+  let inserts = 0;
+  let others = 0;
+  const visit = (x: unknown): void => {
+    if (Array.isArray(x)) {
+      for (const y of x) visit(y);
+      return;
+    }
+    if (x === null || typeof x !== 'object') return;
+    const o = x as { op?: unknown; err?: unknown };
+    if (typeof o.err === 'number') {
+      if (typeof o.op === 'string' && INSERT_OPS.has(o.op)) inserts++;
+      else others++;
+    }
+    for (const v of Object.values(x)) if (v !== null && typeof v === 'object') visit(v);
+  };
+  visit(body);
+  return others === 0 && inserts > 0 && inserts <= MAX_COUNTED_INSERTS;
+}
+
