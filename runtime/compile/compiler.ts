@@ -5,6 +5,7 @@ import { release, version } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMPILE_ENV_VARS, type CompiledScript, type CompileReply, type Diagnostic, type DumpStage, type ListReply, type SourceFile, type WorkerRequest } from '../../src/contract/index.js';
+import { freshBundle } from '../bundle-stamp.js';
 import { cacheDirPath, fileDeps, openCacheDir, readEntry, writeEntry } from './compile-cache.js';
 import { startProgress, type ProgressStream } from './progress.js';
 
@@ -15,6 +16,15 @@ export type CompileOutcome =
 
 const here = dirname(fileURLToPath(import.meta.url));
 const WORKER = join(here, '..', '..', 'src', 'compile-worker.js');
+
+/**
+ * The worker file spawned: the bundle's (one file to load instead of ~120) while it was made from
+ * this dist/ (runtime/bundle-stamp.ts), else dist/'s. The cache key names dist/'s either way: a
+ * fresh bundle is the same code.
+ */
+function workerFile(): string {
+  return freshBundle(join(here, '..', '..', '..'), join(here, '..', '..'), 'compile-worker.js') ?? WORKER;
+}
 
 /**
  * The compiler's build: the worker's mtime, the mtime of tsc's incremental build info
@@ -143,7 +153,7 @@ type InternalError = { readonly kind: 'internal-error'; readonly message: string
 async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Reply) => Outcome): Promise<Outcome | InternalError> {
   const { spawn } = await import('node:child_process');
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [WORKER, String(process.pid)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [workerFile(), String(process.pid)], { stdio: ['pipe', 'pipe', 'pipe'] });
     const untrack = trackWorker(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
