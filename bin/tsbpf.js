@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // Entry point: the compiled CLI lives in dist/ (built by `npm run setup` / `npm run build`). The
 // bundle of it in dist/bundle/ (scripts/dev/bundle.ts) loads faster, and is run only when it was
-// made from the dist/ that is there now (runtime/bundle-stamp.ts): a bare `npx tsc` leaves an old
+// made from the dist/ that is there now (runtime/compile/bundle-stamp.ts): a bare `npx tsc` leaves an old
 // bundle behind, and then the unbundled dist/ runs.
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { freshBundle } from '../dist/runtime/bundle-stamp.js';
+import { freshBundle } from '../dist/runtime/compile/bundle-stamp.js';
 
 // The process is named tsbpf, as bpftrace's is bpftrace: `comm` in BEGIN/END and `ps` show it.
 process.title = 'tsbpf';

@@ -5,7 +5,7 @@ import { release, version } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMPILE_ENV_VARS, type CompiledScript, type CompileReply, type Diagnostic, type DumpStage, type ListReply, type SourceFile, type WorkerRequest } from '../../src/contract/index.js';
-import { freshBundle } from '../bundle-stamp.js';
+import { freshBundle } from './bundle-stamp.js';
 import { cacheDirPath, fileDeps, openCacheDir, readEntry, writeEntry } from './compile-cache.js';
 import { startProgress, type ProgressStream } from './progress.js';
 
@@ -19,7 +19,7 @@ const WORKER = join(here, '..', '..', 'src', 'compile-worker.js');
 
 /**
  * The worker file spawned: the bundle's (one file to load instead of ~120) while it was made from
- * this dist/ (runtime/bundle-stamp.ts), else dist/'s. The cache key names dist/'s either way: a
+ * this dist/ (runtime/compile/bundle-stamp.ts), else dist/'s. The cache key names dist/'s either way: a
  * fresh bundle is the same code.
  */
 function workerFile(): string {

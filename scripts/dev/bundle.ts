@@ -10,13 +10,13 @@
  * the compile cache's build stamp) keep finding them: each such use is rewritten to the URL of the
  * module's dist/ file, computed from the bundle's own URL, so the tree can still be moved as a whole.
  *
- * The bundle is used only while dist/ is the one it was made from (runtime/bundle-stamp.ts): the
+ * The bundle is used only while dist/ is the one it was made from (runtime/compile/bundle-stamp.ts): the
  * stamp lists every input with its mtime and size, and is written last.
  */
 import { readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUNDLE_DIR, STAMP_FILE, stampOf } from '../../runtime/bundle-stamp.js';
+import { BUNDLE_DIR, STAMP_FILE, stampOf } from '../../runtime/compile/bundle-stamp.js';
 
 // This file runs from dist/scripts/dev/.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

@@ -4,20 +4,20 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
-import { bundleIsFresh, freshBundle, STAMP_FILE, stampOf } from '../../../runtime/bundle-stamp.js';
+import { bundleIsFresh, freshBundle, STAMP_FILE, stampOf } from '../../../runtime/compile/bundle-stamp.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
 /**
- * A package tree with the real bin/tsbpf.js and runtime/bundle-stamp.js, a dist/ CLI that says
+ * A package tree with the real bin/tsbpf.js and runtime/compile/bundle-stamp.js, a dist/ CLI that says
  * "dist" and a bundled one that says "bundle", stamped as scripts/dev/bundle.ts stamps it.
  */
 function tree(t: ExecutionContext): string {
   const root = mkdtempSync(join(tmpdir(), 'tsbpf-bundle-'));
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
-  for (const d of ['bin', 'dist/runtime', 'dist/bundle']) mkdirSync(join(root, d), { recursive: true });
+  for (const d of ['bin', 'dist/runtime/compile', 'dist/bundle']) mkdirSync(join(root, d), { recursive: true });
   copyFileSync(join(REPO_ROOT, 'bin', 'tsbpf.js'), join(root, 'bin', 'tsbpf.js'));
-  copyFileSync(join(REPO_ROOT, 'dist', 'runtime', 'bundle-stamp.js'), join(root, 'dist', 'runtime', 'bundle-stamp.js'));
+  copyFileSync(join(REPO_ROOT, 'dist', 'runtime', 'compile', 'bundle-stamp.js'), join(root, 'dist', 'runtime', 'compile', 'bundle-stamp.js'));
   writeFileSync(join(root, 'package.json'), '{"type":"module"}');
   const cli = (who: string): string => `export async function main() { process.stdout.write(${JSON.stringify(who)}); return 0; }\n`;
   writeFileSync(join(root, 'dist', 'runtime', 'cli.js'), cli('dist'));
