@@ -5,6 +5,7 @@ import { release, version } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMPILE_ENV_VARS, type CompiledScript, type CompileReply, type Diagnostic, type DumpStage, type ListReply, type SourceFile, type WorkerRequest } from '../../src/contract/index.js';
+import { freshBundle } from './bundle-stamp.js';
 import { cacheDirPath, fileDeps, openCacheDir, readEntry, writeEntry } from './compile-cache.js';
 import { startProgress, type ProgressStream } from './progress.js';
 
@@ -15,6 +16,15 @@ export type CompileOutcome =
 
 const here = dirname(fileURLToPath(import.meta.url));
 const WORKER = join(here, '..', '..', 'src', 'compile-worker.js');
+
+/**
+ * The worker file spawned: the bundle's (one file to load instead of ~120) while it was made from
+ * this dist/ (runtime/compile/bundle-stamp.ts), else dist/'s. The cache key names dist/'s either way: a
+ * fresh bundle is the same code.
+ */
+function workerFile(): string {
+  return freshBundle(join(here, '..', '..', '..'), join(here, '..', '..'), 'compile-worker.js') ?? WORKER;
+}
 
 /**
  * The compiler's build: the worker's mtime, the mtime of tsc's incremental build info
@@ -141,9 +151,8 @@ type InternalError = { readonly kind: 'internal-error'; readonly message: string
  * arrives while it runs kills it before tsbpf goes on to die of (or handle) the signal.
  */
 async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Reply) => Outcome): Promise<Outcome | InternalError> {
-  const { spawn } = await import('node:child_process');
+  const child = takeSpareWorker() ?? (await spawnWorker());
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [WORKER, String(process.pid)], { stdio: ['pipe', 'pipe', 'pipe'] });
     const untrack = trackWorker(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -157,6 +166,7 @@ async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Rep
     });
     child.on('close', (code, signal) => {
       untrack();
+      if (keepWarm) void startSpareWorker();
       const stderr = Buffer.concat(err).toString('utf8').trim();
       if (code !== 0) {
         // 70: the LLVM fatal-error handler of the llvm addon (native/src/llvm_emit.cc).
@@ -173,6 +183,68 @@ async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Rep
     // One line (JSON has no raw newline); stdin is not ended: see above.
     child.stdin.write(JSON.stringify(request) + '\n');
   });
+}
+
+type Worker = import('node:child_process').ChildProcessWithoutNullStreams;
+
+async function spawnWorker(): Promise<Worker> {
+  const { spawn } = await import('node:child_process');
+  return spawn(process.execPath, [workerFile(), String(process.pid)], { stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/**
+ * The interactive shell keeps one worker started ahead (keepWorkerWarm): a worker spends its first
+ * ~100 ms starting node and loading the compiler, before it reads its request, and in the shell that
+ * can happen while the user types. The spare waits for its request on stdin, holds nothing of
+ * tsbpf's open (unref'd: it never keeps tsbpf alive) and dies with tsbpf like any worker.
+ */
+let keepWarm = false;
+let spare: Worker | undefined;
+
+/** From now on, keep one compile worker started ahead of the next compile. */
+export function keepWorkerWarm(): void {
+  keepWarm = true;
+  void startSpareWorker();
+}
+
+/** No more spare worker; the one waiting is ended. */
+export function stopWorkerWarm(): void {
+  keepWarm = false;
+  spare?.kill('SIGKILL');
+  spare = undefined;
+}
+
+async function startSpareWorker(): Promise<void> {
+  if (spare) return;
+  const child = await spawnWorker();
+  if (!keepWarm || spare) {
+    child.kill('SIGKILL');
+    return;
+  }
+  spare = child;
+  child.on('error', () => undefined);
+  child.stdin.on('error', () => undefined);
+  child.on('exit', () => {
+    if (spare === child) spare = undefined;
+  });
+  setHeld(child, false);
+}
+
+/** The spare worker, when one is waiting (and alive): held (ref'd) again for its compile. */
+function takeSpareWorker(): Worker | undefined {
+  const child = spare;
+  spare = undefined;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return undefined;
+  setHeld(child, true);
+  return child;
+}
+
+/** Whether the worker (its process and pipes) keeps tsbpf's event loop alive. */
+function setHeld(child: Worker, held: boolean): void {
+  for (const h of [child, child.stdin, child.stdout, child.stderr] as { ref?: () => void; unref?: () => void }[]) {
+    if (held) h.ref?.();
+    else h.unref?.();
+  }
 }
 
 /** Compile workers alive now; killed on SIGINT/SIGTERM. */

@@ -10,7 +10,7 @@
 import { bpf } from '../../native/index.js';
 import type { CompiledMap, CompiledProgram, CompiledScript, Diagnostic, SourceFile } from '../../src/contract/index.js';
 import { loadProviders, renderDiagnostic, type EntryAnalysis, type StatementsAnalysis } from '../../src/index.js';
-import { compile } from '../compile/compiler.js';
+import { compile, keepWorkerWarm, stopWorkerWarm } from '../compile/compiler.js';
 import type { ProgressStream } from '../compile/progress.js';
 import type { Output } from '../output/output.js';
 import { runtimeErrorText, Session } from './session.js';
@@ -67,7 +67,10 @@ export class LiveSession {
   readonly probes: LiveProbe[] = [];
   private finished = false;
 
-  constructor(private readonly opts: LiveSessionOptions) {}
+  constructor(private readonly opts: LiveSessionOptions) {
+    // Each entry is a compile: one worker is started ahead of it (runtime/compile/compiler.ts).
+    keepWorkerWarm();
+  }
 
   /** The text of everything entered so far (attached or not). */
   get scriptText(): string {
@@ -287,6 +290,7 @@ export class LiveSession {
   finish(printMaps = true): void {
     if (this.finished) return;
     this.finished = true;
+    stopWorkerWarm();
     const s = this.session;
     this.session = undefined;
     if (!s) return;

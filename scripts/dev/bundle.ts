@@ -1,0 +1,120 @@
+/**
+ * `npm run build` and scripts/dev/setup.sh, after tsc: bundle dist/'s tracing process (the CLI and
+ * runtime) and the compile worker's front end into dist/bundle/, with esbuild. Loading one file
+ * instead of ~45 modules (~120 for the worker) is most of what node spends before our first line
+ * runs. Lazily imported modules stay lazy (esbuild's code splitting: shared and lazy chunks next to
+ * the entries); the native addons, llvm-bindings and chevrotain's minified file are loaded at run
+ * time as before.
+ *
+ * Modules that find files from their own place (`import.meta.url`: the worker, the native addons,
+ * the compile cache's build stamp) keep finding them: each such use is rewritten to the URL of the
+ * module's dist/ file, computed from the bundle's own URL, so the tree can still be moved as a whole.
+ *
+ * The bundle is used only while dist/ is the one it was made from (runtime/compile/bundle-stamp.ts): the
+ * stamp lists every input with its mtime and size, and is written last.
+ */
+import { readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BUNDLE_DIR, STAMP_FILE, stampOf } from '../../runtime/compile/bundle-stamp.js';
+
+// This file runs from dist/scripts/dev/.
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const dist = join(root, 'dist');
+const outdir = join(dist, BUNDLE_DIR);
+
+/** The entries: bin/tsbpf.js runs cli.js; runtime/compile/compiler.ts spawns compile-worker.js. */
+const ENTRIES = { cli: join(dist, 'runtime', 'cli.js'), 'compile-worker': join(dist, 'src', 'compile-worker.js') };
+
+/**
+ * The compiler's front end, which the CLI loads lazily for the shell and `-l` only (src/index.ts):
+ * left out of the CLI's bundle and loaded from dist/ when used. Inlined, its text (~600 KB with the
+ * parser) costs every run more to parse than the bundle saves (measured: 34 ms against 17 ms);
+ * esbuild's code splitting instead cuts the CLI into ~80 chunks, ~28 of them loaded on every run.
+ * What it shares with the bundle is loaded twice then: plain data and pure functions (the
+ * contract, the providers' listing), nothing whose identity the bundle checks.
+ */
+const CLI_LAZY_FROM_DIST = new Set(['src/interactive.js', 'src/providers/listing.js'].map((f) => join(dist, f)));
+
+const lazyFromDist = {
+  name: 'lazy-from-dist',
+  setup(build: import('esbuild').PluginBuild): void {
+    build.onResolve({ filter: /^\./ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const target = resolve(args.resolveDir, args.path);
+      if (!CLI_LAZY_FROM_DIST.has(target)) return undefined;
+      return { path: `./${toPosix(relative(outdir, target))}`, external: true };
+    });
+  },
+};
+
+type Esbuild = typeof import('esbuild');
+let esbuild: Esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch {
+  // esbuild is a devDependency: an install without it runs the unbundled dist/.
+  process.stderr.write('tsbpf bundle: esbuild is not installed; the unbundled dist/ will run\n');
+  process.exit(0);
+}
+
+const toPosix = (p: string): string => p.split(sep).join('/');
+
+/** `import.meta.url` in a dist/ module -> that module's URL, relative to the bundle's. */
+const ownLocation = {
+  name: 'own-location',
+  setup(build: import('esbuild').PluginBuild): void {
+    build.onLoad({ filter: /\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return undefined;
+      const rel = toPosix(relative(outdir, args.path));
+      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * grammar/chevrotain.ts loads chevrotain's prebundled file with a top-level await, which inside a
+ * bundle makes every module that imports the grammar initialise asynchronously, and esbuild's async
+ * initialisers deadlock on an import cycle: in the bundle the prebundled file is imported statically.
+ */
+const chevrotainStatic = {
+  name: 'chevrotain-static',
+  setup(build: import('esbuild').PluginBuild): void {
+    build.onLoad({ filter: /[\\/]dist[\\/]grammar[\\/]chevrotain\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const dynamic = /const bundleUrl = [^\n]*\n(const chevrotain) = \(?await import\(bundleUrl\)\)?;/;
+      if (!dynamic.test(text)) throw new Error(`${args.path}: the chevrotain loader changed; update scripts/dev/bundle.ts`);
+      const file = fileURLToPath(new URL('../chevrotain.min.mjs', import.meta.resolve('chevrotain')));
+      return { contents: `import * as chevrotainModule from ${JSON.stringify(file)};\n${text.replace(dynamic, '$1 = chevrotainModule;')}`, loader: 'js' };
+    });
+  },
+};
+
+// No stamp while the bundle is being written: a half-written bundle is never run.
+rmSync(outdir, { recursive: true, force: true });
+const inputs = new Set<string>();
+for (const [name, entry] of Object.entries(ENTRIES)) {
+  const result = await esbuild.build({
+    entryPoints: { [name]: entry },
+    outdir,
+    bundle: true,
+    // The CLI's cold lazy imports become chunks loaded when used: inlined, their text alone (~900 KB
+    // with the front end) costs more to parse than the module loads saved. The worker loads nearly
+    // all it holds on every run.
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // Loaded at run time by a computed name: llvm-bindings (createRequire), the .node addons.
+    external: ['llvm-bindings', '*.node'],
+    metafile: true,
+    logLevel: 'error',
+    plugins: name === 'cli' ? [lazyFromDist, chevrotainStatic, ownLocation] : [chevrotainStatic, ownLocation],
+    absWorkingDir: root,
+  });
+  for (const p of Object.keys(result.metafile.inputs)) inputs.add(toPosix(relative(root, resolve(root, p))));
+}
+
+const stamp = join(outdir, STAMP_FILE);
+writeFileSync(`${stamp}.tmp`, JSON.stringify(stampOf(root, [...inputs])));
+renameSync(`${stamp}.tmp`, stamp);

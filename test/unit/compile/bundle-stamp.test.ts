@@ -1,0 +1,79 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import test, { type ExecutionContext } from 'ava';
+import { bundleIsFresh, freshBundle, STAMP_FILE, stampOf } from '../../../runtime/compile/bundle-stamp.js';
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+
+/**
+ * A package tree with the real bin/tsbpf.js and runtime/compile/bundle-stamp.js, a dist/ CLI that says
+ * "dist" and a bundled one that says "bundle", stamped as scripts/dev/bundle.ts stamps it.
+ */
+function tree(t: ExecutionContext): string {
+  const root = mkdtempSync(join(tmpdir(), 'tsbpf-bundle-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  for (const d of ['bin', 'dist/runtime/compile', 'dist/bundle']) mkdirSync(join(root, d), { recursive: true });
+  copyFileSync(join(REPO_ROOT, 'bin', 'tsbpf.js'), join(root, 'bin', 'tsbpf.js'));
+  copyFileSync(join(REPO_ROOT, 'dist', 'runtime', 'compile', 'bundle-stamp.js'), join(root, 'dist', 'runtime', 'compile', 'bundle-stamp.js'));
+  writeFileSync(join(root, 'package.json'), '{"type":"module"}');
+  const cli = (who: string): string => `export async function main() { process.stdout.write(${JSON.stringify(who)}); return 0; }\n`;
+  writeFileSync(join(root, 'dist', 'runtime', 'cli.js'), cli('dist'));
+  writeFileSync(join(root, 'dist', 'bundle', 'cli.js'), cli('bundle'));
+  writeFileSync(join(root, 'dist', 'bundle', STAMP_FILE), JSON.stringify(stampOf(root, ['dist/runtime/cli.js'])));
+  return root;
+}
+
+const run = (root: string, env: NodeJS.ProcessEnv = {}): string =>
+  execFileSync(process.execPath, [join(root, 'bin', 'tsbpf.js')], { encoding: 'utf8', env: { ...process.env, TSBPF_NO_BUNDLE: '', ...env } });
+
+test('the bin runs the bundle while every input is as stamped', (t) => {
+  const root = tree(t);
+  t.true(bundleIsFresh(root, join(root, 'dist', 'bundle')));
+  t.is(run(root), 'bundle');
+});
+
+test('a bare tsc after the bundle (an input rewritten) makes the bin run dist/', (t) => {
+  const root = tree(t);
+  const input = join(root, 'dist', 'runtime', 'cli.js');
+  const later = new Date(statSync(input).mtimeMs + 5000);
+  utimesSync(input, later, later);
+  t.false(bundleIsFresh(root, join(root, 'dist', 'bundle')));
+  t.is(run(root), 'dist');
+});
+
+test('an input of another size, a missing input, a missing or unreadable stamp: dist/', (t) => {
+  const resized = tree(t);
+  const input = join(resized, 'dist', 'runtime', 'cli.js');
+  const { atime, mtime } = statSync(input);
+  writeFileSync(input, `${'// longer\n'}export async function main() { process.stdout.write("dist"); return 0; }\n`);
+  utimesSync(input, atime, mtime);
+  t.is(run(resized), 'dist');
+
+  const gone = tree(t);
+  writeFileSync(join(gone, 'dist', 'bundle', STAMP_FILE), JSON.stringify(stampOf(gone, ['dist/runtime/cli.js', 'package.json'])));
+  rmSync(join(gone, 'package.json'));
+  writeFileSync(join(gone, 'dist', 'package.json'), '{"type":"module"}');
+  t.false(bundleIsFresh(gone, join(gone, 'dist', 'bundle')));
+
+  const noStamp = tree(t);
+  rmSync(join(noStamp, 'dist', 'bundle', STAMP_FILE));
+  t.is(run(noStamp), 'dist');
+
+  const badStamp = tree(t);
+  writeFileSync(join(badStamp, 'dist', 'bundle', STAMP_FILE), '{"inputs":');
+  t.is(run(badStamp), 'dist');
+  writeFileSync(join(badStamp, 'dist', 'bundle', STAMP_FILE), '{"inputs":[]}');
+  t.is(run(badStamp), 'dist');
+});
+
+test('TSBPF_NO_BUNDLE=1 runs dist/ even with a fresh bundle', (t) => {
+  const root = tree(t);
+  t.is(run(root, { TSBPF_NO_BUNDLE: '1' }), 'dist');
+  const saved = process.env['TSBPF_NO_BUNDLE'];
+  process.env['TSBPF_NO_BUNDLE'] = '1';
+  t.teardown(() => (saved === undefined ? delete process.env['TSBPF_NO_BUNDLE'] : (process.env['TSBPF_NO_BUNDLE'] = saved)));
+  t.is(freshBundle(root, join(root, 'dist'), 'cli.js'), undefined);
+});
