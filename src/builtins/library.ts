@@ -100,8 +100,45 @@ export interface MapUse {
  */
 export type UseMap = (kind: MapKind, valueType: Type, params: readonly bigint[]) => MapUse | undefined;
 
+/**
+ * What a library function's declared typing may use: the type pass (ProbeTyper, src/passes/type-of.ts)
+ * implements it. Nothing is lowered: arguments are typed, map uses are observed in the type table.
+ */
+export interface TypeContext {
+  readonly diags: Diagnostics;
+  readonly probe: ConcreteProbe;
+  readonly unsafe: boolean;
+  readonly maxStrlen: number;
+  readonly stackMode?: 'bpftrace' | 'perf' | 'raw';
+  readonly config?: ScriptConfig;
+  /** The argument's type (typed once, as lowering's `value` will read it). */
+  typeOf(e: ast.Expr): Type;
+  constInt(e: ast.Expr): bigint;
+  constString(e: ast.Expr): string | undefined;
+  knownMap(m: ast.MapRef): MapSpec | undefined;
+  /** A key use of a known map, promoted into its key types; false after a conflict. */
+  observeKeys(keyExprs: readonly ast.Expr[], spec: MapSpec, m: ast.MapRef): boolean;
+  scriptMap(name: string): MapSpec | undefined;
+  resolveType(name: string): CType | undefined;
+  library(name: string): LibFunction | undefined;
+  /** Abandons the statement, as lowering's `unsupported` does. */
+  unsupported(): never;
+}
+
+/** Observes an aggregation's use of its assigned map (the typing side of `UseMap`); false after a conflict. */
+export type ObserveMap = (kind: MapKind, valueType: Type, params: readonly bigint[]) => boolean;
+
 export interface LibFunction {
   readonly name: string;
+  /**
+   * The declared typing of a call used as a value: its result type (none after an error lowering
+   * reports), typing the arguments `expr` reads. The type pass calls it; lowering never runs to type.
+   */
+  readonly type?: (call: ast.Call, tx: TypeContext) => Type;
+  /** The typing of a call used as a statement (records the map uses `stmt` makes); needed when `stmt` is given. */
+  readonly typeStmt?: (call: ast.Call, tx: TypeContext) => void;
+  /** The typing of an aggregation: the map use `aggregate` declares, observed; needed when `aggregate` is given. */
+  readonly typeAggregate?: (call: ast.Call, tx: TypeContext, use: ObserveMap) => void;
   /** An aggregation (`@m[k] = count()`): checks its arguments, declares the map use, updates the entry. */
   readonly aggregate?: (call: ast.Call, cx: LowerContext, use: UseMap) => IrStmt[];
   /** Lower a call used as a value. */
@@ -119,6 +156,8 @@ export interface LibFunction {
 /** A builtin identifier (`elapsed`, `func`, `kstack`...). */
 export interface LibVar {
   readonly name: string;
+  /** The declared type of the identifier (see LibFunction.type). */
+  readonly type?: (node: ast.Identifier, tx: TypeContext) => Type;
   readonly lower: (node: ast.Identifier, cx: LowerContext) => LibValue;
 }
 

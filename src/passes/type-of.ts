@@ -7,7 +7,10 @@
  * assigned and keyed with is observed in the script's TypeTable, what a scratch variable holds in
  * the script's variable types (by probe and declaration, src/passes/var-types.ts). Literal
  * folding, key layouts, pointer and struct types are functions both passes share; library
- * functions answer their result type through their lowering hook in a sandbox (below).
+ * functions answer their result type through their declared typing (`type`, `typeStmt`,
+ * `typeAggregate` on the record, given the TypeContext `typing()` below); a record without one is
+ * still typed by running its lowering hook in a sandbox (`sandbox()`, test/unit/passes/lib-typing.test.ts
+ * lists them).
  *
  * This class holds a probe's typing state and the expression dispatch; statements are typed in
  * src/passes/type-stmts.ts, memory places and casts in src/passes/type-memory.ts.
@@ -18,7 +21,7 @@
  */
 import type * as ast from '../ast/nodes.js';
 import { LIBRARY_FUNCTIONS, LIBRARY_VARS } from '../builtins/functions.js';
-import type { LibValue, LowerContext } from '../builtins/library.js';
+import type { LibValue, LowerContext, TypeContext } from '../builtins/library.js';
 import { PacketLowering } from '../builtins/packet.js';
 import { defaultAddressSpace } from '../builtins/str.js';
 import type { Diagnostics } from '../common/diagnostic.js';
@@ -302,7 +305,7 @@ export class ProbeTyper implements FoldHost {
     if (target) return target.type;
     if (e.name === 'probe') return stringType(this.probe.userName ?? this.probe.name, 64);
     const libVar = LIBRARY_VARS.get(e.name);
-    if (libVar) return libVar.lower(e, this.sandbox()).type;
+    if (libVar) return libVar.type ? libVar.type(e, this.typing()) : libVar.lower(e, this.sandbox()).type;
     if (e.name === 'args') return this.probe.args ? { kind: 'args' } : none;
     const usdtArg = this.probe.usdtArgs && /^arg\d+$/.test(e.name) ? this.probe.usdtArgs[Number(e.name.slice(3))] : undefined;
     if (usdtArg) return lowerUsdtArg(usdtArg).type;
@@ -324,6 +327,7 @@ export class ProbeTyper implements FoldHost {
       return v.type === 'string' ? stringType(v.value, this.script.maxStrlen) : v.type;
     }
     const lib = LIBRARY_FUNCTIONS.get(e.callee);
+    if (lib?.type) return lib.type(e, this.typing());
     if (lib?.expr) return lib.expr(e, this.sandbox()).type;
     return none;
   }
@@ -421,6 +425,38 @@ export class ProbeTyper implements FoldHost {
     throw new Unsupported('untyped');
   }
 
+  typingCx: TypeContext | undefined;
+
+  /** What a library function's declared typing sees (library.ts TypeContext). */
+  typing(): TypeContext {
+    if (this.typingCx) return this.typingCx;
+    const self = this;
+    return (this.typingCx = {
+      diags: this.diags,
+      probe: this.probe,
+      unsafe: this.script.unsafe === true,
+      stackMode: this.script.stackMode,
+      config: this.script.config,
+      maxStrlen: this.script.maxStrlen ?? DEFAULT_STRLEN,
+      typeOf: (e) => self.typeOf(e),
+      constInt: (e) => self.constInt(e),
+      constString: (e) => self.constString(e),
+      knownMap: (m) => self.knownMap(m),
+      observeKeys: (keys, spec, m) => self.observeKeys(keys, spec, m),
+      scriptMap: (name) => self.table.maps.get(name),
+      resolveType: (name) => self.types.resolveName(name),
+      library: (name) => LIBRARY_FUNCTIONS.get(name),
+      unsupported: () => self.unsupported(),
+    });
+  }
+
+  /** A string literal or string positional's text (the sandbox's and typing's constString). */
+  constString(e: ast.Expr): string | undefined {
+    if (e.kind === 'StringLiteral') return e.value;
+    if (e.kind === 'Positional') return this.script.positionals[e.index - 1];
+    return undefined;
+  }
+
   sandboxCx: LowerContext | undefined;
 
   /**
@@ -450,11 +486,7 @@ export class ProbeTyper implements FoldHost {
       intOf: (v) => v.int ?? ZERO,
       blobOf: (v, t): IrBlob => v.blob ?? { op: 'zero', size: Math.max(1, sizeOf(t)) },
       constInt: (e) => self.constInt(e),
-      constString(e) {
-        if (e.kind === 'StringLiteral') return e.value;
-        if (e.kind === 'Positional') return self.script.positionals[e.index - 1];
-        return undefined;
-      },
+      constString: (e) => self.constString(e),
       emit: () => ({ op: 'return' }),
       registerEvent: () => 0,
       knownMap: (m) => self.knownMap(m),

@@ -174,9 +174,15 @@ export function counterType(tx: ProbeTyper, m: ast.MapRef): Type {
   return t && (t.kind === 'ptr' || t.kind === 'int') ? t : i64;
 }
 
-/** An aggregation's record (src/builtins/aggregations.ts) run on the sandbox: it declares the map use as lowering will. */
+/** An aggregation's declared typing (src/builtins/aggregations.ts) observes the map use lowering will declare. */
 export function aggregate(tx: ProbeTyper, target: ast.MapRef, key: readonly Type[], call: ast.Call): void {
-  LIBRARY_FUNCTIONS.get(call.callee)!.aggregate!(call, tx.sandbox(), (kind, valueType, params) => {
+  const lib = LIBRARY_FUNCTIONS.get(call.callee)!;
+  if (lib.typeAggregate) {
+    lib.typeAggregate(call, tx.typing(), (kind, valueType, params) => tx.useMap(target, kind, key, valueType, params, call) !== undefined);
+    return;
+  }
+  // Not yet converted: its lowering hook run on the sandbox.
+  lib.aggregate!(call, tx.sandbox(), (kind, valueType, params) => {
     const spec = tx.useMap(target, kind, key, valueType, params, call);
     return spec ? { spec, key: { op: 'zero', size: 8 } } : undefined;
   });
@@ -190,6 +196,9 @@ export function callStmt(tx: ProbeTyper, call: ast.Call): void {
     return;
   }
   const lib = LIBRARY_FUNCTIONS.get(call.callee);
-  if (lib?.stmt) lib.stmt(call, tx.sandbox());
+  if (lib?.stmt) {
+    if (lib.typeStmt) lib.typeStmt(call, tx.typing());
+    else lib.stmt(call, tx.sandbox());
+  }
   else if (!isAggregation(call.callee)) tx.typeOf(call);
 }
