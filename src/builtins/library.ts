@@ -14,7 +14,7 @@ import type { CType } from '../kernel/btf.js';
 import type { MapKind, MapSpec } from '../passes/program-info.js';
 import type { ScriptConfig } from '../passes/config.js';
 import type { ConcreteProbe } from '../providers/provider.js';
-import type { Type } from '../types/types.js';
+import { isIntegral, type Type } from '../types/types.js';
 import type { FunctionDoc } from './docs.js';
 
 /** A typed value as lowering produces it (same shape as lower.ts's TypedValue). */
@@ -114,7 +114,8 @@ export interface TypeContext {
   /** The argument's type (typed once, as lowering's `value` will read it). */
   typeOf(e: ast.Expr): Type;
   constInt(e: ast.Expr): bigint;
-  constString(e: ast.Expr): string | undefined;
+  /** A string literal (or string positional); `what` is for lowering's report (typing reports nothing). */
+  constString(e: ast.Expr, what?: string): string | undefined;
   knownMap(m: ast.MapRef): MapSpec | undefined;
   /** A key use of a known map, promoted into its key types; false after a conflict. */
   observeKeys(keyExprs: readonly ast.Expr[], spec: MapSpec, m: ast.MapRef): boolean;
@@ -123,6 +124,13 @@ export interface TypeContext {
   library(name: string): LibFunction | undefined;
   /** Abandons the statement, as lowering's `unsupported` does. */
   unsupported(): never;
+}
+
+/** What argument checks shared by a record's lowering and its typing use (both contexts have it). */
+export interface ArgContext {
+  readonly diags: Diagnostics;
+  constInt(e: ast.Expr): bigint;
+  constString(e: ast.Expr, what: string): string | undefined;
 }
 
 /** Observes an aggregation's use of its assigned map (the typing side of `UseMap`); false after a conflict. */
@@ -163,7 +171,7 @@ export interface LibVar {
 
 // ------------------------------------------------------------------ small helpers for the families
 
-export function argCount(call: ast.Call, cx: LowerContext, min: number, max: number): boolean {
+export function argCount(call: ast.Call, cx: { readonly diags: Diagnostics }, min: number, max: number): boolean {
   if (call.args.length >= min && call.args.length <= max) return true;
   const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
   cx.diags.error('wrong-argument-count', `${call.callee}() takes ${want} argument${max === 1 ? '' : 's'}, got ${call.args.length}`, call.span);
@@ -174,7 +182,7 @@ export function argCount(call: ast.Call, cx: LowerContext, min: number, max: num
  * A printf-like call's first argument (cat, system, errorf, warnf, fail, debugf): a string literal
  * format, parsed; undefined (reported at the format) when it is not one or does not parse.
  */
-export function literalFormat(call: ast.Call, cx: LowerContext): { text: string; parsed: ParsedFormat } | undefined {
+export function literalFormat(call: ast.Call, cx: ArgContext): { text: string; parsed: ParsedFormat } | undefined {
   const text = cx.constString(call.args[0]!, 'a string literal format');
   if (text === undefined) return undefined;
   const parsed = parseFormat(text);
@@ -191,6 +199,15 @@ export function stringValue(value: string, size?: number): LibValue {
   const bytes = byteLength(value) + 1;
   const s = Math.max(size ?? bytes, bytes);
   return { type: { kind: 'str', size: s }, blob: { op: 'string', value, size: s } };
+}
+
+/**
+ * Whether lowering holds a value of this type as an integer expression (`LibValue.int`): how a
+ * typing decides what a lowering hook decides on `v.int` (none and args as the type pass's
+ * placeholders were).
+ */
+export function heldAsInt(t: Type): boolean {
+  return isIntegral(t) || t.kind === 'none' || t.kind === 'args';
 }
 
 export function intValue(type: Type, int: IrExpr): LibValue {
