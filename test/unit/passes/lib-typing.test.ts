@@ -8,17 +8,7 @@ import test from 'ava';
 import { sandboxTypedRecords } from '../../../src/builtins/functions.js';
 
 const STILL_SANDBOXED: readonly string[] = [
-  'statement:printf',
-  'statement:exit',
-  'statement:print',
-  'statement:clear',
-  'statement:zero',
-  'statement:time',
   'function:str',
-  'function:has_key',
-  'function:delete',
-  'statement:delete',
-  'function:len',
   'function:uaddr',
   'function:reg',
   'function:kstack',
