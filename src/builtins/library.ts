@@ -109,6 +109,7 @@ export interface TypeContext {
   readonly probe: ConcreteProbe;
   readonly unsafe: boolean;
   readonly maxStrlen: number;
+  readonly strTruncTrailer?: string;
   readonly stackMode?: 'bpftrace' | 'perf' | 'raw';
   readonly config?: ScriptConfig;
   /** The argument's type (typed once, as lowering's `value` will read it). */

@@ -438,6 +438,7 @@ export class ProbeTyper implements FoldHost {
       stackMode: this.script.stackMode,
       config: this.script.config,
       maxStrlen: this.script.maxStrlen ?? DEFAULT_STRLEN,
+      strTruncTrailer: this.script.strTruncTrailer,
       typeOf: (e) => self.typeOf(e),
       constInt: (e) => self.constInt(e),
       constString: (e) => self.constString(e),
