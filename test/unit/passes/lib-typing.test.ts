@@ -8,20 +8,7 @@ import test from 'ava';
 import { sandboxTypedRecords } from '../../../src/builtins/functions.js';
 
 const STILL_SANDBOXED: readonly string[] = [
-  'function:uaddr',
-  'function:reg',
-  'function:kstack',
-  'function:ustack',
-  'function:ksym',
-  'function:usym',
-  'function:kaddr',
-  'function:default_str_length',
-  'function:strcap',
-  'function:strstr',
-  'function:memcmp',
-  'var:kstack',
-  'var:ustack',
-  'var:default_str_length',
+
 ];
 
 test('the records still typed through the lowering sandbox are exactly the listed ones', (t) => {
