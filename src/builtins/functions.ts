@@ -44,10 +44,10 @@ function bareVar(f: LibFunction): LibVar {
 }
 
 /**
- * The records the type pass still types by running their lowering hook in a sandbox (no declared
- * `type`/`typeStmt`/`typeAggregate`): `function:NAME`, `statement:NAME`, `aggregation:NAME`, `var:NAME`.
+ * The records with a lowering hook but no declared typing for it (`type`/`typeStmt`/`typeAggregate`),
+ * which the type pass could not type: `function:NAME`, `statement:NAME`, `aggregation:NAME`, `var:NAME`.
  */
-export function sandboxTypedRecords(): string[] {
+export function untypedRecords(): string[] {
   const out: string[] = [];
   for (const f of LIBRARY_FUNCTIONS.values()) {
     if (f.expr && !f.type) out.push(`function:${f.name}`);

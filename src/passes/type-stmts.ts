@@ -5,6 +5,7 @@
 import type * as ast from '../ast/nodes.js';
 import { isAggregation } from '../builtins/builtins.js';
 import { LIBRARY_FUNCTIONS } from '../builtins/functions.js';
+import { isPacketStatement } from '../builtins/packet.js';
 import { DEFAULT_STRLEN, i64, isIntegral, typeEquals, u64, type Type } from '../types/types.js';
 import { arithResult } from './int-semantics.js';
 import { fold } from './lower-arith.js';
@@ -118,7 +119,7 @@ export function varDecl(tx: ProbeTyper, s: ast.VarDecl): void {
 }
 
 export function exprStmt(tx: ProbeTyper, e: ast.Expr): void {
-  if (tx.packet.statement(e)) return;
+  if (isPacketStatement(tx.probe, e)) return;
   if (e.kind === 'Update') {
     update(tx, e);
     return;
@@ -177,15 +178,7 @@ export function counterType(tx: ProbeTyper, m: ast.MapRef): Type {
 /** An aggregation's declared typing (src/builtins/aggregations.ts) observes the map use lowering will declare. */
 export function aggregate(tx: ProbeTyper, target: ast.MapRef, key: readonly Type[], call: ast.Call): void {
   const lib = LIBRARY_FUNCTIONS.get(call.callee)!;
-  if (lib.typeAggregate) {
-    lib.typeAggregate(call, tx.typing(), (kind, valueType, params) => tx.useMap(target, kind, key, valueType, params, call) !== undefined);
-    return;
-  }
-  // Not yet converted: its lowering hook run on the sandbox.
-  lib.aggregate!(call, tx.sandbox(), (kind, valueType, params) => {
-    const spec = tx.useMap(target, kind, key, valueType, params, call);
-    return spec ? { spec, key: { op: 'zero', size: 8 } } : undefined;
-  });
+  lib.typeAggregate?.(call, tx.typing(), (kind, valueType, params) => tx.useMap(target, kind, key, valueType, params, call) !== undefined);
 }
 
 export function callStmt(tx: ProbeTyper, call: ast.Call): void {
@@ -196,9 +189,6 @@ export function callStmt(tx: ProbeTyper, call: ast.Call): void {
     return;
   }
   const lib = LIBRARY_FUNCTIONS.get(call.callee);
-  if (lib?.stmt) {
-    if (lib.typeStmt) lib.typeStmt(call, tx.typing());
-    else lib.stmt(call, tx.sandbox());
-  }
+  if (lib?.stmt) lib.typeStmt?.(call, tx.typing());
   else if (!isAggregation(call.callee)) tx.typeOf(call);
 }
