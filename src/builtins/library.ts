@@ -3,7 +3,9 @@
  * `struct func`). Each family lives in its own file (maps.ts, strings.ts, process.ts, stacks.ts,
  * output.ts, watch.ts; functions.ts merges them); lowering (src/passes/lower-calls.ts) calls `LIBRARY_FUNCTIONS` from its
  * `call`/`callStmt` default branches and `LIBRARY_VARS` for bare identifiers, through the small
- * `LowerContext` it implements.
+ * `LowerContext` it implements. The type pass (src/passes/type-of.ts) never runs those hooks: it
+ * calls each record's declared typing (`type`, `typeStmt`, `typeAggregate`) through the
+ * `TypeContext` it implements.
  */
 import type * as ast from '../ast/nodes.js';
 import { byteLength, parseFormat, type EventSpec, type ParsedFormat } from '../contract/index.js';
