@@ -42,7 +42,6 @@ const max = simple('max', 1, (call, cx, use, map) => [{ op: 'mapMinMax', map, ke
 const avg = simple('avg', 1, (call, cx, use, map) => [{ op: 'mapCountTotal', map, key: use.key, value: valueArg(call, cx) }]);
 const stats = simple('stats', 1, (call, cx, use, map) => [{ op: 'mapCountTotal', map, key: use.key, value: valueArg(call, cx) }]);
 
-/** hist(v[, bits]): log2 buckets, each power of two split into 2^bits. */
 /** hist()'s map parameters (its bits when not 0); undefined after an error. */
 function histParams(call: ast.Call, cx: ArgContext): bigint[] | undefined {
   if (!argCount(call, cx, 1, 2)) return undefined;
@@ -79,6 +78,7 @@ function typeWithParams(kind: MapKind, params: (call: ast.Call, cx: ArgContext) 
   };
 }
 
+/** hist(v[, bits]): log2 buckets, each power of two split into 2^bits. */
 const hist: LibFunction = {
   name: 'hist',
   typeAggregate: typeWithParams('hist', histParams),

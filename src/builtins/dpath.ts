@@ -98,29 +98,29 @@ const path: LibFunction = {
   },
 };
 
-/**
- * socket_cookie(sk): bpf_get_socket_cookie of a socket pointer the kernel typed (a context field:
- * `ctx.sk_common` of iter:tcp, `args.sk` of fentry), the socket's stable 64-bit id (0 for NULL).
- */
 /** socket_cookie's socket: a context field's offset; undefined after an error. */
 function socketField(call: ast.Call, cx: { readonly diags: Diagnostics; readonly probe: ConcreteProbe }): { offset: number } | undefined {
-    if (!argCount(call, cx, 1, 1)) return undefined;
-    if (!D_PATH_PROVIDERS.has(cx.probe.provider)) {
-      cx.diags.error('unsupported', `socket_cookie() needs a socket pointer the kernel typed (iter or fentry/fexit probes), not available in ${cx.probe.provider} probes`, call.span);
-      return undefined;
-    }
-    const chain = memberChain(call.args[0]!);
-    const field = chain && (chain.base === 'ctx' || chain.base === 'args') && chain.fields.length === 1 ? cx.probe.args?.find((f) => f.name === chain.fields[0]) : undefined;
-    const target = field?.type.kind === 'ptr' && field.type.ctype?.kind === 'ptr' ? cTypeName(field.type.ctype.target()) : undefined;
-    if (!field || !target || !/^struct (sock|sock_common|tcp_sock|udp_sock|unix_sock|inet_sock|tcp6_sock|udp6_sock|raw_sock)$/.test(target)) {
-      cx.diags.error('type-mismatch', `socket_cookie() takes a socket pointer field of the probe context, e.g. socket_cookie(ctx.sk_common) in iter:tcp or socket_cookie(args.sk)${target ? ` (got ${target} *)` : ''}`, call.args[0]!.span);
-      return undefined;
-    }
-    return field;
+  if (!argCount(call, cx, 1, 1)) return undefined;
+  if (!D_PATH_PROVIDERS.has(cx.probe.provider)) {
+    cx.diags.error('unsupported', `socket_cookie() needs a socket pointer the kernel typed (iter or fentry/fexit probes), not available in ${cx.probe.provider} probes`, call.span);
+    return undefined;
+  }
+  const chain = memberChain(call.args[0]!);
+  const field = chain && (chain.base === 'ctx' || chain.base === 'args') && chain.fields.length === 1 ? cx.probe.args?.find((f) => f.name === chain.fields[0]) : undefined;
+  const target = field?.type.kind === 'ptr' && field.type.ctype?.kind === 'ptr' ? cTypeName(field.type.ctype.target()) : undefined;
+  if (!field || !target || !/^struct (sock|sock_common|tcp_sock|udp_sock|unix_sock|inet_sock|tcp6_sock|udp6_sock|raw_sock)$/.test(target)) {
+    cx.diags.error('type-mismatch', `socket_cookie() takes a socket pointer field of the probe context, e.g. socket_cookie(ctx.sk_common) in iter:tcp or socket_cookie(args.sk)${target ? ` (got ${target} *)` : ''}`, call.args[0]!.span);
+    return undefined;
+  }
+  return field;
 }
 
 const cookieType: Type = { kind: 'int', bits: 64, signed: false };
 
+/**
+ * socket_cookie(sk): bpf_get_socket_cookie of a socket pointer the kernel typed (a context field:
+ * `ctx.sk_common` of iter:tcp, `args.sk` of fentry), the socket's stable 64-bit id (0 for NULL).
+ */
 const socketCookie: LibFunction = {
   name: 'socket_cookie',
   type: (call, tx) => (socketField(call, tx) ? cookieType : noneType),
@@ -133,28 +133,28 @@ const socketCookie: LibFunction = {
   },
 };
 
-/**
- * percpu_kaddr("name" [, cpu]): the address of per-CPU kernel variable `name` on this CPU
- * (bpf_this_cpu_ptr) or on CPU `cpu` (bpf_per_cpu_ptr: 0 past the last CPU), from its ksym.
- */
 /** percpu_kaddr's variable; undefined after an error. */
 function percpuName(call: ast.Call, cx: ArgContext): string | undefined {
-    if (!argCount(call, cx, 1, 2)) return undefined;
-    const name = cx.constString(call.args[0]!, 'a string literal (the per-CPU variable)');
-    if (name === undefined) return undefined;
-    if (kernelBtfFuncs()?.varId(name) === undefined) {
-      cx.diags.error('unknown-identifier', `percpu_kaddr(): the kernel has no variable ${name} in its BTF`, call.args[0]!.span);
-      return undefined;
-    }
-    if (!kallsymsHasData(name)) {
-      cx.diags.error('unsupported', `percpu_kaddr(): the kernel does not publish the address of ${name} (/proc/kallsyms lists no variables without CONFIG_KALLSYMS_ALL), so the verifier cannot resolve it`, call.args[0]!.span);
-      return undefined;
-    }
-    return name;
+  if (!argCount(call, cx, 1, 2)) return undefined;
+  const name = cx.constString(call.args[0]!, 'a string literal (the per-CPU variable)');
+  if (name === undefined) return undefined;
+  if (kernelBtfFuncs()?.varId(name) === undefined) {
+    cx.diags.error('unknown-identifier', `percpu_kaddr(): the kernel has no variable ${name} in its BTF`, call.args[0]!.span);
+    return undefined;
+  }
+  if (!kallsymsHasData(name)) {
+    cx.diags.error('unsupported', `percpu_kaddr(): the kernel does not publish the address of ${name} (/proc/kallsyms lists no variables without CONFIG_KALLSYMS_ALL), so the verifier cannot resolve it`, call.args[0]!.span);
+    return undefined;
+  }
+  return name;
 }
 
 const percpuType: Type = { kind: 'ptr', to: 'uint64', space: 'kernel' };
 
+/**
+ * percpu_kaddr("name" [, cpu]): the address of per-CPU kernel variable `name` on this CPU
+ * (bpf_this_cpu_ptr) or on CPU `cpu` (bpf_per_cpu_ptr: 0 past the last CPU), from its ksym.
+ */
 const percpuKaddr: LibFunction = {
   name: 'percpu_kaddr',
   type(call, tx) {

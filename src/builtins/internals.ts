@@ -58,25 +58,25 @@ const containerOf: LibFunction = {
 
 /** container_of's expression; undefined after an error. */
 function containerOfExpr(call: ast.Call, cx: { readonly diags: Diagnostics }): ast.Expr | undefined {
-    if (!argCount(call, cx, 3, 3)) return undefined;
-    const [ptr, type, member] = call.args as [ast.Expr, ast.Expr, ast.Expr];
-    if (type.kind !== 'TypeArg') {
-      cx.diags.error('type-mismatch', 'container_of() takes a type as its second argument, e.g. container_of($p, struct task_struct, tasks)', type.span);
-      return undefined;
-    }
-    const path = memberPath(member);
-    if (!path) {
-      cx.diags.error('type-mismatch', 'container_of() takes a member name as its third argument', member.span);
-      return undefined;
-    }
-    const span = call.span;
-    const u64: ast.TypeExpr = { kind: 'TypeExpr', span, name: 'uint64', pointerDepth: 0, arraySize: undefined };
-    const address: ast.Expr = {
-      kind: 'Binary', span, op: '-',
-      left: { kind: 'Cast', span, type: u64, expr: ptr },
-      right: { kind: 'Offsetof', span, type: type.type, path },
-    };
-    return { kind: 'Cast', span, type: { ...type.type, pointerDepth: type.type.pointerDepth + 1 }, expr: address };
+  if (!argCount(call, cx, 3, 3)) return undefined;
+  const [ptr, type, member] = call.args as [ast.Expr, ast.Expr, ast.Expr];
+  if (type.kind !== 'TypeArg') {
+    cx.diags.error('type-mismatch', 'container_of() takes a type as its second argument, e.g. container_of($p, struct task_struct, tasks)', type.span);
+    return undefined;
+  }
+  const path = memberPath(member);
+  if (!path) {
+    cx.diags.error('type-mismatch', 'container_of() takes a member name as its third argument', member.span);
+    return undefined;
+  }
+  const span = call.span;
+  const u64: ast.TypeExpr = { kind: 'TypeExpr', span, name: 'uint64', pointerDepth: 0, arraySize: undefined };
+  const address: ast.Expr = {
+    kind: 'Binary', span, op: '-',
+    left: { kind: 'Cast', span, type: u64, expr: ptr },
+    right: { kind: 'Offsetof', span, type: type.type, path },
+  };
+  return { kind: 'Cast', span, type: { ...type.type, pointerDepth: type.type.pointerDepth + 1 }, expr: address };
 }
 
 let findCount = 0;
@@ -99,35 +99,35 @@ const find: LibFunction = {
 
 /** find's block expression; undefined after an error. */
 function findBlock(call: ast.Call, cx: { readonly diags: Diagnostics; knownMap(m: ast.MapRef): MapSpec | undefined }): ast.Expr | undefined {
-    if (!argCount(call, cx, 3, 3)) return undefined;
-    const [m, key, v] = call.args as [ast.Expr, ast.Expr, ast.Expr];
-    if (m.kind !== 'MapRef' || m.keys.length > 0) {
-      cx.diags.error('invalid-argument', 'find() takes a map as its first argument, e.g. find(@m, key, $v)', m.span);
-      return undefined;
-    }
-    if (v.kind !== 'Variable') {
-      cx.diags.error('invalid-argument', 'find() stores the value in a scratch variable: find(@m, key, $v)', v.span);
-      return undefined;
-    }
-    const spec = cx.knownMap(m);
-    if (!spec) return undefined;
-    if (spec.keyTypes.length === 0) {
-      cx.diags.error('invalid-argument', `call to find expects a map with explicit keys (non-scalar map)`, m.span);
-      return undefined;
-    }
-    const span = call.span;
-    const found: ast.Variable = { kind: 'Variable', name: `$find#${++findCount}`, span };
-    const keys = key.kind === 'Tuple' && spec.keyTypes.length > 1 ? key.elems : [key];
-    const block: ast.BlockExpr = {
-      kind: 'BlockExpr',
-      span,
-      stmts: [
-        { kind: 'VarDecl', span, variable: found, type: undefined, value: { kind: 'Call', span, callee: 'has_key', calleeSpan: call.calleeSpan, args: [m, key] } },
-        { kind: 'If', span, cond: found, then: { kind: 'Block', span, stmts: [{ kind: 'Assign', span, op: '=', target: v, value: { kind: 'MapRef', span: m.span, name: m.name, keys } }] }, else: undefined },
-      ],
-      value: found,
-    };
-    return block;
+  if (!argCount(call, cx, 3, 3)) return undefined;
+  const [m, key, v] = call.args as [ast.Expr, ast.Expr, ast.Expr];
+  if (m.kind !== 'MapRef' || m.keys.length > 0) {
+    cx.diags.error('invalid-argument', 'find() takes a map as its first argument, e.g. find(@m, key, $v)', m.span);
+    return undefined;
+  }
+  if (v.kind !== 'Variable') {
+    cx.diags.error('invalid-argument', 'find() stores the value in a scratch variable: find(@m, key, $v)', v.span);
+    return undefined;
+  }
+  const spec = cx.knownMap(m);
+  if (!spec) return undefined;
+  if (spec.keyTypes.length === 0) {
+    cx.diags.error('invalid-argument', `call to find expects a map with explicit keys (non-scalar map)`, m.span);
+    return undefined;
+  }
+  const span = call.span;
+  const found: ast.Variable = { kind: 'Variable', name: `$find#${++findCount}`, span };
+  const keys = key.kind === 'Tuple' && spec.keyTypes.length > 1 ? key.elems : [key];
+  const block: ast.BlockExpr = {
+    kind: 'BlockExpr',
+    span,
+    stmts: [
+      { kind: 'VarDecl', span, variable: found, type: undefined, value: { kind: 'Call', span, callee: 'has_key', calleeSpan: call.calleeSpan, args: [m, key] } },
+      { kind: 'If', span, cond: found, then: { kind: 'Block', span, stmts: [{ kind: 'Assign', span, op: '=', target: v, value: { kind: 'MapRef', span: m.span, name: m.name, keys } }] }, else: undefined },
+    ],
+    value: found,
+  };
+  return block;
 }
 
 /** kfunc_exist("name"): the running kernel's BTF has a function of that name (bpftrace: has_kfunc). */

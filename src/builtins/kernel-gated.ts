@@ -40,10 +40,6 @@ const override: LibFunction = {
   },
 };
 
-/**
- * write_user(dst, src, len): copy len bytes of the value src to the user address dst of the current
- * task; true on success. len is a constant no larger than src (the verifier reads src's bytes).
- */
 /** write_user's destination check; false after an error. */
 function writeUserDst(call: ast.Call, cx: { readonly diags: Diagnostics }, dst: Type): boolean {
   if (isIntegral(dst)) return true;
@@ -68,6 +64,10 @@ function writeUserTyped(call: ast.Call, tx: TypeContext): boolean {
   return writeUserLen(call, tx, tx.typeOf(call.args[1]!)) !== undefined;
 }
 
+/**
+ * write_user(dst, src, len): copy len bytes of the value src to the user address dst of the current
+ * task; true on success. len is a constant no larger than src (the verifier reads src's bytes).
+ */
 function writeUserCall(call: ast.Call, cx: LowerContext): IrExpr | undefined {
   {
     if (!argCount(call, cx, 3, 3) || !unsafeCheck(call, cx)) return undefined;

@@ -166,10 +166,10 @@ const assertStr: LibFunction = {
   },
 };
 
-/** assert(cond, msg): at run time, when cond is false, errorf("assert failed: %s", msg) and exit(1). */
 /** assert's report: errorf("assert failed: %s", msg). */
 const assertReport = (call: ast.Call): ast.Call => ({ ...call, callee: 'errorf', args: [{ kind: 'StringLiteral', value: 'assert failed: %s', span: call.span }, call.args[1]!] });
 
+/** assert(cond, msg): at run time, when cond is false, errorf("assert failed: %s", msg) and exit(1). */
 const assertFn: LibFunction = {
   name: 'assert',
   typeStmt(call, tx) {

@@ -91,10 +91,6 @@ function pktPath(e: ast.Expr): string[] | undefined {
 }
 
 /**
- * The packet view of one probe's lowering: which headers the script reads (so the prologue copies
- * just those) and the verdict variable.
- */
-/**
  * The type pass's side of PacketLowering (src/passes/type-of.ts; nothing is lowered): the type of a
  * `pkt` read, none for a refused task builtin or a bad path (PacketLowering.value reports them);
  * undefined for any other expression.
@@ -132,6 +128,10 @@ export function isPacketStatement(probe: ConcreteProbe, e: ast.Expr): boolean {
   return e.kind === 'Identifier' && ALL_VERDICTS.has(e.name);
 }
 
+/**
+ * The packet view of one probe's lowering: which headers the script reads (so the prologue copies
+ * just those) and the verdict variable.
+ */
 export class PacketLowering {
   private readonly kind: 'xdp' | 'tc' | undefined;
   private verdictVar: number | undefined;

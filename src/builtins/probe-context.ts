@@ -95,12 +95,6 @@ function nsId(which: 'pid' | 'tid'): LibFunction {
 
 const COMM_LEN = 16;
 
-/**
- * comm() is `comm`; comm(pid) is the name of the task with that pid (bpftrace base.bt): the task is
- * looked up with the bpf_task_from_pid kfunc, its comm copied, and it is released; "N/A" when no
- * task has the pid. Only probe types whose programs may call the kfunc (iter, tc, xdp, fentry
- * here; kfunc_allowed) take it, as in bpftrace.
- */
 /** comm(pid)'s checks of its pid's type and the probe: task_struct's comm member; undefined after an error. */
 function commOfPid(call: ast.Call, cx: { readonly diags: Diagnostics; readonly probe: ConcreteProbe }, pidType: Type): CMember | undefined {
   if (pidType.kind !== 'int') {
@@ -119,6 +113,12 @@ function commOfPid(call: ast.Call, cx: { readonly diags: Diagnostics; readonly p
 
 const commOfPidType: Type = { kind: 'str', size: COMM_LEN };
 
+/**
+ * comm() is `comm`; comm(pid) is the name of the task with that pid (bpftrace base.bt): the task is
+ * looked up with the bpf_task_from_pid kfunc, its comm copied, and it is released; "N/A" when no
+ * task has the pid. Only probe types whose programs may call the kfunc (iter, tc, xdp, fentry
+ * here; kfunc_allowed) take it, as in bpftrace.
+ */
 const commFn: LibFunction = {
   name: 'comm',
   type(call, tx) {
@@ -245,31 +245,31 @@ const configVar: LibVar = {
 
 /** The config record as an expression (typed and lowered as a record literal). */
 function configRecord(node: ast.Identifier, cx: { readonly config?: ScriptConfig; readonly maxStrlen: number }): ast.Expr {
-    const c = cx.config ?? {};
-    const span = node.span;
-    const bool = (value: boolean): ast.Expr => ({ kind: 'BoolLiteral', span, value });
-    const int = (value: number): ast.Expr => ({ kind: 'IntLiteral', span, value: BigInt(value), raw: String(value) });
-    const str = (value: string): ast.Expr => ({ kind: 'StringLiteral', span, value });
-    const fields: [string, ast.Expr][] = [
-      ['cpp_demangle', bool(c.cppDemangle ?? true)],
-      ['lazy_symbolication', bool(true)],
-      ['print_maps_on_exit', bool(c.printMapsOnExit ?? true)],
-      ['use_blazesym', bool(false)],
-      ['show_debug_info', bool(false)],
-      ['log_size', int(c.logSize ?? 1000000)],
-      ['max_bpf_progs', int(c.maxBpfProgs ?? 1024)],
-      ['max_cat_bytes', int(c.maxCatBytes ?? 10240)],
-      ['max_map_keys', int(c.maxMapKeys ?? 4096)],
-      ['max_probes', int(c.maxProbes ?? 1024)],
-      ['max_strlen', int(cx.maxStrlen)],
-      ['on_stack_limit', int(32)],
-      ['perf_rb_pages', int(c.perfRbPages ?? 0)],
-      ['str_trunc_trailer', str(c.strTruncTrailer ?? '..')],
-      ['missing_probes', str(c.missingProbes ?? 'error')],
-      ['stack_mode', str(c.stackMode ?? 'bpftrace')],
-      ['license', str(c.license ?? 'GPL')],
-    ];
-    return { kind: 'Record', span, names: fields.map(([n]) => n), elems: fields.map(([, e]) => e) };
+  const c = cx.config ?? {};
+  const span = node.span;
+  const bool = (value: boolean): ast.Expr => ({ kind: 'BoolLiteral', span, value });
+  const int = (value: number): ast.Expr => ({ kind: 'IntLiteral', span, value: BigInt(value), raw: String(value) });
+  const str = (value: string): ast.Expr => ({ kind: 'StringLiteral', span, value });
+  const fields: [string, ast.Expr][] = [
+    ['cpp_demangle', bool(c.cppDemangle ?? true)],
+    ['lazy_symbolication', bool(true)],
+    ['print_maps_on_exit', bool(c.printMapsOnExit ?? true)],
+    ['use_blazesym', bool(false)],
+    ['show_debug_info', bool(false)],
+    ['log_size', int(c.logSize ?? 1000000)],
+    ['max_bpf_progs', int(c.maxBpfProgs ?? 1024)],
+    ['max_cat_bytes', int(c.maxCatBytes ?? 10240)],
+    ['max_map_keys', int(c.maxMapKeys ?? 4096)],
+    ['max_probes', int(c.maxProbes ?? 1024)],
+    ['max_strlen', int(cx.maxStrlen)],
+    ['on_stack_limit', int(32)],
+    ['perf_rb_pages', int(c.perfRbPages ?? 0)],
+    ['str_trunc_trailer', str(c.strTruncTrailer ?? '..')],
+    ['missing_probes', str(c.missingProbes ?? 'error')],
+    ['stack_mode', str(c.stackMode ?? 'bpftrace')],
+    ['license', str(c.license ?? 'GPL')],
+  ];
+  return { kind: 'Record', span, names: fields.map(([n]) => n), elems: fields.map(([, e]) => e) };
 }
 
 export const PROBE_CONTEXT_VARS: readonly LibVar[] = [ctxVar, cpidWithoutChild, configVar];

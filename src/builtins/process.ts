@@ -163,11 +163,6 @@ const cgroupid: LibFunction = {
   },
 };
 
-/**
- * cgroup_path(id[, filter]): resolved to `hierarchy:path` pairs by user space when printed
- * (runtime/output/rich-values.ts cgroupPath); `filter` is a wildcard on the hierarchy names ("unified"
- * for cgroup2).
- */
 /** cgroup_path's filter: a wildcard on the hierarchy names; undefined after an error. */
 function cgroupPathFilter(call: ast.Call, cx: ArgContext): string | undefined {
   if (!argCount(call, cx, 1, 2)) return undefined;
@@ -176,6 +171,11 @@ function cgroupPathFilter(call: ast.Call, cx: ArgContext): string | undefined {
 
 const cgroupPathType = (filter: string): Type => ({ kind: 'rich', of: 'cgroup_path', size: 8, arg: filter });
 
+/**
+ * cgroup_path(id[, filter]): resolved to `hierarchy:path` pairs by user space when printed
+ * (runtime/output/rich-values.ts cgroupPath); `filter` is a wildcard on the hierarchy names ("unified"
+ * for cgroup2).
+ */
 const cgroupPath: LibFunction = {
   name: 'cgroup_path',
   type(call, tx) {

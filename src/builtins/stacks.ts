@@ -184,13 +184,6 @@ const kaddr: LibFunction = {
   },
 };
 
-/**
- * uaddr("sym"): the address of a data symbol of the probed binary (uprobe, uretprobe, usdt), as a
- * `uintN *` user pointer sized by the ELF object (uint64 * otherwise). bpftrace 0.25+ corrects
- * PIE binaries and libraries by the load address (a task_vma iterator there); tsbpf takes the
- * load bias from the probe itself: a uprobe/usdt entry stops with ip = bias + the probed vaddr.
- * A uretprobe's ip is a return address, so there a PIE symbol is refused (no bias to take).
- */
 /** uaddr's symbol: its pointer type, address and, in a PIE object, the probed vaddr (for the load bias); undefined after an error. */
 function uaddrSymbol(call: ast.Call, cx: ArgContext & { readonly probe: ConcreteProbe }): { type: Type; addr: bigint; probeVaddr?: bigint } | undefined {
   if (!argCount(call, cx, 1, 1)) return undefined;
@@ -227,6 +220,13 @@ function uaddrSymbol(call: ast.Call, cx: ArgContext & { readonly probe: Concrete
   }
 }
 
+/**
+ * uaddr("sym"): the address of a data symbol of the probed binary (uprobe, uretprobe, usdt), as a
+ * `uintN *` user pointer sized by the ELF object (uint64 * otherwise). bpftrace 0.25+ corrects
+ * PIE binaries and libraries by the load address (a task_vma iterator there); tsbpf takes the
+ * load bias from the probe itself: a uprobe/usdt entry stops with ip = bias + the probed vaddr.
+ * A uretprobe's ip is a return address, so there a PIE symbol is refused (no bias to take).
+ */
 const uaddr: LibFunction = {
   name: 'uaddr',
   type: (call, tx) => uaddrSymbol(call, tx)?.type ?? noneType,
@@ -252,7 +252,6 @@ function vaddrOfFileOffset(elf: ElfFile, offset: bigint): bigint | undefined {
 /** x86_64 `struct pt_regs` in order: bpftrace's register names (arch/x86_64.cpp). */
 const PT_REGS = ['r15', 'r14', 'r13', 'r12', 'bp', 'bx', 'r11', 'r10', 'r9', 'r8', 'ax', 'cx', 'dx', 'si', 'di', 'orig_ax', 'ip', 'cs', 'flags', 'sp', 'ss'];
 
-/** reg("ip"): a register of the probed context (kprobe, uprobe, usdt; `pc` is ip, as in bpftrace's newest). */
 /** reg's register index in pt_regs; undefined after an error. */
 function regIndex(call: ast.Call, cx: ArgContext & { readonly probe: ConcreteProbe }): number | undefined {
   if (!argCount(call, cx, 1, 1)) return undefined;
@@ -269,6 +268,7 @@ function regIndex(call: ast.Call, cx: ArgContext & { readonly probe: ConcretePro
   return undefined;
 }
 
+/** reg("ip"): a register of the probed context (kprobe, uprobe, usdt; `pc` is ip, as in bpftrace's newest). */
 const reg: LibFunction = {
   name: 'reg',
   type: (call, tx) => (regIndex(call, tx) === undefined ? noneType : u64),

@@ -10,7 +10,6 @@ import { i64, storageType, typeToString, type Type } from '../types/types.js';
 import type { LibFunction, LibValue } from './library.js';
 import { checkFormatArgs, parseFormat, type FormatArgKind } from './printf-check.js';
 
-/** printf("format", args...): the arguments checked against the format's conversions, sent with it. */
 /** printf's literal format, parsed; undefined after an error. */
 function printfFormat(call: ast.Call, cx: { readonly diags: Diagnostics }): { text: string; parsed: ParsedFormat } | undefined {
   const fmt = call.args[0];
@@ -26,6 +25,7 @@ function printfFormat(call: ast.Call, cx: { readonly diags: Diagnostics }): { te
   return { text: fmt.value, parsed };
 }
 
+/** printf("format", args...): the arguments checked against the format's conversions, sent with it. */
 const printf: LibFunction = {
   name: 'printf',
   typeStmt(call, tx) {

@@ -362,10 +362,10 @@ const strConcat: LibFunction = {
   },
 };
 
-/** bswap(n): the bytes of n reversed, an unsigned integer of n's width (8-bit values unchanged). */
 /** bswap's result: unsigned, of its argument's width. */
 const bswapType = (t: Type): Type & { kind: 'int' } => ({ kind: 'int', bits: t.kind === 'int' ? t.bits : 64, signed: false });
 
+/** bswap(n): the bytes of n reversed, an unsigned integer of n's width (8-bit values unchanged). */
 const bswap: LibFunction = {
   name: 'bswap',
   type: (call, tx) => (argCount(call, tx, 1, 1) ? bswapType(tx.typeOf(call.args[0]!)) : noneType),
@@ -389,10 +389,6 @@ const bswap: LibFunction = {
   },
 };
 
-/**
- * pton("1.2.3.4" | "::1"): the address's bytes in network order, uint8[4] or uint8[16] (compile
- * time), so `(uint32)pton("127.0.0.1")` casts it to an integer (bpftrace stdlib.md pton).
- */
 /** pton's address bytes; undefined after an error. */
 function ptonBytes(call: ast.Call, cx: ArgContext): Buffer | undefined {
   if (!argCount(call, cx, 1, 1)) return undefined;
@@ -412,6 +408,10 @@ function byteArrayType(n: number): Type {
   return { kind: 'tuple', array: true, elems: Array.from({ length: n }, () => u8), offsets: Array.from({ length: n }, (_, i) => i), size: n };
 }
 
+/**
+ * pton("1.2.3.4" | "::1"): the address's bytes in network order, uint8[4] or uint8[16] (compile
+ * time), so `(uint32)pton("127.0.0.1")` casts it to an integer (bpftrace stdlib.md pton).
+ */
 const pton: LibFunction = {
   name: 'pton',
   type(call, tx) {
