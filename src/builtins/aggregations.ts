@@ -8,8 +8,8 @@ import { histBucketCount, lhistBucketCount } from '../contract/index.js';
 import type { IrExpr, IrStmt } from '../ir/ir.js';
 import type { MapKind } from '../passes/program-info.js';
 import { u64 } from '../types/types.js';
-import { argCount, type LibFunction, type LowerContext, type MapUse } from './library.js';
-import { tseriesArgs, tseriesStmts } from './tseries.js';
+import { argCount, type ArgContext, type LibFunction, type LowerContext, type MapUse } from './library.js';
+import { tseriesArgs, tseriesCheck, tseriesParams, tseriesStmts } from './tseries.js';
 
 /** lhist()'s largest bucket count, its two overflow buckets included. */
 export const MAX_LHIST_SLOTS = 1002;
@@ -23,6 +23,10 @@ function valueArg(call: ast.Call, cx: LowerContext): IrExpr {
 function simple(name: MapKind, args: number, update: (call: ast.Call, cx: LowerContext, use: MapUse, map: number) => IrStmt[]): LibFunction {
   return {
     name,
+    typeAggregate(call, tx, use) {
+      // As `aggregate`: the value is read after the use is declared.
+      if (argCount(call, tx, args, args) && use(name, u64, []) && args > 0) tx.typeOf(call.args[0]!);
+    },
     aggregate(call, cx, use) {
       if (!argCount(call, cx, args, args)) return [];
       const entry = use(name, u64, []);
@@ -38,20 +42,49 @@ const max = simple('max', 1, (call, cx, use, map) => [{ op: 'mapMinMax', map, ke
 const avg = simple('avg', 1, (call, cx, use, map) => [{ op: 'mapCountTotal', map, key: use.key, value: valueArg(call, cx) }]);
 const stats = simple('stats', 1, (call, cx, use, map) => [{ op: 'mapCountTotal', map, key: use.key, value: valueArg(call, cx) }]);
 
+/** hist()'s map parameters (its bits when not 0); undefined after an error. */
+function histParams(call: ast.Call, cx: ArgContext): bigint[] | undefined {
+  if (!argCount(call, cx, 1, 2)) return undefined;
+  if (call.args.length < 2) return [];
+  const bits = cx.constInt(call.args[1]!);
+  if (bits < 0n || bits > 5n) {
+    cx.diags.error('invalid-argument', `hist() bits must be between 0 and 5, got ${bits}`, call.args[1]!.span);
+    return undefined;
+  }
+  return bits !== 0n ? [bits] : [];
+}
+
+/** lhist()'s map parameters (min, max, step); undefined after an error. */
+function lhistParams(call: ast.Call, cx: ArgContext): bigint[] | undefined {
+  if (!argCount(call, cx, 4, 4)) return undefined;
+  const params = call.args.slice(1).map((a) => cx.constInt(a));
+  const [lo, hi, step] = params as [bigint, bigint, bigint];
+  if (step <= 0n || hi <= lo) {
+    cx.diags.error('invalid-argument', 'lhist() needs min < max and step > 0', call.span);
+    return undefined;
+  }
+  if (lhistBucketCount(lo, hi, step) > MAX_LHIST_SLOTS) {
+    cx.diags.error('invalid-argument', `lhist() would have more than ${MAX_LHIST_SLOTS - 2} buckets`, call.span);
+    return undefined;
+  }
+  return params;
+}
+
+/** The typing of an aggregation with parameters: the use declared, then the value read. */
+function typeWithParams(kind: MapKind, params: (call: ast.Call, cx: ArgContext) => bigint[] | undefined): LibFunction['typeAggregate'] {
+  return (call, tx, use) => {
+    const p = params(call, tx);
+    if (p && use(kind, u64, p)) tx.typeOf(call.args[0]!);
+  };
+}
+
 /** hist(v[, bits]): log2 buckets, each power of two split into 2^bits. */
 const hist: LibFunction = {
   name: 'hist',
+  typeAggregate: typeWithParams('hist', histParams),
   aggregate(call, cx, use) {
-    if (!argCount(call, cx, 1, 2)) return [];
-    let params: bigint[] = [];
-    if (call.args.length === 2) {
-      const bits = cx.constInt(call.args[1]!);
-      if (bits < 0n || bits > 5n) {
-        cx.diags.error('invalid-argument', `hist() bits must be between 0 and 5, got ${bits}`, call.args[1]!.span);
-        return [];
-      }
-      if (bits !== 0n) params = [bits];
-    }
+    const params = histParams(call, cx);
+    if (!params) return [];
     const entry = use('hist', u64, params);
     if (!entry) return [];
     const map = cx.mapId(entry.spec.name);
@@ -64,18 +97,11 @@ const hist: LibFunction = {
 /** lhist(v, min, max, step): linear buckets. */
 const lhist: LibFunction = {
   name: 'lhist',
+  typeAggregate: typeWithParams('lhist', lhistParams),
   aggregate(call, cx, use) {
-    if (!argCount(call, cx, 4, 4)) return [];
-    const params = call.args.slice(1).map((a) => cx.constInt(a));
+    const params = lhistParams(call, cx);
+    if (!params) return [];
     const [lo, hi, step] = params as [bigint, bigint, bigint];
-    if (step <= 0n || hi <= lo) {
-      cx.diags.error('invalid-argument', 'lhist() needs min < max and step > 0', call.span);
-      return [];
-    }
-    if (lhistBucketCount(lo, hi, step) > MAX_LHIST_SLOTS) {
-      cx.diags.error('invalid-argument', `lhist() would have more than ${MAX_LHIST_SLOTS - 2} buckets`, call.span);
-      return [];
-    }
     const entry = use('lhist', u64, params);
     if (!entry) return [];
     const map = cx.mapId(entry.spec.name);
@@ -86,6 +112,12 @@ const lhist: LibFunction = {
 /** tseries(v, interval, count[, agg]) (src/builtins/tseries.ts); BPFTRACE_DUMMY_TS_MAP=@ts reads the time from a scalar map (bpftrace's tests). */
 const tseries: LibFunction = {
   name: 'tseries',
+  typeAggregate(call, tx, use) {
+    if (!argCount(call, tx, 3, 4)) return;
+    const checked = tseriesCheck(call, tx);
+    const params = checked && tseriesParams(checked, tx.typeOf(call.args[0]!));
+    if (params) use('tseries', u64, params);
+  },
   aggregate(call, cx, use) {
     if (!argCount(call, cx, 3, 4)) return [];
     const t = tseriesArgs(call, cx);

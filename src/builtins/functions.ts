@@ -1,5 +1,6 @@
 /** Every library family in one table: what lowering dispatches to (see library.ts); src/builtins/builtins.ts derives the name lists from it. */
-import type { LibFunction, LibVar } from './library.js';
+import type * as ast from '../ast/nodes.js';
+import type { LibFunction, LibVar, TypeContext } from './library.js';
 import { FUNCTION_DOCS, type FunctionDoc } from './docs.js';
 import { AGGREGATION_FUNCTIONS } from './aggregations.js';
 import { HELPER_VARS } from './helper-vars.js';
@@ -37,7 +38,24 @@ export function functionDoc(name: string): FunctionDoc | undefined {
 
 /** A function callable as a bare identifier, as its call without arguments. */
 function bareVar(f: LibFunction): LibVar {
-  return { name: f.name, lower: (node, cx) => f.expr!({ kind: 'Call', span: node.span, callee: f.name, calleeSpan: node.span, args: [] }, cx) };
+  const asCall = (node: ast.Identifier): ast.Call => ({ kind: 'Call', span: node.span, callee: f.name, calleeSpan: node.span, args: [] });
+  const type = f.type;
+  return { name: f.name, lower: (node, cx) => f.expr!(asCall(node), cx), ...(type ? { type: (node: ast.Identifier, tx: TypeContext) => type(asCall(node), tx) } : {}) };
+}
+
+/**
+ * The records with a lowering hook but no declared typing for it (`type`/`typeStmt`/`typeAggregate`),
+ * which the type pass could not type: `function:NAME`, `statement:NAME`, `aggregation:NAME`, `var:NAME`.
+ */
+export function untypedRecords(): string[] {
+  const out: string[] = [];
+  for (const f of LIBRARY_FUNCTIONS.values()) {
+    if (f.expr && !f.type) out.push(`function:${f.name}`);
+    if (f.stmt && !f.typeStmt) out.push(`statement:${f.name}`);
+    if (f.aggregate && !f.typeAggregate) out.push(`aggregation:${f.name}`);
+  }
+  for (const v of LIBRARY_VARS.values()) if (!v.type) out.push(`var:${v.name}`);
+  return out;
 }
 
 export const LIBRARY_VARS: ReadonlyMap<string, LibVar> = new Map(

@@ -1,11 +1,17 @@
 /** Builtin variables read by one BPF helper (`pid`, `comm`, ...): IR builtins the code generator calls (src/codegen/module.ts). */
 import type { IrBuiltin } from '../ir/ir.js';
-import { cTypeName } from '../kernel/btf.js';
+import { cTypeName, type CType } from '../kernel/btf.js';
 import { COMM_SIZE, sizeOf, u32, u64, type Type } from '../types/types.js';
 import type { LibVar } from './library.js';
 
 function helperVar(name: IrBuiltin, type: Type): LibVar {
-  return { name, lower: () => ({ type, int: { op: 'builtin', name } }) };
+  return { name, type: () => type, lower: () => ({ type, int: { op: 'builtin', name } }) };
+}
+
+/** bpftrace types curtask as `struct task_struct *` when the kernel has BTF. */
+function curtaskType(cx: { resolveType(name: string): CType | undefined }): Type {
+  const task = cx.resolveType('struct task_struct');
+  return task && task.kind === 'record' ? { kind: 'ptr', to: cTypeName(task), space: 'kernel', ctype: { kind: 'ptr', target: () => task } } : u64;
 }
 
 const commType: Type = { kind: 'str', size: COMM_SIZE };
@@ -21,12 +27,8 @@ export const HELPER_VARS: readonly LibVar[] = [
   helperVar('cgroup', u64),
   {
     name: 'curtask',
-    lower(_node, cx) {
-      // bpftrace types curtask as `struct task_struct *` when the kernel has BTF.
-      const task = cx.resolveType('struct task_struct');
-      if (task && task.kind === 'record') return { type: { kind: 'ptr', to: cTypeName(task), space: 'kernel', ctype: { kind: 'ptr', target: () => task } }, int: { op: 'builtin', name: 'curtask' } };
-      return { type: u64, int: { op: 'builtin', name: 'curtask' } };
-    },
+    type: (_node, tx) => curtaskType(tx),
+    lower: (_node, cx) => ({ type: curtaskType(cx), int: { op: 'builtin', name: 'curtask' } }),
   },
-  { name: 'comm', lower: () => ({ type: commType, blob: { op: 'comm', size: sizeOf(commType) } }) },
+  { name: 'comm', type: () => commType, lower: () => ({ type: commType, blob: { op: 'comm', size: sizeOf(commType) } }) },
 ];

@@ -7,20 +7,29 @@
 import type * as ast from '../ast/nodes.js';
 import type { IrCallArg, IrExpr } from '../ir/ir.js';
 import { byteLength, Helper } from '../contract/index.js';
-import { boolType, isIntegral, sizeOf, typeToString } from '../types/types.js';
-import { argCount, c64, literalFormat, type LibFunction, type LowerContext } from './library.js';
+import type { Diagnostics } from '../common/diagnostic.js';
+import type { ConcreteProbe } from '../providers/provider.js';
+import { boolType, isIntegral, noneType, sizeOf, typeToString, type Type } from '../types/types.js';
+import { argCount, c64, literalFormat, type ArgContext, type LibFunction, type LowerContext, type TypeContext } from './library.js';
 import { unsafeCheck } from './output.js';
+
+function overrideAllowed(call: ast.Call, cx: { readonly diags: Diagnostics; readonly probe: ConcreteProbe; readonly unsafe: boolean }): boolean {
+  if (cx.probe.provider !== 'kprobe') {
+    cx.diags.error('fail', 'override() can only be used inside kprobes', call.span);
+    return false;
+  }
+  return argCount(call, cx, 1, 1) && unsafeCheck(call, cx);
+}
 
 /** override(rc): bpf_override_return; kprobes only (the kernel also needs CONFIG_BPF_KPROBE_OVERRIDE and an ALLOW_ERROR_INJECTION function). */
 const override: LibFunction = {
   name: 'override',
   unsafe: true,
+  typeStmt(call, tx) {
+    if (overrideAllowed(call, tx)) tx.typeOf(call.args[0]!);
+  },
   stmt(call, cx) {
-    if (cx.probe.provider !== 'kprobe') {
-      cx.diags.error('fail', 'override() can only be used inside kprobes', call.span);
-      return [];
-    }
-    if (!argCount(call, cx, 1, 1) || !unsafeCheck(call, cx)) return [];
+    if (!overrideAllowed(call, cx)) return [];
     const v = cx.value(call.args[0]!);
     if (!isIntegral(v.type) || v.type.kind === 'ptr') {
       if (v.type.kind !== 'none') cx.diags.error('type-mismatch', `override() only supports int arguments (${typeToString(v.type)} provided)`, call.args[0]!.span);
@@ -31,6 +40,30 @@ const override: LibFunction = {
   },
 };
 
+/** write_user's destination check; false after an error. */
+function writeUserDst(call: ast.Call, cx: { readonly diags: Diagnostics }, dst: Type): boolean {
+  if (isIntegral(dst)) return true;
+  if (dst.kind !== 'none') cx.diags.error('type-mismatch', `write_user() needs a user address, got ${typeToString(dst)}`, call.args[0]!.span);
+  return false;
+}
+
+/** write_user's length, checked against its source's type; undefined after an error. */
+function writeUserLen(call: ast.Call, cx: ArgContext, src: Type): number | undefined {
+  if (src.kind === 'none') return undefined;
+  const size = sizeOf(src);
+  const len = Number(cx.constInt(call.args[2]!));
+  if (len >= 1 && len <= size) return len;
+  cx.diags.error('invalid-argument', `write_user() length must be between 1 and the size of its source (${size} bytes), got ${len}`, call.args[2]!.span);
+  return undefined;
+}
+
+/** write_user's typing: its arguments typed as writeUserCall reads them; false after an error. */
+function writeUserTyped(call: ast.Call, tx: TypeContext): boolean {
+  if (!argCount(call, tx, 3, 3) || !unsafeCheck(call, tx)) return false;
+  if (!writeUserDst(call, tx, tx.typeOf(call.args[0]!))) return false;
+  return writeUserLen(call, tx, tx.typeOf(call.args[1]!)) !== undefined;
+}
+
 /**
  * write_user(dst, src, len): copy len bytes of the value src to the user address dst of the current
  * task; true on success. len is a constant no larger than src (the verifier reads src's bytes).
@@ -39,18 +72,11 @@ function writeUserCall(call: ast.Call, cx: LowerContext): IrExpr | undefined {
   {
     if (!argCount(call, cx, 3, 3) || !unsafeCheck(call, cx)) return undefined;
     const dst = cx.value(call.args[0]!);
-    if (!isIntegral(dst.type)) {
-      if (dst.type.kind !== 'none') cx.diags.error('type-mismatch', `write_user() needs a user address, got ${typeToString(dst.type)}`, call.args[0]!.span);
-      return undefined;
-    }
+    if (!writeUserDst(call, cx, dst.type)) return undefined;
     const src = cx.value(call.args[1]!);
-    if (src.type.kind === 'none') return undefined;
+    const len = writeUserLen(call, cx, src.type);
+    if (len === undefined) return undefined;
     const size = sizeOf(src.type);
-    const len = Number(cx.constInt(call.args[2]!));
-    if (len < 1 || len > size) {
-      cx.diags.error('invalid-argument', `write_user() length must be between 1 and the size of its source (${size} bytes), got ${len}`, call.args[2]!.span);
-      return undefined;
-    }
     const bytes = src.blob ?? { op: 'int' as const, value: src.int, size: size as 1 | 2 | 4 | 8 };
     return { op: 'call', helper: Helper.probe_write_user, args: [{ kind: 'int', value: cx.intOf(dst, call.args[0]!) }, { kind: 'blob', blob: bytes }, { kind: 'int', value: c64(len) }] };
   }
@@ -59,6 +85,8 @@ function writeUserCall(call: ast.Call, cx: LowerContext): IrExpr | undefined {
 const writeUser: LibFunction = {
   name: 'write_user',
   unsafe: true,
+  type: (call, tx) => (writeUserTyped(call, tx) ? boolType : noneType),
+  typeStmt: (call, tx) => void writeUserTyped(call, tx),
   expr(call, cx) {
     const r = writeUserCall(call, cx);
     return r ? { type: boolType, int: { op: 'binary', operator: '==', left: r, right: c64(0), signed: true } } : cx.fail();
@@ -80,6 +108,17 @@ const DEBUGF_CONVERSIONS: Readonly<Record<string, 'int' | 'str'>> = { d: 'int', 
  */
 const debugf: LibFunction = {
   name: 'debugf',
+  typeStmt(call, tx) {
+    const fmt = argCount(call, tx, 1, 4) ? literalFormat(call, tx) : undefined;
+    if (!fmt || fmt.parsed.specs.length !== call.args.length - 1) return;
+    // As `stmt`: arguments are typed in order until one is wrong.
+    for (const [i, spec] of fmt.parsed.specs.entries()) {
+      const want = DEBUGF_CONVERSIONS[spec.conversion];
+      if (want === undefined) return;
+      const t = tx.typeOf(call.args[i + 1]!);
+      if (t.kind === 'none' || (want === 'str' ? t.kind !== 'str' : !isIntegral(t))) return;
+    }
+  },
   stmt(call, cx) {
     // A malformed format is reported at the format, as printf's.
     const fmt = argCount(call, cx, 1, 4) ? literalFormat(call, cx) : undefined;

@@ -3,7 +3,9 @@
  * `struct func`). Each family lives in its own file (maps.ts, strings.ts, process.ts, stacks.ts,
  * output.ts, watch.ts; functions.ts merges them); lowering (src/passes/lower-calls.ts) calls `LIBRARY_FUNCTIONS` from its
  * `call`/`callStmt` default branches and `LIBRARY_VARS` for bare identifiers, through the small
- * `LowerContext` it implements.
+ * `LowerContext` it implements. The type pass (src/passes/type-of.ts) never runs those hooks: it
+ * calls each record's declared typing (`type`, `typeStmt`, `typeAggregate`) through the
+ * `TypeContext` it implements.
  */
 import type * as ast from '../ast/nodes.js';
 import { byteLength, parseFormat, type EventSpec, type ParsedFormat } from '../contract/index.js';
@@ -14,7 +16,7 @@ import type { CType } from '../kernel/btf.js';
 import type { MapKind, MapSpec } from '../passes/program-info.js';
 import type { ScriptConfig } from '../passes/config.js';
 import type { ConcreteProbe } from '../providers/provider.js';
-import type { Type } from '../types/types.js';
+import { isIntegral, type Type } from '../types/types.js';
 import type { FunctionDoc } from './docs.js';
 
 /** A typed value as lowering produces it (same shape as lower.ts's TypedValue). */
@@ -100,8 +102,54 @@ export interface MapUse {
  */
 export type UseMap = (kind: MapKind, valueType: Type, params: readonly bigint[]) => MapUse | undefined;
 
+/**
+ * What a library function's declared typing may use: the type pass (ProbeTyper, src/passes/type-of.ts)
+ * implements it. Nothing is lowered: arguments are typed, map uses are observed in the type table.
+ */
+export interface TypeContext {
+  readonly diags: Diagnostics;
+  readonly probe: ConcreteProbe;
+  readonly unsafe: boolean;
+  readonly maxStrlen: number;
+  readonly strTruncTrailer?: string;
+  readonly stackMode?: 'bpftrace' | 'perf' | 'raw';
+  readonly config?: ScriptConfig;
+  /** The argument's type (typed once, as lowering's `value` will read it). */
+  typeOf(e: ast.Expr): Type;
+  constInt(e: ast.Expr): bigint;
+  /** A string literal (or string positional); `what` is for lowering's report (typing reports nothing). */
+  constString(e: ast.Expr, what?: string): string | undefined;
+  knownMap(m: ast.MapRef): MapSpec | undefined;
+  /** A key use of a known map, promoted into its key types; false after a conflict. */
+  observeKeys(keyExprs: readonly ast.Expr[], spec: MapSpec, m: ast.MapRef): boolean;
+  scriptMap(name: string): MapSpec | undefined;
+  resolveType(name: string): CType | undefined;
+  library(name: string): LibFunction | undefined;
+  /** Abandons the statement, as lowering's `unsupported` does. */
+  unsupported(): never;
+}
+
+/** What argument checks shared by a record's lowering and its typing use (both contexts have it). */
+export interface ArgContext {
+  readonly diags: Diagnostics;
+  constInt(e: ast.Expr): bigint;
+  constString(e: ast.Expr, what: string): string | undefined;
+}
+
+/** Observes an aggregation's use of its assigned map (the typing side of `UseMap`); false after a conflict. */
+export type ObserveMap = (kind: MapKind, valueType: Type, params: readonly bigint[]) => boolean;
+
 export interface LibFunction {
   readonly name: string;
+  /**
+   * The declared typing of a call used as a value: its result type (none after an error lowering
+   * reports), typing the arguments `expr` reads. The type pass calls it; lowering never runs to type.
+   */
+  readonly type?: (call: ast.Call, tx: TypeContext) => Type;
+  /** The typing of a call used as a statement (records the map uses `stmt` makes); needed when `stmt` is given. */
+  readonly typeStmt?: (call: ast.Call, tx: TypeContext) => void;
+  /** The typing of an aggregation: the map use `aggregate` declares, observed; needed when `aggregate` is given. */
+  readonly typeAggregate?: (call: ast.Call, tx: TypeContext, use: ObserveMap) => void;
   /** An aggregation (`@m[k] = count()`): checks its arguments, declares the map use, updates the entry. */
   readonly aggregate?: (call: ast.Call, cx: LowerContext, use: UseMap) => IrStmt[];
   /** Lower a call used as a value. */
@@ -119,12 +167,14 @@ export interface LibFunction {
 /** A builtin identifier (`elapsed`, `func`, `kstack`...). */
 export interface LibVar {
   readonly name: string;
+  /** The declared type of the identifier (see LibFunction.type). */
+  readonly type?: (node: ast.Identifier, tx: TypeContext) => Type;
   readonly lower: (node: ast.Identifier, cx: LowerContext) => LibValue;
 }
 
 // ------------------------------------------------------------------ small helpers for the families
 
-export function argCount(call: ast.Call, cx: LowerContext, min: number, max: number): boolean {
+export function argCount(call: ast.Call, cx: { readonly diags: Diagnostics }, min: number, max: number): boolean {
   if (call.args.length >= min && call.args.length <= max) return true;
   const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
   cx.diags.error('wrong-argument-count', `${call.callee}() takes ${want} argument${max === 1 ? '' : 's'}, got ${call.args.length}`, call.span);
@@ -135,7 +185,7 @@ export function argCount(call: ast.Call, cx: LowerContext, min: number, max: num
  * A printf-like call's first argument (cat, system, errorf, warnf, fail, debugf): a string literal
  * format, parsed; undefined (reported at the format) when it is not one or does not parse.
  */
-export function literalFormat(call: ast.Call, cx: LowerContext): { text: string; parsed: ParsedFormat } | undefined {
+export function literalFormat(call: ast.Call, cx: ArgContext): { text: string; parsed: ParsedFormat } | undefined {
   const text = cx.constString(call.args[0]!, 'a string literal format');
   if (text === undefined) return undefined;
   const parsed = parseFormat(text);
@@ -152,6 +202,15 @@ export function stringValue(value: string, size?: number): LibValue {
   const bytes = byteLength(value) + 1;
   const s = Math.max(size ?? bytes, bytes);
   return { type: { kind: 'str', size: s }, blob: { op: 'string', value, size: s } };
+}
+
+/**
+ * Whether lowering holds a value of this type as an integer expression (`LibValue.int`): how a
+ * typing decides what a lowering hook decides on `v.int` (none and args as the type pass's
+ * placeholders were).
+ */
+export function heldAsInt(t: Type): boolean {
+  return isIntegral(t) || t.kind === 'none' || t.kind === 'args';
 }
 
 export function intValue(type: Type, int: IrExpr): LibValue {

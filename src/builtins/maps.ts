@@ -1,13 +1,21 @@
 /** Map functions: has_key, delete (one key, a tuple key, the deprecated `delete(@m[k])`), len. */
 import type * as ast from '../ast/nodes.js';
 import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
-import { boolType, i64, type Type } from '../types/types.js';
-import { argCount, c64, type LibFunction, type LowerContext, type LibValue } from './library.js';
+import type { Diagnostics } from '../common/diagnostic.js';
+import type { MapSpec } from '../passes/program-info.js';
+import { boolType, i64, noneType, type Type } from '../types/types.js';
+import { argCount, c64, type LibFunction, type LowerContext, type LibValue, type TypeContext } from './library.js';
 import { Helper } from '../contract/index.js';
 
 
-/** `(@m, key)`, `(@m, (k1, k2))`, `(@m[k1, k2])`: the map spec and its key blob. */
-function mapAndKey(call: ast.Call, cx: LowerContext, allowScalar: boolean): { map: number; key: IrBlob; scalar: boolean } | undefined {
+/** What finding the map and its key expressions needs: lowering's and typing's contexts alike. */
+interface MapArgContext {
+  readonly diags: Diagnostics;
+  knownMap(m: ast.MapRef): MapSpec | undefined;
+}
+
+/** `(@m, key)`, `(@m, (k1, k2))`, `(@m[k1, k2])`: the map, its spec and its key expressions (none for a scalar map); undefined after an error. */
+function mapAndKeyExprs(call: ast.Call, cx: MapArgContext, allowScalar: boolean): { m: ast.MapRef; spec: MapSpec; keyExprs?: readonly ast.Expr[] } | undefined {
   const m = call.args[0];
   if (m?.kind !== 'MapRef') {
     cx.diags.error('invalid-argument', `${call.callee}() takes a map as its first argument, e.g. ${call.callee}(@x, key)`, call.args[0]?.span ?? call.span);
@@ -41,18 +49,35 @@ function mapAndKey(call: ast.Call, cx: LowerContext, allowScalar: boolean): { ma
       cx.diags.error('invalid-argument', `${call.callee}() needs a map with keys; ${spec.name} has none`, m.span);
       return undefined;
     }
-    return { map: cx.mapId(spec.name), key: { op: 'zero', size: 8 }, scalar: true };
+    return { m, spec };
   }
   if (keyExprs.length === 0) {
     cx.diags.error('invalid-argument', `${call.callee}() needs a key for ${spec.name}, e.g. ${call.callee}(${spec.name}, key)`, call.span);
     return undefined;
   }
+  return { m, spec, keyExprs };
+}
+
+/** The map and its key blob (mapAndKeyExprs lowered). */
+function mapAndKey(call: ast.Call, cx: LowerContext, allowScalar: boolean): { map: number; key: IrBlob; scalar: boolean } | undefined {
+  const found = mapAndKeyExprs(call, cx, allowScalar);
+  if (!found) return undefined;
+  const { m, spec, keyExprs } = found;
+  if (!keyExprs) return { map: cx.mapId(spec.name), key: { op: 'zero', size: 8 }, scalar: true };
   const key = cx.keyBlob(keyExprs, spec, m);
   return key ? { map: cx.mapId(spec.name), key, scalar: false } : undefined;
 }
 
+/** The typing of mapAndKey: the key use observed; false after an error. */
+function observeMapAndKey(call: ast.Call, tx: TypeContext, allowScalar: boolean): boolean {
+  const found = mapAndKeyExprs(call, tx, allowScalar);
+  if (!found) return false;
+  return found.keyExprs ? tx.observeKeys(found.keyExprs, found.spec, found.m) : true;
+}
+
 const hasKey: LibFunction = {
   name: 'has_key',
+  type: (call, tx) => (argCount(call, tx, 2, 2) && observeMapAndKey(call, tx, false) ? boolType : noneType),
   expr(call, cx) {
     if (!argCount(call, cx, 2, 2)) return cx.fail();
     const mk = mapAndKey(call, cx, false);
@@ -70,8 +95,12 @@ function deleteValue(call: ast.Call, cx: LowerContext): LibValue {
   return { type: boolType, int: { op: 'binary', operator: '==', left: r, right: c64(0), signed: false } };
 }
 
+const deleteType = (call: ast.Call, tx: TypeContext): Type => (argCount(call, tx, 1, 3) && observeMapAndKey(call, tx, true) ? boolType : noneType);
+
 const del: LibFunction = {
   name: 'delete',
+  type: deleteType,
+  typeStmt: (call, tx) => void deleteType(call, tx),
   expr: deleteValue,
   stmt(call, cx): IrStmt[] {
     const v = deleteValue(call, cx);
@@ -81,6 +110,15 @@ const del: LibFunction = {
 
 const len: LibFunction = {
   name: 'len',
+  type(call, tx) {
+    if (!argCount(call, tx, 1, 1)) return noneType;
+    const a = call.args[0]!;
+    if (a.kind === 'MapRef') return a.keys.length > 0 || tx.knownMap(a) ? i64 : noneType;
+    const t = tx.typeOf(a);
+    // As stackLength: a stack read from a map abandons the statement.
+    if (t.kind === 'rich' && (t.of === 'kstack' || t.of === 'ustack') && !stackLengthSupported(a)) tx.unsupported();
+    return i64;
+  },
   expr(call, cx) {
     if (!argCount(call, cx, 1, 1)) return cx.fail();
     const a = call.args[0]!;
@@ -95,6 +133,11 @@ const len: LibFunction = {
 
 const BPF_F_USER_STACK = 1n << 8n;
 
+/** Whether len() takes the depth of this stack expression: one taken here, not one read from a map. */
+function stackLengthSupported(a: ast.Expr): boolean {
+  return a.kind === 'Identifier' || a.kind === 'Call' || a.kind === 'Variable';
+}
+
 /**
  * `len(kstack)` / `len(ustack(3))` / `len($s)`: the stack's depth in frames (bpftrace 0.23+), at most
  * the stack's frame limit. bpf_get_stack into a scratch buffer returns the bytes it wrote: depth =
@@ -102,7 +145,7 @@ const BPF_F_USER_STACK = 1n << 8n;
  * scratch variable (one probe run, one stack); a stack read from a map could be another one.
  */
 function stackLength(a: ast.Expr, of: 'kstack' | 'ustack', arg: string | undefined, cx: LowerContext): LibValue {
-  if (a.kind === 'MapRef' || (a.kind !== 'Identifier' && a.kind !== 'Call' && a.kind !== 'Variable')) {
+  if (!stackLengthSupported(a)) {
     return cx.unsupported('len() of a stack stored in a map is not supported: use len(kstack) or len($stack)', a.span);
   }
   const limit = Number(arg?.split(',')[1] ?? 127);

@@ -4,7 +4,8 @@
  */
 import type * as ast from '../ast/nodes.js';
 import type { IrExpr, IrStmt } from '../ir/ir.js';
-import { boolType, i64, typeToString, type Type } from '../types/types.js';
+import type { Diagnostics } from '../common/diagnostic.js';
+import { boolType, i64, noneType, typeToString, type Type } from '../types/types.js';
 import { argCount, c64, literalFormat, type LibFunction, type LibValue, type LowerContext } from './library.js';
 
 const constBool = (b: boolean): LibValue => ({ type: boolType, int: c64(b ? 1 : 0) });
@@ -13,6 +14,10 @@ const constBool = (b: boolean): LibValue => ({ type: boolType, int: c64(b ? 1 : 
 function typePredicate(name: string, test: (t: Type) => boolean): LibFunction {
   return {
     name,
+    type(call, tx) {
+      if (!argCount(call, tx, 1, 1)) return noneType;
+      return tx.typeOf(call.args[0]!).kind === 'none' ? noneType : boolType;
+    },
     expr(call, cx) {
       if (!argCount(call, cx, 1, 1)) return cx.fail();
       const v = cx.value(call.args[0]!);
@@ -32,6 +37,7 @@ function isLiteral(e: ast.Expr): boolean {
 
 const isLiteralFn: LibFunction = {
   name: 'is_literal',
+  type: (call, tx) => (argCount(call, tx, 1, 1) ? boolType : noneType),
   expr: (call, cx) => (argCount(call, cx, 1, 1) ? constBool(isLiteral(call.args[0]!)) : cx.fail()),
 };
 
@@ -107,6 +113,11 @@ function compileTimeFormat(fmt: string, args: readonly (string | bigint)[]): str
 /** fail(fmt, args...): a compile error wherever it is lowered (a branch a constant condition skips is not). */
 const fail: LibFunction = {
   name: 'fail',
+  typeStmt(call, tx) {
+    // As literalText: a string literal is not typed, every other argument is.
+    const fmt = argCount(call, tx, 1, Infinity) ? literalFormat(call, tx) : undefined;
+    if (fmt) for (const a of call.args.slice(1)) if (a.kind !== 'StringLiteral') tx.typeOf(a);
+  },
   stmt(call, cx) {
     const fmt = argCount(call, cx, 1, Infinity) ? literalFormat(call, cx) : undefined;
     if (!fmt) return [];
@@ -120,6 +131,9 @@ const fail: LibFunction = {
 /** static_assert(cond, msg): a compile error with msg when the constant condition is false. */
 const staticAssert: LibFunction = {
   name: 'static_assert',
+  typeStmt(call, tx) {
+    if (argCount(call, tx, 2, 2)) tx.typeOf(call.args[0]!);
+  },
   stmt(call, cx) {
     if (!argCount(call, cx, 2, 2)) return [];
     const msg = cx.constString(call.args[1]!, 'a string literal message');
@@ -132,6 +146,9 @@ const staticAssert: LibFunction = {
 /** assert_str(x): x must be string-like: a string, an int8 array or an int8 pointer. */
 const assertStr: LibFunction = {
   name: 'assert_str',
+  typeStmt(call, tx) {
+    if (argCount(call, tx, 1, 1)) tx.typeOf(call.args[0]!);
+  },
   stmt(call, cx) {
     if (!argCount(call, cx, 1, 1)) return [];
     const v = cx.value(call.args[0]!);
@@ -149,30 +166,42 @@ const assertStr: LibFunction = {
   },
 };
 
+/** assert's report: errorf("assert failed: %s", msg). */
+const assertReport = (call: ast.Call): ast.Call => ({ ...call, callee: 'errorf', args: [{ kind: 'StringLiteral', value: 'assert failed: %s', span: call.span }, call.args[1]!] });
+
 /** assert(cond, msg): at run time, when cond is false, errorf("assert failed: %s", msg) and exit(1). */
 const assertFn: LibFunction = {
   name: 'assert',
+  typeStmt(call, tx) {
+    if (!argCount(call, tx, 2, 2)) return;
+    tx.typeOf(call.args[0]!);
+    tx.library('errorf')?.typeStmt?.(assertReport(call), tx);
+  },
   stmt(call, cx) {
     if (!argCount(call, cx, 2, 2)) return [];
     const cond = cx.intOf(cx.value(call.args[0]!), call.args[0]!);
     const errorf = cx.library('errorf')?.stmt;
     if (!errorf) return [];
-    const report = errorf({ ...call, callee: 'errorf', args: [{ kind: 'StringLiteral', value: 'assert failed: %s', span: call.span }, call.args[1]!] }, cx);
+    const report = errorf(assertReport(call), cx);
     const exit: IrStmt[] = [cx.emit({ kind: 'exit', args: [i64] }, [{ type: i64, int: c64(1) }]), { op: 'return' }];
     return [{ op: 'if', cond: { op: 'unary', operator: '!', operand: cond }, then: [...report, ...exit], else: [] }];
   },
 };
 
 /** is_err(ptr): an ERR_PTR, -4095 <= (int64)ptr < 0 (the kernel's IS_ERR). */
+function isErrArg(call: ast.Call, cx: { readonly diags: Diagnostics }, t: Type): boolean {
+  if (t.kind === 'ptr' || t.kind === 'int') return true;
+  if (t.kind !== 'none') cx.diags.error('type-mismatch', `is_err() needs a pointer, got ${typeToString(t)}`, call.args[0]!.span);
+  return false;
+}
+
 const isErr: LibFunction = {
   name: 'is_err',
+  type: (call, tx) => (argCount(call, tx, 1, 1) && isErrArg(call, tx, tx.typeOf(call.args[0]!)) ? boolType : noneType),
   expr(call, cx) {
     if (!argCount(call, cx, 1, 1)) return cx.fail();
     const v = cx.value(call.args[0]!);
-    if (v.type.kind !== 'ptr' && v.type.kind !== 'int') {
-      if (v.type.kind !== 'none') cx.diags.error('type-mismatch', `is_err() needs a pointer, got ${typeToString(v.type)}`, call.args[0]!.span);
-      return cx.fail();
-    }
+    if (!isErrArg(call, cx, v.type)) return cx.fail();
     const x = cx.intOf(v, call.args[0]!);
     // (uint64)x >= (uint64)-4095: one comparison for both bounds.
     const int: IrExpr = { op: 'binary', operator: '>=', left: x, right: c64(BigInt.asUintN(64, -4095n)), signed: false };

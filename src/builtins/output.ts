@@ -4,7 +4,8 @@ import { checkFormatArgs } from './printf-check.js';
 import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
 import { Helper, MapType, recordLayout } from '../contract/index.js';
 import { isIntegral, storageType, typeToString, type Type } from '../types/types.js';
-import { argCount, c64, literalFormat, type LibFunction, type LibValue, type LowerContext } from './library.js';
+import type { Diagnostics } from '../common/diagnostic.js';
+import { argCount, c64, literalFormat, type ArgContext, type LibFunction, type LibValue, type LowerContext, type TypeContext } from './library.js';
 
 
 /** bpftrace's join limits (bpftrace.h join_argnum_, join_argsize_). */
@@ -18,9 +19,13 @@ export const JOIN_SCRATCH_MAP = '.join';
  * per-CPU scratch map (it is far larger than the BPF stack) and sends it; user space prints the
  * strings up to the first empty one, separated by `sep` (runtime/session/lib-events.ts).
  */
+function joinSeparator(call: ast.Call, cx: ArgContext): string | undefined {
+  if (!argCount(call, cx, 1, 2)) return undefined;
+  return call.args[1] ? cx.constString(call.args[1], 'a string literal separator') : ' ';
+}
+
 function join(call: ast.Call, cx: LowerContext): IrStmt[] {
-  if (!argCount(call, cx, 1, 2)) return [];
-  const sep = call.args[1] ? cx.constString(call.args[1], 'a string literal separator') : ' ';
+  const sep = joinSeparator(call, cx);
   if (sep === undefined) return [];
   const arr = cx.value(call.args[0]!);
   if (!isIntegral(arr.type) || !arr.int) {
@@ -90,7 +95,7 @@ function formatKind(t: Type): 'integer' | 'boolean' | 'pointer' | 'string' | 'bu
   }
 }
 
-export function unsafeCheck(call: ast.Call, cx: LowerContext): boolean {
+export function unsafeCheck(call: ast.Call, cx: { readonly unsafe: boolean; readonly diags: Diagnostics }): boolean {
   if (cx.unsafe) return true;
   cx.diags.error('unsafe-function', `${call.callee}() is an unsafe function being used in safe mode`, call.calleeSpan, ['run with --unsafe to allow it']);
   return false;
@@ -112,6 +117,12 @@ function formatted(kind: 'cat' | 'system' | 'errorf' | 'warnf', call: ast.Call, 
   const types = stored.map((a) => a.type);
   if (kind === 'errorf' || kind === 'warnf') return [cx.emit({ kind, format: fmt.text, loc: callLocation(call, cx), args: types }, stored)];
   return [cx.emit({ kind, format: fmt.text, args: types }, stored)];
+}
+
+/** formatted()'s typing: its arguments, when the format is one. */
+function typeFormatted(call: ast.Call, tx: TypeContext): void {
+  const fmt = argCount(call, tx, 1, Infinity) ? literalFormat(call, tx) : undefined;
+  if (fmt) for (const a of call.args.slice(1)) tx.typeOf(a);
 }
 
 /** bpftrace's location of a call: `stdin:1:9-62` (1-based columns, the end one past the call). */
@@ -154,12 +165,20 @@ function signalNumber(e: ast.Expr, cx: LowerContext): bigint | undefined {
 }
 
 export const OUTPUT_FUNCTIONS: readonly LibFunction[] = [
-  { name: 'join', stmt: join },
-  { name: 'errorf', stmt: (call, cx) => formatted('errorf', call, cx) },
-  { name: 'warnf', stmt: (call, cx) => formatted('warnf', call, cx) },
+  {
+    name: 'join',
+    typeStmt(call, tx) {
+      if (joinSeparator(call, tx) !== undefined) tx.typeOf(call.args[0]!);
+    },
+    stmt: join,
+  },
+  { name: 'errorf', typeStmt: typeFormatted, stmt: (call, cx) => formatted('errorf', call, cx) },
+  { name: 'warnf', typeStmt: typeFormatted, stmt: (call, cx) => formatted('warnf', call, cx) },
   {
     name: 'signal_thread',
     unsafe: true,
+    // The signal is a constant: nothing to type.
+    typeStmt: () => undefined,
     stmt(call, cx) {
       if (!unsafeCheck(call, cx) || !argCount(call, cx, 1, 1)) return [];
       const sig = signalNumber(call.args[0]!, cx);
@@ -167,11 +186,17 @@ export const OUTPUT_FUNCTIONS: readonly LibFunction[] = [
       return [{ op: 'if', cond: { op: 'call', helper: Helper.send_signal_thread, args: [{ kind: 'int', value: c64(sig) }] }, then: [], else: [] }];
     },
   },
-  { name: 'cat', stmt: (call, cx) => formatted('cat', call, cx) },
-  { name: 'system', unsafe: true, stmt: (call, cx) => (unsafeCheck(call, cx) ? formatted('system', call, cx) : []) },
+  { name: 'cat', typeStmt: typeFormatted, stmt: (call, cx) => formatted('cat', call, cx) },
+  {
+    name: 'system',
+    unsafe: true,
+    typeStmt: (call, tx) => (unsafeCheck(call, tx) ? typeFormatted(call, tx) : undefined),
+    stmt: (call, cx) => (unsafeCheck(call, cx) ? formatted('system', call, cx) : []),
+  },
   {
     name: 'signal',
     unsafe: true,
+    typeStmt: () => undefined,
     stmt(call, cx) {
       if (!unsafeCheck(call, cx) || !argCount(call, cx, 1, 1)) return [];
       const sig = signalNumber(call.args[0]!, cx);

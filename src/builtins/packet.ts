@@ -16,7 +16,7 @@ import { Helper, ProgType, TcAction, XdpAction, type RedirectTarget } from '../c
 import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
 import { ifindexOf } from '../kernel/netdev.js';
 import type { ConcreteProbe } from '../providers/provider.js';
-import { boolType, intType, u32, type Type } from '../types/types.js';
+import { boolType, intType, noneType, u32, type Type } from '../types/types.js';
 import { c64, type LibValue, type LowerContext } from './library.js';
 
 const ETH_LEN = 14;
@@ -88,6 +88,44 @@ function pktPath(e: ast.Expr): string[] | undefined {
     return inner && [...inner, e.field];
   }
   return undefined;
+}
+
+/**
+ * The type pass's side of PacketLowering (src/passes/type-of.ts; nothing is lowered): the type of a
+ * `pkt` read, none for a refused task builtin or a bad path (PacketLowering.value reports them);
+ * undefined for any other expression.
+ */
+export function packetType(probe: ConcreteProbe, e: ast.Expr, typeOf: (e: ast.Expr) => Type): Type | undefined {
+  const kind = packetKind(probe);
+  if (kind && (e.kind === 'Identifier' || e.kind === 'Call') && TASK_BUILTINS.has(e.kind === 'Identifier' ? e.name : e.callee)) return noneType;
+  if (e.kind === 'Index') {
+    const path = pktPath(e.object);
+    if (!path) return undefined;
+    if (!kind || path.length !== 1 || path[0] !== 'data') return noneType;
+    typeOf(e.index);
+    return u8;
+  }
+  const path = pktPath(e);
+  if (!path) return undefined;
+  return kind ? pathType(path) : noneType;
+}
+
+/** The type of `pkt.<path>` (PacketLowering.pathValue's); none where it reports an error. */
+function pathType(path: readonly string[]): Type {
+  const [first, field, ...rest] = path;
+  if (first === undefined || first === 'data') return noneType;
+  if ((first === 'len' || first === 'ifindex') && field === undefined) return u32;
+  const fields = Object.hasOwn(HEADERS, first) ? HEADERS[first as Header] : undefined;
+  if (!fields || rest.length > 0) return noneType;
+  if (field === undefined) return boolType;
+  return Object.hasOwn(fields, field) ? fields[field]!.type : noneType;
+}
+
+/** Whether PacketLowering.statement handles `e` (a verdict, redirect, a refused task builtin call). */
+export function isPacketStatement(probe: ConcreteProbe, e: ast.Expr): boolean {
+  if (!packetKind(probe)) return false;
+  if (e.kind === 'Call') return e.callee === 'redirect' || TASK_BUILTINS.has(e.callee);
+  return e.kind === 'Identifier' && ALL_VERDICTS.has(e.name);
 }
 
 /**

@@ -6,11 +6,14 @@
  * - skboutput: bpf_skb_output sends packets through a perf event array, which tsbpf does not
  *   read (its events go through one ring buffer), and needs fentry/fexit (TRACING) programs.
  */
+import { noneType } from '../types/types.js';
 import type { LibFunction } from './library.js';
 
 const dwUstack: LibFunction = {
   name: 'dw_ustack',
   bare: true,
+  // Refused when lowered: no value.
+  type: () => noneType,
   expr(call, cx) {
     cx.diags.error('unsupported', 'dw_ustack is not implemented in tsbpf (no DWARF .eh_frame unwinder): use ustack, which follows frame pointers (build the program with -fno-omit-frame-pointer)', call.span);
     return cx.fail();
@@ -21,6 +24,7 @@ const TRACING_PROVIDERS: ReadonlySet<string> = new Set(['fentry', 'fexit']);
 
 const skboutput: LibFunction = {
   name: 'skboutput',
+  type: () => noneType,
   expr(call, cx) {
     if (!TRACING_PROVIDERS.has(cx.probe.provider)) {
       cx.diags.error('unsupported', `skboutput() needs an sk_buff the kernel typed (fentry/fexit probes), not available in ${cx.probe.provider} probes`, call.span);

@@ -7,11 +7,12 @@
 import { readFileSync } from 'node:fs';
 import type * as ast from '../ast/nodes.js';
 import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
-import { u64, type Type } from '../types/types.js';
+import type { ConcreteProbe } from '../providers/provider.js';
+import { noneType, u64, type Type } from '../types/types.js';
 import type { CType } from '../kernel/btf.js';
 import { ElfFile, ET_DYN } from '../kernel/elf.js';
 import { registerOffset } from '../kernel/usdt-args.js';
-import { argCount, c64, type LibFunction, type LibValue, type LibVar, type LowerContext } from './library.js';
+import { argCount, c64, type ArgContext, type LibFunction, type LibValue, type LibVar, type LowerContext } from './library.js';
 import { Helper, MapType } from '../contract/index.js';
 
 export const MAX_STACK_DEPTH = 127; // kernel.perf_event_max_stack default
@@ -27,7 +28,7 @@ const BPF_NOEXIST = 1n;
 export type StackMode = 'bpftrace' | 'perf' | 'raw';
 const MODES: readonly string[] = ['bpftrace', 'perf', 'raw'];
 
-function stackArgs(call: ast.Call | undefined, cx: LowerContext): { mode: StackMode; limit: number } | undefined {
+function stackArgs(call: ast.Call | undefined, cx: ArgContext & { readonly stackMode?: StackMode }): { mode: StackMode; limit: number } | undefined {
   let mode: StackMode = cx.stackMode ?? 'bpftrace';
   let limit = MAX_STACK_DEPTH;
   const args = call?.args ?? [];
@@ -61,10 +62,15 @@ function stackId(cx: LowerContext, user: boolean): IrExpr {
   return { op: 'call', helper: Helper.get_stackid, args: [{ kind: 'ctx' }, { kind: 'map', map }, { kind: 'int', value: c64(user ? BPF_F_USER_STACK : 0n) }] };
 }
 
-function kstack(call: ast.Call | undefined, cx: LowerContext): LibValue {
+/** A stack's type: kstack an 8-byte stack id, ustack 16 bytes (the id and the pid); undefined after an error. */
+function stackType(of: 'kstack' | 'ustack', call: ast.Call | undefined, cx: ArgContext & { readonly stackMode?: StackMode }): Type | undefined {
   const a = stackArgs(call, cx);
-  if (!a) return cx.fail();
-  const type: Type = { kind: 'rich', of: 'kstack', size: 8, arg: `${a.mode},${a.limit}` };
+  return a && { kind: 'rich', of, size: of === 'kstack' ? 8 : 16, arg: `${a.mode},${a.limit}` };
+}
+
+function kstack(call: ast.Call | undefined, cx: LowerContext): LibValue {
+  const type = stackType('kstack', call, cx);
+  if (!type) return cx.fail();
   return { type, blob: { op: 'int', value: stackId(cx, false), size: 8 } };
 }
 
@@ -93,9 +99,8 @@ export function notePid(cx: LowerContext, pid: IrExpr): IrStmt[] {
 }
 
 function ustack(call: ast.Call | undefined, cx: LowerContext): LibValue {
-  const a = stackArgs(call, cx);
-  if (!a) return cx.fail();
-  const type: Type = { kind: 'rich', of: 'ustack', size: 16, arg: `${a.mode},${a.limit}` };
+  const type = stackType('ustack', call, cx);
+  if (!type) return cx.fail();
   const pidVar = cx.temp();
   const stmts: IrStmt[] = [{ op: 'setVar', id: pidVar, value: PID }, ...notePid(cx, { op: 'var', id: pidVar })];
   const record: IrBlob = {
@@ -105,17 +110,31 @@ function ustack(call: ast.Call | undefined, cx: LowerContext): LibValue {
   return { type, blob: { op: 'seqBlob', stmts, value: record } };
 }
 
+const KSYM: Type = { kind: 'rich', of: 'ksym', size: 8 };
+const USYM: Type = { kind: 'rich', of: 'usym', size: 16 };
+
+/** ksym/usym's typing: the address typed, the symbol's type. */
+function symbolType(type: Type): LibFunction['type'] {
+  return (call, tx) => {
+    if (!argCount(call, tx, 1, 1)) return noneType;
+    tx.typeOf(call.args[0]!);
+    return type;
+  };
+}
+
 const ksym: LibFunction = {
   name: 'ksym',
+  type: symbolType(KSYM),
   expr(call, cx) {
     if (!argCount(call, cx, 1, 1)) return cx.fail();
     const v = cx.value(call.args[0]!);
-    return { type: { kind: 'rich', of: 'ksym', size: 8 }, blob: { op: 'int', value: cx.intOf(v, call.args[0]!), size: 8 } };
+    return { type: KSYM, blob: { op: 'int', value: cx.intOf(v, call.args[0]!), size: 8 } };
   },
 };
 
 const usym: LibFunction = {
   name: 'usym',
+  type: symbolType(USYM),
   expr(call, cx) {
     if (!argCount(call, cx, 1, 1)) return cx.fail();
     const v = cx.value(call.args[0]!);
@@ -123,7 +142,7 @@ const usym: LibFunction = {
     const pidVar = cx.temp();
     const stmts: IrStmt[] = [{ op: 'setVar', id: pidVar, value: PID }, ...notePid(cx, { op: 'var', id: pidVar })];
     const record: IrBlob = { op: 'record', size: 16, fields: [{ offset: 0, blob: { op: 'int', value: addr, size: 8 } }, { offset: 8, blob: { op: 'int', value: { op: 'var', id: pidVar }, size: 8 } }] };
-    return { type: { kind: 'rich', of: 'usym', size: 16 }, blob: { op: 'seqBlob', stmts, value: record } };
+    return { type: USYM, blob: { op: 'seqBlob', stmts, value: record } };
   },
 };
 
@@ -145,20 +164,61 @@ export function kernelSymbolAddress(name: string): bigint | undefined {
   return kallsymsCache.get(name);
 }
 
+/** kaddr's symbol address; undefined after an error. */
+function kaddrOf(call: ast.Call, cx: ArgContext): bigint | undefined {
+  if (!argCount(call, cx, 1, 1)) return undefined;
+  const name = cx.constString(call.args[0]!, 'a kernel symbol name');
+  if (name === undefined) return undefined;
+  const addr = kernelSymbolAddress(name);
+  if (addr !== undefined && addr !== 0n) return addr;
+  cx.diags.error('unknown-symbol', `Failed to resolve kernel symbol: ${name}`, call.args[0]!.span);
+  return undefined;
+}
+
 const kaddr: LibFunction = {
   name: 'kaddr',
+  type: (call, tx) => (kaddrOf(call, tx) === undefined ? noneType : u64),
   expr(call, cx) {
-    if (!argCount(call, cx, 1, 1)) return cx.fail();
-    const name = cx.constString(call.args[0]!, 'a kernel symbol name');
-    if (name === undefined) return cx.fail();
-    const addr = kernelSymbolAddress(name);
-    if (addr === undefined || addr === 0n) {
-      cx.diags.error('unknown-symbol', `Failed to resolve kernel symbol: ${name}`, call.args[0]!.span);
-      return cx.fail();
-    }
-    return { type: u64, int: c64(addr) };
+    const addr = kaddrOf(call, cx);
+    return addr === undefined ? cx.fail() : { type: u64, int: c64(addr) };
   },
 };
+
+/** uaddr's symbol: its pointer type, address and, in a PIE object, the probed vaddr (for the load bias); undefined after an error. */
+function uaddrSymbol(call: ast.Call, cx: ArgContext & { readonly probe: ConcreteProbe }): { type: Type; addr: bigint; probeVaddr?: bigint } | undefined {
+  if (!argCount(call, cx, 1, 1)) return undefined;
+  const name = cx.constString(call.args[0]!, 'a symbol name');
+  if (name === undefined) return undefined;
+  const at = cx.probe.attach;
+  if (at.kind !== 'uprobe') {
+    cx.diags.error('invalid-probe', 'uaddr() can only be used in uprobe, uretprobe and usdt probes', call.span);
+    return undefined;
+  }
+  let elf: ElfFile | undefined;
+  try {
+    elf = ElfFile.open(at.path);
+    const sym = elf.findObject(name) ?? elf.findFunction(name);
+    if (!sym || sym.addr === 0n) {
+      cx.diags.error('unknown-symbol', `Could not resolve symbol: ${at.path}:${name}`, call.args[0]!.span);
+      return undefined;
+    }
+    const bits = ({ 1: 8, 2: 16, 4: 32, 8: 64 } as Record<number, 8 | 16 | 32 | 64>)[sym.size] ?? 64;
+    const ctype: CType = { kind: 'ptr', target: () => ({ kind: 'int', name: `uint${bits}`, size: bits / 8, signed: false, isBool: false, isChar: false }) };
+    const type: Type = { kind: 'ptr', to: `uint${bits}`, space: 'user', ctype };
+    if (elf.type !== ET_DYN) return { type, addr: sym.addr };
+    const probeVaddr = vaddrOfFileOffset(elf, BigInt(at.offset));
+    if (at.isReturn || probeVaddr === undefined) {
+      cx.diags.error('not-supported', `uaddr() of ${name}: ${at.path} is position independent and its load address is only known at a uprobe or usdt entry`, call.span);
+      return undefined;
+    }
+    return { type, addr: sym.addr, probeVaddr };
+  } catch (e) {
+    cx.diags.error('unknown-symbol', `Could not resolve symbol: ${at.path}:${name} (${e instanceof Error ? e.message : String(e)})`, call.args[0]!.span);
+    return undefined;
+  } finally {
+    elf?.close();
+  }
+}
 
 /**
  * uaddr("sym"): the address of a data symbol of the probed binary (uprobe, uretprobe, usdt), as a
@@ -169,42 +229,15 @@ const kaddr: LibFunction = {
  */
 const uaddr: LibFunction = {
   name: 'uaddr',
+  type: (call, tx) => uaddrSymbol(call, tx)?.type ?? noneType,
   expr(call, cx) {
-    if (!argCount(call, cx, 1, 1)) return cx.fail();
-    const name = cx.constString(call.args[0]!, 'a symbol name');
-    if (name === undefined) return cx.fail();
-    const at = cx.probe.attach;
-    if (at.kind !== 'uprobe') {
-      cx.diags.error('invalid-probe', 'uaddr() can only be used in uprobe, uretprobe and usdt probes', call.span);
-      return cx.fail();
-    }
-    let elf: ElfFile | undefined;
-    try {
-      elf = ElfFile.open(at.path);
-      const sym = elf.findObject(name) ?? elf.findFunction(name);
-      if (!sym || sym.addr === 0n) {
-        cx.diags.error('unknown-symbol', `Could not resolve symbol: ${at.path}:${name}`, call.args[0]!.span);
-        return cx.fail();
-      }
-      const bits = ({ 1: 8, 2: 16, 4: 32, 8: 64 } as Record<number, 8 | 16 | 32 | 64>)[sym.size] ?? 64;
-      const ctype: CType = { kind: 'ptr', target: () => ({ kind: 'int', name: `uint${bits}`, size: bits / 8, signed: false, isBool: false, isChar: false }) };
-      const type: Type = { kind: 'ptr', to: `uint${bits}`, space: 'user', ctype };
-      if (elf.type !== ET_DYN) return { type, int: c64(sym.addr) };
-      const probeVaddr = vaddrOfFileOffset(elf, BigInt(at.offset));
-      if (at.isReturn || probeVaddr === undefined) {
-        cx.diags.error('not-supported', `uaddr() of ${name}: ${at.path} is position independent and its load address is only known at a uprobe or usdt entry`, call.span);
-        return cx.fail();
-      }
-      // bias = ip - probed vaddr; uaddr = sym + bias.
-      const ip: IrExpr = { op: 'ctxLoad', offset: registerOffset('rip')!, size: 8, signed: false };
-      const bias: IrExpr = { op: 'binary', operator: '-', left: ip, right: c64(probeVaddr), signed: false };
-      return { type, int: { op: 'binary', operator: '+', left: bias, right: c64(sym.addr), signed: false } };
-    } catch (e) {
-      cx.diags.error('unknown-symbol', `Could not resolve symbol: ${at.path}:${name} (${e instanceof Error ? e.message : String(e)})`, call.args[0]!.span);
-      return cx.fail();
-    } finally {
-      elf?.close();
-    }
+    const sym = uaddrSymbol(call, cx);
+    if (!sym) return cx.fail();
+    if (sym.probeVaddr === undefined) return { type: sym.type, int: c64(sym.addr) };
+    // bias = ip - probed vaddr; uaddr = sym + bias.
+    const ip: IrExpr = { op: 'ctxLoad', offset: registerOffset('rip')!, size: 8, signed: false };
+    const bias: IrExpr = { op: 'binary', operator: '-', left: ip, right: c64(sym.probeVaddr), signed: false };
+    return { type: sym.type, int: { op: 'binary', operator: '+', left: bias, right: c64(sym.addr), signed: false } };
   },
 };
 
@@ -219,38 +252,43 @@ function vaddrOfFileOffset(elf: ElfFile, offset: bigint): bigint | undefined {
 /** x86_64 `struct pt_regs` in order: bpftrace's register names (arch/x86_64.cpp). */
 const PT_REGS = ['r15', 'r14', 'r13', 'r12', 'bp', 'bx', 'r11', 'r10', 'r9', 'r8', 'ax', 'cx', 'dx', 'si', 'di', 'orig_ax', 'ip', 'cs', 'flags', 'sp', 'ss'];
 
+/** reg's register index in pt_regs; undefined after an error. */
+function regIndex(call: ast.Call, cx: ArgContext & { readonly probe: ConcreteProbe }): number | undefined {
+  if (!argCount(call, cx, 1, 1)) return undefined;
+  const name = cx.constString(call.args[0]!, 'a register name');
+  if (name === undefined) return undefined;
+  const kind = cx.probe.attach.kind;
+  if (kind !== 'uprobe' && kind !== 'kprobe') {
+    cx.diags.error('invalid-probe', 'reg() can only be used in kprobe, uprobe and usdt probes', call.span);
+    return undefined;
+  }
+  const i = PT_REGS.indexOf(name === 'pc' ? 'ip' : name);
+  if (i >= 0) return i;
+  cx.diags.error('invalid-argument', `'${name}' is not a valid register on this architecture (valid: ${PT_REGS.join(', ')})`, call.args[0]!.span);
+  return undefined;
+}
+
 /** reg("ip"): a register of the probed context (kprobe, uprobe, usdt; `pc` is ip, as in bpftrace's newest). */
 const reg: LibFunction = {
   name: 'reg',
+  type: (call, tx) => (regIndex(call, tx) === undefined ? noneType : u64),
   expr(call, cx) {
-    if (!argCount(call, cx, 1, 1)) return cx.fail();
-    const name = cx.constString(call.args[0]!, 'a register name');
-    if (name === undefined) return cx.fail();
-    const kind = cx.probe.attach.kind;
-    if (kind !== 'uprobe' && kind !== 'kprobe') {
-      cx.diags.error('invalid-probe', 'reg() can only be used in kprobe, uprobe and usdt probes', call.span);
-      return cx.fail();
-    }
-    const i = PT_REGS.indexOf(name === 'pc' ? 'ip' : name);
-    if (i < 0) {
-      cx.diags.error('invalid-argument', `'${name}' is not a valid register on this architecture (valid: ${PT_REGS.join(', ')})`, call.args[0]!.span);
-      return cx.fail();
-    }
-    return { type: u64, int: { op: 'ctxLoad', offset: i * 8, size: 8, signed: false } };
+    const i = regIndex(call, cx);
+    return i === undefined ? cx.fail() : { type: u64, int: { op: 'ctxLoad', offset: i * 8, size: 8, signed: false } };
   },
 };
 
 export const STACK_FUNCTIONS: readonly LibFunction[] = [
   uaddr,
   reg,
-  { name: 'kstack', expr: (call, cx) => kstack(call, cx) },
-  { name: 'ustack', expr: (call, cx) => ustack(call, cx) },
+  { name: 'kstack', type: (call, tx) => stackType('kstack', call, tx) ?? noneType, expr: (call, cx) => kstack(call, cx) },
+  { name: 'ustack', type: (call, tx) => stackType('ustack', call, tx) ?? noneType, expr: (call, cx) => ustack(call, cx) },
   ksym,
   usym,
   kaddr,
 ];
 
 export const STACK_VARS: readonly LibVar[] = [
-  { name: 'kstack', lower: (_n, cx) => kstack(undefined, cx) },
-  { name: 'ustack', lower: (_n, cx) => ustack(undefined, cx) },
+  { name: 'kstack', type: (_n, tx) => stackType('kstack', undefined, tx) ?? noneType, lower: (_n, cx) => kstack(undefined, cx) },
+  { name: 'ustack', type: (_n, tx) => stackType('ustack', undefined, tx) ?? noneType, lower: (_n, cx) => ustack(undefined, cx) },
 ];

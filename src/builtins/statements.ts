@@ -2,25 +2,39 @@
  * Functions that are statements (they have no value): printf, exit, print, clear, zero, time.
  * Each sends an event the runtime acts on (src/contract/events.ts).
  */
+import type * as ast from '../ast/nodes.js';
+import type { Diagnostics } from '../common/diagnostic.js';
+import type { ParsedFormat } from '../contract/index.js';
 import type { IrExpr } from '../ir/ir.js';
 import { i64, storageType, typeToString, type Type } from '../types/types.js';
 import type { LibFunction, LibValue } from './library.js';
 import { checkFormatArgs, parseFormat, type FormatArgKind } from './printf-check.js';
 
+/** printf's literal format, parsed; undefined after an error. */
+function printfFormat(call: ast.Call, cx: { readonly diags: Diagnostics }): { text: string; parsed: ParsedFormat } | undefined {
+  const fmt = call.args[0];
+  if (!fmt || fmt.kind !== 'StringLiteral') {
+    cx.diags.error('invalid-argument', 'printf() needs a string literal format as its first argument', fmt?.span ?? call.span);
+    return undefined;
+  }
+  const parsed = parseFormat(fmt.value);
+  if (parsed.error) {
+    cx.diags.error('invalid-format', parsed.error, fmt.span);
+    return undefined;
+  }
+  return { text: fmt.value, parsed };
+}
+
 /** printf("format", args...): the arguments checked against the format's conversions, sent with it. */
 const printf: LibFunction = {
   name: 'printf',
+  typeStmt(call, tx) {
+    if (printfFormat(call, tx)) for (const a of call.args.slice(1)) tx.typeOf(a);
+  },
   stmt(call, cx) {
-    const fmt = call.args[0];
-    if (!fmt || fmt.kind !== 'StringLiteral') {
-      cx.diags.error('invalid-argument', 'printf() needs a string literal format as its first argument', fmt?.span ?? call.span);
-      return [];
-    }
-    const parsed = parseFormat(fmt.value);
-    if (parsed.error) {
-      cx.diags.error('invalid-format', parsed.error, fmt.span);
-      return [];
-    }
+    const format = printfFormat(call, cx);
+    if (!format) return [];
+    const { parsed } = format;
     const args = call.args.slice(1).map((a) => cx.value(a));
     // An argument that failed to type-check has been reported already.
     if (args.some((a) => a.type.kind === 'none' && cx.diags.hasErrors)) return [];
@@ -38,13 +52,16 @@ const printf: LibFunction = {
       return [];
     }
     const stored = args.map((a) => ({ ...a, type: storageType(a.type) }) as LibValue);
-    return [cx.emit({ kind: 'printf', format: fmt.value, args: stored.map((a) => a.type) }, stored)];
+    return [cx.emit({ kind: 'printf', format: format.text, args: stored.map((a) => a.type) }, stored)];
   },
 };
 
 /** exit([code]): ends the run after this probe. */
 const exit: LibFunction = {
   name: 'exit',
+  typeStmt(call, tx) {
+    if (call.args[0]) tx.typeOf(call.args[0]);
+  },
   stmt(call, cx) {
     if (call.args.length > 1) cx.diags.error('wrong-argument-count', 'exit() takes at most 1 argument', call.span);
     // bpftrace 0.25+: exit() carries an implicit `return`, which a for-loop (and a while-loop
@@ -62,6 +79,11 @@ const exit: LibFunction = {
 /** print(@map[, top[, div]]) or print(value). */
 const print: LibFunction = {
   name: 'print',
+  typeStmt(call, tx) {
+    const first = call.args[0];
+    // A whole map is printed by the runtime: only a value is typed.
+    if (first && !(first.kind === 'MapRef' && first.keys.length === 0)) tx.typeOf(first);
+  },
   stmt(call, cx) {
     const first = call.args[0];
     if (!first) {
@@ -83,6 +105,8 @@ const print: LibFunction = {
 function mapCommand(name: 'clear' | 'zero'): LibFunction {
   return {
     name,
+    // Done by the runtime on the map: nothing to type.
+    typeStmt: () => undefined,
     stmt(call, cx) {
       const m = call.args[0];
       if (call.args.length !== 1 || m?.kind !== 'MapRef' || m.keys.length > 0) {
@@ -98,6 +122,7 @@ function mapCommand(name: 'clear' | 'zero'): LibFunction {
 /** time([format]): the wall-clock time, formatted by the runtime. */
 const time: LibFunction = {
   name: 'time',
+  typeStmt: () => undefined,
   stmt(call, cx) {
     const fmt = call.args[0];
     const format = fmt === undefined ? '%H:%M:%S\n' : fmt.kind === 'StringLiteral' ? fmt.value : undefined;

@@ -5,8 +5,8 @@
 import type * as ast from '../ast/nodes.js';
 import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
 import { encodeBytes, Helper } from '../contract/index.js';
-import { i64, isIntegral, sizeOf, typeToString, u64, type Type } from '../types/types.js';
-import { argCount, c64, type LibFunction, type LibValue, type LowerContext } from './library.js';
+import { i64, isIntegral, noneType, sizeOf, typeToString, u64, type Type } from '../types/types.js';
+import { argCount, c64, heldAsInt, type LibFunction, type LibValue, type LowerContext } from './library.js';
 
 const i32: Type = { kind: 'int', bits: 32, signed: true };
 
@@ -14,6 +14,7 @@ const i32: Type = { kind: 'int', bits: 32, signed: true };
 const defaultStrLength: LibFunction = {
   name: 'default_str_length',
   bare: true,
+  type: (call, tx) => (argCount(call, tx, 0, 0) ? u64 : noneType),
   expr: (call, cx) => (argCount(call, cx, 0, 0) ? { type: u64, int: c64(cx.maxStrlen) } : cx.fail()),
 };
 
@@ -28,6 +29,17 @@ function charArrayLength(t: Type): number | undefined {
  */
 const strcap: LibFunction = {
   name: 'strcap',
+  type(call, tx) {
+    if (!argCount(call, tx, 1, 1)) return noneType;
+    const t = tx.typeOf(call.args[0]!);
+    if (t.kind === 'str' || charArrayLength(t) !== undefined) return i64;
+    const strlen = t.kind === 'ptr' ? tx.library('strlen')?.type : undefined;
+    if (strlen) {
+      const len = strlen(call, tx);
+      return heldAsInt(len) ? i64 : len;
+    }
+    return noneType;
+  },
   expr(call, cx) {
     if (!argCount(call, cx, 1, 1)) return cx.fail();
     const v = cx.value(call.args[0]!);
@@ -61,6 +73,13 @@ function pow2(n: number): number {
  */
 const strstr: LibFunction = {
   name: 'strstr',
+  type(call, tx) {
+    if (!argCount(call, tx, 2, 2) || tx.typeOf(call.args[0]!).kind !== 'str') return noneType;
+    const needleArg = call.args[1]!;
+    // As strstrVariable: a needle known at run time must be a string.
+    if (needleArg.kind !== 'StringLiteral' && needleArg.kind !== 'Positional') return tx.typeOf(needleArg).kind === 'str' ? i64 : noneType;
+    return tx.constString(needleArg) === undefined ? noneType : i64;
+  },
   expr(call, cx) {
     if (!argCount(call, cx, 2, 2)) return cx.fail();
     const hay = cx.value(call.args[0]!);
@@ -177,6 +196,11 @@ function strstrVariable(cx: LowerContext, hay: IrBlob, size: number, e: ast.Expr
   };
 }
 
+/** The size of a memcmp operand of type `t` (as bytesOf); undefined when it has no bytes to compare. */
+function operandSize(t: Type): number | undefined {
+  return !heldAsInt(t) || isIntegral(t) ? sizeOf(t) : undefined;
+}
+
 /** The bytes of a string, array or record value (memcmp's operands). */
 function bytesOf(cx: LowerContext, e: ast.Expr): { blob: IrBlob; size: number } | undefined {
   const v: LibValue = cx.value(e);
@@ -195,6 +219,13 @@ function bytesOf(cx: LowerContext, e: ast.Expr): { blob: IrBlob; size: number } 
  */
 const memcmp: LibFunction = {
   name: 'memcmp',
+  type(call, tx) {
+    if (!argCount(call, tx, 3, 3)) return noneType;
+    const a = operandSize(tx.typeOf(call.args[0]!));
+    const b = operandSize(tx.typeOf(call.args[1]!));
+    const n = Number(tx.constInt(call.args[2]!));
+    return a !== undefined && b !== undefined && n >= 0 && n <= Math.min(a, b) ? i32 : noneType;
+  },
   expr(call, cx) {
     if (!argCount(call, cx, 3, 3)) return cx.fail();
     const a = bytesOf(cx, call.args[0]!);

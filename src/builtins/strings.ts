@@ -3,8 +3,9 @@ import type * as ast from '../ast/nodes.js';
 import type { IrBlob, IrExpr } from '../ir/ir.js';
 import { encodeBytes, Helper } from '../contract/index.js';
 import { isIP } from 'node:net';
-import { boolType, DEFAULT_STRLEN, i64, isIntegral, typeToString, u64, type Type } from '../types/types.js';
-import { argCount, c64, type LibFunction, type LibValue, type LowerContext } from './library.js';
+import type { Diagnostics } from '../common/diagnostic.js';
+import { boolType, DEFAULT_STRLEN, i64, isIntegral, noneType, typeToString, u64, type Type } from '../types/types.js';
+import { argCount, c64, type ArgContext, type LibFunction, type LibValue, type LowerContext, type TypeContext } from './library.js';
 
 /** Largest buf() (bpftrace's default max_strlen is larger; our values live on the 512-byte stack). */
 export const MAX_BUF = 64;
@@ -18,16 +19,29 @@ function resized(blob: IrBlob, from: number, to: number): IrBlob {
 
 function stringArg(cx: LowerContext, e: ast.Expr, fn: string): { blob: IrBlob; size: number } | undefined {
   const v = cx.value(e);
-  if (v.type.kind !== 'str' || !v.blob) {
-    if (v.type.kind !== 'none') cx.diags.error('type-mismatch', `${fn}() needs a string, got ${typeToString(v.type)}`, e.span);
-    return undefined;
-  }
-  return { blob: v.blob, size: v.type.size };
+  const size = stringSize(cx, e, fn, v.type);
+  return size !== undefined && v.blob ? { blob: v.blob, size } : undefined;
 }
+
+/** A string argument's size (its type checked); undefined after an error. */
+function stringSize(cx: { readonly diags: Diagnostics }, e: ast.Expr, fn: string, t: Type): number | undefined {
+  if (t.kind === 'str') return t.size;
+  if (t.kind !== 'none') cx.diags.error('type-mismatch', `${fn}() needs a string, got ${typeToString(t)}`, e.span);
+  return undefined;
+}
+
+/** stringArg's typing. */
+const typeStringArg = (tx: TypeContext, e: ast.Expr, fn: string): number | undefined => stringSize(tx, e, fn, tx.typeOf(e));
 
 /** strncmp(a, b, n): 0 when the first n characters are equal (stopping at a common NUL), else 1. */
 const strncmp: LibFunction = {
   name: 'strncmp',
+  type(call, tx) {
+    if (!argCount(call, tx, 3, 3)) return noneType;
+    const a = typeStringArg(tx, call.args[0]!, 'strncmp');
+    const b = typeStringArg(tx, call.args[1]!, 'strncmp');
+    return a !== undefined && b !== undefined ? i64 : noneType;
+  },
   expr(call, cx) {
     if (!argCount(call, cx, 3, 3)) return cx.fail();
     const a = stringArg(cx, call.args[0]!, 'strncmp');
@@ -43,6 +57,10 @@ const strncmp: LibFunction = {
 /** strcontains(haystack, "needle"): a bool, true when needle occurs in haystack (bpftrace: strstr(h, n) >= 0). Needles are string literals. */
 const strcontains: LibFunction = {
   name: 'strcontains',
+  type(call, tx) {
+    if (!argCount(call, tx, 2, 2) || typeStringArg(tx, call.args[0]!, 'strcontains') === undefined) return noneType;
+    return tx.constString(call.args[1]!) === undefined ? noneType : boolType;
+  },
   expr(call, cx) {
     if (!argCount(call, cx, 2, 2)) return cx.fail();
     const hay = stringArg(cx, call.args[0]!, 'strcontains');
@@ -68,13 +86,25 @@ function addressSpace(t: Type): 'user' | 'kernel' {
 /** buf(data, length): `length` bytes from a pointer (or the bytes of an array/string value). */
 const buf: LibFunction = {
   name: 'buf',
+  type(call, tx) {
+    if (!argCount(call, tx, 1, 2)) return noneType;
+    const t = tx.typeOf(call.args[0]!);
+    if (t.kind === 'str' || t.kind === 'rich') return bufferType(call.args[1] ? Math.min(Number(tx.constInt(call.args[1])), t.size) : t.size);
+    if (!isIntegral(t) || !call.args[1]) return noneType;
+    if (!isConstant(call.args[1])) {
+      tx.typeOf(call.args[1]);
+      return RUNTIME_LENGTH_BUFFER;
+    }
+    const n = Number(tx.constInt(call.args[1]));
+    return n < 1 || n > MAX_BUF ? noneType : bufferType(n);
+  },
   expr(call, cx) {
     if (!argCount(call, cx, 1, 2)) return cx.fail();
     const v = cx.value(call.args[0]!);
     if (v.blob && (v.type.kind === 'str' || v.type.kind === 'rich')) {
       const have = v.type.size;
       const n = call.args[1] ? Math.min(Number(cx.constInt(call.args[1])), have) : have;
-      return { type: { kind: 'rich', of: 'buffer', size: n }, blob: resized(v.blob, have, n) };
+      return { type: bufferType(n), blob: resized(v.blob, have, n) };
     }
     if (!isIntegral(v.type)) {
       cx.diags.error('type-mismatch', `buf() needs a pointer or an array, got ${typeToString(v.type)}`, call.args[0]!.span);
@@ -93,11 +123,16 @@ const buf: LibFunction = {
     const helper = addressSpace(v.type) === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel;
     const addr = cx.intOf(v, call.args[0]!);
     return {
-      type: { kind: 'rich', of: 'buffer', size: n },
+      type: bufferType(n),
       blob: { op: 'callFill', size: n, helper, args: [{ kind: 'dst' }, { kind: 'int', value: c64(n) }, { kind: 'int', value: addr }] },
     };
   },
 };
+
+const bufferType = (n: number): Type => ({ kind: 'rich', of: 'buffer', size: n });
+
+/** buf(ptr, $len)'s value: the length, then the bytes. */
+const RUNTIME_LENGTH_BUFFER: Type = { kind: 'rich', of: 'buffer', size: 4 + 2 * MAX_BUF, arg: 'len' };
 
 /** An expression constInt folds (a literal, a positional, sizeof, arithmetic on them). */
 function isConstant(e: ast.Expr): boolean {
@@ -131,7 +166,7 @@ function runtimeLengthBuf(cx: LowerContext, v: LibValue, ptrExpr: ast.Expr, lenE
   const helper = addressSpace(v.type) === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel;
   const addr = cx.intOf(v, ptrExpr);
   return {
-    type: { kind: 'rich', of: 'buffer', size: 4 + 2 * MAX_BUF, arg: 'len' },
+    type: RUNTIME_LENGTH_BUFFER,
     blob: {
       op: 'seqBlob',
       stmts: [{ op: 'setVar', id: temp, value: clamped }],
@@ -149,8 +184,21 @@ const AF_INET = 2n;
 const AF_INET6 = 10n;
 
 /** ntop([af,] addr): an `inet` value {u64 family; u8 addr[16]} printed as text by user space. */
+const INET: Type = { kind: 'rich', of: 'inet', size: 24 };
+
+/** Whether ntop() takes an address of this type: char[4]/char[16] strings, 4- or 16-byte arrays, integers. */
+function ntopAddress(t: Type): boolean {
+  return (t.kind === 'str' && (t.size === 4 || t.size === 16)) || isByteArray(t) || isIntegral(t);
+}
+
 const ntop: LibFunction = {
   name: 'ntop',
+  type(call, tx) {
+    if (!argCount(call, tx, 1, 2)) return noneType;
+    const t = tx.typeOf(call.args[call.args.length - 1]!);
+    if (call.args.length === 2) tx.typeOf(call.args[0]!);
+    return ntopAddress(t) ? INET : noneType;
+  },
   expr(call, cx) {
     if (!argCount(call, cx, 1, 2)) return cx.fail();
     const addrExpr = call.args[call.args.length - 1]!;
@@ -171,24 +219,31 @@ const ntop: LibFunction = {
       return cx.fail();
     }
     return {
-      type: { kind: 'rich', of: 'inet', size: 24 },
+      type: INET,
       blob: { op: 'record', size: 24, fields: [{ offset: 0, blob: { op: 'int', value: family, size: 8 } }, { offset: 8, blob: addr }] },
     };
   },
 };
 
 /** macaddr(char[6] or pointer): six bytes printed as `AA:BB:CC:DD:EE:FF`. */
+const MACADDR: Type = { kind: 'rich', of: 'macaddr', size: 6 };
+
 const macaddr: LibFunction = {
   name: 'macaddr',
+  type(call, tx) {
+    if (!argCount(call, tx, 1, 1)) return noneType;
+    const t = tx.typeOf(call.args[0]!);
+    return (t.kind === 'str' && t.size >= 6) || t.kind === 'ptr' ? MACADDR : noneType;
+  },
   expr(call, cx) {
     if (!argCount(call, cx, 1, 1)) return cx.fail();
     const v = cx.value(call.args[0]!);
     if (v.blob && v.type.kind === 'str' && v.type.size >= 6) {
-      return { type: { kind: 'rich', of: 'macaddr', size: 6 }, blob: resized(v.blob, v.type.size, 6) };
+      return { type: MACADDR, blob: resized(v.blob, v.type.size, 6) };
     }
     if (isIntegral(v.type) && v.int && v.type.kind === 'ptr') {
       const helper = v.type.space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel;
-      return { type: { kind: 'rich', of: 'macaddr', size: 6 }, blob: { op: 'callFill', size: 6, helper, args: [{ kind: 'dst' }, { kind: 'int', value: c64(6) }, { kind: 'int', value: v.int }] } };
+      return { type: MACADDR, blob: { op: 'callFill', size: 6, helper, args: [{ kind: 'dst' }, { kind: 'int', value: c64(6) }, { kind: 'int', value: v.int }] } };
     }
     if (v.type.kind !== 'none') cx.diags.error('type-mismatch', `macaddr() needs a char[6] array or a pointer, got ${typeToString(v.type)}`, call.args[0]!.span);
     return cx.fail();
@@ -196,15 +251,24 @@ const macaddr: LibFunction = {
 };
 
 /** strftime(fmt, nsecs): a timestamp (boot-clock ns) formatted by user space when printed. */
+const timestampType = (fmt: string): Type => ({ kind: 'rich', of: 'timestamp', size: 8, arg: fmt });
+
 const strftime: LibFunction = {
   name: 'strftime',
+  type(call, tx) {
+    if (!argCount(call, tx, 2, 2)) return noneType;
+    const fmt = tx.constString(call.args[0]!);
+    if (fmt === undefined) return noneType;
+    tx.typeOf(call.args[1]!);
+    return timestampType(fmt);
+  },
   expr(call, cx) {
     if (!argCount(call, cx, 2, 2)) return cx.fail();
     const fmt = cx.constString(call.args[0]!, 'a string literal format');
     if (fmt === undefined) return cx.fail();
     const v = cx.value(call.args[1]!);
     const ns = cx.intOf(v, call.args[1]!);
-    return { type: { kind: 'rich', of: 'timestamp', size: 8, arg: fmt }, blob: { op: 'int', value: ns, size: 8 } };
+    return { type: timestampType(fmt), blob: { op: 'int', value: ns, size: 8 } };
   },
 };
 
@@ -221,6 +285,11 @@ function pointerSpace(t: Type, cx: LowerContext): 'user' | 'kernel' {
  */
 const strlen: LibFunction = {
   name: 'strlen',
+  type(call, tx) {
+    if (!argCount(call, tx, 1, 1)) return noneType;
+    const t = tx.typeOf(call.args[0]!);
+    return t.kind === 'str' || isIntegral(t) ? u64 : noneType;
+  },
   expr(call, cx) {
     if (!argCount(call, cx, 1, 1)) return cx.fail();
     const v = cx.value(call.args[0]!);
@@ -249,6 +318,12 @@ const strlen: LibFunction = {
  */
 const strConcat: LibFunction = {
   name: 'str_concat',
+  type(call, tx) {
+    if (!argCount(call, tx, 2, 2)) return noneType;
+    const a = typeStringArg(tx, call.args[0]!, 'str_concat');
+    const b = typeStringArg(tx, call.args[1]!, 'str_concat');
+    return a !== undefined && b !== undefined ? { kind: 'str', size: a + b - 1 } : noneType;
+  },
   expr(call, cx) {
     if (!argCount(call, cx, 2, 2)) return cx.fail();
     const a = stringArg(cx, call.args[0]!, 'str_concat');
@@ -287,15 +362,19 @@ const strConcat: LibFunction = {
   },
 };
 
+/** bswap's result: unsigned, of its argument's width. */
+const bswapType = (t: Type): Type & { kind: 'int' } => ({ kind: 'int', bits: t.kind === 'int' ? t.bits : 64, signed: false });
+
 /** bswap(n): the bytes of n reversed, an unsigned integer of n's width (8-bit values unchanged). */
 const bswap: LibFunction = {
   name: 'bswap',
+  type: (call, tx) => (argCount(call, tx, 1, 1) ? bswapType(tx.typeOf(call.args[0]!)) : noneType),
   expr(call, cx) {
     if (!argCount(call, cx, 1, 1)) return cx.fail();
     const v = cx.value(call.args[0]!);
     const x = cx.intOf(v, call.args[0]!);
-    const bits = v.type.kind === 'int' ? v.type.bits : 64;
-    const type: Type = { kind: 'int', bits, signed: false };
+    const type = bswapType(v.type);
+    const bits = type.bits;
     const n = bits / 8;
     if (n === 1) return { type, int: { op: 'cast', operand: x, bits: 8, signed: false } };
     const t = cx.temp();
@@ -310,30 +389,41 @@ const bswap: LibFunction = {
   },
 };
 
+/** pton's address bytes; undefined after an error. */
+function ptonBytes(call: ast.Call, cx: ArgContext): Buffer | undefined {
+  if (!argCount(call, cx, 1, 1)) return undefined;
+  const text = cx.constString(call.args[0]!, 'a string literal address');
+  if (text === undefined) return undefined;
+  const family = isIP(text);
+  if (family === 0) {
+    cx.diags.error('invalid-argument', `pton: invalid IP address ${text}`, call.args[0]!.span);
+    return undefined;
+  }
+  return family === 4 ? Buffer.from(text.split('.').map(Number)) : ipv6Bytes(text);
+}
+
+/** uint8[n]. */
+function byteArrayType(n: number): Type {
+  const u8: Type = { kind: 'int', bits: 8, signed: false };
+  return { kind: 'tuple', array: true, elems: Array.from({ length: n }, () => u8), offsets: Array.from({ length: n }, (_, i) => i), size: n };
+}
+
 /**
  * pton("1.2.3.4" | "::1"): the address's bytes in network order, uint8[4] or uint8[16] (compile
  * time), so `(uint32)pton("127.0.0.1")` casts it to an integer (bpftrace stdlib.md pton).
  */
 const pton: LibFunction = {
   name: 'pton',
+  type(call, tx) {
+    const bytes = ptonBytes(call, tx);
+    return bytes ? byteArrayType(bytes.length) : noneType;
+  },
   expr(call, cx) {
-    if (!argCount(call, cx, 1, 1)) return cx.fail();
-    const text = cx.constString(call.args[0]!, 'a string literal address');
-    if (text === undefined) return cx.fail();
-    const family = isIP(text);
-    if (family === 0) {
-      cx.diags.error('invalid-argument', `pton: invalid IP address ${text}`, call.args[0]!.span);
-      return cx.fail();
-    }
-    const bytes = family === 4 ? Buffer.from(text.split('.').map(Number)) : ipv6Bytes(text);
+    const bytes = ptonBytes(call, cx);
+    if (!bytes) return cx.fail();
     const fields: { offset: number; blob: IrBlob }[] = [];
     for (let off = 0; off < bytes.length; off += 4) fields.push({ offset: off, blob: { op: 'int', value: c64(bytes.readUInt32LE(off)), size: 4 } });
-    const u8: Type = { kind: 'int', bits: 8, signed: false };
-    const type: Type = {
-      kind: 'tuple', array: true, elems: Array.from({ length: bytes.length }, () => u8),
-      offsets: Array.from({ length: bytes.length }, (_, i) => i), size: bytes.length,
-    };
-    return { type, blob: { op: 'record', size: bytes.length, fields } };
+    return { type: byteArrayType(bytes.length), blob: { op: 'record', size: bytes.length, fields } };
   },
 };
 

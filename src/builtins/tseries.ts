@@ -13,8 +13,8 @@ import type * as ast from '../ast/nodes.js';
 import type { IrBlob, IrExpr, IrStmt, TseriesAgg } from '../ir/ir.js';
 import type { MapSpec } from '../passes/program-info.js';
 import type { Diagnostics } from '../common/diagnostic.js';
-import type { Type } from '../types/types.js';
-import { c64, type LowerContext } from './library.js';
+import { isIntegral, type Type } from '../types/types.js';
+import { c64, type ArgContext, type LowerContext } from './library.js';
 import { Helper, tseriesKeyLayout } from '../contract/index.js';
 
 /** Index = the `agg` parameter stored in MapSpec.params[2]. */
@@ -33,8 +33,8 @@ export interface TseriesArgs {
   readonly agg: TseriesAgg;
 }
 
-/** Check the arguments (pre_type_check.cpp) and lower the value; undefined after an error. */
-export function tseriesArgs(call: ast.Call, cx: LowerContext): TseriesArgs | undefined {
+/** The checked literal arguments (pre_type_check.cpp): interval, count and aggregation; undefined after an error. */
+export function tseriesCheck(call: ast.Call, cx: ArgContext): { interval: bigint; count: bigint; agg: TseriesAgg } | undefined {
   const [valueExpr, intervalExpr, countExpr, aggExpr] = call.args;
   if (!valueExpr || !intervalExpr || !countExpr) return undefined;
   if (intervalExpr.kind !== 'IntLiteral' && intervalExpr.kind !== 'Positional') {
@@ -69,14 +69,32 @@ export function tseriesArgs(call: ast.Call, cx: LowerContext): TseriesArgs | und
     }
     agg = name as TseriesAgg;
   }
+  return { interval, count, agg };
+}
+
+/** The map's parameters for a value of type `valueType` (interval_ns, num_intervals, agg index, signed); undefined when it is not an integer. */
+export function tseriesParams(checked: { interval: bigint; count: bigint; agg: TseriesAgg }, valueType: Type): bigint[] | undefined {
+  // The value lowering holds as an integer (the type pass's placeholders: integral, none, args).
+  if (!isIntegral(valueType) && valueType.kind !== 'none' && valueType.kind !== 'args') return undefined;
+  return paramsFor(checked, isSignedType(valueType));
+}
+
+function paramsFor(checked: { interval: bigint; count: bigint; agg: TseriesAgg }, signed: boolean): bigint[] {
+  return [checked.interval, checked.count, BigInt(TSERIES_AGGS.indexOf(checked.agg)), signed ? 1n : 0n];
+}
+
+/** Check the arguments (tseriesCheck) and lower the value; undefined after an error. */
+export function tseriesArgs(call: ast.Call, cx: LowerContext): TseriesArgs | undefined {
+  const checked = tseriesCheck(call, cx);
+  if (!checked) return undefined;
+  const valueExpr = call.args[0]!;
   const v = cx.value(valueExpr);
   if (v.int === undefined) {
     if (v.type.kind !== 'none') cx.diags.error('type-mismatch', 'tseries() takes an integer value', valueExpr.span);
     return undefined;
   }
-  const value = cx.intOf(v, valueExpr);
   const signed = isSignedType(v.type);
-  return { params: [interval, count, BigInt(TSERIES_AGGS.indexOf(agg)), signed ? 1n : 0n], value, signed, agg };
+  return { params: paramsFor(checked, signed), value: cx.intOf(v, valueExpr), signed, agg: checked.agg };
 }
 
 function isSignedType(t: Type): boolean {

@@ -5,6 +5,9 @@ import { argCount, type LibFunction } from './library.js';
 export const WATCH_FUNCTIONS: readonly LibFunction[] = [
   {
     name: 'unwatch',
+    typeStmt(call, tx) {
+      if (argCount(call, tx, 1, 1)) tx.typeOf(call.args[0]!);
+    },
     stmt(call, cx) {
       if (!argCount(call, cx, 1, 1)) return [];
       const arg = call.args[0]!;

@@ -7,7 +7,10 @@
  * assigned and keyed with is observed in the script's TypeTable, what a scratch variable holds in
  * the script's variable types (by probe and declaration, src/passes/var-types.ts). Literal
  * folding, key layouts, pointer and struct types are functions both passes share; library
- * functions answer their result type through their lowering hook in a sandbox (below).
+ * functions answer their result type through their declared typing (`type`, `typeStmt`,
+ * `typeAggregate` on the record, given the TypeContext `typing()` below; every record declares one:
+ * test/unit/passes/lib-typing.test.ts), the packet view through packetType (src/builtins/packet.ts):
+ * no lowering hook runs here.
  *
  * This class holds a probe's typing state and the expression dispatch; statements are typed in
  * src/passes/type-stmts.ts, memory places and casts in src/passes/type-memory.ts.
@@ -18,13 +21,12 @@
  */
 import type * as ast from '../ast/nodes.js';
 import { LIBRARY_FUNCTIONS, LIBRARY_VARS } from '../builtins/functions.js';
-import type { LibValue, LowerContext } from '../builtins/library.js';
-import { PacketLowering } from '../builtins/packet.js';
+import type { TypeContext } from '../builtins/library.js';
+import { packetType } from '../builtins/packet.js';
 import { defaultAddressSpace } from '../builtins/str.js';
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { Span } from '../common/span.js';
 import { byteLength } from '../contract/index.js';
-import type { IrBlob, IrExpr } from '../ir/ir.js';
 import { kernelBtfTypes, type CType } from '../kernel/btf.js';
 import type { ConcreteProbe } from '../providers/provider.js';
 import { TOO_DEEP } from '../syntax/depth.js';
@@ -72,7 +74,6 @@ export class ProbeTyper implements FoldHost {
   readonly notMemory = new WeakSet<ast.Expr>();
   depth = 0;
   macroDepth = 0;
-  packetView: PacketLowering | undefined;
 
   constructor(
     readonly script: ScriptState,
@@ -91,10 +92,6 @@ export class ProbeTyper implements FoldHost {
   typeProbe(node: ast.Probe): void {
     if (node.predicate) this.caught(() => this.typeOf(node.predicate!));
     this.block(node.body);
-  }
-
-  get packet(): PacketLowering {
-    return (this.packetView ??= new PacketLowering(this.probe, this.sandbox()));
   }
 
   // ------------------------------------------------------------------ statements
@@ -221,8 +218,8 @@ export class ProbeTyper implements FoldHost {
   }
 
   typeAt(e: ast.Expr): Type {
-    const packetValue = this.packet.value(e);
-    if (packetValue) return packetValue.type;
+    const packet = packetType(this.probe, e, (x) => this.typeOf(x));
+    if (packet) return packet;
     switch (e.kind) {
       case 'IntLiteral':
         return literalType(e.value);
@@ -302,7 +299,7 @@ export class ProbeTyper implements FoldHost {
     if (target) return target.type;
     if (e.name === 'probe') return stringType(this.probe.userName ?? this.probe.name, 64);
     const libVar = LIBRARY_VARS.get(e.name);
-    if (libVar) return libVar.lower(e, this.sandbox()).type;
+    if (libVar) return libVar.type ? libVar.type(e, this.typing()) : none;
     if (e.name === 'args') return this.probe.args ? { kind: 'args' } : none;
     const usdtArg = this.probe.usdtArgs && /^arg\d+$/.test(e.name) ? this.probe.usdtArgs[Number(e.name.slice(3))] : undefined;
     if (usdtArg) return lowerUsdtArg(usdtArg).type;
@@ -324,8 +321,7 @@ export class ProbeTyper implements FoldHost {
       return v.type === 'string' ? stringType(v.value, this.script.maxStrlen) : v.type;
     }
     const lib = LIBRARY_FUNCTIONS.get(e.callee);
-    if (lib?.expr) return lib.expr(e, this.sandbox()).type;
-    return none;
+    return lib?.type ? lib.type(e, this.typing()) : none;
   }
 
   binary(e: ast.Binary): Type {
@@ -421,55 +417,39 @@ export class ProbeTyper implements FoldHost {
     throw new Unsupported('untyped');
   }
 
-  sandboxCx: LowerContext | undefined;
+  typingCx: TypeContext | undefined;
 
-  /**
-   * What a library function's hook sees while the type pass asks it for its result type: its
-   * arguments' types (each typed here, never lowered) as placeholder values; what it would add to
-   * the program (events, internal maps, scratch slots) goes nowhere; map uses are observed.
-   */
-  sandbox(): LowerContext {
-    if (this.sandboxCx) return this.sandboxCx;
+  /** What a library function's declared typing sees (library.ts TypeContext). */
+  typing(): TypeContext {
+    if (this.typingCx) return this.typingCx;
     const self = this;
-    const placeholder = (type: Type): LibValue => (isIntegral(type) || type.kind === 'none' || type.kind === 'args' ? { type, int: ZERO } : { type, blob: { op: 'zero', size: Math.max(1, sizeOf(type)) } });
-    return (this.sandboxCx = {
+    return (this.typingCx = {
       diags: this.diags,
       probe: this.probe,
       unsafe: this.script.unsafe === true,
-      source: this.script.source,
       stackMode: this.script.stackMode,
       config: this.script.config,
       maxStrlen: this.script.maxStrlen ?? DEFAULT_STRLEN,
       strTruncTrailer: this.script.strTruncTrailer,
-      library: (name) => LIBRARY_FUNCTIONS.get(name),
+      typeOf: (e) => self.typeOf(e),
+      constInt: (e) => self.constInt(e),
+      constString: (e) => self.constString(e),
+      knownMap: (m) => self.knownMap(m),
+      observeKeys: (keys, spec, m) => self.observeKeys(keys, spec, m),
       scriptMap: (name) => self.table.maps.get(name),
       resolveType: (name) => self.types.resolveName(name),
-      loops: () => [],
-      helperErr: () => undefined,
-      value: (e) => placeholder(self.typeOf(e)),
-      intOf: (v) => v.int ?? ZERO,
-      blobOf: (v, t): IrBlob => v.blob ?? { op: 'zero', size: Math.max(1, sizeOf(t)) },
-      constInt: (e) => self.constInt(e),
-      constString(e) {
-        if (e.kind === 'StringLiteral') return e.value;
-        if (e.kind === 'Positional') return self.script.positionals[e.index - 1];
-        return undefined;
-      },
-      emit: () => ({ op: 'return' }),
-      registerEvent: () => 0,
-      knownMap: (m) => self.knownMap(m),
-      keyBlob: (keys, spec, m) => (self.observeKeys(keys, spec, m) ? { op: 'zero', size: 8 } : undefined),
-      mapId: () => 0,
-      internalMap: () => 0,
-      temp: () => 0,
-      tempBlob: () => 0,
-      fail: () => placeholder(none),
+      library: (name) => LIBRARY_FUNCTIONS.get(name),
       unsupported: () => self.unsupported(),
     });
   }
-}
 
-const ZERO: IrExpr = { op: 'const', value: 0n };
+  /** A string literal or string positional's text (typing's constString). */
+  constString(e: ast.Expr): string | undefined {
+    if (e.kind === 'StringLiteral') return e.value;
+    if (e.kind === 'Positional') return this.script.positionals[e.index - 1];
+    return undefined;
+  }
+}
 
 function stringType(value: string, size?: number): Type {
   const bytes = byteLength(value) + 1;

@@ -5,6 +5,7 @@
 import type * as ast from '../ast/nodes.js';
 import { isAggregation } from '../builtins/builtins.js';
 import { LIBRARY_FUNCTIONS } from '../builtins/functions.js';
+import { isPacketStatement } from '../builtins/packet.js';
 import { DEFAULT_STRLEN, i64, isIntegral, typeEquals, u64, type Type } from '../types/types.js';
 import { arithResult } from './int-semantics.js';
 import { fold } from './lower-arith.js';
@@ -118,7 +119,7 @@ export function varDecl(tx: ProbeTyper, s: ast.VarDecl): void {
 }
 
 export function exprStmt(tx: ProbeTyper, e: ast.Expr): void {
-  if (tx.packet.statement(e)) return;
+  if (isPacketStatement(tx.probe, e)) return;
   if (e.kind === 'Update') {
     update(tx, e);
     return;
@@ -174,12 +175,10 @@ export function counterType(tx: ProbeTyper, m: ast.MapRef): Type {
   return t && (t.kind === 'ptr' || t.kind === 'int') ? t : i64;
 }
 
-/** An aggregation's record (src/builtins/aggregations.ts) run on the sandbox: it declares the map use as lowering will. */
+/** An aggregation's declared typing (src/builtins/aggregations.ts) observes the map use lowering will declare. */
 export function aggregate(tx: ProbeTyper, target: ast.MapRef, key: readonly Type[], call: ast.Call): void {
-  LIBRARY_FUNCTIONS.get(call.callee)!.aggregate!(call, tx.sandbox(), (kind, valueType, params) => {
-    const spec = tx.useMap(target, kind, key, valueType, params, call);
-    return spec ? { spec, key: { op: 'zero', size: 8 } } : undefined;
-  });
+  const lib = LIBRARY_FUNCTIONS.get(call.callee)!;
+  lib.typeAggregate?.(call, tx.typing(), (kind, valueType, params) => tx.useMap(target, kind, key, valueType, params, call) !== undefined);
 }
 
 export function callStmt(tx: ProbeTyper, call: ast.Call): void {
@@ -190,6 +189,6 @@ export function callStmt(tx: ProbeTyper, call: ast.Call): void {
     return;
   }
   const lib = LIBRARY_FUNCTIONS.get(call.callee);
-  if (lib?.stmt) lib.stmt(call, tx.sandbox());
+  if (lib?.stmt) lib.typeStmt?.(call, tx.typing());
   else if (!isAggregation(call.callee)) tx.typeOf(call);
 }

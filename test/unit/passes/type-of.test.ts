@@ -9,6 +9,7 @@ import { Diagnostics } from '../../../src/common/diagnostic.js';
 import { ProbeLowerer } from '../../../src/passes/lower.js';
 import { resolveScriptTypes } from '../../../src/passes/resolve-script-types.js';
 import { ProbeTyper } from '../../../src/passes/type-of.js';
+import { LIBRARY_FUNCTIONS, LIBRARY_VARS } from '../../../src/builtins/functions.js';
 import { typeToString, type Type } from '../../../src/types/types.js';
 
 /** The pipeline's state up to (not including) type resolution: the typed pass's input. */
@@ -115,11 +116,36 @@ const CORPUS = [
   'macro inc(x) { x + 1 } macro twice(v) { v * 2 } BEGIN { $a = inc(1); $b = twice($a); @m[inc($b)] = { let $c = 3; $c + $b }; }',
   'BEGIN { for ($i : 0..5) { @f[$i] = $i * 2; } for ($kv : @f) { $k = $kv.0; $v = $kv.1; } $j = 0; while ($j < 3) { $j++; } unroll(2) { @u += 1; } }',
   'BEGIN { @c = comm; @p = pid; @n = nsecs; @t = tid; $s = str(0, 4); @q[comm, pid] = sum((uint32)1); if (@p > 1) { delete(@q, (comm, pid)); } $has = has_key(@q, (comm, pid)); }',
-  // Library functions: the type pass asks their lowering hooks for the result type in a sandbox.
+  // Library functions: the type pass uses each record's declared typing, lowering its lowering hook.
   'BEGIN { $s = str(0, 8); $l = strlen($s); $b = bswap((uint32)7); $c = strcontains($s, "a"); $n = strncmp($s, "ab", 2); $k = kstack; $u = ustack(3); $t = ntop(2, (uint32)0); $p = pton("1.2.3.4"); $j = str_concat("ab", "cd"); $e = elapsed; $cp = ncpus; $f = strftime("%H", nsecs); $cg = cgroup; @x[$s, $l] = hist($b); @y = stats($n); $h = has_key(@x, ($s, $l)); $len = len(@x); delete(@x, ($s, $l)); $ks = ksym(0); $us = usym(0); $bf = buf($s, 4); $pr = probe; $pt = probetype; }',
+  'BEGIN { $s = str(0, 8); $a = is_str($s); $b = is_integer(1); $c = is_ptr((int8 *)0); $d = is_literal(1); $e = is_err((int8 *)0); $k = kptr(0); $u = uptr((int8 *)0); $i = strstr($s, "b"); $m = memcmp($s, "abcdefgh", 2); $cap = strcap($s); $mac = macaddr("abcdef"); $sig = signal_name(9); $err = strerror(2); $dl = default_str_length; $cp = cgroup_path(1); $pid = pid(init); $ms = nsecs(monotonic); $up = usermode; }',
   'macro m() { (int16)2 } macro n(x) { x ? "a" : "bb" } BEGIN { $a = m; $b = n(m); @c[n(1), m] = (m, n(0)); }',
   'struct Foo { int a; char b[4]; } BEGIN { $f = (struct Foo *)0; $a = $f->a; $b = $f->b; @f = $a; $o = offsetof(struct Foo, b); $sz = sizeof(struct Foo); }',
 ];
+
+test('the type pass never runs a library lowering hook: each record\'s declared typing types it', (t) => {
+  const hooks: [Record<string, unknown>, string][] = [];
+  for (const f of LIBRARY_FUNCTIONS.values()) for (const h of ['expr', 'stmt', 'aggregate']) if ((f as unknown as Record<string, unknown>)[h]) hooks.push([f as unknown as Record<string, unknown>, h]);
+  for (const v of LIBRARY_VARS.values()) hooks.push([v as unknown as Record<string, unknown>, 'lower']);
+  const originals = hooks.map(([o, h]) => o[h]);
+  const called: string[] = [];
+  hooks.forEach(([o, h]) => {
+    o[h] = () => {
+      called.push(`${String(o.name)}.${h}`);
+      throw new Error('lowering hook run by the type pass');
+    };
+  });
+  try {
+    // With records whose typing types an expression built from the call (config, comm(), find).
+    for (const text of [...CORPUS, 'BEGIN { $c = config.max_strlen; $m = comm(); @m[1] = 2; $v = 0; $f = find(@m, 1, $v); $cpu = __builtin_cpu; }']) {
+      const s = setup(text);
+      resolveScriptTypes(s.expanded!, s.newScript!, s.imported!.source);
+    }
+  } finally {
+    hooks.forEach(([o, h], i) => (o[h] = originals[i]));
+  }
+  t.deepEqual(called, []);
+});
 
 test('the type pass gives every expression the type lowering gives it', (t) => {
   for (const text of CORPUS) {
