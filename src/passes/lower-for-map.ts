@@ -24,6 +24,27 @@ export interface ForMapHost {
 }
 
 /**
+ * The value half of `for ($kv : @m)`'s tuple: a per-CPU aggregation's total (count unsigned; sum,
+ * min, max, avg signed), an int map's value widened to 64 bits, any other value as stored;
+ * undefined for maps that cannot be iterated (hist, lhist, stats, tseries). The type pass
+ * (src/passes/type-stmts.ts) reads the same answer.
+ */
+export function forMapValueType(spec: MapSpec): Type | undefined {
+  switch (spec.kind) {
+    case 'count':
+      return u64;
+    case 'sum': case 'min': case 'max': case 'avg':
+      return i64;
+    case 'int':
+      return spec.valueType.kind === 'int' ? { kind: 'int', bits: 64, signed: spec.valueType.signed } : spec.valueType.kind === 'ptr' ? spec.valueType : i64;
+    case 'value':
+      return spec.valueType;
+    default:
+      return undefined;
+  }
+}
+
+/**
  * `for ($kv : @m) { ... }`: `$kv` is the tuple (key, value), the key itself a tuple for a map with
  * several keys. As in bpftrace, the value of a per-CPU aggregation (count, sum, min, max, avg) is
  * the total over every CPU; hist, lhist and stats maps cannot be iterated.
@@ -39,23 +60,10 @@ export function lowerForMap(s: ast.ForMap, h: ForMapHost): IrStmt[] {
     h.diags.error('invalid-argument', `for can only iterate over a map with keys; ${spec.name} has none`, s.map.span);
     return [];
   }
-  let valueType: Type;
-  switch (spec.kind) {
-    case 'count':
-      valueType = u64;
-      break;
-    case 'sum': case 'min': case 'max': case 'avg':
-      valueType = i64;
-      break;
-    case 'int':
-      valueType = spec.valueType.kind === 'int' ? { kind: 'int', bits: 64, signed: spec.valueType.signed } : spec.valueType.kind === 'ptr' ? spec.valueType : i64;
-      break;
-    case 'value':
-      valueType = spec.valueType;
-      break;
-    default:
-      h.diags.error('not-supported', `for cannot iterate over ${spec.name}: its values are ${spec.kind}() aggregations`, s.map.span);
-      return [];
+  const valueType = forMapValueType(spec);
+  if (!valueType) {
+    h.diags.error('not-supported', `for cannot iterate over ${spec.name}: its values are ${spec.kind}() aggregations`, s.map.span);
+    return [];
   }
   const map = h.mapId(spec.name);
   const keyType = h.keyLayout(spec.keyTypes);

@@ -104,14 +104,31 @@ export function arrayCast(lx: ProbeLowerer, e: ast.Cast, ct: CType & { kind: 'ar
  * Undefined (after a diagnostic) when the type has no written form here.
  */
 export function concreteType(lx: ProbeLowerer, te: ast.TypeExpr): ast.TypeExpr | undefined {
+  // As sizeof's operand: typed, never run; lowered (and its code dropped) only to report its error.
+  return writtenTypeOf(
+    te,
+    (of) => lx.operandType(of) ?? lx.value(of).type,
+    (t, at) => lx.diags.error('unsupported', `typeof: a value of type ${typeToString(t)} cannot be used as a type here`, at.span),
+  );
+}
+
+/**
+ * The written type a `typeof(...)` stands for, given its operand's type (`operandType`); the type
+ * pass (src/passes/type-memory.ts) and lowering share it. `unsupported` hears of a value type that
+ * has no written form (none, an error already reported, is silent).
+ */
+export function writtenTypeOf(
+  te: ast.TypeExpr,
+  operandType: (e: ast.Expr) => Type,
+  unsupported?: (t: Type, at: ast.TypeExpr) => void,
+): ast.TypeExpr | undefined {
   const of = te.of;
   if (!of) return te;
-  if (of.kind === 'TypeExpr') return concreteType(lx, of);
+  if (of.kind === 'TypeExpr') return writtenTypeOf(of, operandType, unsupported);
   const plain = (name: string, pointerDepth = 0, arraySize?: number): ast.TypeExpr => ({ kind: 'TypeExpr', span: te.span, name, pointerDepth, arraySize });
   // bpftrace: a bare identifier that is not a builtin names a type there (never a macro).
   if (of.kind === 'Identifier' && !LIBRARY_VARS.has(of.name) && !/^(args|probe|retval|s?arg\d+)$/.test(of.name)) return plain(of.name);
-  // As sizeof's operand: typed, never run; lowered (and its code dropped) only to report its error.
-  const t = lx.operandType(of) ?? lx.value(of).type;
+  const t = operandType(of);
   switch (t.kind) {
     case 'int':
       return plain(`${t.signed ? '' : 'u'}int${t.bits}`);
@@ -126,7 +143,7 @@ export function concreteType(lx: ProbeLowerer, te: ast.TypeExpr): ast.TypeExpr |
     case 'none':
       return undefined;
     default:
-      lx.diags.error('unsupported', `typeof: a value of type ${typeToString(t)} cannot be used as a type here`, te.span);
+      unsupported?.(t, te);
       return undefined;
   }
 }

@@ -3,11 +3,10 @@
  * Free functions over the probe's typer (src/passes/type-of.ts), which dispatches to them.
  */
 import type * as ast from '../ast/nodes.js';
-import { LIBRARY_VARS } from '../builtins/functions.js';
 import { findMember, type CType } from '../kernel/btf.js';
 import { aggregateLayout, isIntegral, sizeOf, type Type } from '../types/types.js';
 import { contextFieldValue } from './lower-context.js';
-import { castTarget } from './lower-memory.js';
+import { castTarget, writtenTypeOf } from './lower-memory.js';
 import { pointee, ptrType, valueTypeOf } from './lower-types.js';
 import { Unsupported } from './lower-values.js';
 import { cValueType } from './struct-values.js';
@@ -52,28 +51,9 @@ export function arrayCast(tx: ProbeTyper, ct: CType & { kind: 'array' }, v: Type
   return type;
 }
 
-/** `typeof(...)` as the plain type it stands for (as src/passes/lower-memory.ts concreteType). */
+/** `typeof(...)` as the plain type it stands for (shared with lowering: writtenTypeOf). */
 export function concreteType(tx: ProbeTyper, te: ast.TypeExpr): ast.TypeExpr | undefined {
-  const of = te.of;
-  if (!of) return te;
-  if (of.kind === 'TypeExpr') return concreteType(tx, of);
-  const plain = (name: string, pointerDepth = 0, arraySize?: number): ast.TypeExpr => ({ kind: 'TypeExpr', span: te.span, name, pointerDepth, arraySize });
-  if (of.kind === 'Identifier' && !LIBRARY_VARS.has(of.name) && !/^(args|probe|retval|s?arg\d+)$/.test(of.name)) return plain(of.name);
-  const t = tx.typeOf(of);
-  switch (t.kind) {
-    case 'int':
-      return plain(`${t.signed ? '' : 'u'}int${t.bits}`);
-    case 'bool':
-      return plain('bool');
-    case 'str':
-      return plain('string', 0, t.size);
-    case 'ptr': {
-      const m = /^(.*?)((?:\s*\*)*)$/.exec(t.to)!;
-      return plain(m[1]!.trim(), 1 + (m[2]!.match(/\*/g)?.length ?? 0));
-    }
-    default:
-      return undefined;
-  }
+  return writtenTypeOf(te, (of) => tx.typeOf(of));
 }
 
 // ------------------------------------------------------------------ memory

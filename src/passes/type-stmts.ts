@@ -9,6 +9,7 @@ import { isPacketStatement } from '../builtins/packet.js';
 import { DEFAULT_STRLEN, i64, isIntegral, typeEquals, u64, type Type } from '../types/types.js';
 import { arithResult } from './int-semantics.js';
 import { fold } from './lower-arith.js';
+import { forMapValueType } from './lower-for-map.js';
 import { keyLayoutTypes, valueStorageType } from './lower-maps.js';
 import { valueTypeOf } from './lower-types.js';
 import type { MapSpec } from './program-info.js';
@@ -69,23 +70,8 @@ export function stmt(tx: ProbeTyper, s: ast.Stmt): void {
 export function forMap(tx: ProbeTyper, s: ast.ForMap): void {
   const spec = tx.knownMap(s.map);
   if (!spec || s.map.keys.length > 0 || spec.keyTypes.length === 0) return;
-  let valueType: Type;
-  switch (spec.kind) {
-    case 'count':
-      valueType = u64;
-      break;
-    case 'sum': case 'min': case 'max': case 'avg':
-      valueType = i64;
-      break;
-    case 'int':
-      valueType = spec.valueType.kind === 'int' ? { kind: 'int', bits: 64, signed: spec.valueType.signed } : spec.valueType.kind === 'ptr' ? spec.valueType : i64;
-      break;
-    case 'value':
-      valueType = spec.valueType;
-      break;
-    default:
-      return;
-  }
+  const valueType = forMapValueType(spec);
+  if (!valueType) return;
   const kvType: Type = { kind: 'tuple', elems: [keyLayoutTypes(spec.keyTypes), valueType] };
   tx.scoped(() => {
     tx.declareVar(s.variable.name, kvType, s.variable.span, true);
