@@ -11,8 +11,11 @@ export function isAggregation(name: string): boolean {
   return LIBRARY_FUNCTIONS.get(name)?.aggregate !== undefined;
 }
 
+/** Calls only xdp and tc probes have; lowered by the packet view (src/builtins/packet.ts), not the library. */
+export const PACKET_FUNCTION_NAMES: readonly string[] = ['redirect'];
+
 /** Every name a user can call, for "did you mean" hints and completion. */
-export const ALL_FUNCTION_NAMES: readonly string[] = [...LIBRARY_FUNCTIONS.keys()];
+export const ALL_FUNCTION_NAMES: readonly string[] = [...LIBRARY_FUNCTIONS.keys(), ...PACKET_FUNCTION_NAMES];
 
 /** Identifiers lowering resolves from the probe itself (src/passes/lower-idents.ts), not from the library. */
 export const PROBE_VARS: readonly string[] = ['args', 'ctx', 'probe', 'retval', 'cpid', 'sarg'];

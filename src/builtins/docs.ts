@@ -34,6 +34,7 @@ export const FUNCTION_DOCS: Readonly<Record<string, FunctionDoc>> = {
   delete: d('delete(@map[key])\ndelete(@map, key)', 'Removes one entry of a map.'),
   exit: d('exit([int code])', 'Ends the run (END probes run, maps are printed); the process exits with code.'),
   time: d('time([string fmt])', 'Prints the current time formatted by strftime (default "%H:%M:%S\\n").'),
+  redirect: d('redirect(string ifname)', 'In xdp and tc probes (--unsafe): sends the packet out of the named interface (bpf_redirect to its egress).'),
   str: d('str(char *s[, int n]) -> string', 'Reads a NUL-terminated string from a kernel or user address (at most n bytes).'),
 
   // Maps.

@@ -3,7 +3,7 @@
  * Free functions over the probe's lowerer (src/passes/lower.ts), which dispatches to them.
  */
 import type * as ast from '../ast/nodes.js';
-import { isAggregation, ALL_FUNCTION_NAMES } from '../builtins/builtins.js';
+import { isAggregation, ALL_FUNCTION_NAMES, PACKET_FUNCTION_NAMES } from '../builtins/builtins.js';
 import { checkFormatArgs, parseFormat, type FormatArgKind } from '../builtins/printf-check.js';
 import type { Span } from '../common/span.js';
 import type { IrBlob, IrExpr, IrStmt } from '../ir/ir.js';
@@ -57,6 +57,10 @@ export function call(lx: ProbeLowerer, e: ast.Call): TypedValue {
   if (lib?.expr) return lib.expr(e, lx.libContext());
   if (isAggregation(e.callee)) {
     lx.diags.error('aggregation-outside-map', `${e.callee}() can only be assigned to a map, e.g. @x = ${e.callee}(...)`, e.span);
+    return lx.fail();
+  }
+  if (PACKET_FUNCTION_NAMES.includes(e.callee)) {
+    lx.diags.error('no-packet', `${e.callee}() is only available as a statement in xdp and tc probes (this is ${lx.probe.provider})`, e.span);
     return lx.fail();
   }
   if (ALL_FUNCTION_NAMES.includes(e.callee)) {

@@ -93,6 +93,7 @@ kernelTest('packet probes: verdicts that change the path need --unsafe; task bui
     ['xdp:lo { @[comm] = count(); }', [], /comm is not available in xdp probes/],
     ['tc:lo:egress { @[pid] = count(); }', [], /pid is not available in tc probes/],
     ['BEGIN { @ = pkt.len; exit(); }', [], /pkt is only available in xdp and tc probes/],
+    ['BEGIN { redirect("lo"); exit(); }', ['--unsafe'], /redirect\(\) is only available as a statement in xdp and tc probes \(this is BEGIN\)/],
     ['xdp:lo { @ = pkt.ip.nosuch; }', [], /pkt.ip has no field named nosuch/],
     ['xdp:nosuchif0 { }', [], /no network interface named nosuchif0/],
     ['tc:lo:sideways { }', [], /expected tc:INTERFACE:ingress or tc:INTERFACE:egress/],
