@@ -258,8 +258,8 @@ class ProgramGen {
       case 'setVarBlob': {
         const dst = this.blobVars.get(s.id)!;
         const size = blobSize(s.value);
-        // Blobs that cannot read the variable itself are built in place (no 1 KiB temporary and copy).
-        if (s.value.op === 'readStr' || s.value.op === 'comm' || s.value.op === 'string' || s.value.op === 'zero') this.fill(dst, s.value);
+        // Blobs that cannot read the variable itself once their writes start are built in place (no temporary and copy: a struct read stays one blob).
+        if (s.value.op === 'readStr' || s.value.op === 'readBytes' || s.value.op === 'comm' || s.value.op === 'string' || s.value.op === 'zero') this.fill(dst, s.value);
         else bb.copy(dst, 8, this.blob(s.value), 8, size);
         return;
       }
@@ -1173,9 +1173,11 @@ class ProgramGen {
         this.ifElse(bb.toBool(this.expr(blob.cond)), () => this.fill(dst, blob.then, dstAlign), () => this.fill(dst, blob.else, dstAlign));
         return;
       case 'readBytes': {
+        // The address first, as readStr's: it may read the destination (a variable assigned in place).
+        const addr = this.b.CreateIntToPtr(this.expr(blob.addr), bb.i8p);
         bb.zero(dst, blob.size, dstAlign);
         const helper = blob.space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel;
-        this.helperFailed(bb.helper(helper, bb.i64, [dst, bb.int(BigInt(blob.size)), this.b.CreateIntToPtr(this.expr(blob.addr), bb.i8p)]), blob.err);
+        this.helperFailed(bb.helper(helper, bb.i64, [dst, bb.int(BigInt(blob.size)), addr]), blob.err);
         return;
       }
       case 'seqBlob':
