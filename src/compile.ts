@@ -9,7 +9,7 @@ import type { MapSpec } from './passes/program-info.js';
 import { providerFor } from './providers/registry.js';
 import type { ConcreteProbe, ExpandContext } from './providers/provider.js';
 import { parse } from './syntax/index.js';
-import { sizeOf, typeToString, type Type } from './types/types.js';
+import { DEFAULT_ON_STACK_LIMIT, sizeOf, typeToString, type Type } from './types/types.js';
 import { btfEnvWarning, kernelBtfTypes } from './kernel/btf.js';
 import { missingProbesMode, probeLimitErrors, readConfig } from './passes/config.js';
 import { checkMapDecls, readMapDecls, type DeclaredMap } from './passes/map-decls.js';
@@ -265,7 +265,7 @@ export const PIPELINE: readonly CompilePass[] = [
       ];
       if (helperErrorMap !== undefined) internal.push({ id: helperErrorMap, name: HELPER_ERROR_MAP, bpfType: MapType.ARRAY, keySize: 4, valueSize: 16 * events.length, maxEntries: 1 });
       const all = (s.maps = [...maps, ...internal]);
-      s.ir = { maps: all.map(toIrMap), programs: s.programs!, ringbufMap, lostMap, zeroMap, scratchMap, ...(helperErrorMap === undefined ? {} : { helperErrorMap }) };
+      s.ir = { maps: all.map(toIrMap), programs: s.programs!, ringbufMap, lostMap, zeroMap, scratchMap, onStackLimit: s.config!.onStackLimit ?? DEFAULT_ON_STACK_LIMIT, ...(helperErrorMap === undefined ? {} : { helperErrorMap }) };
     },
   },
   {
@@ -273,23 +273,23 @@ export const PIPELINE: readonly CompilePass[] = [
     name: 'codegen', reads: ['ir', 'backend'], writes: ['llvm'],
     run(s, diags) {
       // A value too large for the scratch area is the script's doing (ScratchTooLargeError).
-      s.llvm = asDiagnostics(() => s.backend!.generateLlvm(s.ir!), s.probes!, diags);
+      s.llvm = asDiagnostics(() => s.backend!.generateLlvm(s.ir!), s.probes!, diags, s.ir!.onStackLimit);
     },
   },
   {
-    name: 'emit', reads: ['llvm', 'backend', 'probes'], writes: ['emitted'],
+    name: 'emit', reads: ['llvm', 'backend', 'probes', 'ir'], writes: ['emitted'],
     run(s, diags) {
-      s.emitted = asDiagnostics(() => s.backend!.emitObject(s.llvm!), s.probes!, diags);
+      s.emitted = asDiagnostics(() => s.backend!.emitObject(s.llvm!), s.probes!, diags, s.ir!.onStackLimit);
     },
   },
 ];
 
 /** Runs a code generation step; a failure that is the script's doing (codegenDiagnostics) becomes diagnostics, any other is rethrown. */
-function asDiagnostics<T>(step: () => T, probes: FrontendResult['probes'], diags: Diagnostics): T | undefined {
+function asDiagnostics<T>(step: () => T, probes: FrontendResult['probes'], diags: Diagnostics, onStackLimit: number): T | undefined {
   try {
     return step();
   } catch (e) {
-    const found = codegenDiagnostics(e, probes);
+    const found = codegenDiagnostics(e, probes, onStackLimit);
     if (!found) throw e;
     diags.items.push(...found);
     return undefined;
@@ -409,14 +409,16 @@ export async function compileScript(source: SourceFile, opts: CompileOptions = {
  * backend refuses functions whose stack frame exceeds 512 bytes ("Looks like the BPF stack limit
  * of 512 bytes is exceeded"). Anything else is a tsbpf bug and stays an internal error.
  */
-function codegenDiagnostics(e: unknown, probes: FrontendResult['probes']): Diagnostic[] | undefined {
+function codegenDiagnostics(e: unknown, probes: FrontendResult['probes'], onStackLimit: number): Diagnostic[] | undefined {
   const message = e instanceof Error ? e.message : String(e);
   // src/codegen/bpf-builder.ts ScratchTooLargeError (not imported: that module loads LLVM).
   if (e instanceof Error && e.name === 'ScratchTooLargeError') return [{ severity: 'error', code: 'bpf-stack-limit', message: `${message}: use shorter strings (str(x, N), config max_strlen)` }];
   if (!/BPF stack limit of 512 bytes is exceeded/.test(message)) return undefined;
   const names = new Set([...message.matchAll(/in function (\S+) /g)].map((m) => m[1]!));
   const hit = probes.filter((p) => names.has(p.name));
-  const hint = 'the probe keeps more than 512 bytes of values on the BPF stack: use shorter strings (str(x, N), config max_strlen), fewer string or tuple variables, or split the work between probes';
+  // As bpftrace's load error, the way out that keeps the values: a lower on_stack_limit moves them to the scratch map.
+  const lower = onStackLimit > 0 ? `a lower config on_stack_limit (values up to ${onStackLimit} bytes are on the stack now; 0 puts every one in the per-CPU scratch map), ` : '';
+  const hint = `the probe keeps more than 512 bytes of values on the BPF stack: use ${lower}shorter strings (str(x, N), config max_strlen), fewer string or tuple variables, or split the work between probes`;
   const one = (p: FrontendResult['probes'][number] | undefined): Diagnostic => ({
     severity: 'error', code: 'bpf-stack-limit',
     message: `${p ? `probe ${p.probe.name}` : 'a probe'} needs more than the 512 bytes of BPF stack`,

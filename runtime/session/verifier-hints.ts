@@ -46,4 +46,4 @@ export function verifierHint(reason: string, provider: string): string | undefin
   return undefined;
 }
 
-const STACK_HINT = 'the probe uses more than the 512 bytes of BPF stack: use fewer or shorter strings (str(x, N)) and tuples';
+const STACK_HINT = 'the probe uses more than the 512 bytes of BPF stack: use fewer or shorter strings (str(x, N)) and tuples, or a lower config on_stack_limit (0 puts every string, tuple and record in the per-CPU scratch map)';

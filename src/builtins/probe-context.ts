@@ -7,7 +7,7 @@ import { arch } from 'node:os';
 import type * as ast from '../ast/nodes.js';
 import type { IrBlob, IrExpr } from '../ir/ir.js';
 import { Helper } from '../contract/index.js';
-import { boolType, noneType, u32, type Type } from '../types/types.js';
+import { boolType, DEFAULT_ON_STACK_LIMIT, noneType, u32, type Type } from '../types/types.js';
 import { findMember, kernelBtfTypes, type CMember } from '../kernel/btf.js';
 import type { Diagnostics } from '../common/diagnostic.js';
 import type { ScriptConfig } from '../passes/config.js';
@@ -262,7 +262,7 @@ function configRecord(node: ast.Identifier, cx: { readonly config?: ScriptConfig
     ['max_map_keys', int(c.maxMapKeys ?? 4096)],
     ['max_probes', int(c.maxProbes ?? 1024)],
     ['max_strlen', int(cx.maxStrlen)],
-    ['on_stack_limit', int(32)],
+    ['on_stack_limit', int(c.onStackLimit ?? DEFAULT_ON_STACK_LIMIT)],
     ['perf_rb_pages', int(c.perfRbPages ?? 0)],
     ['str_trunc_trailer', str(c.strTruncTrailer ?? '..')],
     ['missing_probes', str(c.missingProbes ?? 'error')],

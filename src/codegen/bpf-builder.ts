@@ -10,13 +10,17 @@ export { llvm };
 type Value = llvmTypes.Value;
 type Fn = llvmTypes.Function;
 
-/** bpftrace's `on_stack_limit`: blobs larger than this many bytes live in the per-CPU scratch map. */
-export const ON_STACK_LIMIT = 32;
 /**
  * Bytes of one scratch map entry at most: the kernel refuses per-CPU map values above
  * PCPU_MIN_UNIT_SIZE (32 KiB). A program needing more uses further entries (keys 1, 2, ...).
  */
 export const SCRATCH_CHUNK = 32768;
+
+/**
+ * Stack slots up to this size (all of them under bpftrace's default on_stack_limit) are shared
+ * between statements by the slot pool alone; larger ones get lifetime markers as well (slot).
+ */
+const MARKERLESS_SLOT_BYTES = 32;
 
 /** zero() and copy() above this many bytes call bpf_probe_read_kernel rather than unrolling stores. */
 const BULK_BYTES = 64;
@@ -75,6 +79,8 @@ export class BpfBuilder {
    * callbacks continue its count.
    */
   scratchMap: number | undefined;
+  /** The script's `on_stack_limit` (IrModule.onStackLimit): `slot()` puts larger blobs in the scratch map. */
+  onStackLimit = 0;
   private scratchChunk = 0;
   private scratchUsed = 0;
   /** The largest entry any program filled and the most entries any program used: the map's value size and max_entries. */
@@ -230,29 +236,41 @@ export class BpfBuilder {
   }
 
   /**
-   * A zero-initialised-later slot of `size` bytes, 8-aligned. Returns i8*. Up to ON_STACK_LIMIT
-   * bytes (or with `onStack`, for helpers that need stack memory such as bpf_loop's context) it is
-   * an alloca in the entry block; larger ones are in the per-CPU scratch map when there is one.
+   * A zero-initialised-later slot of `size` bytes, 8-aligned. Returns i8*. Up to `onStackLimit`
+   * bytes (or with `onStack`: memory a helper needs on the stack, such as bpf_loop's context, or
+   * that holds a pointer, which the verifier refuses to store in a map value) it is an alloca in
+   * the entry block; larger ones are in the per-CPU scratch map when there is one.
    * Inside a temporaries scope (beginTemps) the slot is the scope's until it ends, then free for
    * the next statement: a stack slot goes back to a pool of slots of its size, scratch bytes are
    * handed out again. `persistent` slots (kept across statements) are never scoped.
    */
   slot(size: number, name = 'slot', onStack = false, persistent = false): Value {
     const scope = persistent ? undefined : this.tempScopes[this.tempScopes.length - 1];
-    if (!onStack && this.scratchMap !== undefined && size > ON_STACK_LIMIT) return this.scratchAt(this.scratchReserve(size));
+    if (!onStack && this.scratchMap !== undefined && size > this.onStackLimit) return this.scratchAt(this.scratchReserve(size));
     const words = Math.max(1, Math.ceil(size / 8));
     // A slot of this size a finished statement gave back: a function has as many slots as its
     // deepest live set, so its stack does not grow with its statements. (Not LLVM lifetime
     // markers: thousands of allocas made its stack colouring quadratic, and the markers alone
-    // cost a quarter of the compile of a long probe; slots are at most ON_STACK_LIMIT bytes.)
+    // cost a quarter of the compile of a long probe.)
     const free = scope ? this.freeSlots.get(this.fn!)?.get(words) : undefined;
     const p = free?.pop() ?? this.allocaBuilder!.CreateBitCast(this.allocaBuilder!.CreateAlloca(llvm.ArrayType.get(this.i64, words), null, name), this.i8p);
-    scope?.slots.push({ fn: this.fn!, slot: p, words });
+    // A large temporary on the stack (on_stack_limit above the default): the pool alone would keep
+    // one slot per size ever used, so it gets lifetime markers too and LLVM's stack colouring lets
+    // slots of different sizes share bytes across statements. Only these: the markers are costly.
+    const marked = scope !== undefined && words * 8 > MARKERLESS_SLOT_BYTES;
+    if (marked) this.b.CreateCall(this.lifetime('start'), [this.int(BigInt(words * 8)), p]);
+    scope?.slots.push({ fn: this.fn!, slot: p, words, marked });
     return p;
   }
 
+  /** `llvm.lifetime.start`/`end` for an i8* slot (slot, endTemps). */
+  private lifetime(which: 'start' | 'end'): llvmTypes.FunctionCallee {
+    const fnType = llvm.FunctionType.get(this.b.getVoidTy(), [this.i64, this.i8p], false);
+    return this.module.getOrInsertFunction(`llvm.lifetime.${which}.p0i8`, fnType);
+  }
+
   /** Temporaries scopes, innermost last (beginTemps/endTemps): their stack slots and the scratch area's fill at the start. */
-  private readonly tempScopes: { slots: { fn: Fn; slot: Value; words: number }[]; scratchChunk: number; scratchUsed: number }[] = [];
+  private readonly tempScopes: { slots: { fn: Fn; slot: Value; words: number; marked: boolean }[]; scratchChunk: number; scratchUsed: number }[] = [];
   /** Per function, the stack slots of ended scopes by size in words, free for the next statement. */
   private readonly freeSlots = new Map<Fn, Map<number, Value[]>>();
 
@@ -270,6 +288,8 @@ export class BpfBuilder {
   endTemps(): void {
     const scope = this.tempScopes.pop()!;
     for (const t of scope.slots) {
+      // A slot of another function (a callback built meanwhile) lives to its function's end.
+      if (t.marked && t.fn === this.fn) this.b.CreateCall(this.lifetime('end'), [this.int(BigInt(t.words * 8)), t.slot]);
       let bySize = this.freeSlots.get(t.fn);
       if (!bySize) this.freeSlots.set(t.fn, (bySize = new Map()));
       let list = bySize.get(t.words);

@@ -3,7 +3,7 @@ import { assertNever } from '../ast/nodes.js';
 import type { IrBlob, IrCallArg, IrExpr, IrLibExpr, IrModule, IrProgram, IrStmt } from '../ir/ir.js';
 import { usesInsertCounters } from '../ir/insert-checks.js';
 import { encodeBytes, Helper, MapType } from '../contract/index.js';
-import { alignAt, atomicAddIr, BpfBuilder, llvm, ON_STACK_LIMIT } from './bpf-builder.js';
+import { alignAt, atomicAddIr, BpfBuilder, llvm } from './bpf-builder.js';
 import { FRAME_CTX, FRAME_RETURNED, frameLayout, usesCallbacks } from './callbacks.js';
 
 type Value = llvmTypes.Value;
@@ -19,6 +19,8 @@ const STRLOOP_FOUND = 3n;
 /** 8-byte words per call of the string-equality callback (64 bytes). */
 const STREQ_WORDS = 8;
 const BPF_NOEXIST = 1n;
+/** Strings compared byte by byte inline up to this size; longer ones by stringsEqualLoop (code size, not placement). */
+const UNROLLED_STREQ_BYTES = 32;
 
 /** Size in bytes of a blob, as lowering laid it out. */
 export function blobSize(blob: IrBlob): number {
@@ -36,8 +38,9 @@ export function blobSize(blob: IrBlob): number {
 /**
  * Turns the tsbpf IR into one LLVM module with one function per probe program.
  *
- * Blobs (strings, tuples, keys, event records) larger than ON_STACK_LIMIT bytes (bpftrace's
- * on_stack_limit, 32) are not on the 512-byte BPF stack but in the per-CPU scratch map
+ * Blobs (strings, tuples, map keys and values, event records, blob variables) larger than
+ * `ir.onStackLimit` bytes (the script's on_stack_limit, bpftrace's default 32; 0 puts every blob
+ * there) are not on the 512-byte BPF stack but in the per-CPU scratch map
  * `ir.scratchMap` (a PERCPU_ARRAY, as bpftrace 0.23+ does): each program looks its entry up once
  * at its start (returning 0 if that fails) and gives every large blob a fixed offset in it: a
  * variable's for the whole program, a statement's temporary until the statement ends (the next
@@ -56,6 +59,7 @@ export function blobSize(blob: IrBlob): number {
 export function buildModule(ir: IrModule): { text: string; sections: Record<string, string>; scratch: { valueSize: number; entries: number } } {
   const bb = new BpfBuilder('tsbpf');
   bb.scratchMap = ir.scratchMap;
+  bb.onStackLimit = ir.onStackLimit;
   const sections: Record<string, string> = {};
   for (const prog of ir.programs) {
     new ProgramGen(bb, ir, prog).generate();
@@ -213,7 +217,7 @@ class ProgramGen {
           });
           return;
         }
-        const slot = bb.slot(8, 'bucketptr');
+        const slot = bb.slot(8, 'bucketptr', true);
         const slotP = this.b.CreateBitCast(slot, bb.llvmPtrTo(bb.i8p));
         this.b.CreateStore(p, slotP);
         this.ifThen(this.b.CreateIsNull(p), () => {
@@ -254,8 +258,8 @@ class ProgramGen {
       case 'setVarBlob': {
         const dst = this.blobVars.get(s.id)!;
         const size = blobSize(s.value);
-        // Blobs that cannot read the variable itself are built in place (no 1 KiB temporary and copy).
-        if (s.value.op === 'readStr' || s.value.op === 'comm' || s.value.op === 'string' || s.value.op === 'zero') this.fill(dst, s.value);
+        // Blobs that cannot read the variable itself once their writes start are built in place (no temporary and copy: a struct read stays one blob).
+        if (s.value.op === 'readStr' || s.value.op === 'readBytes' || s.value.op === 'comm' || s.value.op === 'string' || s.value.op === 'zero') this.fill(dst, s.value);
         else bb.copy(dst, 8, this.blob(s.value), 8, size);
         return;
       }
@@ -359,7 +363,7 @@ class ProgramGen {
 
   /** Whether a blob of `size` bytes lives in the scratch map rather than on the stack. */
   private inScratch(size: number | undefined): boolean {
-    return size !== undefined && size > ON_STACK_LIMIT && this.ir.scratchMap !== undefined;
+    return size !== undefined && size > this.ir.onStackLimit && this.ir.scratchMap !== undefined;
   }
 
   /** The variables kept in the callback frame (the large ones are in the scratch map). */
@@ -607,7 +611,7 @@ class ProgramGen {
 
   private zeroKeyPtr(): Value {
     if (!this.zeroKey) {
-      this.zeroKey = this.bb.slot(8, 'zerokey', false, true);
+      this.zeroKey = this.bb.slot(8, 'zerokey', true, true);
     }
     // Stored at each use: the slot lives in the entry block, the store must dominate the use.
     this.bb.store(this.zeroKey, 0, 4, this.bb.int(0n));
@@ -677,7 +681,7 @@ class ProgramGen {
         return bb.loadI64(src, e.offset, e.size, e.signed);
       }
       case 'readInt': {
-        const dst = bb.slot(8, 'rd');
+        const dst = bb.slot(8, 'rd', true);
         bb.store(dst, 0, 8, bb.int(0n));
         const helper = e.space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel;
         this.helperFailed(bb.helper(helper, bb.i64, [dst, bb.int(BigInt(e.size)), b.CreateIntToPtr(this.expr(e.addr), bb.i8p)]), e.err);
@@ -781,7 +785,7 @@ class ProgramGen {
    * a literal's bytes (NUL-padded to `size`): then only its characters and its NUL are compared.
    */
   private stringsEqual(l: Value, r: Value | Buffer, size: number): Value {
-    if (!Buffer.isBuffer(r) && size > ON_STACK_LIMIT) return this.stringsEqualLoop(l, r, size);
+    if (!Buffer.isBuffer(r) && size > UNROLLED_STREQ_BYTES) return this.stringsEqualLoop(l, r, size);
     const bb = this.bb;
     const b = this.b;
     const result = bb.intSlot('streq');
@@ -1169,9 +1173,11 @@ class ProgramGen {
         this.ifElse(bb.toBool(this.expr(blob.cond)), () => this.fill(dst, blob.then, dstAlign), () => this.fill(dst, blob.else, dstAlign));
         return;
       case 'readBytes': {
+        // The address first, as readStr's: it may read the destination (a variable assigned in place).
+        const addr = this.b.CreateIntToPtr(this.expr(blob.addr), bb.i8p);
         bb.zero(dst, blob.size, dstAlign);
         const helper = blob.space === 'user' ? Helper.probe_read_user : Helper.probe_read_kernel;
-        this.helperFailed(bb.helper(helper, bb.i64, [dst, bb.int(BigInt(blob.size)), this.b.CreateIntToPtr(this.expr(blob.addr), bb.i8p)]), blob.err);
+        this.helperFailed(bb.helper(helper, bb.i64, [dst, bb.int(BigInt(blob.size)), addr]), blob.err);
         return;
       }
       case 'seqBlob':

@@ -207,6 +207,12 @@ export interface IrModule {
    * its value size and entry count are known only after code generation. Absent: all on the stack.
    */
   readonly scratchMap?: number;
+  /**
+   * The script's `on_stack_limit` (src/passes/config.ts): a blob of more bytes (a string, tuple, map
+   * key or value, event record, blob variable) is in `scratchMap`, the others on the BPF stack. The
+   * one value the code generator decides placement by (lowering builds blobs, never places them).
+   */
+  readonly onStackLimit: number;
 }
 
 export type { Type };

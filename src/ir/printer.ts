@@ -12,6 +12,8 @@ export function printIrModule(ir: IrModule): string {
   for (const m of ir.maps) {
     out.push(`map #${m.id} ${m.name} type=${m.bpfType} key=${m.keySize} value=${m.valueSize} entries=${m.maxEntries}`);
   }
+  // Where the code generator puts blobs (src/codegen/module.ts buildModule).
+  out.push(`on_stack_limit ${ir.onStackLimit}`);
   for (const p of ir.programs) out.push('', ...printProgram(p, names));
   return out.join('\n') + '\n';
 }

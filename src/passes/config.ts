@@ -32,6 +32,12 @@ export interface ScriptConfig {
   /** `max_probes`, `max_bpf_progs`: the most probes, and programs, a script may have (default 1024 each). */
   readonly maxProbes?: number;
   readonly maxBpfProgs?: number;
+  /**
+   * `on_stack_limit`: blobs (strings, tuples, map keys and values, event records, blob variables)
+   * larger than this many bytes live in the per-CPU scratch map, the others on the BPF stack
+   * (default DEFAULT_ON_STACK_LIMIT, src/types/types.ts). It reaches code generation as IrModule.onStackLimit.
+   */
+  readonly onStackLimit?: number;
 }
 
 /** The licenses bpftrace accepts (src/config.cpp BPF_LICENSE_STR, in its order). */
@@ -169,6 +175,11 @@ export function readConfig(program: ast.Program, diags: Diagnostics): ScriptConf
       case 'max_strlen':
         if (!Number.isInteger(int) || int <= 0 || int > MAX_STRLEN_LIMIT) diags.error('invalid-config', `${s.name} needs a number from 1 to ${MAX_STRLEN_LIMIT} in tsbpf, got "${s.text}"`, s.span);
         else out.maxStrlen = int;
+        break;
+      case 'on_stack_limit':
+        // bpftrace takes any unsigned integer: 0 puts every blob in the scratch map, 512 and more none.
+        if (!Number.isSafeInteger(int)) diags.error('invalid-config', `${s.name} needs a number of bytes (0 or more), got "${s.text}"`, s.span);
+        else out.onStackLimit = int;
         break;
       case 'missing_probes':
         // Checked (and reported) before the probes expand: missingProbesMode.

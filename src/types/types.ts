@@ -12,8 +12,13 @@ export const u32: Type = { kind: 'int', bits: 32, signed: false };
 export const boolType: Type = { kind: 'bool' };
 export const noneType: Type = { kind: 'none' };
 export const COMM_SIZE = 16;
-/** bpftrace's default `max_strlen` (1024 since 0.23; 64 before): strings over 32 bytes live in the per-CPU scratch map. */
+/** bpftrace's default `max_strlen` (1024 since 0.23; 64 before): strings over on_stack_limit bytes live in the per-CPU scratch map. */
 export const DEFAULT_STRLEN = 1024;
+/**
+ * bpftrace's default `on_stack_limit` (src/config.h): blobs larger than this many bytes live in the
+ * per-CPU scratch map rather than on the BPF stack (src/codegen/module.ts buildModule).
+ */
+export const DEFAULT_ON_STACK_LIMIT = 32;
 
 export function intType(bits: 8 | 16 | 32 | 64, signed: boolean): Type {
   return { kind: 'int', bits, signed };

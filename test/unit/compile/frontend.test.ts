@@ -315,3 +315,9 @@ test('every error has a stable kebab-case code and, with a span, lies inside the
     }
   }
 });
+
+test('on_stack_limit reaches code generation as the IR module\'s onStackLimit (default 32, bpftrace\'s)', (t) => {
+  t.is(ok(t, 'BEGIN { @x = 1; }').ir!.onStackLimit, 32);
+  t.is(ok(t, 'config = { on_stack_limit = 0 } BEGIN { @x = 1; }').ir!.onStackLimit, 0);
+  t.is(ok(t, 'config = { BPFTRACE_ON_STACK_LIMIT = 256 } BEGIN { @x = 1; }').ir!.onStackLimit, 256);
+});

@@ -123,6 +123,9 @@ test('config block: unknown variables (with a hint) and bad values', (t) => {
   // tsbpf's own: the Prometheus export's bound on keys per map.
   t.deepEqual(errs('config = { export_max_series = 0 } BEGIN { }'), ['invalid-config@0']);
   t.deepEqual(errs('config = { export_max_series = 50 } BEGIN { }'), []);
+  // on_stack_limit: any number of bytes, 0 included (every blob in the scratch map).
+  t.deepEqual(errs('config = { on_stack_limit = lots } BEGIN { }'), ['invalid-config@lots']);
+  t.deepEqual(errs('config = { on_stack_limit = 0 } BEGIN { }'), []);
 });
 
 test('several errors are reported at once, each at its place', (t) => {
