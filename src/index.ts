@@ -1,6 +1,6 @@
 /**
  * What the runtime (runtime/) may use of the compiler side besides src/contract: diagnostics
- * rendering, tracefs, the providers' attach code, the probe lister and the shell's front end.
+ * rendering, tracefs, the ELF reader and its DWARF frames, the providers' attach code, the probe lister and the shell's front end.
  * test/unit/output/imports.test.ts holds runtime/ to src/contract and this file.
  *
  * Every module this file loads eagerly is small and loads nothing heavy: a cache-hit start-up
@@ -10,6 +10,8 @@
 export { renderDiagnostic, renderDiagnostics } from './common/render.js';
 export { kernelHasKprobes, TRACEFS_PATHS, tracefsRoot } from './kernel/tracefs.js';
 export { ElfFile } from './kernel/elf.js';
+// Source lines and inline frames of user stack frames (config show_debug_info).
+export { DebugFrames, type SourceFrame } from './kernel/dwarf-frames.js';
 export { AttachError, type Attachment, type KernelOps, type ProviderCompletion } from './providers/provider.js';
 // Each probe type's attach code, loaded on demand by the provider names a script uses.
 export { loadedProvider, loadProviders } from './providers/loaders.js';
