@@ -4,7 +4,7 @@
  * line an address belongs to, for stack frames with `show_debug_info` (src/kernel/dwarf-frames.ts).
  * Only what those need is read: each unit's file table and its line-number program's rows.
  */
-import { isAbsolute } from 'node:path';
+import { isAbsolute, normalize } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import type { ElfFile } from './elf.js';
 
@@ -289,15 +289,23 @@ export function lineAddress(tables: readonly LineTable[], file: string, line: nu
       if (source === undefined) {
         unit = t;
         source = f;
-      } else if (f !== source) {
+      } else if (normalize(f) !== normalize(source)) {
+        // One file spelled two ways (`/p/./a.c`, `/p/a.c`) is not ambiguous.
         return `Ambiguous source path, matches multiple files: ${source}, ${f}`;
       }
     }
   }
   if (!unit || source === undefined) return `No compilation unit matches ${file}`;
+  const want = normalize(source);
+  const seen = new Map<string, boolean>();
+  const sameFile = (f: string): boolean => {
+    let same = seen.get(f);
+    if (same === undefined) seen.set(f, (same = normalize(f) === want));
+    return same;
+  };
   let best: bigint | undefined;
   for (const row of unit.rows) {
-    if (row.file === source && row.line === line && (column === 0 || row.column === column) && (best === undefined || row.address < best)) best = row.address;
+    if (row.line === line && sameFile(row.file) && (column === 0 || row.column === column) && (best === undefined || row.address < best)) best = row.address;
   }
   return best ?? `Unable to map '${file}:${line}${column ? `:${column}` : ''}' to address`;
 }
