@@ -10,8 +10,7 @@
 export { renderDiagnostic, renderDiagnostics } from './common/render.js';
 export { kernelHasKprobes, TRACEFS_PATHS, tracefsRoot } from './kernel/tracefs.js';
 export { ElfFile } from './kernel/elf.js';
-// Source lines and inline frames of user stack frames (config show_debug_info).
-export { DebugFrames, type SourceFrame } from './kernel/dwarf-frames.js';
+export type { DebugFrames, SourceFrame } from './kernel/dwarf-frames.js';
 export { AttachError, type Attachment, type KernelOps, type ProviderCompletion } from './providers/provider.js';
 // Each probe type's attach code, loaded on demand by the provider names a script uses.
 export { loadedProvider, loadProviders } from './providers/loaders.js';
@@ -22,6 +21,11 @@ export type { EntryAnalysis, HighlightSpan, StatementsAnalysis } from './interac
 /** `tsbpf -l`: the probes matching `search` (loads every provider, so only -l pays for it). */
 export async function listProbes(search: string, opts: import('./providers/listing.js').ListOptions = {}): Promise<string[]> {
   return (await import('./providers/listing.js')).listProbes(search, opts);
+}
+
+/** The DWARF reader of stack frames' source lines and inlined calls (config show_debug_info): loaded only by scripts that turn it on. */
+export function loadDebugFrames(): Promise<typeof import('./kernel/dwarf-frames.js')> {
+  return import('./kernel/dwarf-frames.js');
 }
 
 /** The shell's front end (entry analysis, completion data): loads the parser and every provider. */

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { Type } from '../../src/contract/index.js';
-import { DebugFrames, ElfFile } from '../../src/index.js';
+import { ElfFile, loadDebugFrames, type DebugFrames } from '../../src/index.js';
 import { strftime } from './strftime.js';
 import type { StackMode, Value } from './value.js';
 
@@ -120,10 +120,19 @@ function elfSymbols(path: string, pid: number): ElfSymbols | undefined {
   return e ?? undefined;
 }
 
+/** The DWARF reader, loaded (loadDebugInfoReader) only when a script turns show_debug_info on: the start-up of others does not pay for it. */
+let debugReader: typeof DebugFrames | undefined;
+
+/** Loads the DWARF reader; a session whose script has show_debug_info awaits it before it starts (runtime/session/run.ts). */
+export async function loadDebugInfoReader(): Promise<void> {
+  debugReader ??= (await loadDebugFrames()).DebugFrames;
+}
+
 /** Binaries' debug information (line tables, inlined calls) by path, read at the first frame that needs it; null: none. */
 const debugCache = new Map<string, DebugFrames | null>();
 
 function debugFrames(path: string, pid: number): DebugFrames | undefined {
+  if (!debugReader) return undefined;
   let d = debugCache.get(path);
   if (d === undefined) {
     d = null;
@@ -135,7 +144,7 @@ function debugFrames(path: string, pid: number): DebugFrames | undefined {
         continue; // Try the next candidate.
       }
       try {
-        d = DebugFrames.load(f) ?? null;
+        d = debugReader.load(f) ?? null;
       } catch {
         // Debug information tsbpf cannot read: the frames print without it, as for a binary built without -g.
       } finally {

@@ -44,7 +44,7 @@ function descendUncovered(level: readonly Scope[], address: bigint): Scope | und
 export class DebugFrames {
   private readonly tableAt = new Map<number, LineTable>();
 
-  private constructor(
+  constructor(
     private readonly tables: readonly LineTable[],
     private readonly info: DebugInfo | undefined,
   ) {

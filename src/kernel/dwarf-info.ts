@@ -87,7 +87,8 @@ interface Abbrev {
   readonly attrs: readonly AttrSpec[];
 }
 
-interface Sections {
+/** The sections `.debug_info` is read with (the unit tests build them by hand). */
+export interface DebugSections {
   readonly info: Buffer;
   readonly abbrev: Buffer;
   readonly str?: Buffer;
@@ -142,7 +143,7 @@ function skip(r: Reader, length: number): Value {
   return { k: 'none' };
 }
 
-function readValue(r: Reader, spec: AttrSpec, form: number, u: UnitContext, s: Sections): Value {
+function readValue(r: Reader, spec: AttrSpec, form: number, u: UnitContext, s: DebugSections): Value {
   switch (form) {
     case FORM.addr: return { k: 'addr', v: r.uint(u.addressSize) };
     case FORM.addrx: case FORM.gnuAddrIndex: return { k: 'addrx', v: Number(r.uleb()) };
@@ -193,13 +194,13 @@ function readOffsetAt(buf: Buffer | undefined, at: number, size: number, section
   return size === 8 ? Number(buf.readBigUInt64LE(at)) : buf.readUInt32LE(at);
 }
 
-function str(v: Value | undefined, u: UnitContext, s: Sections): string | undefined {
+function str(v: Value | undefined, u: UnitContext, s: DebugSections): string | undefined {
   if (v?.k === 'str') return v.v;
   if (v?.k === 'strx') return cstrAt(s.str, readOffsetAt(s.strOffsets, u.strOffsetsBase + v.v * u.offsetSize, u.offsetSize, '.debug_str_offsets'), '.debug_str');
   return undefined;
 }
 
-function addr(v: Value | undefined, u: UnitContext, s: Sections): bigint | undefined {
+function addr(v: Value | undefined, u: UnitContext, s: DebugSections): bigint | undefined {
   if (v?.k === 'addr') return v.v;
   if (v?.k === 'addrx') {
     const at = u.addrBase + v.v * u.addressSize;
@@ -214,7 +215,7 @@ function addr(v: Value | undefined, u: UnitContext, s: Sections): bigint | undef
 const num = (v: Value | undefined): bigint | undefined => (v?.k === 'num' ? v.v : undefined);
 
 /** DWARF 2-4 `.debug_ranges`: address pairs relative to the unit's base, a base selection entry, a 0,0 end. */
-function rangesList(offset: number, u: UnitContext, s: Sections): AddressRange[] {
+function rangesList(offset: number, u: UnitContext, s: DebugSections): AddressRange[] {
   if (!s.ranges) throw new DwarfError('DW_AT_ranges without a .debug_ranges section');
   const r = new Reader(s.ranges);
   r.pos = offset;
@@ -231,7 +232,7 @@ function rangesList(offset: number, u: UnitContext, s: Sections): AddressRange[]
 }
 
 /** DWARF 5 `.debug_rnglists` entries (DW_RLE_*) at `offset`. */
-function rngList(offset: number, u: UnitContext, s: Sections): AddressRange[] {
+function rngList(offset: number, u: UnitContext, s: DebugSections): AddressRange[] {
   if (!s.rnglists) throw new DwarfError('DW_AT_ranges without a .debug_rnglists section');
   const r = new Reader(s.rnglists);
   r.pos = offset;
@@ -258,7 +259,7 @@ function rngList(offset: number, u: UnitContext, s: Sections): AddressRange[] {
 }
 
 /** A scope's or unit's code: low_pc with high_pc (an address or, as a constant, a length), or DW_AT_ranges. */
-function rangesOf(attrs: Map<number, Value>, u: UnitContext, s: Sections): AddressRange[] {
+function rangesOf(attrs: Map<number, Value>, u: UnitContext, s: DebugSections): AddressRange[] {
   const rv = attrs.get(AT.ranges);
   if (rv) {
     if (rv.k === 'rnglistx') return rngList(u.rnglistsBase + readOffsetAt(s.rnglists, u.rnglistsBase + rv.v * u.offsetSize, u.offsetSize, '.debug_rnglists'), u, s);
@@ -277,7 +278,7 @@ function rangesOf(attrs: Map<number, Value>, u: UnitContext, s: Sections): Addre
 const SCOPE_TAGS: ReadonlySet<number> = new Set([TAG.subprogram, TAG.inlinedSubroutine, TAG.lexicalBlock]);
 
 /** One unit at `r.pos`, with its scopes; function names go to `names`. */
-function readUnit(r: Reader, s: Sections, abbrevCache: Map<number, Map<number, Abbrev>>, names: Map<number, NameEntry>): CompileUnit | undefined {
+function readUnit(r: Reader, s: DebugSections, abbrevCache: Map<number, Map<number, Abbrev>>, names: Map<number, NameEntry>): CompileUnit | undefined {
   const offset = r.pos;
   let length = r.u32();
   let offsetSize = 4;
@@ -378,7 +379,7 @@ export function debugInfo(elf: ElfFile): DebugInfo | undefined {
   const info = debugSection(elf, '.debug_info');
   const abbrev = debugSection(elf, '.debug_abbrev');
   if (!info || !abbrev) return undefined;
-  const s: Sections = {
+  return parseDebugInfo({
     info,
     abbrev,
     str: debugSection(elf, '.debug_str'),
@@ -387,7 +388,12 @@ export function debugInfo(elf: ElfFile): DebugInfo | undefined {
     addr: debugSection(elf, '.debug_addr'),
     ranges: debugSection(elf, '.debug_ranges'),
     rnglists: debugSection(elf, '.debug_rnglists'),
-  };
+  });
+}
+
+/** Every compile unit of the sections with its scopes. */
+export function parseDebugInfo(s: DebugSections): DebugInfo {
+  const info = s.info;
   const r = new Reader(info);
   const units: CompileUnit[] = [];
   const names = new Map<number, NameEntry>();

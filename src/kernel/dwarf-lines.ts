@@ -104,7 +104,8 @@ const FORM = { block: 0x09, data1: 0x0b, data2: 0x05, data4: 0x06, data8: 0x07, 
 const LNCT_PATH = 1;
 const LNCT_DIRECTORY_INDEX = 2;
 
-interface StringSections {
+/** The string sections a line table header may point into. */
+export interface StringSections {
   readonly str?: Buffer;
   readonly lineStr?: Buffer;
 }
@@ -260,7 +261,11 @@ export function debugSection(elf: ElfFile, name: string): Buffer | undefined {
 export function lineTables(elf: ElfFile): LineTable[] | undefined {
   const section = debugSection(elf, '.debug_line');
   if (!section) return undefined;
-  const strs: StringSections = { str: debugSection(elf, '.debug_str'), lineStr: debugSection(elf, '.debug_line_str') };
+  return parseLineTables(section, { str: debugSection(elf, '.debug_str'), lineStr: debugSection(elf, '.debug_line_str') });
+}
+
+/** Every unit's line table in a `.debug_line` section's bytes. */
+export function parseLineTables(section: Buffer, strs: StringSections): LineTable[] {
   const r = new Reader(section);
   const out: LineTable[] = [];
   while (r.pos < r.buf.length) out.push(readUnit(r, strs));

@@ -34,3 +34,9 @@ test('lineAddress: bpftrace\'s errors', (t) => {
   const twice: LineTable[] = [{ offset: 0, files: ['/p/a.c'], rows: [], sequences: [] }, { offset: 0x40, files: ['/q/a.c'], rows: [], sequences: [] }];
   t.is(lineAddress(twice, 'a.c', 1, 0), 'Ambiguous source path, matches multiple files: /p/a.c, /q/a.c');
 });
+
+test('lineAddress: one file spelled two ways (./ components) is one file, not an ambiguity', (t) => {
+  const row2 = (address: number, file: string, line: number) => ({ address: BigInt(address), file, line, column: 0 });
+  const tables: LineTable[] = [{ offset: 0, files: ['/p/./a.c', '/p/a.c'], rows: [row2(0x20, '/p/a.c', 3), row2(0x10, '/p/./a.c', 3)], sequences: [] }];
+  t.is(lineAddress(tables, 'a.c', 3, 0), 0x10n);
+});
