@@ -40,15 +40,55 @@ function descendUncovered(level: readonly Scope[], address: bigint): Scope | und
   return level.find((s) => s.ranges.length === 0 && s.tag === TAG.lexicalBlock && scopeChain(s.children, address).length > 0);
 }
 
+/** An address range of a function (or, without one, of a unit), for the binary search of `ranged`. */
+interface Ranged {
+  readonly lo: bigint;
+  readonly hi: bigint;
+  readonly unit: CompileUnit;
+  readonly scope?: Scope;
+}
+
+const byLow = (a: Ranged, b: Ranged): number => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : 0);
+
+/** How many ranges before the last one starting at or below an address are tried too (ranges rarely overlap). */
+const OVERLAP_SCAN = 16;
+
+/** The entry of `sorted` covering `address`. */
+function ranged(sorted: readonly Ranged[], address: bigint): Ranged | undefined {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  let last = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]!.lo <= address) {
+      last = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  for (let i = last; i >= 0 && i > last - OVERLAP_SCAN; i--) if (address < sorted[i]!.hi) return sorted[i];
+  return undefined;
+}
+
 /** A binary's debug information for address lookups; read once per binary (the runtime caches it). */
 export class DebugFrames {
   private readonly tableAt = new Map<number, LineTable>();
+  /** The top-level functions' ranges, and the units', sorted by start. */
+  private readonly functions: Ranged[] = [];
+  private readonly units: Ranged[] = [];
+  /** Addresses looked up before: a stack map repeats them. */
+  private readonly memo = new Map<bigint, SourceFrame[]>();
 
   constructor(
     private readonly tables: readonly LineTable[],
     private readonly info: DebugInfo | undefined,
   ) {
     for (const t of tables) this.tableAt.set(t.offset, t);
+    for (const unit of info?.units ?? []) {
+      for (const [lo, hi] of unit.ranges) this.units.push({ lo, hi, unit });
+      for (const scope of unit.scopes) for (const [lo, hi] of scope.ranges) this.functions.push({ lo, hi, unit, scope });
+    }
+    this.functions.sort(byLow);
+    this.units.sort(byLow);
   }
 
   /** `elf`'s line tables and scopes; undefined when it has no line tables (no `-g`, or stripped). */
@@ -60,11 +100,18 @@ export class DebugFrames {
 
   /** The frames at `address` (an address of the ELF file, not of a process), innermost first; empty when nothing covers it. */
   frames(address: bigint): SourceFrame[] {
-    const unit = this.info?.units.find((u) => covers(u.ranges, address)) ?? this.info?.units.find((u) => u.ranges.length === 0 && scopeChain(u.scopes, address).length > 0);
+    let out = this.memo.get(address);
+    if (!out) this.memo.set(address, (out = this.lookup(address)));
+    return out;
+  }
+
+  private lookup(address: bigint): SourceFrame[] {
+    const fn = ranged(this.functions, address);
+    const unit = fn?.unit ?? ranged(this.units, address)?.unit;
     const table = unit?.stmtList !== undefined ? this.tableAt.get(unit.stmtList) : this.tables.find((t) => rowAt(t, address) !== undefined);
     const row = table ? rowAt(table, address) : undefined;
     const here = row ? { file: this.path(row.file, unit), line: row.line } : undefined;
-    const functions = unit && this.info ? scopeChain(unit.scopes, address).filter((s) => s.tag !== TAG.lexicalBlock) : [];
+    const functions = fn?.scope ? [fn.scope, ...scopeChain(fn.scope.children, address)].filter((s) => s.tag !== TAG.lexicalBlock) : [];
     if (functions.length === 0) return here ? [{ location: here }] : [];
     const info = this.info!;
     const out: SourceFrame[] = [];
