@@ -103,6 +103,38 @@ kernelTest('show_debug_info: ustack frames carry @file:line and [inlined] frames
   }
 }, { needs: whyNoTools });
 
+/** The address of `name+offset` in a binary, from its function symbols (`nm`). */
+function addressOf(bin: string, symbol: string): bigint {
+  const [, name, offset] = /^(.*)\+(\d+)$/.exec(symbol)!;
+  const l = lines(spawnSync('nm', [bin], { encoding: 'utf8' }).stdout).find((x) => x.endsWith(` ${name}`) && /^[0-9a-f]+ [tT] /.test(x))!;
+  return BigInt('0x' + l.split(' ')[0]) + BigInt(offset!);
+}
+
+kernelTest('show_debug_info in a PIE executable: a frame\'s line is looked up at its address in the binary (the load bias taken off)', async (t) => {
+  const dir = scratchDir(t);
+  const src = join(dir, 'pie.c');
+  // The process lives on a second, so its mappings are there when the stack is symbolized.
+  writeFileSync(src, SOURCE.replace('int main(int argc, char **argv) { (void)argv; return work(argc) == 1000; }', '#include <unistd.h>\nint main(int argc, char **argv) { (void)argv; int r = work(argc); sleep(1); return r == 1000; }'));
+  const bin = join(dir, 'pie');
+  const cc = spawnSync('gcc', ['-O2', '-g', '-fno-omit-frame-pointer', '-pie', '-fPIE', '-o', bin, src], { encoding: 'utf8' });
+  t.is(cc.status, 0, cc.stderr);
+  const r = await runTsbpf(['-c', bin, '-e', `config = { show_debug_info = 1 } ${probe(bin)}`]);
+  t.is(r.code, 0, describeRun(r));
+  const { addrs, frames } = parse(r.stdout);
+  t.is(addrs.length, 3, r.stdout);
+  t.true(addrs.every((a) => a > 0x10000000n), 'loaded at a bias');
+  // Each address's function frame names it as name+offset: that is its address in the file.
+  const functionFrames = frames.filter((f) => !f.startsWith('[inlined]'));
+  t.is(functionFrames.length, 3, frames.join('\n'));
+  const fileAddrs = functionFrames.map((f) => addressOf(bin, f.replace(/@.*$/, '')));
+  const expected = fileAddrs.flatMap((a, i) => {
+    const fs = addr2line(bin, a);
+    return [...fs.slice(0, -1).map((f) => `[inlined] ${f.name}@${f.where}`), `${functionFrames[i]!.replace(/@.*$/, '')}@${fs[fs.length - 1]!.where}`];
+  });
+  t.deepEqual(frames, expected);
+  t.deepEqual(frames.map((f) => f.replace(/^\[inlined\] /, '').replace(/[+@].*$/, '')), ['probe_me', 'inner', 'outer', 'work', 'main']);
+}, { needs: whyNoTools });
+
 kernelTest('show_debug_info is off by default (as in bpftrace without blazesym); BPFTRACE_SHOW_DEBUG_INFO=1 turns it on; a binary without -g prints as without it', async (t) => {
   const dir = scratchDir(t);
   const src = join(dir, 'inl.c');
