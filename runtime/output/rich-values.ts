@@ -1,7 +1,8 @@
 /**
  * User-space side of the function library's `rich` values (src/builtins/): stacks from the
  * stack-trace maps, kernel symbols (/proc/kallsyms), user symbols (the ELF symbols of the mappings
- * a process had when its pid was first seen), user names, timestamps, inet and MAC addresses,
+ * a process had when its pid was first seen; with show_debug_info, ustack frames' source lines and
+ * inlined calls from the binaries' DWARF), user names, timestamps, inet and MAC addresses,
  * buffers. Turns their bytes into runtime/output/value.ts Values.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
