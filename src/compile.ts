@@ -398,6 +398,7 @@ export async function compileScript(source: SourceFile, opts: CompileOptions = {
     ...(state.config?.missingProbes && state.config.missingProbes !== 'error' ? { missingProbes: state.config.missingProbes } : {}),
     ...(state.config?.exportMaxSeries !== undefined ? { exportMaxSeries: state.config.exportMaxSeries } : {}),
     ...(state.config?.cppDemangle === false ? { cppDemangle: false as const } : {}),
+    ...(state.config?.showDebugInfo ? { showDebugInfo: true as const } : {}),
     ...(state.config?.license ? { license: state.config.license } : {}),
     ...(state.config?.logSize ? { logSize: state.config.logSize } : {}),
     ...(state.config?.maxCatBytes ? { maxCatBytes: state.config.maxCatBytes } : {}),

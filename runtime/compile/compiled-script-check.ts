@@ -254,6 +254,9 @@ function compiledScript(v: unknown, at: string): void {
   optional(s, 'cppDemangle', at, (v, a) => {
     if (v !== false) fail(a, 'not false');
   });
+  optional(s, 'showDebugInfo', at, (v, a) => {
+    if (v !== true) fail(a, 'not true');
+  });
   optional(s, 'license', at, str);
   optional(s, 'logSize', at, (v, a) => int(v, a, 1, U32));
   optional(s, 'maxCatBytes', at, (v, a) => int(v, a, 1));

@@ -27,15 +27,16 @@ function hasStack(v: Value): boolean {
 
 /**
  * A stack frame's name without its address or offset: `vfs_read+142` → `vfs_read`, perf mode's
- * `\t7f01a2 main+22 (/bin/prog)` → `main`, `0x7f01a2` stays. `;` would split the frame, so it
- * becomes `:`; a frame is never empty.
+ * `\t7f01a2 main+22 (/bin/prog)` → `main`, `0x7f01a2` stays; with show_debug_info the source line
+ * stays (`main+22@/src/a.c:7` → `main@/src/a.c:7`, `[inlined] f@/src/a.c:3` as it is). `;` would
+ * split the frame, so it becomes `:`; a frame is never empty.
  */
 export function frameName(frame: string): string {
   let s = frame.trim();
   const perf = /^[0-9a-f]+ (.+)$/.exec(s);
   if (perf) s = perf[1]!.replace(/ \((?:[^()]*)\)$/, '');
   if (s === '') return '[unknown]';
-  s = s.replace(/\+(?:0x[0-9a-f]+|\d+)$/, '');
+  s = s.replace(/\+(?:0x[0-9a-f]+|\d+)(?=@[^@]*$|$)/, '');
   return s.replace(/;/g, ':').replace(/[\r\n]/g, ' ');
 }
 

@@ -1,12 +1,13 @@
 /**
  * User-space side of the function library's `rich` values (src/builtins/): stacks from the
  * stack-trace maps, kernel symbols (/proc/kallsyms), user symbols (the ELF symbols of the mappings
- * a process had when its pid was first seen), user names, timestamps, inet and MAC addresses,
+ * a process had when its pid was first seen; with show_debug_info, ustack frames' source lines and
+ * inlined calls from the binaries' DWARF), user names, timestamps, inet and MAC addresses,
  * buffers. Turns their bytes into runtime/output/value.ts Values.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { Type } from '../../src/contract/index.js';
-import { ElfFile } from '../../src/index.js';
+import { ElfFile, loadDebugFrames, type DebugFrames } from '../../src/index.js';
 import { strftime } from './strftime.js';
 import type { StackMode, Value } from './value.js';
 
@@ -120,6 +121,53 @@ function elfSymbols(path: string, pid: number): ElfSymbols | undefined {
   return e ?? undefined;
 }
 
+/** The DWARF reader, loaded (loadDebugInfoReader) only when a script turns show_debug_info on: the start-up of others does not pay for it. */
+let debugReader: typeof DebugFrames | undefined;
+
+/** Loads the DWARF reader; a session whose script has show_debug_info awaits it before it starts (runtime/session/run.ts). */
+export async function loadDebugInfoReader(): Promise<void> {
+  debugReader ??= (await loadDebugFrames()).DebugFrames;
+}
+
+/** Binaries' debug information (line tables, inlined calls) by path, read at the first frame that needs it; null: none. */
+const debugCache = new Map<string, DebugFrames | null>();
+
+function debugFrames(path: string, pid: number): DebugFrames | undefined {
+  if (!debugReader) return undefined;
+  let d = debugCache.get(path);
+  if (d === undefined) {
+    d = null;
+    for (const candidate of [`/proc/${pid}/root${path}`, path]) {
+      let f: ElfFile;
+      try {
+        f = ElfFile.open(candidate);
+      } catch {
+        continue; // Try the next candidate.
+      }
+      try {
+        d = debugReader.load(f) ?? null;
+      } catch {
+        // Debug information tsbpf cannot read: the frames print without it, as for a binary built without -g.
+      } finally {
+        f.close();
+      }
+      break;
+    }
+    debugCache.set(path, d);
+  }
+  return d ?? undefined;
+}
+
+/** A user address's symbol, and the binary and address in it that its debug information is looked up by. */
+interface UserSymbol {
+  readonly name: string;
+  readonly offset: bigint;
+  /** The binary's path as the process maps it. */
+  readonly path: string;
+  /** The address in the binary's own (link-time) addresses. */
+  readonly vaddr: bigint;
+}
+
 /** The executable mappings of a process, from /proc/PID/maps. */
 function readMappings(pid: number): Mapping[] | undefined {
   let text: string;
@@ -150,6 +198,11 @@ export interface RichContext {
    * symbol (`_ZN2ns1K2goEi` -> `ns::K::go(int)`), undefined when it is not one; absent: names as they are.
    */
   demangle?(name: string): string | undefined;
+  /**
+   * config `show_debug_info` (off by default, as in a bpftrace without blazesym): ustack frames of
+   * binaries with DWARF debug information carry `@file:line`, and inlined calls their own frames.
+   */
+  showDebugInfo?(): boolean;
 }
 
 /** Decodes `rich` values; one per session (it caches processes' mappings and user names). */
@@ -188,10 +241,11 @@ export class RichValues {
         const id = buf.readBigInt64LE(offset);
         const pid = type.of === 'ustack' ? Number(buf.readBigUInt64LE(offset + 8)) : 0;
         const addrs = id < 0n ? [] : (this.ctx.readStack(type.of === 'kstack' ? '.kstack' : '.ustack', Number(id)) ?? []).slice(0, limit);
-        const frames = addrs.map((a) => {
-          if (mode === 'raw') return a.toString(16);
-          const sym = type.of === 'kstack' ? this.ksym(a, true) : this.usym(pid, a, true, mode === 'perf');
-          return mode === 'perf' ? `\t${a.toString(16)} ${sym}` : sym;
+        // One address may print as several frames: the calls inlined at it (show_debug_info).
+        const frames = addrs.flatMap((a) => {
+          if (mode === 'raw') return [a.toString(16)];
+          const syms = type.of === 'kstack' ? [this.ksym(a, true)] : this.ustackFrames(pid, a, mode === 'perf');
+          return mode === 'perf' ? syms.map((sym) => `\t${a.toString(16)} ${sym}`) : syms;
         });
         return mode === 'bpftrace' ? { kind: 'stack', frames } : { kind: 'stack', frames, mode };
       }
@@ -223,7 +277,37 @@ export class RichValues {
     return withOffset ? `${s.name}+${s.offset}` : s.name;
   }
 
+  /** A user address as usym() prints it (never with debug information, as in bpftrace). */
   usym(pid: number, addr: bigint, withOffset: boolean, perf: boolean): string {
+    const s = this.userSymbol(pid, addr);
+    if (!s) return hexAddr(addr) + (perf ? ' ([unknown])' : '');
+    return (withOffset ? `${s.name}+${s.offset}` : s.name) + (perf ? ` (${s.path})` : '');
+  }
+
+  /**
+   * A ustack address as its frames: `name+offset`, and with show_debug_info, bpftrace's
+   * (blazesym's) form when the binary has debug information: the calls inlined at the address
+   * first, innermost first (`[inlined] name@file:line`), then the function with the line of the
+   * address or of its outermost inlined call (`name+offset@file:line`). In perf mode the inlined
+   * calls print as `name (inlined)` and no line is added.
+   */
+  ustackFrames(pid: number, addr: bigint, perf: boolean): string[] {
+    const s = this.userSymbol(pid, addr);
+    if (!s) return [hexAddr(addr) + (perf ? ' ([unknown])' : '')];
+    const symbol = `${s.name}+${s.offset}`;
+    const debug = this.ctx.showDebugInfo?.() ? debugFrames(s.path, pid)?.frames(s.vaddr) : undefined;
+    if (perf) {
+      const inlined = (debug ?? []).slice(0, -1).map((f) => `${this.userName(f.name ?? '??')} (inlined)`);
+      return [...inlined, `${symbol} (${s.path})`];
+    }
+    if (!debug || debug.length === 0) return [symbol];
+    const at = (f: (typeof debug)[number]): string => (f.location ? `@${f.location.file}:${f.location.line}` : '');
+    const inlined = debug.slice(0, -1).map((f) => `[inlined] ${this.userName(f.name ?? '??')}${at(f)}`);
+    return [...inlined, symbol + at(debug[debug.length - 1]!)];
+  }
+
+  /** The symbol holding a user address of `pid`: through its mappings, or in a probed non-PIE executable once it is gone. */
+  private userSymbol(pid: number, addr: bigint): UserSymbol | undefined {
     if (!this.processes.has(pid)) this.notePid(pid);
     const maps = this.processes.get(pid);
     const m = maps?.find((x) => addr >= x.start && addr < x.end);
@@ -233,13 +317,9 @@ export class RichValues {
       const seg = elf.segments.find((sg) => sg.type === PT_LOAD && fileOff >= sg.offset && fileOff < sg.offset + sg.filesz);
       const vaddr = seg ? fileOff - seg.offset + seg.vaddr : fileOff;
       const s = elf.table.find(vaddr);
-      if (s) return (withOffset ? `${this.userName(s.name)}+${s.offset}` : this.userName(s.name)) + (perf ? ` (${m.path})` : '');
+      if (s) return { name: this.userName(s.name), offset: s.offset, path: m.path, vaddr };
     }
-    if (!m) {
-      const fixed = this.fixedAddressSymbol(addr, pid);
-      if (fixed) return (withOffset ? `${fixed.name}+${fixed.offset}` : fixed.name) + (perf ? ` (${fixed.path})` : '');
-    }
-    return hexAddr(addr) + (perf ? ' ([unknown])' : '');
+    return m ? undefined : this.fixedAddressSymbol(addr, pid);
   }
 
   /** A user symbol's name as printed: demangled when it is a C++ one and cpp_demangle is on. */
@@ -251,13 +331,13 @@ export class RichValues {
    * An address no mapping of the process explains (it has exited): looked up in the probed
    * executables that are non-PIE (ET_EXEC), whose code sits at its link-time addresses.
    */
-  private fixedAddressSymbol(addr: bigint, pid: number): { name: string; offset: bigint; path: string } | undefined {
+  private fixedAddressSymbol(addr: bigint, pid: number): UserSymbol | undefined {
     for (const path of this.ctx.executables?.() ?? []) {
       const elf = elfSymbols(path, pid);
       if (!elf?.fixed) continue;
       if (!elf.segments.some((sg) => sg.type === PT_LOAD && addr >= sg.vaddr && addr < sg.vaddr + sg.memsz)) continue;
       const s = elf.table.find(addr);
-      if (s) return { name: this.userName(s.name), offset: s.offset, path };
+      if (s) return { name: this.userName(s.name), offset: s.offset, path, vaddr: addr };
     }
     return undefined;
   }

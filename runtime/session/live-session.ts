@@ -13,6 +13,7 @@ import { loadProviders, renderDiagnostic, type EntryAnalysis, type StatementsAna
 import { compile, keepWorkerWarm, stopWorkerWarm } from '../compile/compiler.js';
 import type { ProgressStream } from '../compile/progress.js';
 import type { Output } from '../output/output.js';
+import { loadDebugInfoReader } from '../output/rich-values.js';
 import { runtimeErrorText, Session } from './session.js';
 import type { MapDump } from '../output/value.js';
 
@@ -134,6 +135,7 @@ export class LiveSession {
     if (outcome.kind === 'diagnostics') return { kind: 'error', message: renderAll(outcome.diagnostics, source, union, inEntry) };
     if (outcome.kind === 'internal-error') return { kind: 'error', message: `ERROR: internal compiler error: ${outcome.message}\n` };
     await loadProviders(outcome.script.programs);
+    if (outcome.script.showDebugInfo) await loadDebugInfoReader();
     // The shell may have ended while the compiler ran: load nothing then.
     if (this.finished) return { kind: 'error', message: 'ERROR: the session has ended\n' };
     const script = outcome.script;

@@ -1,15 +1,17 @@
 /**
  * The steps of a run that every front end takes the same way (runtime/cli.ts, runtime/api/): load
- * the providers a script uses and create its session; then start it, ending a script that has only
+ * the providers a script uses (and the DWARF reader when it has show_debug_info) and create its session; then start it, ending a script that has only
  * BEGIN/END probes after BEGIN, as bpftrace does.
  */
 import type { CompiledScript } from '../../src/contract/index.js';
 import { loadProviders } from '../../src/index.js';
+import { loadDebugInfoReader } from '../output/rich-values.js';
 import { Session, type SessionOptions } from './session.js';
 
 /** A session for `script` whose probe types' attach code is loaded; the caller loads it (`load()`) and disposes it. */
 export async function openSession(script: CompiledScript, opts: SessionOptions): Promise<Session> {
   await loadProviders(script.programs);
+  if (script.showDebugInfo) await loadDebugInfoReader();
   return new Session(script, opts);
 }
 

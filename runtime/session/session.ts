@@ -143,6 +143,7 @@ export class Session {
   /** Stacks, symbols, user names... of the function library (runtime/output/rich-values.ts). */
   private readonly rich = new RichValues({ readStack: (name, id) => this.readStack(name, id), executables: () => probedExecutables(this.current),
     demangle: (name: string) => (this.current.cppDemangle === false ? undefined : (bpf.demangle(name) ?? undefined)),
+    showDebugInfo: () => this.current.showDebugInfo === true,
   });
   /** Runtime warnings: repeats at one location are counted, printed at most once a second. */
   private readonly warnings = new WarningLimiter();

@@ -18,7 +18,9 @@ PACKAGES=(llvm-14-dev libbpf-dev libelf-dev zlib1g-dev cmake g++ make python3 pk
   # --flamegraph's end-to-end test opens the SVG in headless Chromium; completion and man page.
   chromium bash-completion man-db zsh
   # e2e/cli-compat2 reads the kernel's link type of a uprobe_multi probe with bpftool.
-  bpftool)
+  bpftool
+  # e2e/config-show-debug-info checks stack frames' source lines against addr2line and nm.
+  binutils)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -255,7 +255,7 @@ function configRecord(node: ast.Identifier, cx: { readonly config?: ScriptConfig
     ['lazy_symbolication', bool(true)],
     ['print_maps_on_exit', bool(c.printMapsOnExit ?? true)],
     ['use_blazesym', bool(false)],
-    ['show_debug_info', bool(false)],
+    ['show_debug_info', bool(c.showDebugInfo ?? false)],
     ['log_size', int(c.logSize ?? 1000000)],
     ['max_bpf_progs', int(c.maxBpfProgs ?? 1024)],
     ['max_cat_bytes', int(c.maxCatBytes ?? 10240)],

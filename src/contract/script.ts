@@ -70,6 +70,8 @@ export interface CompiledScript {
   readonly exportMaxSeries?: number;
   /** `config = { cpp_demangle = false }`: C++ user symbols print as they are in the ELF file. */
   readonly cppDemangle?: false;
+  /** `config = { show_debug_info = true }`: user stack frames print their source file:line and inlined calls (runtime/output/rich-values.ts). */
+  readonly showDebugInfo?: true;
   /** `config = { license = "..." }`: the license string the programs are loaded with (default GPL). */
   readonly license?: string;
   /** `config = { log_size = N }`: the verifier log buffer's first size in bytes. */

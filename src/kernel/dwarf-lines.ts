@@ -1,9 +1,11 @@
 /**
  * DWARF line tables (`.debug_line`, versions 2 to 5): which machine addresses a source line
- * compiled to, for `uprobe:BIN@FILE:LINE[:COL]` (bpftrace's source-location uprobes). Only
- * what that needs is read: each unit's file table and its line-number program's rows.
+ * compiled to, for `uprobe:BIN@FILE:LINE[:COL]` (bpftrace's source-location uprobes), and which
+ * line an address belongs to, for stack frames with `show_debug_info` (src/kernel/dwarf-frames.ts).
+ * Only what those need is read: each unit's file table and its line-number program's rows.
  */
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, normalize } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import type { ElfFile } from './elf.js';
 
 /** One row of a line-number program. */
@@ -15,15 +17,26 @@ export interface LineRow {
   readonly column: number;
 }
 
-/** One unit's line table: its files and rows (end-of-sequence rows left out). */
+/** Rows `[start, end)` of a table cover the addresses from `rows[start].address` up to `endAddress`. */
+export interface LineSequence {
+  readonly start: number;
+  readonly end: number;
+  readonly endAddress: bigint;
+}
+
+/** One unit's line table: its files and rows (end-of-sequence rows left out, their addresses kept in `sequences`). */
 export interface LineTable {
+  /** Offset of the unit in `.debug_line` (what a compile unit's DW_AT_stmt_list names). */
+  readonly offset: number;
   readonly files: readonly string[];
   readonly rows: readonly LineRow[];
+  readonly sequences: readonly LineSequence[];
 }
 
 export class DwarfError extends Error {}
 
-class Reader {
+/** A little-endian cursor over a DWARF section (shared with src/kernel/dwarf-info.ts). */
+export class Reader {
   pos = 0;
   constructor(readonly buf: Buffer) {}
   u8(): number {
@@ -73,7 +86,7 @@ class Reader {
   }
   cstr(): string {
     const end = this.buf.indexOf(0, this.pos);
-    if (end < 0) throw new DwarfError('unterminated string in .debug_line');
+    if (end < 0) throw new DwarfError('unterminated string in a DWARF section');
     const s = this.buf.toString('utf8', this.pos, end);
     this.pos = end + 1;
     return s;
@@ -91,7 +104,8 @@ const FORM = { block: 0x09, data1: 0x0b, data2: 0x05, data4: 0x06, data8: 0x07, 
 const LNCT_PATH = 1;
 const LNCT_DIRECTORY_INDEX = 2;
 
-interface StringSections {
+/** The string sections a line table header may point into. */
+export interface StringSections {
   readonly str?: Buffer;
   readonly lineStr?: Buffer;
 }
@@ -119,7 +133,7 @@ function readEntries(r: Reader, offsetSize: number, strs: StringSections): { pat
         case FORM.data4: value = BigInt(r.u32()); break;
         case FORM.data8: value = r.u64(); break;
         case FORM.data16: r.pos += 16; value = 0n; break;
-        case FORM.block: r.pos += Number(r.uleb()); value = 0n; break;
+        case FORM.block: { const n = Number(r.uleb()); r.pos += n; value = 0n; break; }
         default: throw new DwarfError(`unsupported form 0x${form.toString(16)} in a .debug_line header`);
       }
       if (content === LNCT_PATH && typeof value === 'string') path = value;
@@ -130,10 +144,12 @@ function readEntries(r: Reader, offsetSize: number, strs: StringSections): { pat
   return out;
 }
 
-const joinDir = (dir: string | undefined, name: string): string => (isAbsolute(name) || !dir ? name : join(dir, name));
+/** `dir/name` as the table spells them (not normalised: addr2line and bpftrace print the path so). */
+export const joinDir = (dir: string | undefined, name: string): string => (isAbsolute(name) || !dir ? name : `${dir.endsWith('/') ? dir.slice(0, -1) : dir}/${name}`);
 
 /** One unit at `r.pos`; `r.pos` is left at the next unit. */
 function readUnit(r: Reader, strs: StringSections): LineTable {
+  const offset = r.pos;
   let length = r.u32();
   let offsetSize = 4;
   if (length === 0xffffffff) {
@@ -178,6 +194,8 @@ function readUnit(r: Reader, strs: StringSections): LineTable {
 
   r.pos = programStart;
   const rows: LineRow[] = [];
+  const sequences: LineSequence[] = [];
+  let sequenceStart = 0;
   const fresh = () => ({ address: 0n, file: 1, line: 1, column: 0, isStmt: defaultIsStmt });
   let s = fresh();
   const emit = (): void => {
@@ -197,7 +215,12 @@ function readUnit(r: Reader, strs: StringSections): LineTable {
         const len = Number(r.uleb());
         const next = r.pos + len;
         const sub = r.u8();
-        if (sub === 1) s = fresh(); // end_sequence: its row ends a range, it names no statement
+        if (sub === 1) {
+          // end_sequence: its row ends a range, it names no statement.
+          if (rows.length > sequenceStart) sequences.push({ start: sequenceStart, end: rows.length, endAddress: s.address });
+          sequenceStart = rows.length;
+          s = fresh();
+        }
         else if (sub === 2) s.address = r.uint(addressSize);
         r.pos = next;
         break;
@@ -216,20 +239,34 @@ function readUnit(r: Reader, strs: StringSections): LineTable {
     }
   }
   r.pos = end;
-  return { files, rows };
+  return { offset, files, rows, sequences };
+}
+
+const SHF_COMPRESSED = 0x800n;
+const ELFCOMPRESS_ZLIB = 1;
+/** sizeof(Elf64_Chdr): ch_type, ch_reserved, ch_size, ch_addralign. */
+const CHDR_SIZE = 24;
+
+/** A debug section's bytes (inflated when it is SHF_COMPRESSED with zlib); undefined when `elf` has none. */
+export function debugSection(elf: ElfFile, name: string): Buffer | undefined {
+  const section = elf.section(name);
+  if (!section || section.size === 0) return undefined;
+  const raw = elf.sectionBytes(section);
+  if (!(section.flags & SHF_COMPRESSED)) return raw;
+  if (raw.length < CHDR_SIZE || raw.readUInt32LE(0) !== ELFCOMPRESS_ZLIB) throw new DwarfError(`${name}: only zlib-compressed debug sections are supported`);
+  return inflateSync(raw.subarray(CHDR_SIZE));
 }
 
 /** Every unit's line table of `elf`; undefined when it has no `.debug_line`. */
 export function lineTables(elf: ElfFile): LineTable[] | undefined {
-  const section = elf.section('.debug_line');
-  if (!section || section.size === 0) return undefined;
-  if (section.flags & 0x800n) throw new DwarfError('compressed debug sections are not supported');
-  const bytes = (name: string): Buffer | undefined => {
-    const s = elf.section(name);
-    return s ? elf.sectionBytes(s) : undefined;
-  };
-  const strs: StringSections = { str: bytes('.debug_str'), lineStr: bytes('.debug_line_str') };
-  const r = new Reader(elf.sectionBytes(section));
+  const section = debugSection(elf, '.debug_line');
+  if (!section) return undefined;
+  return parseLineTables(section, { str: debugSection(elf, '.debug_str'), lineStr: debugSection(elf, '.debug_line_str') });
+}
+
+/** Every unit's line table in a `.debug_line` section's bytes. */
+export function parseLineTables(section: Buffer, strs: StringSections): LineTable[] {
+  const r = new Reader(section);
   const out: LineTable[] = [];
   while (r.pos < r.buf.length) out.push(readUnit(r, strs));
   return out;
@@ -257,15 +294,43 @@ export function lineAddress(tables: readonly LineTable[], file: string, line: nu
       if (source === undefined) {
         unit = t;
         source = f;
-      } else if (f !== source) {
+      } else if (normalize(f) !== normalize(source)) {
+        // One file spelled two ways (`/p/./a.c`, `/p/a.c`) is not ambiguous.
         return `Ambiguous source path, matches multiple files: ${source}, ${f}`;
       }
     }
   }
   if (!unit || source === undefined) return `No compilation unit matches ${file}`;
+  const want = normalize(source);
+  const seen = new Map<string, boolean>();
+  const sameFile = (f: string): boolean => {
+    let same = seen.get(f);
+    if (same === undefined) seen.set(f, (same = normalize(f) === want));
+    return same;
+  };
   let best: bigint | undefined;
   for (const row of unit.rows) {
-    if (row.file === source && row.line === line && (column === 0 || row.column === column) && (best === undefined || row.address < best)) best = row.address;
+    if (row.line === line && sameFile(row.file) && (column === 0 || row.column === column) && (best === undefined || row.address < best)) best = row.address;
   }
   return best ?? `Unable to map '${file}:${line}${column ? `:${column}` : ''}' to address`;
+}
+
+/**
+ * The row an address belongs to in `table`: within the sequence covering it, the last row at or
+ * before it (of several rows at one address, the last, as addr2line takes it). Undefined when no
+ * sequence covers the address.
+ */
+export function rowAt(table: LineTable, address: bigint): LineRow | undefined {
+  for (const seq of table.sequences) {
+    if (address < table.rows[seq.start]!.address || address >= seq.endAddress) continue;
+    let lo = seq.start;
+    let hi = seq.end - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (table.rows[mid]!.address <= address) lo = mid;
+      else hi = mid - 1;
+    }
+    return table.rows[lo];
+  }
+  return undefined;
 }

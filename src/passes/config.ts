@@ -23,6 +23,8 @@ export interface ScriptConfig {
   readonly exportMaxSeries?: number;
   /** `cpp_demangle = false`: C++ user symbols print mangled (the runtime's symbolizer; default on). */
   readonly cppDemangle?: boolean;
+  /** `show_debug_info = true`: user stack frames with their source file:line and inlined calls (the runtime's symbolizer; default off). */
+  readonly showDebugInfo?: boolean;
   /** `license`: the license the programs are loaded with (bpftrace's GPL-compatible ones only; default GPL). */
   readonly license?: string;
   /** `log_size`: the verifier log buffer's first size in bytes (default 1000000; grown when too small). */
@@ -189,8 +191,9 @@ export function readConfig(program: ast.Program, diags: Diagnostics): ScriptConf
         out.strTruncTrailer = s.text;
         break;
       case 'cpp_demangle':
+      case 'show_debug_info':
         if (!['true', 'false', '1', '0'].includes(s.text)) diags.error('invalid-config', `${s.name}: Invalid bool value: valid values are true, false, 1 or 0.`, s.span);
-        else out.cppDemangle = s.text === 'true' || s.text === '1';
+        else out[s.key === 'cpp_demangle' ? 'cppDemangle' : 'showDebugInfo'] = s.text === 'true' || s.text === '1';
         break;
       case 'license':
         if (!LICENSES.includes(s.text)) diags.error('invalid-config', `Invalid value for license. Found: ${s.text}. Valid values: ${LICENSES.join(', ')}.`, s.span);

@@ -37,6 +37,10 @@ test('frame names: perf mode lines lose address and module, raw addresses stay, 
   t.is(frameName('0xffffffff81000000'), '0xffffffff81000000');
   t.is(frameName('operator;weird+0x10'), 'operator:weird');
   t.is(frameName('   '), '[unknown]');
+  // show_debug_info: the offset goes, the source line stays.
+  t.is(frameName('        main+22@/src/a+1.c:7'), 'main@/src/a+1.c:7');
+  t.is(frameName('        [inlined] inner@/src/a.c:3'), '[inlined] inner@/src/a.c:3');
+  t.is(frameName('\t7f01a2b3 inner (inlined)'), 'inner');
 });
 
 test('other keys become frames; sums count; histograms and maps without stacks are not folded', (t) => {
