@@ -280,12 +280,7 @@ const SCOPE_TAGS: ReadonlySet<number> = new Set([TAG.subprogram, TAG.inlinedSubr
 /** One unit at `r.pos`, with its scopes; function names go to `names`. */
 function readUnit(r: Reader, s: DebugSections, abbrevCache: Map<number, Map<number, Abbrev>>, names: Map<number, NameEntry>): CompileUnit | undefined {
   const offset = r.pos;
-  let length = r.u32();
-  let offsetSize = 4;
-  if (length === 0xffffffff) {
-    length = Number(r.u64());
-    offsetSize = 8;
-  }
+  const { length, offsetSize } = r.unitLength();
   const end = r.pos + length;
   const version = r.u16();
   if (version < 2 || version > 5) throw new DwarfError(`unsupported .debug_info version ${version}`);

@@ -57,6 +57,11 @@ export class Reader {
     this.pos += 8;
     return v;
   }
+  /** A unit's initial length: 32-bit DWARF, or 0xffffffff then a 64-bit length (64-bit DWARF: offsets are 8 bytes). */
+  unitLength(): { length: number; offsetSize: 4 | 8 } {
+    const length = this.u32();
+    return length === 0xffffffff ? { length: Number(this.u64()), offsetSize: 8 } : { length, offsetSize: 4 };
+  }
   uint(size: number): bigint {
     let v = 0n;
     for (let i = 0; i < size; i++) v |= BigInt(this.buf[this.pos + i]!) << BigInt(8 * i);
@@ -150,12 +155,7 @@ export const joinDir = (dir: string | undefined, name: string): string => (isAbs
 /** One unit at `r.pos`; `r.pos` is left at the next unit. */
 function readUnit(r: Reader, strs: StringSections): LineTable {
   const offset = r.pos;
-  let length = r.u32();
-  let offsetSize = 4;
-  if (length === 0xffffffff) {
-    length = Number(r.u64());
-    offsetSize = 8;
-  }
+  const { length, offsetSize } = r.unitLength();
   const end = r.pos + length;
   const version = r.u16();
   if (version < 2 || version > 5) throw new DwarfError(`unsupported .debug_line version ${version}`);
