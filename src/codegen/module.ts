@@ -160,7 +160,12 @@ class ProgramGen {
         return;
       case 'mapAdd': {
         const delta = this.expr(s.delta);
-        this.lookupOrInit(s.map, s.key, 8, (p) => bb.store(p, 0, 8, this.b.CreateAdd(bb.load(p, 0, 8), delta)), (init) => bb.store(init, 0, 8, delta), s.err);
+        // A scalar sum's array entry (its value is 16 bytes, src/passes/scalar-maps.ts) also records that it was written.
+        const written = this.isArray(s.map) && (this.ir.maps[s.map]?.valueSize ?? 8) > 8;
+        this.lookupOrInit(s.map, s.key, 8, (p) => {
+          bb.store(p, 0, 8, this.b.CreateAdd(bb.load(p, 0, 8), delta));
+          if (written) bb.store(p, 8, 8, bb.int(1n));
+        }, (init) => bb.store(init, 0, 8, delta), s.err);
         return;
       }
       case 'mapMinMax': {
