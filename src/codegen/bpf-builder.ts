@@ -207,6 +207,16 @@ export class BpfBuilder {
     return llvm.BasicBlock.Create(this.context, name, this.fn!);
   }
 
+  /**
+   * Move `block` after every block created so far: a join block made before the blocks of its
+   * branches then follows them, so the function's block order is the source order and a branch's
+   * last block (an error count, say) falls through into what comes after it instead of jumping back.
+   */
+  toEnd(block: llvmTypes.BasicBlock): void {
+    block.removeFromParent();
+    block.insertInto(this.fn!);
+  }
+
   private readonly ints = new Map<number, Value>();
 
   /** A 64-bit constant; values beyond 2^53 are built from two halves (folded by LLVM). */
@@ -395,6 +405,13 @@ export class BpfBuilder {
   }
 
   private passthroughSeq = 0;
+
+  /** `cond`, telling LLVM which way it usually goes (`llvm.expect.i1`: a branch weight that steers block layout). */
+  expect(cond: Value, likely: boolean): Value {
+    const i1 = this.b.getInt1Ty();
+    const fnType = llvm.FunctionType.get(i1, [i1, i1], false);
+    return this.b.CreateCall(this.module.getOrInsertFunction('llvm.expect.i1', fnType), [cond, this.b.getInt1(likely)]);
+  }
 
   /** `opaque` for an i32 (LLVM would turn a sign test of a truncated value into a 64-bit mask test). */
   opaque32(v: Value): Value {

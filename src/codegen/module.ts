@@ -447,8 +447,10 @@ class ProgramGen {
     const counters = this.ir.helperErrorMap;
     if (err === undefined || counters === undefined || !this.countsInserts) return this.helperFailed(ret, err);
     const bb = this.bb;
-    const low = bb.opaque32(this.b.CreateTrunc(ret, bb.intN(32)));
-    this.ifThen(this.b.CreateICmpSLT(low, this.b.getInt32(0)), () => {
+    // map_update_elem returns 0 or a -errno (never inlined, so a 64-bit value): `!= 0` is its failure
+    // test, and LLVM, reading `!= 0` as likely, lays the counting block out to fall through to
+    // what follows instead of placing it last with a jump back.
+    this.ifThen(bb.expect(this.b.CreateICmpNE(ret, bb.int(0n)), true), () => {
       // The slot's offset is an add after the address load (LLVM's ld_imm64 pseudo carries no offset).
       const base = bb.mapValueRef(counters);
       const slot = err === 0 ? base : this.b.CreateGEP(bb.intN(8), base, [bb.int(BigInt(err * 16))]);
@@ -586,6 +588,7 @@ class ProgramGen {
     this.b.SetInsertPoint(thenB);
     then();
     this.b.CreateBr(join);
+    this.bb.toEnd(join);
     this.b.SetInsertPoint(join);
   }
 
@@ -600,6 +603,7 @@ class ProgramGen {
     this.b.SetInsertPoint(elseB);
     otherwise();
     this.b.CreateBr(join);
+    this.bb.toEnd(join);
     this.b.SetInsertPoint(join);
   }
 
