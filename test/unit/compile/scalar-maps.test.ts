@@ -28,9 +28,25 @@ test('scalar count, min, max, avg, stats, hist and lhist are one-entry per-CPU a
   }
 });
 
-test('keyed aggregations, scalar sum, and scalar maps a probe deletes stay per-CPU hashes', (t) => {
-  const all = maps('BEGIN { @k[tid] = count(); @s = sum(1); @d = count(); delete(@d); }');
-  for (const name of ['@k', '@s', '@d']) t.is(map(all, name).bpfType, MapType.PERCPU_HASH, name);
+test('keyed aggregations and scalar maps a probe deletes stay per-CPU hashes', (t) => {
+  const all = maps('BEGIN { @k[tid] = count(); @ks[tid] = sum(1); @d = count(); delete(@d); @ds = sum(1); delete(@ds); }');
+  for (const name of ['@k', '@ks', '@d', '@ds']) t.is(map(all, name).bpfType, MapType.PERCPU_HASH, name);
+  t.is(map(all, '@ks').valueSize, 8);
+});
+
+test('a scalar sum is a one-entry per-CPU array of 16-byte values: the sum, then a word each add sets (a sum of 0 still reads as written)', async (t) => {
+  const all = maps('BEGIN { @s = sum(1); }');
+  const m = map(all, '@s');
+  t.is(m.bpfType, MapType.PERCPU_ARRAY);
+  t.is(m.valueSize, 16);
+  t.is(m.maxEntries, 1);
+  // The add stores 1 at offset 8 of the looked-up value: `*(u64 *)(rX + 8) = rY` (0x7b) after a 1 is loaded; no update helper.
+  const r = await compileScript({ name: 'test', text: 'tracepoint:syscalls:sys_enter_getppid { @s = sum(tid); }' });
+  if (!('format' in r)) return t.fail(r.diagnostics.map((d) => d.message).join('\n'));
+  const insns = Buffer.from(r.programs[0]!.insns, 'base64');
+  t.false(helperCalls(insns).includes(Helper.map_update_elem));
+  const stores8 = [...Array(insns.length / 8).keys()].filter((i) => insns[i * 8] === 0x7b && insns.readInt16LE(i * 8 + 2) === 8);
+  t.true(stores8.length >= 1);
 });
 
 test('a declared map keeps its declared type', (t) => {
