@@ -92,3 +92,12 @@ kernelTest('lhist and hist of a divided value pass the verifier (the bucket boun
   t.regex(r.stdout, /@h:\n\[4000, 6000\)\s+1 \|@+\|/);
   t.regex(r.stdout, /@g:\n\[2K, 4K\)\s+1 \|@+\|/);
 });
+
+kernelTest('a scalar sum (a one-entry per-CPU array with a written word): a sum of zero prints, an unwritten or cleared one does not, a negative total prints', async (t) => {
+  // @z adds up to 0 (written: printed); @n is never written (not printed); @c is cleared (not printed at exit);
+  // @neg sums below zero; @kept keeps printing after zero().
+  const prog = 'BEGIN { @z = sum(5); @z = sum(-5); if (0) { @n = sum(1); } @c = sum(3); @neg = sum(-7); @kept = sum(2); print(@c); clear(@c); zero(@kept); printf("in-kernel z=%d neg=%d\\n", @z, @neg); exit(); }';
+  const r = await runTsbpf(['-e', prog]);
+  t.is(r.code, 0, describeRun(r));
+  t.is(r.stdout, '@c: 3\nin-kernel z=0 neg=-7\n\n\n@kept: 0\n@neg: -7\n@z: 0\n', describeRun(r));
+});
