@@ -154,10 +154,15 @@ class ProgramGen {
   private stmtBody(s: IrStmt): void {
     const bb = this.bb;
     switch (s.op) {
-      case 'mapSet':
+      case 'mapSet': {
         // The key and value slots are this statement's temporaries (stmt: beginTemps/endTemps).
-        this.insertFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(s.map), this.keyPtr(s.map, s.key), this.blob(s.value), bb.int(BPF_ANY)]), s.err);
+        // Key and value first, the map's address load last: built before a helper call the key or
+        // value makes, the address would have to live in a register across it (a move more).
+        const key = this.keyPtr(s.map, s.key);
+        const value = this.blob(s.value);
+        this.insertFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(s.map), key, value, bb.int(BPF_ANY)]), s.err);
         return;
+      }
       case 'mapAdd': {
         const delta = this.expr(s.delta);
         // A scalar sum's array entry (its value is 16 bytes, src/passes/scalar-maps.ts) also records that it was written.
@@ -238,9 +243,11 @@ class ProgramGen {
       case 'mapTseries':
         this.mapTseries(s);
         return;
-      case 'mapDelete':
-        bb.helper(Helper.map_delete_elem, bb.i64, [bb.mapRef(s.map), this.blob(s.key)]);
+      case 'mapDelete': {
+        const key = this.blob(s.key); // before the map's address load (see mapSet)
+        bb.helper(Helper.map_delete_elem, bb.i64, [bb.mapRef(s.map), key]);
         return;
+      }
       case 'emit': {
         const rec = this.blob(s.record);
         const r = bb.helper(Helper.ringbuf_output, bb.i64, [bb.mapRef(this.ir.ringbufMap), rec, bb.int(BigInt(blobSize(s.record))), bb.int(0n)]);
@@ -664,7 +671,8 @@ class ProgramGen {
       case 'ternary':
         return this.branchValue(bb.toBool(this.expr(e.cond)), () => this.expr(e.then), () => this.expr(e.else));
       case 'mapGet': {
-        const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(e.map), this.blob(e.key)]);
+        const key = this.blob(e.key); // before the map's address load (see mapSet)
+        const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(e.map), key]);
         if (e.err !== undefined) this.ifThen(b.CreateIsNull(p), () => this.helperError(bb.int(0n), e.err!));
         return this.branchValue(b.CreateIsNotNull(p), () => bb.load(p, 0, 8), () => bb.int(0n));
       }
@@ -1161,7 +1169,8 @@ class ProgramGen {
       }
       case 'mapGetBlob': {
         bb.zero(dst, blob.size, dstAlign);
-        const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(blob.map), this.blob(blob.key)]);
+        const key = this.blob(blob.key); // before the map's address load (see mapSet)
+        const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(blob.map), key]);
         if (blob.err !== undefined) this.ifThen(this.b.CreateIsNull(p), () => this.helperError(bb.int(0n), blob.err!));
         this.ifThen(this.b.CreateIsNotNull(p), () => bb.copy(dst, dstAlign, p, 8, blob.size));
         return;
