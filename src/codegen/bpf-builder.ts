@@ -406,13 +406,6 @@ export class BpfBuilder {
 
   private passthroughSeq = 0;
 
-  /** `cond`, telling LLVM which way it usually goes (`llvm.expect.i1`: a branch weight that steers block layout). */
-  expect(cond: Value, likely: boolean): Value {
-    const i1 = this.b.getInt1Ty();
-    const fnType = llvm.FunctionType.get(i1, [i1, i1], false);
-    return this.b.CreateCall(this.module.getOrInsertFunction('llvm.expect.i1', fnType), [cond, this.b.getInt1(likely)]);
-  }
-
   /** `opaque` for an i32 (LLVM would turn a sign test of a truncated value into a 64-bit mask test). */
   opaque32(v: Value): Value {
     const i32 = this.b.getInt32Ty();
