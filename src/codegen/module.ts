@@ -1,7 +1,7 @@
 import type llvmTypes from 'llvm-bindings';
 import { assertNever } from '../ast/nodes.js';
 import type { IrBlob, IrCallArg, IrExpr, IrLibExpr, IrModule, IrProgram, IrStmt } from '../ir/ir.js';
-import { usesInsertCounters } from '../ir/insert-checks.js';
+import { checkedInsertSites, usesInsertCounters } from '../ir/insert-checks.js';
 import { encodeBytes, Helper, MapType } from '../contract/index.js';
 import { alignAt, atomicAddIr, BpfBuilder, llvm, ON_STACK_LIMIT } from './bpf-builder.js';
 import { FRAME_CTX, FRAME_RETURNED, frameLayout, usesCallbacks } from './callbacks.js';
@@ -86,6 +86,12 @@ class ProgramGen {
   /** Whether this program's map-update checks count into `.helper-errors` (insertFailed); else they call the error subprogram. */
   private readonly countsInserts: boolean;
 
+  /**
+   * The `.helper-errors` value address, loaded once at the program's start when two or more sites
+   * count into it (each site's block then needs no address load of its own); undefined otherwise.
+   */
+  private counterBase: Value | undefined;
+
   constructor(
     private readonly bb: BpfBuilder,
     private readonly ir: IrModule,
@@ -107,6 +113,7 @@ class ProgramGen {
     }
     // Blob variables start zeroed (bpftrace: uninitialised scratch variables are zero).
     if (!this.frame) for (const v of this.prog.vars) if (v.size !== undefined) this.bb.zero(this.blobVars.get(v.id)!, v.size);
+    if (this.countsInserts && checkedInsertSites(this.prog.body) >= 2) this.counterBase = this.bb.mapValueRef(this.ir.helperErrorMap!);
     this.stmts(this.prog.body);
     this.bb.endFunction(this.programResult());
   }
@@ -458,7 +465,8 @@ class ProgramGen {
     // test. The counting block falls through to what follows (ifThen places the join after it).
     this.ifThen(this.b.CreateICmpNE(ret, bb.int(0n)), () => {
       // The slot's offset is an add after the address load (LLVM's ld_imm64 pseudo carries no offset).
-      const base = bb.mapValueRef(counters);
+      // The program's loaded address, unless in a callback subprogram (another function).
+      const base = (this.inCallback ? undefined : this.counterBase) ?? bb.mapValueRef(counters);
       const slot = err === 0 ? base : this.b.CreateGEP(bb.intN(8), base, [bb.int(BigInt(err * 16))]);
       bb.store(slot, 8, 8, ret);
       bb.atomicAdd(this.b.CreateBitCast(slot, bb.llvmPtrTo(bb.i64)), bb.int(1n));

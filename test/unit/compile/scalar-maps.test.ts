@@ -92,6 +92,22 @@ test('a keyed count checks its insert through the .helper-errors counters: an at
   t.true([...Array(insns.length / 8).keys()].some((i) => insns[i * 8] === 0xdb));
 });
 
+test('two or more counted insert sites share one address load of .helper-errors, each adding at its own slot', async (t) => {
+  const r = await compileScript({ name: 'test', text: 'BEGIN { @a[tid] = count(); @b[pid] = sum(2); @c[1] = 3; }' });
+  if (!('format' in r)) return t.fail(r.diagnostics.map((d) => d.message).join('\n'));
+  const insns = Buffer.from(r.programs[0]!.insns, 'base64');
+  const counters = r.maps.find((m) => m.name === '.helper-errors')!;
+  let valueRefs = 0;
+  for (let off = 0; off + 8 <= insns.length; off += 8) {
+    if (insns[off] === 0x18 && (insns[off + 1]! >> 4) === 2 && insns.readInt32LE(off + 4) === counters.id) valueRefs++;
+  }
+  t.is(valueRefs, 1);
+  // Three atomic adds (0xdb), at three different offsets (three sites' slots).
+  const atomicOffsets = [...Array(insns.length / 8).keys()].filter((i) => insns[i * 8] === 0xdb).map((i) => insns.readInt16LE(i * 8 + 2));
+  t.is(atomicOffsets.length, 3);
+  t.is(new Set(atomicOffsets).size, 3);
+});
+
 test('more than five checked map updates in a program keep the shared error subprogram (smaller then), and no .helper-errors map is made', async (t) => {
   const five = maps(`BEGIN { ${'@a[1] = 1; '.repeat(5)} }`);
   t.truthy(five.find((m) => m.name === '.helper-errors'));
