@@ -290,6 +290,7 @@ class ProgramGen {
         this.b.SetInsertPoint(elseB);
         this.stmts(s.else);
         this.b.CreateBr(join);
+        bb.toEnd(join);
         this.b.SetInsertPoint(join);
         return;
       }
