@@ -712,6 +712,7 @@ class ProgramGen {
       case 'kfunc':
       case 'ksym':
       case 'mapAggRead':
+      case 'msb':
         return this.libExpr(e);
       default:
         return assertNever(e, 'IR expression');
@@ -1241,6 +1242,28 @@ class ProgramGen {
     });
   }
 
+  /**
+   * The highest set bit's index of `v` (unsigned; 0 for 0 and 1): a binary search of six steps,
+   * each a compare and, when taken, a shift and an add (three instructions). The shifted value is
+   * opaque so LLVM keeps the branches instead of turning each step into selects (five).
+   */
+  private msb(v: Value): Value {
+    const bb = this.bb;
+    const b = this.b;
+    const x = bb.intSlot('msbx');
+    const r = bb.intSlot('msbr');
+    b.CreateStore(v, x);
+    b.CreateStore(bb.int(0n), r);
+    for (const step of [32n, 16n, 8n, 4n, 2n, 1n]) {
+      const cur = b.CreateLoad(bb.i64, x);
+      this.ifThen(b.CreateICmpUGE(cur, bb.int(1n << step)), () => {
+        b.CreateStore(bb.opaque(b.CreateLShr(cur, bb.int(step))), x);
+        b.CreateStore(b.CreateAdd(b.CreateLoad(bb.i64, r), bb.int(step)), r);
+      });
+    }
+    return b.CreateLoad(bb.i64, r);
+  }
+
   private libExpr(e: IrLibExpr): Value {
     const bb = this.bb;
     const b = this.b;
@@ -1250,6 +1273,7 @@ class ProgramGen {
     }
     if (e.op === 'kfunc') return bb.kfunc(e.name, bb.i64, this.callArgs(e.args));
     if (e.op === 'ksym') return bb.ksym(e.name);
+    if (e.op === 'msb') return this.msb(this.expr(e.value));
     // Per-CPU aggregation read: walk the CPUs with bpf_map_lookup_percpu_elem until it returns NULL.
     const key = this.blob(e.key);
     const acc = bb.intSlot('agg');

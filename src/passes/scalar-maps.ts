@@ -39,6 +39,7 @@ export function mapsUsedOtherwise(programs: readonly IrProgram[]): Set<number> {
       case 'ternary': expr(e.cond); expr(e.then); expr(e.else); return;
       case 'mapGet': other.add(e.map); blob(e.key); return;
       case 'mapAggRead': blob(e.key); return;
+      case 'msb': expr(e.value); return;
       case 'blobEquals': blob(e.left); blob(e.right); return;
       case 'strContains': blob(e.haystack); return;
       case 'seq': stmts(e.stmts); expr(e.value); return;
