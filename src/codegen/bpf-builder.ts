@@ -208,9 +208,12 @@ export class BpfBuilder {
   }
 
   /**
-   * Move `block` after every block created so far: a join block made before the blocks of its
-   * branches then follows them, so the function's block order is the source order and a branch's
-   * last block (an error count, say) falls through into what comes after it instead of jumping back.
+   * Move `block` after every block created so far: an else or join block made before the blocks
+   * of the branch before it then follows them, so the function's block order is the source order
+   * and a branch's last block (an error count, say) falls through into what comes after it instead
+   * of jumping back. The order matters: the BPF backend cannot reverse a conditional branch, so
+   * LLVM keeps the IR's block order where a reordering would need one (instruction selection
+   * still inverts a branch whose true side is the next block).
    */
   toEnd(block: llvmTypes.BasicBlock): void {
     block.removeFromParent();

@@ -287,6 +287,7 @@ class ProgramGen {
         this.b.SetInsertPoint(thenB);
         this.stmts(s.then);
         this.b.CreateBr(join);
+        bb.toEnd(elseB);
         this.b.SetInsertPoint(elseB);
         this.stmts(s.else);
         this.b.CreateBr(join);
@@ -615,6 +616,7 @@ class ProgramGen {
     this.b.SetInsertPoint(thenB);
     then();
     this.b.CreateBr(join);
+    this.bb.toEnd(elseB);
     this.b.SetInsertPoint(elseB);
     otherwise();
     this.b.CreateBr(join);
