@@ -1246,8 +1246,9 @@ class ProgramGen {
 
   /**
    * The highest set bit's index of `v` (unsigned; 0 for 0 and 1): a binary search of six steps,
-   * each a compare and, when taken, a shift and an add (three instructions). The shifted value is
-   * opaque so LLVM keeps the branches instead of turning each step into selects (five).
+   * each a compare and, when taken, a shift and an add (three instructions). The shifted value (the
+   * sum, in the last step, whose shift is dead) is opaque so LLVM keeps the branches instead of
+   * turning each step into selects (five).
    */
   private msb(v: Value): Value {
     const bb = this.bb;
@@ -1259,8 +1260,13 @@ class ProgramGen {
     for (const step of [32n, 16n, 8n, 4n, 2n, 1n]) {
       const cur = b.CreateLoad(bb.i64, x);
       this.ifThen(b.CreateICmpUGE(cur, bb.int(1n << step)), () => {
-        b.CreateStore(bb.opaque(b.CreateLShr(cur, bb.int(step))), x);
-        b.CreateStore(b.CreateAdd(b.CreateLoad(bb.i64, r), bb.int(step)), r);
+        const sum = b.CreateAdd(b.CreateLoad(bb.i64, r), bb.int(step));
+        if (step === 1n) {
+          b.CreateStore(bb.opaque(sum), r);
+        } else {
+          b.CreateStore(bb.opaque(b.CreateLShr(cur, bb.int(step))), x);
+          b.CreateStore(sum, r);
+        }
       });
     }
     return b.CreateLoad(bb.i64, r);
