@@ -32,7 +32,7 @@ import { disassemble } from './codegen/bpf-disasm.js';
 import type { EmittedPrograms, LlvmModule } from './codegen/emit.js';
 import type { ReadFile } from './contract/content-hash.js';
 import { resolveScriptTypes, type ResolvedScriptTypes } from './passes/resolve-script-types.js';
-import { mapsUsedOtherwise, scalarArrayKind } from './passes/scalar-maps.js';
+import { mapsUsedOtherwise, scalarArrayKind, SUM_ARRAY_VALUE_SIZE } from './passes/scalar-maps.js';
 
 // The compiled-script format and the uapi ids live in src/contract; re-exported for the compiler's users.
 export { COMPILE_ENV_VARS, MapType, type CompiledMap, type CompiledProgram, type CompiledScript } from './contract/index.js';
@@ -499,7 +499,7 @@ function buildMaps(
     // A keyless aggregation: one PERCPU_ARRAY entry, no insert to check (src/passes/scalar-maps.ts).
     if (!declared && spec.keyTypes.length === 0 && scalarArrayKind(spec.kind) && !usedOtherwise.has(id)) {
       maps[id] = {
-        id, name, bpfType: MapType.PERCPU_ARRAY, keySize: 4, valueSize: mapValueSize(spec), maxEntries: 1,
+        id, name, bpfType: MapType.PERCPU_ARRAY, keySize: 4, valueSize: spec.kind === 'sum' ? SUM_ARRAY_VALUE_SIZE : mapValueSize(spec), maxEntries: 1,
         spec: compiledSpec(name, spec, keyNames),
       };
       continue;

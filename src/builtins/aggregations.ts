@@ -134,26 +134,17 @@ export const AGGREGATION_FUNCTIONS: readonly LibFunction[] = [count, sum, min, m
 
 /**
  * log2 bucket as src/contract/histogram.ts histBucketIndex (bits 0): v < 0 → 0, 0 → 1, 1 → 2, [2^k, 2^(k+1)) → k + 2.
- * A six-step binary search on the highest set bit, through temporaries so no subtree is duplicated.
+ * A six-step binary search on the highest set bit (IR `msb`), through temporaries so no subtree is duplicated.
  */
 function histBucket(cx: LowerContext, v: IrExpr, bits = 0): { stmts: IrStmt[]; bucket: IrExpr } {
-  const x = cx.temp();
   const r = cx.temp();
-  const sh = cx.temp();
   const c = (n: bigint): IrExpr => ({ op: 'const', value: n });
-  const X: IrExpr = { op: 'var', id: x };
   const R: IrExpr = { op: 'var', id: r };
-  const SH: IrExpr = { op: 'var', id: sh };
-  // v is evaluated once (it may call helpers): x keeps it, and x's sign picks bucket 0 below.
-  const stmts: IrStmt[] = [{ op: 'setVar', id: x, value: v }, { op: 'setVar', id: r, value: c(0n) }];
+  // v is evaluated once (it may call helpers): `original` keeps it, and its sign picks bucket 0 below.
   const original = cx.temp();
-  stmts.push({ op: 'setVar', id: original, value: X });
-  for (const step of [32n, 16n, 8n, 4n, 2n, 1n]) {
-    const ge: IrExpr = { op: 'binary', operator: '>=', left: X, right: c(1n << step), signed: false };
-    stmts.push({ op: 'setVar', id: sh, value: { op: 'binary', operator: '*', left: ge, right: c(step), signed: false } });
-    stmts.push({ op: 'setVar', id: r, value: { op: 'binary', operator: '+', left: R, right: SH, signed: false } });
-    stmts.push({ op: 'setVar', id: x, value: { op: 'binary', operator: '>>', left: X, right: SH, signed: false } });
-  }
+  const stmts: IrStmt[] = [{ op: 'setVar', id: original, value: v }];
+  // floor(log2 v) for v >= 1: the binary search on the highest set bit (src/codegen/module.ts msb).
+  stmts.push({ op: 'setVar', id: r, value: { op: 'msb', value: { op: 'var', id: original } } });
   // 0 → 1, else 2 + floor(log2 v): one test of v (as bpftrace's log2) instead of adding `x >= 1`
   // after the last step, which kept one more value alive across the map lookup (a spill).
   const zero: IrExpr = { op: 'binary', operator: '==', left: { op: 'var', id: original }, right: c(0n), signed: false };

@@ -213,6 +213,19 @@ export class BpfBuilder {
     return llvm.BasicBlock.Create(this.context, name, this.fn!);
   }
 
+  /**
+   * Move `block` after every block created so far: an else or join block made before the blocks
+   * of the branch before it then follows them, so the function's block order is the source order
+   * and a branch's last block (an error count, say) falls through into what comes after it instead
+   * of jumping back. The order matters: the BPF backend cannot reverse a conditional branch, so
+   * LLVM keeps the IR's block order where a reordering would need one (instruction selection
+   * still inverts a branch whose true side is the next block).
+   */
+  toEnd(block: llvmTypes.BasicBlock): void {
+    block.removeFromParent();
+    block.insertInto(this.fn!);
+  }
+
   private readonly ints = new Map<number, Value>();
 
   /** A 64-bit constant; values beyond 2^53 are built from two halves (folded by LLVM). */

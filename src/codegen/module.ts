@@ -1,7 +1,7 @@
 import type llvmTypes from 'llvm-bindings';
 import { assertNever } from '../ast/nodes.js';
 import type { IrBlob, IrCallArg, IrExpr, IrLibExpr, IrModule, IrProgram, IrStmt } from '../ir/ir.js';
-import { usesInsertCounters } from '../ir/insert-checks.js';
+import { checkedInsertSites, usesInsertCounters } from '../ir/insert-checks.js';
 import { encodeBytes, Helper, MapType } from '../contract/index.js';
 import { alignAt, atomicAddIr, BpfBuilder, llvm } from './bpf-builder.js';
 import { FRAME_CTX, FRAME_RETURNED, frameLayout, usesCallbacks } from './callbacks.js';
@@ -90,6 +90,12 @@ class ProgramGen {
   /** Whether this program's map-update checks count into `.helper-errors` (insertFailed); else they call the error subprogram. */
   private readonly countsInserts: boolean;
 
+  /**
+   * The `.helper-errors` value address, loaded once at the program's start when two or more sites
+   * count into it (each site's block then needs no address load of its own); undefined otherwise.
+   */
+  private counterBase: Value | undefined;
+
   constructor(
     private readonly bb: BpfBuilder,
     private readonly ir: IrModule,
@@ -111,6 +117,7 @@ class ProgramGen {
     }
     // Blob variables start zeroed (bpftrace: uninitialised scratch variables are zero).
     if (!this.frame) for (const v of this.prog.vars) if (v.size !== undefined) this.bb.zero(this.blobVars.get(v.id)!, v.size);
+    if (this.countsInserts && checkedInsertSites(this.prog.body) >= 2) this.counterBase = this.bb.mapValueRef(this.ir.helperErrorMap!);
     this.stmts(this.prog.body);
     this.bb.endFunction(this.programResult());
   }
@@ -158,13 +165,23 @@ class ProgramGen {
   private stmtBody(s: IrStmt): void {
     const bb = this.bb;
     switch (s.op) {
-      case 'mapSet':
+      case 'mapSet': {
         // The key and value slots are this statement's temporaries (stmt: beginTemps/endTemps).
-        this.insertFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(s.map), this.keyPtr(s.map, s.key), this.blob(s.value), bb.int(BPF_ANY)]), s.err);
+        // Key and value first, the map's address load last: built before a helper call the key or
+        // value makes, the address would have to live in a register across it (a move more).
+        const key = this.keyPtr(s.map, s.key);
+        const value = this.blob(s.value);
+        this.insertFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(s.map), key, value, bb.int(BPF_ANY)]), s.err);
         return;
+      }
       case 'mapAdd': {
         const delta = this.expr(s.delta);
-        this.lookupOrInit(s.map, s.key, 8, (p) => bb.store(p, 0, 8, this.b.CreateAdd(bb.load(p, 0, 8), delta)), (init) => bb.store(init, 0, 8, delta), s.err);
+        // A scalar sum's array entry (its value is 16 bytes, src/passes/scalar-maps.ts) also records that it was written.
+        const written = this.isArray(s.map) && (this.ir.maps[s.map]?.valueSize ?? 8) > 8;
+        this.lookupOrInit(s.map, s.key, 8, (p) => {
+          bb.store(p, 0, 8, this.b.CreateAdd(bb.load(p, 0, 8), delta));
+          if (written) bb.store(p, 8, 8, bb.int(1n));
+        }, (init) => bb.store(init, 0, 8, delta), s.err);
         return;
       }
       case 'mapMinMax': {
@@ -237,9 +254,11 @@ class ProgramGen {
       case 'mapTseries':
         this.mapTseries(s);
         return;
-      case 'mapDelete':
-        bb.helper(Helper.map_delete_elem, bb.i64, [bb.mapRef(s.map), this.blob(s.key)]);
+      case 'mapDelete': {
+        const key = this.blob(s.key); // before the map's address load (see mapSet)
+        bb.helper(Helper.map_delete_elem, bb.i64, [bb.mapRef(s.map), key]);
         return;
+      }
       case 'emit': {
         const rec = this.blob(s.record);
         const r = bb.helper(Helper.ringbuf_output, bb.i64, [bb.mapRef(this.ir.ringbufMap), rec, bb.int(BigInt(blobSize(s.record))), bb.int(0n)]);
@@ -272,9 +291,11 @@ class ProgramGen {
         this.b.SetInsertPoint(thenB);
         this.stmts(s.then);
         this.b.CreateBr(join);
+        bb.toEnd(elseB);
         this.b.SetInsertPoint(elseB);
         this.stmts(s.else);
         this.b.CreateBr(join);
+        bb.toEnd(join);
         this.b.SetInsertPoint(join);
         return;
       }
@@ -446,10 +467,12 @@ class ProgramGen {
     const counters = this.ir.helperErrorMap;
     if (err === undefined || counters === undefined || !this.countsInserts) return this.helperFailed(ret, err);
     const bb = this.bb;
-    const low = bb.opaque32(this.b.CreateTrunc(ret, bb.intN(32)));
-    this.ifThen(this.b.CreateICmpSLT(low, this.b.getInt32(0)), () => {
+    // map_update_elem returns 0 or a -errno (never inlined, so a 64-bit value): `!= 0` is its failure
+    // test. The counting block falls through to what follows (ifThen places the join after it).
+    this.ifThen(this.b.CreateICmpNE(ret, bb.int(0n)), () => {
       // The slot's offset is an add after the address load (LLVM's ld_imm64 pseudo carries no offset).
-      const base = bb.mapValueRef(counters);
+      // The program's loaded address, unless in a callback subprogram (another function).
+      const base = (this.inCallback ? undefined : this.counterBase) ?? bb.mapValueRef(counters);
       const slot = err === 0 ? base : this.b.CreateGEP(bb.intN(8), base, [bb.int(BigInt(err * 16))]);
       bb.store(slot, 8, 8, ret);
       bb.atomicAdd(this.b.CreateBitCast(slot, bb.llvmPtrTo(bb.i64)), bb.int(1n));
@@ -585,6 +608,7 @@ class ProgramGen {
     this.b.SetInsertPoint(thenB);
     then();
     this.b.CreateBr(join);
+    this.bb.toEnd(join);
     this.b.SetInsertPoint(join);
   }
 
@@ -596,9 +620,11 @@ class ProgramGen {
     this.b.SetInsertPoint(thenB);
     then();
     this.b.CreateBr(join);
+    this.bb.toEnd(elseB);
     this.b.SetInsertPoint(elseB);
     otherwise();
     this.b.CreateBr(join);
+    this.bb.toEnd(join);
     this.b.SetInsertPoint(join);
   }
 
@@ -659,7 +685,8 @@ class ProgramGen {
       case 'ternary':
         return this.branchValue(bb.toBool(this.expr(e.cond)), () => this.expr(e.then), () => this.expr(e.else));
       case 'mapGet': {
-        const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(e.map), this.blob(e.key)]);
+        const key = this.blob(e.key); // before the map's address load (see mapSet)
+        const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(e.map), key]);
         if (e.err !== undefined) this.ifThen(b.CreateIsNull(p), () => this.helperError(bb.int(0n), e.err!));
         return this.branchValue(b.CreateIsNotNull(p), () => bb.load(p, 0, 8), () => bb.int(0n));
       }
@@ -691,6 +718,7 @@ class ProgramGen {
       case 'kfunc':
       case 'ksym':
       case 'mapAggRead':
+      case 'msb':
         return this.libExpr(e);
       default:
         return assertNever(e, 'IR expression');
@@ -1156,7 +1184,8 @@ class ProgramGen {
       }
       case 'mapGetBlob': {
         bb.zero(dst, blob.size, dstAlign);
-        const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(blob.map), this.blob(blob.key)]);
+        const key = this.blob(blob.key); // before the map's address load (see mapSet)
+        const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(blob.map), key]);
         if (blob.err !== undefined) this.ifThen(this.b.CreateIsNull(p), () => this.helperError(bb.int(0n), blob.err!));
         this.ifThen(this.b.CreateIsNotNull(p), () => bb.copy(dst, dstAlign, p, 8, blob.size));
         return;
@@ -1221,6 +1250,34 @@ class ProgramGen {
     });
   }
 
+  /**
+   * The highest set bit's index of `v` (unsigned; 0 for 0 and 1): a binary search of six steps,
+   * each a compare and, when taken, a shift and an add (three instructions). The shifted value (the
+   * sum, in the last step, whose shift is dead) is opaque so LLVM keeps the branches instead of
+   * turning each step into selects (five).
+   */
+  private msb(v: Value): Value {
+    const bb = this.bb;
+    const b = this.b;
+    const x = bb.intSlot('msbx');
+    const r = bb.intSlot('msbr');
+    b.CreateStore(v, x);
+    b.CreateStore(bb.int(0n), r);
+    for (const step of [32n, 16n, 8n, 4n, 2n, 1n]) {
+      const cur = b.CreateLoad(bb.i64, x);
+      this.ifThen(b.CreateICmpUGE(cur, bb.int(1n << step)), () => {
+        const sum = b.CreateAdd(b.CreateLoad(bb.i64, r), bb.int(step));
+        if (step === 1n) {
+          b.CreateStore(bb.opaque(sum), r);
+        } else {
+          b.CreateStore(bb.opaque(b.CreateLShr(cur, bb.int(step))), x);
+          b.CreateStore(sum, r);
+        }
+      });
+    }
+    return b.CreateLoad(bb.i64, r);
+  }
+
   private libExpr(e: IrLibExpr): Value {
     const bb = this.bb;
     const b = this.b;
@@ -1230,6 +1287,7 @@ class ProgramGen {
     }
     if (e.op === 'kfunc') return bb.kfunc(e.name, bb.i64, this.callArgs(e.args));
     if (e.op === 'ksym') return bb.ksym(e.name);
+    if (e.op === 'msb') return this.msb(this.expr(e.value));
     // Per-CPU aggregation read: walk the CPUs with bpf_map_lookup_percpu_elem until it returns NULL.
     const key = this.blob(e.key);
     const acc = bb.intSlot('agg');

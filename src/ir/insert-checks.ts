@@ -17,6 +17,17 @@ const INSERT_OPS: ReadonlySet<string> = new Set(['mapSet', 'mapAdd', 'mapMinMax'
  * data, counting the statements with an `err` event.
  */
 export function usesInsertCounters(body: readonly IrStmt[]): boolean {
+  const { inserts, others } = checkedSites(body);
+  return others === 0 && inserts > 0 && inserts <= MAX_COUNTED_INSERTS;
+}
+
+/** How many checked map-update sites a program's body has (the counted ones, when usesInsertCounters). */
+export function checkedInsertSites(body: readonly IrStmt[]): number {
+  return checkedSites(body).inserts;
+}
+
+/** The statements with an `err` event: map updates (inserts) and any other checked helper call. */
+function checkedSites(body: readonly IrStmt[]): { inserts: number; others: number } {
   let inserts = 0;
   let others = 0;
   const visit = (x: unknown): void => {
@@ -33,6 +44,6 @@ export function usesInsertCounters(body: readonly IrStmt[]): boolean {
     for (const v of Object.values(x)) if (v !== null && typeof v === 'object') visit(v);
   };
   visit(body);
-  return others === 0 && inserts > 0 && inserts <= MAX_COUNTED_INSERTS;
+  return { inserts, others };
 }
 

@@ -72,7 +72,9 @@ export type IrLibExpr =
    * Read a per-CPU aggregation under `key` as bpftrace does in a probe: count/sum add every CPU's
    * slot, min/max take the best set slot, avg divides the totals (0 when absent).
    */
-  | { readonly op: 'mapAggRead'; readonly map: number; readonly key: IrBlob; readonly agg: 'count' | 'sum' | 'min' | 'max' | 'avg' };
+  | { readonly op: 'mapAggRead'; readonly map: number; readonly key: IrBlob; readonly agg: 'count' | 'sum' | 'min' | 'max' | 'avg' }
+  /** The index of the highest set bit of `value` as an unsigned 64-bit integer (0 for 0 and 1): hist's log2. */
+  | { readonly op: 'msb'; readonly value: IrExpr };
 
 /** tseries() aggregation of the values in one interval; `last` is bpftrace's default (none). */
 export type TseriesAgg = 'last' | 'avg' | 'max' | 'min' | 'sum';

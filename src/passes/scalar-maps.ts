@@ -6,15 +6,19 @@
  * the program is a lookup the kernel inlines and an in-place add (src/codegen/module.ts). The
  * runtime tells an entry nothing wrote from a written one by its value (runtime/session/session.ts
  * dumpMap): that is exact for the aggregations whose written value is never all zeroes (count >= 1,
- * a bucket >= 1, min/max with their set flag, avg/stats with their count), so `sum` stays a hash
- * (`@ = sum(0)` prints `@: 0`). Maps a probe deletes from or walks keep their hash, where absence
- * is a real state.
+ * a bucket >= 1, min/max with their set flag, avg/stats with their count); a `sum` can add up to
+ * zero (`@ = sum(0)` prints `@: 0`), so its array entry carries a written word after the sum
+ * (SUM_ARRAY_VALUE_SIZE), set by every add. Maps a probe deletes from or walks keep their hash,
+ * where absence is a real state.
  */
 import type { IrBlob, IrCallArg, IrExpr, IrProgram, IrStmt } from '../ir/ir.js';
 import type { MapKind } from '../contract/index.js';
 
 /** The aggregations a scalar per-CPU array holds exactly. */
-const ARRAY_KINDS: ReadonlySet<MapKind> = new Set<MapKind>(['count', 'min', 'max', 'avg', 'stats', 'hist', 'lhist']);
+const ARRAY_KINDS: ReadonlySet<MapKind> = new Set<MapKind>(['count', 'sum', 'min', 'max', 'avg', 'stats', 'hist', 'lhist']);
+
+/** A scalar `sum` array's value: the sum (i64), then a word every add sets to 1 (the entry was written). */
+export const SUM_ARRAY_VALUE_SIZE = 16;
 
 /** Whether a scalar map of `kind` may live in a PERCPU_ARRAY, judged by its kind alone. */
 export function scalarArrayKind(kind: MapKind): boolean {
@@ -35,6 +39,7 @@ export function mapsUsedOtherwise(programs: readonly IrProgram[]): Set<number> {
       case 'ternary': expr(e.cond); expr(e.then); expr(e.else); return;
       case 'mapGet': other.add(e.map); blob(e.key); return;
       case 'mapAggRead': blob(e.key); return;
+      case 'msb': expr(e.value); return;
       case 'blobEquals': blob(e.left); blob(e.right); return;
       case 'strContains': blob(e.haystack); return;
       case 'seq': stmts(e.stmts); expr(e.value); return;

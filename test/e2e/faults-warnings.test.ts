@@ -81,3 +81,18 @@ kernelTest('a map-full warning counted in the kernel (.helper-errors) is reporte
   const at = prog.indexOf('@a[nsecs] = count()');
   t.true(r.stderr.includes(`stdin:1:${at + 1}-${at + 1 + '@a[nsecs] = count()'.length}: ${MAP_FULL}\nAdditional Info - helper: map_update_elem, retcode: -7\n${prog}\n`), describeRun(r));
 });
+
+kernelTest('three counted insert sites in one program (one counter address for all): each site reports its own map-full warning with its span', async (t) => {
+  const prog = 'let @a = percpuhash(1); let @b = percpuhash(1); let @c = hash(1); interval:ms:20 { @a[nsecs] = count(); @b[nsecs] = sum(2); @c[nsecs] = 1; }';
+  const sites = ['@a[nsecs] = count()', '@b[nsecs] = sum(2)', '@c[nsecs] = 1'];
+  const h = startTsbpf(['-e', prog], { t });
+  await h.attached;
+  const reported = (site: string): boolean => {
+    const at = prog.indexOf(site);
+    return h.stderr.includes(`stdin:1:${at + 1}-${at + 1 + site.length}: ${MAP_FULL}\nAdditional Info - helper: map_update_elem, retcode: -7\n`);
+  };
+  await h.waitFor(() => sites.every(reported), 'a map-full warning from each site');
+  const r = await h.stop('SIGINT');
+  t.is(r.code, 0, describeRun(r));
+  for (const site of sites) t.true(reported(site), `${site}\n${describeRun(r)}`);
+});

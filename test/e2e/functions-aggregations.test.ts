@@ -92,3 +92,32 @@ kernelTest('lhist and hist of a divided value pass the verifier (the bucket boun
   t.regex(r.stdout, /@h:\n\[4000, 6000\)\s+1 \|@+\|/);
   t.regex(r.stdout, /@g:\n\[2K, 4K\)\s+1 \|@+\|/);
 });
+
+kernelTest('a scalar sum (a one-entry per-CPU array with a written word): a sum of zero prints, an unwritten or cleared one does not, a negative total prints', async (t) => {
+  // @z adds up to 0 (written: printed); @n is never written (not printed); @c is cleared (not printed at exit);
+  // @neg sums below zero; @kept keeps printing after zero().
+  const prog = 'BEGIN { @z = sum(5); @z = sum(-5); if (0) { @n = sum(1); } @c = sum(3); @neg = sum(-7); @kept = sum(2); print(@c); clear(@c); zero(@kept); printf("in-kernel z=%d neg=%d\\n", @z, @neg); exit(); }';
+  const r = await runTsbpf(['-e', prog]);
+  t.is(r.code, 0, describeRun(r));
+  t.is(r.stdout, '@c: 3\nin-kernel z=0 neg=-7\n\n\n@kept: 0\n@neg: -7\n@z: 0\n', describeRun(r));
+});
+
+kernelTest('hist buckets at every power-of-two boundary of 64-bit values read at run time (the log2 binary search)', async (t) => {
+  const values: bigint[] = [-3n, 0n, (1n << 63n) - 1n];
+  for (let k = 0n; k <= 62n; k++) {
+    values.push(1n << k);
+    if (k >= 1n) values.push((1n << k) - 1n);
+    if (k >= 2n) values.push((1n << k) + 1n);
+  }
+  // Each value from a map read, so the bucket is computed by the program, not folded by the compiler.
+  const body = values.map((v, i) => `@v[${i}] = ${v}; @h = hist(@v[${i}]);`).join(' ');
+  const r = await runTsbpf(['-f', 'json', '-e', `BEGIN { ${body} clear(@v); exit(); }`]);
+  t.is(r.code, 0, describeRun(r));
+  const line = r.stdout.split('\n').find((l) => l.startsWith('{"type": "hist"'));
+  t.truthy(line, describeRun(r));
+  const buckets = (JSON.parse(line!) as { data: { '@h': { count: number }[] } }).data['@h'].map((b) => b.count);
+  // bucket 0: negative; 1: zero; 2 + floor(log2 v) otherwise.
+  const expected = new Array<number>(buckets.length).fill(0);
+  for (const v of values) expected[v < 0n ? 0 : v === 0n ? 1 : 2 + v.toString(2).length - 1]! += 1;
+  t.deepEqual(buckets, expected);
+});

@@ -95,9 +95,9 @@ test('aggregation kinds, scalar and keyed maps', (t) => {
   const kinds = Object.fromEntries(r.maps.filter((m) => m.spec).map((m) => [m.name, m.spec!.kind]));
   t.deepEqual(kinds, { '@c': 'count', '@s': 'sum', '@mn': 'min', '@mx': 'max', '@a': 'avg', '@st': 'stats', '@h': 'hist', '@l': 'lhist', '@i': 'int', '@v': 'value' });
   // Aggregations are per-CPU; plain values are not. Keyless ones whose written value is never all
-  // zeroes are one-entry arrays (src/passes/scalar-maps.ts); sum stays a hash.
-  for (const name of ['@c', '@mn', '@mx', '@a', '@st', '@h', '@l']) t.is(map(r, name).bpfType, MapType.PERCPU_ARRAY, name);
-  t.is(map(r, '@s').bpfType, MapType.PERCPU_HASH);
+  // zeroes are one-entry arrays (src/passes/scalar-maps.ts); so is sum, with a written word after it.
+  for (const name of ['@c', '@s', '@mn', '@mx', '@a', '@st', '@h', '@l']) t.is(map(r, name).bpfType, MapType.PERCPU_ARRAY, name);
+  t.is(map(r, '@s').valueSize, 16);
   for (const name of ['@i', '@v']) t.is(map(r, name).bpfType, MapType.HASH, name);
   // Scalar maps hold one entry; keyed maps many.
   for (const name of ['@c', '@s', '@h', '@v']) {

@@ -28,9 +28,25 @@ test('scalar count, min, max, avg, stats, hist and lhist are one-entry per-CPU a
   }
 });
 
-test('keyed aggregations, scalar sum, and scalar maps a probe deletes stay per-CPU hashes', (t) => {
-  const all = maps('BEGIN { @k[tid] = count(); @s = sum(1); @d = count(); delete(@d); }');
-  for (const name of ['@k', '@s', '@d']) t.is(map(all, name).bpfType, MapType.PERCPU_HASH, name);
+test('keyed aggregations and scalar maps a probe deletes stay per-CPU hashes', (t) => {
+  const all = maps('BEGIN { @k[tid] = count(); @ks[tid] = sum(1); @d = count(); delete(@d); @ds = sum(1); delete(@ds); }');
+  for (const name of ['@k', '@ks', '@d', '@ds']) t.is(map(all, name).bpfType, MapType.PERCPU_HASH, name);
+  t.is(map(all, '@ks').valueSize, 8);
+});
+
+test('a scalar sum is a one-entry per-CPU array of 16-byte values: the sum, then a word each add sets (a sum of 0 still reads as written)', async (t) => {
+  const all = maps('BEGIN { @s = sum(1); }');
+  const m = map(all, '@s');
+  t.is(m.bpfType, MapType.PERCPU_ARRAY);
+  t.is(m.valueSize, 16);
+  t.is(m.maxEntries, 1);
+  // The add stores 1 at offset 8 of the looked-up value: `*(u64 *)(rX + 8) = rY` (0x7b) after a 1 is loaded; no update helper.
+  const r = await compileScript({ name: 'test', text: 'tracepoint:syscalls:sys_enter_getppid { @s = sum(tid); }' });
+  if (!('format' in r)) return t.fail(r.diagnostics.map((d) => d.message).join('\n'));
+  const insns = Buffer.from(r.programs[0]!.insns, 'base64');
+  t.false(helperCalls(insns).includes(Helper.map_update_elem));
+  const stores8 = [...Array(insns.length / 8).keys()].filter((i) => insns[i * 8] === 0x7b && insns.readInt16LE(i * 8 + 2) === 8);
+  t.true(stores8.length >= 1);
 });
 
 test('a declared map keeps its declared type', (t) => {
@@ -74,6 +90,22 @@ test('a keyed count checks its insert through the .helper-errors counters: an at
   }
   t.is(valueRefs, 1);
   t.true([...Array(insns.length / 8).keys()].some((i) => insns[i * 8] === 0xdb));
+});
+
+test('two or more counted insert sites share one address load of .helper-errors, each adding at its own slot', async (t) => {
+  const r = await compileScript({ name: 'test', text: 'BEGIN { @a[tid] = count(); @b[pid] = sum(2); @c[1] = 3; }' });
+  if (!('format' in r)) return t.fail(r.diagnostics.map((d) => d.message).join('\n'));
+  const insns = Buffer.from(r.programs[0]!.insns, 'base64');
+  const counters = r.maps.find((m) => m.name === '.helper-errors')!;
+  let valueRefs = 0;
+  for (let off = 0; off + 8 <= insns.length; off += 8) {
+    if (insns[off] === 0x18 && (insns[off + 1]! >> 4) === 2 && insns.readInt32LE(off + 4) === counters.id) valueRefs++;
+  }
+  t.is(valueRefs, 1);
+  // Three atomic adds (0xdb), at three different offsets (three sites' slots).
+  const atomicOffsets = [...Array(insns.length / 8).keys()].filter((i) => insns[i * 8] === 0xdb).map((i) => insns.readInt16LE(i * 8 + 2));
+  t.is(atomicOffsets.length, 3);
+  t.is(new Set(atomicOffsets).size, 3);
 });
 
 test('more than five checked map updates in a program keep the shared error subprogram (smaller then), and no .helper-errors map is made', async (t) => {
