@@ -5,6 +5,7 @@
  * Reference: bpftrace v0.26.1 src/types_format.cpp (`format(..., const BpfMap &map, top, div)`,
  * `build_histogram`, `hist_index_label`, `build_linear_histogram`, `lhist_index_label`, `sort_by_key`).
  */
+import { memTrace } from '../memtrace.js';
 import { dumpSource, histLabelValue, type MapDump, type MapEntry, type MapSource, type MapValue, type Value } from './value.js';
 
 /** A histogram label: a plain integer, or a symbolic one (`1K`) that is never a "single value". */
@@ -40,7 +41,7 @@ export interface MapPrintOptions {
 }
 
 /** Entries rendered per write: a big map is written as it is rendered, never held as one string. */
-export const MAP_CHUNK = 4096;
+export const MAP_CHUNK = Number(process.env["MAPCHUNK"] ?? 4096);
 
 /** A formatted map whose keyed entries are made on demand, in print order (a big map is rendered a chunk at a time). */
 export type FormattedMapStream =
@@ -67,6 +68,7 @@ export function formatMapSource(src: MapSource, opts: MapPrintOptions = {}): For
   const first = src.value(0);
   const stats = first.kind === 'avg' || first.kind === 'stats';
   let order = sortOrder(src, first.kind);
+  memTrace('sorted');
   const top = first.kind === 'tseries' ? 0 : opts.top ?? 0;
   if (top > 0 && order.length > top) order = order.subarray(order.length - top);
   const div = BigInt(opts.div || 1);
