@@ -234,6 +234,11 @@ export interface BpfNative {
    * for one hash bucket).
    */
   mapLookupBatch(fd: number, inBatch: Buffer | null, outBatch: Buffer, keys: Buffer, values: Buffer, count: number, andDelete?: boolean): { count: number; done: boolean };
+  /**
+   * One BPF_MAP_UPDATE_BATCH of the first `count` keys and values (per-CPU-expanded) with `flags`;
+   * returns how many were updated: fewer than `count` when key number `returned` was gone (ENOENT).
+   */
+  mapUpdateBatch(fd: number, keys: Buffer, values: Buffer, count: number, flags?: number | bigint): number;
   possibleCpus(): number;
   onlineCpus(): number[];
 

@@ -316,6 +316,32 @@ Napi::Value MapLookupBatch(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// mapUpdateBatch(fd, keys, values, count, flags) -> number updated
+// One BPF_MAP_UPDATE_BATCH call over the first `count` keys and values (per-CPU-expanded), with
+// `flags` (BPF_EXIST ...) for each. The kernel stops at the first key it cannot update: with
+// ENOENT (deleted meanwhile under BPF_EXIST) the count before it is returned, so the caller goes
+// on after that key; other errors throw (EINVAL/ENOTSUPP: no batch update).
+Napi::Value MapUpdateBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info);
+  auto keys = ArgBuffer(info, 1, "keys");
+  auto values = ArgBuffer(info, 2, "values");
+  uint32_t count = ArgUint32(info, 3, "count");
+  uint64_t flags = info.Length() > 4 && !info[4].IsUndefined() ? ToUint64(info[4], "flags") : 0;
+  bpf_map_info mi;
+  memset(&mi, 0, sizeof mi);
+  uint32_t len = sizeof mi;
+  if (bpf_obj_get_info_by_fd(fd, &mi, &len) != 0) ThrowErrno(env, "bpf_obj_get_info_by_fd", errno);
+  if (keys.Length() < static_cast<size_t>(count) * mi.key_size ||
+      values.Length() < static_cast<size_t>(count) * ExpandedValueSize(mi.type, mi.value_size))
+    throw Napi::RangeError::New(env, "mapUpdateBatch: buffers too small for " + std::to_string(count) + " entries");
+  LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = flags);
+  uint32_t done = count;
+  if (bpf_map_update_batch(fd, keys.Data(), values.Data(), &done, &opts) != 0 && errno != ENOENT)
+    ThrowErrno(env, "bpf_map_update_batch", errno);
+  return Napi::Number::New(env, done);
+}
+
 }  // namespace
 
 void ForgetMapFd(int fd) {
@@ -331,6 +357,7 @@ void InitMap(Napi::Env env, Napi::Object exports) {
   ExportFunction(exports, "mapGetNextKey", MapGetNextKey);
   ExportFunction(exports, "mapDumpAll", MapDumpAll);
   ExportFunction(exports, "mapLookupBatch", MapLookupBatch);
+  ExportFunction(exports, "mapUpdateBatch", MapUpdateBatch);
 }
 
 }  // namespace tsbpf

@@ -1,7 +1,7 @@
 /**
- * A whole BPF map read for printing, and cleared, in batches (BPF_MAP_LOOKUP_BATCH,
- * BPF_MAP_LOOKUP_AND_DELETE_BATCH), with key-by-key fallbacks where the kernel or the map type has
- * no batch operation.
+ * A whole BPF map read for printing, cleared and zeroed in batches (BPF_MAP_LOOKUP_BATCH,
+ * BPF_MAP_LOOKUP_AND_DELETE_BATCH, BPF_MAP_UPDATE_BATCH), with key-by-key fallbacks where the
+ * kernel or the map type has no batch operation.
  *
  * A read map is kept as raw bytes in slabs of SLAB entries (no copy of the whole to grow it), and
  * a per-CPU value is folded into one copy as it is read (an aggregation's per-CPU parts summed, a
@@ -81,6 +81,41 @@ export function readMap(fd: number, o: ReadMapOptions): MapBytes {
  */
 export function deleteAllBatched(fd: number, keySize: number, expandedValueSize: number): boolean {
   return eachBatch(fd, keySize, expandedValueSize, true, () => undefined);
+}
+
+/** BPF_EXIST: update only keys that are there. */
+const BPF_EXIST = 2;
+
+/**
+ * Set every entry's value to zeroes, keeping the keys: the keys read a batch at a time
+ * (BPF_MAP_LOOKUP_BATCH) and updated a batch at a time (BPF_MAP_UPDATE_BATCH, or key by key where
+ * the kernel has no batch update). Returns false, having changed nothing, when the map cannot be
+ * read in batches.
+ */
+export function zeroAllBatched(fd: number, keySize: number, expandedValueSize: number): boolean {
+  let zeroes = Buffer.alloc(0);
+  let batchUpdate = true;
+  return eachBatch(fd, keySize, expandedValueSize, false, (keys, _values, n) => {
+    if (zeroes.length < n * expandedValueSize) zeroes = Buffer.alloc(n * expandedValueSize);
+    let from = 0;
+    while (batchUpdate && from < n) {
+      try {
+        const done = bpf.mapUpdateBatch(fd, keys.subarray(from * keySize), zeroes, n - from, BPF_EXIST);
+        // Short of the end: the key after the updated ones was deleted meanwhile, and is skipped.
+        from += done < n - from ? done + 1 : done;
+      } catch (e) {
+        if (!isNativeError(e) || !(e.code === 'EINVAL' || e.code === 'ENOTSUPP' || e.code === 'EOPNOTSUPP')) throw e;
+        batchUpdate = false;
+      }
+    }
+    for (; from < n; from++) {
+      try {
+        bpf.mapUpdate(fd, keys.subarray(from * keySize, (from + 1) * keySize), zeroes, BPF_EXIST);
+      } catch (e) {
+        if (!isNativeError(e) || e.code !== 'ENOENT') throw e;
+      }
+    }
+  });
 }
 
 /**

@@ -6,7 +6,7 @@ import { AttachType, HELPER_ERROR_MAP, isPerCpuMapType, probeCount, isScalarArra
 import { AttachError, loadedProvider, tracefsRoot, type Attachment, type KernelOps } from '../../src/index.js';
 import { formatPrintf, type FormatArg } from '../output/printf.js';
 import { memTrace } from '../memtrace.js';
-import { deleteAllBatched, readMap, slabOf, slabOffset, type Fold } from './map-read.js';
+import { deleteAllBatched, readMap, slabOf, slabOffset, zeroAllBatched, type Fold } from './map-read.js';
 import { decodeKey, decodeMapValue, decodeValue, type MapLayout } from './decode.js';
 import { collectTseries, tseriesParams } from '../output/tseries.js';
 import { verifierHint, verifierReason } from './verifier-hints.js';
@@ -703,8 +703,10 @@ export class Session {
   zeroMap(m: CompiledMap): void {
     const fd = this.mapFds[m.id]!;
     const stride = isPerCpuMapType(m.bpfType) ? Math.ceil(m.valueSize / 8) * 8 * this.cpus : m.valueSize;
-    const zero = Buffer.alloc(stride);
-    for (const k of mapKeys(fd, m.keySize)) bpf.mapUpdate(fd, k, zero, 2 /* BPF_EXIST */);
+    if (!zeroAllBatched(fd, m.keySize, stride)) {
+      const zero = Buffer.alloc(stride);
+      for (const k of mapKeys(fd, m.keySize)) bpf.mapUpdate(fd, k, zero, 2 /* BPF_EXIST */);
+    }
     if (isScalarArrayMap(m)) this.zeroedScalars.add(m.id);
   }
 
