@@ -5,7 +5,6 @@ import { AttachType, HELPER_ERROR_MAP, isPerCpuMapType, probeCount, isScalarArra
 // src/index.ts loads only small modules; each provider's attach code loads on demand (loadProviders).
 import { AttachError, loadedProvider, tracefsRoot, type Attachment, type KernelOps } from '../../src/index.js';
 import { formatPrintf, type FormatArg } from '../output/printf.js';
-import { memTrace } from '../memtrace.js';
 import { deleteAllBatched, readMap, slabOf, slabOffset, zeroAllBatched, type Fold } from './map-read.js';
 import { decodeKey, decodeMapValue, decodeValue, type MapLayout } from './decode.js';
 import { collectTseries, tseriesParams } from '../output/tseries.js';
@@ -446,12 +445,9 @@ export class Session {
     if (printMaps) {
       const maps = this.scriptMaps().sort((a, b) => a.name.localeCompare(b.name));
       this.output.mapsHeader();
-      memTrace('before-dump');
       for (const m of maps) {
         const src = this.mapSource(m);
-        memTrace('dumped');
         if (src.count > 0) this.output.map(src);
-        memTrace('printed');
       }
     }
     if (this.lostReported > 0n) this.output.totalLostEvents(this.lostReported);
