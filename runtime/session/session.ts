@@ -655,10 +655,10 @@ export class Session {
       const decodeUserKey = (buf: Buffer, off: number) => decodeKey(buf, off, layout.keyTypes, this.rich.decode);
       return dumpSource({ name: m.name, entries: collectTseries(keys, values, count, m.keySize, stride, layout.cpus, userKeySize, tseriesParams(layout.params), decodeUserKey) });
     }
-    // A scalar array's all-zero entry means "nothing written": its copies are kept to tell.
+    // A scalar array's one entry always exists: all zeroes is "nothing written" (unless zero() kept
+    // it), which its per-CPU copies, kept unfolded, tell exactly.
     const fold = layout.cpus > 1 && !isScalarArrayMap(m) ? foldOf(layout.kind) : 'none';
     const bytes = readMap(fd, { keySize: m.keySize, valueSize: m.valueSize, cpus: layout.cpus, fold });
-    // A scalar array's one entry always exists: all zeroes is "nothing written" (unless zero() kept it).
     if (isScalarArrayMap(m) && !this.zeroedScalars.has(m.id) && bytes.count > 0 && bytes.values[0]!.subarray(0, bytes.valueStride).every((b) => b === 0)) return dumpSource({ name: m.name, entries: [] });
     const decode = this.rich.decode;
     const valueLayout = fold === 'none' ? layout : { ...layout, cpus: 1 };
@@ -877,7 +877,6 @@ export class Session {
   }
 }
 
-/** Every key of a map, collected before the caller changes the map. */
 /** How a per-CPU value of this kind is folded into one (runtime/session/map-read.ts). */
 function foldOf(kind: MapLayout['kind']): Fold {
   switch (kind) {
@@ -896,6 +895,7 @@ function foldOf(kind: MapLayout['kind']): Fold {
   }
 }
 
+/** Every key of a map, collected before the caller changes the map (maps without batch operations). */
 function mapKeys(fd: number, keySize: number): Buffer[] {
   const keys: Buffer[] = [];
   let prev: Buffer | null = null;
