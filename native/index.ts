@@ -226,6 +226,19 @@ export interface BpfNative {
   mapGetNextKey(fd: number, key: Buffer | null, nextKey: Buffer): boolean;
   /** valueSize must be per-CPU-expanded for per-CPU maps: round_up(value_size, 8) * possibleCpus(). */
   mapDumpAll(fd: number, keySize: number, valueSize: number): MapDump;
+  /**
+   * One BPF_MAP_LOOKUP_BATCH (BPF_MAP_LOOKUP_AND_DELETE_BATCH when `andDelete`): up to `count` entries
+   * into `keys` / `values` (per-CPU-expanded values), after the `inBatch` token (null: from the start);
+   * the next token is left in `outBatch` (both >= max(keySize, 8) bytes). `done`: no entries are left.
+   * Throws NativeError: EINVAL/ENOTSUPP (no batch support), ENOSPC with nothing read (count too small
+   * for one hash bucket).
+   */
+  mapLookupBatch(fd: number, inBatch: Buffer | null, outBatch: Buffer, keys: Buffer, values: Buffer, count: number, andDelete?: boolean): { count: number; done: boolean };
+  /**
+   * One BPF_MAP_UPDATE_BATCH of the first `count` keys and values (per-CPU-expanded) with `flags`;
+   * returns how many were updated: fewer than `count` when key number `returned` was gone (ENOENT).
+   */
+  mapUpdateBatch(fd: number, keys: Buffer, values: Buffer, count: number, flags?: number | bigint): number;
   possibleCpus(): number;
   onlineCpus(): number[];
 

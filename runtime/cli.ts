@@ -395,6 +395,18 @@ function lineBufferedSink(write: (b: Buffer) => unknown): Sink & { flush(): void
   };
 }
 
+/**
+ * From the exit print on, a write to a stdout pipe waits for the reader, as one to a terminal
+ * already does: the print runs to its end before the event loop turns again, so on a non-blocking
+ * pipe every chunk the reader had not taken yet would stay queued (its buffer and write request)
+ * until then: the whole text of a map of a million keys, for a slow reader. The order of writes is
+ * kept (libuv writes nothing directly while earlier writes are queued).
+ */
+function blockingStdoutPipe(): void {
+  const stdout = process.stdout as NodeJS.WriteStream & { _type?: string; _handle?: { setBlocking?: (blocking: boolean) => number } };
+  if (stdout._type === 'pipe') stdout._handle?.setBlocking?.(true);
+}
+
 function readScriptFile(path: string): string {
   try {
     return readScriptText(path, (line) => process.stderr.write(`${line}\n`));
@@ -822,6 +834,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     const stopWatch = opts.pid !== undefined ? watchPid!(opts.pid, () => session.requestExit(0)) : undefined;
     void session.waitForExit().then(() => stopWatch?.());
     const code = await session.waitForExit();
+    if (rawOut === process.stdout) blockingStdoutPipe();
     session.finish(script.printMapsOnExit !== false);
     if (io.flameGraphFd !== undefined) await writeFlameGraph(io.flameGraphFd, opts, script.maps.filter((m) => m.spec !== undefined).map((m) => session.dumpMap(m)));
     return code;

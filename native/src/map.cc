@@ -279,6 +279,69 @@ Napi::Value MapDumpAll(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// mapLookupBatch(fd, inBatch | null, outBatch, keys, values, count, andDelete) -> {count, done}
+// One BPF_MAP_LOOKUP_BATCH (or BPF_MAP_LOOKUP_AND_DELETE_BATCH when `andDelete`) call: up to `count`
+// entries into `keys` / `values` (per-CPU-expanded values), continuing after the `inBatch` token
+// (null: from the start) and leaving the next token in `outBatch` (both at least max(keySize, 8)
+// bytes, kept by the caller). `done`: the map has no more entries (ENOENT). Errors throw, with
+// .code (EINVAL/ENOTSUPP: no batch support; ENOSPC with count 0: a bucket needs a larger count).
+Napi::Value MapLookupBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info);
+  const void* inBatch = nullptr;
+  if (!info[1].IsNull() && !info[1].IsUndefined()) inBatch = ArgBuffer(info, 1, "inBatch").Data();
+  auto outBatch = ArgBuffer(info, 2, "outBatch");
+  auto keys = ArgBuffer(info, 3, "keys");
+  auto values = ArgBuffer(info, 4, "values");
+  uint32_t count = ArgUint32(info, 5, "count");
+  bool andDelete = info.Length() > 6 && info[6].ToBoolean().Value();
+  bpf_map_info mi;
+  memset(&mi, 0, sizeof mi);
+  uint32_t len = sizeof mi;
+  if (bpf_obj_get_info_by_fd(fd, &mi, &len) != 0) ThrowErrno(env, "bpf_obj_get_info_by_fd", errno);
+  const size_t valueSize = ExpandedValueSize(mi.type, mi.value_size);
+  if (outBatch.Length() < std::max<size_t>(mi.key_size, 8) || keys.Length() < static_cast<size_t>(count) * mi.key_size ||
+      values.Length() < static_cast<size_t>(count) * valueSize)
+    throw Napi::RangeError::New(env, "mapLookupBatch: buffers too small for " + std::to_string(count) + " entries");
+  LIBBPF_OPTS(bpf_map_batch_opts, opts);
+  int err = andDelete ? bpf_map_lookup_and_delete_batch(fd, const_cast<void*>(inBatch), outBatch.Data(), keys.Data(),
+                                                        values.Data(), &count, &opts)
+                      : bpf_map_lookup_batch(fd, const_cast<void*>(inBatch), outBatch.Data(), keys.Data(), values.Data(),
+                                             &count, &opts);
+  int e = err < 0 ? errno : 0;
+  if (err < 0 && e != ENOENT) ThrowErrno(env, andDelete ? "bpf_map_lookup_and_delete_batch" : "bpf_map_lookup_batch", e);
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("count", Napi::Number::New(env, count));
+  r.Set("done", Napi::Boolean::New(env, err < 0));
+  return r;
+}
+
+// mapUpdateBatch(fd, keys, values, count, flags) -> number updated
+// One BPF_MAP_UPDATE_BATCH call over the first `count` keys and values (per-CPU-expanded), with
+// `flags` (BPF_EXIST ...) for each. The kernel stops at the first key it cannot update: with
+// ENOENT (deleted meanwhile under BPF_EXIST) the count before it is returned, so the caller goes
+// on after that key; other errors throw (EINVAL/ENOTSUPP: no batch update).
+Napi::Value MapUpdateBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = ArgFd(info);
+  auto keys = ArgBuffer(info, 1, "keys");
+  auto values = ArgBuffer(info, 2, "values");
+  uint32_t count = ArgUint32(info, 3, "count");
+  uint64_t flags = info.Length() > 4 && !info[4].IsUndefined() ? ToUint64(info[4], "flags") : 0;
+  bpf_map_info mi;
+  memset(&mi, 0, sizeof mi);
+  uint32_t len = sizeof mi;
+  if (bpf_obj_get_info_by_fd(fd, &mi, &len) != 0) ThrowErrno(env, "bpf_obj_get_info_by_fd", errno);
+  if (keys.Length() < static_cast<size_t>(count) * mi.key_size ||
+      values.Length() < static_cast<size_t>(count) * ExpandedValueSize(mi.type, mi.value_size))
+    throw Napi::RangeError::New(env, "mapUpdateBatch: buffers too small for " + std::to_string(count) + " entries");
+  LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = flags);
+  uint32_t done = count;
+  if (bpf_map_update_batch(fd, keys.Data(), values.Data(), &done, &opts) != 0 && errno != ENOENT)
+    ThrowErrno(env, "bpf_map_update_batch", errno);
+  return Napi::Number::New(env, done);
+}
+
 }  // namespace
 
 void ForgetMapFd(int fd) {
@@ -293,6 +356,8 @@ void InitMap(Napi::Env env, Napi::Object exports) {
   ExportFunction(exports, "mapDelete", MapDelete);
   ExportFunction(exports, "mapGetNextKey", MapGetNextKey);
   ExportFunction(exports, "mapDumpAll", MapDumpAll);
+  ExportFunction(exports, "mapLookupBatch", MapLookupBatch);
+  ExportFunction(exports, "mapUpdateBatch", MapUpdateBatch);
 }
 
 }  // namespace tsbpf

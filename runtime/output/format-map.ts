@@ -39,8 +39,12 @@ export interface MapPrintOptions {
   div?: number;
 }
 
-/** Entries rendered per write: a big map is written as it is rendered, never held as one string. */
-export const MAP_CHUNK = 4096;
+/**
+ * A big map is written as it is rendered, a chunk of about this many characters at a time, never
+ * held as one string. Small, so that little of the text is alive when the young generation is
+ * collected: what survives those collections is what makes V8 grow it (up to 32 MiB).
+ */
+export const MAP_CHUNK_CHARS = 8192;
 
 /** A formatted map whose keyed entries are made on demand, in print order (a big map is rendered a chunk at a time). */
 export type FormattedMapStream =
@@ -184,7 +188,10 @@ function identityOrder(n: number): Uint32Array {
 const INDEX_RANGE = 2 ** 21;
 const HALF_INT32 = 2 ** 31;
 
-/** Indices sorted by one bigint per entry, ties in index order (a stable sort). */
+/**
+ * Indices sorted by one bigint per entry, ties in index order (a stable sort). Memory: 8 bytes an
+ * entry in the common case (packed doubles), 16 for other 64-bit values (radix sort).
+ */
 function orderByNumber(n: number, keyOf: (i: number) => bigint): Uint32Array {
   if (n <= INDEX_RANGE) {
     // Common case, no comparator: (key + 2^31) * 2^21 + index is exact in a double (< 2^53),
@@ -201,11 +208,64 @@ function orderByNumber(n: number, keyOf: (i: number) => bigint): Uint32Array {
     }
     if (fits) {
       packed.sort();
-      const order = new Uint32Array(n);
+      // The indices are written over the packed values' own bytes: index j lands in value j / 2,
+      // which was read before.
+      const order = new Uint32Array(packed.buffer, 0, n);
       for (let j = 0; j < n; j++) order[j] = packed[j]! % INDEX_RANGE;
       return order;
     }
   }
+  return radixOrder(n, keyOf) ?? comparatorOrder(n, keyOf);
+}
+
+const U64_LIMIT = 1n << 64n;
+const I64_MIN = -(1n << 63n);
+const I64_LIMIT = 1n << 63n;
+
+/**
+ * A stable LSD radix sort of the indices by 64-bit values, 16 bits a pass (a pass is skipped where
+ * every value has the same digit), without a bigint per comparison. Undefined when the values do
+ * not fit one 64-bit order (negative ones with ones past 2^63, or past 2^64).
+ */
+function radixOrder(n: number, keyOf: (i: number) => bigint): Uint32Array | undefined {
+  const values = new BigUint64Array(n);
+  let negative = false;
+  let high = false;
+  for (let i = 0; i < n; i++) {
+    const k = keyOf(i);
+    if (k < I64_MIN || k >= U64_LIMIT) return undefined;
+    if (k < 0n) negative = true;
+    else if (k >= I64_LIMIT) high = true;
+    values[i] = BigInt.asUintN(64, k);
+  }
+  if (negative && high) return undefined;
+  // Two 32-bit halves a value (little-endian: low word first); with negative values the sign bit
+  // is flipped, so that the unsigned order of the words is the signed order of the values.
+  const words = new Uint32Array(values.buffer);
+  if (negative) for (let i = 1; i < words.length; i += 2) words[i] = (words[i]! ^ 0x80000000) >>> 0;
+  let order: Uint32Array = identityOrder(n);
+  let next: Uint32Array = new Uint32Array(n);
+  const counts = new Uint32Array(0x10001);
+  for (let pass = 0; pass < 4; pass++) {
+    const word = pass >> 1;
+    const shift = (pass & 1) * 16;
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[((words[2 * i + word]! >>> shift) & 0xffff) + 1]!++;
+    if (counts[((words[word]! >>> shift) & 0xffff) + 1] === n) continue;
+    for (let d = 0; d < 0x10000; d++) counts[d + 1]! += counts[d]!;
+    for (let j = 0; j < n; j++) {
+      const i = order[j]!;
+      next[counts[(words[2 * i + word]! >>> shift) & 0xffff]!++] = i;
+    }
+    const sorted = next;
+    next = order;
+    order = sorted;
+  }
+  return order;
+}
+
+/** Any bigints (sums past 64 bits): a comparator sort. */
+function comparatorOrder(n: number, keyOf: (i: number) => bigint): Uint32Array {
   const keys: bigint[] = new Array(n);
   for (let i = 0; i < n; i++) keys[i] = keyOf(i);
   const order = identityOrder(n);
@@ -224,20 +284,28 @@ function cmpBig(a: bigint, b: bigint): number {
  */
 function orderByKey(src: MapSource): Uint32Array {
   const n = src.count;
-  const order = identityOrder(n);
-  if (n < 2) return order;
+  if (n < 2) return identityOrder(n);
   const fieldsOf = (key: Value[]): Value[] => (key.length === 1 && key[0]!.kind === 'tuple' ? key[0]!.elems : key);
   const idx: number[] = [];
   fieldsOf(src.key(0)).forEach((f, i) => {
     if (f.kind === 'int' || f.kind === 'str' || f.kind === 'sym') idx.push(i);
   });
-  if (idx.length === 0) return order;
+  if (idx.length === 0) return identityOrder(n);
+  const one = idx.length === 1 ? fieldsOf(src.key(0))[idx[0]!]!.kind : undefined;
+  if (one === 'int' || one === 'sym') {
+    // One integer field (`@[pid] = ...`): a sort by number, with no objects kept per entry.
+    return orderByNumber(n, (i) => {
+      const f = fieldsOf(src.key(i))[idx[0]!];
+      return f?.kind === 'int' || f?.kind === 'sym' ? f.value : 0n;
+    });
+  }
   // Only the fields that take part are kept.
   const fields: (Value | undefined)[][] = new Array(n);
   for (let i = 0; i < n; i++) {
     const all = fieldsOf(src.key(i));
     fields[i] = idx.map((f) => all[f]);
   }
+  const order = identityOrder(n);
   order.sort((a, b) => {
     const fa = fields[a]!;
     const fb = fields[b]!;

@@ -5,7 +5,7 @@
  * unspaced (`[1,2]`, histogram buckets joined by `,`).
  */
 import { dumpSource, isMapSource, keyText, stackText, type MapDump, type MapSource, type Value } from './value.js';
-import { formatMapSource, MAP_CHUNK, type Cell, type Histogram, type Label, type MapPrintOptions } from './format-map.js';
+import { formatMapSource, MAP_CHUNK_CHARS, type Cell, type Histogram, type Label, type MapPrintOptions } from './format-map.js';
 import { flushSink, strerror, totalLostLine, totalRuntimeWarningsLine, type Output, type OutputOptions, type Sink, type SourceLocation } from './output.js';
 import { tseriesJson } from './tseries.js';
 
@@ -143,7 +143,7 @@ export function mapJson(dump: MapDump | MapSource, opts?: MapPrintOptions): stri
   return s;
 }
 
-/** `mapJson`, handed to `write` a chunk of entries at a time (MAP_CHUNK); `endChunk` after each full chunk. */
+/** `mapJson`, handed to `write` a chunk of entries at a time (MAP_CHUNK_CHARS); `endChunk` after each chunk but the last. */
 export function writeMapJson(dump: MapDump | MapSource, opts: MapPrintOptions | undefined, write: (s: string) => void, endChunk?: () => void): void {
   const f = formatMapSource(isMapSource(dump) ? dump : dumpSource(dump), opts);
   const head = (type: string) => '{"type": "' + type + '", "data": {' + jsonString(dump.name) + ': ';
@@ -159,19 +159,16 @@ export function writeMapJson(dump: MapDump | MapSource, opts: MapPrintOptions | 
     return;
   }
   let s = '';
-  for (let from = 0; from < f.count; from += MAP_CHUNK) {
-    const to = Math.min(f.count, from + MAP_CHUNK);
-    for (let j = from; j < to; j++) {
-      const e = f.entry(j);
-      if (j === 0) {
-        const k = e.cell.kind;
-        s = head(f.stats ? 'stats' : k === 'tseries' ? 'tseries' : k === 'hist' ? 'hist' : 'map') + '{';
-      } else {
-        s += ', ';
-      }
-      s += jsonKey(e.key) + ': ' + jsonCell(e.cell);
+  for (let j = 0; j < f.count; j++) {
+    const e = f.entry(j);
+    if (j === 0) {
+      const k = e.cell.kind;
+      s = head(f.stats ? 'stats' : k === 'tseries' ? 'tseries' : k === 'hist' ? 'hist' : 'map') + '{';
+    } else {
+      s += ', ';
     }
-    if (to < f.count) {
+    s += jsonKey(e.key) + ': ' + jsonCell(e.cell);
+    if (s.length >= MAP_CHUNK_CHARS && j + 1 < f.count) {
       write(s);
       s = '';
       endChunk?.();

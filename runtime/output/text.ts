@@ -2,7 +2,7 @@
  * Text renderer, byte for byte as bpftrace 0.26 (src/output/text.cpp, src/log.cpp).
  */
 import { dumpSource, isMapSource, keyText, valueText, type MapDump, type MapSource, type Value } from './value.js';
-import { formatMapSource, isSingleValue, MAP_CHUNK, labelText, type Cell, type Histogram, type MapPrintOptions } from './format-map.js';
+import { formatMapSource, isSingleValue, MAP_CHUNK_CHARS, labelText, type Cell, type Histogram, type MapPrintOptions } from './format-map.js';
 import { tseriesText } from './tseries.js';
 import { flushSink, helperErrorText, repeatedSuffix, totalLostLine, totalRuntimeWarningsLine, type Output, type OutputOptions, type Sink, type SourceLocation } from './output.js';
 
@@ -44,7 +44,7 @@ export function mapText(dump: MapDump | MapSource, opts?: MapPrintOptions): stri
   return s;
 }
 
-/** `mapText`, handed to `write` a chunk of entries at a time; `endChunk` after each full chunk. */
+/** `mapText`, handed to `write` a chunk of entries at a time (MAP_CHUNK_CHARS); `endChunk` after each chunk but the last. */
 export function writeMapText(dump: MapDump | MapSource, opts: MapPrintOptions | undefined, write: (s: string) => void, endChunk?: () => void): void {
   const f = formatMapSource(isMapSource(dump) ? dump : dumpSource(dump), opts);
   const name = dump.name;
@@ -55,16 +55,17 @@ export function writeMapText(dump: MapDump | MapSource, opts: MapPrintOptions | 
     else write(name + ': ' + valueText(f.cell.value) + '\n');
     return;
   }
-  for (let from = 0; from < f.count; from += MAP_CHUNK) {
-    const to = Math.min(f.count, from + MAP_CHUNK);
-    let s = '';
-    for (let j = from; j < to; j++) {
-      const e = f.entry(j);
-      s += name + '[' + keyText(e.key) + cellText(e.cell);
+  let s = '';
+  for (let j = 0; j < f.count; j++) {
+    const e = f.entry(j);
+    s += name + '[' + keyText(e.key) + cellText(e.cell);
+    if (s.length >= MAP_CHUNK_CHARS && j + 1 < f.count) {
+      write(s);
+      s = '';
+      endChunk?.();
     }
-    write(s);
-    if (to < f.count) endChunk?.();
   }
+  write(s);
 }
 
 function cellText(c: Cell): string {

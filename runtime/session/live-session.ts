@@ -15,7 +15,7 @@ import type { ProgressStream } from '../compile/progress.js';
 import type { Output } from '../output/output.js';
 import { loadDebugInfoReader } from '../output/rich-values.js';
 import { runtimeErrorText, Session } from './session.js';
-import type { MapDump } from '../output/value.js';
+import type { MapDump, MapSource } from '../output/value.js';
 
 export interface LiveProbe {
   readonly id: number;
@@ -272,6 +272,11 @@ export class LiveSession {
 
   dump(m: CompiledMap): MapDump {
     return this.session!.dumpMap(m);
+  }
+
+  /** The map read but not decoded (printed a chunk at a time: a big map is never all objects). */
+  source(m: CompiledMap): MapSource {
+    return this.session!.mapSource(m);
   }
 
   clear(m: CompiledMap): void {

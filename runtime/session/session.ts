@@ -5,6 +5,7 @@ import { AttachType, HELPER_ERROR_MAP, isPerCpuMapType, probeCount, isScalarArra
 // src/index.ts loads only small modules; each provider's attach code loads on demand (loadProviders).
 import { AttachError, loadedProvider, tracefsRoot, type Attachment, type KernelOps } from '../../src/index.js';
 import { formatPrintf, type FormatArg } from '../output/printf.js';
+import { deleteAllBatched, readMap, slabOf, slabOffset, zeroAllBatched, type Fold } from './map-read.js';
 import { decodeKey, decodeMapValue, decodeValue, type MapLayout } from './decode.js';
 import { collectTseries, tseriesParams } from '../output/tseries.js';
 import { verifierHint, verifierReason } from './verifier-hints.js';
@@ -435,6 +436,10 @@ export class Session {
     this.stopEvents = false;
     for (const p of this.programs) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'END') this.runSpecial(p);
     this.ringbuf?.consume();
+    // No event is read after this: the ring buffer's mapping (twice its size, all resident) is
+    // given back before the maps are read and printed, which is when a big map needs the memory.
+    this.ringbuf?.close();
+    this.ringbuf = undefined;
     this.reportLost();
     this.reportHelperErrors();
     this.warnings.flush();
@@ -637,26 +642,33 @@ export class Session {
   }
 
   /**
-   * Read a map's bytes in batches (BPF_MAP_LOOKUP_BATCH) and decode each entry only when the
-   * output asks for it: a map of a million keys costs its raw bytes, not a million objects.
+   * Read a map's bytes in batches (runtime/session/map-read.ts: per-CPU values folded into one as
+   * they are read) and decode each entry only when the output asks for it: a map of a million keys
+   * costs its raw bytes, not a million objects.
    */
   mapSource(m: CompiledMap): MapSource {
     const layout = this.layout(m);
-    const stride = layout.cpus > 1 ? Math.ceil(m.valueSize / 8) * 8 * layout.cpus : m.valueSize;
-    const { keys, values, count } = bpf.mapDumpAll(this.mapFds[m.id]!, m.keySize, stride);
-    // A scalar array's one entry always exists: all zeroes is "nothing written" (unless zero() kept it).
-    if (isScalarArrayMap(m) && !this.zeroedScalars.has(m.id) && values.subarray(0, stride).every((b) => b === 0)) return dumpSource({ name: m.name, entries: [] });
-    const decode = this.rich.decode;
+    const fd = this.mapFds[m.id]!;
     if (layout.kind === 'tseries') {
+      const stride = layout.cpus > 1 ? Math.ceil(m.valueSize / 8) * 8 * layout.cpus : m.valueSize;
+      const { keys, values, count } = bpf.mapDumpAll(fd, m.keySize, stride);
       const userKeySize = tseriesKeyLayout(layout.keyTypes).userKeySize;
-      const decodeUserKey = (buf: Buffer, off: number) => decodeKey(buf, off, layout.keyTypes, decode);
+      const decodeUserKey = (buf: Buffer, off: number) => decodeKey(buf, off, layout.keyTypes, this.rich.decode);
       return dumpSource({ name: m.name, entries: collectTseries(keys, values, count, m.keySize, stride, layout.cpus, userKeySize, tseriesParams(layout.params), decodeUserKey) });
     }
+    // A scalar array's one entry always exists: all zeroes is "nothing written" (unless zero() kept
+    // it), which its per-CPU copies, kept unfolded, tell exactly.
+    const fold = layout.cpus > 1 && !isScalarArrayMap(m) ? foldOf(layout.kind) : 'none';
+    const bytes = readMap(fd, { keySize: m.keySize, valueSize: m.valueSize, cpus: layout.cpus, fold });
+    if (isScalarArrayMap(m) && !this.zeroedScalars.has(m.id) && bytes.count > 0 && bytes.values[0]!.subarray(0, bytes.valueStride).every((b) => b === 0)) return dumpSource({ name: m.name, entries: [] });
+    const decode = this.rich.decode;
+    const valueLayout = fold === 'none' ? layout : { ...layout, cpus: 1 };
+    const { keySize, valueStride, keys, values } = bytes;
     return {
       name: m.name,
-      count,
-      key: (i) => decodeKey(keys, i * m.keySize, layout.keyTypes, decode),
-      value: (i) => decodeMapValue(values, i * stride, layout, decode),
+      count: bytes.count,
+      key: (i) => decodeKey(keys[slabOf(i)]!, slabOffset(i) * keySize, layout.keyTypes, decode),
+      value: (i) => decodeMapValue(values[slabOf(i)]!, slabOffset(i) * valueStride, valueLayout, decode),
     };
   }
 
@@ -678,6 +690,9 @@ export class Session {
       this.zeroedScalars.delete(m.id);
       return;
     }
+    // A bucket at a time where the kernel can; key by key otherwise.
+    const expanded = isPerCpuMapType(m.bpfType) ? Math.ceil(m.valueSize / 8) * 8 * this.cpus : m.valueSize;
+    if (deleteAllBatched(fd, m.keySize, expanded)) return;
     for (const k of mapKeys(fd, m.keySize)) bpf.mapDelete(fd, k);
   }
 
@@ -685,8 +700,10 @@ export class Session {
   zeroMap(m: CompiledMap): void {
     const fd = this.mapFds[m.id]!;
     const stride = isPerCpuMapType(m.bpfType) ? Math.ceil(m.valueSize / 8) * 8 * this.cpus : m.valueSize;
-    const zero = Buffer.alloc(stride);
-    for (const k of mapKeys(fd, m.keySize)) bpf.mapUpdate(fd, k, zero, 2 /* BPF_EXIST */);
+    if (!zeroAllBatched(fd, m.keySize, stride)) {
+      const zero = Buffer.alloc(stride);
+      for (const k of mapKeys(fd, m.keySize)) bpf.mapUpdate(fd, k, zero, 2 /* BPF_EXIST */);
+    }
     if (isScalarArrayMap(m)) this.zeroedScalars.add(m.id);
   }
 
@@ -861,7 +878,25 @@ export class Session {
   }
 }
 
-/** Every key of a map, collected before the caller changes the map. */
+/** How a per-CPU value of this kind is folded into one (runtime/session/map-read.ts). */
+function foldOf(kind: MapLayout['kind']): Fold {
+  switch (kind) {
+    case 'count':
+    case 'sum':
+    case 'avg':
+    case 'stats':
+    case 'hist':
+    case 'lhist':
+      return 'sum';
+    case 'min':
+    case 'max':
+      return kind;
+    default:
+      return 'none';
+  }
+}
+
+/** Every key of a map, collected before the caller changes the map (maps without batch operations). */
 function mapKeys(fd: number, keySize: number): Buffer[] {
   const keys: Buffer[] = [];
   let prev: Buffer | null = null;

@@ -101,14 +101,14 @@ export class ShellCommands {
     }
     // Reading a map that can hold many entries takes a while (and blocks): say so while it does.
     const progress = m.maxEntries > BIG_MAP ? startProgress(this.host.stderr, `reading ${name} (up to ${m.maxEntries} entries)`, 0) : undefined;
-    let dump;
+    let src;
     try {
-      dump = live.dump(m);
+      src = live.source(m);
     } finally {
       progress?.done();
     }
-    if (dump.entries.length === 0) this.host.say(c.dim(`${name} is empty`));
-    else output.map(dump);
+    if (src.count === 0) this.host.say(c.dim(`${name} is empty`));
+    else output.map(src);
     output.flush();
   }
 
@@ -119,9 +119,9 @@ export class ShellCommands {
     if (!m) return `no map named ${name}\n`;
     let text = '';
     const out = new TextOutput({ out: { write: (s: string) => (text += s) }, err: { write: (s: string) => (text += s) }, color: false });
-    const dump = live.dump(m);
-    if (dump.entries.length === 0) return `${name} is empty\n`;
-    out.map(dump);
+    const src = live.source(m);
+    if (src.count === 0) return `${name} is empty\n`;
+    out.map(src);
     return text;
   }
 
@@ -190,7 +190,7 @@ export class ShellCommands {
           return;
         }
         const rows = maps.map((m) => {
-          const n = live.dump(m).entries.length;
+          const n = live.source(m).count;
           return [m.name, m.spec!.kind, `${n} ${n === 1 ? 'entry' : 'entries'}`] as const;
         });
         const w0 = Math.max(...rows.map((r) => r[0].length));

@@ -1,15 +1,16 @@
 /**
  * Big maps are sorted through an index permutation and written a chunk of entries at a time
- * (runtime/output/format-map.ts formatMapSource, MAP_CHUNK): the text and JSON must be exactly
+ * (runtime/output/format-map.ts formatMapSource, MAP_CHUNK_CHARS): the text and JSON must be exactly
  * what sorting and rendering every entry at once gives.
  */
 import test from 'ava';
-import { MAP_CHUNK } from '../../../runtime/output/format-map.js';
+import { MAP_CHUNK_CHARS } from '../../../runtime/output/format-map.js';
 import { mapJson, writeMapJson } from '../../../runtime/output/json.js';
 import { mapText, writeMapText } from '../../../runtime/output/text.js';
 import { V, dumpSource, type MapDump, type MapEntry, type MapValue } from '../../../runtime/output/value.js';
 
-const N = MAP_CHUNK * 2 + 17;
+/** Several chunks of text (an entry is about 15 characters). */
+const N = Math.ceil(MAP_CHUNK_CHARS / 15) * 4 + 17;
 
 /** Entry i of a keyed map whose values repeat (so ties keep kernel order) and may be large or negative. */
 function dump(value: (i: number) => MapValue, key: (i: number) => MapEntry['key'] = (i) => [V.int((i * 7919) % N)]): MapDump {
@@ -35,7 +36,12 @@ test('counts in int32 range: stable sort by value, written in chunks', (t) => {
   const d = dump((i) => ({ kind: 'int', value: BigInt(i % 13), agg: 'count' }));
   const chunks: string[] = [];
   writeMapText(dumpSource(d), undefined, (s) => chunks.push(s));
-  t.is(chunks.length, Math.ceil(N / MAP_CHUNK));
+  t.true(chunks.length > 2);
+  // Every chunk but the last ends at the first entry that takes it to MAP_CHUNK_CHARS.
+  for (const c of chunks.slice(0, -1)) {
+    t.true(c.length >= MAP_CHUNK_CHARS);
+    t.true(c.length - (c.slice(0, -1).lastIndexOf('\n') + 1) + MAP_CHUNK_CHARS > c.length);
+  }
   t.is(chunks.join(''), expectedText(d, intOf, (e) => `@m[${keyOf(e)}]: ${intOf(e.value)}\n`));
   t.is(mapText(d), chunks.join(''));
 });
@@ -68,4 +74,29 @@ test('top keeps the largest entries; string keys of a value map sort bytewise', 
   const keys = mapText(strs).split('\n').filter(Boolean).map((l) => l.slice(3, l.indexOf(']')));
   t.deepEqual(keys, [...keys].sort());
   t.is(keys.length, N);
+});
+
+test('64-bit values (radix order): negative sums, uint64 min/max past 2^63, keeping ties in kernel order', (t) => {
+  const big = dump((i) => ({ kind: 'int', value: (i % 3 === 0 ? -1n : 1n) * ((BigInt(i % 17) << 50n) + 5n), agg: 'sum' }));
+  t.is(mapText(big), expectedText(big, intOf, (e) => `@m[${keyOf(e)}]: ${intOf(e.value)}\n`));
+  // min as uint64: -1 (2^64 - 1) sorts last, other negatives past 2^63 above every positive.
+  const mins = dump((i) => ({ kind: 'int', value: i % 4 === 0 ? -BigInt(i % 9) : BigInt(i % 9) << 40n, agg: 'min' }));
+  t.is(mapText(mins), expectedText(mins, (v) => BigInt.asUintN(64, intOf(v)), (e) => `@m[${keyOf(e)}]: ${intOf(e.value)}\n`));
+});
+
+test('hist totals past 64 bits fall back to an exact comparison', (t) => {
+  const hists = dump((i) => ({ kind: 'hist', buckets: [BigInt(i % 5) << 63n, BigInt(i % 5) << 63n, BigInt(i % 2)] }));
+  const total = (v: MapValue): bigint => (v.kind === 'hist' ? v.buckets.reduce((a, b) => a + b, 0n) : 0n);
+  const order = (text: string): string[] => text.split('\n').filter((l) => l.startsWith('@m[')).map((l) => l.slice(3, l.indexOf(']')));
+  t.deepEqual(order(mapText(hists)), expectedText(hists, total, (e) => keyOf(e) + '\n').split('\n').filter(Boolean));
+});
+
+test('a value map with one integer key field sorts by it: numerically, negatives first, pointers as unsigned', (t) => {
+  const ints = dump((i) => ({ kind: 'value', value: V.str('x') }), (i) => [V.int(((i * 7919) % N) - 1000)]);
+  const keys = mapText(ints).split('\n').filter(Boolean).map((l) => Number(l.slice(3, l.indexOf(']'))));
+  t.deepEqual(keys, [...keys].sort((a, b) => a - b));
+  t.is(keys[0], -1000);
+  const ptrs = dump((i) => ({ kind: 'value', value: V.str('x') }), (i) => [V.ptr(0xffff_0000_0000_0000n + BigInt((i * 31) % N))]);
+  const texts = mapText(ptrs).split('\n').filter(Boolean).map((l) => BigInt(l.slice(3, l.indexOf(']'))));
+  t.deepEqual(texts, [...texts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
 });
