@@ -3,7 +3,7 @@ import type * as ast from './ast/nodes.js';
 import { Diagnostics, type Diagnostic } from './common/diagnostic.js';
 import type { SourceFile, Span } from './common/span.js';
 import type { IrMap, IrModule, IrProgram } from './ir/ir.js';
-import { HELPER_ERROR_MAP, MapType, tseriesKeyLayout, type CompiledMap, type CompiledScript, type EventSpec } from './contract/index.js';
+import { HELPER_ERROR_MAP, isScalarIntArrayMap, MapType, SCALAR_SET_FLAG_OFFSET, tseriesKeyLayout, type CompiledMap, type CompiledScript, type EventSpec } from './contract/index.js';
 import { isPerCpuKind, keyLayoutTypes, mapValueSize, ProbeLowerer, type ScriptState } from './passes/lower.js';
 import type { MapSpec } from './passes/program-info.js';
 import { providerFor } from './providers/registry.js';
@@ -32,7 +32,7 @@ import { disassemble } from './codegen/bpf-disasm.js';
 import type { EmittedPrograms, LlvmModule } from './codegen/emit.js';
 import type { ReadFile } from './contract/content-hash.js';
 import { resolveScriptTypes, type ResolvedScriptTypes } from './passes/resolve-script-types.js';
-import { mapsUsedOtherwise, scalarArrayKind } from './passes/scalar-maps.js';
+import { mapsUsedBeyondIntValue, mapsUsedOtherwise, scalarArrayKind, withoutChecksOn } from './passes/scalar-maps.js';
 
 // The compiled-script format and the uapi ids live in src/contract; re-exported for the compiler's users.
 export { COMPILE_ENV_VARS, MapType, type CompiledMap, type CompiledProgram, type CompiledScript } from './contract/index.js';
@@ -246,7 +246,10 @@ export const PIPELINE: readonly CompilePass[] = [
       if (diags.hasErrors) return;
       // Too many probes: no layout (compileScript then reports the front end's diagnostics, these included).
       if (!probeLimitErrors(s.config!, s.programs!.length, diags)) return;
-      const maps = buildMaps(s.script!, s.config!.maxMapKeys, s.mapDecls!, mapsUsedOtherwise(s.programs!), mapKeyNames(s.program!));
+      const maps = buildMaps(s.script!, s.config!.maxMapKeys, s.mapDecls!, { aggregated: mapsUsedOtherwise(s.programs!), intValue: mapsUsedBeyondIntValue(s.programs!) }, mapKeyNames(s.program!));
+      // A scalar int array's stores and loads cannot fail: their sites check nothing.
+      const intArrays = new Set(maps.filter(isScalarIntArrayMap).map((m) => m.id));
+      const programs = intArrays.size ? s.programs!.map((p) => ({ ...p, body: withoutChecksOn(p.body, intArrays) })) : s.programs!;
       const ringbufMap = maps.length;
       const lostMap = ringbufMap + 1;
       const zeroMap = ringbufMap + 2;
@@ -254,7 +257,7 @@ export const PIPELINE: readonly CompilePass[] = [
       // code generation, and only when a program uses it (it is the last map: no other id moves).
       const events = s.script!.events;
       // Map-update failures are counted per site (IrModule.helperErrorMap), when a site is checked.
-      const helperErrorMap = events.some((e) => e.kind === 'helper-error') && s.programs!.some((p) => usesInsertCounters(p.body)) ? ringbufMap + 3 : undefined;
+      const helperErrorMap = events.some((e) => e.kind === 'helper-error') && programs.some((p) => usesInsertCounters(p.body)) ? ringbufMap + 3 : undefined;
       const scratchMap = ringbufMap + (helperErrorMap === undefined ? 3 : 4);
       const zeroSize = Math.max(8, ...maps.map((m) => m.valueSize));
       const internal: CompiledMap[] = [
@@ -265,7 +268,7 @@ export const PIPELINE: readonly CompilePass[] = [
       ];
       if (helperErrorMap !== undefined) internal.push({ id: helperErrorMap, name: HELPER_ERROR_MAP, bpfType: MapType.ARRAY, keySize: 4, valueSize: 16 * events.length, maxEntries: 1 });
       const all = (s.maps = [...maps, ...internal]);
-      s.ir = { maps: all.map(toIrMap), programs: s.programs!, ringbufMap, lostMap, zeroMap, scratchMap, ...(helperErrorMap === undefined ? {} : { helperErrorMap }) };
+      s.ir = { maps: all.map(toIrMap), programs, ringbufMap, lostMap, zeroMap, scratchMap, ...(helperErrorMap === undefined ? {} : { helperErrorMap }) };
     },
   },
   {
@@ -477,7 +480,7 @@ function buildMaps(
   script: ScriptState,
   maxMapKeysSet: number | undefined,
   decls: ReadonlyMap<string, DeclaredMap>,
-  usedOtherwise: ReadonlySet<number>,
+  usedOtherwise: { readonly aggregated: ReadonlySet<number>; readonly intValue: ReadonlySet<number> },
   keyNames: ReadonlyMap<string, readonly string[]>,
 ): CompiledMap[] {
   const maxMapKeys = maxMapKeysSet ?? DEFAULT_MAX_MAP_KEYS;
@@ -494,9 +497,17 @@ function buildMaps(
     // `let @m = lruhash(N);` decides the map's type and size (checked against its values by checkMapDecls).
     const declared = decls.get(name);
     // A keyless aggregation: one PERCPU_ARRAY entry, no insert to check (src/passes/scalar-maps.ts).
-    if (!declared && spec.keyTypes.length === 0 && scalarArrayKind(spec.kind) && !usedOtherwise.has(id)) {
+    if (!declared && spec.keyTypes.length === 0 && scalarArrayKind(spec.kind) && !usedOtherwise.aggregated.has(id)) {
       maps[id] = {
         id, name, bpfType: MapType.PERCPU_ARRAY, keySize: 4, valueSize: mapValueSize(spec), maxEntries: 1,
+        spec: compiledSpec(name, spec, keyNames),
+      };
+      continue;
+    }
+    // A keyless assigned integer: one ARRAY entry {value, written flag}, loads and stores at its address.
+    if (!declared && spec.keyTypes.length === 0 && spec.kind === 'int' && !usedOtherwise.intValue.has(id)) {
+      maps[id] = {
+        id, name, bpfType: MapType.ARRAY, keySize: 4, valueSize: SCALAR_SET_FLAG_OFFSET + 8, maxEntries: 1,
         spec: compiledSpec(name, spec, keyNames),
       };
       continue;
@@ -526,7 +537,7 @@ function compiledSpec(name: string, spec: MapSpec, keyNames: ReadonlyMap<string,
 }
 
 function toIrMap(m: CompiledMap): IrMap {
-  return { id: m.id, name: m.name, bpfType: m.bpfType, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries };
+  return { id: m.id, name: m.name, bpfType: m.bpfType, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, ...(isScalarIntArrayMap(m) ? { intArray: true as const } : {}) };
 }
 
 /** BPF object names are at most 15 characters: a short, readable prefix. */

@@ -2,7 +2,7 @@ import type llvmTypes from 'llvm-bindings';
 import { assertNever } from '../ast/nodes.js';
 import type { IrBlob, IrCallArg, IrExpr, IrLibExpr, IrModule, IrProgram, IrStmt } from '../ir/ir.js';
 import { usesInsertCounters } from '../ir/insert-checks.js';
-import { encodeBytes, Helper, MapType } from '../contract/index.js';
+import { encodeBytes, Helper, MapType, SCALAR_SET_FLAG_OFFSET } from '../contract/index.js';
 import { alignAt, atomicAddIr, BpfBuilder, llvm, ON_STACK_LIMIT } from './bpf-builder.js';
 import { FRAME_CTX, FRAME_RETURNED, frameLayout, usesCallbacks } from './callbacks.js';
 
@@ -155,11 +155,20 @@ class ProgramGen {
     const bb = this.bb;
     switch (s.op) {
       case 'mapSet':
+        if (this.ir.maps[s.map]?.intArray) {
+          const v = s.value.op === 'int' && s.value.size === 8 ? this.expr(s.value.value) : bb.load(this.blob(s.value), 0, 8);
+          this.storeIntArray(s.map, v);
+          return;
+        }
         // The key and value slots are this statement's temporaries (stmt: beginTemps/endTemps).
         this.insertFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(s.map), this.keyPtr(s.map, s.key), this.blob(s.value), bb.int(BPF_ANY)]), s.err);
         return;
       case 'mapAdd': {
         const delta = this.expr(s.delta);
+        if (this.ir.maps[s.map]?.intArray) {
+          this.storeIntArray(s.map, this.b.CreateAdd(bb.load(bb.mapValueRef(s.map), 0, 8), delta));
+          return;
+        }
         this.lookupOrInit(s.map, s.key, 8, (p) => bb.store(p, 0, 8, this.b.CreateAdd(bb.load(p, 0, 8), delta)), (init) => bb.store(init, 0, 8, delta), s.err);
         return;
       }
@@ -519,6 +528,18 @@ class ProgramGen {
     return key.op === 'zero' && key.size <= zeros ? this.bb.mapValueRef(this.ir.zeroMap) : this.blob(key);
   }
 
+  /**
+   * `@a = v` into a scalar int array (IrMap.intArray): the value and its written flag, stored at
+   * the one entry's address (no lookup, no update, nothing that can fail). LLVM may order the two
+   * stores either way: a reader racing the first write may see 0 or nothing, as with a hash update.
+   */
+  private storeIntArray(map: number, v: Value): void {
+    const bb = this.bb;
+    const p = bb.mapValueRef(map);
+    bb.store(p, 0, 8, v);
+    bb.store(p, SCALAR_SET_FLAG_OFFSET, 8, bb.int(1n));
+  }
+
   /** Whether map `id` is an array (its entries exist from the start: nothing to insert). */
   private isArray(id: number): boolean {
     const t = this.ir.maps[id]?.bpfType;
@@ -655,6 +676,8 @@ class ProgramGen {
       case 'ternary':
         return this.branchValue(bb.toBool(this.expr(e.cond)), () => this.expr(e.then), () => this.expr(e.else));
       case 'mapGet': {
+        // A scalar int array's value is 0 until written, as a hash's missing entry reads.
+        if (this.ir.maps[e.map]?.intArray) return bb.load(bb.mapValueRef(e.map), 0, 8);
         const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(e.map), this.blob(e.key)]);
         if (e.err !== undefined) this.ifThen(b.CreateIsNull(p), () => this.helperError(bb.int(0n), e.err!));
         return this.branchValue(b.CreateIsNotNull(p), () => bb.load(p, 0, 8), () => bb.int(0n));
