@@ -91,7 +91,7 @@ class ProgramGen {
     private readonly ir: IrModule,
     private readonly prog: IrProgram,
   ) {
-    this.countsInserts = ir.helperErrorMap !== undefined && usesInsertCounters(prog.body);
+    this.countsInserts = ir.helperErrorMap !== undefined && usesInsertCounters(prog.body, new Set(ir.maps.filter((m) => m.intArray).map((m) => m.id)));
   }
 
   private get b(): llvmTypes.IRBuilder {

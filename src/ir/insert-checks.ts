@@ -14,9 +14,10 @@ const INSERT_OPS: ReadonlySet<string> = new Set(['mapSet', 'mapAdd', 'mapMinMax'
 /**
  * Whether a program's map-update checks should count into `.helper-errors` (a few of them, and no
  * other checked helper call, which needs the error subprogram anyway): a walk over its IR, plain
- * data, counting the statements with an `err` event.
+ * data, counting the statements with an `err` event, but for those on `unchecked` maps (scalar
+ * int arrays, IrMap.intArray, whose loads and stores cannot fail: the code checks nothing there).
  */
-export function usesInsertCounters(body: readonly IrStmt[]): boolean {
+export function usesInsertCounters(body: readonly IrStmt[], unchecked: ReadonlySet<number>): boolean {
   let inserts = 0;
   let others = 0;
   const visit = (x: unknown): void => {
@@ -25,8 +26,8 @@ export function usesInsertCounters(body: readonly IrStmt[]): boolean {
       return;
     }
     if (x === null || typeof x !== 'object') return;
-    const o = x as { op?: unknown; err?: unknown };
-    if (typeof o.err === 'number') {
+    const o = x as { op?: unknown; err?: unknown; map?: unknown };
+    if (typeof o.err === 'number' && !(typeof o.map === 'number' && unchecked.has(o.map))) {
       if (typeof o.op === 'string' && INSERT_OPS.has(o.op)) inserts++;
       else others++;
     }

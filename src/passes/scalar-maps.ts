@@ -131,38 +131,3 @@ export function mapUses(programs: readonly IrProgram[]): Map<number, Set<MapUseO
   return uses;
 }
 
-/** The uses of a scalar int array that would check a helper's result on a hash (an update's, a lookup's). */
-const CHECKED_INT_OPS: ReadonlySet<string> = new Set(['mapSet', 'mapGet', 'mapAdd']);
-
-/**
- * `body` without the failure checks (`err`) of its uses of `maps` (scalar int arrays, whose loads
- * and stores cannot fail): plain data rebuilt where it changes, shared where it does not, so
- * the layout's count of checked sites (src/ir/insert-checks.ts) and the code agree.
- */
-export function withoutChecksOn(body: readonly IrStmt[], maps: ReadonlySet<number>): IrStmt[] {
-  const strip = (x: unknown): unknown => {
-    if (Array.isArray(x)) {
-      let changed = false;
-      const out = x.map((y) => {
-        const z = strip(y);
-        if (z !== y) changed = true;
-        return z;
-      });
-      return changed ? out : x;
-    }
-    if (x === null || typeof x !== 'object') return x;
-    const o = x as Record<string, unknown>;
-    let copy: Record<string, unknown> | undefined;
-    for (const [k, v] of Object.entries(o)) {
-      if (v === null || typeof v !== 'object') continue;
-      const w = strip(v);
-      if (w !== v) (copy ??= { ...o })[k] = w;
-    }
-    if (typeof o.op === 'string' && CHECKED_INT_OPS.has(o.op) && typeof o.map === 'number' && maps.has(o.map) && o.err !== undefined) {
-      copy ??= { ...o };
-      delete copy.err;
-    }
-    return copy ?? x;
-  };
-  return strip(body) as IrStmt[];
-}
