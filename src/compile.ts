@@ -32,7 +32,7 @@ import { disassemble } from './codegen/bpf-disasm.js';
 import type { EmittedPrograms, LlvmModule } from './codegen/emit.js';
 import type { ReadFile } from './contract/content-hash.js';
 import { resolveScriptTypes, type ResolvedScriptTypes } from './passes/resolve-script-types.js';
-import { mapsUsedBeyondIntValue, mapsUsedOtherwise, scalarArrayKind } from './passes/scalar-maps.js';
+import { mapUses, mapsUsedBeyondIntValue, mapsUsedOtherwise, scalarArrayKind } from './passes/scalar-maps.js';
 
 // The compiled-script format and the uapi ids live in src/contract; re-exported for the compiler's users.
 export { COMPILE_ENV_VARS, MapType, type CompiledMap, type CompiledProgram, type CompiledScript } from './contract/index.js';
@@ -246,10 +246,10 @@ export const PIPELINE: readonly CompilePass[] = [
       if (diags.hasErrors) return;
       // Too many probes: no layout (compileScript then reports the front end's diagnostics, these included).
       if (!probeLimitErrors(s.config!, s.programs!.length, diags)) return;
-      const maps = buildMaps(s.script!, s.config!.maxMapKeys, s.mapDecls!, { aggregated: mapsUsedOtherwise(s.programs!), intValue: mapsUsedBeyondIntValue(s.programs!) }, mapKeyNames(s.program!));
+      const uses = mapUses(s.programs!);
+      const maps = buildMaps(s.script!, s.config!.maxMapKeys, s.mapDecls!, { aggregated: mapsUsedOtherwise(uses), intValue: mapsUsedBeyondIntValue(uses) }, mapKeyNames(s.program!));
       // A scalar int array's stores and loads cannot fail: their sites check nothing.
       const unchecked = new Set(maps.filter(isScalarIntArrayMap).map((m) => m.id));
-      const programs = s.programs!;
       const ringbufMap = maps.length;
       const lostMap = ringbufMap + 1;
       const zeroMap = ringbufMap + 2;
@@ -257,7 +257,7 @@ export const PIPELINE: readonly CompilePass[] = [
       // code generation, and only when a program uses it (it is the last map: no other id moves).
       const events = s.script!.events;
       // Map-update failures are counted per site (IrModule.helperErrorMap), when a site is checked.
-      const helperErrorMap = events.some((e) => e.kind === 'helper-error') && programs.some((p) => usesInsertCounters(p.body, unchecked)) ? ringbufMap + 3 : undefined;
+      const helperErrorMap = events.some((e) => e.kind === 'helper-error') && s.programs!.some((p) => usesInsertCounters(p.body, unchecked)) ? ringbufMap + 3 : undefined;
       const scratchMap = ringbufMap + (helperErrorMap === undefined ? 3 : 4);
       const zeroSize = Math.max(8, ...maps.map((m) => m.valueSize));
       const internal: CompiledMap[] = [
@@ -268,7 +268,7 @@ export const PIPELINE: readonly CompilePass[] = [
       ];
       if (helperErrorMap !== undefined) internal.push({ id: helperErrorMap, name: HELPER_ERROR_MAP, bpfType: MapType.ARRAY, keySize: 4, valueSize: 16 * events.length, maxEntries: 1 });
       const all = (s.maps = [...maps, ...internal]);
-      s.ir = { maps: all.map(toIrMap), programs, ringbufMap, lostMap, zeroMap, scratchMap, ...(helperErrorMap === undefined ? {} : { helperErrorMap }) };
+      s.ir = { maps: all.map(toIrMap), programs: s.programs!, ringbufMap, lostMap, zeroMap, scratchMap, ...(helperErrorMap === undefined ? {} : { helperErrorMap }) };
     },
   },
   {

@@ -41,17 +41,17 @@ const AGGREGATING_OPS: ReadonlySet<MapUseOp> = new Set<MapUseOp>(['mapAdd', 'map
 const INT_VALUE_OPS: ReadonlySet<MapUseOp> = new Set<MapUseOp>(['mapSet', 'mapGet', 'mapAdd']);
 
 /**
- * The ids of the maps the programs use in any other way than aggregating into them or reading
+ * The ids of the maps (of `uses`, mapUses) the programs use in any other way than aggregating into them or reading
  * them back (mapAdd, mapMinMax, mapCountTotal, mapBucketAdd, mapAggRead): a delete, a map walk,
  * a helper given the map, a plain get or set.
  */
-export function mapsUsedOtherwise(programs: readonly IrProgram[]): Set<number> {
-  return mapsUsedBeyond(mapUses(programs), AGGREGATING_OPS);
+export function mapsUsedOtherwise(uses: ReadonlyMap<number, ReadonlySet<MapUseOp>>): Set<number> {
+  return mapsUsedBeyond(uses, AGGREGATING_OPS);
 }
 
 /** The ids of the maps used otherwise than by storing, loading or adding to an integer (mapSet, mapGet, mapAdd). */
-export function mapsUsedBeyondIntValue(programs: readonly IrProgram[]): Set<number> {
-  return mapsUsedBeyond(mapUses(programs), INT_VALUE_OPS);
+export function mapsUsedBeyondIntValue(uses: ReadonlyMap<number, ReadonlySet<MapUseOp>>): Set<number> {
+  return mapsUsedBeyond(uses, INT_VALUE_OPS);
 }
 
 function mapsUsedBeyond(uses: ReadonlyMap<number, ReadonlySet<MapUseOp>>, allowed: ReadonlySet<MapUseOp>): Set<number> {
