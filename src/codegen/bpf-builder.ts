@@ -394,7 +394,22 @@ export class BpfBuilder {
     return v;
   }
 
-  /** The function's entryMapValueRef addresses, by map index. */
+  /**
+   * The i64 at byte `offset` of map `index`'s one value, as a typed pointer made once per function
+   * in its entry block (entryMapValueRef): a load or store through it is one native call.
+   */
+  entryMapValueWord(index: number, offset: number): Value {
+    const key = -1 - (index * 4096 + offset);
+    const known = this.entryValueRefs.get(key);
+    if (known) return known;
+    const a = this.allocaBuilder!;
+    const base = this.entryMapValueRef(index);
+    const p = a.CreateBitCast(offset === 0 ? base : a.CreateGEP(this.i8, base, [this.int(BigInt(offset))]), this.llvmPtrTo(this.i64));
+    this.entryValueRefs.set(key, p);
+    return p;
+  }
+
+  /** The function's entryMapValueRef addresses by map index, and its entryMapValueWord pointers (negative keys). */
   private entryValueRefs = new Map<number, Value>();
 
   /**

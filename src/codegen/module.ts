@@ -166,7 +166,7 @@ class ProgramGen {
       case 'mapAdd': {
         const delta = this.expr(s.delta);
         if (this.ir.maps[s.map]?.intArray) {
-          this.storeIntArray(s.map, this.b.CreateAdd(bb.load(bb.entryMapValueRef(s.map), 0, 8), delta));
+          this.storeIntArray(s.map, this.b.CreateAdd(this.b.CreateLoad(bb.i64, bb.entryMapValueWord(s.map, 0)), delta));
           return;
         }
         this.lookupOrInit(s.map, s.key, 8, (p) => bb.store(p, 0, 8, this.b.CreateAdd(bb.load(p, 0, 8), delta)), (init) => bb.store(init, 0, 8, delta), s.err);
@@ -535,9 +535,8 @@ class ProgramGen {
    */
   private storeIntArray(map: number, v: Value): void {
     const bb = this.bb;
-    const p = bb.entryMapValueRef(map);
-    bb.store(p, 0, 8, v);
-    bb.store(p, SCALAR_SET_FLAG_OFFSET, 8, bb.int(1n));
+    this.b.CreateStore(v, bb.entryMapValueWord(map, 0));
+    this.b.CreateStore(bb.int(1n), bb.entryMapValueWord(map, SCALAR_SET_FLAG_OFFSET));
   }
 
   /** Whether map `id` is an array (its entries exist from the start: nothing to insert). */
@@ -677,7 +676,7 @@ class ProgramGen {
         return this.branchValue(bb.toBool(this.expr(e.cond)), () => this.expr(e.then), () => this.expr(e.else));
       case 'mapGet': {
         // A scalar int array's value is 0 until written, as a hash's missing entry reads.
-        if (this.ir.maps[e.map]?.intArray) return bb.load(bb.entryMapValueRef(e.map), 0, 8);
+        if (this.ir.maps[e.map]?.intArray) return b.CreateLoad(bb.i64, bb.entryMapValueWord(e.map, 0));
         const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(e.map), this.blob(e.key)]);
         if (e.err !== undefined) this.ifThen(b.CreateIsNull(p), () => this.helperError(bb.int(0n), e.err!));
         return this.branchValue(b.CreateIsNotNull(p), () => bb.load(p, 0, 8), () => bb.int(0n));
