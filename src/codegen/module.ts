@@ -675,8 +675,12 @@ class ProgramGen {
       case 'ternary':
         return this.branchValue(bb.toBool(this.expr(e.cond)), () => this.expr(e.then), () => this.expr(e.else));
       case 'mapGet': {
-        // A scalar int array's value is 0 until written, as a hash's missing entry reads.
-        if (this.ir.maps[e.map]?.intArray) return b.CreateLoad(bb.i64, bb.entryMapValueWord(e.map, 0));
+        if (this.ir.maps[e.map]?.intArray) {
+          // -k: a read before anything wrote it warns, as a hash's failed lookup does.
+          if (e.err !== undefined) this.ifThen(b.CreateICmpEQ(b.CreateLoad(bb.i64, bb.entryMapValueWord(e.map, SCALAR_SET_FLAG_OFFSET)), bb.int(0n)), () => this.helperError(bb.int(0n), e.err!));
+          // Its value is 0 until written, as a hash's missing entry reads.
+          return b.CreateLoad(bb.i64, bb.entryMapValueWord(e.map, 0));
+        }
         const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(e.map), this.blob(e.key)]);
         if (e.err !== undefined) this.ifThen(b.CreateIsNull(p), () => this.helperError(bb.int(0n), e.err!));
         return this.branchValue(b.CreateIsNotNull(p), () => bb.load(p, 0, 8), () => bb.int(0n));

@@ -14,8 +14,8 @@ const INSERT_OPS: ReadonlySet<string> = new Set(['mapSet', 'mapAdd', 'mapMinMax'
 /**
  * Whether a program's map-update checks should count into `.helper-errors` (a few of them, and no
  * other checked helper call, which needs the error subprogram anyway): a walk over its IR, plain
- * data, counting the statements with an `err` event, but for those on `unchecked` maps (scalar
- * int arrays, IrMap.intArray, whose loads and stores cannot fail: the code checks nothing there).
+ * data, counting the statements with an `err` event, but for the updates of `unchecked` maps
+ * (scalar int arrays, IrMap.intArray, whose stores cannot fail: the code checks nothing there).
  */
 export function usesInsertCounters(body: readonly IrStmt[], unchecked: ReadonlySet<number>): boolean {
   let inserts = 0;
@@ -27,9 +27,12 @@ export function usesInsertCounters(body: readonly IrStmt[], unchecked: ReadonlyS
     }
     if (x === null || typeof x !== 'object') return;
     const o = x as { op?: unknown; err?: unknown; map?: unknown };
-    if (typeof o.err === 'number' && !(typeof o.map === 'number' && unchecked.has(o.map))) {
-      if (typeof o.op === 'string' && INSERT_OPS.has(o.op)) inserts++;
-      else others++;
+    if (typeof o.err === 'number') {
+      if (typeof o.op === 'string' && INSERT_OPS.has(o.op)) {
+        if (!(typeof o.map === 'number' && unchecked.has(o.map))) inserts++;
+      } else {
+        others++;
+      }
     }
     for (const v of Object.values(x)) if (v !== null && typeof v === 'object') visit(v);
   };

@@ -16,3 +16,11 @@ kernelTest('4000 `@a = 1;` in one probe load and run (folded stores)', async (t)
   t.is(r.code, 0, describeRun(r));
   t.is(r.stdout, '\n\n@a: 2\n');
 });
+
+kernelTest('-k: reading a keyless integer nothing wrote yet warns as a failed lookup; once written it does not', async (t) => {
+  const r = await runTsbpf(['--no-cache', '-k', '-e', 'BEGIN { $x = @a; @a = 2; $y = @a; printf("%d %d\\n", $x, $y); exit(); }']);
+  t.is(r.code, 0, describeRun(r));
+  t.is(r.stdout, '0 2\n\n\n@a: 2\n');
+  const warnings = r.stderr.split('\n').filter((l) => l.includes('WARNING'));
+  t.deepEqual(warnings, ["stdin:1:14-16: WARNING: Can't lookup map element because it does not exist."]);
+});
