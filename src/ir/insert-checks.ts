@@ -40,3 +40,23 @@ export function usesInsertCounters(body: readonly IrStmt[], unchecked: ReadonlyS
   return others === 0 && inserts > 0 && inserts <= MAX_COUNTED_INSERTS;
 }
 
+
+/**
+ * The `helper-error` event ids the code can report: every `err` of the IR but those of the
+ * updates of `unchecked` maps (scalar int arrays, whose stores check nothing).
+ */
+export function reportedErrors(body: readonly IrStmt[], unchecked: ReadonlySet<number>): Set<number> {
+  const ids = new Set<number>();
+  const visit = (x: unknown): void => {
+    if (Array.isArray(x)) {
+      for (const y of x) visit(y);
+      return;
+    }
+    if (x === null || typeof x !== 'object') return;
+    const o = x as { op?: unknown; err?: unknown; map?: unknown };
+    if (typeof o.err === 'number' && !(typeof o.op === 'string' && INSERT_OPS.has(o.op) && typeof o.map === 'number' && unchecked.has(o.map))) ids.add(o.err);
+    for (const v of Object.values(x)) if (v !== null && typeof v === 'object') visit(v);
+  };
+  visit(body);
+  return ids;
+}

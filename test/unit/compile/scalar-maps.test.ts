@@ -113,3 +113,12 @@ test('a thousand `@a = 1;` are a few instructions: the stores between reads are 
   // One value and one flag store per 64-statement block (ProgramGen.endBlock), not a map update each.
   t.true(Buffer.from(r.programs[0]!.insns, 'base64').length / 8 < 200);
 });
+
+test('the helper-error events of scalar int array updates (checked by no code) keep their ids but not their source lines; other sites keep theirs', (t) => {
+  const r = compileFrontend({ name: 'test', text: 'BEGIN { @a = 1; @k[1] = 2; }' });
+  const errors = r.events.filter((e) => e.kind === 'helper-error');
+  t.is(errors.length, 2);
+  const [a, k] = errors.map((e) => (e.kind === 'helper-error' ? e.loc : undefined));
+  t.deepEqual(a, { filename: 'test', line: 0, col: 0, text: '', context: [] });
+  t.is(k?.text, 'test:1:17-26');
+});
