@@ -52,7 +52,19 @@ function pathsMatcher(paths: TokenType[][]): (la: Lookahead) => boolean {
     for (const [t] of paths) for (const idx of [t!.tokenTypeIdx!, ...(t!.categoryMatches ?? [])]) accept[idx] = true;
     return (la) => accept[la.LA(1).tokenTypeIdx] === true;
   }
-  return (la) => paths.some((p) => matches(la, p));
+  if (paths.some((p) => p.length === 0)) return () => true;
+  // Only the paths whose first token is LA(1) can match: indexed by it (a statement's decision has
+  // hundreds of paths, tried one by one for every statement before).
+  const byFirst: TokenType[][][] = [];
+  for (const p of paths) {
+    for (const idx of new Set([p[0]!.tokenTypeIdx!, ...(p[0]!.categoryMatches ?? [])])) (byFirst[idx] ??= []).push(p);
+  }
+  return (la) => {
+    const candidates = byFirst[la.LA(1).tokenTypeIdx];
+    if (!candidates) return false;
+    for (const p of candidates) if (matches(la, p)) return true;
+    return false;
+  };
 }
 
 /** Alternative chooser (same semantics as Chevrotain's: first alternative whose gate and a path match). */

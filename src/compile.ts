@@ -3,7 +3,7 @@ import type * as ast from './ast/nodes.js';
 import { Diagnostics, type Diagnostic } from './common/diagnostic.js';
 import type { SourceFile, Span } from './common/span.js';
 import type { IrMap, IrModule, IrProgram } from './ir/ir.js';
-import { HELPER_ERROR_MAP, MapType, tseriesKeyLayout, type CompiledMap, type CompiledScript, type EventSpec } from './contract/index.js';
+import { HELPER_ERROR_MAP, isScalarIntArrayMap, MapType, SCALAR_SET_FLAG_OFFSET, tseriesKeyLayout, type CompiledMap, type CompiledScript, type EventSpec } from './contract/index.js';
 import { isPerCpuKind, keyLayoutTypes, mapValueSize, ProbeLowerer, type ScriptState } from './passes/lower.js';
 import type { MapSpec } from './passes/program-info.js';
 import { providerFor } from './providers/registry.js';
@@ -24,7 +24,7 @@ import { possibleCpuCount } from './kernel/cpus.js';
 import { definesAsMacros } from './passes/defines.js';
 import { checkPipeline, runPasses, type AfterPass, type Pass } from './passes/pass.js';
 import { DUMP_STAGES, type DumpStage } from './contract/dump-stages.js';
-import { usesInsertCounters } from './ir/insert-checks.js';
+import { reportedErrors, usesInsertCounters } from './ir/insert-checks.js';
 import type { ScriptConfig } from './passes/config.js';
 import { printAst } from './ast/printer.js';
 import { printIrModule } from './ir/printer.js';
@@ -32,7 +32,7 @@ import { disassemble } from './codegen/bpf-disasm.js';
 import type { EmittedPrograms, LlvmModule } from './codegen/emit.js';
 import type { ReadFile } from './contract/content-hash.js';
 import { resolveScriptTypes, type ResolvedScriptTypes } from './passes/resolve-script-types.js';
-import { mapsUsedOtherwise, scalarArrayKind, SUM_ARRAY_VALUE_SIZE } from './passes/scalar-maps.js';
+import { mapUses, mapsUsedBeyondIntValue, mapsUsedOtherwise, scalarArrayKind, SUM_ARRAY_VALUE_SIZE } from './passes/scalar-maps.js';
 
 // The compiled-script format and the uapi ids live in src/contract; re-exported for the compiler's users.
 export { COMPILE_ENV_VARS, MapType, type CompiledMap, type CompiledProgram, type CompiledScript } from './contract/index.js';
@@ -246,15 +246,23 @@ export const PIPELINE: readonly CompilePass[] = [
       if (diags.hasErrors) return;
       // Too many probes: no layout (compileScript then reports the front end's diagnostics, these included).
       if (!probeLimitErrors(s.config!, s.programs!.length, diags)) return;
-      const maps = buildMaps(s.script!, s.config!.maxMapKeys, s.mapDecls!, mapsUsedOtherwise(s.programs!), mapKeyNames(s.program!));
+      const uses = mapUses(s.programs!);
+      const maps = buildMaps(s.script!, s.config!.maxMapKeys, s.mapDecls!, { aggregated: mapsUsedOtherwise(uses), intValue: mapsUsedBeyondIntValue(uses) }, mapKeyNames(s.program!));
+      // A scalar int array's stores and loads cannot fail: their sites check nothing.
+      const unchecked = new Set(maps.filter(isScalarIntArrayMap).map((m) => m.id));
       const ringbufMap = maps.length;
       const lostMap = ringbufMap + 1;
       const zeroMap = ringbufMap + 2;
       // Blobs too large for the BPF stack (src/codegen/module.ts): added and sized by compileScript after
       // code generation, and only when a program uses it (it is the last map: no other id moves).
       const events = s.script!.events;
+      // The sites of scalar int array updates were given a helper-error event each while lowering
+      // (before their layout was known) and check nothing: their events keep their ids (slots of
+      // `.helper-errors`) but not their rendered source lines, which made the compiled script of a
+      // probe of 4000 `@a = 1;` 3 MB.
+      if (unchecked.size) stubUnreportedErrors(events, s.programs!, unchecked);
       // Map-update failures are counted per site (IrModule.helperErrorMap), when a site is checked.
-      const helperErrorMap = events.some((e) => e.kind === 'helper-error') && s.programs!.some((p) => usesInsertCounters(p.body)) ? ringbufMap + 3 : undefined;
+      const helperErrorMap = events.some((e) => e.kind === 'helper-error') && s.programs!.some((p) => usesInsertCounters(p.body, unchecked)) ? ringbufMap + 3 : undefined;
       const scratchMap = ringbufMap + (helperErrorMap === undefined ? 3 : 4);
       const zeroSize = Math.max(8, ...maps.map((m) => m.valueSize));
       const internal: CompiledMap[] = [
@@ -480,7 +488,7 @@ function buildMaps(
   script: ScriptState,
   maxMapKeysSet: number | undefined,
   decls: ReadonlyMap<string, DeclaredMap>,
-  usedOtherwise: ReadonlySet<number>,
+  usedOtherwise: { readonly aggregated: ReadonlySet<number>; readonly intValue: ReadonlySet<number> },
   keyNames: ReadonlyMap<string, readonly string[]>,
 ): CompiledMap[] {
   const maxMapKeys = maxMapKeysSet ?? DEFAULT_MAX_MAP_KEYS;
@@ -497,9 +505,17 @@ function buildMaps(
     // `let @m = lruhash(N);` decides the map's type and size (checked against its values by checkMapDecls).
     const declared = decls.get(name);
     // A keyless aggregation: one PERCPU_ARRAY entry, no insert to check (src/passes/scalar-maps.ts).
-    if (!declared && spec.keyTypes.length === 0 && scalarArrayKind(spec.kind) && !usedOtherwise.has(id)) {
+    if (!declared && spec.keyTypes.length === 0 && scalarArrayKind(spec.kind) && !usedOtherwise.aggregated.has(id)) {
       maps[id] = {
         id, name, bpfType: MapType.PERCPU_ARRAY, keySize: 4, valueSize: spec.kind === 'sum' ? SUM_ARRAY_VALUE_SIZE : mapValueSize(spec), maxEntries: 1,
+        spec: compiledSpec(name, spec, keyNames),
+      };
+      continue;
+    }
+    // A keyless assigned integer: one ARRAY entry {value, written flag}, loads and stores at its address.
+    if (!declared && spec.keyTypes.length === 0 && spec.kind === 'int' && !usedOtherwise.intValue.has(id)) {
+      maps[id] = {
+        id, name, bpfType: MapType.ARRAY, keySize: 4, valueSize: SCALAR_SET_FLAG_OFFSET + 8, maxEntries: 1,
         spec: compiledSpec(name, spec, keyNames),
       };
       continue;
@@ -518,6 +534,15 @@ function buildMaps(
   return maps;
 }
 
+/** Each `helper-error` event no code reports (reportedErrors) without its source lines. */
+function stubUnreportedErrors(events: EventSpec[], programs: readonly IrProgram[], unchecked: ReadonlySet<number>): void {
+  const reported = new Set<number>();
+  for (const p of programs) for (const id of reportedErrors(p.body, unchecked)) reported.add(id);
+  events.forEach((e, id) => {
+    if (e.kind === 'helper-error' && !reported.has(id)) events[id] = { ...e, loc: { filename: e.loc.filename, line: 0, col: 0, text: '', context: [] } };
+  });
+}
+
 /** A map's spec as the runtime reads it; key part names only where they fit the key's parts. */
 function compiledSpec(name: string, spec: MapSpec, keyNames: ReadonlyMap<string, readonly string[]>): NonNullable<CompiledMap['spec']> {
   const names = keyNames.get(name);
@@ -529,7 +554,7 @@ function compiledSpec(name: string, spec: MapSpec, keyNames: ReadonlyMap<string,
 }
 
 function toIrMap(m: CompiledMap): IrMap {
-  return { id: m.id, name: m.name, bpfType: m.bpfType, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries };
+  return { id: m.id, name: m.name, bpfType: m.bpfType, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, ...(isScalarIntArrayMap(m) ? { intArray: true as const } : {}) };
 }
 
 /** BPF object names are at most 15 characters: a short, readable prefix. */

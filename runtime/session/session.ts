@@ -1,7 +1,7 @@
 import { closeSync, existsSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpf, isNativeError, type RingbufHandle } from '../../native/index.js';
-import { AttachType, HELPER_ERROR_MAP, isPerCpuMapType, probeCount, isScalarArrayMap, recordLayout, tseriesKeyLayout, type CompiledMap, type MapKind, type CompiledProgram, type CompiledScript, type EventSpec } from '../../src/contract/index.js';
+import { AttachType, HELPER_ERROR_MAP, isPerCpuMapType, probeCount, isScalarArrayMap, isScalarIntArrayMap, recordLayout, SCALAR_SET_FLAG_OFFSET, tseriesKeyLayout, type CompiledMap, type MapKind, type CompiledProgram, type CompiledScript, type EventSpec } from '../../src/contract/index.js';
 // src/index.ts loads only small modules; each provider's attach code loads on demand (loadProviders).
 import { AttachError, loadedProvider, tracefsRoot, type Attachment, type KernelOps } from '../../src/index.js';
 import { formatPrintf, type FormatArg } from '../output/printf.js';
@@ -661,6 +661,8 @@ export class Session {
     const fold = layout.cpus > 1 && !isScalarArrayMap(m) ? foldOf(layout.kind) : 'none';
     const bytes = readMap(fd, { keySize: m.keySize, valueSize: m.valueSize, cpus: layout.cpus, fold });
     if (isScalarArrayMap(m) && !this.zeroedScalars.has(m.id) && bytes.count > 0 && bytes.values[0]!.subarray(0, bytes.valueStride).every((b) => b === 0)) return dumpSource({ name: m.name, entries: [] });
+    // A scalar int array: its written flag tells `@a = 0` from nothing written.
+    if (isScalarIntArrayMap(m) && bytes.count > 0 && bytes.values[0]!.readBigUInt64LE(SCALAR_SET_FLAG_OFFSET) === 0n) return dumpSource({ name: m.name, entries: [] });
     const decode = this.rich.decode;
     const valueLayout = fold === 'none' ? layout : { ...layout, cpus: 1 };
     const { keySize, valueStride, keys, values } = bytes;
@@ -684,6 +686,11 @@ export class Session {
   /** clear(@m): delete every key. */
   clearMap(m: CompiledMap): void {
     const fd = this.mapFds[m.id]!;
+    if (isScalarIntArrayMap(m)) {
+      // Value and written flag zeroed: it reads as never written.
+      bpf.mapUpdate(fd, Buffer.alloc(m.keySize), Buffer.alloc(m.valueSize), 0);
+      return;
+    }
     if (isScalarArrayMap(m)) {
       // Its entry cannot be deleted: zeroed, it reads as never written.
       bpf.mapUpdate(fd, Buffer.alloc(m.keySize), Buffer.alloc(Math.ceil(m.valueSize / 8) * 8 * this.cpus), 0);
@@ -699,6 +706,15 @@ export class Session {
   /** zero(@m): keep the keys, zero the values. */
   zeroMap(m: CompiledMap): void {
     const fd = this.mapFds[m.id]!;
+    if (isScalarIntArrayMap(m)) {
+      // A written value becomes 0 and stays written (a hash keeps its key); an unwritten one stays unwritten.
+      const key = Buffer.alloc(m.keySize);
+      const value = Buffer.alloc(m.valueSize);
+      if (!bpf.mapLookup(fd, key, value) || value.readBigUInt64LE(SCALAR_SET_FLAG_OFFSET) === 0n) return;
+      value.fill(0, 0, SCALAR_SET_FLAG_OFFSET);
+      bpf.mapUpdate(fd, key, value, 0);
+      return;
+    }
     const stride = isPerCpuMapType(m.bpfType) ? Math.ceil(m.valueSize / 8) * 8 * this.cpus : m.valueSize;
     if (!zeroAllBatched(fd, m.keySize, stride)) {
       const zero = Buffer.alloc(stride);

@@ -115,6 +115,7 @@ export class BpfBuilder {
     this.scratch = [];
     this.scratchKey = undefined;
     this.scratchFailRet = failRet;
+    this.entryValueRefs = new Map();
     this.allocaBuilder = new llvm.IRBuilder(this.entry);
     this.bodyBlock = this.block('body');
     this.b.SetInsertPoint(this.bodyBlock);
@@ -162,6 +163,7 @@ export class BpfBuilder {
     scratch: ScratchEntry[];
     scratchKey: Value | undefined;
     scratchFailRet: bigint;
+    entryValueRefs: Map<number, Value>;
   }[] = [];
 
   /**
@@ -173,8 +175,9 @@ export class BpfBuilder {
   beginCallback(name: string, params: llvmTypes.Type[]): Fn {
     this.suspended.push({
       fn: this.fn, entry: this.entry, allocaBuilder: this.allocaBuilder, bodyBlock: this.bodyBlock, insert: this.b.GetInsertBlock(),
-      scratch: this.scratch, scratchKey: this.scratchKey, scratchFailRet: this.scratchFailRet,
+      scratch: this.scratch, scratchKey: this.scratchKey, scratchFailRet: this.scratchFailRet, entryValueRefs: this.entryValueRefs,
     });
+    this.entryValueRefs = new Map();
     const fnType = llvm.FunctionType.get(this.i64, params, false);
     const fn = llvm.Function.Create(fnType, llvm.Function.LinkageTypes.InternalLinkage, name, this.module);
     this.fn = fn;
@@ -201,6 +204,7 @@ export class BpfBuilder {
     this.scratch = s.scratch;
     this.scratchKey = s.scratchKey;
     this.scratchFailRet = s.scratchFailRet;
+    this.entryValueRefs = s.entryValueRefs;
     if (s.insert) this.b.SetInsertPoint(s.insert);
   }
 
@@ -407,6 +411,39 @@ export class BpfBuilder {
     const v = this.b.CreateCall(this.pseudo, [this.int(BigInt(BPF_PSEUDO_MAP_VALUE)), this.int(BigInt(index))]);
     return this.b.CreateIntToPtr(v, this.i8p);
   }
+
+  /**
+   * `mapValueRef(index)` computed once per function, in its entry block: every use shares one
+   * address (LLVM keeps it in a register or reloads it from the stack), and stores through it
+   * that nothing reads in between are one store (LLVM's dead store elimination; a pseudo
+   * instruction per use would hide that they are the same address).
+   */
+  entryMapValueRef(index: number): Value {
+    const known = this.entryValueRefs.get(index);
+    if (known) return known;
+    const a = this.allocaBuilder!;
+    const v = a.CreateIntToPtr(a.CreateCall(this.pseudo, [this.int(BigInt(BPF_PSEUDO_MAP_VALUE)), this.int(BigInt(index))]), this.i8p);
+    this.entryValueRefs.set(index, v);
+    return v;
+  }
+
+  /**
+   * The i64 at byte `offset` of map `index`'s one value, as a typed pointer made once per function
+   * in its entry block (entryMapValueRef): a load or store through it is one native call.
+   */
+  entryMapValueWord(index: number, offset: number): Value {
+    const key = -1 - (index * 4096 + offset);
+    const known = this.entryValueRefs.get(key);
+    if (known) return known;
+    const a = this.allocaBuilder!;
+    const base = this.entryMapValueRef(index);
+    const p = a.CreateBitCast(offset === 0 ? base : a.CreateGEP(this.i8, base, [this.int(BigInt(offset))]), this.llvmPtrTo(this.i64));
+    this.entryValueRefs.set(key, p);
+    return p;
+  }
+
+  /** The function's entryMapValueRef addresses by map index, and its entryMapValueWord pointers (negative keys). */
+  private entryValueRefs = new Map<number, Value>();
 
   /**
    * `*p += v` as one atomic instruction (`lock *(u64 *)(rX + 0) += rY`). llvm-bindings has no

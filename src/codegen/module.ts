@@ -2,7 +2,7 @@ import type llvmTypes from 'llvm-bindings';
 import { assertNever } from '../ast/nodes.js';
 import type { IrBlob, IrCallArg, IrExpr, IrLibExpr, IrModule, IrProgram, IrStmt } from '../ir/ir.js';
 import { checkedInsertSites, usesInsertCounters } from '../ir/insert-checks.js';
-import { encodeBytes, Helper, MapType } from '../contract/index.js';
+import { encodeBytes, Helper, MapType, SCALAR_SET_FLAG_OFFSET } from '../contract/index.js';
 import { alignAt, atomicAddIr, BpfBuilder, llvm } from './bpf-builder.js';
 import { FRAME_CTX, FRAME_RETURNED, frameLayout, usesCallbacks } from './callbacks.js';
 
@@ -89,6 +89,8 @@ class ProgramGen {
 
   /** Whether this program's map-update checks count into `.helper-errors` (insertFailed); else they call the error subprogram. */
   private readonly countsInserts: boolean;
+  /** Scalar int arrays (IrMap.intArray): their stores check nothing (src/ir/insert-checks.ts). */
+  private readonly uncheckedMaps: ReadonlySet<number>;
 
   /**
    * The `.helper-errors` value address, loaded once at the program's start when two or more sites
@@ -101,7 +103,8 @@ class ProgramGen {
     private readonly ir: IrModule,
     private readonly prog: IrProgram,
   ) {
-    this.countsInserts = ir.helperErrorMap !== undefined && usesInsertCounters(prog.body);
+    this.uncheckedMaps = new Set(ir.maps.filter((m) => m.intArray).map((m) => m.id));
+    this.countsInserts = ir.helperErrorMap !== undefined && usesInsertCounters(prog.body, this.uncheckedMaps);
   }
 
   private get b(): llvmTypes.IRBuilder {
@@ -117,7 +120,7 @@ class ProgramGen {
     }
     // Blob variables start zeroed (bpftrace: uninitialised scratch variables are zero).
     if (!this.frame) for (const v of this.prog.vars) if (v.size !== undefined) this.bb.zero(this.blobVars.get(v.id)!, v.size);
-    if (this.countsInserts && checkedInsertSites(this.prog.body) >= 2) this.counterBase = this.bb.mapValueRef(this.ir.helperErrorMap!);
+    if (this.countsInserts && checkedInsertSites(this.prog.body, this.uncheckedMaps) >= 2) this.counterBase = this.bb.mapValueRef(this.ir.helperErrorMap!);
     this.stmts(this.prog.body);
     this.bb.endFunction(this.programResult());
   }
@@ -166,6 +169,11 @@ class ProgramGen {
     const bb = this.bb;
     switch (s.op) {
       case 'mapSet': {
+        if (this.ir.maps[s.map]?.intArray) {
+          const v = s.value.op === 'int' && s.value.size === 8 ? this.expr(s.value.value) : bb.load(this.blob(s.value), 0, 8);
+          this.storeIntArray(s.map, v);
+          return;
+        }
         // The key and value slots are this statement's temporaries (stmt: beginTemps/endTemps).
         // Key and value first, the map's address load last: built before a helper call the key or
         // value makes, the address would have to live in a register across it (a move more).
@@ -176,6 +184,10 @@ class ProgramGen {
       }
       case 'mapAdd': {
         const delta = this.expr(s.delta);
+        if (this.ir.maps[s.map]?.intArray) {
+          this.storeIntArray(s.map, this.b.CreateAdd(this.b.CreateLoad(bb.i64, bb.entryMapValueWord(s.map, 0)), delta));
+          return;
+        }
         // A scalar sum's array entry (its value is 16 bytes, src/passes/scalar-maps.ts) also records that it was written.
         const written = this.isArray(s.map) && (this.ir.maps[s.map]?.valueSize ?? 8) > 8;
         this.lookupOrInit(s.map, s.key, 8, (p) => {
@@ -546,6 +558,17 @@ class ProgramGen {
     return key.op === 'zero' && key.size <= zeros ? this.bb.mapValueRef(this.ir.zeroMap) : this.blob(key);
   }
 
+  /**
+   * `@a = v` into a scalar int array (IrMap.intArray): the value and its written flag, stored at
+   * the one entry's address (no lookup, no update, nothing that can fail). LLVM may order the two
+   * stores either way: a reader racing the first write may see 0 or nothing, as with a hash update.
+   */
+  private storeIntArray(map: number, v: Value): void {
+    const bb = this.bb;
+    this.b.CreateStore(v, bb.entryMapValueWord(map, 0));
+    this.b.CreateStore(bb.int(1n), bb.entryMapValueWord(map, SCALAR_SET_FLAG_OFFSET));
+  }
+
   /** Whether map `id` is an array (its entries exist from the start: nothing to insert). */
   private isArray(id: number): boolean {
     const t = this.ir.maps[id]?.bpfType;
@@ -685,6 +708,12 @@ class ProgramGen {
       case 'ternary':
         return this.branchValue(bb.toBool(this.expr(e.cond)), () => this.expr(e.then), () => this.expr(e.else));
       case 'mapGet': {
+        if (this.ir.maps[e.map]?.intArray) {
+          // -k: a read before anything wrote it warns, as a hash's failed lookup does.
+          if (e.err !== undefined) this.ifThen(b.CreateICmpEQ(b.CreateLoad(bb.i64, bb.entryMapValueWord(e.map, SCALAR_SET_FLAG_OFFSET)), bb.int(0n)), () => this.helperError(bb.int(0n), e.err!));
+          // Its value is 0 until written, as a hash's missing entry reads.
+          return b.CreateLoad(bb.i64, bb.entryMapValueWord(e.map, 0));
+        }
         const key = this.blob(e.key); // before the map's address load (see mapSet)
         const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(e.map), key]);
         if (e.err !== undefined) this.ifThen(b.CreateIsNull(p), () => this.helperError(bb.int(0n), e.err!));

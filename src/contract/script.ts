@@ -42,6 +42,19 @@ export function isScalarArrayMap(m: CompiledMap): boolean {
   return m.bpfType === MapType.PERCPU_ARRAY && m.spec !== undefined && m.spec.keyTypes.length === 0;
 }
 
+/** Where a scalar int array's value (isScalarIntArrayMap) keeps its written flag: after the integer. */
+export const SCALAR_SET_FLAG_OFFSET = 8;
+
+/**
+ * A keyless map of assigned integers kept in a one-entry ARRAY (src/passes/scalar-maps.ts): its
+ * value is {the integer, a u64 written flag at SCALAR_SET_FLAG_OFFSET}; the runtime reads a zero
+ * flag as "nothing written" (a hash without its entry), clears by zeroing the value, and zero()
+ * keeps the flag of a written value.
+ */
+export function isScalarIntArrayMap(m: CompiledMap): boolean {
+  return m.bpfType === MapType.ARRAY && m.spec !== undefined && m.spec.keyTypes.length === 0 && m.spec.kind === 'int';
+}
+
 export interface CompiledProgram {
   readonly name: string;
   readonly probe: ConcreteProbe;

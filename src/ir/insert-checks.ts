@@ -14,36 +14,51 @@ const INSERT_OPS: ReadonlySet<string> = new Set(['mapSet', 'mapAdd', 'mapMinMax'
 /**
  * Whether a program's map-update checks should count into `.helper-errors` (a few of them, and no
  * other checked helper call, which needs the error subprogram anyway): a walk over its IR, plain
- * data, counting the statements with an `err` event.
+ * data, counting the statements with an `err` event, but for the updates of `unchecked` maps
+ * (scalar int arrays, IrMap.intArray, whose stores cannot fail: the code checks nothing there).
  */
-export function usesInsertCounters(body: readonly IrStmt[]): boolean {
-  const { inserts, others } = checkedSites(body);
+export function usesInsertCounters(body: readonly IrStmt[], unchecked: ReadonlySet<number>): boolean {
+  const { inserts, others } = checkedSites(body, unchecked);
   return others === 0 && inserts > 0 && inserts <= MAX_COUNTED_INSERTS;
 }
 
 /** How many checked map-update sites a program's body has (the counted ones, when usesInsertCounters). */
-export function checkedInsertSites(body: readonly IrStmt[]): number {
-  return checkedSites(body).inserts;
+export function checkedInsertSites(body: readonly IrStmt[], unchecked: ReadonlySet<number>): number {
+  return checkedSites(body, unchecked).inserts;
+}
+
+/**
+ * The `helper-error` event ids the code can report: every `err` of the IR but those of the
+ * updates of `unchecked` maps (scalar int arrays, whose stores check nothing).
+ */
+export function reportedErrors(body: readonly IrStmt[], unchecked: ReadonlySet<number>): Set<number> {
+  const ids = new Set<number>();
+  forEachCheck(body, unchecked, (err) => ids.add(err));
+  return ids;
 }
 
 /** The statements with an `err` event: map updates (inserts) and any other checked helper call. */
-function checkedSites(body: readonly IrStmt[]): { inserts: number; others: number } {
+function checkedSites(body: readonly IrStmt[], unchecked: ReadonlySet<number>): { inserts: number; others: number } {
   let inserts = 0;
   let others = 0;
+  forEachCheck(body, unchecked, (_err, insert) => (insert ? inserts++ : others++));
+  return { inserts, others };
+}
+
+/** Calls `f` for each checked IR node (its `err` event id, and whether it is a map update), skipping updates of `unchecked` maps. */
+function forEachCheck(body: readonly IrStmt[], unchecked: ReadonlySet<number>, f: (err: number, insert: boolean) => void): void {
   const visit = (x: unknown): void => {
     if (Array.isArray(x)) {
       for (const y of x) visit(y);
       return;
     }
     if (x === null || typeof x !== 'object') return;
-    const o = x as { op?: unknown; err?: unknown };
+    const o = x as { op?: unknown; err?: unknown; map?: unknown };
     if (typeof o.err === 'number') {
-      if (typeof o.op === 'string' && INSERT_OPS.has(o.op)) inserts++;
-      else others++;
+      const insert = typeof o.op === 'string' && INSERT_OPS.has(o.op);
+      if (!(insert && typeof o.map === 'number' && unchecked.has(o.map))) f(o.err, insert);
     }
     for (const v of Object.values(x)) if (v !== null && typeof v === 'object') visit(v);
   };
   visit(body);
-  return { inserts, others };
 }
-

@@ -169,7 +169,10 @@ export type IrCallbackStmt =
   | { readonly op: 'callbackLoop'; readonly count: IrExpr; readonly indexVar?: number; readonly body: readonly IrStmt[]; readonly err?: number };
 
 /** How a map is created in the kernel: the creation fields of the compiled script's map (src/contract/script.ts). */
-export type IrMap = Pick<CompiledMap, 'id' | 'name' | 'bpfType' | 'keySize' | 'valueSize' | 'maxEntries'>;
+export type IrMap = Pick<CompiledMap, 'id' | 'name' | 'bpfType' | 'keySize' | 'valueSize' | 'maxEntries'> & {
+  /** A keyless assigned integer in a one-entry ARRAY, {value, written flag} (src/passes/scalar-maps.ts): loads and stores at its value's address. */
+  readonly intArray?: true;
+};
 
 export interface IrVar {
   readonly id: number;

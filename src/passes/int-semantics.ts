@@ -225,11 +225,13 @@ export function renderRuntimeWarning(message: string, source: { name: string; te
     return `${source.name}:${line}-${endLine}: WARNING: ${message}\n${shown.join('\n')}`;
   }
   const endCol = span.end - lineStart + 1;
-  const whole = lineText(line);
+  const lineEnd = (starts[line] ?? source.text.length + 1) - 1;
   // A very long line (a generated script on one line) is shown around the span only: every
-  // checked helper call keeps its rendering in the compiled script, so whole lines made that quadratic.
-  const cut = whole.length > MAX_CONTEXT_LINE ? Math.max(0, startCol - 1 - CONTEXT_AROUND) : 0;
-  const src = whole.length > MAX_CONTEXT_LINE ? whole.slice(cut, endCol - 1 + CONTEXT_AROUND) : whole;
+  // checked helper call keeps its rendering in the compiled script, so whole lines made that
+  // quadratic (and so did copying the whole line to cut the window out of it).
+  const long = lineEnd - lineStart > MAX_CONTEXT_LINE;
+  const cut = long ? Math.max(0, startCol - 1 - CONTEXT_AROUND) : 0;
+  const src = long ? source.text.slice(lineStart + cut, Math.min(lineEnd, lineStart + endCol - 1 + CONTEXT_AROUND)) : source.text.slice(lineStart, lineEnd);
   return `${source.name}:${line}:${startCol}-${endCol}: WARNING: ${message}\n${src.replace(/\t/g, '    ')}\n${underline(src, startCol - cut, endCol - cut)}`;
 }
 

@@ -117,3 +117,40 @@ test('more than five checked map updates in a program keep the shared error subp
   if (!('format' in r)) return t.fail(r.diagnostics.map((d) => d.message).join('\n'));
   t.true((r.programs[0]!.subprogs?.length ?? 0) > 0);
 });
+
+test('keyless assigned integers are one-entry arrays of {value, written flag}; a delete, a declaration, a key or a non-integer keeps the hash', (t) => {
+  const all = maps('BEGIN { @a = 1; @b++; @c += 2; @d = @a * 2; @x = 1; delete(@x); @k[1] = 1; @s = "str"; @h = 1; } let @h = hash(1);');
+  for (const name of ['@a', '@b', '@c', '@d']) {
+    const m = map(all, name);
+    t.is(m.bpfType, MapType.ARRAY, name);
+    t.is(m.keySize, 4, name);
+    t.is(m.valueSize, 16, name);
+    t.is(m.maxEntries, 1, name);
+  }
+  for (const name of ['@x', '@k', '@s', '@h']) t.is(map(all, name).bpfType, MapType.HASH, name);
+});
+
+test('a keyless assigned integer compiles to stores and loads at its value address: no helper call, no error report', async (t) => {
+  const r = await compileScript({ name: 'test', text: 'BEGIN { @a = 1; @a += 2; @b = @a; @b++; @c = @b; }' });
+  if (!('format' in r)) return t.fail(r.diagnostics.map((d) => d.message).join('\n'));
+  const insns = Buffer.from(r.programs[0]!.insns, 'base64');
+  t.deepEqual(helperCalls(insns), []);
+  t.falsy(r.maps.find((m) => m.name === '.helper-errors'));
+  t.false(r.programs[0]!.subprogs !== undefined && r.programs[0]!.subprogs.length > 0);
+});
+
+test('a thousand `@a = 1;` are a few instructions: the stores between reads are folded', async (t) => {
+  const r = await compileScript({ name: 'test', text: `BEGIN { ${'@a = 1; '.repeat(1000)}}` });
+  if (!('format' in r)) return t.fail(r.diagnostics.map((d) => d.message).join('\n'));
+  // One value and one flag store per 64-statement block (ProgramGen.endBlock), not a map update each.
+  t.true(Buffer.from(r.programs[0]!.insns, 'base64').length / 8 < 200);
+});
+
+test('the helper-error events of scalar int array updates (checked by no code) keep their ids but not their source lines; other sites keep theirs', (t) => {
+  const r = compileFrontend({ name: 'test', text: 'BEGIN { @a = 1; @k[1] = 2; }' });
+  const errors = r.events.filter((e) => e.kind === 'helper-error');
+  t.is(errors.length, 2);
+  const [a, k] = errors.map((e) => (e.kind === 'helper-error' ? e.loc : undefined));
+  t.deepEqual(a, { filename: 'test', line: 0, col: 0, text: '', context: [] });
+  t.is(k?.text, 'test:1:17-26');
+});
