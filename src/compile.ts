@@ -191,7 +191,7 @@ export const PIPELINE: readonly CompilePass[] = [
       const source = s.imported!.source;
       s.newScript = (): ScriptState => ({
         target: { pid: opts.pid, cpid: opts.cpid },
-        maps: new Map<string, MapSpec>(), events: [], positionals: params.positionals, namedParams: new Map(), givenParams: params.named, mapIds: new Map(), types, macros, maxStrlen: config.maxStrlen, strTruncTrailer: config.strTruncTrailer, config,
+        maps: new Map<string, MapSpec>(), events: [], positionals: params.positionals, namedParams: new Map(), givenParams: params.named, mapIds: new Map(), probeIds: new Map(), types, macros, maxStrlen: config.maxStrlen, strTruncTrailer: config.strTruncTrailer, config,
         unsafe: opts.unsafe === true, warningLevel: opts.warningLevel ?? 1, internalMaps: new Map(), source, stackMode: config.stackMode, varTypes: new Map(),
       });
     },
@@ -393,6 +393,7 @@ export async function compileScript(source: SourceFile, opts: CompileOptions = {
     ringbufMap: state.ir.ringbufMap,
     lostMap: state.ir.lostMap,
     warnings: front.diagnostics.filter((d) => d.severity === 'warning'),
+    ...(state.script?.probeIds.size ? { probeNames: [...state.script.probeIds.keys()] } : {}),
     ...(front.imports?.length ? { imports: front.imports } : {}),
     ...(state.config?.printMapsOnExit === false ? { printMapsOnExit: false as const } : {}),
     ...(state.config?.missingProbes && state.config.missingProbes !== 'error' ? { missingProbes: state.config.missingProbes } : {}),
