@@ -79,6 +79,8 @@ export interface FrontendResult {
   readonly program?: ast.Program;
   /** What `import` statements read (src/passes/imports.ts). */
   readonly imports?: readonly ReadFile[];
+  /** The names `probe` map keys stand for, by probe id (CompiledScript.probeNames). */
+  readonly probeNames?: readonly string[];
 }
 
 /** The front end (PIPELINE up to `layout-maps`): text to IR, no LLVM. Stops at the first pass with errors. */
@@ -360,6 +362,7 @@ function frontendResult(s: CompileState, diags: Diagnostics): FrontendResult {
     diagnostics: diags.items,
     ...(s.program ? { program: s.program } : {}),
     ...(s.imported?.read.length ? { imports: s.imported.read } : {}),
+    ...(s.script?.probeIds.size ? { probeNames: [...s.script.probeIds.keys()] } : {}),
   };
   const imported = s.imported;
   if (!imported || imported.files.length === 0) return r;
@@ -393,7 +396,7 @@ export async function compileScript(source: SourceFile, opts: CompileOptions = {
     ringbufMap: state.ir.ringbufMap,
     lostMap: state.ir.lostMap,
     warnings: front.diagnostics.filter((d) => d.severity === 'warning'),
-    ...(state.script?.probeIds.size ? { probeNames: [...state.script.probeIds.keys()] } : {}),
+    ...(front.probeNames ? { probeNames: front.probeNames } : {}),
     ...(front.imports?.length ? { imports: front.imports } : {}),
     ...(state.config?.printMapsOnExit === false ? { printMapsOnExit: false as const } : {}),
     ...(state.config?.missingProbes && state.config.missingProbes !== 'error' ? { missingProbes: state.config.missingProbes } : {}),

@@ -72,7 +72,8 @@ export function keyExprTypes(keys: readonly ast.Expr[], typeOf: (e: ast.Expr) =>
 }
 
 export function isProbeBuiltin(e: ast.Expr): boolean {
-  return (e.kind === 'Identifier' && e.name === 'probe') || (e.kind === 'Call' && e.callee === '__builtin_probe' && e.args.length === 0);
+  if (e.kind === 'Identifier') return e.name === 'probe' || e.name === '__builtin_probe';
+  return e.kind === 'Call' && e.callee === '__builtin_probe' && e.args.length === 0;
 }
 
 /**
