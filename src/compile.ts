@@ -79,6 +79,8 @@ export interface FrontendResult {
   readonly program?: ast.Program;
   /** What `import` statements read (src/passes/imports.ts). */
   readonly imports?: readonly ReadFile[];
+  /** The names `probe` map keys stand for, by probe id (CompiledScript.probeNames). */
+  readonly probeNames?: readonly string[];
 }
 
 /** The front end (PIPELINE up to `layout-maps`): text to IR, no LLVM. Stops at the first pass with errors. */
@@ -191,7 +193,7 @@ export const PIPELINE: readonly CompilePass[] = [
       const source = s.imported!.source;
       s.newScript = (): ScriptState => ({
         target: { pid: opts.pid, cpid: opts.cpid },
-        maps: new Map<string, MapSpec>(), events: [], positionals: params.positionals, namedParams: new Map(), givenParams: params.named, mapIds: new Map(), types, macros, maxStrlen: config.maxStrlen, strTruncTrailer: config.strTruncTrailer, config,
+        maps: new Map<string, MapSpec>(), events: [], positionals: params.positionals, namedParams: new Map(), givenParams: params.named, mapIds: new Map(), probeIds: new Map(), types, macros, maxStrlen: config.maxStrlen, strTruncTrailer: config.strTruncTrailer, config,
         unsafe: opts.unsafe === true, warningLevel: opts.warningLevel ?? 1, internalMaps: new Map(), source, stackMode: config.stackMode, varTypes: new Map(),
       });
     },
@@ -368,6 +370,7 @@ function frontendResult(s: CompileState, diags: Diagnostics): FrontendResult {
     diagnostics: diags.items,
     ...(s.program ? { program: s.program } : {}),
     ...(s.imported?.read.length ? { imports: s.imported.read } : {}),
+    ...(s.script?.probeIds.size ? { probeNames: [...s.script.probeIds.keys()] } : {}),
   };
   const imported = s.imported;
   if (!imported || imported.files.length === 0) return r;
@@ -401,6 +404,7 @@ export async function compileScript(source: SourceFile, opts: CompileOptions = {
     ringbufMap: state.ir.ringbufMap,
     lostMap: state.ir.lostMap,
     warnings: front.diagnostics.filter((d) => d.severity === 'warning'),
+    ...(front.probeNames ? { probeNames: front.probeNames } : {}),
     ...(front.imports?.length ? { imports: front.imports } : {}),
     ...(state.config?.printMapsOnExit === false ? { printMapsOnExit: false as const } : {}),
     ...(state.config?.missingProbes && state.config.missingProbes !== 'error' ? { missingProbes: state.config.missingProbes } : {}),

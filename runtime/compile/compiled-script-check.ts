@@ -64,7 +64,7 @@ function optional(o: Obj, key: string, at: string, check: (v: unknown, at: strin
 
 const U32 = 0xffffffff;
 const MAP_KINDS = ['count', 'sum', 'min', 'max', 'avg', 'stats', 'hist', 'lhist', 'tseries', 'int', 'value'] as const;
-const RICH_KINDS = ['username', 'ksym', 'usym', 'kstack', 'ustack', 'timestamp', 'inet', 'macaddr', 'buffer', 'kaddr', 'uaddr', 'cgroup_path'] as const;
+const RICH_KINDS = ['username', 'ksym', 'usym', 'kstack', 'ustack', 'timestamp', 'inet', 'macaddr', 'buffer', 'kaddr', 'uaddr', 'cgroup_path', 'probe'] as const;
 
 /** A value type (src/types/types.ts Type), depth-limited so a hostile nesting cannot overflow the stack. */
 function type(v: unknown, at: string, depth = 0): void {
@@ -229,6 +229,7 @@ function compiledScript(v: unknown, at: string): void {
   if ((s['programs'] as unknown[]).length === 0) fail(`${at}.programs`, 'empty');
   arr(s['events'], `${at}.events`, event);
   arr(s['warnings'], `${at}.warnings`, diagnostic);
+  optional(s, 'probeNames', at, (names, a) => arr(names, a, str));
   // Map ids are unique (the loader keeps maps by id), and the ring buffer and loss counter are maps.
   const ids = new Set<unknown>();
   (s['maps'] as Obj[]).forEach((m, i) => {

@@ -203,6 +203,8 @@ export interface RichContext {
    * binaries with DWARF debug information carry `@file:line`, and inlined calls their own frames.
    */
   showDebugInfo?(): boolean;
+  /** The name probe id `id` stands for (CompiledScript.probeNames; src/contract/types.ts PROBE_ID_KEY). */
+  probeName?(id: number): string | undefined;
 }
 
 /** Decodes `rich` values; one per session (it caches processes' mappings and user names). */
@@ -266,6 +268,10 @@ export class RichValues {
       }
       case 'cgroup_path':
         return { kind: 'str', value: cgroupPath(buf.readBigUInt64LE(offset), type.arg ?? '*') };
+      case 'probe': {
+        const id = buf.readBigUInt64LE(offset);
+        return { kind: 'str', value: this.ctx.probeName?.(Number(id)) ?? `probe#${id}` };
+      }
       default:
         return { kind: 'int', value: buf.readBigUInt64LE(offset) };
     }

@@ -145,6 +145,7 @@ export class Session {
   private readonly rich = new RichValues({ readStack: (name, id) => this.readStack(name, id), executables: () => probedExecutables(this.current),
     demangle: (name: string) => (this.current.cppDemangle === false ? undefined : (bpf.demangle(name) ?? undefined)),
     showDebugInfo: () => this.current.showDebugInfo === true,
+    probeName: (id) => this.current.probeNames?.[id],
   });
   /** Runtime warnings: repeats at one location are counted, printed at most once a second. */
   private readonly warnings = new WarningLimiter();
@@ -515,6 +516,9 @@ export class Session {
    */
   extend(next: CompiledScript, added: readonly CompiledProgram[]): void {
     this.refuseUnsafe(next);
+    // Loaded programs keep writing the probe ids of their compile: the longer compile must name them alike.
+    const oldNames = this.current.probeNames ?? [];
+    if (oldNames.some((name, i) => next.probeNames?.[i] !== name)) throw new RuntimeError('this would renumber the probe ids of `probe` map keys, which earlier probes use');
     // Registers this compile's failure counters, which its programs keep writing if the next compile replaces the map.
     this.reportHelperErrors();
     const before = { script: this.current, fds: this.mapFds.slice(), programs: this.programs.length };

@@ -73,6 +73,11 @@ export interface CompiledScript {
   readonly ringbufMap: number;
   readonly lostMap: number;
   readonly warnings: readonly Diagnostic[];
+  /**
+   * The names `probe` map keys stand for (PROBE_ID_KEY in src/contract/types.ts): id i is
+   * probeNames[i]. A longer compile of the same text (the shell) keeps the earlier ids.
+   */
+  readonly probeNames?: readonly string[];
   /** The imported files and directories the compile read (`import "..."`): a cached compile is stale when one changes. */
   readonly imports?: readonly ReadFile[];
   /** `config = { print_maps_on_exit = false }`: the maps are not printed when the program ends. */

@@ -46,7 +46,19 @@ export interface EnumNames {
 }
 
 /** Decoders for `rich` values (see src/builtins/ and runtime/output/rich-values.ts). */
-export type RichKind = 'username' | 'ksym' | 'usym' | 'kstack' | 'ustack' | 'timestamp' | 'inet' | 'macaddr' | 'buffer' | 'kaddr' | 'uaddr' | 'cgroup_path';
+export type RichKind = 'username' | 'ksym' | 'usym' | 'kstack' | 'ustack' | 'timestamp' | 'inet' | 'macaddr' | 'buffer' | 'kaddr' | 'uaddr' | 'cgroup_path' | 'probe';
+
+/**
+ * A map key part that stores the `probe` builtin as a u64 probe id, an index into the compiled
+ * script's `probeNames` (as bpftrace keys `@[probe]` by probe id): the program writes a constant
+ * instead of building a 64-byte string per event, and every reader of map keys turns the id back
+ * into the name through the one rich-value decoder (runtime/output/rich-values.ts).
+ */
+export const PROBE_ID_KEY: Type = { kind: 'rich', of: 'probe', size: 8 };
+
+export function isProbeIdKey(t: Type): boolean {
+  return t.kind === 'rich' && t.of === 'probe';
+}
 
 /**
  * C types as the language sees them: kernel types from BTF (`/sys/kernel/btf/vmlinux`) and struct

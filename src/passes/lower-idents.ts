@@ -5,7 +5,7 @@
 import type * as ast from '../ast/nodes.js';
 import { HELPER_VAR_NAMES } from '../builtins/builtins.js';
 import type { Span } from '../common/span.js';
-import { i64, isIntegral, sizeOf, typeEquals, typeToString, type Type } from '../types/types.js';
+import { i64, isIntegral, PROBE_STR_SIZE, sizeOf, typeEquals, typeToString, type Type } from '../types/types.js';
 import { didYouMean } from './suggest.js';
 import { targetBuiltin } from './target-process.js';
 import { lowerUsdtArg } from './usdt-lower.js';
@@ -34,7 +34,7 @@ export function identifier(lx: ProbeLowerer, e: ast.Identifier): TypedValue {
     return lx.fail();
   }
   if (target) return { type: target.type, int: { op: 'const', value: target.value } };
-  if (e.name === 'probe') return stringConst(lx.probe.userName ?? lx.probe.name, 64);
+  if (e.name === 'probe') return stringConst(lx.probe.userName ?? lx.probe.name, PROBE_STR_SIZE);
   const libVar = LIBRARY_VARS.get(e.name);
   if (libVar) return libVar.lower(e, lx.libContext());
   if (e.name === 'args') {

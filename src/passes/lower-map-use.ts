@@ -14,7 +14,7 @@ import { didYouMean } from './suggest.js';
 import { histBucketCount, lhistBucketCount } from '../contract/index.js';
 import { cSizeOf } from '../kernel/btf.js';
 import { pointee } from './lower-types.js';
-import { blobAs, keyBlob, keySite, valueStorageType, type KeySite } from './lower-maps.js';
+import { blobAs, keyBlob, keySite, probeKeyValue, valueStorageType, type KeySite } from './lower-maps.js';
 import { stmtCaught } from './lower-stmts.js';
 import { arith } from './lower-arith.js';
 import { helperErr } from './lower-calls.js';
@@ -89,7 +89,8 @@ export function aggregate(lx: ProbeLowerer, target: ast.MapRef, key: KeySite, ca
 
 /** The key a use gives (its values, with their own types): converted to the map's layout by `keyFor`. */
 export function mapKey(lx: ProbeLowerer, m: ast.MapRef): KeySite {
-  return keySite(m.keys.map((k) => lx.value(k)));
+  const resolved = lx.table?.maps.get(m.name)?.keyTypes;
+  return keySite(m.keys.map((k, i) => probeKeyValue(k, i, resolved, { name: lx.probe.userName ?? lx.probe.name, id: () => probeId(lx) }) ?? lx.value(k)));
 }
 
 /** The key blob of a use of map `m`, laid out as its resolved key types (src/passes/lower-maps.ts). */
@@ -118,6 +119,17 @@ export function knownMap(lx: ProbeLowerer, m: ast.MapRef): MapSpec | undefined {
     lx.diags.error('undefined-map', `undefined map: ${m.name}`, m.span, hint ? [`did you mean ${hint}?`] : undefined);
   }
   return spec;
+}
+
+/** This probe's id as a `probe` map key: its name's index in the script's probe-name table (names the script already has keep theirs). */
+function probeId(lx: ProbeLowerer): number {
+  const name = lx.probe.userName ?? lx.probe.name;
+  let id = lx.script.probeIds.get(name);
+  if (id === undefined) {
+    id = lx.script.probeIds.size;
+    lx.script.probeIds.set(name, id);
+  }
+  return id;
 }
 
 export function mapId(lx: ProbeLowerer, name: string): number {

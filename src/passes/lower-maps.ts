@@ -6,7 +6,8 @@
  */
 import type { IrBlob } from '../ir/ir.js';
 import type { LibValue } from '../builtins/library.js';
-import { mapStorageType, sizeOf, tupleLayout, typeEquals, u64, type Type } from '../types/types.js';
+import type * as ast from '../ast/nodes.js';
+import { isProbeIdKey, mapStorageType, PROBE_ID_KEY, sizeOf, tupleLayout, typeEquals, u64, type Type } from '../types/types.js';
 import { convertBlob } from './var-types.js';
 
 /** Key blob layout of a map: scalar maps use one zero u64; several keys form a tuple. */
@@ -57,6 +58,38 @@ export function keySite(values: readonly LibValue[]): KeySite {
 export function keyTypesOf(types: readonly Type[]): Type[] {
   const only = types.length === 1 ? types[0]! : undefined;
   return only && isPlainTuple(only) ? only.elems.map(keyStorageType) : types.map(keyStorageType);
+}
+
+/**
+ * The key types a use with key expressions `keys` gives, `typeOf` typing each: the `probe` builtin
+ * as a key part of its own is a probe id (PROBE_ID_KEY), not its 64-byte name (bpftrace's layout).
+ * What the type pass observes; lowering builds the matching values with probeKeyValue.
+ */
+export function keyExprTypes(keys: readonly ast.Expr[], typeOf: (e: ast.Expr) => Type): Type[] {
+  const types = keys.map(typeOf);
+  if (types.length === 1 && isPlainTuple(types[0]!)) return keyTypesOf(types);
+  return keyTypesOf(types.map((t, i) => (isProbeBuiltin(keys[i]!) ? PROBE_ID_KEY : t)));
+}
+
+export function isProbeBuiltin(e: ast.Expr): boolean {
+  if (e.kind === 'Identifier') return e.name === 'probe' || e.name === '__builtin_probe';
+  return e.kind === 'Call' && e.callee === '__builtin_probe' && e.args.length === 0;
+}
+
+/**
+ * The value of key part `i` of a use of a map whose resolved key types are `resolved`, when the
+ * part is the `probe` builtin: its id (from `probe.id`) where the map keys by probe id; where the
+ * map also has string keys there, the name as a string of the map's size (a name longer than the
+ * map's strings is cut, as any string stored there); undefined for any other part.
+ */
+export function probeKeyValue(key: ast.Expr, i: number, resolved: readonly Type[] | undefined, probe: { readonly name: string; id(): number }): LibValue | undefined {
+  const to = resolved?.[i];
+  if (!isProbeBuiltin(key) || !to) return undefined;
+  if (isProbeIdKey(to)) return { type: PROBE_ID_KEY, int: { op: 'const', value: BigInt(probe.id()) } };
+  if (to.kind !== 'str') return undefined;
+  const bytes = Buffer.from(probe.name);
+  const name = bytes.length < to.size ? probe.name : bytes.subarray(0, to.size - 1).toString();
+  return { type: to, blob: { op: 'string', value: name, size: to.size } };
 }
 
 /** The key blob of a use, laid out as the map's resolved key types. */

@@ -40,6 +40,8 @@ export interface ScriptState {
   readonly positionals: readonly string[];
   /** Map name → IR map id; filled as maps are first used. */
   readonly mapIds: Map<string, number>;
+  /** Probe name → the id `probe` map keys store (CompiledScript.probeNames); filled in probe order as probes use one. */
+  readonly probeIds: Map<string, number>;
   /** Type names (script structs, then kernel BTF); a default without script structs when absent. */
   readonly types?: TypeResolver;
   /** The script's macros by name. */

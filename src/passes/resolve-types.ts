@@ -1,7 +1,7 @@
 import type * as ast from '../ast/nodes.js';
 import type { Diagnostics } from '../common/diagnostic.js';
 import { lineCol, type SourceFile, type Span } from '../common/span.js';
-import { typeEquals, typeToString, type Type } from '../types/types.js';
+import { isProbeIdKey, PROBE_STR_SIZE, typeEquals, typeToString, type Type } from '../types/types.js';
 import { isFlex, promoteInt } from './int-semantics.js';
 import type { MapKind, MapSpec } from './program-info.js';
 
@@ -32,6 +32,9 @@ export function promoteType(current: Type | undefined, next: Type): Type | undef
     return p.flex && isFlex(current) && isFlex(next) ? p : { kind: 'int', bits: p.bits, signed: p.signed };
   }
   if (current.kind === 'str' && next.kind === 'str') return current.size >= next.size ? current : next;
+  // `@[probe]` in one place and a string key in another: the map keeps the string layout (src/passes/lower-maps.ts probeKey).
+  if (isProbeIdKey(current) && next.kind === 'str') return { kind: 'str', size: Math.max(PROBE_STR_SIZE, next.size) };
+  if (current.kind === 'str' && isProbeIdKey(next)) return { kind: 'str', size: Math.max(PROBE_STR_SIZE, current.size) };
   if (current.kind === 'ptr' && next.kind === 'ptr') {
     // Pointers to the same type; a void pointer takes the other's pointee.
     // Qualifiers do not change what is stored: `const struct x *` and `struct x *` are one type.

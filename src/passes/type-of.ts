@@ -30,12 +30,12 @@ import { byteLength } from '../contract/index.js';
 import { kernelBtfTypes, type CType } from '../kernel/btf.js';
 import type { ConcreteProbe } from '../providers/provider.js';
 import { TOO_DEEP } from '../syntax/depth.js';
-import { aggregateLayout, boolType, DEFAULT_STRLEN, i64, isIntegral, noneType, sizeOf, typeEquals, u64, type Type } from '../types/types.js';
+import { aggregateLayout, boolType, DEFAULT_STRLEN, i64, isIntegral, noneType, PROBE_STR_SIZE, sizeOf, typeEquals, u64, type Type } from '../types/types.js';
 import { enumConstant } from './enums.js';
 import { arithResult, constType, literalType, promoteInt } from './int-semantics.js';
 import { fold, type FoldHost } from './lower-arith.js';
 import { contextFieldValue } from './lower-context.js';
-import { keyTypesOf } from './lower-maps.js';
+import { keyExprTypes } from './lower-maps.js';
 import { elemStorageType } from './lower-memory.js';
 import { TypeResolver } from './lower-types.js';
 import { Unsupported } from './lower-values.js';
@@ -124,7 +124,7 @@ export class ProbeTyper implements FoldHost {
   // ------------------------------------------------------------------ maps
 
   mapKeyTypes(m: ast.MapRef): Type[] {
-    return keyTypesOf(m.keys.map((k) => this.typeOf(k)));
+    return keyExprTypes(m.keys, (k) => this.typeOf(k));
   }
 
   useMap(m: ast.MapRef, kind: MapKind, key: readonly Type[], valueType: Type, params: readonly bigint[], node: ast.Node): MapSpec | undefined {
@@ -137,7 +137,7 @@ export class ProbeTyper implements FoldHost {
 
   /** A key use of a known map: its key types promoted with this use's; false after a conflict. */
   observeKeys(keys: readonly ast.Expr[], spec: MapSpec, m: ast.MapRef): boolean {
-    return this.table.observeKeys(spec.name, keyTypesOf(keys.map((k) => this.typeOf(k))), m.span, this.diags) !== undefined;
+    return this.table.observeKeys(spec.name, keyExprTypes(keys, (k) => this.typeOf(k)), m.span, this.diags) !== undefined;
   }
 
   mapRead(e: ast.MapRef): Type {
@@ -297,7 +297,7 @@ export class ProbeTyper implements FoldHost {
     const target = targetBuiltin(e.name, this.script.target);
     if (typeof target === 'string') return none;
     if (target) return target.type;
-    if (e.name === 'probe') return stringType(this.probe.userName ?? this.probe.name, 64);
+    if (e.name === 'probe') return stringType(this.probe.userName ?? this.probe.name, PROBE_STR_SIZE);
     const libVar = LIBRARY_VARS.get(e.name);
     if (libVar) return libVar.type ? libVar.type(e, this.typing()) : none;
     if (e.name === 'args') return this.probe.args ? { kind: 'args' } : none;

@@ -4,7 +4,7 @@ import type { Type } from '../contract/index.js';
  * The compiler's type module: constructors, equality and storage widening over the `Type` of
  * src/contract/types.ts (which also holds sizes and layouts, shared with the runtime decoder).
  */
-export { aggregateLayout, alignOf, alignUp, sizeOf, tupleLayout, type FieldLayout, type RichKind, type Type } from '../contract/index.js';
+export { aggregateLayout, alignOf, alignUp, isProbeIdKey, PROBE_ID_KEY, sizeOf, tupleLayout, type FieldLayout, type RichKind, type Type } from '../contract/index.js';
 
 export const u64: Type = { kind: 'int', bits: 64, signed: false };
 export const i64: Type = { kind: 'int', bits: 64, signed: true };
@@ -12,6 +12,8 @@ export const u32: Type = { kind: 'int', bits: 32, signed: false };
 export const boolType: Type = { kind: 'bool' };
 export const noneType: Type = { kind: 'none' };
 export const COMM_SIZE = 16;
+/** The least size of the `probe` builtin's string (bpftrace's): a longer probe name takes its own length. */
+export const PROBE_STR_SIZE = 64;
 /** bpftrace's default `max_strlen` (1024 since 0.23; 64 before): strings over on_stack_limit bytes live in the per-CPU scratch map. */
 export const DEFAULT_STRLEN = 1024;
 /**
@@ -52,6 +54,7 @@ export function typeToString(t: Type): string {
     case 'none':
       return 'none';
     case 'rich':
+      if (t.of === 'probe') return 'probe';
       return t.arg === undefined ? `${t.of}[${t.size}]` : `${t.of}[${t.size}](${t.arg})`;
   }
 }
