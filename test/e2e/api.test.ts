@@ -202,7 +202,8 @@ kernelTest('compile() returns diagnostics with spans; trace() rejects with a Dia
   t.is(e?.message, r.message);
   t.deepEqual(e?.diagnostics, r.diagnostics);
 
-  const ok = await compile('tracepoint:syscalls:sys_enter_getppid { @ = count(); }');
+  // Filtered to this process (which makes no getppid call here), so other processes' calls cannot count.
+  const ok = await compile(`tracepoint:syscalls:sys_enter_getppid /pid == ${process.pid}/ { @ = count(); }`);
   t.true(ok.ok);
   if (ok.ok) {
     t.deepEqual(ok.script.programs.map((p) => p.probe.name), ['tracepoint:syscalls:sys_enter_getppid']);
