@@ -27,8 +27,11 @@ function probetype(cx: { readonly probe: ConcreteProbe }): LibValue {
   return stringValue(PROBE_TYPE_NAMES[p] ?? p);
 }
 
-/** Probes whose context starts with the x86_64 `struct pt_regs` (perf events: bpf_perf_event_data.regs). */
-const PT_REGS_PROVIDERS = new Set(['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'profile', 'interval', 'software', 'hardware', 'watchpoint', 'asyncwatchpoint']);
+/**
+ * Probes whose context starts with the x86_64 `struct pt_regs` (perf events: bpf_perf_event_data.regs):
+ * where usermode reads CS and reg() any register (bpftrace's AttachPoint::check_available).
+ */
+export const PT_REGS_PROVIDERS: ReadonlySet<string> = new Set(['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'profile', 'interval', 'software', 'hardware', 'watchpoint', 'asyncwatchpoint']);
 /** offsetof(struct pt_regs, cs) on x86_64. */
 const PT_REGS_CS = 17 * 8;
 const u8: Type = { kind: 'int', bits: 8, signed: false };
