@@ -22,9 +22,13 @@ const PROBE_TYPE_NAMES: Readonly<Record<string, string>> = {
   kfunc: 'fentry', kretfunc: 'fexit',
 };
 
+/** bpftrace's name of a provider's probe type (`special` for begin/end, `fentry` for kfunc). */
+export function probeTypeName(provider: string): string {
+  return PROBE_TYPE_NAMES[provider] ?? provider;
+}
+
 function probetype(cx: { readonly probe: ConcreteProbe }): LibValue {
-  const p = cx.probe.provider;
-  return stringValue(PROBE_TYPE_NAMES[p] ?? p);
+  return stringValue(probeTypeName(cx.probe.provider));
 }
 
 /**

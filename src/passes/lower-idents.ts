@@ -10,6 +10,7 @@ import { didYouMean } from './suggest.js';
 import { targetBuiltin } from './target-process.js';
 import { lowerUsdtArg } from './usdt-lower.js';
 import { LIBRARY_VARS } from '../builtins/functions.js';
+import { probeTypeName } from '../builtins/probe-context.js';
 import { ptrType } from './lower-types.js';
 import { enumConstant } from './enums.js';
 import { mergeVarType } from './var-types.js';
@@ -17,6 +18,23 @@ import { macroValue } from './lower-stmts.js';
 import { contextField } from './lower-memory.js';
 import { stringConst, type TypedValue } from './lower-values.js';
 import type { ProbeLowerer } from './lower.js';
+
+/** bpftrace's probe types that have `args` (a uprobe's come from its debug info). */
+const ARGS_PROBE_TYPES: ReadonlySet<string> = new Set(['tracepoint', 'rawtracepoint', 'fentry', 'fexit', 'uprobe', 'uretprobe', 'iter']);
+
+/**
+ * Why argN or retval is missing: bpftrace's message (ast/passes/builtins.cpp) where the probe type
+ * never has it, tsbpf's own where it has some (arg7 of a kprobe: six argument registers).
+ */
+function registerBuiltinMessage(name: string, provider: string): string {
+  const kind = probeTypeName(provider);
+  if (name === 'retval') {
+    if (['kretprobe', 'uretprobe', 'fentry', 'fexit'].includes(kind)) return `retval is not available in ${provider} probes`;
+    return `The retval builtin can only be used with 'kretprobe' and 'uretprobe' and 'fentry' probes${kind === 'tracepoint' ? ' (try to use args.ret instead)' : ''}`;
+  }
+  if (['kprobe', 'uprobe', 'usdt', 'rawtracepoint'].includes(kind)) return `${name} is not available in ${provider} probes`;
+  return `The ${name} builtin can only be used with 'kprobes', 'uprobes' and 'usdt' probes`;
+}
 
 /** A scratch variable's value. */
 export function variableValue(lx: ProbeLowerer, e: ast.Variable): TypedValue {
@@ -39,7 +57,12 @@ export function identifier(lx: ProbeLowerer, e: ast.Identifier): TypedValue {
   if (libVar) return libVar.lower(e, lx.libContext());
   if (e.name === 'args') {
     if (!lx.probe.args) {
-      lx.diags.error('no-args', `${lx.probe.provider} probes have no args`, e.span);
+      // bpftrace's message where its probe type has no args at all (a uprobe has them with debug info).
+      const kind = probeTypeName(lx.probe.provider);
+      const message = ARGS_PROBE_TYPES.has(kind)
+        ? `${lx.probe.provider} probes have no args`
+        : `The args builtin can only be used with tracepoint, rawtracepoint, fentry/fexit, and uprobe probes (${kind} used here)`;
+      lx.diags.error('no-args', message, e.span);
       return lx.fail();
     }
     return { type: { kind: 'args' }, int: { op: 'const', value: 0n } };
@@ -49,7 +72,7 @@ export function identifier(lx: ProbeLowerer, e: ast.Identifier): TypedValue {
   const reg = lx.probe.registers.find((r) => r.name === e.name);
   if (reg) return contextField(lx, reg);
   if (/^arg\d+$/.test(e.name) || e.name === 'retval') {
-    lx.diags.error('no-such-builtin', `${e.name} is not available in ${lx.probe.provider} probes`, e.span);
+    lx.diags.error('no-such-builtin', registerBuiltinMessage(e.name, lx.probe.provider), e.span);
     return lx.fail();
   }
   const macro = lx.script.macros?.get(e.name);
@@ -57,7 +80,7 @@ export function identifier(lx: ProbeLowerer, e: ast.Identifier): TypedValue {
   const enumerator = enumConstant(e.name, lx.types.enums);
   if (enumerator) return { type: enumerator.type, int: { op: 'const', value: enumerator.value } };
   const hint = didYouMean(e.name, [...HELPER_VAR_NAMES, 'args', 'probe', ...lx.probe.registers.map((r) => r.name)]);
-  lx.diags.error('unknown-identifier', `unknown identifier: ${e.name}`, e.span, hint ? [`did you mean ${hint}?`] : undefined);
+  lx.diags.error('unknown-identifier', `Unknown identifier: '${e.name}'`, e.span, hint ? [`did you mean ${hint}?`] : undefined);
   return lx.fail();
 }
 

@@ -1,0 +1,38 @@
+/**
+ * What a side-by-side sweep of bpftrace's one-liners against bpftrace found (docs/compat.md,
+ * "One-liner sweep"): the shape of errors and warnings, run for real.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeRun, kernelTest, runTsbpf, scratchDir } from '../helpers/tsbpf.js';
+
+kernelTest('compile errors are shaped as bpftrace\'s: FILE:L:C1-C2, `~` under the span, tabs 4 wide; a span over lines is FILE:L1-L2 and its lines', async (t) => {
+  const one = await runTsbpf(['-e', 'BEGIN {\t@ = foo; }']);
+  t.is(one.code, 1);
+  t.is(one.stderr, "stdin:1:13-16: ERROR: Unknown identifier: 'foo'\nBEGIN {    @ = foo; }\n               ~~~\n");
+  const file = join(scratchDir(t), 'multi.bt');
+  writeFileSync(file, 'BEGIN {\n\t@x = 1;\n\t@x =\n\t  "a";\n}\n');
+  const multi = await runTsbpf([file]);
+  t.is(multi.code, 1);
+  t.is(multi.stderr.split('\n').slice(0, 3).join('\n'), `${file}:3-4: ERROR: @x holds an integer but is assigned a string[2] here\n\t@x =\n\t  "a";`, describeRun(multi));
+  // A point (here the end of the input) still names one column, as bpftrace.
+  const eof = await runTsbpf(['-e', 'BEGIN { @x = 1']);
+  t.regex(eof.stderr, /^stdin:1:15-16: ERROR: syntax error, unexpected end of input, expecting }\nBEGIN \{ @x = 1\n {14}\n$/);
+});
+
+kernelTest('builtins a probe type lacks are refused with bpftrace\'s messages (func, retval, argN, args, unknown identifiers)', async (t) => {
+  const cases: [string, string][] = [
+    ['tracepoint:syscalls:sys_exit_read { @ = retval; }', "The retval builtin can only be used with 'kretprobe' and 'uretprobe' and 'fentry' probes (try to use args.ret instead)"],
+    ['BEGIN { @ = retval; }', "The retval builtin can only be used with 'kretprobe' and 'uretprobe' and 'fentry' probes"],
+    ['t:syscalls:sys_exit_read { @ = arg0; }', "The arg0 builtin can only be used with 'kprobes', 'uprobes' and 'usdt' probes"],
+    ['profile:hz:99 { @ = func; }', "The func builtin can not be used with 'profile' probes"],
+    ['BEGIN { @ = args.x; }', 'The args builtin can only be used with tracepoint, rawtracepoint, fentry/fexit, and uprobe probes (special used here)'],
+    ['interval:s:1 { @ = args.x; }', 'The args builtin can only be used with tracepoint, rawtracepoint, fentry/fexit, and uprobe probes (interval used here)'],
+    ['BEGIN { @ = foo; }', "Unknown identifier: 'foo'"],
+  ];
+  for (const [script, message] of cases) {
+    const r = await runTsbpf(['-e', script]);
+    t.is(r.code, 1, script);
+    t.is(r.stderr.split('\n')[0]!.replace(/^stdin:1:\d+-\d+: ERROR: /, ''), message, describeRun(r));
+  }
+});
