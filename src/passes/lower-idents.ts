@@ -88,7 +88,7 @@ export function lookupVar(lx: ProbeLowerer, v: ast.Variable): { id: number; type
   const found = lx.findVar(v.name);
   if (!found) {
     const hint = didYouMean(v.name, lx.scopes.flatMap((m) => [...m.keys()]));
-    lx.diags.error('undefined-variable', `variable used before it was assigned: ${v.name}`, v.span, hint ? [`did you mean ${hint}?`] : undefined);
+    lx.diags.error('undefined-variable', `Undefined or undeclared variable: ${v.name}`, v.span, hint ? [`did you mean ${hint}?`] : undefined);
   }
   return found;
 }

@@ -36,3 +36,20 @@ kernelTest('builtins a probe type lacks are refused with bpftrace\'s messages (f
     t.is(r.stderr.split('\n')[0]!.replace(/^stdin:1:\d+-\d+: ERROR: /, ''), message, describeRun(r));
   }
 });
+
+kernelTest('argument counts, undefined maps and undeclared variables are refused with bpftrace\'s messages', async (t) => {
+  const cases: [string, string][] = [
+    ['BEGIN { @ = count(1); }', 'count() requires no arguments (1 provided)'],
+    ['BEGIN { @ = lhist(1, 2); }', 'lhist() requires 4 arguments (2 provided)'],
+    ['BEGIN { print(); }', 'print() requires at least one argument (0 provided)'],
+    ['BEGIN { $s = str(); }', 'str() requires at least one argument (0 provided)'],
+    ['BEGIN { exit(1, 2); }', 'exit() takes up to one argument (2 provided)'],
+    ['BEGIN { @x = $y; }', 'Undefined or undeclared variable: $y'],
+    ['BEGIN { print(@nope); }', 'Undefined map: @nope'],
+  ];
+  for (const [script, message] of cases) {
+    const r = await runTsbpf(['-e', script]);
+    t.is(r.code, 1, script);
+    t.is(r.stderr.split('\n')[0]!.replace(/^stdin:1:\d+-\d+: ERROR: /, ''), message, describeRun(r));
+  }
+});

@@ -193,6 +193,6 @@ test('sizeof(e) and typeof(e) take the type pass\'s type and never lower their o
   t.deepEqual(ok.events.filter((e) => JSON.stringify(e).includes('Divide')), []);
   const bad = compileFrontend({ name: 'test', text: 'BEGIN { @n = sizeof($nope); $x = (typeof(@undefined_map[1]))1; @s = sizeof(1 + "x"); }' });
   t.deepEqual(bad.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), [
-    'variable used before it was assigned: $nope', 'undefined map: @undefined_map', 'operator + cannot be used on int8 and string[2]',
+    'Undefined or undeclared variable: $nope', 'Undefined map: @undefined_map', 'operator + cannot be used on int8 and string[2]',
   ]);
 });
