@@ -53,3 +53,13 @@ kernelTest('argument counts, undefined maps and undeclared variables are refused
     t.is(r.stderr.split('\n')[0]!.replace(/^stdin:1:\d+-\d+: ERROR: /, ''), message, describeRun(r));
   }
 });
+
+kernelTest('maps print at exit in bytewise name order, as bpftrace (upper case and _ before lower case), in text and JSON', async (t) => {
+  const script = 'BEGIN { @a = 1; @M = 2; @S = 3; @_x = 4; @m = 5; @ = 6; @Z_1 = 7; exit(); }';
+  const text = await runTsbpf(['-e', script]);
+  t.is(text.code, 0, describeRun(text));
+  t.is(text.stdout, '\n\n@: 6\n@M: 2\n@S: 3\n@Z_1: 7\n@_x: 4\n@a: 1\n@m: 5\n');
+  const json = await runTsbpf(['-f', 'json', '-e', script]);
+  t.deepEqual(json.stdout.split('\n').filter((l) => l.includes('"map"')).map((l) => Object.keys((JSON.parse(l) as { data: object }).data)[0]),
+    ['@', '@M', '@S', '@Z_1', '@_x', '@a', '@m']);
+});
