@@ -142,9 +142,9 @@ export class TypeTable {
     }
     if (!this.observeKeys(name, keyTypes, span, diags)) return undefined;
     const other = this.valueSites.get(name) ?? existing.firstUse.span;
-    // `@x++` and `@x += n` on a count/sum map keep adding to it, as in bpftrace.
-    const addsToCounter = kind === 'int' && (existing.kind === 'count' || existing.kind === 'sum');
-    if (existing.kind !== kind && !addsToCounter) {
+    // An aggregation's map takes no other writes: `@x = count(); @x++` (or `@x += n`, `@x = 0`) is
+    // bpftrace's "Type mismatch for @x" (type_resolver.cpp get_map_value_type); clear()/zero() reset it.
+    if (existing.kind !== kind) {
       diags.error('map-type-mismatch', `${name} holds ${describeKind(existing)} but is assigned ${describeKind({ kind, valueType, params })} here`, node.span,
         this.hintAt(`${name} holds ${describeKind(existing)}`, other));
       return undefined;
@@ -162,7 +162,7 @@ export class TypeTable {
         this.valueSites.set(name, node.span);
       }
     }
-    if (existing.params.join() !== params.join() && !addsToCounter) {
+    if (existing.params.join() !== params.join()) {
       diags.error('map-type-mismatch', `${name} is used with different ${kind} parameters`, node.span, this.hintAt(`${name}'s parameters`, other));
       return undefined;
     }

@@ -63,3 +63,15 @@ kernelTest('maps print at exit in bytewise name order, as bpftrace (upper case a
   t.deepEqual(json.stdout.split('\n').filter((l) => l.includes('"map"')).map((l) => Object.keys((JSON.parse(l) as { data: object }).data)[0]),
     ['@', '@M', '@S', '@Z_1', '@_x', '@a', '@m']);
 });
+
+kernelTest('an aggregation\'s map takes no other writes (@x++, @x += n, @x = v after count()/sum()), as bpftrace; zero() resets it', async (t) => {
+  for (const [script, col] of [['BEGIN { @ = count(); @++; }', '22-25'], ['BEGIN { @ = count(); @ += 3; }', '22-28'], ['BEGIN { @s = sum(2); @s = 5; }', '22-28']] as const) {
+    const r = await runTsbpf(['-e', script]);
+    t.is(r.code, 1, script);
+    t.regex(r.stderr.split('\n')[0]!, new RegExp(`^stdin:1:${col}: ERROR: @s? holds (count|sum)\\(\\) but is assigned an integer here$`), describeRun(r));
+  }
+  // zero() is carried out by tsbpf after the event, as bpftrace's async zero: the count() after it is lost.
+  const ok = await runTsbpf(['-e', 'BEGIN { @c = count(); @c = count(); zero(@c); @c = count(); @n++; @n += 2; exit(); }']);
+  t.is(ok.code, 0, describeRun(ok));
+  t.is(ok.stdout, '\n\n@c: 0\n@n: 3\n');
+});
