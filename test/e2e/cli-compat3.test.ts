@@ -2,7 +2,7 @@
  * What a side-by-side sweep of bpftrace's one-liners against bpftrace found (docs/compat.md,
  * "One-liner sweep"): the shape of errors and warnings, run for real.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeRun, kernelTest, runTsbpf, scratchDir } from '../helpers/tsbpf.js';
 
@@ -75,3 +75,15 @@ kernelTest('an aggregation\'s map takes no other writes (@x++, @x += n, @x = v a
   t.is(ok.code, 0, describeRun(ok));
   t.is(ok.stdout, '\n\n@c: 0\n@n: 3\n');
 });
+
+kernelTest('tracepoints are the ones tracefs\'s available_events names, as bpftrace: ftrace\'s own events (no id to attach by) are not listed or matched', async (t) => {
+  const available = readFileSync('/sys/kernel/tracing/available_events', 'utf8').split('\n').filter((l) => l !== '').map((l) => `tracepoint:${l}`).sort();
+  const all = await runTsbpf(['-l', 'tracepoint:*']);
+  t.is(all.code, 0, describeRun(all));
+  t.deepEqual(all.stdout.split('\n').filter((l) => l !== ''), available);
+  const ftrace = await runTsbpf(['-l', 'tracepoint:ftrace:*']);
+  t.is(ftrace.stdout, '');
+  const run = await runTsbpf(['-e', 'tracepoint:ftrace:* { exit(); }']);
+  t.is(run.code, 1);
+  t.is(run.stderr.split('\n')[0], 'stdin:1:1-20: ERROR: no tracepoint matches ftrace:*');
+}, { needs: () => (existsSync('/sys/kernel/tracing/events/ftrace') ? undefined : 'needs tracefs with the ftrace event directory') });
