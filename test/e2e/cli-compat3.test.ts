@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeRun, kernelTest, runTsbpf, scratchDir } from '../helpers/tsbpf.js';
+import { describeRun, kernelTest, runTsbpf, scratchDir, startTsbpf } from '../helpers/tsbpf.js';
 
 kernelTest('compile errors are shaped as bpftrace\'s: FILE:L:C1-C2, `~` under the span, tabs 4 wide; a span over lines is FILE:L1-L2 and its lines', async (t) => {
   const one = await runTsbpf(['-e', 'BEGIN {\t@ = foo; }']);
@@ -87,3 +87,15 @@ kernelTest('tracepoints are the ones tracefs\'s available_events names, as bpftr
   t.is(run.code, 1);
   t.is(run.stderr.split('\n')[0], 'stdin:1:1-20: ERROR: no tracepoint matches ftrace:*');
 }, { needs: () => (existsSync('/sys/kernel/tracing/events/ftrace') ? undefined : 'needs tracefs with the ftrace event directory') });
+
+kernelTest('a second SIGINT soon after the first is ignored until the maps are printed, as bpftrace (timeout -s INT signals twice)', async (t) => {
+  // Detaching 27 probes and running END take a while: the second signal lands in between.
+  const h = startTsbpf(['-e', 'tracepoint:sched:* { @[probe] = count(); } END { printf("end\\n"); }'], { t });
+  await h.attached;
+  h.signal('SIGINT');
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  h.signal('SIGINT');
+  const r = await h.exited;
+  t.is(r.code, 0, describeRun(r));
+  t.regex(r.stdout, /^end\n\n\n(@\[tracepoint:sched:\w+\]: \d+\n)+$/, describeRun(r));
+});
