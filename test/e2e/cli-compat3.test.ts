@@ -14,7 +14,7 @@ kernelTest('compile errors are shaped as bpftrace\'s: FILE:L:C1-C2, `~` under th
   writeFileSync(file, 'BEGIN {\n\t@x = 1;\n\t@x =\n\t  "a";\n}\n');
   const multi = await runTsbpf([file]);
   t.is(multi.code, 1);
-  t.is(multi.stderr.split('\n').slice(0, 3).join('\n'), `${file}:3-4: ERROR: @x holds an integer but is assigned a string[2] here\n\t@x =\n\t  "a";`, describeRun(multi));
+  t.is(multi.stderr.split('\n').slice(0, 3).join('\n'), `${file}:3-4: ERROR: Type mismatch for @x: trying to assign value of type 'string[2]' when map already has a type 'int64'\n\t@x =\n\t  "a";`, describeRun(multi));
   // A point (here the end of the input) still names one column, as bpftrace.
   const eof = await runTsbpf(['-e', 'BEGIN { @x = 1']);
   t.regex(eof.stderr, /^stdin:1:15-16: ERROR: syntax error, unexpected end of input, expecting }\nBEGIN \{ @x = 1\n {14}\n$/);
@@ -68,7 +68,7 @@ kernelTest('an aggregation\'s map takes no other writes (@x++, @x += n, @x = v a
   for (const [script, col] of [['BEGIN { @ = count(); @++; }', '22-25'], ['BEGIN { @ = count(); @ += 3; }', '22-28'], ['BEGIN { @s = sum(2); @s = 5; }', '22-28']] as const) {
     const r = await runTsbpf(['-e', script]);
     t.is(r.code, 1, script);
-    t.regex(r.stderr.split('\n')[0]!, new RegExp(`^stdin:1:${col}: ERROR: @s? holds (count|sum)\\(\\) but is assigned an integer here$`), describeRun(r));
+    t.regex(r.stderr.split('\n')[0]!, new RegExp(`^stdin:1:${col}: ERROR: Type mismatch for @s?: trying to assign value of type 'u?int64' when map already has a type '(count|sum)_t'$`), describeRun(r));
   }
   // zero() is carried out by tsbpf after the event, as bpftrace's async zero: the count() after it is lost.
   const ok = await runTsbpf(['-e', 'BEGIN { @c = count(); @c = count(); zero(@c); @c = count(); @n++; @n += 2; exit(); }']);

@@ -88,7 +88,7 @@ test('a conflict comes out as a diagnostic of the type pass', (t) => {
   const walk = { ...s.newScript!() };
   const diags = new Diagnostics();
   new ProbeTyper(walk, s.expanded![0]!.probe, diags).typeProbe(s.expanded![0]!.node);
-  t.deepEqual(diags.items.map((d) => `${d.code}: ${d.message}`), ['map-type-mismatch: @x holds an integer but is assigned a string[2] here']);
+  t.deepEqual(diags.items.map((d) => `${d.code}: ${d.message}`), ["map-type-mismatch: Type mismatch for @x: trying to assign value of type 'string[2]' when map already has a type 'int64'"]);
 });
 
 test('type resolution never lowers: each probe is lowered exactly once', (t) => {
