@@ -108,7 +108,7 @@ export function declareVar(lx: ProbeLowerer, name: string, type: Type, span: Spa
     if (mergeVarType(existing.type, type) && typeEquals(mergeVarType(existing.type, type)!, existing.type)) return existing;
     if (existing.type.kind === 'str' && type.kind === 'str' && type.size <= existing.type.size) return existing;
     if (!typeEquals(existing.type, type)) {
-      lx.diags.error('variable-type-mismatch', `${name} holds ${typeToString(existing.type)} and cannot be assigned ${typeToString(type)}`, span);
+      lx.diags.error('variable-type-mismatch', `Type mismatch for ${name}: trying to assign value of type '${typeToString(type)}' when variable already has a type '${typeToString(existing.type)}'`, span);
       return undefined;
     }
     return existing;

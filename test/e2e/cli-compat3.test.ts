@@ -37,7 +37,7 @@ kernelTest('builtins a probe type lacks are refused with bpftrace\'s messages (f
   }
 });
 
-kernelTest('argument counts, undefined maps and undeclared variables are refused with bpftrace\'s messages', async (t) => {
+kernelTest('argument counts, undefined maps, undeclared variables and variable type mismatches are refused with bpftrace\'s messages', async (t) => {
   const cases: [string, string][] = [
     ['BEGIN { @ = count(1); }', 'count() requires no arguments (1 provided)'],
     ['BEGIN { @ = lhist(1, 2); }', 'lhist() requires 4 arguments (2 provided)'],
@@ -46,6 +46,7 @@ kernelTest('argument counts, undefined maps and undeclared variables are refused
     ['BEGIN { exit(1, 2); }', 'exit() takes up to one argument (2 provided)'],
     ['BEGIN { @x = $y; }', 'Undefined or undeclared variable: $y'],
     ['BEGIN { print(@nope); }', 'Undefined map: @nope'],
+    ['BEGIN { $x = 1; $x = "s"; }', "Type mismatch for $x: trying to assign value of type 'string[2]' when variable already has a type 'int8'"],
   ];
   for (const [script, message] of cases) {
     const r = await runTsbpf(['-e', script]);
