@@ -40,6 +40,7 @@ function registerBuiltinMessage(name: string, provider: string): string {
 export function variableValue(lx: ProbeLowerer, e: ast.Variable): TypedValue {
   const v = lookupVar(lx, e);
   if (!v) return lx.fail();
+  if (lx.unassignedVars.has(v.id)) lx.diags.warning('unassigned-variable', `Variable used before it was assigned: ${e.name}`, e.span);
   if (isIntegral(v.type)) return { type: v.type, int: { op: 'var', id: v.id } };
   if (v.type.kind === 'none') return { type: i64, int: { op: 'var', id: v.id } };
   return { type: v.type, blob: { op: 'varBlob', id: v.id, size: sizeOf(v.type) } };

@@ -100,3 +100,14 @@ kernelTest('a second SIGINT soon after the first is ignored until the maps are p
   t.is(r.code, 0, describeRun(r));
   t.regex(r.stdout, /^end\n\n\n(@\[tracepoint:sched:\w+\]: \d+\n)+$/, describeRun(r));
 });
+
+kernelTest('reading a `let $x;` variable before anything assigns it warns as bpftrace (and reads 0); an assignment, ++ or &$x before the read does not', async (t) => {
+  const r = await runTsbpf(['-e', 'BEGIN { let $x; print($x); $x = 2; print($x); exit(); }']);
+  t.is(r.code, 0, describeRun(r));
+  t.is(r.stderr.split('\n').slice(0, 3).join('\n'), 'stdin:1:23-25: WARNING: Variable used before it was assigned: $x\nBEGIN { let $x; print($x); $x = 2; print($x); exit(); }\n                      ~~');
+  t.is(r.stdout, '0\n2\n\n\n');
+  const quiet = await runTsbpf(['-e', 'BEGIN { let $a; let $b; let $c: uint32; $a = 1; $b++; $p = &$c; print(($a, $b, $c)); exit(); }']);
+  t.is(quiet.code, 0, describeRun(quiet));
+  t.notRegex(quiet.stderr, /WARNING/);
+  t.is(quiet.stdout, '(1, 1, 0)\n\n\n');
+});
