@@ -777,14 +777,12 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     },
   });
 
-  // The first Ctrl-C (or SIGTERM) ends the run: detach, END, print the maps. Our handlers go at
-  // once, so a second one kills the process (the signal's default action) even while a huge map
-  // is being printed (finish() is synchronous: no JS handler could run then).
-  const onSignal = (): void => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    session.requestExit(0);
-  };
+  // The first Ctrl-C (or SIGTERM) ends the run: detach, END, print the maps. Our handlers stay
+  // until then, as bpftrace's (run_bpftrace.cpp drops its handler only after the maps are
+  // printed): a second signal is not the end of the output. `timeout -s INT` sends its signal
+  // twice (to the process, then to its process group); with the default action back after the
+  // first, the second one killed tsbpf before it printed anything.
+  const onSignal = (): void => session.requestExit(0);
   stopOnFailure = () => session.requestExit(0);
   let exporter: { close(): Promise<void> } | undefined;
   try {

@@ -174,6 +174,14 @@ function sortOrder(src: MapSource, kind: MapValue['kind']): Uint32Array {
   }
 }
 
+/**
+ * The order maps print in at exit (and in listings): by name, bytewise, as bpftrace's std::map of
+ * map names (`@M` before `@a`), not by locale.
+ */
+export function compareMapNames(a: { readonly name: string }, b: { readonly name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
 /** `entries` in print order (the API's map snapshots keep the CLI's order). */
 export function sortEntries(entries: readonly MapEntry[], kind: MapValue['kind']): MapEntry[] {
   return Array.from(sortOrder(dumpSource({ name: '', entries: [...entries] }), kind), (i) => entries[i]!);

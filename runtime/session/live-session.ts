@@ -14,6 +14,7 @@ import { compile, keepWorkerWarm, stopWorkerWarm } from '../compile/compiler.js'
 import type { ProgressStream } from '../compile/progress.js';
 import type { Output } from '../output/output.js';
 import { loadDebugInfoReader } from '../output/rich-values.js';
+import { compareMapNames } from '../output/format-map.js';
 import { runtimeErrorText, Session } from './session.js';
 import type { MapDump, MapSource } from '../output/value.js';
 
@@ -253,7 +254,7 @@ export class LiveSession {
 
   /** The script's maps (internal ones excluded), by name. */
   maps(): CompiledMap[] {
-    return (this.session?.script.maps ?? []).filter((m) => m.spec !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+    return (this.session?.script.maps ?? []).filter((m) => m.spec !== undefined).sort(compareMapNames);
   }
 
   map(name: string): CompiledMap | undefined {

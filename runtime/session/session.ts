@@ -12,6 +12,7 @@ import { verifierHint, verifierReason } from './verifier-hints.js';
 import { handleLibraryEvent } from './lib-events.js';
 import { WarningLimiter } from './warning-limiter.js';
 import { RichValues } from '../output/rich-values.js';
+import { compareMapNames } from '../output/format-map.js';
 import { subprogLoadOptions } from './subprogs.js';
 import type { Output, PrintfCall } from '../output/output.js';
 import { strftime } from '../output/strftime.js';
@@ -445,7 +446,7 @@ export class Session {
     this.reportHelperErrors();
     this.warnings.flush();
     if (printMaps) {
-      const maps = this.scriptMaps().sort((a, b) => a.name.localeCompare(b.name));
+      const maps = this.scriptMaps().sort(compareMapNames);
       this.output.mapsHeader();
       for (const m of maps) {
         const src = this.mapSource(m);
@@ -610,7 +611,7 @@ export class Session {
   /** Every map of the script (not the internal ones), read now, in name order; empty maps too. */
   scriptMapDumps(): MapDump[] {
     return this.scriptMaps()
-      .sort((a, b) => a.name.localeCompare(b.name))
+      .sort(compareMapNames)
       .map((m) => ({ ...this.dumpMap(m), kind: mapValueKind(m.spec!.kind) }));
   }
 
@@ -641,7 +642,7 @@ export class Session {
     if (this.disposed) return [];
     return this.scriptMaps()
       .filter((m) => this.mapFds[m.id] !== undefined)
-      .sort((a, b) => a.name.localeCompare(b.name))
+      .sort(compareMapNames)
       .map((m) => ({ ...mapDumpOf(this.withScalarZero(m, this.mapSource(m))), ...(m.spec?.keyNames ? { keyNames: m.spec.keyNames } : {}) }));
   }
 

@@ -175,10 +175,19 @@ export interface LibVar {
 // ------------------------------------------------------------------ small helpers for the families
 
 export function argCount(call: ast.Call, cx: { readonly diags: Diagnostics }, min: number, max: number): boolean {
-  if (call.args.length >= min && call.args.length <= max) return true;
-  const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
-  cx.diags.error('wrong-argument-count', `${call.callee}() takes ${want} argument${max === 1 ? '' : 's'}, got ${call.args.length}`, call.span);
+  const n = call.args.length;
+  if (n >= min && n <= max) return true;
+  cx.diags.error('wrong-argument-count', `${call.callee}() ${argCountRule(n, min, max)} (${n} provided)`, call.span);
   return false;
+}
+
+/** What a call with n arguments broke, in bpftrace's words (CallPreCheck::check_nargs / check_varargs). */
+function argCountRule(n: number, min: number, max: number): string {
+  const count = (k: number): string => (k === 1 ? 'one argument' : `${k} arguments`);
+  if (max === 0) return 'requires no arguments';
+  if (min === max) return `requires ${count(min)}`;
+  if (n < min) return `requires at least ${count(min)}`;
+  return `takes up to ${count(max)}`;
 }
 
 /**

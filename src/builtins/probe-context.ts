@@ -22,13 +22,20 @@ const PROBE_TYPE_NAMES: Readonly<Record<string, string>> = {
   kfunc: 'fentry', kretfunc: 'fexit',
 };
 
-function probetype(cx: { readonly probe: ConcreteProbe }): LibValue {
-  const p = cx.probe.provider;
-  return stringValue(PROBE_TYPE_NAMES[p] ?? p);
+/** bpftrace's name of a provider's probe type (`special` for begin/end, `fentry` for kfunc). */
+export function probeTypeName(provider: string): string {
+  return PROBE_TYPE_NAMES[provider] ?? provider;
 }
 
-/** Probes whose context starts with the x86_64 `struct pt_regs` (perf events: bpf_perf_event_data.regs). */
-const PT_REGS_PROVIDERS = new Set(['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'profile', 'interval', 'software', 'hardware', 'watchpoint', 'asyncwatchpoint']);
+function probetype(cx: { readonly probe: ConcreteProbe }): LibValue {
+  return stringValue(probeTypeName(cx.probe.provider));
+}
+
+/**
+ * Probes whose context starts with the x86_64 `struct pt_regs` (perf events: bpf_perf_event_data.regs):
+ * where usermode reads CS and reg() any register (bpftrace's AttachPoint::check_available).
+ */
+export const PT_REGS_PROVIDERS: ReadonlySet<string> = new Set(['kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'usdt', 'profile', 'interval', 'software', 'hardware', 'watchpoint', 'asyncwatchpoint']);
 /** offsetof(struct pt_regs, cs) on x86_64. */
 const PT_REGS_CS = 17 * 8;
 const u8: Type = { kind: 'int', bits: 8, signed: false };

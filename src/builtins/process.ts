@@ -122,7 +122,7 @@ function funcOf(cx: { readonly probe: ConcreteProbe; readonly diags: Diagnostics
   const p = cx.probe;
   const kinds: Record<string, true> = { kprobe: true, kretprobe: true, uprobe: true, uretprobe: true, fentry: true, fexit: true, kfunc: true, kretfunc: true, rawtracepoint: true };
   if (!kinds[p.provider]) {
-    cx.diags.error('no-such-builtin', `func is not available in ${p.provider} probes`, span);
+    cx.diags.error('no-such-builtin', `The func builtin can not be used with '${p.provider}' probes`, span);
     return undefined;
   }
   let name = p.func;

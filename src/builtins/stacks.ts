@@ -14,6 +14,7 @@ import { ElfFile, ET_DYN } from '../kernel/elf.js';
 import { registerOffset } from '../kernel/usdt-args.js';
 import { argCount, c64, type ArgContext, type LibFunction, type LibValue, type LibVar, type LowerContext } from './library.js';
 import { Helper, MapType } from '../contract/index.js';
+import { PT_REGS_PROVIDERS } from './probe-context.js';
 
 export const MAX_STACK_DEPTH = 127; // kernel.perf_event_max_stack default
 export const STACK_MAP_ENTRIES = 4096;
@@ -257,9 +258,8 @@ function regIndex(call: ast.Call, cx: ArgContext & { readonly probe: ConcretePro
   if (!argCount(call, cx, 1, 1)) return undefined;
   const name = cx.constString(call.args[0]!, 'a register name');
   if (name === undefined) return undefined;
-  const kind = cx.probe.attach.kind;
-  if (kind !== 'uprobe' && kind !== 'kprobe') {
-    cx.diags.error('invalid-probe', 'reg() can only be used in kprobe, uprobe and usdt probes', call.span);
+  if (!PT_REGS_PROVIDERS.has(cx.probe.provider)) {
+    cx.diags.error('invalid-probe', `reg can not be used with "${cx.probe.provider}" probes`, call.span);
     return undefined;
   }
   const i = PT_REGS.indexOf(name === 'pc' ? 'ip' : name);
@@ -268,7 +268,11 @@ function regIndex(call: ast.Call, cx: ArgContext & { readonly probe: ConcretePro
   return undefined;
 }
 
-/** reg("ip"): a register of the probed context (kprobe, uprobe, usdt; `pc` is ip, as in bpftrace's newest). */
+/**
+ * reg("ip"): a register of the probed context: kprobes, uprobes and usdt, and the perf-event probes
+ * (profile, interval, software, hardware, watchpoint: their context starts with pt_regs), as
+ * bpftrace's newest; `pc` is ip.
+ */
 const reg: LibFunction = {
   name: 'reg',
   type: (call, tx) => (regIndex(call, tx) === undefined ? noneType : u64),

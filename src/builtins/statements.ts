@@ -7,7 +7,7 @@ import type { Diagnostics } from '../common/diagnostic.js';
 import type { ParsedFormat } from '../contract/index.js';
 import type { IrExpr } from '../ir/ir.js';
 import { i64, storageType, typeToString, type Type } from '../types/types.js';
-import type { LibFunction, LibValue } from './library.js';
+import { argCount, type LibFunction, type LibValue } from './library.js';
 import { checkFormatArgs, parseFormat, type FormatArgKind } from './printf-check.js';
 
 /** printf's literal format, parsed; undefined after an error. */
@@ -63,7 +63,7 @@ const exit: LibFunction = {
     if (call.args[0]) tx.typeOf(call.args[0]);
   },
   stmt(call, cx) {
-    if (call.args.length > 1) cx.diags.error('wrong-argument-count', 'exit() takes at most 1 argument', call.span);
+    argCount(call, cx, 0, 1);
     // bpftrace 0.25+: exit() carries an implicit `return`, which a for-loop (and a while-loop
     // inside one) does not allow (control_flow_analyser.cpp ExitReturn + JumpDisallowed).
     const loops = cx.loops();
@@ -87,7 +87,7 @@ const print: LibFunction = {
   stmt(call, cx) {
     const first = call.args[0];
     if (!first) {
-      cx.diags.error('wrong-argument-count', 'print() takes 1 to 3 arguments', call.span);
+      cx.diags.error('wrong-argument-count', 'print() requires at least one argument (0 provided)', call.span);
       return [];
     }
     if (first.kind === 'MapRef' && first.keys.length === 0) {

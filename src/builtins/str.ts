@@ -4,7 +4,7 @@ import type { ConcreteProbe } from '../providers/provider.js';
 import type * as ast from '../ast/nodes.js';
 import type { Diagnostics } from '../common/diagnostic.js';
 import { isIntegral, noneType, typeToString, type Type } from '../types/types.js';
-import type { ArgContext, LibFunction } from './library.js';
+import { argCount, type ArgContext, type LibFunction } from './library.js';
 import { strSizes } from './str-size.js';
 
 /** Pointers read from a probe's context: user space for uprobes and syscall arguments, kernel otherwise. */
@@ -40,9 +40,7 @@ function strType(call: ast.Call, cx: ArgContext & { readonly maxStrlen: number; 
 }
 
 function strArgCount(call: ast.Call, cx: { readonly diags: Diagnostics }): boolean {
-  if (call.args.length >= 1 && call.args.length <= 2) return true;
-  cx.diags.error('wrong-argument-count', 'str() takes 1 or 2 arguments', call.span);
-  return false;
+  return argCount(call, cx, 1, 2);
 }
 
 const str: LibFunction = {

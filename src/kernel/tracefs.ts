@@ -79,10 +79,30 @@ export function readTracepointFormat(category: string, name: string): Tracepoint
   return result;
 }
 
-/** All `category:name` tracepoints, read from tracefs's events directory. */
+/**
+ * All `category:name` tracepoints a program can attach to: tracefs's `available_events`, as
+ * bpftrace reads it (the events directory also holds ftrace's own events, ftrace:function and
+ * the like, which have no id to attach by). The directory walk is the fallback where that file
+ * cannot be read.
+ */
 export function listTracepoints(): { category: string; name: string }[] {
   const root = tracefsRoot();
   if (!root) return [];
+  let available: string;
+  try {
+    available = readFileSync(join(root, 'available_events'), 'utf8');
+  } catch {
+    return listEventDirectories(root);
+  }
+  const out: { category: string; name: string }[] = [];
+  for (const line of available.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) out.push({ category: line.slice(0, colon), name: line.slice(colon + 1) });
+  }
+  return out;
+}
+
+function listEventDirectories(root: string): { category: string; name: string }[] {
   const out: { category: string; name: string }[] = [];
   const events = join(root, 'events');
   for (const category of readdirSync(events, { withFileTypes: true })) {

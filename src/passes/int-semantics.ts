@@ -1,5 +1,6 @@
 import type * as ast from '../ast/nodes.js';
 import type { Type } from '../types/types.js';
+import { renderLocated } from '../common/render.js';
 
 /**
  * Integer semantics of bpftrace 0.26 (src/ast/integer_types.cpp, src/types.cpp get_promoted_int,
@@ -206,65 +207,7 @@ export function asInt64(v: bigint, signed: boolean): bigint {
   return signed ? BigInt.asIntN(64, v) : BigInt.asUintN(64, v);
 }
 
-/**
- * A runtime warning as bpftrace's log prints it (src/log.cpp, ast/location.cpp): `FILE:L:C1-C2:
- * WARNING: msg`, then the source line (tabs as 4 spaces) and a `~` under the span.
- */
+/** A runtime warning as bpftrace's log prints it: `FILE:L:C1-C2: WARNING: msg`, the source line and `~` under the span. */
 export function renderRuntimeWarning(message: string, source: { name: string; text: string } | undefined, span: { start: number; end: number }): string {
-  if (!source) return `WARNING: ${message}`;
-  // By a line index, not by splitting the text: lowering renders one per checked helper call.
-  const starts = lineStarts(source.text);
-  const line = lineOf(starts, span.start);
-  const lineStart = starts[line - 1]!;
-  const lineText = (n: number): string => source.text.slice(starts[n - 1]!, (starts[n] ?? source.text.length + 1) - 1);
-  const startCol = span.start - lineStart + 1;
-  const endLine = lineOf(starts, span.end);
-  if (endLine !== line) {
-    const shown: string[] = [];
-    for (let n = line; n <= endLine; n++) shown.push(lineText(n));
-    return `${source.name}:${line}-${endLine}: WARNING: ${message}\n${shown.join('\n')}`;
-  }
-  const endCol = span.end - lineStart + 1;
-  const lineEnd = (starts[line] ?? source.text.length + 1) - 1;
-  // A very long line (a generated script on one line) is shown around the span only: every
-  // checked helper call keeps its rendering in the compiled script, so whole lines made that
-  // quadratic (and so did copying the whole line to cut the window out of it).
-  const long = lineEnd - lineStart > MAX_CONTEXT_LINE;
-  const cut = long ? Math.max(0, startCol - 1 - CONTEXT_AROUND) : 0;
-  const src = long ? source.text.slice(lineStart + cut, Math.min(lineEnd, lineStart + endCol - 1 + CONTEXT_AROUND)) : source.text.slice(lineStart, lineEnd);
-  return `${source.name}:${line}:${startCol}-${endCol}: WARNING: ${message}\n${src.replace(/\t/g, '    ')}\n${underline(src, startCol - cut, endCol - cut)}`;
-}
-
-/** Source lines longer than this are shown CONTEXT_AROUND characters either side of the span. */
-const MAX_CONTEXT_LINE = 1000;
-const CONTEXT_AROUND = 200;
-
-/** The `~` marks under columns [startCol, endCol) of `src` (tabs as 4). */
-function underline(src: string, startCol: number, endCol: number): string {
-  let marks = '';
-  for (let x = 0; x < src.length && x < endCol - 1; x++) marks += (src[x] === '\t' ? 4 : 1) > 1 ? (x < startCol - 1 ? '    ' : '~~~~') : x < startCol - 1 ? ' ' : '~';
-  return marks;
-}
-
-/** The offset each line of `text` starts at (the last text's, cached: one script is rendered many times). */
-function lineStarts(text: string): readonly number[] {
-  if (lineStartsCache?.text === text) return lineStartsCache.starts;
-  const starts = [0];
-  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-  lineStartsCache = { text, starts };
-  return starts;
-}
-
-let lineStartsCache: { text: string; starts: readonly number[] } | undefined;
-
-/** The 1-based line holding offset `at`. */
-function lineOf(starts: readonly number[], at: number): number {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= at) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo + 1;
+  return source ? renderLocated('WARNING', message, source, span) : `WARNING: ${message}`;
 }

@@ -10,6 +10,7 @@ import { didYouMean } from './suggest.js';
 import { targetBuiltin } from './target-process.js';
 import { lowerUsdtArg } from './usdt-lower.js';
 import { LIBRARY_VARS } from '../builtins/functions.js';
+import { probeTypeName } from '../builtins/probe-context.js';
 import { ptrType } from './lower-types.js';
 import { enumConstant } from './enums.js';
 import { mergeVarType } from './var-types.js';
@@ -18,10 +19,28 @@ import { contextField } from './lower-memory.js';
 import { stringConst, type TypedValue } from './lower-values.js';
 import type { ProbeLowerer } from './lower.js';
 
+/** bpftrace's probe types that have `args` (a uprobe's come from its debug info). */
+const ARGS_PROBE_TYPES: ReadonlySet<string> = new Set(['tracepoint', 'rawtracepoint', 'fentry', 'fexit', 'uprobe', 'uretprobe', 'iter']);
+
+/**
+ * Why argN or retval is missing: bpftrace's message (ast/passes/builtins.cpp) where the probe type
+ * never has it, tsbpf's own where it has some (arg7 of a kprobe: six argument registers).
+ */
+function registerBuiltinMessage(name: string, provider: string): string {
+  const kind = probeTypeName(provider);
+  if (name === 'retval') {
+    if (['kretprobe', 'uretprobe', 'fentry', 'fexit'].includes(kind)) return `retval is not available in ${provider} probes`;
+    return `The retval builtin can only be used with 'kretprobe' and 'uretprobe' and 'fentry' probes${kind === 'tracepoint' ? ' (try to use args.ret instead)' : ''}`;
+  }
+  if (['kprobe', 'uprobe', 'usdt', 'rawtracepoint'].includes(kind)) return `${name} is not available in ${provider} probes`;
+  return `The ${name} builtin can only be used with 'kprobes', 'uprobes' and 'usdt' probes`;
+}
+
 /** A scratch variable's value. */
 export function variableValue(lx: ProbeLowerer, e: ast.Variable): TypedValue {
   const v = lookupVar(lx, e);
   if (!v) return lx.fail();
+  if (lx.unassignedVars.has(v.id)) lx.diags.warning('unassigned-variable', `Variable used before it was assigned: ${e.name}`, e.span);
   if (isIntegral(v.type)) return { type: v.type, int: { op: 'var', id: v.id } };
   if (v.type.kind === 'none') return { type: i64, int: { op: 'var', id: v.id } };
   return { type: v.type, blob: { op: 'varBlob', id: v.id, size: sizeOf(v.type) } };
@@ -39,7 +58,12 @@ export function identifier(lx: ProbeLowerer, e: ast.Identifier): TypedValue {
   if (libVar) return libVar.lower(e, lx.libContext());
   if (e.name === 'args') {
     if (!lx.probe.args) {
-      lx.diags.error('no-args', `${lx.probe.provider} probes have no args`, e.span);
+      // bpftrace's message where its probe type has no args at all (a uprobe has them with debug info).
+      const kind = probeTypeName(lx.probe.provider);
+      const message = ARGS_PROBE_TYPES.has(kind)
+        ? `${lx.probe.provider} probes have no args`
+        : `The args builtin can only be used with tracepoint, rawtracepoint, fentry/fexit, and uprobe probes (${kind} used here)`;
+      lx.diags.error('no-args', message, e.span);
       return lx.fail();
     }
     return { type: { kind: 'args' }, int: { op: 'const', value: 0n } };
@@ -49,7 +73,7 @@ export function identifier(lx: ProbeLowerer, e: ast.Identifier): TypedValue {
   const reg = lx.probe.registers.find((r) => r.name === e.name);
   if (reg) return contextField(lx, reg);
   if (/^arg\d+$/.test(e.name) || e.name === 'retval') {
-    lx.diags.error('no-such-builtin', `${e.name} is not available in ${lx.probe.provider} probes`, e.span);
+    lx.diags.error('no-such-builtin', registerBuiltinMessage(e.name, lx.probe.provider), e.span);
     return lx.fail();
   }
   const macro = lx.script.macros?.get(e.name);
@@ -57,7 +81,7 @@ export function identifier(lx: ProbeLowerer, e: ast.Identifier): TypedValue {
   const enumerator = enumConstant(e.name, lx.types.enums);
   if (enumerator) return { type: enumerator.type, int: { op: 'const', value: enumerator.value } };
   const hint = didYouMean(e.name, [...HELPER_VAR_NAMES, 'args', 'probe', ...lx.probe.registers.map((r) => r.name)]);
-  lx.diags.error('unknown-identifier', `unknown identifier: ${e.name}`, e.span, hint ? [`did you mean ${hint}?`] : undefined);
+  lx.diags.error('unknown-identifier', `Unknown identifier: '${e.name}'`, e.span, hint ? [`did you mean ${hint}?`] : undefined);
   return lx.fail();
 }
 
@@ -65,7 +89,7 @@ export function lookupVar(lx: ProbeLowerer, v: ast.Variable): { id: number; type
   const found = lx.findVar(v.name);
   if (!found) {
     const hint = didYouMean(v.name, lx.scopes.flatMap((m) => [...m.keys()]));
-    lx.diags.error('undefined-variable', `variable used before it was assigned: ${v.name}`, v.span, hint ? [`did you mean ${hint}?`] : undefined);
+    lx.diags.error('undefined-variable', `Undefined or undeclared variable: ${v.name}`, v.span, hint ? [`did you mean ${hint}?`] : undefined);
   }
   return found;
 }
@@ -85,7 +109,7 @@ export function declareVar(lx: ProbeLowerer, name: string, type: Type, span: Spa
     if (mergeVarType(existing.type, type) && typeEquals(mergeVarType(existing.type, type)!, existing.type)) return existing;
     if (existing.type.kind === 'str' && type.kind === 'str' && type.size <= existing.type.size) return existing;
     if (!typeEquals(existing.type, type)) {
-      lx.diags.error('variable-type-mismatch', `${name} holds ${typeToString(existing.type)} and cannot be assigned ${typeToString(type)}`, span);
+      lx.diags.error('variable-type-mismatch', `Type mismatch for ${name}: trying to assign value of type '${typeToString(type)}' when variable already has a type '${typeToString(existing.type)}'`, span);
       return undefined;
     }
     return existing;

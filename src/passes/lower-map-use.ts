@@ -116,7 +116,7 @@ export function knownMap(lx: ProbeLowerer, m: ast.MapRef): MapSpec | undefined {
   const spec = lx.script.maps.get(m.name);
   if (!spec) {
     const hint = didYouMean(m.name, [...lx.script.maps.keys()]);
-    lx.diags.error('undefined-map', `undefined map: ${m.name}`, m.span, hint ? [`did you mean ${hint}?`] : undefined);
+    lx.diags.error('undefined-map', `Undefined map: ${m.name}`, m.span, hint ? [`did you mean ${hint}?`] : undefined);
   }
   return spec;
 }

@@ -256,6 +256,8 @@ export function addressOf(lx: ProbeLowerer, e: ast.Unary): TypedValue {
   if (op.kind === 'Variable') {
     const v = lookupVar(lx, op);
     if (!v) return lx.fail();
+    // What a pointer to it is given may fill it in: assigned from here on, as bpftrace.
+    lx.unassignedVars.delete(v.id);
     const t = v.type;
     const ct: CType | undefined = t.kind === 'int' ? lx.types.resolveName(`${t.signed ? '' : 'u'}int${t.bits}`)
       : t.kind === 'bool' ? lx.types.resolveName('bool')

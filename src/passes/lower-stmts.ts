@@ -198,6 +198,7 @@ export function varDecl(lx: ProbeLowerer, s: ast.VarDecl): IrStmt[] {
   if (!s.value) {
     const v = declareVar(lx, s.variable.name, declared, s.span, true, s.type !== undefined);
     if (!v) return [];
+    lx.unassignedVars.add(v.id);
     return !isIntegral(v.type) && v.type.kind !== 'none' ? [{ op: 'setVarBlob', id: v.id, value: { op: 'zero', size: sizeOf(v.type) } }] : [{ op: 'setVar', id: v.id, value: { op: 'const', value: 0n } }];
   }
   let value = lx.value(s.value);
@@ -231,6 +232,7 @@ export function update(lx: ProbeLowerer, e: ast.Update): IrStmt[] {
   }
   const v = lookupVar(lx, e.target);
   if (!v) return [];
+  lx.unassignedVars.delete(v.id);
   return [{ op: 'setVar', id: v.id, value: { op: 'binary', operator: '+', left: { op: 'var', id: v.id }, right: delta, signed: true } }];
 }
 
@@ -249,6 +251,7 @@ export function assignVar(lx: ProbeLowerer, target: ast.Variable, op: ast.Assign
   }
   const v = declareVar(lx, target.name, value.type, node.span);
   if (!v) return [];
+  lx.unassignedVars.delete(v.id);
   if (value.type.kind === 'int' && v.type.kind === 'int' && !intFitsInto(value.type, v.type) && valueExpr.kind !== 'IntLiteral' && op === '=') {
     lx.diags.warning('implicit-cast', `Expression of type: ${typeToString(value.type)} being cast to type: ${typeToString(v.type)}. This may cause unexpected results. Use an explicit cast to suppress this warning.`, valueExpr.span);
   }
@@ -334,6 +337,7 @@ export function updateValue(lx: ProbeLowerer, e: ast.Update): TypedValue {
   }
   const v = lookupVar(lx, e.target);
   if (!v) return lx.fail();
+  lx.unassignedVars.delete(v.id);
   if (!isIntegral(v.type)) {
     lx.diags.error('type-mismatch', `${e.op} needs an integer variable, ${e.target.name} holds ${typeToString(v.type)}`, e.span);
     return lx.fail();

@@ -93,6 +93,8 @@ export class ProbeLowerer {
   /** Lexical scopes of scratch variables, innermost last: a variable lives in the block that first assigns it. */
   readonly scopes: Map<string, { id: number; type: Type; key?: string; fixed?: boolean }>[] = [new Map()];
   readonly irVars: IrVar[] = [];
+  /** Variables declared by `let $x;` and not assigned yet: reading one warns, as bpftrace's VariablePreCheck. */
+  readonly unassignedVars = new Set<number>();
   /** Enclosing while/for loops: `break` and `continue` are valid only inside one. */
   loopDepth = 0;
   /** The loops around the statement being lowered, innermost last (bpftrace's JumpDisallowed names). */

@@ -145,17 +145,17 @@ export class TypeTable {
     }
     if (!this.observeKeys(name, keyTypes, span, diags)) return undefined;
     const other = this.valueSites.get(name) ?? existing.firstUse.span;
-    // `@x++` and `@x += n` on a count/sum map keep adding to it, as in bpftrace.
-    const addsToCounter = kind === 'int' && (existing.kind === 'count' || existing.kind === 'sum');
-    if (existing.kind !== kind && !addsToCounter) {
-      diags.error('map-type-mismatch', `${name} holds ${describeKind(existing)} but is assigned ${describeKind({ kind, valueType, params })} here`, node.span,
+    // An aggregation's map takes no other writes: `@x = count(); @x++` (or `@x += n`, `@x = 0`) is
+    // bpftrace's "Type mismatch for @x" (type_resolver.cpp get_map_value_type); clear()/zero() reset it.
+    if (existing.kind !== kind) {
+      diags.error('map-type-mismatch', mapTypeMismatch(name, { kind, valueType, params }, existing), node.span,
         this.hintAt(`${name} holds ${describeKind(existing)}`, other));
       return undefined;
     }
     if (kind === 'value' || (kind === 'int' && existing.kind === 'int')) {
       const promoted = promoteType(existing.valueType, valueType);
       if (!promoted) {
-        diags.error('map-type-mismatch', `${name} holds ${typeToString(existing.valueType)} but is assigned ${typeToString(valueType)} here`, node.span,
+        diags.error('map-type-mismatch', mapTypeMismatch(name, { kind, valueType, params }, existing), node.span,
           this.hintAt(`${name} holds ${typeToString(existing.valueType)}`, other));
         return undefined;
       }
@@ -165,7 +165,7 @@ export class TypeTable {
         this.valueSites.set(name, node.span);
       }
     }
-    if (existing.params.join() !== params.join() && !addsToCounter) {
+    if (existing.params.join() !== params.join()) {
       diags.error('map-type-mismatch', `${name} is used with different ${kind} parameters`, node.span, this.hintAt(`${name}'s parameters`, other));
       return undefined;
     }
@@ -195,6 +195,21 @@ function typeKey(t: Type): string {
 
 function typeListEquals(a: readonly Type[], b: readonly Type[]): boolean {
   return a.length === b.length && a.every((t, i) => typeEquals(t, b[i]!) && isFlex(t) === isFlex(b[i]!));
+}
+
+/** bpftrace's words for a map assigned a value its type cannot take (type_resolver.cpp get_map_value_type). */
+function mapTypeMismatch(name: string, assigned: MapValueShape, existing: MapValueShape): string {
+  return `Type mismatch for ${name}: trying to assign value of type '${bpftraceTypeName(assigned)}' when map already has a type '${bpftraceTypeName(existing)}'`;
+}
+
+type MapValueShape = { kind: MapKind; valueType: Type; params: readonly bigint[] };
+
+/**
+ * A map value's type as bpftrace names it: a plain value by its type, an aggregation by its own
+ * (`count_t`, `sum_t`, `hist_t`...; tsbpf keeps no sign for them, so no `usum_t`).
+ */
+function bpftraceTypeName(s: MapValueShape): string {
+  return s.kind === 'int' || s.kind === 'value' ? typeToString(s.valueType) : `${s.kind}_t`;
 }
 
 export function describeKind(s: { kind: MapKind; valueType: Type; params: readonly bigint[] }): string {

@@ -84,7 +84,7 @@ export const tracepointProvider: Provider = {
     const re = globToRegExp(`${category}:${event}`);
     const matches = listTracepoints()
       .filter((t) => re.test(`${t.category}:${t.name}`))
-      .sort((a, b) => `${a.category}:${a.name}`.localeCompare(`${b.category}:${b.name}`));
+      .sort((a, b) => { const x = `${a.category}:${a.name}`, y = `${b.category}:${b.name}`; return x < y ? -1 : x > y ? 1 : 0; });
     if (matches.length === 0) {
       diags.error('unknown-probe', `no tracepoint matches ${category}:${event}`, span);
       return [];

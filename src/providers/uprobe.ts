@@ -218,7 +218,7 @@ function makeUprobeProvider(name: 'uprobe' | 'uretprobe', alias: string): Provid
           })
           .sort((a, b) => byteSort(a.name, b.name));
         if (symbols.length === 0 && !hasWildcard(func) && files.length === 1) {
-          diags.error('unknown-probe', `could not resolve symbol: ${path}:${func}`, span);
+          diags.error('unknown-probe', `Could not resolve symbol: ${path}:${func}`, span);
           return [];
         }
         for (const sym of symbols) {

@@ -194,7 +194,7 @@ kernelTest('compile() returns diagnostics with spans; trace() rejects with a Dia
   const r = await compile(script);
   t.false(r.ok);
   if (r.ok) return;
-  t.deepEqual(r.diagnostics, [{ severity: 'error', code: 'unknown-identifier', message: 'unknown identifier: nosuch', span: { start: 23, end: 29 } }]);
+  t.deepEqual(r.diagnostics, [{ severity: 'error', code: 'unknown-identifier', message: "Unknown identifier: 'nosuch'", span: { start: 23, end: 29 } }]);
   const cli = await runTsbpf(['-e', script]);
   t.is(cli.code, 1);
   t.is(`${r.message}\n`, cli.stderr);

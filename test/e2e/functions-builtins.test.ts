@@ -46,7 +46,7 @@ kernelTest('username, elapsed, probe as another user; func is refused in tracepo
   t.is(r.stdout, 'nobody 1 tracepoint:syscalls:sys_enter_getppid\n\n\n@[nobody]: 1\n', describeRun(r));
   const f = await runTsbpf(['-e', 'tracepoint:syscalls:sys_enter_getppid { printf("%s\\n", func); }']);
   t.is(f.code, 1, describeRun(f));
-  t.regex(f.stderr, /func is not available in tracepoint probes/);
+  t.regex(f.stderr, /The func builtin can not be used with 'tracepoint' probes/);
 });
 
 kernelTest('kstack and ustack: symbolized, modes and depth; user stacks stay symbolized after the process exits', async (t) => {

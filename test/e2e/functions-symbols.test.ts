@@ -1,5 +1,5 @@
 /**
- * uaddr() (PIE and non-PIE binaries), reg(), usym of reg("ip"), kaddr, and the default stack mode
+ * uaddr() (PIE and non-PIE binaries), reg() (also in profile/interval probes), usym of reg("ip"), kaddr, and the default stack mode
  * (`config = { stack_mode = perf }`, BPFTRACE_STACK_MODE), on a small C program built here.
  */
 import { spawnSync } from 'node:child_process';
@@ -57,6 +57,27 @@ kernelTest('reg("ip") / reg("pc") name the probed function through usym; a bad r
   t.is(r.stdout.split('\n')[0], 'tick tick 1');
   const bad = await runTsbpf(['-e', `uprobe:${bin}:tick { printf("%d\\n", reg("xyz")); }`]);
   t.true(bad.stderr.includes(`ERROR: 'xyz' is not a valid register on this architecture`), bad.stderr);
+}, { needs: needsGcc });
+
+const SPIN_SOURCE = `__attribute__((noinline)) void spin(void) { for (;;) __asm__ volatile(""); }
+int main(void) { spin(); return 0; }
+`;
+
+kernelTest('reg() in perf-event probes (profile, interval) reads the sampled registers; other probe types are refused as bpftrace', async (t) => {
+  const dir = scratchDir(t);
+  writeFileSync(join(dir, 'spin.c'), SPIN_SOURCE);
+  const bin = join(dir, 'tsb_spin');
+  const cc = spawnSync('gcc', ['-O1', '-o', bin, join(dir, 'spin.c')], { encoding: 'utf8' });
+  t.is(cc.status, 0, cc.stderr);
+  // The child spins in user space: a sample taken there has its ip inside spin().
+  const r = await runTsbpf(['-e', 'profile:hz:997 /pid == cpid && usermode/ { printf("%s\\n", usym(reg("ip"))); exit(); }', '-c', bin]);
+  t.is(r.code, 0, describeRun(r));
+  t.is(r.stdout, 'spin\n\n\n', describeRun(r));
+  const iv = await runTsbpf(['-e', 'interval:ms:10 { printf("%d\\n", reg("sp") != 0); exit(); }']);
+  t.is(iv.stdout, '1\n\n\n', describeRun(iv));
+  const tp = await runTsbpf(['-e', 't:syscalls:sys_enter_read { @ = reg("ip"); }']);
+  t.is(tp.code, 1);
+  t.true(tp.stderr.startsWith('stdin:1:33-42: ERROR: reg can not be used with "tracepoint" probes\n'), tp.stderr);
 }, { needs: needsGcc });
 
 kernelTest('stack_mode config and BPFTRACE_STACK_MODE set the default ustack mode (env wins)', async (t) => {

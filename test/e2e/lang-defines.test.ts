@@ -17,5 +17,5 @@ kernelTest('a script macro overrides a #define of the same name; other defines s
   t.is(ok.stdout, '7\n\n\n');
   const bad = await runTsbpf(['--no-cache', '-e', '#define SQ(x) ((x) * (x))\nBEGIN { printf("%d\\n", SQ); exit(); }']);
   t.is(bad.code, 1);
-  t.regex(bad.stderr, /stdin:2:24-26: ERROR: unknown identifier: SQ\n/);
+  t.regex(bad.stderr, /stdin:2:24-26: ERROR: Unknown identifier: 'SQ'\n/);
 });

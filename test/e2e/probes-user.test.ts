@@ -64,7 +64,7 @@ userTest('uprobe on a missing function or file is a compile error', async (t) =>
   const target = buildProbeTarget(scratchDir(t), 'O2');
   const r1 = await runTsbpf(['-e', `uprobe:${target.path}:no_such_function { exit(); }`]);
   t.is(r1.code, 1);
-  t.regex(r1.stderr, /could not resolve symbol/);
+  t.regex(r1.stderr, /Could not resolve symbol: /);
   const r2 = await runTsbpf(['-e', 'uprobe:/nonexistent/binary:f { exit(); }']);
   t.is(r2.code, 1);
   t.regex(r2.stderr, /does not exist or is not executable/);

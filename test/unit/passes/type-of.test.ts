@@ -88,7 +88,7 @@ test('a conflict comes out as a diagnostic of the type pass', (t) => {
   const walk = { ...s.newScript!() };
   const diags = new Diagnostics();
   new ProbeTyper(walk, s.expanded![0]!.probe, diags).typeProbe(s.expanded![0]!.node);
-  t.deepEqual(diags.items.map((d) => `${d.code}: ${d.message}`), ['map-type-mismatch: @x holds an integer but is assigned a string[2] here']);
+  t.deepEqual(diags.items.map((d) => `${d.code}: ${d.message}`), ["map-type-mismatch: Type mismatch for @x: trying to assign value of type 'string[2]' when map already has a type 'int64'"]);
 });
 
 test('type resolution never lowers: each probe is lowered exactly once', (t) => {
@@ -193,6 +193,6 @@ test('sizeof(e) and typeof(e) take the type pass\'s type and never lower their o
   t.deepEqual(ok.events.filter((e) => JSON.stringify(e).includes('Divide')), []);
   const bad = compileFrontend({ name: 'test', text: 'BEGIN { @n = sizeof($nope); $x = (typeof(@undefined_map[1]))1; @s = sizeof(1 + "x"); }' });
   t.deepEqual(bad.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), [
-    'variable used before it was assigned: $nope', 'undefined map: @undefined_map', 'operator + cannot be used on int8 and string[2]',
+    'Undefined or undeclared variable: $nope', 'Undefined map: @undefined_map', 'operator + cannot be used on int8 and string[2]',
   ]);
 });
