@@ -6,10 +6,10 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeRun, kernelTest, runTsbpf, scratchDir, startTsbpf } from '../helpers/tsbpf.js';
 
-kernelTest('compile errors are shaped as bpftrace\'s: FILE:L:C1-C2, `~` under the span, tabs 4 wide; a span over lines is FILE:L1-L2 and its lines', async (t) => {
+kernelTest('compile errors are shaped as bpftrace\'s: FILE:L:C1-C2, `^~~` under the span (bpftrace: `~~~`), tabs 4 wide; a span over lines is FILE:L1-L2 and its lines', async (t) => {
   const one = await runTsbpf(['-e', 'BEGIN {\t@ = foo; }']);
   t.is(one.code, 1);
-  t.is(one.stderr, "stdin:1:13-16: ERROR: Unknown identifier: 'foo'\nBEGIN {    @ = foo; }\n               ~~~\n");
+  t.is(one.stderr, "stdin:1:13-16: ERROR: Unknown identifier: 'foo'\nBEGIN {    @ = foo; }\n               ^~~\n");
   const file = join(scratchDir(t), 'multi.bt');
   writeFileSync(file, 'BEGIN {\n\t@x = 1;\n\t@x =\n\t  "a";\n}\n');
   const multi = await runTsbpf([file]);
@@ -104,7 +104,7 @@ kernelTest('a second SIGINT soon after the first is ignored until the maps are p
 kernelTest('reading a `let $x;` variable before anything assigns it warns as bpftrace (and reads 0); an assignment, ++ or &$x before the read does not', async (t) => {
   const r = await runTsbpf(['-e', 'BEGIN { let $x; print($x); $x = 2; print($x); exit(); }']);
   t.is(r.code, 0, describeRun(r));
-  t.is(r.stderr.split('\n').slice(0, 3).join('\n'), 'stdin:1:23-25: WARNING: Variable used before it was assigned: $x\nBEGIN { let $x; print($x); $x = 2; print($x); exit(); }\n                      ~~');
+  t.is(r.stderr.split('\n').slice(0, 3).join('\n'), 'stdin:1:23-25: WARNING: Variable used before it was assigned: $x\nBEGIN { let $x; print($x); $x = 2; print($x); exit(); }\n                      ^~');
   t.is(r.stdout, '0\n2\n\n\n');
   const quiet = await runTsbpf(['-e', 'BEGIN { let $a; let $b; let $c: uint32; $a = 1; $b++; $p = &$c; print(($a, $b, $c)); exit(); }']);
   t.is(quiet.code, 0, describeRun(quiet));

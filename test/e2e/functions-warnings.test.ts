@@ -24,7 +24,7 @@ kernelTest('-k: a failed map lookup is a warning with the helper, retcode and pl
     "stdin:1:44-48: WARNING: Can't lookup map element because it does not exist.\n" +
       'Additional Info - helper: map_lookup_elem, retcode: 0\n' +
       `${prog}\n` +
-      '                                           ~~~~\n',
+      '                                           ^~~~\n',
   );
   // Without -k: no check at all.
   const quiet = await runTsbpf(['--no-cache', '-e', prog]);
@@ -37,12 +37,12 @@ kernelTest('-k: a failed probe read is reported (text and -f json helper_error)'
   const r = await runTsbpf(['--no-cache', '-k', '-e', prog]);
   t.is(r.code, 0, describeRun(r));
   // Address 0 is a user address: bpf_probe_read_kernel refuses it with -ERANGE on this kernel (older: -EFAULT).
-  const m = /^stdin:1:61-65: WARNING: (.*)\nAdditional Info - helper: probe_read_kernel, retcode: (-\d+)\n(.*)\n( *~+)\n$/.exec(warnings(r.stderr));
+  const m = /^stdin:1:61-65: WARNING: (.*)\nAdditional Info - helper: probe_read_kernel, retcode: (-\d+)\n(.*)\n( *\^~*)\n$/.exec(warnings(r.stderr));
   t.truthy(m, r.stderr);
   t.true(m![1] === 'Numerical result out of range' || m![1] === 'Bad address', m![1]);
   t.true(m![2] === '-34' || m![2] === '-14', m![2]);
   t.is(m![3], prog);
-  t.is(m![4], ' '.repeat(60) + '~~~~');
+  t.is(m![4], ' '.repeat(60) + '^~~~');
   const j = await runTsbpf(['--no-cache', '-k', '-q', '-f', 'json', '-e', prog]);
   t.is(j.code, 0, describeRun(j));
   const line = j.stdout.split('\n').find((l) => l.includes('helper_error'));
@@ -61,7 +61,7 @@ kernelTest('map full: a warning by default (hash(1), percpuhash count()), none f
     "stdin:1:38-47: WARNING: Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @a = hash(5000)`\n" +
       'Additional Info - helper: map_update_elem, retcode: -7\n' +
       `${prog}\n` +
-      ' '.repeat(37) + '~~~~~~~~~\n',
+      ' '.repeat(37) + '^~~~~~~~~\n',
   );
   const pc = await runTsbpf(['--no-cache', '-e', 'let @a = percpuhash(1); BEGIN { @a[1] = count(); @a[2] = count(); exit(); }']);
   t.is(pc.stdout, '\n\n@a[1]: 1\n');
@@ -91,7 +91,7 @@ kernelTest('every failing site reports its own place through the shared error pa
   const whole = `${prog} interval:ms:50 { exit(); }`;
   t.is(
     warnings(r.stderr),
-    places.map((p, i) => `${p.loc}: ${full}\nAdditional Info - helper: map_update_elem, retcode: -7\n${whole}\n${' '.repeat(p.at)}${'~'.repeat(sites[i]!.length)}\n`).join(''),
+    places.map((p, i) => `${p.loc}: ${full}\nAdditional Info - helper: map_update_elem, retcode: -7\n${whole}\n${' '.repeat(p.at)}^${'~'.repeat(sites[i]!.length - 1)}\n`).join(''),
   );
   const j = await runTsbpf(['--no-cache', '-q', '-f', 'json', '-e', whole]);
   const cols = j.stdout.split('\n').filter((l) => l.includes('"helper_error"')).map((l) => (JSON.parse(l) as { col: number; retcode: number }).col);
@@ -115,7 +115,7 @@ kernelTest('bpf_loop over more than 8M iterations does nothing and warns (helper
   t.is(r.stdout, '\n\n@c: 0\n');
   t.is(
     warnings(r.stderr),
-    'stdin:1:32-58: WARNING: Argument list too long\nAdditional Info - helper: loop, retcode: -7\n' + `${prog}\n` + ' '.repeat(31) + '~'.repeat(26) + '\n',
+    'stdin:1:32-58: WARNING: Argument list too long\nAdditional Info - helper: loop, retcode: -7\n' + `${prog}\n` + ' '.repeat(31) + '^' + '~'.repeat(25) + '\n',
   );
 });
 

@@ -61,7 +61,7 @@ kernelTest('printf %s with a pointer is rejected with a caret at the argument', 
   const r = await runTsbpf(['--no-cache', '-e', script]);
   t.not(r.code, 0, describeRun(r));
   const col = script.indexOf('$p)') + 1;
-  t.is(r.stderr, `stdin:1:${col}-${col + 2}: ERROR: %s needs a string, got a pointer (int8 *)\n${script}\n${' '.repeat(col - 1)}~~\nHINT: read the string it points to with str($p)\n`);
+  t.is(r.stderr, `stdin:1:${col}-${col + 2}: ERROR: %s needs a string, got a pointer (int8 *)\n${script}\n${' '.repeat(col - 1)}^~\nHINT: read the string it points to with str($p)\n`);
 });
 
 kernelTest('kernel enum constants from BTF; let without a type; #define values with comments', async (t) => {

@@ -22,8 +22,8 @@ function mapLines(stdout: string): string[] {
 
 /** The column (1-based) of the caret on the first caret line of a rendered diagnostic. */
 function caretColumn(stderr: string): number | undefined {
-  const line = stderr.split('\n').find((l) => /^\s*~+\s*$/.test(l));
-  return line === undefined ? undefined : line.indexOf('~') + 1;
+  const line = stderr.split('\n').find((l) => /^\s*\^~*\s*$/.test(l));
+  return line === undefined ? undefined : line.indexOf('^') + 1;
 }
 
 // ------------------------------------------------------------------------------ counting

@@ -35,10 +35,10 @@ for (const [name, gen] of Object.entries(DEEP)) {
     t.truthy(d.span);
     t.true(d.span!.start > 0 && d.span!.start < text.length, 'inside the text');
     t.true((d.hints ?? []).length > 0);
-    // Rendered like every diagnostic: place, source line, a `~` under the span.
+    // Rendered like every diagnostic: place, source line, `^~~` under the span.
     const out = renderDiagnostics(errors, { name: 'stdin', text });
     t.regex(out, /^stdin:1:\d+(-\d+)?: ERROR: .*too deep|^stdin:1:\d+(-\d+)?: ERROR: .*levels deep/m);
-    t.regex(out, /\n *~+\n/);
+    t.regex(out, /\n *\^~*\n/);
   });
 }
 
