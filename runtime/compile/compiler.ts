@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMPILE_ENV_VARS, type CompiledScript, type CompileReply, type Diagnostic, type DumpStage, type ListReply, type SourceFile, type WorkerRequest } from '../../src/contract/index.js';
 import { freshBundle } from './bundle-stamp.js';
+import { usableSnapshot } from './worker-snapshot.js';
 import { cacheDirPath, fileDeps, openCacheDir, readEntry, writeEntry } from './compile-cache.js';
 import { startProgress, type ProgressStream } from './progress.js';
 
@@ -18,12 +19,15 @@ const here = dirname(fileURLToPath(import.meta.url));
 const WORKER = join(here, '..', '..', 'src', 'compile-worker.js');
 
 /**
- * The worker file spawned: the bundle's (one file to load instead of ~120) while it was made from
- * this dist/ (runtime/compile/bundle-stamp.ts), else dist/'s. The cache key names dist/'s either way: a
- * fresh bundle is the same code.
+ * node's arguments for a worker: the bundle's file (one file to load instead of ~120) while it was
+ * made from this dist/ (runtime/compile/bundle-stamp.ts), else dist/'s; started from the bundle's
+ * start-up snapshot (runtime/compile/worker-snapshot.ts: the compiler loaded, the parsers built)
+ * when this node built it. The cache key names dist/'s either way: the bundle is the same code.
  */
-function workerFile(): string {
-  return freshBundle(join(here, '..', '..', '..'), join(here, '..', '..'), 'compile-worker.js') ?? WORKER;
+function workerArgs(): string[] {
+  const bundled = freshBundle(join(here, '..', '..', '..'), join(here, '..', '..'), 'compile-worker.js');
+  const snapshot = bundled ? usableSnapshot(dirname(bundled)) : undefined;
+  return [...(snapshot ? ['--snapshot-blob', snapshot] : []), bundled ?? WORKER, String(process.pid)];
 }
 
 /**
@@ -156,7 +160,21 @@ async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Rep
     const untrack = trackWorker(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
+    // The reply ends with a newline (JSON has no raw newline): acted on at once, without waiting for
+    // the worker's exit (LLVM's teardown takes milliseconds); the worker exits by itself.
+    let replied = false;
+    const answer = (): void => {
+      replied = true;
+      try {
+        resolve(interpret(JSON.parse(Buffer.concat(out).toString('utf8')) as Reply));
+      } catch (e) {
+        resolve({ kind: 'internal-error', message: `unreadable reply from the compile worker: ${(e as Error).message} ${Buffer.concat(err).toString('utf8').trim()}` });
+      }
+    };
+    child.stdout.on('data', (c: Buffer) => {
+      out.push(c);
+      if (!replied && c.includes(10)) answer();
+    });
     child.stderr.on('data', (c: Buffer) => err.push(c));
     // EPIPE when the worker died before reading the request: reported by 'close'.
     child.stdin.on('error', () => undefined);
@@ -167,6 +185,7 @@ async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Rep
     child.on('close', (code, signal) => {
       untrack();
       if (keepWarm) void startSpareWorker();
+      if (replied) return;
       const stderr = Buffer.concat(err).toString('utf8').trim();
       if (code !== 0) {
         // 70: the LLVM fatal-error handler of the llvm addon (native/src/llvm_emit.cc).
@@ -174,11 +193,7 @@ async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Rep
         resolve({ kind: 'internal-error', message: `the compiler crashed (${why})${stderr ? `: ${stderr}` : ''}` });
         return;
       }
-      try {
-        resolve(interpret(JSON.parse(Buffer.concat(out).toString('utf8')) as Reply));
-      } catch (e) {
-        resolve({ kind: 'internal-error', message: `unreadable reply from the compile worker: ${(e as Error).message} ${stderr}` });
-      }
+      answer();
     });
     // One line (JSON has no raw newline); stdin is not ended: see above.
     child.stdin.write(JSON.stringify(request) + '\n');
@@ -189,7 +204,7 @@ type Worker = import('node:child_process').ChildProcessWithoutNullStreams;
 
 async function spawnWorker(): Promise<Worker> {
   const { spawn } = await import('node:child_process');
-  return spawn(process.execPath, [workerFile(), String(process.pid)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawn(process.execPath, workerArgs(), { stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 /**
