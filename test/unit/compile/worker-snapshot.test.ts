@@ -88,7 +88,7 @@ function ask(nodeArgs: readonly string[], request: WorkerRequest): Promise<{ rep
 const bundled = freshBundle(REPO_ROOT, join(REPO_ROOT, 'dist'), 'compile-worker.js');
 const snapshot = bundled && !process.env['TSBPF_NO_SNAPSHOT'] ? usableSnapshot(dirname(bundled)) : undefined;
 
-/** Requests that need no kernel (BEGIN, END, interval): compiles, warnings, syntax and type errors, dumps, a listing. */
+/** Requests that need no tracefs or BTF (BEGIN, END, interval, software events): compiles, warnings, syntax and type errors, dumps, a listing. */
 const REQUESTS: readonly WorkerRequest[] = [
   { source: { name: '-e', text: 'BEGIN { printf("%d %s\\n", 1 + 2, "x"); exit(); }' }, positionals: [] },
   { source: { name: '-e', text: 'BEGIN { @a[1, "k"] = count(); @h = hist(5); $x = (uint8)300; print(@a); } END { clear(@a); }' }, positionals: [] },
@@ -97,7 +97,7 @@ const REQUESTS: readonly WorkerRequest[] = [
   { source: { name: '-e', text: 'BEGIN { $x = "a" + 1; @m[1] = 1; @m["s"] = 2; }' }, positionals: [] },
   { source: { name: '-e', text: 'BEGIN { $unused = 1; @x = 1; exit(); }' }, positionals: [], warningLevel: 2 },
   { source: { name: '-e', text: 'BEGIN { @c = count(); print(@c); exit(); }' }, positionals: [], dump: ['ast', 'types', 'ir', 'bpf'] },
-  { source: { name: '-e', text: 'BEGIN { exit(); } END { }' }, positionals: [], list: { verbose: true } },
+  { source: { name: '-e', text: 'BEGIN { exit(); } interval:s:1 { } software:cpu-clock:1000 { }' }, positionals: [], list: { verbose: true } },
 ];
 
 (snapshot ? test : test.skip)(
