@@ -5,8 +5,8 @@ import { release, version } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMPILE_ENV_VARS, type CompiledScript, type CompileReply, type Diagnostic, type DumpStage, type ListReply, type SourceFile, type WorkerRequest } from '../../src/contract/index.js';
-import { freshBundle } from './bundle-stamp.js';
-import { usableSnapshot } from './worker-snapshot.js';
+import { setHeld, takeEarlyWorker, type Worker } from './early-worker.js';
+import { workerArgs, WORKER_FILE } from './worker-command.js';
 import { cacheDirPath, fileDeps, openCacheDir, readEntry, writeEntry } from './compile-cache.js';
 import { startProgress, type ProgressStream } from './progress.js';
 
@@ -16,19 +16,6 @@ export type CompileOutcome =
   | { readonly kind: 'internal-error'; readonly message: string };
 
 const here = dirname(fileURLToPath(import.meta.url));
-const WORKER = join(here, '..', '..', 'src', 'compile-worker.js');
-
-/**
- * node's arguments for a worker: the bundle's file (one file to load instead of ~120) while it was
- * made from this dist/ (runtime/compile/bundle-stamp.ts), else dist/'s; started from the bundle's
- * start-up snapshot (runtime/compile/worker-snapshot.ts: the compiler loaded, the parsers built)
- * when this node built it. The cache key names dist/'s either way: the bundle is the same code.
- */
-function workerArgs(): string[] {
-  const bundled = freshBundle(join(here, '..', '..', '..'), join(here, '..', '..'), 'compile-worker.js');
-  const snapshot = bundled ? usableSnapshot(dirname(bundled)) : undefined;
-  return [...(snapshot ? ['--snapshot-blob', snapshot] : []), bundled ?? WORKER, String(process.pid)];
-}
 
 /**
  * The compiler's build: the worker's mtime, the mtime of tsc's incremental build info
@@ -43,7 +30,7 @@ function buildStamp(): string {
       return 'unknown';
     }
   };
-  return [WORKER, join(here, '..', '..', '.tsbuildinfo'), join(here, '..', '..', '..', 'native', 'build', 'Release', 'tsbpf_llvm.node')].map(mtime).join('/');
+  return [WORKER_FILE, join(here, '..', '..', '.tsbuildinfo'), join(here, '..', '..', '..', 'native', 'build', 'Release', 'tsbpf_llvm.node')].map(mtime).join('/');
 }
 
 /** The environment variables that change the compiled code (src/contract/env.ts), the set ones only. */
@@ -155,7 +142,7 @@ type InternalError = { readonly kind: 'internal-error'; readonly message: string
  * arrives while it runs kills it before tsbpf goes on to die of (or handle) the signal.
  */
 async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Reply) => Outcome): Promise<Outcome | InternalError> {
-  const child = takeSpareWorker() ?? (await spawnWorker());
+  const child = takeSpareWorker() ?? takeEarlyWorker() ?? (await spawnWorker());
   return new Promise((resolve) => {
     const untrack = trackWorker(child);
     const out: Buffer[] = [];
@@ -199,8 +186,6 @@ async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Rep
     child.stdin.write(JSON.stringify(request) + '\n');
   });
 }
-
-type Worker = import('node:child_process').ChildProcessWithoutNullStreams;
 
 async function spawnWorker(): Promise<Worker> {
   const { spawn } = await import('node:child_process');
@@ -252,14 +237,6 @@ function takeSpareWorker(): Worker | undefined {
   if (!child || child.exitCode !== null || child.signalCode !== null) return undefined;
   setHeld(child, true);
   return child;
-}
-
-/** Whether the worker (its process and pipes) keeps tsbpf's event loop alive. */
-function setHeld(child: Worker, held: boolean): void {
-  for (const h of [child, child.stdin, child.stdout, child.stderr] as { ref?: () => void; unref?: () => void }[]) {
-    if (held) h.ref?.();
-    else h.unref?.();
-  }
 }
 
 /** Compile workers alive now; killed on SIGINT/SIGTERM. */
