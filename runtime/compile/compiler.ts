@@ -118,7 +118,8 @@ export async function compile(req: CompileRequest): Promise<CompileOutcome> {
   const progress = startProgress(req.progress ?? process.stderr, 'compiling');
   let outcome: CompileOutcome;
   try {
-    outcome = await runWorker(req, () => progress.done());
+    // The entry's HMAC needs node:crypto (writeEntry): loaded while the worker compiles, not after.
+    outcome = await runWorker(req, () => progress.done(), dir ? () => void import('node:crypto').catch(() => undefined) : undefined);
   } finally {
     progress.done();
   }
@@ -141,7 +142,7 @@ type InternalError = { readonly kind: 'internal-error'; readonly message: string
  * open until the reply (its end tells the worker the parent is gone), and a SIGINT/SIGTERM that
  * arrives while it runs kills it before tsbpf goes on to die of (or handle) the signal.
  */
-async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Reply) => Outcome): Promise<Outcome | InternalError> {
+async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Reply) => Outcome, whileWaiting?: () => void): Promise<Outcome | InternalError> {
   const child = takeSpareWorker() ?? takeEarlyWorker() ?? (await spawnWorker());
   return new Promise((resolve) => {
     const untrack = trackWorker(child);
@@ -184,6 +185,7 @@ async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Rep
     });
     // One line (JSON has no raw newline); stdin is not ended: see above.
     child.stdin.write(JSON.stringify(request) + '\n');
+    whileWaiting?.();
   });
 }
 
@@ -263,7 +265,8 @@ function trackWorker(child: { kill(signal: NodeJS.Signals): boolean }): () => vo
   };
 }
 
-function runWorker(req: CompileRequest, onReply: () => void): Promise<CompileOutcome> {
+/** `whileWaiting` runs once the request is sent: work for the idle parent while the worker compiles. */
+function runWorker(req: CompileRequest, onReply: () => void, whileWaiting?: () => void): Promise<CompileOutcome> {
   const request: WorkerRequest = { source: req.source, positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel, ...(req.dump?.length ? { dump: req.dump } : {}), ...(req.elf ? { elf: true } : {}) };
   return askWorker(request, (reply: CompileReply): CompileOutcome => {
     onReply();
@@ -272,7 +275,7 @@ function runWorker(req: CompileRequest, onReply: () => void): Promise<CompileOut
     if ('ok' in reply) return { kind: 'ok', script: reply.ok, cached: false };
     if ('diagnostics' in reply) return { kind: 'diagnostics', diagnostics: reply.diagnostics };
     return { kind: 'internal-error', message: reply.internalError + (process.env['TSBPF_DEBUG'] && reply.stack ? `\n${reply.stack}` : '') };
-  });
+  }, whileWaiting);
 }
 
 export type ListOutcome =
