@@ -16,7 +16,8 @@ import { cacheDirPath, KEY_FILE } from './cache-location.js';
 export type Worker = import('node:child_process').ChildProcessWithoutNullStreams;
 
 const EARLY = Symbol.for('tsbpf.earlyCompileWorker');
-type Registry = { [EARLY]?: Worker };
+/** The worker and the environment it was started with (it reads its own, e.g. TSBPF_NO_FEATURES). */
+type Registry = { [EARLY]?: { readonly child: Worker; readonly env: NodeJS.ProcessEnv } };
 
 /** Options after which tsbpf compiles nothing (they print and exit). */
 const NO_COMPILE = new Set(['-h', '--help', '-V', '--version', '--info', '--complete']);
@@ -50,6 +51,11 @@ export function setHeld(child: Worker, held: boolean): void {
   }
 }
 
+function sameEnv(a: NodeJS.ProcessEnv, b: NodeJS.ProcessEnv): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
 /** bin/tsbpf.js: start the compile worker now when the command line will need one. */
 export async function startEarlyWorker(argv: readonly string[]): Promise<void> {
   if (process.env['TSBPF_NO_EARLY_WORKER'] || !compileIsCertain(argv)) return;
@@ -60,15 +66,26 @@ export async function startEarlyWorker(argv: readonly string[]): Promise<void> {
   child.on('error', () => undefined);
   child.stdin.on('error', () => undefined);
   setHeld(child, false);
-  (globalThis as Registry)[EARLY] = child;
+  (globalThis as Registry)[EARLY] = { child, env: { ...process.env } };
 }
 
-/** The worker started early, if one is waiting (and alive): held (ref'd) again for its compile; taken once. */
+/**
+ * The worker started early, if one is waiting (and alive): held (ref'd) again for its compile; taken
+ * once. Not when the environment changed since it started (the CLI sets TSBPF_NO_FEATURES and
+ * TSBPF_TRACEABLE_FUNCTIONS from its options for the worker to read): then it is ended, and the
+ * caller starts one that sees the environment as it is.
+ */
 export function takeEarlyWorker(): Worker | undefined {
   const registry = globalThis as Registry;
-  const child = registry[EARLY];
+  const early = registry[EARLY];
   delete registry[EARLY];
-  if (!child || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return undefined;
+  if (!early) return undefined;
+  const { child, env } = early;
+  if (!sameEnv(env, process.env)) {
+    child.kill('SIGKILL');
+    return undefined;
+  }
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return undefined;
   setHeld(child, true);
   return child;
 }

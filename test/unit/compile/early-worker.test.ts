@@ -86,3 +86,15 @@ test('a run that never compiles (a usage error) exits as before and leaves no ea
   t.is(r.stderr.split('\n')[0], "ERROR: unrecognized option '--no-such-flag'");
   t.true(await eventually(() => compileWorkersOf(r.pid).length === 0, 10_000), `compile workers of ${r.pid} still running: ${compileWorkersOf(r.pid).join(' ')}`);
 });
+
+test('the early worker is not used when the CLI changes the environment the worker reads (--traceable-functions)', async (t) => {
+  t.timeout(60_000);
+  const dir = scratch(t);
+  const list = join(dir, 'traceable');
+  writeFileSync(list, 'tsbpf_fake_one\ntsbpf_fake_two\nvfs_write\n');
+  // Listed from the file (TSBPF_TRACEABLE_FUNCTIONS, set by the CLI after the early worker started), not the kernel's list.
+  const r = await runBin(t, ['--traceable-functions', list, '-l', '-e', 'kprobe:tsbpf_fake_* { }']);
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, 'kprobe:tsbpf_fake_one\nkprobe:tsbpf_fake_two\n');
+  t.true(await eventually(() => compileWorkersOf(r.pid).length === 0, 10_000), 'the unused early worker was ended');
+});
