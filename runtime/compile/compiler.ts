@@ -148,20 +148,24 @@ async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Rep
     const untrack = trackWorker(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    // The reply ends with a newline (JSON has no raw newline): acted on at once, without waiting for
-    // the worker's exit (LLVM's teardown takes milliseconds); the worker exits by itself.
-    let replied = false;
-    const answer = (): void => {
-      replied = true;
+    // The reply ends with a newline (JSON has no raw newline). Then the worker has nothing left to do
+    // but LLVM's teardown at exit (milliseconds): it is ended at once (SIGKILL), and the outcome is
+    // given once it is gone, so that its exit (SIGCHLD) never lands in the session that follows (a
+    // signal interrupts bpf_prog_test_run with EINTR).
+    let replied: Outcome | InternalError | undefined;
+    const answer = (): Outcome | InternalError => {
       try {
-        resolve(interpret(JSON.parse(Buffer.concat(out).toString('utf8')) as Reply));
+        return interpret(JSON.parse(Buffer.concat(out).toString('utf8')) as Reply);
       } catch (e) {
-        resolve({ kind: 'internal-error', message: `unreadable reply from the compile worker: ${(e as Error).message} ${Buffer.concat(err).toString('utf8').trim()}` });
+        return { kind: 'internal-error', message: `unreadable reply from the compile worker: ${(e as Error).message} ${Buffer.concat(err).toString('utf8').trim()}` };
       }
     };
     child.stdout.on('data', (c: Buffer) => {
       out.push(c);
-      if (!replied && c.includes(10)) answer();
+      if (replied === undefined && c.includes(10)) {
+        replied = answer();
+        child.kill('SIGKILL');
+      }
     });
     child.stderr.on('data', (c: Buffer) => err.push(c));
     // EPIPE when the worker died before reading the request: reported by 'close'.
@@ -173,7 +177,10 @@ async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Rep
     child.on('close', (code, signal) => {
       untrack();
       if (keepWarm) void startSpareWorker();
-      if (replied) return;
+      if (replied !== undefined) {
+        resolve(replied);
+        return;
+      }
       const stderr = Buffer.concat(err).toString('utf8').trim();
       if (code !== 0) {
         // 70: the LLVM fatal-error handler of the llvm addon (native/src/llvm_emit.cc).
@@ -181,7 +188,7 @@ async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Rep
         resolve({ kind: 'internal-error', message: `the compiler crashed (${why})${stderr ? `: ${stderr}` : ''}` });
         return;
       }
-      answer();
+      resolve(answer());
     });
     // One line (JSON has no raw newline); stdin is not ended: see above.
     child.stdin.write(JSON.stringify(request) + '\n');
