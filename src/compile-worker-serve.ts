@@ -2,8 +2,8 @@
  * The compile worker's side of the protocol (src/contract/worker.ts), shared by its two entries:
  * src/compile-worker.ts (node runs the worker's file) and src/compile-worker-snapshot.ts (node
  * starts from the start-up snapshot built of it). Reads one JSON request from stdin, answers one
- * JSON reply on stdout, ended by a newline (the parent acts on it without waiting for this process
- * to exit), then exits.
+ * JSON reply on stdout, ended by a newline (on which the parent ends this process: only LLVM's
+ * teardown is left), then exits.
  */
 import type { CompileReply, DumpStage, ListReply, StageDump, WorkerRequest } from './contract/index.js';
 
