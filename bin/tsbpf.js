@@ -6,9 +6,13 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { freshBundle } from '../dist/runtime/compile/bundle-stamp.js';
+import { startEarlyWorker } from '../dist/runtime/compile/early-worker.js';
 
 // The process is named tsbpf, as bpftrace's is bpftrace: `comm` in BEGIN/END and `ps` show it.
 process.title = 'tsbpf';
+
+// A cold compile's worker starts now, while the CLI loads, when the command line makes a compile certain.
+await startEarlyWorker(process.argv.slice(2));
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundled = freshBundle(root, join(root, 'dist'), 'cli.js');

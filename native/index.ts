@@ -338,7 +338,9 @@ export interface LlvmNative {
 // ---------------------------------------------------------------------------------------------
 // Loading
 
-const require = createRequire(import.meta.url);
+// Made on first use, not at load: the compile worker's start-up snapshot (src/compile-worker-snapshot.ts)
+// holds this module loaded, and its location is known only when the snapshot runs.
+let requireAddon: NodeRequire | undefined;
 
 export { nativeSearchDirs };
 
@@ -346,7 +348,7 @@ function loadAddon(file: string): unknown {
   const dirs = nativeSearchDirs();
   for (const d of dirs) {
     const p = join(d, file);
-    if (existsSync(p)) return require(p) as unknown;
+    if (existsSync(p)) return (requireAddon ??= createRequire(import.meta.url))(p) as unknown;
   }
   throw new Error(`tsbpf: native add-on ${file} not found (looked in ${dirs.join(', ')}); run \`npm run build:native\``);
 }

@@ -2,10 +2,11 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const here = dirname(fileURLToPath(import.meta.url));
 
 /** Directories searched for the .node files, in order. */
 export function nativeSearchDirs(): string[] {
+  // Computed at each call, not at load: see `requireAddon` in native/index.ts.
+  const here = dirname(fileURLToPath(import.meta.url));
   const dirs: string[] = [];
   const env = process.env['TSBPF_NATIVE_DIR'];
   if (env) dirs.push(env);

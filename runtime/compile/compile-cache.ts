@@ -1,8 +1,8 @@
 // node:crypto is loaded only when an entry is there to check or to write (~3 ms of start-up).
 import { closeSync, constants as F, fchmodSync, fstatSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { CompiledScript } from '../../src/contract/index.js';
+import { cacheDirPath, KEY_FILE } from './cache-location.js';
 import { checkCompiledScript } from './compiled-script-check.js';
 
 /**
@@ -13,10 +13,7 @@ import { checkCompiledScript } from './compiled-script-check.js';
  * this user's tsbpf did not write. docs/security.md has the threat model.
  */
 
-/** `$XDG_CACHE_HOME/tsbpf`, or `~/.cache/tsbpf`. */
-export function cacheDirPath(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'tsbpf');
-}
+export { cacheDirPath };
 
 /** A cache directory that passed the checks: a real directory, owned by the effective user, not writable by group or others. */
 export interface PrivateDir {
@@ -85,7 +82,6 @@ function ownFile(st: Stats, privateMode: boolean): boolean {
 /** Largest entry read (a big script's instructions are a few MB of base64). */
 const MAX_ENTRY_BYTES = 64 << 20;
 const KEY_BYTES = 32;
-const KEY_FILE = 'key';
 const MAGIC = 'tsbpf-cache-1';
 
 /**

@@ -5,7 +5,8 @@ import { release, version } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMPILE_ENV_VARS, type CompiledScript, type CompileReply, type Diagnostic, type DumpStage, type ListReply, type SourceFile, type WorkerRequest } from '../../src/contract/index.js';
-import { freshBundle } from './bundle-stamp.js';
+import { setHeld, takeEarlyWorker, type Worker } from './early-worker.js';
+import { workerArgs, WORKER_FILE } from './worker-command.js';
 import { cacheDirPath, fileDeps, openCacheDir, readEntry, writeEntry } from './compile-cache.js';
 import { startProgress, type ProgressStream } from './progress.js';
 
@@ -15,16 +16,6 @@ export type CompileOutcome =
   | { readonly kind: 'internal-error'; readonly message: string };
 
 const here = dirname(fileURLToPath(import.meta.url));
-const WORKER = join(here, '..', '..', 'src', 'compile-worker.js');
-
-/**
- * The worker file spawned: the bundle's (one file to load instead of ~120) while it was made from
- * this dist/ (runtime/compile/bundle-stamp.ts), else dist/'s. The cache key names dist/'s either way: a
- * fresh bundle is the same code.
- */
-function workerFile(): string {
-  return freshBundle(join(here, '..', '..', '..'), join(here, '..', '..'), 'compile-worker.js') ?? WORKER;
-}
 
 /**
  * The compiler's build: the worker's mtime, the mtime of tsc's incremental build info
@@ -39,7 +30,7 @@ function buildStamp(): string {
       return 'unknown';
     }
   };
-  return [WORKER, join(here, '..', '..', '.tsbuildinfo'), join(here, '..', '..', '..', 'native', 'build', 'Release', 'tsbpf_llvm.node')].map(mtime).join('/');
+  return [WORKER_FILE, join(here, '..', '..', '.tsbuildinfo'), join(here, '..', '..', '..', 'native', 'build', 'Release', 'tsbpf_llvm.node')].map(mtime).join('/');
 }
 
 /** The environment variables that change the compiled code (src/contract/env.ts), the set ones only. */
@@ -127,7 +118,8 @@ export async function compile(req: CompileRequest): Promise<CompileOutcome> {
   const progress = startProgress(req.progress ?? process.stderr, 'compiling');
   let outcome: CompileOutcome;
   try {
-    outcome = await runWorker(req, () => progress.done());
+    // The entry's HMAC needs node:crypto (writeEntry): loaded while the worker compiles, not after.
+    outcome = await runWorker(req, () => progress.done(), dir ? () => void import('node:crypto').catch(() => undefined) : undefined);
   } finally {
     progress.done();
   }
@@ -150,13 +142,31 @@ type InternalError = { readonly kind: 'internal-error'; readonly message: string
  * open until the reply (its end tells the worker the parent is gone), and a SIGINT/SIGTERM that
  * arrives while it runs kills it before tsbpf goes on to die of (or handle) the signal.
  */
-async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Reply) => Outcome): Promise<Outcome | InternalError> {
-  const child = takeSpareWorker() ?? (await spawnWorker());
+async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Reply) => Outcome, whileWaiting?: () => void): Promise<Outcome | InternalError> {
+  const child = takeSpareWorker() ?? takeEarlyWorker() ?? (await spawnWorker());
   return new Promise((resolve) => {
     const untrack = trackWorker(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
+    // The reply ends with a newline (JSON has no raw newline). Then the worker has nothing left to do
+    // but LLVM's teardown at exit (milliseconds): it is ended at once (SIGKILL), and the outcome is
+    // given once it is gone, so that its exit (SIGCHLD) never lands in the session that follows (a
+    // signal interrupts bpf_prog_test_run with EINTR).
+    let replied: Outcome | InternalError | undefined;
+    const answer = (): Outcome | InternalError => {
+      try {
+        return interpret(JSON.parse(Buffer.concat(out).toString('utf8')) as Reply);
+      } catch (e) {
+        return { kind: 'internal-error', message: `unreadable reply from the compile worker: ${(e as Error).message} ${Buffer.concat(err).toString('utf8').trim()}` };
+      }
+    };
+    child.stdout.on('data', (c: Buffer) => {
+      out.push(c);
+      if (replied === undefined && c.includes(10)) {
+        replied = answer();
+        child.kill('SIGKILL');
+      }
+    });
     child.stderr.on('data', (c: Buffer) => err.push(c));
     // EPIPE when the worker died before reading the request: reported by 'close'.
     child.stdin.on('error', () => undefined);
@@ -167,6 +177,10 @@ async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Rep
     child.on('close', (code, signal) => {
       untrack();
       if (keepWarm) void startSpareWorker();
+      if (replied !== undefined) {
+        resolve(replied);
+        return;
+      }
       const stderr = Buffer.concat(err).toString('utf8').trim();
       if (code !== 0) {
         // 70: the LLVM fatal-error handler of the llvm addon (native/src/llvm_emit.cc).
@@ -174,22 +188,17 @@ async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Rep
         resolve({ kind: 'internal-error', message: `the compiler crashed (${why})${stderr ? `: ${stderr}` : ''}` });
         return;
       }
-      try {
-        resolve(interpret(JSON.parse(Buffer.concat(out).toString('utf8')) as Reply));
-      } catch (e) {
-        resolve({ kind: 'internal-error', message: `unreadable reply from the compile worker: ${(e as Error).message} ${stderr}` });
-      }
+      resolve(answer());
     });
     // One line (JSON has no raw newline); stdin is not ended: see above.
     child.stdin.write(JSON.stringify(request) + '\n');
+    whileWaiting?.();
   });
 }
 
-type Worker = import('node:child_process').ChildProcessWithoutNullStreams;
-
 async function spawnWorker(): Promise<Worker> {
   const { spawn } = await import('node:child_process');
-  return spawn(process.execPath, [workerFile(), String(process.pid)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawn(process.execPath, workerArgs(), { stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 /**
@@ -239,14 +248,6 @@ function takeSpareWorker(): Worker | undefined {
   return child;
 }
 
-/** Whether the worker (its process and pipes) keeps tsbpf's event loop alive. */
-function setHeld(child: Worker, held: boolean): void {
-  for (const h of [child, child.stdin, child.stdout, child.stderr] as { ref?: () => void; unref?: () => void }[]) {
-    if (held) h.ref?.();
-    else h.unref?.();
-  }
-}
-
 /** Compile workers alive now; killed on SIGINT/SIGTERM. */
 const liveWorkers = new Set<{ kill(signal: NodeJS.Signals): boolean }>();
 const INTERRUPTS = ['SIGINT', 'SIGTERM'] as const;
@@ -271,7 +272,8 @@ function trackWorker(child: { kill(signal: NodeJS.Signals): boolean }): () => vo
   };
 }
 
-function runWorker(req: CompileRequest, onReply: () => void): Promise<CompileOutcome> {
+/** `whileWaiting` runs once the request is sent: work for the idle parent while the worker compiles. */
+function runWorker(req: CompileRequest, onReply: () => void, whileWaiting?: () => void): Promise<CompileOutcome> {
   const request: WorkerRequest = { source: req.source, positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel, ...(req.dump?.length ? { dump: req.dump } : {}), ...(req.elf ? { elf: true } : {}) };
   return askWorker(request, (reply: CompileReply): CompileOutcome => {
     onReply();
@@ -280,7 +282,7 @@ function runWorker(req: CompileRequest, onReply: () => void): Promise<CompileOut
     if ('ok' in reply) return { kind: 'ok', script: reply.ok, cached: false };
     if ('diagnostics' in reply) return { kind: 'diagnostics', diagnostics: reply.diagnostics };
     return { kind: 'internal-error', message: reply.internalError + (process.env['TSBPF_DEBUG'] && reply.stack ? `\n${reply.stack}` : '') };
-  });
+  }, whileWaiting);
 }
 
 export type ListOutcome =

@@ -13,10 +13,12 @@
  * The bundle is used only while dist/ is the one it was made from (runtime/compile/bundle-stamp.ts): the
  * stamp lists every input with its mtime and size, and is written last.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLE_DIR, STAMP_FILE, stampOf } from '../../runtime/compile/bundle-stamp.js';
+import { SNAPSHOT_BLOB, SNAPSHOT_STAMP, snapshotStampOf } from '../../runtime/compile/worker-snapshot.js';
 
 // This file runs from dist/scripts/dev/.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -114,6 +116,68 @@ for (const [name, entry] of Object.entries(ENTRIES)) {
   });
   for (const p of Object.keys(result.metafile.inputs)) inputs.add(toPosix(relative(root, resolve(root, p))));
 }
+
+/**
+ * The compile worker's start-up snapshot (src/compile-worker-snapshot.ts, runtime/compile/worker-snapshot.ts):
+ * one CommonJS file of the worker with everything inlined (node --build-snapshot runs a script, not
+ * modules), then `node --build-snapshot`. In that file `import.meta.url` is read from the URL the
+ * worker sets when it starts from the snapshot; read while the snapshot is built it throws, so no
+ * module can bake the build's location (or anything found from it) into the snapshot. No snapshot
+ * (an older node, a failed build) is no failure: the worker's file runs then.
+ */
+const snapshotLocation = {
+  name: 'snapshot-location',
+  setup(build: import('esbuild').PluginBuild): void {
+    build.onLoad({ filter: /\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return undefined;
+      const rel = toPosix(relative(outdir, args.path));
+      return { contents: text.replaceAll('import.meta.url', `__tsbpfModuleUrl(${JSON.stringify(rel)})`), loader: 'js' };
+    });
+  },
+};
+const MODULE_URL = `function __tsbpfModuleUrl(rel) {
+  if (globalThis.__tsbpfBundleUrl === undefined) throw new Error('import.meta.url read while building the start-up snapshot');
+  return new URL(rel, globalThis.__tsbpfBundleUrl).href;
+}`;
+
+async function buildSnapshot(): Promise<string | undefined> {
+  const script = join(outdir, 'compile-worker-snapshot.cjs');
+  const blob = join(outdir, SNAPSHOT_BLOB);
+  try {
+    const built = await esbuild.build({
+      entryPoints: [join(dist, 'src', 'compile-worker-snapshot.js')],
+      outfile: script,
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      external: ['llvm-bindings', '*.node'],
+      banner: { js: MODULE_URL },
+      metafile: true,
+      logLevel: 'error',
+      absWorkingDir: root,
+      plugins: [chevrotainStatic, snapshotLocation],
+    });
+    for (const p of Object.keys(built.metafile.inputs)) inputs.add(toPosix(relative(root, resolve(root, p))));
+  } catch (e) {
+    return `cannot bundle its entry: ${(e as Error).message}`;
+  }
+  try {
+    const r = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', script], { encoding: 'utf8', cwd: outdir });
+    if (r.status !== 0) {
+      rmSync(blob, { force: true });
+      return `node --build-snapshot failed: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`;
+    }
+    writeFileSync(join(outdir, SNAPSHOT_STAMP), JSON.stringify(snapshotStampOf(outdir)));
+    return undefined;
+  } finally {
+    rmSync(script, { force: true });
+  }
+}
+
+const snapshotProblem = await buildSnapshot();
+if (snapshotProblem) process.stderr.write(`tsbpf bundle: no compile worker snapshot (${snapshotProblem}); the worker's file will run\n`);
 
 const stamp = join(outdir, STAMP_FILE);
 writeFileSync(`${stamp}.tmp`, JSON.stringify(stampOf(root, [...inputs])));

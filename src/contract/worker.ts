@@ -1,6 +1,6 @@
 /**
- * The compile worker's protocol (src/compile-worker.ts serves it, runtime/compile/compiler.ts asks it):
- * one JSON request on stdin, one JSON reply on stdout.
+ * The compile worker's protocol (src/compile-worker-serve.ts serves it, runtime/compile/compiler.ts asks it):
+ * one JSON request on stdin, one JSON reply on stdout, ended by a newline.
  */
 import type { Diagnostic, SourceFile } from './diagnostic.js';
 import type { DumpStage } from './dump-stages.js';
