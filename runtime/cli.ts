@@ -13,6 +13,7 @@ import { dieOfSigpipe, openOutputFile, OutputFileError, outputFailureOf, watchSt
 // Loaded where needed (-l, -p/-c, diagnostics, -f json): a cache-hit run loads as few modules as
 // possible (start-up time, design.md "Targets").
 import type { HeldChild } from './session/target.js';
+import type { Session } from './session/session.js';
 
 /**
  * The tracing runtime (session, output, providers), imported while the script compiles: before a
@@ -847,5 +848,27 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     process.off('SIGTERM', onSignal);
     await exporter?.close();
     session.dispose();
+    await awaitRelease(session, opts.quiet === true ? undefined : stderr);
+  }
+}
+
+/**
+ * Ends only when the kernel has released every probe (nothing is left attached after tsbpf exits).
+ * Hundreds of probes take it seconds (runtime/session/detach.ts): the maps are printed by then, a
+ * terminal is told why it waits, and a second Ctrl-C (or SIGTERM) leaves the rest of the release
+ * to the background child and ends at once, as bpftrace's second Ctrl-C does.
+ */
+async function awaitRelease(session: Session, tty: NodeJS.WriteStream | undefined): Promise<void> {
+  let leave = (): void => undefined;
+  const left = new Promise<void>((resolve) => (leave = resolve));
+  process.on('SIGINT', leave);
+  process.on('SIGTERM', leave);
+  const told = setTimeout(() => tty?.isTTY && tty.write('Detaching probes (the kernel releases them one by one; Ctrl-C again leaves that to the background)...\n'), 500);
+  try {
+    await Promise.race([session.released(), left]);
+  } finally {
+    clearTimeout(told);
+    process.off('SIGINT', leave);
+    process.off('SIGTERM', leave);
   }
 }

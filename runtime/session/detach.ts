@@ -5,7 +5,10 @@
  * 28 s to detach (bpftrace 0.17 too), and in parallel threads no faster. So the attachments are
  * closed here for a short budget, and whatever is left is handed to a short-lived child process
  * that inherits the descriptors: our close then only drops a reference, and the kernel's slow
- * release runs in the child's exit, while this process prints its maps and ends.
+ * release runs in the child's exit, while this process runs END and prints its maps. The promise
+ * closeAttachments returns settles when that child has exited, i.e. when the kernel has released
+ * every probe: the CLI waits for it before it ends (nothing is left attached after tsbpf exits),
+ * unless a second Ctrl-C leaves the rest of the release to the child (runtime/cli.ts).
  */
 import { createRequire } from 'node:module';
 import { bpf } from '../../native/index.js';
@@ -13,11 +16,14 @@ import { bpf } from '../../native/index.js';
 /** How long detaching may hold up the end of a run before the rest is handed off. */
 const DETACH_BUDGET_MS = 100;
 
-export function closeAttachments(fds: readonly number[], budgetMs = DETACH_BUDGET_MS): void {
+/** Closes `fds`; resolves with how many were handed off, once the kernel has released them all. */
+export function closeAttachments(fds: readonly number[], budgetMs = DETACH_BUDGET_MS): Promise<number> {
   const start = performance.now();
   let i = 0;
   for (; i < fds.length && performance.now() - start < budgetMs; i++) closeQuietly(fds[i]!);
-  if (i < fds.length) handOff(fds.slice(i));
+  if (i === fds.length) return Promise.resolve(0);
+  const rest = fds.slice(i);
+  return handOff(rest).then(() => rest.length);
 }
 
 function closeQuietly(fd: number): void {
@@ -30,9 +36,12 @@ function closeQuietly(fd: number): void {
 
 /**
  * The child (`sh -c 'read _'`) holds copies of `fds` until we close its stdin, which is after our
- * own copies are closed, so the last reference, and the slow release, is always the child's.
+ * own copies are closed, so the last reference, and the slow release, is always the child's. It
+ * is in its own process group (a second Ctrl-C at the terminal does not reach it) and is not
+ * waited for by node's event loop: whoever needs the release done awaits the returned promise,
+ * which settles when the child has exited (its descriptors are closed before it becomes a zombie).
  */
-function handOff(fds: readonly number[]): void {
+function handOff(fds: readonly number[]): Promise<void> {
   let child;
   try {
     // node:child_process on first use only (start-up time).
@@ -44,10 +53,14 @@ function handOff(fds: readonly number[]): void {
   if (!child?.pid || !child.stdin) {
     // No child (out of processes or descriptors): close them here, however long it takes.
     for (const fd of fds) closeQuietly(fd);
-    return;
+    return Promise.resolve();
   }
   for (const fd of fds) closeQuietly(fd);
-  child.on('error', () => undefined);
+  const exited = new Promise<void>((resolve) => {
+    child.on('exit', () => resolve());
+    child.on('error', () => resolve());
+  });
   child.stdin.end();
   child.unref();
+  return exited;
 }

@@ -137,6 +137,8 @@ export class Session {
   private lostReported = 0n;
   private lostTimer: NodeJS.Timeout | undefined;
   private disposed = false;
+  /** The background releases of detached probes still running (released()). */
+  private readonly releases: Promise<number>[] = [];
   private readonly cpus = bpf.possibleCpus();
   /** Set while END runs: its events are delivered after exit. */
   private stopEvents = false;
@@ -475,7 +477,15 @@ export class Session {
     }
   }
 
-  /** Detach every probe (runtime/session/detach.ts: hundreds of them are released after we end). */
+  /**
+   * Settles when the kernel has released every probe detach() closed, with how many were released
+   * in the background (runtime/session/detach.ts: hundreds of them take the kernel seconds).
+   */
+  released(): Promise<number> {
+    return Promise.all(this.releases).then((ns) => ns.reduce((a, b) => a + b, 0));
+  }
+
+  /** Detach every probe (runtime/session/detach.ts: the kernel's release of many may still run; see released()). */
   detach(): void {
     if (this.signalHandler) process.off('SIGUSR1', this.signalHandler);
     this.signalHandler = undefined;
@@ -485,7 +495,7 @@ export class Session {
       p.attachment?.release?.();
       p.attachment = undefined;
     }
-    closeAttachments(fds);
+    if (fds.length > 0) this.releases.push(closeAttachments(fds));
   }
 
   dispose(): void {
@@ -604,7 +614,7 @@ export class Session {
       progFds.push(p.fd);
       this.programs.splice(i, 1);
     }
-    closeAttachments(fds);
+    if (fds.length > 0) this.releases.push(closeAttachments(fds));
     for (const fd of progFds) bpf.close(fd);
   }
 
