@@ -13,6 +13,7 @@ import { dieOfSigpipe, openOutputFile, OutputFileError, outputFailureOf, watchSt
 // Loaded where needed (-l, -p/-c, diagnostics, -f json): a cache-hit run loads as few modules as
 // possible (start-up time, design.md "Targets").
 import type { HeldChild } from './session/target.js';
+import { startupMark } from './compile/startup-trace.js';
 
 /**
  * The tracing runtime (session, output, providers), imported while the script compiles: before a
@@ -408,6 +409,7 @@ let stdio: ReturnType<typeof watchStdio> | undefined;
 
 /** Runs the CLI; resolves with the process exit code. Never lets an exception reach the user. */
 export async function main(argv: readonly string[]): Promise<number> {
+  startupMark('cli-loaded');
   const stderr = process.stderr;
   stdio ??= watchStdio();
   // `tsbpf top ...`: the BPF program monitor, with its own options (runtime/top/top.ts).
@@ -423,6 +425,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     throw e;
   }
+  startupMark('args');
   if (opts.complete) {
     const { completeCli } = await import('./cli-complete.js');
     const words = await completeCli(opts.complete.prev, opts.complete.cur);
@@ -711,7 +714,9 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     stderr.write(`ERROR: No probes to attach: none matches --probe-filter '${opts.probeFilter!.source}'\n`);
     return 1;
   }
+  startupMark('compiled');
   const { openSession, beginRun, RuntimeError, runtimeErrorText, TextOutput, setRuntimeWarnings } = await runtime;
+  startupMark('runtime-loaded');
   if (!opts.noWarnings && script.warnings.length > 0) {
     const { renderDiagnostic } = await import('../src/index.js');
     for (const w of script.warnings) stderr.write(renderDiagnostic(w, source) + '\n');
@@ -773,6 +778,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     process.off('SIGTERM', onSignal);
     session.requestExit(0);
   };
+  startupMark('session-created');
   stopOnFailure = () => session.requestExit(0);
   let exporter: { close(): Promise<void> } | undefined;
   try {
@@ -791,6 +797,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
       }
     }
     session.load();
+    startupMark('loaded');
     if (opts.test) {
       const results = session.runTests((sink) => new TextOutput({ out: sink, err: sink, color: false }));
       out.write(opts.format === 'json' ? testResultsJson(results) : testReport(results));
@@ -815,6 +822,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     beginRun(session);
+    startupMark('begun');
     if (io.failure) session.requestExit(0);
     // -c: the command runs once every probe is attached; tsbpf ends when it ends (or -p's process does).
     child?.release();
@@ -822,6 +830,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     const stopWatch = opts.pid !== undefined ? watchPid!(opts.pid, () => session.requestExit(0)) : undefined;
     void session.waitForExit().then(() => stopWatch?.());
     const code = await session.waitForExit();
+    startupMark('exit-requested');
     session.finish(script.printMapsOnExit !== false);
     if (io.flameGraphFd !== undefined) await writeFlameGraph(io.flameGraphFd, opts, script.maps.filter((m) => m.spec !== undefined).map((m) => session.dumpMap(m)));
     return code;

@@ -8,6 +8,7 @@ import { COMPILE_ENV_VARS, type CompiledScript, type CompileReply, type Diagnost
 import { freshBundle } from './bundle-stamp.js';
 import { cacheDirPath, fileDeps, openCacheDir, readEntry, writeEntry } from './compile-cache.js';
 import { startProgress, type ProgressStream } from './progress.js';
+import { startupMark } from './startup-trace.js';
 
 export type CompileOutcome =
   | { readonly kind: 'ok'; readonly script: CompiledScript; readonly cached: boolean }
@@ -116,10 +117,13 @@ export async function compile(req: CompileRequest): Promise<CompileOutcome> {
     process.stderr.write(`WARNING: not using the compile cache: ${opened.why}\n`);
   }
   const dir = opened?.kind === 'ok' ? opened.dir : undefined;
+  startupMark('cache-dir');
   const keyText = cacheKeyText(req);
   const name = cacheEntryName(keyText);
+  startupMark('cache-key');
   if (dir) {
     const read = await readEntry(dir, name, keyText);
+    startupMark('cache-entry');
     if ('script' in read) return { kind: 'ok', script: read.script, cached: true };
     if (process.env['TSBPF_DEBUG'] && read.miss !== 'no entry') process.stderr.write(`tsbpf: compile cache miss (${read.miss})\n`);
   }
