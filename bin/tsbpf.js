@@ -18,6 +18,7 @@ restoreEnv();
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundled = freshBundle(root, join(root, 'dist'), 'cli.js');
-mark('bundle-check');
+// Which build runs (TSBPF_STARTUP_TRACE shows it).
+mark(bundled ? 'run:bundle' : 'run:dist');
 const { main } = await import(bundled ? pathToFileURL(bundled).href : '../dist/runtime/cli.js');
 runCli(main, process.argv.slice(2));

@@ -26,7 +26,8 @@ export function runFromSnapshot(bundleDir: string, args: readonly string[]): voi
   g[BUNDLE_URL_KEY] = bundleUrl;
   g[IMPORT_KEY] = (specifier: string): Promise<unknown> => importModule(specifier.startsWith('node:') ? specifier : new URL(specifier, bundleUrl).href);
   const fresh = freshBundle(root, join(root, 'dist'), 'cli.js') !== undefined;
-  startupMark('bundle-check');
+  // Which build runs: the snapshot's own copy of the bundle, or dist/ (TSBPF_STARTUP_TRACE shows it).
+  startupMark(fresh ? 'run:snapshot' : 'run:snapshot-dist');
   const cli = fresh ? import('./cli.js') : (importModule(pathToFileURL(join(root, 'dist', 'runtime', 'cli.js')).href) as Promise<{ main: CliMain }>);
   void cli.then(({ main }) => runCli(main, args), (e: unknown) => runCli(() => Promise.reject(e), args));
 }

@@ -193,7 +193,18 @@ type Worker = import('node:child_process').ChildProcessWithoutNullStreams;
 
 async function spawnWorker(): Promise<Worker> {
   const { spawn } = await import('node:child_process');
-  return spawn(process.execPath, [workerFile(), String(process.pid)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [workerFile(), String(process.pid)], { stdio: ['pipe', 'pipe', 'pipe'], env: workerEnv() });
+}
+
+/**
+ * tsbpf's environment, but for NODE_EXTRA_CA_CERTS: node would read and parse that whole file
+ * before the worker's first line (~30 ms), for TLS the compiler never does (bin/tsbpf keeps it
+ * from tsbpf's own start-up the same way, runtime/compile/launch.ts).
+ */
+function workerEnv(): NodeJS.ProcessEnv {
+  if (process.env['NODE_EXTRA_CA_CERTS'] === undefined) return process.env;
+  const { NODE_EXTRA_CA_CERTS: _unused, ...env } = process.env;
+  return env;
 }
 
 /**
