@@ -179,11 +179,12 @@ async function buildSnapshot(): Promise<string[]> {
 }
 
 /**
- * The node binary as bin/tsbpf sees it with `stat -L -c %d:%i:%Z:%s` (device, inode, ctime, size):
- * a blob runs only on the node that built it (another refuses it and exits), and an upgrade in
- * place changes at least the inode or the ctime.
+ * The node binary as bin/tsbpf sees it with `stat -L -c %i:%Z:%s` (inode, ctime, size): a blob
+ * runs only on the node that built it (another refuses it and exits), and an upgrade in place
+ * changes at least the inode or the ctime. Not the device, which an overlay file system (a
+ * container) numbers anew at each mount.
  */
 function nodeIdentity(path: string): string {
   const s = statSync(realpathSync(path));
-  return `${s.dev}:${s.ino}:${Math.floor(s.ctimeMs / 1000)}:${s.size}`;
+  return `${s.ino}:${Math.floor(s.ctimeMs / 1000)}:${s.size}`;
 }
