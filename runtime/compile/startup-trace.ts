@@ -22,7 +22,10 @@ function marks(): Marks {
   const m = (g[KEY] ??= []) as Marks;
   if (!g[PRINTING]) {
     g[PRINTING] = true;
-    process.once('exit', () => print(m));
+    process.once('exit', () => {
+      m.push(['exit', performance.now()]);
+      print(m);
+    });
   }
   return m;
 }
