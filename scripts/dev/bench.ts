@@ -451,6 +451,7 @@ async function tracedRun(argv: string[], pattern: string | undefined, env: NodeJ
   let err = '';
   let wall: number | undefined;
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
   child.stdout!.on('data', (c: Buffer) => {
     out += c.toString();
     if (pattern && wall === undefined && out.includes(pattern)) {
@@ -459,6 +460,7 @@ async function tracedRun(argv: string[], pattern: string | undefined, env: NodeJ
     }
   });
   await new Promise((r) => child.on('close', r));
+  clearTimeout(timer);
   if (!pattern) wall = Number(process.hrtime.bigint() - t0) / 1e6;
   if (wall === undefined) return undefined;
   const stages = new Map<string, number>();
@@ -502,7 +504,7 @@ async function stagesBench(): Promise<void> {
     }
     if (BPFTRACE) {
       add(`bpftrace | BEGIN { exit(); }`, await tracedRun([BPFTRACE, '-q', '-e', exitProgram], undefined, {}));
-      add(`bpftrace | spawn -> attached`, await tracedRun([BPFTRACE, '-B', 'line', '-q', '-e', ATTACH_PROGRAM], 'ready', {}));
+      add(`bpftrace | spawn -> attached`, await tracedRun([BPFTRACE, '-B', 'line', '-e', ATTACH_PROGRAM], 'ready', {}));
     }
   }
   const minMed = (xs: number[]): string => {
