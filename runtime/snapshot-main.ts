@@ -14,6 +14,10 @@ import { startupSnapshot } from 'node:v8';
 // into the snapshot now: node's code, nothing of tsbpf's (~2 ms of a cached run, measured).
 import 'node:crypto';
 import 'node:child_process';
+// A user-land snapshot's console lacks its Console class (node 20), which node:repl (the shell) needs.
+// Kept from the build, when node still has it.
+import { Console } from 'node:console';
+const NodeConsole: unknown = Console;
 
 if (!startupSnapshot.isBuildingSnapshot()) {
   process.stderr.write('tsbpf: this file is the start-up snapshot entry (node --build-snapshot); run bin/tsbpf\n');
@@ -21,6 +25,8 @@ if (!startupSnapshot.isBuildingSnapshot()) {
 }
 
 startupSnapshot.setDeserializeMainFunction(() => {
+  const nodeConsole = process.getBuiltinModule('node:console') as { Console?: unknown };
+  if (typeof nodeConsole.Console !== 'function') nodeConsole.Console = NodeConsole;
   const [bundleDir = '', ...args] = process.argv.slice(1);
   void import('./snapshot-run.js').then(({ runFromSnapshot }) => runFromSnapshot(bundleDir, args));
 });

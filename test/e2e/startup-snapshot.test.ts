@@ -5,10 +5,11 @@
  * is missing, not ours, shared, a symlink or from another node is not used; a blob whose bundle
  * is stale runs dist/. TSBPF_STARTUP_TRACE names the build that ran (`run:*`).
  */
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { kernelTest, REPO_ROOT, runTsbpf, scratchDir, type RunResult } from '../helpers/tsbpf.js';
+import { eventually, kernelTest, REPO_ROOT, runTsbpf, scratchDir, type RunResult } from '../helpers/tsbpf.js';
 import { freshBundle, SNAPSHOT_BLOB, SNAPSHOT_NODE } from '../../runtime/compile/bundle-stamp.js';
 
 const WRAPPER = join(REPO_ROOT, 'bin', 'tsbpf');
@@ -132,3 +133,22 @@ kernelTest('bin/tsbpf through a symlink (an installed command) finds its tree', 
   t.is(r.code, 2, r.stderr);
   t.is(r.stdout, 'one tsbpf\n\n\n');
 }, { needs: staleBundle });
+
+const haveScript = (): string | undefined => staleBundle() ?? (spawnSync('script', ['--version']).status === 0 ? undefined : 'needs script(1) (util-linux) for a terminal');
+
+kernelTest('bin/tsbpf: the interactive shell runs from the snapshot (node:repl, the front end from dist/)', async (t) => {
+  // A terminal (script(1)) makes tsbpf start its shell; the entry is typed once the prompt is up.
+  const child = spawn('script', ['-q', '-c', WRAPPER, '/dev/null'], { env: { ...process.env, NO_COLOR: '1', TSBPF_STARTUP_TRACE: '1', XDG_CACHE_HOME: scratchDir(t), TSBPF_HISTORY: '/dev/null' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+  const seen = (text: string): Promise<boolean> => eventually(() => out.includes(text), 20_000);
+  t.true(await seen('tsbpf> '), out);
+  child.stdin.write('BEGIN { printf("in shell\\n"); }\r');
+  t.true(await seen('attached BEGIN'), out);
+  child.stdin.write('.quit\r');
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  t.is(code, 0, out);
+  t.true(out.includes('in shell'), out);
+  t.false(out.includes('ERROR'), out);
+  t.regex(out, /tsbpf-startup run:snapshot /);
+}, { needs: haveScript });
