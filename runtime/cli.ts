@@ -14,6 +14,7 @@ import { dieOfSigpipe, openOutputFile, OutputFileError, outputFailureOf, watchSt
 // possible (start-up time, design.md "Targets").
 import type { HeldChild } from './session/target.js';
 import type { Session } from './session/session.js';
+import { startupMark } from './compile/startup-trace.js';
 
 /**
  * The tracing runtime (session, output, providers), imported while the script compiles: before a
@@ -421,6 +422,7 @@ let stdio: ReturnType<typeof watchStdio> | undefined;
 
 /** Runs the CLI; resolves with the process exit code. Never lets an exception reach the user. */
 export async function main(argv: readonly string[]): Promise<number> {
+  startupMark('cli-loaded');
   const stderr = process.stderr;
   stdio ??= watchStdio();
   // `tsbpf top ...`: the BPF program monitor, with its own options (runtime/top/top.ts).
@@ -436,6 +438,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     throw e;
   }
+  startupMark('args');
   if (opts.complete) {
     const { completeCli } = await import('./cli-complete.js');
     const words = await completeCli(opts.complete.prev, opts.complete.cur);
@@ -724,7 +727,9 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     stderr.write(`ERROR: No probes to attach: none matches --probe-filter '${opts.probeFilter!.source}'\n`);
     return 1;
   }
+  startupMark('compiled');
   const { openSession, beginRun, RuntimeError, runtimeErrorText, TextOutput, setRuntimeWarnings } = await runtime;
+  startupMark('runtime-loaded');
   if (!opts.noWarnings && script.warnings.length > 0) {
     const { renderDiagnostic } = await import('../src/index.js');
     for (const w of script.warnings) stderr.write(renderDiagnostic(w, source) + '\n');
@@ -784,6 +789,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
   // twice (to the process, then to its process group); with the default action back after the
   // first, the second one killed tsbpf before it printed anything.
   const onSignal = (): void => session.requestExit(0);
+  startupMark('session-created');
   stopOnFailure = () => session.requestExit(0);
   let exporter: { close(): Promise<void> } | undefined;
   try {
@@ -802,6 +808,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
       }
     }
     session.load();
+    startupMark('loaded');
     if (opts.test) {
       const results = session.runTests((sink) => new TextOutput({ out: sink, err: sink, color: false }));
       out.write(opts.format === 'json' ? testResultsJson(results) : testReport(results));
@@ -826,6 +833,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     beginRun(session);
+    startupMark('begun');
     if (io.failure) session.requestExit(0);
     // -c: the command runs once every probe is attached; tsbpf ends when it ends (or -p's process does).
     child?.release();
@@ -834,6 +842,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     void session.waitForExit().then(() => stopWatch?.());
     const code = await session.waitForExit();
     if (rawOut === process.stdout) blockingStdoutPipe();
+    startupMark('exit-requested');
     session.finish(script.printMapsOnExit !== false);
     if (io.flameGraphFd !== undefined) await writeFlameGraph(io.flameGraphFd, opts, script.maps.filter((m) => m.spec !== undefined).map((m) => session.dumpMap(m)));
     return code;

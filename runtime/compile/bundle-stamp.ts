@@ -14,6 +14,10 @@ import { join } from 'node:path';
 /** dist/bundle/, where the bundles and their stamp live. */
 export const BUNDLE_DIR = 'bundle';
 export const STAMP_FILE = 'stamp.json';
+/** The start-up snapshot (runtime/snapshot-main.ts), the script it was built from, and the node that built it (bin/tsbpf reads these names). */
+export const SNAPSHOT_BLOB = 'cli.snapshot';
+export const SNAPSHOT_SCRIPT = 'cli-snapshot.cjs';
+export const SNAPSHOT_NODE = 'cli.snapshot.node';
 
 /** One input of the bundle: its path relative to the package root, mtime (ms) and size. */
 export type StampInput = readonly [path: string, mtimeMs: number, size: number];

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { CompiledScript } from '../../src/contract/index.js';
 import { cacheDirPath, KEY_FILE } from './cache-location.js';
 import { checkCompiledScript } from './compiled-script-check.js';
+import { startupMark } from './startup-trace.js';
 
 /**
  * The compile cache: compiled scripts (JSON CompiledScript) in a directory private to the
@@ -230,9 +231,12 @@ export async function readEntry(dir: PrivateDir, name: string, keyText: string):
   const m = /^tsbpf-cache-1 ([0-9a-f]{64})$/.exec(header);
   if (!m) return { miss: 'no HMAC' };
   const body = bytes.subarray(nl + 1);
+  startupMark('cache-read');
   const crypto = await import('node:crypto');
+  startupMark('crypto-loaded');
   const expected = crypto.createHmac('sha256', key).update(body).digest();
   if (!crypto.timingSafeEqual(expected, Buffer.from(m[1]!, 'hex'))) return { miss: 'bad HMAC' };
+  startupMark('hmac');
   let entry: unknown;
   try {
     entry = JSON.parse(body.toString('utf8'));
@@ -242,6 +246,7 @@ export async function readEntry(dir: PrivateDir, name: string, keyText: string):
   if (typeof entry !== 'object' || entry === null) return { miss: 'not an entry' };
   const e = entry as Record<string, unknown>;
   if (e['key'] !== keyText) return { miss: 'another key' };
+  startupMark('json-parsed');
   const bad = checkCompiledScript(e['script']);
   if (bad) return { miss: `malformed: ${bad}` };
   const script = e['script'] as CompiledScript;

@@ -6,9 +6,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMPILE_ENV_VARS, type CompiledScript, type CompileReply, type Diagnostic, type DumpStage, type ListReply, type SourceFile, type WorkerRequest } from '../../src/contract/index.js';
 import { setHeld, takeEarlyWorker, type Worker } from './early-worker.js';
-import { workerArgs, WORKER_FILE } from './worker-command.js';
+import { workerArgs, workerEnv, WORKER_FILE } from './worker-command.js';
 import { cacheDirPath, fileDeps, openCacheDir, readEntry, writeEntry } from './compile-cache.js';
 import { startProgress, type ProgressStream } from './progress.js';
+import { startupMark } from './startup-trace.js';
 
 export type CompileOutcome =
   | { readonly kind: 'ok'; readonly script: CompiledScript; readonly cached: boolean }
@@ -107,10 +108,13 @@ export async function compile(req: CompileRequest): Promise<CompileOutcome> {
     process.stderr.write(`WARNING: not using the compile cache: ${opened.why}\n`);
   }
   const dir = opened?.kind === 'ok' ? opened.dir : undefined;
+  startupMark('cache-dir');
   const keyText = cacheKeyText(req);
   const name = cacheEntryName(keyText);
+  startupMark('cache-key');
   if (dir) {
     const read = await readEntry(dir, name, keyText);
+    startupMark('cache-entry');
     if ('script' in read) return { kind: 'ok', script: read.script, cached: true };
     if (process.env['TSBPF_DEBUG'] && read.miss !== 'no entry') process.stderr.write(`tsbpf: compile cache miss (${read.miss})\n`);
   }
@@ -198,8 +202,9 @@ async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Rep
 
 async function spawnWorker(): Promise<Worker> {
   const { spawn } = await import('node:child_process');
-  return spawn(process.execPath, workerArgs(), { stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawn(process.execPath, workerArgs(), { stdio: ['pipe', 'pipe', 'pipe'], env: workerEnv() });
 }
+
 
 /**
  * The interactive shell keeps one worker started ahead (keepWorkerWarm): a worker spends its first

@@ -60,8 +60,8 @@ function sameEnv(a: NodeJS.ProcessEnv, b: NodeJS.ProcessEnv): boolean {
 export async function startEarlyWorker(argv: readonly string[]): Promise<void> {
   if (process.env['TSBPF_NO_EARLY_WORKER'] || !compileIsCertain(argv)) return;
   // Loaded only now: a cache hit loads neither.
-  const [{ spawn }, { workerArgs }] = await Promise.all([import('node:child_process'), import('./worker-command.js')]);
-  const child = spawn(process.execPath, workerArgs(), { stdio: ['pipe', 'pipe', 'pipe'] });
+  const [{ spawn }, { workerArgs, workerEnv }] = await Promise.all([import('node:child_process'), import('./worker-command.js')]);
+  const child = spawn(process.execPath, workerArgs(), { stdio: ['pipe', 'pipe', 'pipe'], env: workerEnv() });
   // Failures are seen by whoever takes it (a dead worker is not taken).
   child.on('error', () => undefined);
   child.stdin.on('error', () => undefined);

@@ -1,5 +1,5 @@
 /**
- * How a compile worker is started: node's arguments for it. Shared by runtime/compile/compiler.ts and
+ * How a compile worker is started: node's arguments and environment for it. Shared by runtime/compile/compiler.ts and
  * runtime/compile/early-worker.ts (loaded by bin/tsbpf.js before the CLI), so both start the same worker.
  */
 import { dirname, join } from 'node:path';
@@ -22,4 +22,15 @@ export function workerArgs(): string[] {
   const bundled = freshBundle(join(here, '..', '..', '..'), join(here, '..', '..'), 'compile-worker.js');
   const snapshot = bundled ? usableSnapshot(dirname(bundled)) : undefined;
   return [...(snapshot ? ['--snapshot-blob', snapshot] : []), bundled ?? WORKER_FILE, String(process.pid)];
+}
+
+/**
+ * tsbpf's environment, but for NODE_EXTRA_CA_CERTS: node would read and parse that whole file
+ * before the worker's first line (~30 ms), for TLS the compiler never does (bin/tsbpf keeps it
+ * from tsbpf's own start-up the same way, runtime/compile/launch.ts).
+ */
+export function workerEnv(): NodeJS.ProcessEnv {
+  if (process.env['NODE_EXTRA_CA_CERTS'] === undefined) return process.env;
+  const { NODE_EXTRA_CA_CERTS: _unused, ...env } = process.env;
+  return env;
 }

@@ -7,11 +7,13 @@ import type { CompiledScript } from '../../src/contract/index.js';
 import { loadProviders } from '../../src/index.js';
 import { loadDebugInfoReader } from '../output/rich-values.js';
 import { Session, type SessionOptions } from './session.js';
+import { startupMark } from '../compile/startup-trace.js';
 
 /** A session for `script` whose probe types' attach code is loaded; the caller loads it (`load()`) and disposes it. */
 export async function openSession(script: CompiledScript, opts: SessionOptions): Promise<Session> {
   await loadProviders(script.programs);
   if (script.showDebugInfo) await loadDebugInfoReader();
+  startupMark('providers-loaded');
   return new Session(script, opts);
 }
 

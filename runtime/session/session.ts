@@ -19,6 +19,7 @@ import { strftime } from '../output/strftime.js';
 import { printfRenderer, type RecordRenderer } from './event-format.js';
 import { unsafeUses } from './unsafe-uses.js';
 import { closeAttachments } from './detach.js';
+import { startupMark } from '../compile/startup-trace.js';
 import { dumpSource, mapDumpOf, type MapDump, type MapSource, type MapValue, type Value } from '../output/value.js';
 
 /** Where a run failed: loading a program (the verifier), attaching it, or elsewhere. */
@@ -220,6 +221,7 @@ export class Session {
       if (this.opts.onMapCreated) this.opts.onMapCreated(m, bpf.mapInfoByFd(this.mapFds[m.id]!).id);
     }
     this.initLibraryMaps();
+    startupMark('maps-created');
     for (const p of this.script.programs) this.loadProgram(p);
   }
 
@@ -286,8 +288,11 @@ export class Session {
   /** Open the event stream, run BEGIN, attach every other probe. Returns the number of probes. */
   start(): number {
     this.ringbuf = bpf.ringbufOpenBatch(this.mapFds[this.script.ringbufMap]!, (data, offsets) => this.onBatch(data, offsets));
+    startupMark('ringbuf-opened');
     for (const p of this.programs) if (p.compiled.probe.attach.kind === 'special' && p.compiled.probe.attach.which === 'BEGIN') this.runSpecial(p);
+    startupMark('BEGIN-run');
     for (const p of attachOrder(this.programs)) this.attachProgram(p);
+    startupMark('attached');
     // Before the notify line: a signal sent once probes are reported attached must find its handler.
     this.watchSignals();
     this.lostTimer = setInterval(() => {
@@ -305,6 +310,7 @@ export class Session {
     // the caller goes on (a -c command starts next).
     this.ringbuf.consume();
     this.output.flush();
+    startupMark('first-output');
     this.runIterators();
     return count;
   }

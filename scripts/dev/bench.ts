@@ -6,7 +6,8 @@
  * Also (issue 13's table): spawn -> probes attached (cached and cold), compile time against script
  * size, the largest script that fits the BPF stack, a map of 1M keys printed at exit (time, peak
  * RSS) and Ctrl-C -> maps printed with 360 probes.
- * `node dist/scripts/dev/bench.js [startup|consumer|flood|kernel|attach|scaling|stack|bigmap|ctrlc]` runs one part.
+ * `node dist/scripts/dev/bench.js [startup|consumer|flood|kernel|attach|scaling|stack|bigmap|ctrlc]` runs one part;
+ * `... stages` (not part of the default run) is where a cached run's start-up goes, stage by stage (TSBPF_STARTUP_TRACE).
  * Never used as a test: the numbers depend on the machine.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -20,6 +21,8 @@ import { encodeBytes } from '../../src/contract/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const TSBPF = join(root, 'bin', 'tsbpf.js');
+/** The installed command (bin/tsbpf: the start-up snapshot when it can, else bin/tsbpf.js), what users run. */
+const COMMAND = join(root, 'bin', 'tsbpf');
 const BPFTRACE = ['/usr/bin/bpftrace', '/usr/local/bin/bpftrace'].find((p) => existsSync(p));
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 7);
 
@@ -53,15 +56,15 @@ function startupBench(): void {
   const program = 'BEGIN { exit(); }';
   const coldCache = () => ({ XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'tsbpf-bench-')) });
   const warmDir = mkdtempSync(join(tmpdir(), 'tsbpf-bench-warm-'));
-  spawnSync(process.execPath, [TSBPF, '-q', '-e', program], { env: { ...process.env, XDG_CACHE_HOME: warmDir } });
+  spawnSync(COMMAND, ['-q', '-e', program], { env: { ...process.env, XDG_CACHE_HOME: warmDir } });
   const cold: number[] = [];
   const warm: number[] = [];
   const warmRss: number[] = [];
   const theirs: number[] = [];
   const theirRss: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    cold.push(timed([process.execPath, TSBPF, '-q', '-e', program], coldCache()).seconds);
-    const w = timed([process.execPath, TSBPF, '-q', '-e', program], { XDG_CACHE_HOME: warmDir });
+    cold.push(timed([COMMAND, '-q', '-e', program], coldCache()).seconds);
+    const w = timed([COMMAND, '-q', '-e', program], { XDG_CACHE_HOME: warmDir });
     warm.push(w.seconds);
     warmRss.push(w.maxRssKb);
     if (BPFTRACE) {
@@ -291,7 +294,7 @@ async function msUntilOutput(argv: string[], pattern: string, env: NodeJS.Proces
   return ms;
 }
 
-const ours = (...args: string[]): string[] => [process.execPath, TSBPF, ...args];
+const ours = (...args: string[]): string[] => [COMMAND, ...args];
 const theirs = (...args: string[]): string[] => [BPFTRACE!, ...args];
 const medianOf = (xs: (number | undefined)[]): number | undefined => {
   const ok = xs.filter((x): x is number => x !== undefined);
@@ -449,3 +452,79 @@ if (!only || only === 'scaling') scalingBench();
 if (!only || only === 'stack') stackBench();
 if (!only || only === 'bigmap') await bigMapBench();
 if (!only || only === 'ctrlc') await ctrlcBench();
+if (only === 'stages') await stagesBench();
+
+/** One run with TSBPF_STARTUP_TRACE: wall ms (spawn -> `pattern` on stdout, or exit) and each stage's ms since the process started. */
+async function tracedRun(argv: string[], pattern: string | undefined, env: NodeJS.ProcessEnv): Promise<{ wall: number; stages: Map<string, number> } | undefined> {
+  const t0 = process.hrtime.bigint();
+  const child = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, ...env, TSBPF_STARTUP_TRACE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let wall: number | undefined;
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  child.stdout!.on('data', (c: Buffer) => {
+    out += c.toString();
+    if (pattern && wall === undefined && out.includes(pattern)) {
+      wall = Number(process.hrtime.bigint() - t0) / 1e6;
+      child.kill('SIGINT');
+    }
+  });
+  await new Promise((r) => child.on('close', r));
+  clearTimeout(timer);
+  if (!pattern) wall = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (wall === undefined) return undefined;
+  const stages = new Map<string, number>();
+  for (const m of err.matchAll(/^tsbpf-startup (\S+) (\S+) \S+$/gm)) stages.set(m[1]!.startsWith('run:') ? 'run' : m[1]!, Number(m[2]));
+  return { wall, stages };
+}
+
+/**
+ * `bench stages`: a cached run's start-up, stage by stage (min and median of the time each stage
+ * ends, ms since the process started), for bin/tsbpf and for `node bin/tsbpf.js` (no snapshot, the
+ * environment as it is), interleaved with bpftrace; whole `BEGIN { exit(); }` runs and spawn ->
+ * BEGIN's output with a tracepoint attached.
+ */
+async function stagesBench(): Promise<void> {
+  const runs = Number(process.env['BENCH_RUNS'] ?? 20);
+  const warmDir = mkdtempSync(join(tmpdir(), 'tsbpf-bench-warm-'));
+  const env = { XDG_CACHE_HOME: warmDir };
+  const exitProgram = 'BEGIN { exit(); }';
+  const tools: Record<string, (program: string) => string[]> = {
+    'bin/tsbpf': (p) => [COMMAND, '-q', '-e', p],
+    'node bin/tsbpf.js': (p) => [process.execPath, TSBPF, '-q', '-e', p],
+  };
+  // Compiled into the cache first.
+  for (const make of Object.values(tools)) {
+    await tracedRun(make(exitProgram), undefined, env);
+    await tracedRun(make(ATTACH_PROGRAM), 'ready', env);
+  }
+  type Runs = { wall: number[]; stages: Map<string, number[]> };
+  const results = new Map<string, Runs>();
+  const add = (key: string, r: { wall: number; stages: Map<string, number> } | undefined): void => {
+    if (!r) return;
+    const entry = results.get(key) ?? { wall: [], stages: new Map<string, number[]>() };
+    results.set(key, entry);
+    entry.wall.push(r.wall);
+    for (const [s, ms] of r.stages) entry.stages.set(s, [...(entry.stages.get(s) ?? []), ms]);
+  };
+  for (let i = 0; i < runs; i++) {
+    for (const [name, make] of Object.entries(tools)) {
+      add(`${name} | BEGIN { exit(); }`, await tracedRun(make(exitProgram), undefined, env));
+      add(`${name} | spawn -> attached`, await tracedRun(make(ATTACH_PROGRAM), 'ready', env));
+    }
+    if (BPFTRACE) {
+      add(`bpftrace | BEGIN { exit(); }`, await tracedRun([BPFTRACE, '-q', '-e', exitProgram], undefined, {}));
+      add(`bpftrace | spawn -> attached`, await tracedRun([BPFTRACE, '-B', 'line', '-e', ATTACH_PROGRAM], 'ready', {}));
+    }
+  }
+  const minMed = (xs: number[]): string => {
+    const s = [...xs].sort((a, b) => a - b);
+    return `${s[0]!.toFixed(1).padStart(7)} ${s[Math.floor(s.length / 2)]!.toFixed(1).padStart(7)}`;
+  };
+  console.log(`\n${runs} interleaved runs; min / median ms; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  for (const [key, r] of results) {
+    console.log(`\n${key}: wall ${minMed(r.wall)}`);
+    for (const [stage, xs] of r.stages) console.log(`  ${stage.padEnd(18)} ${minMed(xs)}`);
+  }
+}

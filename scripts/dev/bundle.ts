@@ -12,13 +12,17 @@
  *
  * The bundle is used only while dist/ is the one it was made from (runtime/compile/bundle-stamp.ts): the
  * stamp lists every input with its mtime and size, and is written last.
+ *
+ * Then the start-up snapshot (runtime/snapshot-main.ts): the CLI bundled once more as one CommonJS
+ * file, which `node --build-snapshot` turns into dist/bundle/cli.snapshot, and the identity of the
+ * node binary that made it (cli.snapshot.node), which bin/tsbpf compares before using the blob.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { chmodSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUNDLE_DIR, STAMP_FILE, stampOf } from '../../runtime/compile/bundle-stamp.js';
-import { SNAPSHOT_BLOB, SNAPSHOT_STAMP, snapshotStampOf } from '../../runtime/compile/worker-snapshot.js';
+import { BUNDLE_DIR, SNAPSHOT_BLOB, SNAPSHOT_NODE, SNAPSHOT_SCRIPT, STAMP_FILE, stampOf } from '../../runtime/compile/bundle-stamp.js';
+import { SNAPSHOT_BLOB as WORKER_SNAPSHOT_BLOB, SNAPSHOT_STAMP as WORKER_SNAPSHOT_STAMP, snapshotStampOf } from '../../runtime/compile/worker-snapshot.js';
 
 // This file runs from dist/scripts/dev/.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -63,17 +67,25 @@ try {
 const toPosix = (p: string): string => p.split(sep).join('/');
 
 /** `import.meta.url` in a dist/ module -> that module's URL, relative to the bundle's. */
-const ownLocation = {
-  name: 'own-location',
-  setup(build: import('esbuild').PluginBuild): void {
-    build.onLoad({ filter: /\.js$/ }, (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      if (!text.includes('import.meta.url')) return undefined;
-      const rel = toPosix(relative(outdir, args.path));
-      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'js' };
-    });
-  },
-};
+const ownLocation = ownLocationFrom('import.meta.url');
+
+/**
+ * The same, from `base`: the bundle's URL as an expression (in the snapshot, which is CommonJS and
+ * was built elsewhere, the URL runtime/snapshot-run.ts sets at run time).
+ */
+function ownLocationFrom(base: string): import('esbuild').Plugin {
+  return {
+    name: 'own-location',
+    setup(build: import('esbuild').PluginBuild): void {
+      build.onLoad({ filter: /\.js$/ }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        if (!text.includes('import.meta.url')) return undefined;
+        const rel = toPosix(relative(outdir, args.path));
+        return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, ${base}).href`), loader: 'js' };
+      });
+    },
+  };
+}
 
 /**
  * grammar/chevrotain.ts loads chevrotain's prebundled file with a top-level await, which inside a
@@ -141,9 +153,9 @@ const MODULE_URL = `function __tsbpfModuleUrl(rel) {
   return new URL(rel, globalThis.__tsbpfBundleUrl).href;
 }`;
 
-async function buildSnapshot(): Promise<string | undefined> {
+async function buildWorkerSnapshot(): Promise<string | undefined> {
   const script = join(outdir, 'compile-worker-snapshot.cjs');
-  const blob = join(outdir, SNAPSHOT_BLOB);
+  const blob = join(outdir, WORKER_SNAPSHOT_BLOB);
   try {
     const built = await esbuild.build({
       entryPoints: [join(dist, 'src', 'compile-worker-snapshot.js')],
@@ -169,16 +181,73 @@ async function buildSnapshot(): Promise<string | undefined> {
       rmSync(blob, { force: true });
       return `node --build-snapshot failed: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`;
     }
-    writeFileSync(join(outdir, SNAPSHOT_STAMP), JSON.stringify(snapshotStampOf(outdir)));
+    writeFileSync(join(outdir, WORKER_SNAPSHOT_STAMP), JSON.stringify(snapshotStampOf(outdir)));
     return undefined;
   } finally {
     rmSync(script, { force: true });
   }
 }
 
-const snapshotProblem = await buildSnapshot();
+const snapshotProblem = await buildWorkerSnapshot();
 if (snapshotProblem) process.stderr.write(`tsbpf bundle: no compile worker snapshot (${snapshotProblem}); the worker's file will run\n`);
+
+for (const p of await buildSnapshot()) inputs.add(p);
 
 const stamp = join(outdir, STAMP_FILE);
 writeFileSync(`${stamp}.tmp`, JSON.stringify(stampOf(root, [...inputs])));
 renameSync(`${stamp}.tmp`, stamp);
+
+/**
+ * dist/bundle/cli.snapshot: runtime/snapshot-main.ts bundled as CommonJS (`node --build-snapshot`
+ * takes one script that requires only built-ins), then built into a blob by this node. In that
+ * file, `import.meta.url` is the URL runtime/snapshot-run.ts sets at run time, and every dynamic
+ * import of a module left outside (node built-ins, the interactive front end from dist/) goes
+ * through its loader: code compiled into a snapshot has no import() of its own. Returns the
+ * inputs (for the stamp); a node that cannot build snapshots leaves none, and bin/tsbpf runs
+ * bin/tsbpf.js.
+ */
+async function buildSnapshot(): Promise<string[]> {
+  const script = join(outdir, SNAPSHOT_SCRIPT);
+  const result = await esbuild.build({
+    entryPoints: [join(dist, 'runtime', 'snapshot-main.js')],
+    outfile: script,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: ['llvm-bindings', '*.node'],
+    metafile: true,
+    logLevel: 'error',
+    plugins: [lazyFromDist, ownLocationFrom(`globalThis[Symbol.for(${JSON.stringify('tsbpf.bundleUrl')})]`)],
+    absWorkingDir: root,
+  });
+  const text = readFileSync(script, 'utf8');
+  // `import(url)` is the loader's own (runtime/snapshot-run.ts, compiled at run time).
+  const imports = [...text.matchAll(/\bimport\(([^)]*)\)/g)].map((m) => m[1]!).filter((spec) => spec !== 'url');
+  const unexpected = imports.filter((spec) => !/^"(node:[a-z_/]+|\.\/\.\.\/[\w/.-]+\.js)"$/.test(spec));
+  if (unexpected.length) throw new Error(`${script}: unexpected import(${unexpected.join(', ')}); update scripts/dev/bundle.ts`);
+  writeFileSync(script, text.replace(/\bimport\((?=")/g, `globalThis[Symbol.for(${JSON.stringify('tsbpf.import')})](`));
+  const blob = join(outdir, SNAPSHOT_BLOB);
+  const built = spawnSync(process.execPath, ['--snapshot-blob', `${blob}.tmp`, '--build-snapshot', script], { cwd: outdir, encoding: 'utf8' });
+  if (built.status !== 0) {
+    rmSync(`${blob}.tmp`, { force: true });
+    process.stderr.write(`tsbpf bundle: no start-up snapshot (node --build-snapshot failed: ${(built.stderr || built.error?.message || '').trim()}); bin/tsbpf runs bin/tsbpf.js\n`);
+    return [];
+  }
+  // As trusted as the code: bin/tsbpf uses it only when it is the running user's, not writable by others.
+  chmodSync(`${blob}.tmp`, 0o644);
+  writeFileSync(join(outdir, SNAPSHOT_NODE), `${nodeIdentity(process.execPath)}\n`, { mode: 0o644 });
+  renameSync(`${blob}.tmp`, blob);
+  return Object.keys(result.metafile.inputs).map((p) => toPosix(relative(root, resolve(root, p))));
+}
+
+/**
+ * The node binary as bin/tsbpf sees it with `stat -L -c %i:%Z:%s` (inode, ctime, size): a blob
+ * runs only on the node that built it (another refuses it and exits), and an upgrade in place
+ * changes at least the inode or the ctime. Not the device, which an overlay file system (a
+ * container) numbers anew at each mount.
+ */
+function nodeIdentity(path: string): string {
+  const s = statSync(realpathSync(path));
+  return `${s.ino}:${Math.floor(s.ctimeMs / 1000)}:${s.size}`;
+}

@@ -3,7 +3,7 @@
 #   1. Debian packages (LLVM 14, libbpf, libelf, build tools, test tools)
 #   2. npm packages (llvm-bindings builds against llvm-14-dev here)
 #   3. the native addon (node-gyp)
-#   4. the TypeScript build (incremental), then its bundle (dist/bundle/, what bin/tsbpf.js runs)
+#   4. the TypeScript build (incremental), then its bundle (dist/bundle/, what bin/tsbpf and bin/tsbpf.js run)
 #   5. the man page (from the flag table), and it and the bash/zsh completions installed (as root)
 # Each step runs only when something is missing or out of date; when all is done it prints nothing.
 set -euo pipefail
@@ -64,8 +64,11 @@ fi
 if [ ! -f dist/.tsbuildinfo ] || [ -n "$(find grammar src runtime native scripts test tsconfig.json -name '*.ts' -newer dist/.tsbuildinfo -print -quit 2>/dev/null)" ] || [ tsconfig.json -nt dist/.tsbuildinfo ]; then
   npx tsc -p tsconfig.json
 fi
-# The bundle is rebuilt when tsc wrote anything since (bin/tsbpf.js runs dist/ itself meanwhile).
-if [ ! -f dist/bundle/stamp.json ] || [ dist/.tsbuildinfo -nt dist/bundle/stamp.json ]; then
+# The bundle and the start-up snapshot are rebuilt when tsc wrote anything since (bin/tsbpf.js runs
+# dist/ itself meanwhile), or when node is not the one that built the snapshot (bin/tsbpf then
+# runs bin/tsbpf.js).
+node_id=$(stat -L -c '%i:%Z:%s' "$(command -v node)")
+if [ ! -f dist/bundle/stamp.json ] || [ dist/.tsbuildinfo -nt dist/bundle/stamp.json ] || [ "$node_id" != "$(cat dist/bundle/cli.snapshot.node 2>/dev/null)" ]; then
   node dist/scripts/dev/bundle.js
 fi
 

@@ -106,6 +106,8 @@ export interface RunOptions {
   /** Run under another command, e.g. ['setpriv', '--reuid=65534', ...]: argv becomes [...wrap, node, bin, ...args]. */
   readonly wrap?: readonly string[];
   readonly cwd?: string;
+  /** What starts tsbpf; default [node, bin/tsbpf.js] (bin/tsbpf, the installed command, is tested in startup-snapshot.test.ts). */
+  readonly command?: readonly string[];
 }
 
 /**
@@ -130,7 +132,7 @@ export class TsbpfProcess {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(args: readonly string[], opts: RunOptions) {
-    const argv = [...(opts.wrap ?? []), process.execPath, TSBPF_BIN, ...args];
+    const argv = [...(opts.wrap ?? []), ...(opts.command ?? [process.execPath, TSBPF_BIN]), ...args];
     this.child = spawn(argv[0]!, argv.slice(1), {
       cwd: opts.cwd ?? REPO_ROOT,
       env: tsbpfEnv({ [NOTIFY_VAR]: '1', ...opts.env }),

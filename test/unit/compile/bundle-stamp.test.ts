@@ -9,7 +9,7 @@ import { bundleIsFresh, freshBundle, STAMP_FILE, stampOf } from '../../../runtim
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
 /**
- * A package tree with the real bin/tsbpf.js and the runtime/compile/ files it loads, a dist/ CLI that says
+ * A package tree with the real bin/tsbpf.js and the runtime/compile/ files it loads (bundle-stamp.js, launch.js, early-worker.js, ...), a dist/ CLI that says
  * "dist" and a bundled one that says "bundle", stamped as scripts/dev/bundle.ts stamps it.
  */
 function tree(t: ExecutionContext): string {
@@ -17,7 +17,7 @@ function tree(t: ExecutionContext): string {
   t.teardown(() => rmSync(root, { recursive: true, force: true }));
   for (const d of ['bin', 'dist/runtime/compile', 'dist/bundle']) mkdirSync(join(root, d), { recursive: true });
   copyFileSync(join(REPO_ROOT, 'bin', 'tsbpf.js'), join(root, 'bin', 'tsbpf.js'));
-  for (const f of ['bundle-stamp.js', 'early-worker.js', 'cache-location.js']) copyFileSync(join(REPO_ROOT, 'dist', 'runtime', 'compile', f), join(root, 'dist', 'runtime', 'compile', f));
+  for (const f of ['bundle-stamp.js', 'launch.js', 'early-worker.js', 'cache-location.js']) copyFileSync(join(REPO_ROOT, 'dist', 'runtime', 'compile', f), join(root, 'dist', 'runtime', 'compile', f));
   writeFileSync(join(root, 'package.json'), '{"type":"module"}');
   const cli = (who: string): string => `export async function main() { process.stdout.write(${JSON.stringify(who)}); return 0; }\n`;
   writeFileSync(join(root, 'dist', 'runtime', 'cli.js'), cli('dist'));
