@@ -48,7 +48,7 @@ kernelTest('division or modulo by a run-time 0 gives 1 and bpftrace\'s warning o
   t.true(lines.includes(`stdin:1:47-62: ${msg}`), r.stderr);
   const i = lines.indexOf(`stdin:1:23-38: ${msg}`);
   t.is(lines[i + 1], script);
-  t.is(lines[i + 2], ' '.repeat(22) + '~'.repeat(15));
+  t.is(lines[i + 2], ' '.repeat(22) + '^' + '~'.repeat(14));
 });
 
 kernelTest('positional parameters are literals: decimal, octal, hex, negative', async (t) => {
