@@ -37,9 +37,9 @@ function closeQuietly(fd: number): void {
 /**
  * The child (`sh -c 'read _'`) holds copies of `fds` until we close its stdin, which is after our
  * own copies are closed, so the last reference, and the slow release, is always the child's. It
- * is in its own process group (a second Ctrl-C at the terminal does not reach it) and is not
- * waited for by node's event loop: whoever needs the release done awaits the returned promise,
- * which settles when the child has exited (its descriptors are closed before it becomes a zombie).
+ * is in its own process group (a second Ctrl-C at the terminal does not reach it); the returned
+ * promise settles when it has exited, which is after the kernel's release of every descriptor
+ * (an exiting task closes its files, and waits for their release, before it becomes a zombie).
  */
 function handOff(fds: readonly number[]): Promise<void> {
   let child;
@@ -61,6 +61,7 @@ function handOff(fds: readonly number[]): Promise<void> {
     child.on('error', () => resolve());
   });
   child.stdin.end();
-  child.unref();
+  // Not unref'd: node stays up until the kernel has released them (a process that must end
+  // sooner, as the CLI on a second Ctrl-C, exits explicitly and leaves the child to finish).
   return exited;
 }
