@@ -1,7 +1,7 @@
 import { closeSync, existsSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpf, isNativeError, type RingbufHandle } from '../../native/index.js';
-import { AttachType, HELPER_ERROR_MAP, isPerCpuMapType, probeCount, isScalarArrayMap, recordLayout, tseriesKeyLayout, type CompiledMap, type MapKind, type CompiledProgram, type CompiledScript, type EventSpec } from '../../src/contract/index.js';
+import { AttachType, HELPER_ERROR_MAP, STOPPED_MAP, isPerCpuMapType, probeCount, isScalarArrayMap, recordLayout, tseriesKeyLayout, type CompiledMap, type MapKind, type CompiledProgram, type CompiledScript, type EventSpec } from '../../src/contract/index.js';
 // src/index.ts loads only small modules; each provider's attach code loads on demand (loadProviders).
 import { AttachError, loadedProvider, tracefsRoot, type Attachment, type KernelOps } from '../../src/index.js';
 import { formatPrintf, type FormatArg } from '../output/printf.js';
@@ -472,6 +472,7 @@ export class Session {
   detach(): void {
     if (this.signalHandler) process.off('SIGUSR1', this.signalHandler);
     this.signalHandler = undefined;
+    this.markStopped();
     const fds: number[] = [];
     for (const p of this.programs) {
       fds.push(...(p.attachment?.fds ?? []));
@@ -792,6 +793,23 @@ export class Session {
     const v = Buffer.alloc(8);
     v.writeBigUInt64LE(process.hrtime.bigint());
     bpf.mapUpdate(this.mapFds[start.id]!, Buffer.alloc(4), v, 0);
+  }
+
+  /**
+   * Set the `.stopped` flag (src/passes/run-state.ts) every attached program checks first: from now
+   * on they return at once, also those whose detaching is still under way in the hand-off child.
+   */
+  private markStopped(): void {
+    const m = this.script.maps.find((x) => x.name === STOPPED_MAP);
+    const fd = m ? this.mapFds[m.id] : undefined;
+    if (fd === undefined) return;
+    const one = Buffer.alloc(8);
+    one.writeBigUInt64LE(1n);
+    try {
+      bpf.mapUpdate(fd, Buffer.alloc(4), one, 0);
+    } catch {
+      // The map is gone (disposed): nothing runs any more.
+    }
   }
 
   /** The frames of stack `id` in the stack-trace map `name`, innermost first, up to the first 0. */

@@ -10,6 +10,7 @@ import type { MapSpec } from './program-info.js';
 import type { EventSpec } from '../contract/index.js';
 import type { TargetProcess } from './target-process.js';
 import { probeGuards } from './probe-guards.js';
+import { stoppedGuard } from './run-state.js';
 import { LIBRARY_FUNCTIONS } from '../builtins/functions.js';
 import type { InternalMapDef, LowerContext } from '../builtins/library.js';
 import { kernelBtfTypes } from '../kernel/btf.js';
@@ -138,7 +139,11 @@ export class ProbeLowerer {
       new ProbeTyper(this.script, this.probe, new Diagnostics(), typed).typeProbe(node);
       this.typed = typed;
     }
-    const body: IrStmt[] = [...probeGuards(this.probe, this.script.target)];
+    const internalMap = (mapName: string, def: InternalMapDef): number => {
+      this.script.internalMaps?.set(mapName, def);
+      return mapId(this, mapName);
+    };
+    const body: IrStmt[] = [...stoppedGuard(this.probe, internalMap), ...probeGuards(this.probe, this.script.target)];
     if (node.predicate) {
       const cond = predicate(this, node.predicate);
       if (cond) body.push({ op: 'if', cond: { op: 'unary', operator: '!', operand: cond }, then: [{ op: 'return' }], else: [] });

@@ -41,7 +41,8 @@ test('the pipeline is in a sound order: every pass reads what an earlier one wro
 
 test('a predicate becomes a branch that returns when it is false', (t) => {
   const { program } = irOf('interval:s:1 /nsecs > 5/ { @n = 1; }');
-  const first = program.body[0]!;
+  // body[0] is the stopped guard every attached probe starts with (the next test).
+  const first = program.body[1]!;
   t.is(first.op, 'if');
   if (first.op !== 'if') return;
   t.deepEqual(first.then, [{ op: 'return' }]);
@@ -85,10 +86,17 @@ const withTracefs = (title: string, impl: (t: ExecutionContext) => void): void =
 withTracefs('-p filters in the program only for probe types whose provider says so', (t) => {
   const pidFilter = { op: 'if', cond: { op: 'binary', operator: '!=', left: { op: 'builtin', name: 'pid' }, right: { op: 'const', value: 4242n }, signed: false }, then: [{ op: 'return' }], else: [] };
   const tp = irOf('tracepoint:syscalls:sys_enter_getpid { @ = 1; }', { pid: 4242 });
-  t.deepEqual(tp.program.body[0], pidFilter as IrStmt);
+  t.deepEqual(tp.program.body[1], pidFilter as IrStmt);
   // interval's provider: pidFilter 'none'.
   const iv = irOf('interval:s:1 { @ = 1; }', { pid: 4242 });
-  t.notDeepEqual(iv.program.body[0], pidFilter as IrStmt);
+  t.notDeepEqual(iv.program.body[1], pidFilter as IrStmt);
+});
+
+test('an attached probe returns at once once the runtime has set .stopped (END runs after detaching); BEGIN/END do not check it', (t) => {
+  const { program } = irOf('interval:s:1 { @n = 1; }');
+  t.like(program.body[0], { op: 'if', cond: { op: 'binary', operator: '!=', left: { op: 'mapGet' }, right: { op: 'const', value: 0n } }, then: [{ op: 'return' }] });
+  const end = irOf('END { @n = 1; }');
+  t.false(allStmts(end.program.body).some((s) => s.op === 'if'));
 });
 
 test('-d stages are printed after their pass, in pipeline order, from the front end too', (t) => {
