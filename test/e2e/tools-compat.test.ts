@@ -1,7 +1,7 @@
 /**
  * Constructs bpftrace's published tools rely on, checked with exact output shapes (docs/tools-status.md).
  */
-import { describeRun, exec, kernelTest, python3, runTsbpf, startTsbpf, uniqueTag } from '../helpers/tsbpf.js';
+import { describeRun, exec, kernelTest, python3, runTsbpf, scratchDir, startTsbpf, uniqueBinary, uniqueTag } from '../helpers/tsbpf.js';
 
 // Eight rarely firing tracepoints, then a 997 Hz profile probe: detaching closes them in this order,
 // ~40-80 ms each here, so the profile probe's perf events are among those handed to the detach child
@@ -67,3 +67,19 @@ kernelTest('strftime("%H:%M:%S.%f", nsecs) is the wall-clock time of the event t
     t.true(events[i]! >= before! - 100 && events[i]! <= after! + 100, `event ${events[i]} µs not within [${before}, ${after}] (${events[i]! - before!} µs after the read before)`);
   }
 }, { needs: () => (python3() ? undefined : 'needs python3') });
+
+kernelTest('*x of an integer reads a uint64 at that address (loads.bt: *kaddr("avenrun"), *($a + 8))', async (t) => {
+  const sleep = uniqueBinary(scratchDir(t), '/bin/sleep');
+  // clock_nanosleep's request is {tv_sec, tv_nsec} in user memory: sleep 1.25 asks for 1 s and 250000000 ns.
+  const prog = `tracepoint:syscalls:sys_enter_clock_nanosleep /comm == "${sleep.comm}"/ { $p = (uint64)args.rqtp; printf("%d %d\\n", *$p, *($p + 8)); exit(); }`;
+  const h = startTsbpf(['-e', prog], { t });
+  await h.attached;
+  const w = await exec([sleep.path, '1.25']);
+  t.is(w.code, 0, w.stderr);
+  const r = await h.exited;
+  t.is(r.code, 0, describeRun(r));
+  t.is(r.stdout.split('\n')[0], '1 250000000', describeRun(r));
+  const bad = await runTsbpf(['--dry-run', '-e', 'BEGIN { $s = "ab"; $b = *$s; }']);
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /ERROR: cannot dereference string\[3\]/);
+});
