@@ -3,7 +3,7 @@ import type * as ast from './ast/nodes.js';
 import { Diagnostics, type Diagnostic } from './common/diagnostic.js';
 import type { SourceFile, Span } from './common/span.js';
 import type { IrMap, IrModule, IrProgram } from './ir/ir.js';
-import { HELPER_ERROR_MAP, isScalarIntArrayMap, MapType, SCALAR_SET_FLAG_OFFSET, tseriesKeyLayout, type CompiledMap, type CompiledScript, type EventSpec } from './contract/index.js';
+import { HELPER_ERROR_MAP, STOPPED_MAP, isScalarIntArrayMap, MapType, SCALAR_SET_FLAG_OFFSET, tseriesKeyLayout, type CompiledMap, type CompiledScript, type EventSpec } from './contract/index.js';
 import { isPerCpuKind, keyLayoutTypes, mapValueSize, ProbeLowerer, type ScriptState } from './passes/lower.js';
 import type { MapSpec } from './passes/program-info.js';
 import { providerFor } from './providers/registry.js';
@@ -32,6 +32,7 @@ import { disassemble } from './codegen/bpf-disasm.js';
 import type { EmittedPrograms, LlvmModule } from './codegen/emit.js';
 import type { ReadFile } from './contract/content-hash.js';
 import { resolveScriptTypes, type ResolvedScriptTypes } from './passes/resolve-script-types.js';
+import { isDetachedProbe } from './passes/run-state.js';
 import { mapUses, mapsUsedBeyondIntValue, mapsUsedOtherwise, scalarArrayKind, SUM_ARRAY_VALUE_SIZE } from './passes/scalar-maps.js';
 
 // The compiled-script format and the uapi ids live in src/contract; re-exported for the compiler's users.
@@ -73,7 +74,7 @@ export interface CompileOptions {
 export interface FrontendResult {
   readonly ir?: IrModule;
   readonly maps: readonly CompiledMap[];
-  readonly probes: readonly { name: string; probe: ConcreteProbe; span?: Span }[];
+  readonly probes: readonly { name: string; probe: ConcreteProbe; span?: Span; stopGuard?: true }[];
   readonly events: readonly EventSpec[];
   readonly diagnostics: readonly Diagnostic[];
   readonly program?: ast.Program;
@@ -213,9 +214,9 @@ export const PIPELINE: readonly CompilePass[] = [
     name: 'lower', stopOnError: false, reads: ['expanded', 'newScript', 'resolved'], writes: ['script', 'programs', 'probes', 'exprTypes'],
     run(s, diags) {
       const resolved = s.resolved!;
-      const script: ScriptState = (s.script = { ...s.newScript!(), maps: resolved.table.maps, table: resolved.table, varTypes: resolved.varTypes });
+      const script: ScriptState = (s.script = { ...s.newScript!(), maps: resolved.table.maps, table: resolved.table, varTypes: resolved.varTypes, detachedProbes: s.expanded!.filter(({ probe }) => isDetachedProbe(probe)).length });
       const programs: IrProgram[] = (s.programs = []);
-      const probes: { name: string; probe: ConcreteProbe; span?: Span }[] = (s.probes = []);
+      const probes: { name: string; probe: ConcreteProbe; span?: Span; stopGuard?: true }[] = (s.probes = []);
       const exprTypes = (s.exprTypes = new Map());
       s.expanded!.forEach(({ node, probe }, i) => {
         const name = `${progNamePrefix(probe)}_${i}`;
@@ -226,7 +227,7 @@ export const PIPELINE: readonly CompilePass[] = [
         const aps = node.attachPoints;
         // A packet probe carries the interfaces its redirect() calls resolved (its provider checks them).
         const compiled = lowerer.packetView?.compiledProbe(probe) ?? probe;
-        probes.push({ name, probe: compiled, span: aps.length ? { start: aps[0]!.span.start, end: aps[aps.length - 1]!.span.end } : node.span });
+        probes.push({ name, probe: compiled, span: aps.length ? { start: aps[0]!.span.start, end: aps[aps.length - 1]!.span.end } : node.span, ...(lowerer.stopGuarded ? { stopGuard: true as const } : {}) });
       });
     },
   },
@@ -396,9 +397,9 @@ export async function compileScript(source: SourceFile, opts: CompileOptions = {
   return {
     format: 1,
     maps: [...front.maps, ...scratch],
-    programs: front.probes.map(({ name, probe }) => {
+    programs: front.probes.map(({ name, probe, stopGuard }) => {
       const subprogs = emitted.subprogs.get(name);
-      return { name, probe, insns: emitted.programs.get(name)!.toString('base64'), ...(subprogs ? { subprogs } : {}) };
+      return { name, probe, insns: emitted.programs.get(name)!.toString('base64'), ...(subprogs ? { subprogs } : {}), ...(stopGuard ? { stopGuard } : {}) };
     }),
     events: front.events,
     ringbufMap: state.ir.ringbufMap,
@@ -558,7 +559,7 @@ function compiledSpec(name: string, spec: MapSpec, keyNames: ReadonlyMap<string,
 }
 
 function toIrMap(m: CompiledMap): IrMap {
-  return { id: m.id, name: m.name, bpfType: m.bpfType, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, ...(isScalarIntArrayMap(m) ? { intArray: true as const } : {}) };
+  return { id: m.id, name: m.name, bpfType: m.bpfType, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, ...(isScalarIntArrayMap(m) || m.name === STOPPED_MAP ? { intArray: true as const } : {}) };
 }
 
 /** BPF object names are at most 15 characters: a short, readable prefix. */

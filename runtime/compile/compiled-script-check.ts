@@ -159,6 +159,7 @@ function program(v: unknown, at: string): void {
   // Whole 8-byte `struct bpf_insn`s, at least one.
   if (!BASE64.test(insns) || insns.length % 4 !== 0 || Buffer.byteLength(insns, 'base64') % 8 !== 0 || insns.length === 0) fail(`${at}.insns`, 'not base64 BPF instructions');
   optional(p, 'subprogs', at, (s, a) => arr(s, a, (x, b) => int(x, b, 0, U32)));
+  optional(p, 'stopGuard', at, (s, a) => { if (s !== true) fail(a, 'not true'); });
 }
 
 const EVENT_KINDS = ['printf', 'exit', 'print-map', 'print-value', 'clear', 'zero', 'time', 'cat', 'system', 'user-pid', 'unwatch', 'errorf', 'warnf', 'join', 'runtime-warning', 'helper-error'] as const;

@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { Type } from '../../src/contract/index.js';
 import { ElfFile, loadDebugFrames, type DebugFrames } from '../../src/index.js';
 import { strftime } from './strftime.js';
+import { wallMinusMonoNs } from './wall-clock.js';
 import type { StackMode, Value } from './value.js';
 
 type RichType = Extract<Type, { kind: 'rich' }>;
@@ -377,8 +378,8 @@ export class RichValues {
 
 /** CLOCK_REALTIME - CLOCK_BOOTTIME in ns: Node's hrtime is CLOCK_MONOTONIC; boot = monotonic + time suspended. */
 function wallMinusBootNs(): bigint {
+  const wallMinusMono = wallMinusMonoNs();
   const mono = process.hrtime.bigint();
-  const wall = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e3)) * 1000n;
   let suspended = 0n;
   try {
     const uptime = BigInt(Math.round(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1e3)) * 1_000_000n;
@@ -386,7 +387,7 @@ function wallMinusBootNs(): bigint {
   } catch {
     // No /proc/uptime: assume the machine never slept.
   }
-  return wall - (mono + suspended);
+  return wallMinusMono - suspended;
 }
 
 /** The cgroup hierarchies mounted: cgroup2 ones named "unified", v1 ones by their directory's name. */

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpf, isNativeError, type RingbufHandle } from '../../native/index.js';
-import { AttachType, HELPER_ERROR_MAP, isPerCpuMapType, probeCount, isScalarArrayMap, isScalarIntArrayMap, recordLayout, SCALAR_SET_FLAG_OFFSET, tseriesKeyLayout, type CompiledMap, type MapKind, type CompiledProgram, type CompiledScript, type EventSpec } from '../../src/contract/index.js';
+import { AttachType, HELPER_ERROR_MAP, STOPPED_MAP, isPerCpuMapType, probeCount, isScalarArrayMap, isScalarIntArrayMap, recordLayout, SCALAR_SET_FLAG_OFFSET, tseriesKeyLayout, type CompiledMap, type MapKind, type CompiledProgram, type CompiledScript, type EventSpec } from '../../src/contract/index.js';
 // src/index.ts loads only small modules; each provider's attach code loads on demand (loadProviders).
 import { AttachError, loadedProvider, tracefsRoot, type Attachment, type KernelOps } from '../../src/index.js';
 import { formatPrintf, type FormatArg } from '../output/printf.js';
@@ -495,13 +495,18 @@ export class Session {
   detach(): void {
     if (this.signalHandler) process.off('SIGUSR1', this.signalHandler);
     this.signalHandler = undefined;
-    const fds: number[] = [];
+    this.markStopped();
+    // Programs without the `.stopped` guard (a lone probe's) are detached here and now, so nothing
+    // they do lands after END starts; the guarded ones may finish detaching in the background.
+    const now: number[] = [];
+    const later: number[] = [];
     for (const p of this.programs) {
-      fds.push(...(p.attachment?.fds ?? []));
+      (p.compiled.stopGuard ? later : now).push(...(p.attachment?.fds ?? []));
       p.attachment?.release?.();
       p.attachment = undefined;
     }
-    if (fds.length > 0) this.releases.push(closeAttachments(fds));
+    if (now.length > 0) void closeAttachments(now, Infinity);
+    if (later.length > 0) this.releases.push(closeAttachments(later));
   }
 
   dispose(): void {
@@ -846,6 +851,23 @@ export class Session {
     const v = Buffer.alloc(8);
     v.writeBigUInt64LE(process.hrtime.bigint());
     bpf.mapUpdate(this.mapFds[start.id]!, Buffer.alloc(4), v, 0);
+  }
+
+  /**
+   * Set the `.stopped` flag (src/passes/run-state.ts) every attached program checks first: from now
+   * on they return at once, also those whose detaching is still under way in the hand-off child.
+   */
+  private markStopped(): void {
+    const m = this.script.maps.find((x) => x.name === STOPPED_MAP);
+    const fd = m ? this.mapFds[m.id] : undefined;
+    if (fd === undefined) return;
+    const one = Buffer.alloc(8);
+    one.writeBigUInt64LE(1n);
+    try {
+      bpf.mapUpdate(fd, Buffer.alloc(4), one, 0);
+    } catch {
+      // The map is gone (disposed): nothing runs any more.
+    }
   }
 
   /** The frames of stack `id` in the stack-trace map `name`, innermost first, up to the first 0. */

@@ -40,6 +40,12 @@ export type EventSpec =
  */
 export const HELPER_ERROR_MAP = '.helper-errors';
 
+/**
+ * One-entry array the runtime sets to 1 when the run ends, before END runs: every attached program
+ * returns at once once it is set (src/passes/run-state.ts).
+ */
+export const STOPPED_MAP = '.stopped';
+
 export interface RecordLayout {
   /** Offsets of the arguments (the event id is at 0). */
   readonly args: readonly FieldLayout[];

@@ -62,6 +62,8 @@ export interface CompiledProgram {
   readonly insns: string;
   /** Instruction index of each callback subprogram (bpf_loop / bpf_for_each_map_elem); loading needs BTF func_info for them. */
   readonly subprogs?: readonly number[];
+  /** The program returns at once once the run's `.stopped` word is set (src/passes/run-state.ts), so its detaching may finish after END. */
+  readonly stopGuard?: true;
 }
 
 /** Everything the runtime needs to load, attach and print: plain data, cacheable as JSON. */

@@ -170,7 +170,11 @@ export type IrCallbackStmt =
 
 /** How a map is created in the kernel: the creation fields of the compiled script's map (src/contract/script.ts). */
 export type IrMap = Pick<CompiledMap, 'id' | 'name' | 'bpfType' | 'keySize' | 'valueSize' | 'maxEntries'> & {
-  /** A keyless assigned integer in a one-entry ARRAY, {value, written flag} (src/passes/scalar-maps.ts): loads and stores at its value's address. */
+  /**
+   * A one-entry ARRAY whose first word is an integer, read and written at its value's address (a
+   * `ld_imm64` of the value, no lookup): a keyless assigned integer, {value, written flag}
+   * (src/passes/scalar-maps.ts), and the run's `.stopped` word (src/passes/run-state.ts).
+   */
   readonly intArray?: true;
 };
 

@@ -195,12 +195,12 @@ export function place(lx: ProbeLowerer, e: ast.Expr): Place | undefined {
     const offset: IrExpr = { op: 'binary', operator: '*', left: lx.intOf(idx, e.index), right: { op: 'const', value: BigInt(size) }, signed: false };
     return { addr: { op: 'binary', operator: '+', left: base.addr, right: offset, signed: false }, ctype: elem, space: base.space };
   }
-  if (e.kind === 'Unary' && e.op === '*') return placeOrPointee(lx, e.operand);
+  if (e.kind === 'Unary' && e.op === '*') return placeOrPointee(lx, e.operand, true);
   return undefined;
 }
 
 /** `e` as memory: a place when it is one, else the object its pointer value points to. */
-export function placeOrPointee(lx: ProbeLowerer, e: ast.Expr): Place | undefined {
+export function placeOrPointee(lx: ProbeLowerer, e: ast.Expr, intAddress = false): Place | undefined {
   // `***x` asks each level first as a place, then as a value: without remembering the misses
   // that is exponential in the chain's length.
   if (lx.notMemory.has(e)) return undefined;
@@ -215,7 +215,10 @@ export function placeOrPointee(lx: ProbeLowerer, e: ast.Expr): Place | undefined
   const v = lx.value(e);
   if (v.type.kind !== 'ptr') {
     lx.notMemory.add(e);
-    return undefined;
+    // `*x` of an integer (`*kaddr("avenrun")`, loads.bt): bpftrace reads a uint64 at that address
+    // (type_resolver.cpp: dereferencing an int is uint64), in the probe's default address space.
+    const u64 = intAddress && v.type.kind === 'int' ? lx.types.resolveName('uint64') : undefined;
+    return u64 ? { addr: lx.intOf(v, e), ctype: u64, space: defaultSpace(lx) } : undefined;
   }
   const target = pointee(v.type, lx.types);
   if (!target) {
@@ -279,7 +282,7 @@ export function addressOf(lx: ProbeLowerer, e: ast.Unary): TypedValue {
 }
 
 export function deref(lx: ProbeLowerer, e: ast.Unary): TypedValue {
-  const p = placeOrPointee(lx, e.operand);
+  const p = placeOrPointee(lx, e.operand, true);
   if (!p) {
     const v = lx.value(e.operand);
     if (v.type.kind !== 'none') lx.diags.error('type-mismatch', `cannot dereference ${typeToString(v.type)}`, e.span);

@@ -10,6 +10,7 @@ import type { MapSpec } from './program-info.js';
 import type { EventSpec } from '../contract/index.js';
 import type { TargetProcess } from './target-process.js';
 import { probeGuards } from './probe-guards.js';
+import { stoppedGuard } from './run-state.js';
 import { LIBRARY_FUNCTIONS } from '../builtins/functions.js';
 import type { InternalMapDef, LowerContext } from '../builtins/library.js';
 import { kernelBtfTypes } from '../kernel/btf.js';
@@ -42,6 +43,8 @@ export interface ScriptState {
   readonly mapIds: Map<string, number>;
   /** Probe name → the id `probe` map keys store (CompiledScript.probeNames); filled in probe order as probes use one. */
   readonly probeIds: Map<string, number>;
+  /** How many of the script's probes the runtime attaches and detaches (src/passes/run-state.ts: two or more get the `.stopped` guard). */
+  readonly detachedProbes?: number;
   /** Type names (script structs, then kernel BTF); a default without script structs when absent. */
   readonly types?: TypeResolver;
   /** The script's macros by name. */
@@ -142,7 +145,13 @@ export class ProbeLowerer {
       new ProbeTyper(this.script, this.probe, new Diagnostics(), typed).typeProbe(node);
       this.typed = typed;
     }
-    const body: IrStmt[] = [...probeGuards(this.probe, this.script.target)];
+    const internalMap = (mapName: string, def: InternalMapDef): number => {
+      this.script.internalMaps?.set(mapName, def);
+      return mapId(this, mapName);
+    };
+    const guard = stoppedGuard(this.probe, this.script.detachedProbes ?? 0, internalMap);
+    this.stopGuarded = guard.length > 0;
+    const body: IrStmt[] = [...guard, ...probeGuards(this.probe, this.script.target)];
     if (node.predicate) {
       const cond = predicate(this, node.predicate);
       if (cond) body.push({ op: 'if', cond: { op: 'unary', operator: '!', operand: cond }, then: [{ op: 'return' }], else: [] });
@@ -152,6 +161,9 @@ export class ProbeLowerer {
     const verdict = this.packet.verdict();
     return { name, section, vars: this.irVars, body: [...this.packet.prologue(), ...body], ...(verdict ? { verdict } : {}) };
   }
+
+  /** Whether the program lowered starts with the `.stopped` guard (CompiledProgram.stopGuard). */
+  stopGuarded = false;
 
   packetView: PacketLowering | undefined;
   /** The `pkt` view and verdicts of xdp/tc probes (inert in other probes). */

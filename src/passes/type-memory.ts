@@ -72,18 +72,20 @@ export function place(tx: ProbeTyper, e: ast.Expr): TypedPlace | undefined {
     tx.typeOf(e.index);
     return { ctype: base.ctype.kind === 'array' ? base.ctype.elem : base.ctype, space: base.space };
   }
-  if (e.kind === 'Unary' && e.op === '*') return placeOrPointee(tx, e.operand);
+  if (e.kind === 'Unary' && e.op === '*') return placeOrPointee(tx, e.operand, true);
   return undefined;
 }
 
-export function placeOrPointee(tx: ProbeTyper, e: ast.Expr): TypedPlace | undefined {
+export function placeOrPointee(tx: ProbeTyper, e: ast.Expr, intAddress = false): TypedPlace | undefined {
   if (tx.notMemory.has(e)) return undefined;
   const p = place(tx, e);
   if (p) return p.ctype.kind === 'ptr' ? { ctype: p.ctype.target(), space: p.space } : p;
   const v = tx.typeOf(e);
   if (v.kind !== 'ptr') {
     tx.notMemory.add(e);
-    return undefined;
+    // `*x` of an integer reads a uint64 there (lower-memory.ts placeOrPointee).
+    const u64 = intAddress && v.kind === 'int' ? tx.types.resolveName('uint64') : undefined;
+    return u64 ? { ctype: u64, space: tx.defaultSpace() } : undefined;
   }
   const target = pointee(v, tx.types);
   if (!target) return tx.unsupported();

@@ -348,7 +348,7 @@ export class ProbeTyper implements FoldHost {
 
   unary(e: ast.Unary): Type {
     if (e.op === '*') {
-      const p = placeOrPointee(this, e.operand);
+      const p = placeOrPointee(this, e.operand, true);
       if (!p) {
         this.typeOf(e.operand);
         return none;

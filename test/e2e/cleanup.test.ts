@@ -57,8 +57,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     t.true(progs.every((p) => p.info !== null && p.id > before.prog), 'programs created during this test');
     t.true(progs.some((p) => p.info?.name === 'sys_enter__0'), `program names: ${progs.map((p) => p.info?.name).join(', ')}`);
     const mapNames = maps.map((m) => m.info?.name ?? '?').sort();
-    // `@t = 1` is a keyless assignment: its insert is checked through the counters.
-    t.deepEqual(mapNames, [`m_c${tag}`, `m_t${tag}`, ...INTERNAL_MAPS, HELPER_ERRORS_MAP].sort());
+    // Two attached probes: each checks the run's `.stopped` word first (src/passes/run-state.ts).
+    t.deepEqual(mapNames, [`m_c${tag}`, `m_t${tag}`, ...INTERNAL_MAPS, HELPER_ERRORS_MAP, '.stopped'].sort());
     t.true(maps.every((m) => m.id > before.map), 'maps created during this test');
 
     // The same objects, seen the way the brief describes: new ids with the expected names.

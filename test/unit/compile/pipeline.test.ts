@@ -41,6 +41,7 @@ test('the pipeline is in a sound order: every pass reads what an earlier one wro
 
 test('a predicate becomes a branch that returns when it is false', (t) => {
   const { program } = irOf('interval:s:1 /nsecs > 5/ { @n = 1; }');
+  // A lone attached probe has no stopped guard (a later test): the predicate comes first.
   const first = program.body[0]!;
   t.is(first.op, 'if');
   if (first.op !== 'if') return;
@@ -89,6 +90,18 @@ withTracefs('-p filters in the program only for probe types whose provider says 
   // interval's provider: pidFilter 'none'.
   const iv = irOf('interval:s:1 { @ = 1; }', { pid: 4242 });
   t.notDeepEqual(iv.program.body[0], pidFilter as IrStmt);
+});
+
+test('with two or more attached probes each returns at once once the runtime has set .stopped (END runs after detaching); a lone probe and BEGIN/END do not check it', (t) => {
+  const two = compileFrontend({ name: 'test', text: 'interval:s:1 { @n = 1; } interval:s:2 { @n = 2; }' });
+  t.is(two.ir?.programs.length, 2);
+  for (const p of two.ir?.programs ?? []) t.like(p.body[0], { op: 'if', cond: { op: 'binary', operator: '!=', left: { op: 'mapGet' }, right: { op: 'const', value: 0n } }, then: [{ op: 'return' }] });
+  const lone = irOf('interval:s:1 { @n = 1; }');
+  t.false(allStmts(lone.program.body).some((s) => s.op === 'if'));
+  const withEnd = compileFrontend({ name: 'test', text: 'interval:s:1 { @n = 1; } interval:s:2 { @n = 2; } END { @n = 1; }' });
+  const end = withEnd.ir?.programs.find((p) => p.name.startsWith('END'));
+  t.truthy(end);
+  t.false(allStmts(end?.body ?? []).some((s) => s.op === 'if'));
 });
 
 test('-d stages are printed after their pass, in pipeline order, from the front end too', (t) => {
