@@ -25,6 +25,7 @@ import { definesAsMacros } from './passes/defines.js';
 import { checkPipeline, runPasses, type AfterPass, type Pass } from './passes/pass.js';
 import { DUMP_STAGES, type DumpStage } from './contract/dump-stages.js';
 import { reportedErrors, usesInsertCounters } from './ir/insert-checks.js';
+import { ringDemand } from './ir/ring-demand.js';
 import type { ScriptConfig } from './passes/config.js';
 import { printAst } from './ast/printer.js';
 import { printIrModule } from './ir/printer.js';
@@ -57,6 +58,17 @@ export function ringbufBytes(perfRbPages: number | undefined, cpus = possibleCpu
   let pages = 1;
   while (pages < Math.max(perfRbPages, cpus)) pages *= 2;
   return pages * 4096;
+}
+
+/**
+ * The event ring buffer's size for a script: `perf_rb_pages` when given; else, when what the
+ * script can send is bounded (its attached probes send nothing; BEGIN and END send from no loop:
+ * src/ir/ring-demand.ts), the pages that holds, by the same rule; else RINGBUF_BYTES.
+ */
+function ringbufSize(perfRbPages: number | undefined, programs: readonly IrProgram[], probes: readonly { readonly probe: ConcreteProbe }[], unchecked: ReadonlySet<number>): number {
+  if (perfRbPages !== undefined) return ringbufBytes(perfRbPages);
+  const demand = ringDemand(programs.map((p, i) => ({ body: p.body, runOnce: probes[i]?.probe.attach.kind === 'special' })), unchecked);
+  return demand === undefined ? RINGBUF_BYTES : ringbufBytes(Math.max(1, Math.ceil(demand / 4096)));
 }
 
 export interface CompileOptions {
@@ -243,7 +255,7 @@ export const PIPELINE: readonly CompilePass[] = [
     },
   },
   {
-    name: 'layout-maps', reads: ['program', 'script', 'config', 'mapDecls', 'programs'], writes: ['maps', 'ir'],
+    name: 'layout-maps', reads: ['program', 'script', 'config', 'mapDecls', 'programs', 'probes'], writes: ['maps', 'ir'],
     run(s, diags) {
       // BPFTRACE_PERF_RB_PAGES overrides the config block (src/passes/config.ts), as bpftrace's environment variables do.
       if (diags.hasErrors) return;
@@ -269,7 +281,7 @@ export const PIPELINE: readonly CompilePass[] = [
       const scratchMap = ringbufMap + (helperErrorMap === undefined ? 3 : 4);
       const zeroSize = Math.max(8, ...maps.map((m) => m.valueSize));
       const internal: CompiledMap[] = [
-        { id: ringbufMap, name: '.ringbuf', bpfType: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: ringbufBytes(s.config!.perfRbPages) },
+        { id: ringbufMap, name: '.ringbuf', bpfType: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: ringbufSize(s.config!.perfRbPages, s.programs!, s.probes!, unchecked) },
         // One shared counter, bumped with an atomic add through its value's address (no lookup).
         { id: lostMap, name: '.lost', bpfType: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 },
         { id: zeroMap, name: '.zero', bpfType: MapType.ARRAY, keySize: 4, valueSize: zeroSize, maxEntries: 1 },

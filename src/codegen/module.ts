@@ -2,6 +2,7 @@ import type llvmTypes from 'llvm-bindings';
 import { assertNever } from '../ast/nodes.js';
 import type { IrBlob, IrCallArg, IrExpr, IrLibExpr, IrModule, IrProgram, IrStmt } from '../ir/ir.js';
 import { checkedInsertSites, usesInsertCounters } from '../ir/insert-checks.js';
+import { blobSize } from '../ir/blob-size.js';
 import { encodeBytes, Helper, MapType, SCALAR_SET_FLAG_OFFSET } from '../contract/index.js';
 import { alignAt, atomicAddIr, BpfBuilder, llvm } from './bpf-builder.js';
 import { FRAME_CTX, FRAME_RETURNED, frameLayout, usesCallbacks } from './callbacks.js';
@@ -21,19 +22,6 @@ const STREQ_WORDS = 8;
 const BPF_NOEXIST = 1n;
 /** Strings compared byte by byte inline up to this size; longer ones by stringsEqualLoop (code size, not placement). */
 const UNROLLED_STREQ_BYTES = 32;
-
-/** Size in bytes of a blob, as lowering laid it out. */
-export function blobSize(blob: IrBlob): number {
-  switch (blob.op) {
-    case 'int':
-      return blob.size;
-    case 'zero': case 'string': case 'comm': case 'readStr': case 'ctxBytes': case 'record': case 'mapGetBlob': case 'varBlob':
-    case 'slice': case 'select': case 'readBytes': case 'callFill': case 'pktBytes':
-      return blob.size;
-    case 'seqBlob':
-      return blobSize(blob.value);
-  }
-}
 
 /**
  * Turns the tsbpf IR into one LLVM module with one function per probe program.

@@ -37,6 +37,16 @@ export function reportedErrors(body: readonly IrStmt[], unchecked: ReadonlySet<n
   return ids;
 }
 
+/**
+ * How many checked sites of a program report a failure as a `helper-error` event through the ring
+ * buffer (the error subprogram): all of them, unless its map updates count into `.helper-errors`
+ * (usesInsertCounters; then it has no other checked site).
+ */
+export function ringReportingSites(body: readonly IrStmt[], unchecked: ReadonlySet<number>): number {
+  const { inserts, others } = checkedSites(body, unchecked);
+  return others === 0 && inserts > 0 && inserts <= MAX_COUNTED_INSERTS ? 0 : inserts + others;
+}
+
 /** The statements with an `err` event: map updates (inserts) and any other checked helper call. */
 function checkedSites(body: readonly IrStmt[], unchecked: ReadonlySet<number>): { inserts: number; others: number } {
   let inserts = 0;
