@@ -74,3 +74,22 @@ kernelTest('BPFTRACE_PERF_RB_PAGES sizes the event ring buffer (over the config 
   t.not(bad.code, 0);
   t.true(bad.stderr.includes('BPFTRACE_PERF_RB_PAGES needs a number of pages from 1 to 262144, got "lots"'), bad.stderr);
 });
+
+kernelTest('a script whose attached probes send no events gets a ring of the pages BEGIN/END fill; BEGIN output past a page is all there', async (t) => {
+  const cpus = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim().split(',').reduce((n, part) => {
+    const [a, b] = part.split('-').map(Number);
+    return n + (b === undefined ? 1 : b - a! + 1);
+  }, 0);
+  const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(n));
+  const h = startTsbpf(['-e', 'BEGIN { printf("ready\\n"); } tracepoint:syscalls:sys_enter_getppid { @ = count(); } END { clear(@); }'], { t });
+  await h.attached;
+  const bytes = ringbufBytesOf(h.child.pid!);
+  await h.stop('SIGINT');
+  t.is(bytes, pow2(Math.max(1, cpus)) * 4096);
+  // 400 records of ~60 bytes: several pages, all read, none lost.
+  const lines = Array.from({ length: 400 }, (_, i) => `printf("line %d ${'x'.repeat(40)}\\n", ${i});`).join(' ');
+  const r = await runTsbpf(['-e', `BEGIN { ${lines} exit(); } tracepoint:syscalls:sys_enter_getppid { @ = count(); } END { clear(@); }`]);
+  t.is(r.code, 0, describeRun(r));
+  t.is(r.stdout, Array.from({ length: 400 }, (_, i) => `line ${i} ${'x'.repeat(40)}\n`).join('') + '\n\n');
+  t.false(r.stderr.includes('Lost'), r.stderr);
+});
