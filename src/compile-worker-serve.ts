@@ -32,7 +32,7 @@ async function handle(text: string, compiler: Promise<WorkerCompiler>): Promise<
     const { compileScript } = await compiler;
     const write = (stage: DumpStage, text: string): void => void dumps.push({ stage, text });
     const dump = req.dump?.length || req.elf ? { stages: req.dump ?? [], write, ...(req.elf ? { elf: (o: Buffer) => void (elf = o.toString('base64')) } : {}) } : undefined;
-    const result = await compileScript(req.source, { positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel }, dump);
+    const result = await compileScript(req.source, { positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel, growing: req.growing }, dump);
     reply(withDumps('format' in result ? { ok: result } : { diagnostics: result.diagnostics }));
   } catch (e) {
     // A bug in tsbpf, not the user's input: the message for the user, the stack for TSBPF_DEBUG.

@@ -81,6 +81,8 @@ export interface CompileOptions {
   readonly unsafe?: boolean;
   /** 0 `--no-warnings`, 1 default, 2 `-k`: which helper failures the code reports (src/passes/lower.ts helperErr). */
   readonly warningLevel?: 0 | 1 | 2;
+  /** The shell's compiles (WorkerRequest.growing): the event ring keeps its default size. */
+  readonly growing?: boolean;
 }
 
 export interface FrontendResult {
@@ -281,7 +283,7 @@ export const PIPELINE: readonly CompilePass[] = [
       const scratchMap = ringbufMap + (helperErrorMap === undefined ? 3 : 4);
       const zeroSize = Math.max(8, ...maps.map((m) => m.valueSize));
       const internal: CompiledMap[] = [
-        { id: ringbufMap, name: '.ringbuf', bpfType: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: ringbufSize(s.config!.perfRbPages, s.programs!, s.probes!, unchecked) },
+        { id: ringbufMap, name: '.ringbuf', bpfType: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: s.opts.growing ? ringbufBytes(s.config!.perfRbPages) : ringbufSize(s.config!.perfRbPages, s.programs!, s.probes!, unchecked) },
         // One shared counter, bumped with an atomic add through its value's address (no lookup).
         { id: lostMap, name: '.lost', bpfType: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 },
         { id: zeroMap, name: '.zero', bpfType: MapType.ARRAY, keySize: 4, valueSize: zeroSize, maxEntries: 1 },

@@ -47,7 +47,7 @@ function compileEnv(): string[] {
  * a hash collision can never run the wrong program.
  */
 export function cacheKeyText(req: CompileRequest): string {
-  const { source, positionals, pid, unsafe, cpid, warningLevel } = req;
+  const { source, positionals, pid, unsafe, cpid, warningLevel, growing } = req;
   const importBase = /\bimport\b/.test(source.text) ? ['imports-from', source.name === 'stdin' ? process.cwd() : dirname(resolve(source.name))] : [];
   // A relative probe target (`uprobe:./prog:f`, `usdt:dir/p*:...`) resolves from the working directory.
   const relativeTarget = /:(\.{1,2}\/|[\w.+-]+\/)/.test(source.text) ? ['cwd', process.cwd()] : [];
@@ -55,6 +55,7 @@ export function cacheKeyText(req: CompileRequest): string {
     source.text, positionals, release(), version(), buildStamp(), process.version, pid ?? null,
     ...(unsafe ? ['unsafe'] : []), ...(cpid !== undefined ? ['cpid', cpid] : []),
     ...(warningLevel !== undefined && warningLevel !== 1 ? ['warnings', warningLevel] : []),
+    ...(growing ? ['growing'] : []),
     ...importBase, ...relativeTarget, ...compileEnv(),
   ]);
 }
@@ -279,7 +280,7 @@ function trackWorker(child: { kill(signal: NodeJS.Signals): boolean }): () => vo
 
 /** `whileWaiting` runs once the request is sent: work for the idle parent while the worker compiles. */
 function runWorker(req: CompileRequest, onReply: () => void, whileWaiting?: () => void): Promise<CompileOutcome> {
-  const request: WorkerRequest = { source: req.source, positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel, ...(req.dump?.length ? { dump: req.dump } : {}), ...(req.elf ? { elf: true } : {}) };
+  const request: WorkerRequest = { source: req.source, positionals: req.positionals, pid: req.pid, cpid: req.cpid, unsafe: req.unsafe, warningLevel: req.warningLevel, ...(req.growing ? { growing: true } : {}), ...(req.dump?.length ? { dump: req.dump } : {}), ...(req.elf ? { elf: true } : {}) };
   return askWorker(request, (reply: CompileReply): CompileOutcome => {
     onReply();
     for (const d of reply.dumps ?? []) req.onDump?.(d.stage, d.text);

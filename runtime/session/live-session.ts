@@ -132,7 +132,7 @@ export class LiveSession {
     inEntry: (pos: number) => number | undefined,
     settle?: (added: readonly CompiledProgram[]) => void,
   ): Promise<{ kind: 'loaded'; script: CompiledScript; added: readonly CompiledProgram[] } | { kind: 'error'; message: string }> {
-    const outcome = await compile({ source: union, positionals: this.opts.positionals ?? [], noCache: this.opts.noCache, progress: this.opts.progress ?? { write: () => true } });
+    const outcome = await compile({ source: union, positionals: this.opts.positionals ?? [], growing: true, noCache: this.opts.noCache, progress: this.opts.progress ?? { write: () => true } });
     if (outcome.kind === 'diagnostics') return { kind: 'error', message: renderAll(outcome.diagnostics, source, union, inEntry) };
     if (outcome.kind === 'internal-error') return { kind: 'error', message: `ERROR: internal compiler error: ${outcome.message}\n` };
     await loadProviders(outcome.script.programs);

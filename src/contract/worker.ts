@@ -17,6 +17,11 @@ export interface WorkerRequest {
   readonly pid?: number;
   /** `-c`: the child's pid (`cpid`). */
   readonly cpid?: number;
+  /**
+   * The interactive shell: later compiles grow this session, whose event ring is created once, so
+   * the ring keeps its default size instead of the size this text alone needs (src/compile.ts).
+   */
+  readonly growing?: boolean;
   /** `-d STAGE`: the stages to print; the reply's `dumps` carries their text, in order (any reply). */
   readonly dump?: readonly DumpStage[];
   /** `--emit-elf`: send the BPF ELF object back (CompileReply `elf`). */
