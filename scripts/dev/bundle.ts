@@ -153,24 +153,19 @@ const MODULE_URL = `function __tsbpfModuleUrl(rel) {
   return new URL(rel, globalThis.__tsbpfBundleUrl).href;
 }`;
 
+/**
+ * What both start-up snapshots' scripts share: `node --build-snapshot` runs one CommonJS script
+ * (requiring only built-ins), so the entry is bundled whole, native addons left to load at run time.
+ */
+function snapshotScript(entry: string, outfile: string): import('esbuild').BuildOptions & { metafile: true } {
+  return { entryPoints: [entry], outfile, bundle: true, format: 'cjs', platform: 'node', target: 'node20', external: ['llvm-bindings', '*.node'], metafile: true, logLevel: 'error', absWorkingDir: root };
+}
+
 async function buildWorkerSnapshot(): Promise<string | undefined> {
   const script = join(outdir, 'compile-worker-snapshot.cjs');
   const blob = join(outdir, WORKER_SNAPSHOT_BLOB);
   try {
-    const built = await esbuild.build({
-      entryPoints: [join(dist, 'src', 'compile-worker-snapshot.js')],
-      outfile: script,
-      bundle: true,
-      format: 'cjs',
-      platform: 'node',
-      target: 'node20',
-      external: ['llvm-bindings', '*.node'],
-      banner: { js: MODULE_URL },
-      metafile: true,
-      logLevel: 'error',
-      absWorkingDir: root,
-      plugins: [chevrotainStatic, snapshotLocation],
-    });
+    const built = await esbuild.build({ ...snapshotScript(join(dist, 'src', 'compile-worker-snapshot.js'), script), banner: { js: MODULE_URL }, plugins: [chevrotainStatic, snapshotLocation] });
     for (const p of Object.keys(built.metafile.inputs)) inputs.add(toPosix(relative(root, resolve(root, p))));
   } catch (e) {
     return `cannot bundle its entry: ${(e as Error).message}`;
@@ -208,19 +203,7 @@ renameSync(`${stamp}.tmp`, stamp);
  */
 async function buildSnapshot(): Promise<string[]> {
   const script = join(outdir, SNAPSHOT_SCRIPT);
-  const result = await esbuild.build({
-    entryPoints: [join(dist, 'runtime', 'snapshot-main.js')],
-    outfile: script,
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    external: ['llvm-bindings', '*.node'],
-    metafile: true,
-    logLevel: 'error',
-    plugins: [lazyFromDist, ownLocationFrom(`globalThis[Symbol.for(${JSON.stringify('tsbpf.bundleUrl')})]`)],
-    absWorkingDir: root,
-  });
+  const result = await esbuild.build({ ...snapshotScript(join(dist, 'runtime', 'snapshot-main.js'), script), plugins: [lazyFromDist, ownLocationFrom(`globalThis[Symbol.for(${JSON.stringify('tsbpf.bundleUrl')})]`)] });
   const text = readFileSync(script, 'utf8');
   // `import(url)` is the loader's own (runtime/snapshot-run.ts, compiled at run time).
   const imports = [...text.matchAll(/\bimport\(([^)]*)\)/g)].map((m) => m[1]!).filter((spec) => spec !== 'url');
