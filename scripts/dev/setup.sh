@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up for a fresh machine of this kind (Debian 12, Node 20, root):
 #   1. Debian packages (LLVM 14, libbpf, libelf, build tools, test tools)
-#   2. npm packages (llvm-bindings builds against llvm-14-dev here)
+#   2. npm packages (llvm-bindings builds against llvm-14-dev here, linked to the shared libLLVM-14)
 #   3. the native addon (node-gyp)
 #   4. the TypeScript build (incremental), then its bundle (dist/bundle/, what bin/tsbpf and bin/tsbpf.js run)
 #   5. the man page (from the flag table), and it and the bash/zsh completions installed (as root)
@@ -40,10 +40,29 @@ if ((${#missing[@]})); then
 fi
 
 # 2. npm packages ---------------------------------------------------------------------------
+# llvm-bindings' own build links LLVM's static libraries: a 110 MB addon holding a second LLVM
+# beside the shared libLLVM-14 that native/'s tsbpf_llvm maps in the same compile worker (about
+# 10 ms more to load, 40 MB more memory). cmake-js (its install script) reads its configuration
+# with rc("npm"), so `npm_cmake_<VAR>=value` in the environment becomes -D<VAR>=value (without
+# patching the package, and unseen by npm, which would warn about a `cmake_*` key in .npmrc).
+# libLLVM-14.so ahead of the objects defines every LLVM symbol before the static archives are
+# searched, so no archive member is pulled in (--no-as-needed: gcc's default --as-needed would
+# drop a library that nothing before it uses, and the archives would be linked again).
+export npm_cmake_CMAKE_SHARED_LINKER_FLAGS='-Wl,--push-state,--no-as-needed -lLLVM-14 -Wl,--pop-state'
+llvm_bindings=node_modules/llvm-bindings/build/Release/llvm-bindings.node
+links_shared_llvm() { [[ "$(readelf -d "$llvm_bindings" 2>/dev/null)" == *'Shared library: [libLLVM-14.so'* ]]; }
 # Re-install when node_modules is missing or older than the lock file.
-if [ ! -d node_modules/llvm-bindings/build/Release ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -f "$llvm_bindings" ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages (llvm-bindings compiles against LLVM 14: about a minute)"
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+# A tree installed by a bare `npm ci` has the static build: link it again (its objects are kept,
+# so reconfiguring and building only re-links, seconds; a full rebuild if that fails).
+if ! links_shared_llvm; then
+  say "linking llvm-bindings against the shared libLLVM-14"
+  ( cd node_modules/llvm-bindings && rm -f build/Release/llvm-bindings.node
+    { npx --no cmake-js configure && npx --no cmake-js build; } >/dev/null 2>&1 || npx --no cmake-js rebuild >/dev/null )
+  links_shared_llvm || { say "llvm-bindings is still linked statically"; exit 1; }
 fi
 
 # 3. native addon ---------------------------------------------------------------------------
