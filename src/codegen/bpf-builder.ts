@@ -2,10 +2,22 @@ import { createRequire } from 'node:module';
 import type llvmTypes from 'llvm-bindings';
 import { Helper } from '../contract/index.js';
 
-// llvm-bindings is CommonJS; only src/codegen loads it, and only in the compile worker.
-const llvm = createRequire(import.meta.url)('llvm-bindings') as typeof llvmTypes;
-export { llvm };
+function loadLlvmBindings(): typeof llvmTypes {
+  const require = createRequire(import.meta.url);
+  try {
+    return require('llvm-bindings/build/Release/llvm-bindings.node') as typeof llvmTypes;
+  } catch (e) {
+    // Built elsewhere (a debug build): the package's own lookup.
+    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+    return require('llvm-bindings') as typeof llvmTypes;
+  }
+}
 
+// llvm-bindings is CommonJS; only src/codegen loads it, and only in the compile worker. Its addon
+// is required by its path: the package's index.js finds it through the `bindings` package (two
+// more modules and a few failed requires first, ~1.5 ms of every cold compile).
+const llvm = loadLlvmBindings();
+export { llvm };
 
 type Value = llvmTypes.Value;
 type Fn = llvmTypes.Function;
