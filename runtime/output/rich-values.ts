@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { Type } from '../../src/contract/index.js';
 import { ElfFile, loadDebugFrames, type DebugFrames } from '../../src/index.js';
+import { kernelSymbols } from './kernel-symbols.js';
 import { strftime } from './strftime.js';
 import { wallMinusMonoNs } from './wall-clock.js';
 import type { StackMode, Value } from './value.js';
@@ -48,31 +49,6 @@ class SymbolTable {
     if (sym.size > 0n && addr >= sym.addr + sym.size) return undefined;
     return { name: sym.name, offset: addr - sym.addr };
   }
-}
-
-let kernelTable: SymbolTable | undefined;
-
-export function kernelSymbols(): SymbolTable {
-  if (kernelTable) return kernelTable;
-  const syms: Symbol[] = [];
-  try {
-    for (const line of readFileSync('/proc/kallsyms', 'utf8').split('\n')) {
-      const sp1 = line.indexOf(' ');
-      const sp2 = line.indexOf(' ', sp1 + 1);
-      if (sp1 < 0 || sp2 < 0) continue;
-      const t = line[sp1 + 1];
-      if (t !== 't' && t !== 'T' && t !== 'w' && t !== 'W') continue;
-      const addr = BigInt('0x' + line.slice(0, sp1));
-      if (addr === 0n) continue;
-      let end = line.indexOf('\t', sp2 + 1);
-      if (end < 0) end = line.length;
-      syms.push({ addr, size: 0n, name: line.slice(sp2 + 1, end) });
-    }
-  } catch {
-    // No symbols: addresses print as hex.
-  }
-  kernelTable = new SymbolTable(syms);
-  return kernelTable;
 }
 
 /** `0x...` as C++ prints a `void *` (bpftrace's fallback for unknown addresses). */

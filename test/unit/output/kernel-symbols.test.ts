@@ -1,0 +1,117 @@
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { KernelSymbolTable, kernelSymbols } from '../../../runtime/output/kernel-symbols.js';
+
+/** The table as tsbpf built it before (a string per line, a bigint and an object per symbol, a stable comparator sort): the answers to keep. */
+function referenceFind(text: string): (addr: bigint) => { name: string; offset: bigint } | undefined {
+  const syms: { addr: bigint; name: string }[] = [];
+  for (const line of text.split('\n')) {
+    const sp1 = line.indexOf(' ');
+    const sp2 = line.indexOf(' ', sp1 + 1);
+    if (sp1 < 0 || sp2 < 0) continue;
+    const t = line[sp1 + 1];
+    if (t !== 't' && t !== 'T' && t !== 'w' && t !== 'W') continue;
+    const addr = BigInt('0x' + line.slice(0, sp1));
+    if (addr === 0n) continue;
+    let end = line.indexOf('\t', sp2 + 1);
+    if (end < 0) end = line.length;
+    syms.push({ addr, name: line.slice(sp2 + 1, end) });
+  }
+  syms.sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
+  return (addr) => {
+    let lo = 0;
+    let hi = syms.length - 1;
+    let best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (syms[mid]!.addr <= addr) {
+        best = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return best < 0 ? undefined : { name: syms[best]!.name, offset: addr - syms[best]!.addr };
+  };
+}
+
+/** A deterministic sample: every symbol's start, one byte before and after, and pseudo-random addresses across the range. */
+function sampleAddresses(text: string): bigint[] {
+  const out: bigint[] = [0n, 1n, (1n << 64n) - 1n];
+  const starts = text
+    .split('\n')
+    .map((l) => l.slice(0, l.indexOf(' ')))
+    .filter((h) => /^[0-9a-f]+$/.test(h))
+    .map((h) => BigInt('0x' + h));
+  let seed = 12345;
+  const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+  for (let i = 0; i < starts.length; i += 7) out.push(starts[i]!, starts[i]! + 1n, starts[i]! - 1n);
+  if (starts.length > 0) {
+    const min = starts.reduce((a, b) => (b < a ? b : a));
+    const max = starts.reduce((a, b) => (b > a ? b : a));
+    const span = max - min + 0x10000n;
+    for (let i = 0; i < 20000; i++) out.push(min - 0x100n + ((BigInt(rand()) * BigInt(rand())) % span));
+  }
+  return out.filter((a) => a >= 0n && a < 1n << 64n);
+}
+
+function agree(t: import('ava').ExecutionContext, text: string): number {
+  const table = KernelSymbolTable.parse(Buffer.from(text, 'latin1'));
+  const ref = referenceFind(text);
+  let checked = 0;
+  for (const addr of sampleAddresses(text)) {
+    const got = table.find(addr);
+    const want = ref(addr);
+    if (got?.name !== want?.name || got?.offset !== want?.offset) {
+      t.deepEqual(got, want, `address 0x${addr.toString(16)}`);
+      return checked;
+    }
+    checked++;
+  }
+  t.pass();
+  return checked;
+}
+
+test('the running kernel: the same name and offset as the old table, for a sample of addresses', (t) => {
+  let text: string;
+  try {
+    text = readFileSync('/proc/kallsyms', 'latin1');
+  } catch {
+    t.pass('no /proc/kallsyms');
+    return;
+  }
+  const checked = agree(t, text);
+  t.true(checked > 1000, `${checked} addresses checked`);
+  t.is(kernelSymbols().size, KernelSymbolTable.parse(Buffer.from(text, 'latin1')).size);
+});
+
+test('unsorted lines, equal addresses, module suffixes, other types and zero addresses', (t) => {
+  const text = [
+    'ffffffff81000200 T second',
+    'ffffffff81000100 t first',
+    'ffffffff81000100 T first_alias',
+    'ffffffff81000300 D some_data',
+    'ffffffffc0001000 t mod_func\t[mymod]',
+    'ffffffffc0000800 W weak_one\t[other]',
+    '0000000000000000 T hidden',
+    'ffffffff81000400 r ro_data',
+    '00000000ffff0000 T low_half',
+    'ffffffff81000500 w lower_weak',
+    'garbage line',
+    '',
+  ].join('\n');
+  agree(t, text);
+  const table = KernelSymbolTable.parse(Buffer.from(text, 'latin1'));
+  t.deepEqual(table.find(0xffffffff81000150n), { name: 'first_alias', offset: 0x50n });
+  t.deepEqual(table.find(0xffffffff81000350n), { name: 'second', offset: 0x150n });
+  t.deepEqual(table.find(0xffffffffc0001004n), { name: 'mod_func', offset: 4n });
+  t.deepEqual(table.find(0xffffffffc0000900n), { name: 'weak_one', offset: 0x100n });
+  t.deepEqual(table.find(0xffff0001n), { name: 'low_half', offset: 1n });
+  t.is(table.find(0x10n), undefined);
+  t.is(table.size, 7);
+});
+
+test('an empty or unreadable kallsyms: no symbols', (t) => {
+  const table = KernelSymbolTable.parse(Buffer.alloc(0));
+  t.is(table.size, 0);
+  t.is(table.find(0xffffffff81000000n), undefined);
+  t.is(KernelSymbolTable.parse(Buffer.from('0000000000000000 T a\n0000000000000000 t b\n')).size, 0);
+});
