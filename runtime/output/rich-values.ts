@@ -6,7 +6,7 @@
  * buffers. Turns their bytes into runtime/output/value.ts Values.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import type { Type } from '../../src/contract/index.js';
+import type { CompiledScript, Type } from '../../src/contract/index.js';
 import { ElfFile, loadDebugFrames, type DebugFrames } from '../../src/index.js';
 import { kernelSymbols } from './kernel-symbols.js';
 import { strftime } from './strftime.js';
@@ -49,6 +49,18 @@ class SymbolTable {
     if (sym.size > 0n && addr >= sym.addr + sym.size) return undefined;
     return { name: sym.name, offset: addr - sym.addr };
   }
+}
+
+/** The rich values printed with the kernel's symbols. */
+const KERNEL_SYMBOL_KINDS: ReadonlySet<string> = new Set(['ksym', 'kstack']);
+
+/** Whether `value` (a map's spec: its key and value types, nested) holds a rich type of one of `kinds`. */
+function holdsRich(value: unknown, kinds: ReadonlySet<string>): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some((v) => holdsRich(v, kinds));
+  const o = value as Record<string, unknown>;
+  if (o['kind'] === 'rich' && typeof o['of'] === 'string' && kinds.has(o['of'])) return true;
+  return Object.values(o).some((v) => holdsRich(v, kinds));
 }
 
 /** `0x...` as C++ prints a `void *` (bpftrace's fallback for unknown addresses). */
@@ -192,6 +204,15 @@ export class RichValues {
   private wallMinusBoot: bigint | undefined;
 
   constructor(private readonly ctx: RichContext) {}
+
+  /**
+   * The end of a run is about to print `script`'s maps (`printMaps`): read what their values need
+   * now, while the probes detach (Session.finish). Today that is the kernel symbol table, for maps
+   * holding kernel stacks or symbols.
+   */
+  prepare(script: Pick<CompiledScript, 'maps'>, printMaps: boolean): void {
+    if (printMaps && script.maps.some((m) => m.spec !== undefined && holdsRich(m.spec, KERNEL_SYMBOL_KINDS))) kernelSymbols();
+  }
 
   /** Snapshot a process's mappings now (the kernel said it saw the pid for the first time). */
   notePid(pid: number): void {

@@ -345,14 +345,13 @@ export class Shell {
         this.busy = true;
         this.programOutput.flush();
         void this.commands.closeExport();
-        try {
-          this.live.finish(true);
-        } catch (e) {
-          this.fail(`ERROR: ${(e as Error).message}`);
-        } finally {
-          this.restoreStats();
-        }
-        resolve(this.exitCode);
+        void this.live
+          .finish(true)
+          .catch((e: unknown) => this.fail(`ERROR: ${(e as Error).message}`))
+          .finally(() => {
+            this.restoreStats();
+            resolve(this.exitCode);
+          });
       });
     });
   }
