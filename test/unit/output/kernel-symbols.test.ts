@@ -1,37 +1,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { KernelSymbolTable, kernelSymbols } from '../../../runtime/output/kernel-symbols.js';
-
-/** The table as tsbpf built it before (a string per line, a bigint and an object per symbol, a stable comparator sort): the answers to keep. */
-function referenceFind(text: string): (addr: bigint) => { name: string; offset: bigint } | undefined {
-  const syms: { addr: bigint; name: string }[] = [];
-  for (const line of text.split('\n')) {
-    const sp1 = line.indexOf(' ');
-    const sp2 = line.indexOf(' ', sp1 + 1);
-    if (sp1 < 0 || sp2 < 0) continue;
-    const t = line[sp1 + 1];
-    if (t !== 't' && t !== 'T' && t !== 'w' && t !== 'W') continue;
-    const addr = BigInt('0x' + line.slice(0, sp1));
-    if (addr === 0n) continue;
-    let end = line.indexOf('\t', sp2 + 1);
-    if (end < 0) end = line.length;
-    syms.push({ addr, name: line.slice(sp2 + 1, end) });
-  }
-  syms.sort((a, b) => (a.addr < b.addr ? -1 : a.addr > b.addr ? 1 : 0));
-  return (addr) => {
-    let lo = 0;
-    let hi = syms.length - 1;
-    let best = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (syms[mid]!.addr <= addr) {
-        best = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return best < 0 ? undefined : { name: syms[best]!.name, offset: addr - syms[best]!.addr };
-  };
-}
+import { referenceFind } from '../../helpers/kallsyms-reference.js';
 
 /** A deterministic sample: every symbol's start, one byte before and after, and pseudo-random addresses across the range. */
 function sampleAddresses(text: string): bigint[] {
@@ -80,7 +50,9 @@ test('the running kernel: the same name and offset as the old table, for a sampl
   }
   const checked = agree(t, text);
   t.true(checked > 1000, `${checked} addresses checked`);
-  t.is(kernelSymbols().size, KernelSymbolTable.parse(Buffer.from(text, 'latin1')).size);
+  // Read again by the runtime's loader (BPF programs come and go in the file: sizes may differ a little).
+  const size = KernelSymbolTable.parse(Buffer.from(text, 'latin1')).size;
+  t.true(Math.abs(kernelSymbols().size - size) < 1000, `${kernelSymbols().size} symbols, ${size} in the test's read`);
 });
 
 test('unsorted lines, equal addresses, module suffixes, other types and zero addresses', (t) => {
