@@ -1,10 +1,13 @@
 /**
  * The kernel's text symbols (/proc/kallsyms) for ksym() and kstack. The file is ~5 MB and 120K
- * lines: it is read as bytes in one buffer and parsed into typed arrays (an address as two 32-bit
- * halves, a name as where it starts in the file's text, cut out only when a frame prints it). The
- * file is in address order but for a few lines at its end (module, BPF and ftrace symbols): those
- * are sorted (a numeric sort of packed doubles) and merged in. No string, bigint or object per
- * symbol: the table is ready in milliseconds, and leaves the garbage collector nothing to do.
+ * lines, read as bytes in one buffer. Its first part, the kernel's own symbols, is in address
+ * order (the kernel's address lookups binary-search that table) and has no tab; the rest, module,
+ * BPF, ftrace and kprobe symbols (`name\t[module]`), comes after it in no particular order. So
+ * loading keeps, per symbol, only where its line and name start (typed arrays); a core symbol's
+ * address is parsed from its hex digits when a lookup first needs it, the few others' are parsed
+ * at once, sorted (a numeric sort of packed doubles) and merged in; a name is cut out of the text
+ * only when it is printed. No string, bigint or object per symbol: the table is ready in a few
+ * milliseconds, and leaves the garbage collector nothing to do.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 
@@ -15,6 +18,7 @@ export interface SymbolHit {
 }
 
 const SPACE = 0x20;
+const ZERO = 0x30;
 /** Shortest possible line: 1 hex digit, space, type, space, 1-byte name, newline. */
 const MIN_LINE = 6;
 /** Indices packed below the low address half in a double: (lo * 2^21 + index) < 2^53 is exact. */
@@ -26,45 +30,57 @@ for (let i = 0; i < 6; i++) HEX_DIGIT[0x61 + i] = HEX_DIGIT[0x41 + i] = 10 + i;
 
 /** Text symbols sorted by address; `find` gives the nearest one at or before an address. */
 export class KernelSymbolTable {
-  /** Sorted by (hi, lo); equal addresses keep file order, and `find` takes the last of them. */
+  /**
+   * Per symbol, in address order (equal addresses in file order; `find` takes the last of them):
+   * where its line starts in `text` (the address's hex digits), where its name starts (after
+   * `<address> <type> `; it ends at a tab or the line's end), and its address as two 32-bit
+   * halves once `parsed`.
+   */
   private constructor(
     /** The file's text (ASCII, decoded as latin1: one byte a character). */
     private readonly text: string,
+    private readonly lineAt: Uint32Array,
+    private readonly nameAt: Uint32Array,
     private readonly hi: Uint32Array,
     private readonly lo: Uint32Array,
-    /** Where each symbol's name starts in `text`; it ends at a tab (a module's `\t[module]`) or the line's end. */
-    private readonly nameAt: Uint32Array,
+    private readonly parsed: Uint8Array,
   ) {}
 
-  /** @internal The sorted arrays (parse). */
-  static of(text: string, hi: Uint32Array, lo: Uint32Array, nameAt: Uint32Array): KernelSymbolTable {
-    return new KernelSymbolTable(text, hi, lo, nameAt);
-  }
-
   get size(): number {
-    return this.hi.length;
+    return this.lineAt.length;
   }
 
   /** The symbol at or before `addr` (kernel symbols have no size: each runs up to the next). */
   find(addr: bigint): SymbolHit | undefined {
     if (addr < 0n || addr >= 1n << 64n) return undefined;
-    const ah = Number(addr >> 32n);
-    const al = Number(addr & 0xffffffffn);
-    const { hi, lo } = this;
-    let l = 0;
-    let h = hi.length - 1;
+    const best = this.lastAtOrBelow(Number(addr >> 32n), Number(addr & 0xffffffffn), 0, this.size);
+    if (best < 0) return undefined;
+    const start = (BigInt(this.hi[best]!) << 32n) | BigInt(this.lo[best]!);
+    return { name: this.nameOf(best), offset: addr - start };
+  }
+
+  /** The last of symbols [from, to) whose address is at most (ah, al), or -1 (their addresses parsed on the way). */
+  private lastAtOrBelow(ah: number, al: number, from: number, to: number): number {
+    let l = from;
+    let h = to - 1;
     let best = -1;
     while (l <= h) {
       const mid = (l + h) >> 1;
-      const mh = hi[mid]!;
-      if (mh < ah || (mh === ah && lo[mid]! <= al)) {
+      if (!this.parsed[mid]) this.parseAddress(mid);
+      const mh = this.hi[mid]!;
+      if (mh < ah || (mh === ah && this.lo[mid]! <= al)) {
         best = mid;
         l = mid + 1;
       } else h = mid - 1;
     }
-    if (best < 0) return undefined;
-    const start = (BigInt(hi[best]!) << 32n) | BigInt(lo[best]!);
-    return { name: this.nameOf(best), offset: addr - start };
+    return best;
+  }
+
+  private parseAddress(i: number): void {
+    const [h, l] = hexAddress(this.text, this.lineAt[i]!, this.nameAt[i]! - 3);
+    this.hi[i] = h;
+    this.lo[i] = l;
+    this.parsed[i] = 1;
   }
 
   private nameOf(i: number): string {
@@ -88,14 +104,12 @@ export class KernelSymbolTable {
     const text = bytes.toString('latin1');
     const len = text.length;
     const cap = Math.ceil(len / MIN_LINE) + 1;
-    const hiAt = new Uint32Array(cap);
-    const loAt = new Uint32Array(cap);
+    const lineAt = new Uint32Array(cap);
     const nameAt = new Uint32Array(cap);
     let n = 0;
-    /** How many symbols from the first are in ascending order (all but a few at the end, in practice). */
-    let sortedPrefix = -1;
-    let prevHi = 0;
-    let prevLo = 0;
+    // The lines from the first with a tab on (modules' and the like) are not in address order.
+    const firstTab = text.indexOf('\t');
+    let core = -1;
     for (let pos = 0; pos < len; ) {
       let eol = text.indexOf('\n', pos);
       if (eol < 0) eol = len;
@@ -106,61 +120,86 @@ export class KernelSymbolTable {
       if (sp <= line || sp + 3 > eol || text.charCodeAt(sp + 2) !== SPACE) continue;
       const type = text.charCodeAt(sp + 1);
       if (type !== 0x74 && type !== 0x54 && type !== 0x77 && type !== 0x57) continue; // t T w W
-      let h = 0;
-      let l = 0;
-      let i = line;
-      for (; i < sp; i++) {
-        const d = HEX_DIGIT[text.charCodeAt(i)] ?? -1;
-        if (d < 0) break;
-        h = ((h << 4) | (l >>> 28)) >>> 0;
-        l = ((l << 4) | d) >>> 0;
-      }
-      if (i < sp || (h === 0 && l === 0)) continue;
-      hiAt[n] = h;
-      loAt[n] = l;
+      if (text.charCodeAt(line) === ZERO && isZero(text, line, sp)) continue;
+      if (core < 0 && firstTab >= 0 && eol > firstTab) core = n;
+      lineAt[n] = line;
       nameAt[n] = sp + 3;
-      if (sortedPrefix < 0 && (h < prevHi || (h === prevHi && l < prevLo))) sortedPrefix = n;
-      prevHi = h;
-      prevLo = l;
       n++;
     }
-    if (sortedPrefix < 0) return new KernelSymbolTable(text, hiAt.slice(0, n), loAt.slice(0, n), nameAt.slice(0, n));
-    return merged(text, hiAt.subarray(0, n), loAt.subarray(0, n), nameAt.subarray(0, n), sortedPrefix);
+    if (core < 0) core = n;
+    return KernelSymbolTable.merged(text, lineAt.subarray(0, n), nameAt.subarray(0, n), core);
   }
+
+  /** The table of symbols whose first `core` are in address order: the others are parsed, sorted and merged in (on equal addresses the earlier line first). */
+  private static merged(text: string, lineAt: Uint32Array, nameAt: Uint32Array, core: number): KernelSymbolTable {
+    const n = lineAt.length;
+    const hi = new Uint32Array(n);
+    const lo = new Uint32Array(n);
+    const parsed = new Uint8Array(n);
+    if (core === n) return new KernelSymbolTable(text, lineAt.slice(), nameAt.slice(), hi, lo, parsed);
+    // The core part alone, whose addresses are parsed as the merge's searches need them.
+    const coreTable = new KernelSymbolTable(text, lineAt.subarray(0, core), nameAt.subarray(0, core), hi.subarray(0, core), lo.subarray(0, core), parsed.subarray(0, core));
+    for (let i = core; i < n; i++) {
+      const [h, l] = hexAddress(text, lineAt[i]!, nameAt[i]! - 3);
+      hi[i] = h;
+      lo[i] = l;
+    }
+    const tail = addressOrder(hi, lo, core);
+    const outLine = new Uint32Array(n);
+    const outName = new Uint32Array(n);
+    const outHi = new Uint32Array(n);
+    const outLo = new Uint32Array(n);
+    const outParsed = new Uint8Array(n);
+    let a = 0;
+    let k = 0;
+    const copyCore = (to: number): void => {
+      outLine.set(lineAt.subarray(a, to), k);
+      outName.set(nameAt.subarray(a, to), k);
+      outHi.set(hi.subarray(a, to), k);
+      outLo.set(lo.subarray(a, to), k);
+      outParsed.set(parsed.subarray(a, to), k);
+      k += to - a;
+      a = to;
+    };
+    for (const j of tail) {
+      // Every core symbol at or below it comes first.
+      copyCore(Math.max(a, coreTable.lastAtOrBelow(hi[j]!, lo[j]!, a, core) + 1));
+      outLine[k] = lineAt[j]!;
+      outName[k] = nameAt[j]!;
+      outHi[k] = hi[j]!;
+      outLo[k] = lo[j]!;
+      outParsed[k] = 1;
+      k++;
+    }
+    copyCore(core);
+    return new KernelSymbolTable(text, outLine, outName, outHi, outLo, outParsed);
+  }
+}
+
+/** Whether text[from, to) is all zeros. */
+function isZero(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) !== ZERO) return false;
+  return true;
+}
+
+/** The hex number text[from, to) as two 32-bit halves (the kernel writes well-formed ones; anything else counts as 0). */
+function hexAddress(text: string, from: number, to: number): [hi: number, lo: number] {
+  let h = 0;
+  let l = 0;
+  for (let i = from; i < to; i++) {
+    const d = HEX_DIGIT[text.charCodeAt(i)] ?? -1;
+    if (d < 0) return [0, 0];
+    h = ((h << 4) | (l >>> 28)) >>> 0;
+    l = ((l << 4) | d) >>> 0;
+  }
+  return [h, l];
 }
 
 /**
- * The table of symbols whose first `prefix` are in address order already: the rest are sorted
- * and merged in, ties in file order (on equal addresses the earlier line comes first).
+ * Indices from `from` on sorted by address (hi, lo), ties in index order: per distinct high half
+ * (one on x86-64, 0xffffffff), a numeric sort of lo * 2^21 + index, exact in a double.
  */
-function merged(text: string, hi: Uint32Array, lo: Uint32Array, nameAt: Uint32Array, prefix: number): KernelSymbolTable {
-  const n = hi.length;
-  const tail = tailOrder(hi, lo, prefix);
-  const outHi = new Uint32Array(n);
-  const outLo = new Uint32Array(n);
-  const outName = new Uint32Array(n);
-  let a = 0;
-  let b = 0;
-  for (let k = 0; k < n; k++) {
-    let i: number;
-    if (b === tail.length) i = a++;
-    else if (a === prefix) i = tail[b++]!;
-    else {
-      const j = tail[b]!;
-      if (hi[j]! < hi[a]! || (hi[j] === hi[a] && lo[j]! < lo[a]!)) {
-        i = j;
-        b++;
-      } else i = a++;
-    }
-    outHi[k] = hi[i]!;
-    outLo[k] = lo[i]!;
-    outName[k] = nameAt[i]!;
-  }
-  return KernelSymbolTable.of(text, outHi, outLo, outName);
-}
-
-/** The indices from `from` on, sorted by address, ties in index order. */
-function tailOrder(hi: Uint32Array, lo: Uint32Array, from: number): Uint32Array {
+function addressOrder(hi: Uint32Array, lo: Uint32Array, from: number): Uint32Array {
   const n = hi.length;
   const order = new Uint32Array(n - from);
   if (n >= INDEX_RANGE) {

@@ -55,30 +55,44 @@ test('the running kernel: the same name and offset as the old table, for a sampl
   t.true(Math.abs(kernelSymbols().size - size) < 1000, `${kernelSymbols().size} symbols, ${size} in the test's read`);
 });
 
-test('unsorted lines, equal addresses, module suffixes, other types and zero addresses', (t) => {
+test('the kernel part in address order, then modules and the like in any order: equal addresses, suffixes, other types and zero addresses', (t) => {
   const text = [
-    'ffffffff81000200 T second',
+    '00000000ffff0000 T low_half',
     'ffffffff81000100 t first',
     'ffffffff81000100 T first_alias',
+    'ffffffff81000200 T second',
     'ffffffff81000300 D some_data',
+    'ffffffff81000400 r ro_data',
+    'ffffffff81000500 w lower_weak',
     'ffffffffc0001000 t mod_func\t[mymod]',
     'ffffffffc0000800 W weak_one\t[other]',
-    '0000000000000000 T hidden',
-    'ffffffff81000400 r ro_data',
-    '00000000ffff0000 T low_half',
-    'ffffffff81000500 w lower_weak',
+    'ffffffff81000200 t mod_same_as_second\t[mymod]',
+    'ffffffff81000050 t mod_below_core\t[mymod]',
+    'ffffffff81000300 d mod_data\t[mymod]',
+    'ffffffffa0000000 t bpf_prog_1234_x\t[bpf]',
+    '0000000000000000 t zero_mod\t[mymod]',
     'garbage line',
     '',
   ].join('\n');
   agree(t, text);
   const table = KernelSymbolTable.parse(Buffer.from(text, 'latin1'));
   t.deepEqual(table.find(0xffffffff81000150n), { name: 'first_alias', offset: 0x50n });
-  t.deepEqual(table.find(0xffffffff81000350n), { name: 'second', offset: 0x150n });
+  t.deepEqual(table.find(0xffffffff81000250n), { name: 'mod_same_as_second', offset: 0x50n });
+  t.deepEqual(table.find(0xffffffff81000350n), { name: 'mod_same_as_second', offset: 0x150n });
+  t.deepEqual(table.find(0xffffffff81000060n), { name: 'mod_below_core', offset: 0x10n });
   t.deepEqual(table.find(0xffffffffc0001004n), { name: 'mod_func', offset: 4n });
   t.deepEqual(table.find(0xffffffffc0000900n), { name: 'weak_one', offset: 0x100n });
+  t.deepEqual(table.find(0xffffffffa0000008n), { name: 'bpf_prog_1234_x', offset: 8n });
+  t.deepEqual(table.find(0xffffffff9fffffffn), { name: 'lower_weak', offset: 0x1efffaffn });
   t.deepEqual(table.find(0xffff0001n), { name: 'low_half', offset: 1n });
   t.is(table.find(0x10n), undefined);
-  t.is(table.size, 7);
+  t.is(table.size, 10);
+});
+
+test('a kallsyms of only kernel symbols, and one of only module symbols', (t) => {
+  agree(t, 'ffffffff81000100 T a\nffffffff81000100 T b\nffffffff81000200 t c\n');
+  agree(t, 'ffffffffc0000200 t m2\t[m]\nffffffffc0000100 t m1\t[m]\nffffffffc0000100 t m1b\t[n]\n');
+  t.deepEqual(KernelSymbolTable.parse(Buffer.from('ffffffffc0000200 t m2\t[m]\nffffffffc0000100 t m1\t[m]\n')).find(0xffffffffc0000150n), { name: 'm1', offset: 0x50n });
 });
 
 test('an empty or unreadable kallsyms: no symbols', (t) => {
