@@ -19,8 +19,8 @@ export interface SymbolHit {
 
 const SPACE = 0x20;
 const ZERO = 0x30;
-/** Shortest possible line: 1 hex digit, space, type, space, 1-byte name, newline. */
-const MIN_LINE = 6;
+/** Bytes a line, to size the arrays first (a symbol's line is ~45 bytes). */
+const LINE_GUESS = 24;
 /** Indices packed below the low address half in a double: (lo * 2^21 + index) < 2^53 is exact. */
 const INDEX_RANGE = 2 ** 21;
 /** Hex digit values by character code; -1: not a digit. */
@@ -103,9 +103,9 @@ export class KernelSymbolTable {
     // indexOf and charCodeAt run well before the optimizing compiler gets to this one-shot loop.
     const text = bytes.toString('latin1');
     const len = text.length;
-    const cap = Math.ceil(len / MIN_LINE) + 1;
-    const lineAt = new Uint32Array(cap);
-    const nameAt = new Uint32Array(cap);
+    // Lines are ~45 bytes (at least 21 on a 64-bit kernel); the arrays grow should that not do.
+    let lineAt: Uint32Array = new Uint32Array(Math.ceil(len / LINE_GUESS) + 16);
+    let nameAt: Uint32Array = new Uint32Array(lineAt.length);
     let n = 0;
     // The lines from the first with a tab on (modules' and the like) are not in address order.
     const firstTab = text.indexOf('\t');
@@ -122,6 +122,10 @@ export class KernelSymbolTable {
       if (type !== 0x74 && type !== 0x54 && type !== 0x77 && type !== 0x57) continue; // t T w W
       if (text.charCodeAt(line) === ZERO && isZero(text, line, sp)) continue;
       if (core < 0 && firstTab >= 0 && eol > firstTab) core = n;
+      if (n === lineAt.length) {
+        lineAt = grown(lineAt);
+        nameAt = grown(nameAt);
+      }
       lineAt[n] = line;
       nameAt[n] = sp + 3;
       n++;
@@ -174,6 +178,12 @@ export class KernelSymbolTable {
     copyCore(core);
     return new KernelSymbolTable(text, outLine, outName, outHi, outLo, outParsed);
   }
+}
+
+function grown(a: Uint32Array): Uint32Array {
+  const b = new Uint32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 /** Whether text[from, to) is all zeros. */

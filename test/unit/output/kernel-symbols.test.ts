@@ -95,6 +95,15 @@ test('a kallsyms of only kernel symbols, and one of only module symbols', (t) =>
   t.deepEqual(KernelSymbolTable.parse(Buffer.from('ffffffffc0000200 t m2\t[m]\nffffffffc0000100 t m1\t[m]\n')).find(0xffffffffc0000150n), { name: 'm1', offset: 0x50n });
 });
 
+test('more symbols than the first guess of the arrays (short lines)', (t) => {
+  const lines: string[] = [];
+  for (let i = 0; i < 5000; i++) lines.push(`ffffffff81${(0x100000 + i * 16).toString(16).padStart(6, '0')} T a`);
+  for (let i = 0; i < 300; i++) lines.push(`ffffffffc0${(0x100000 - i * 32).toString(16).padStart(6, '0')} t m\t[m]`);
+  const text = lines.join('\n') + '\n';
+  t.is(KernelSymbolTable.parse(Buffer.from(text)).size, 5300);
+  agree(t, text);
+});
+
 test('an empty or unreadable kallsyms: no symbols', (t) => {
   const table = KernelSymbolTable.parse(Buffer.alloc(0));
   t.is(table.size, 0);
