@@ -56,3 +56,15 @@ for (const n of [1, 2, 6]) {
     t.true(gone, `programs left: ${progs.filter((id) => bpf.progInfoById(id) !== null).join(', ')}`);
   });
 }
+
+kernelTest('-c: the command\'s exit ends the run; the maps are printed and every program is gone after tsbpf exits', async (t) => {
+  const h = startTsbpf(['-c', '/bin/sleep 0.3', '-e', 'tracepoint:sched:sched_switch { @s = count(); } tracepoint:sched:sched_process_exit /pid == cpid/ { @e = count(); }'], { t });
+  await h.attached;
+  const progs = bpfObjectsOf(h.pid).progIds;
+  t.is(progs.length, 2, describeRun(h));
+  const r = await h.exited;
+  t.is(r.code, 0, describeRun(r));
+  t.regex(r.stdout, /^@e: 1\n@s: \d+\n$/m, describeRun(r));
+  const gone = await eventually(() => progs.every((id) => bpf.progInfoById(id) === null), 10_000, 50);
+  t.true(gone, `programs left: ${progs.filter((id) => bpf.progInfoById(id) !== null).join(', ')}`);
+});
