@@ -101,7 +101,7 @@ export class Trace {
 
   private async finish(code: number): Promise<TraceResult> {
     try {
-      await this.session.finish(false);
+      await this.session.finish(false, true);
       this.finalMaps = mapsSnapshot(this.session.scriptMapDumps());
     } finally {
       this.close();

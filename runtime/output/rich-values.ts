@@ -206,12 +206,12 @@ export class RichValues {
   constructor(private readonly ctx: RichContext) {}
 
   /**
-   * The end of a run is about to print `script`'s maps (`printMaps`): read what their values need
-   * now, while the probes detach (Session.finish). Today that is the kernel symbol table, for maps
-   * holding kernel stacks or symbols.
+   * The end of a run is about to decode `script`'s maps (`readsMaps`: to print them, or for the
+   * API's final maps): read what their values need now, while the probes detach (Session.finish).
+   * Today that is the kernel symbol table, for maps holding kernel stacks or symbols.
    */
-  prepare(script: Pick<CompiledScript, 'maps'>, printMaps: boolean): void {
-    if (printMaps && script.maps.some((m) => m.spec !== undefined && holdsRich(m.spec, KERNEL_SYMBOL_KINDS))) kernelSymbols();
+  prepare(script: Pick<CompiledScript, 'maps'>, readsMaps: boolean): void {
+    if (readsMaps && script.maps.some((m) => m.spec !== undefined && holdsRich(m.spec, KERNEL_SYMBOL_KINDS))) kernelSymbols();
   }
 
   /** Snapshot a process's mappings now (the kernel said it saw the pid for the first time). */

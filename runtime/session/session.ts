@@ -445,10 +445,11 @@ export class Session {
    * release of the unguarded attachments (a grace period each) runs off this thread, while what
    * the printing needs is prepared; END and the map reads start once it is done, so nothing a
    * probe does lands after END starts (guarded probes return at once: `.stopped` is set).
+   * `readsMaps`: the caller reads the maps next (the API's final maps), so they are prepared for too.
    */
-  async finish(printMaps: boolean): Promise<void> {
+  async finish(printMaps: boolean, readsMaps = false): Promise<void> {
     this.detach(true);
-    this.rich.prepare(this.script, printMaps);
+    this.rich.prepare(this.script, printMaps || readsMaps);
     startupMark('print-prepared');
     await this.closing;
     startupMark('detached');
