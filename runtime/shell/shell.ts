@@ -336,7 +336,6 @@ export class Shell {
       srv.on('close', () => {
         process.off('SIGHUP', onSignal);
         process.off('SIGTERM', onSignal);
-        process.off('exit', this.restoreStats);
         if (this.watch) {
           const w = this.watch;
           this.watch = undefined;
@@ -349,6 +348,8 @@ export class Shell {
           .finish(true)
           .catch((e: unknown) => this.fail(`ERROR: ${(e as Error).message}`))
           .finally(() => {
+            // The exit hook stays until here: the process may end while the probes detach.
+            process.off('exit', this.restoreStats);
             this.restoreStats();
             resolve(this.exitCode);
           });
