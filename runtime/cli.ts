@@ -843,7 +843,7 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     const code = await session.waitForExit();
     if (rawOut === process.stdout) blockingStdoutPipe();
     startupMark('exit-requested');
-    session.finish(script.printMapsOnExit !== false);
+    await session.finish(script.printMapsOnExit !== false);
     if (io.flameGraphFd !== undefined) await writeFlameGraph(io.flameGraphFd, opts, script.maps.filter((m) => m.spec !== undefined).map((m) => session.dumpMap(m)));
     return code;
   } catch (e) {
@@ -857,7 +857,9 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     process.off('SIGTERM', onSignal);
     await exporter?.close();
     session.dispose();
+    startupMark('disposed');
     await awaitRelease(session, opts.quiet === true ? undefined : stderr);
+    startupMark('released');
   }
 }
 

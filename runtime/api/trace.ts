@@ -99,9 +99,9 @@ export class Trace {
     this.session.requestExit(0);
   }
 
-  private finish(code: number): TraceResult {
+  private async finish(code: number): Promise<TraceResult> {
     try {
-      this.session.finish(false);
+      await this.session.finish(false, true);
       this.finalMaps = mapsSnapshot(this.session.scriptMapDumps());
     } finally {
       this.close();

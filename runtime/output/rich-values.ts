@@ -6,8 +6,9 @@
  * buffers. Turns their bytes into runtime/output/value.ts Values.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import type { Type } from '../../src/contract/index.js';
+import type { CompiledScript, Type } from '../../src/contract/index.js';
 import { ElfFile, loadDebugFrames, type DebugFrames } from '../../src/index.js';
+import { kernelSymbols } from './kernel-symbols.js';
 import { strftime } from './strftime.js';
 import { wallMinusMonoNs } from './wall-clock.js';
 import type { StackMode, Value } from './value.js';
@@ -50,29 +51,16 @@ class SymbolTable {
   }
 }
 
-let kernelTable: SymbolTable | undefined;
+/** The rich values printed with the kernel's symbols. */
+const KERNEL_SYMBOL_KINDS: ReadonlySet<string> = new Set(['ksym', 'kstack']);
 
-export function kernelSymbols(): SymbolTable {
-  if (kernelTable) return kernelTable;
-  const syms: Symbol[] = [];
-  try {
-    for (const line of readFileSync('/proc/kallsyms', 'utf8').split('\n')) {
-      const sp1 = line.indexOf(' ');
-      const sp2 = line.indexOf(' ', sp1 + 1);
-      if (sp1 < 0 || sp2 < 0) continue;
-      const t = line[sp1 + 1];
-      if (t !== 't' && t !== 'T' && t !== 'w' && t !== 'W') continue;
-      const addr = BigInt('0x' + line.slice(0, sp1));
-      if (addr === 0n) continue;
-      let end = line.indexOf('\t', sp2 + 1);
-      if (end < 0) end = line.length;
-      syms.push({ addr, size: 0n, name: line.slice(sp2 + 1, end) });
-    }
-  } catch {
-    // No symbols: addresses print as hex.
-  }
-  kernelTable = new SymbolTable(syms);
-  return kernelTable;
+/** Whether `value` (a map's spec: its key and value types, nested) holds a rich type of one of `kinds`. */
+function holdsRich(value: unknown, kinds: ReadonlySet<string>): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some((v) => holdsRich(v, kinds));
+  const o = value as Record<string, unknown>;
+  if (o['kind'] === 'rich' && typeof o['of'] === 'string' && kinds.has(o['of'])) return true;
+  return Object.values(o).some((v) => holdsRich(v, kinds));
 }
 
 /** `0x...` as C++ prints a `void *` (bpftrace's fallback for unknown addresses). */
@@ -216,6 +204,15 @@ export class RichValues {
   private wallMinusBoot: bigint | undefined;
 
   constructor(private readonly ctx: RichContext) {}
+
+  /**
+   * The end of a run is about to decode `script`'s maps (`readsMaps`: to print them, or for the
+   * API's final maps): read what their values need now, while the probes detach (Session.finish).
+   * Today that is the kernel symbol table, for maps holding kernel stacks or symbols.
+   */
+  prepare(script: Pick<CompiledScript, 'maps'>, readsMaps: boolean): void {
+    if (readsMaps && script.maps.some((m) => m.spec !== undefined && holdsRich(m.spec, KERNEL_SYMBOL_KINDS))) kernelSymbols();
+  }
 
   /** Snapshot a process's mappings now (the kernel said it saw the pid for the first time). */
   notePid(pid: number): void {

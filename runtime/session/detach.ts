@@ -9,7 +9,13 @@
  * closeAttachments returns settles when that child has exited, i.e. when the kernel has released
  * every probe: the CLI waits for it before it ends (nothing is left attached after tsbpf exits),
  * unless a second Ctrl-C leaves the rest of the release to the child (runtime/cli.ts).
+ *
+ * At the end of a run (Session.finish) nothing is closed on the JavaScript thread: the close(2)
+ * calls, which block for the grace period without using the CPU, run on libuv's threadpool
+ * (`closeInThreads`), while the session prepares the printing (the kernel symbol table); more
+ * than a few guarded attachments go to the child at once (`releaseAttachments`).
  */
+import { close } from 'node:fs';
 import { createRequire } from 'node:module';
 import { bpf } from '../../native/index.js';
 
@@ -24,6 +30,31 @@ export function closeAttachments(fds: readonly number[], budgetMs = DETACH_BUDGE
   if (i === fds.length) return Promise.resolve(0);
   const rest = fds.slice(i);
   return handOff(rest).then(() => rest.length);
+}
+
+/**
+ * At most this many attachments are closed in libuv's threadpool (its 4 threads) at the end of a
+ * run; more go to the hand-off child. A process cannot end while a thread of it is in close(2),
+ * so a second Ctrl-C would wait for these: a few grace periods at most.
+ */
+const THREADPOOL_CLOSES = 4;
+
+/**
+ * Closes `fds` off the JavaScript thread (node's fs.close runs close(2) on libuv's threadpool,
+ * for any descriptor); resolves when every close has returned, i.e. the kernel has released them.
+ */
+export function closeInThreads(fds: readonly number[]): Promise<void> {
+  return Promise.all(fds.map((fd) => new Promise<void>((resolve) => close(fd, () => resolve())))).then(() => undefined);
+}
+
+/**
+ * Releases guarded attachments (their programs return at once: `.stopped` is set) without holding
+ * up the end of the run: a few are closed in the threadpool, more handed to the child at once.
+ * Resolves as closeAttachments does, when the kernel has released them all.
+ */
+export function releaseAttachments(fds: readonly number[]): Promise<number> {
+  if (fds.length <= THREADPOOL_CLOSES) return closeInThreads(fds).then(() => 0);
+  return handOff(fds).then(() => fds.length);
 }
 
 function closeQuietly(fd: number): void {

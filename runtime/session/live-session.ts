@@ -295,7 +295,7 @@ export class LiveSession {
   }
 
   /** End of the shell: detach everything, run END, print the maps as a script's exit does, unload. */
-  finish(printMaps = true): void {
+  async finish(printMaps = true): Promise<void> {
     if (this.finished) return;
     this.finished = true;
     stopWorkerWarm();
@@ -303,7 +303,7 @@ export class LiveSession {
     this.session = undefined;
     if (!s) return;
     try {
-      s.finish(printMaps);
+      await s.finish(printMaps);
     } finally {
       s.dispose();
     }

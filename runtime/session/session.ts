@@ -18,7 +18,7 @@ import type { Output, PrintfCall } from '../output/output.js';
 import { strftime } from '../output/strftime.js';
 import { printfRenderer, type RecordRenderer } from './event-format.js';
 import { unsafeUses } from './unsafe-uses.js';
-import { closeAttachments } from './detach.js';
+import { closeAttachments, closeInThreads, releaseAttachments } from './detach.js';
 import { startupMark } from '../compile/startup-trace.js';
 import { dumpSource, mapDumpOf, type MapDump, type MapSource, type MapValue, type Value } from '../output/value.js';
 
@@ -140,6 +140,8 @@ export class Session {
   private disposed = false;
   /** The background releases of detached probes still running (released()). */
   private readonly releases: Promise<number>[] = [];
+  /** The closes of unguarded attachments under way off this thread (detach(true)): END and the map reads wait for them (finish). */
+  private closing: Promise<void> = Promise.resolve();
   private readonly cpus = bpf.possibleCpus();
   /** Set while END runs: its events are delivered after exit. */
   private stopEvents = false;
@@ -426,8 +428,9 @@ export class Session {
       // tell which side of exit() a loss was on).
       this.lostFrozen = true;
       // Detach now, not when the waiters tear down: a fast probe must not refill maps that
-      // the script cleared just before exit().
-      this.detach();
+      // the script cleared just before exit(). The closes run off this thread; finish() waits
+      // for them before END and the map reads.
+      this.detach(true);
     }
     if (this.exitCode !== undefined) return;
     this.exitCode = code;
@@ -437,9 +440,20 @@ export class Session {
     });
   }
 
-  /** Detach, run END, deliver the last events, print the maps (if `printMaps`). */
-  finish(printMaps: boolean): void {
-    this.detach();
+  /**
+   * Detach, run END, deliver the last events, print the maps (if `printMaps`). The kernel's
+   * release of the unguarded attachments (a grace period each) runs off this thread, while what
+   * the printing needs is prepared; END and the map reads start once it is done, so nothing a
+   * probe does lands after END starts (guarded probes return at once: `.stopped` is set).
+   * `readsMaps`: the caller reads the maps next (the API's final maps), so they are prepared for too.
+   */
+  async finish(printMaps: boolean, readsMaps = false): Promise<void> {
+    this.detach(true);
+    this.rich.prepare(this.script, printMaps || readsMaps);
+    startupMark('print-prepared');
+    await this.closing;
+    startupMark('detached');
+    if (this.disposed) return;
     // Deliver what the probes produced before they were detached (dropped after exit()), then
     // END's own events (print, clear, printf), which are always handled.
     this.ringbuf?.consume();
@@ -465,6 +479,7 @@ export class Session {
     const warningTotal = this.warnings.total();
     if (warningTotal !== undefined) this.output.totalRuntimeWarnings(warningTotal);
     this.output.flush();
+    startupMark('printed');
   }
 
   /** unwatch(addr): detach every watchpoint probe on `addr` (bpftrace's async unwatch). */
@@ -491,13 +506,19 @@ export class Session {
     return Promise.all(this.releases).then((ns) => ns.reduce((a, b) => a + b, 0));
   }
 
-  /** Detach every probe (runtime/session/detach.ts: the kernel's release of many may still run; see released()). */
-  detach(): void {
+  /**
+   * Detach every probe (runtime/session/detach.ts: the kernel's release of many may still run; see
+   * released()). `inBackground` (the end of a run): no close blocks this thread; the unguarded
+   * attachments' closes are `closing`, which finish() awaits. Otherwise (dispose) those are closed
+   * here and now.
+   */
+  detach(inBackground = false): void {
     if (this.signalHandler) process.off('SIGUSR1', this.signalHandler);
     this.signalHandler = undefined;
     this.markStopped();
-    // Programs without the `.stopped` guard (a lone probe's) are detached here and now, so nothing
-    // they do lands after END starts; the guarded ones may finish detaching in the background.
+    // Programs without the `.stopped` guard (a lone probe's) must be detached before END starts
+    // (finish awaits `closing`), so nothing they do lands after it; the guarded ones may finish
+    // detaching in the background.
     const now: number[] = [];
     const later: number[] = [];
     for (const p of this.programs) {
@@ -505,8 +526,14 @@ export class Session {
       p.attachment?.release?.();
       p.attachment = undefined;
     }
-    if (now.length > 0) void closeAttachments(now, Infinity);
-    if (later.length > 0) this.releases.push(closeAttachments(later));
+    if (now.length > 0) {
+      if (inBackground) {
+        const closed = closeInThreads(now);
+        this.closing = Promise.all([this.closing, closed]).then(() => undefined);
+        this.releases.push(closed.then(() => 0));
+      } else void closeAttachments(now, Infinity);
+    }
+    if (later.length > 0) this.releases.push(inBackground ? releaseAttachments(later) : closeAttachments(later));
   }
 
   dispose(): void {

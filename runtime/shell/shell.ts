@@ -336,7 +336,6 @@ export class Shell {
       srv.on('close', () => {
         process.off('SIGHUP', onSignal);
         process.off('SIGTERM', onSignal);
-        process.off('exit', this.restoreStats);
         if (this.watch) {
           const w = this.watch;
           this.watch = undefined;
@@ -345,14 +344,15 @@ export class Shell {
         this.busy = true;
         this.programOutput.flush();
         void this.commands.closeExport();
-        try {
-          this.live.finish(true);
-        } catch (e) {
-          this.fail(`ERROR: ${(e as Error).message}`);
-        } finally {
-          this.restoreStats();
-        }
-        resolve(this.exitCode);
+        void this.live
+          .finish(true)
+          .catch((e: unknown) => this.fail(`ERROR: ${(e as Error).message}`))
+          .finally(() => {
+            // The exit hook stays until here: the process may end while the probes detach.
+            process.off('exit', this.restoreStats);
+            this.restoreStats();
+            resolve(this.exitCode);
+          });
       });
     });
   }

@@ -7,7 +7,8 @@
  * size, the largest script that fits the BPF stack, a map of 1M keys printed at exit (time, peak
  * RSS) and Ctrl-C -> maps printed with 360 probes.
  * `node dist/scripts/dev/bench.js [startup|consumer|flood|kernel|attach|scaling|stack|bigmap|ctrlc]` runs one part;
- * `... stages` (not part of the default run) is where a cached run's start-up goes, stage by stage (TSBPF_STARTUP_TRACE).
+ * `... stages` (not part of the default run) is where a cached run's start-up goes, stage by stage (TSBPF_STARTUP_TRACE);
+ * `... exit` (neither) the whole of short runs that end with exit(), printing kernel stacks or not, stage by stage.
  * Never used as a test: the numbers depend on the machine.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -453,6 +454,47 @@ if (!only || only === 'stack') stackBench();
 if (!only || only === 'bigmap') await bigMapBench();
 if (!only || only === 'ctrlc') await ctrlcBench();
 if (only === 'stages') await stagesBench();
+if (only === 'exit') await exitBench();
+
+/**
+ * `bench exit`: whole runs of scripts that end at their first event, the end of a run included
+ * (detaching, the kernel symbol table, printing): bin/tsbpf interleaved with bpftrace, min and
+ * median wall ms and each stage's end (issue 13: `@[kstack] = count(); exit();`).
+ */
+async function exitBench(): Promise<void> {
+  const runs = Number(process.env['BENCH_RUNS'] ?? 20);
+  const env = { XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'tsbpf-bench-warm-')) };
+  const programs = [
+    'tracepoint:sched:sched_switch { @[kstack] = count(); exit(); }',
+    'tracepoint:sched:sched_switch { @ = count(); exit(); }',
+    'BEGIN { exit(); }',
+  ];
+  // Compiled into the cache first.
+  for (const p of programs) await tracedRun([COMMAND, '-q', '-e', p], undefined, env);
+  const results = new Map<string, { wall: number[]; stages: Map<string, number[]> }>();
+  const add = (key: string, r: { wall: number; stages: Map<string, number> } | undefined): void => {
+    if (!r) return;
+    const entry = results.get(key) ?? { wall: [], stages: new Map<string, number[]>() };
+    results.set(key, entry);
+    entry.wall.push(r.wall);
+    for (const [stage, ms] of r.stages) entry.stages.set(stage, [...(entry.stages.get(stage) ?? []), ms]);
+  };
+  for (let i = 0; i < runs; i++) {
+    for (const p of programs) {
+      add(`tsbpf | ${p}`, await tracedRun([COMMAND, '-q', '-e', p], undefined, env));
+      if (BPFTRACE) add(`bpftrace | ${p}`, await tracedRun([BPFTRACE, '-q', '-e', p], undefined, {}));
+    }
+  }
+  const minMed = (xs: number[]): string => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return `${sorted[0]!.toFixed(1).padStart(7)} ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1).padStart(7)}`;
+  };
+  console.log(`\n${runs} interleaved runs; min / median ms; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  for (const [key, r] of results) {
+    console.log(`\n${key}: wall ${minMed(r.wall)}`);
+    for (const [stage, xs] of r.stages) console.log(`  ${stage.padEnd(18)} ${minMed(xs)}`);
+  }
+}
 
 /** One run with TSBPF_STARTUP_TRACE: wall ms (spawn -> `pattern` on stdout, or exit) and each stage's ms since the process started. */
 async function tracedRun(argv: string[], pattern: string | undefined, env: NodeJS.ProcessEnv): Promise<{ wall: number; stages: Map<string, number> } | undefined> {

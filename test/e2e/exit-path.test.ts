@@ -1,0 +1,70 @@
+/**
+ * The end of a run (runtime/session/session.ts finish, runtime/session/detach.ts): the probes'
+ * closes run off the JavaScript thread while the kernel symbol table is read, END and the map
+ * reads wait for the unguarded ones, and everything is released before tsbpf exits.
+ */
+import { readFileSync } from 'node:fs';
+import { bpf } from '../../native/index.js';
+import { referenceFind } from '../helpers/kallsyms-reference.js';
+import { bpfObjectsOf, describeRun, eventually, kernelTest, runTsbpf, startTsbpf } from '../helpers/tsbpf.js';
+
+kernelTest('exit() in a lone probe: every kernel stack frame printed at exit is the nearest /proc/kallsyms text symbol and its offset', async (t) => {
+  const r = await runTsbpf(['-e', 'tracepoint:sched:sched_switch { @[kstack(8), kstack(raw, 8)] = count(); exit(); }']);
+  t.is(r.code, 0, describeRun(r));
+  const find = referenceFind(readFileSync('/proc/kallsyms', 'utf8'));
+  // Each entry: `@[`, the symbolized frames, `, `, the same frames' raw addresses, `]: N`.
+  const entries = [...r.stdout.matchAll(/^@\[\n((?: {8}.*\n)+), \n((?:[0-9a-f]+\n)+)\]: \d+$/gm)];
+  t.true(entries.length > 0, describeRun(r));
+  let frames = 0;
+  for (const [, symbolized, raw] of entries) {
+    const names = symbolized!.trimEnd().split('\n').map((l) => l.trim());
+    const addrs = raw!.trimEnd().split('\n').map((h) => BigInt('0x' + h));
+    t.is(names.length, addrs.length, describeRun(r));
+    for (let i = 0; i < addrs.length; i++) {
+      const s = find(addrs[i]!);
+      t.is(names[i], s ? `${s.name}+${s.offset}` : '0x' + addrs[i]!.toString(16));
+      frames++;
+    }
+  }
+  t.true(frames > 0);
+});
+
+kernelTest('exit() in a lone probe: END starts only once the probe is detached (a map END clears is printed empty)', async (t) => {
+  // The lone probe has no `.stopped` guard: were END to run while it is still attached (its close
+  // left for later), sched_switch would refill @ during END's sleep.
+  const r = await runTsbpf(['--unsafe', '-e', 'tracepoint:sched:sched_switch { @ = count(); exit(); } END { clear(@); system("sleep 0.2"); printf("end\\n"); }']);
+  t.is(r.code, 0, describeRun(r));
+  t.is(r.stdout, '\nend\n\n\n', describeRun(r));
+});
+
+const SCHED = ['sched_switch', 'sched_wakeup', 'sched_waking', 'sched_stat_runtime', 'sched_process_exec'];
+
+// One probe (closed in the threadpool, awaited before END), two (guarded, closed in the threadpool
+// while END runs) and six (guarded, handed to the detach child at once).
+for (const n of [1, 2, 6]) {
+  kernelTest(`exit() with ${n} attached probe${n === 1 ? '' : 's'}: the maps are printed and every program is gone after tsbpf exits`, async (t) => {
+    const probes = SCHED.slice(0, n - 1).map((tp) => `tracepoint:sched:${tp} { @[probe] = count(); }`);
+    const h = startTsbpf(['-e', [...probes, 'interval:ms:300 { @[probe] = count(); exit(); }'].join('\n')], { t });
+    await h.attached;
+    const progs = bpfObjectsOf(h.pid).progIds;
+    t.is(progs.length, n, describeRun(h));
+    const r = await h.exited;
+    t.is(r.code, 0, describeRun(r));
+    t.regex(r.stdout, /^@\[interval:ms:300\]: 1$/m, describeRun(r));
+    if (n > 1) t.regex(r.stdout, /^@\[tracepoint:sched:sched_switch\]: \d+$/m, describeRun(r));
+    const gone = await eventually(() => progs.every((id) => bpf.progInfoById(id) === null), 10_000, 50);
+    t.true(gone, `programs left: ${progs.filter((id) => bpf.progInfoById(id) !== null).join(', ')}`);
+  });
+}
+
+kernelTest('-c: the command\'s exit ends the run; the maps are printed and every program is gone after tsbpf exits', async (t) => {
+  const h = startTsbpf(['-c', '/bin/sleep 0.3', '-e', 'tracepoint:sched:sched_switch { @s = count(); } tracepoint:sched:sched_process_exit /pid == cpid/ { @e = count(); }'], { t });
+  await h.attached;
+  const progs = bpfObjectsOf(h.pid).progIds;
+  t.is(progs.length, 2, describeRun(h));
+  const r = await h.exited;
+  t.is(r.code, 0, describeRun(r));
+  t.regex(r.stdout, /^@e: 1\n@s: \d+\n$/m, describeRun(r));
+  const gone = await eventually(() => progs.every((id) => bpf.progInfoById(id) === null), 10_000, 50);
+  t.true(gone, `programs left: ${progs.filter((id) => bpf.progInfoById(id) !== null).join(', ')}`);
+});
