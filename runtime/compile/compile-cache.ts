@@ -250,6 +250,7 @@ export async function readEntry(dir: PrivateDir, name: string, keyText: string):
   startupMark('json-parsed');
   const bad = checkCompiledScript(e['script']);
   if (bad) return { miss: `malformed: ${bad}` };
+  startupMark('script-checked');
   const script = e['script'] as CompiledScript;
   // A probe resolved from a binary that has changed since (rebuilt, upgraded) is recompiled, and so
   // is a script whose imported files changed.
