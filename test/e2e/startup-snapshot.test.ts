@@ -62,7 +62,7 @@ kernelTest('bin/tsbpf with TSBPF_NO_BUNDLE: the snapshot runs dist/ (its import 
   needs: noSnapshot,
 });
 
-for (const [how, command, needs] of [['bin/tsbpf', WRAPPER, noSnapshot], ['the launcher', LAUNCHER, noLauncher]] as const) {
+for (const [how, command, needs] of [['bin/tsbpf', WRAPPER, staleBundle], ['the launcher', LAUNCHER, () => noLauncher() ?? staleBundle()]] as const) {
   kernelTest(`${how} gives NODE_EXTRA_CA_CERTS back to the programs it runs`, async (t) => {
     const script = join(scratchDir(t), 'env.sh');
     writeFileSync(script, '#!/bin/sh\necho "ca=$NODE_EXTRA_CA_CERTS saved=${TSBPF_NODE_EXTRA_CA_CERTS-unset}"\n', { mode: 0o755 });
