@@ -83,7 +83,7 @@ fi
 # command itself, as its compiled launcher (no shell: bin/tsbpf would exec it anyway).
 if [ "$(id -u)" = 0 ]; then
   link() { mkdir -p "$(dirname "$2")"; [ "$(readlink "$2" 2>/dev/null)" = "$1" ] || ln -sfn "$1" "$2"; }
-  link "$PWD/$native_out/tsbpf" /usr/local/bin/tsbpf
+  if [ -x "$native_out/tsbpf" ]; then link "$PWD/$native_out/tsbpf" /usr/local/bin/tsbpf; fi
   link "$PWD/man/tsbpf.8" /usr/local/share/man/man8/tsbpf.8
   link "$PWD/completion/tsbpf.bash" /usr/share/bash-completion/completions/tsbpf
   link "$PWD/completion/_tsbpf" /usr/local/share/zsh/site-functions/_tsbpf
