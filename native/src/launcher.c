@@ -110,8 +110,9 @@ static int snapshot_trusted(const char *snapshot, const char *bundle, const char
 
 int main(int argc, char **argv) {
   char exe[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) die("cannot find the tsbpf tree (/proc/self/exe)");
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe);
+  // A path that fills the buffer may have been cut short: no guessing.
+  if (n <= 0 || (size_t)n >= sizeof exe) die("cannot find the tsbpf tree (/proc/self/exe)");
   exe[n] = '\0';
   // TREE/native/build/Release/tsbpf -> TREE
   for (int i = 0; i < 4; i++) parent(exe);
