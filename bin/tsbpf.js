@@ -6,7 +6,7 @@
 // there now (runtime/compile/bundle-stamp.ts): a bare `npx tsc` leaves an old bundle behind, and
 // then the unbundled dist/ runs.
 // TSBPF_STARTUP_TRACE (runtime/compile/startup-trace.ts): node's own start-up ends here.
-const mark = (stage) => process.env.TSBPF_STARTUP_TRACE && (globalThis[Symbol.for('tsbpf.startupMarks')] ??= []).push([stage, performance.now()]);
+const mark = (stage) => process.env.TSBPF_STARTUP_TRACE && (globalThis[Symbol.for('tsbpf.startupMarks')] ??= []).push([stage, process.uptime() * 1000]);
 mark('node');
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

@@ -1,8 +1,12 @@
 {
   # Two add-ons so that the main process never maps libLLVM:
-  #   tsbpf_bpf.node  - bpf(2), perf_event_open(2), libbpf ring buffer, mount(2)
+  #   tsbpf_bpf.node  - bpf(2), perf_event_open(2), libbpf ring buffer, mount(2), and the compile
+  #                     cache's HMAC-SHA256 (node's own OpenSSL, src/hmac.cc)
   #   tsbpf_llvm.node - LLVM C API: IR text -> optimised BPF ELF object
   #   tsbpf_proc.node - prctl(2) for the compile worker, loaded first thing there (no libraries)
+  # and one executable:
+  #   tsbpf           - the command (native/src/launcher.c): bin/tsbpf's start-up snapshot checks
+  #                     without a shell, then exec node (bin/tsbpf execs it when it is built)
   "target_defaults": {
     # node-addon-api with C++ exceptions (what its node_addon_api_except target sets, inlined
     # so that gyp writes no makefiles outside build/).
@@ -26,7 +30,8 @@
         "src/info.cc",
         "src/sys.cc",
         "src/ringbuf.cc",
-        "src/tc.cc"
+        "src/tc.cc",
+        "src/hmac.cc"
       ],
       "libraries": ["-lbpf", "-lelf", "-lz"]
     },
@@ -39,6 +44,12 @@
     {
       "target_name": "tsbpf_proc",
       "sources": ["src/addon_proc.cc"]
+    },
+    {
+      "target_name": "tsbpf",
+      "type": "executable",
+      "sources": ["src/launcher.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"]
     }
   ]
 }

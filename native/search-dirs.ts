@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Directories searched for the .node files, in order. */
 export function nativeSearchDirs(): string[] {
-  // Computed at each call, not at load: see `requireAddon` in native/index.ts.
+  // Computed at each call, not at load: see `loadAddon` in native/index.ts.
   const here = dirname(fileURLToPath(import.meta.url));
   const dirs: string[] = [];
   const env = process.env['TSBPF_NATIVE_DIR'];

@@ -425,6 +425,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   startupMark('cli-loaded');
   const stderr = process.stderr;
   stdio ??= watchStdio();
+  // Node makes process.stdout and stderr on first use: for a pipe, a net.Socket (node:net loaded).
+  startupMark('stdio');
   // `tsbpf top ...`: the BPF program monitor, with its own options (runtime/top/top.ts).
   if (argv[0] === 'top') return (await import('./top/top.js')).runTop(argv.slice(1));
   let opts: Options;

@@ -10,10 +10,9 @@
  * Only node's own modules are loaded here.
  */
 import { startupSnapshot } from 'node:v8';
-// Node's own modules a run loads later (the compile cache's HMAC; the compile worker's spawn), loaded
-// into the snapshot now: node's code, nothing of tsbpf's (~2 ms of a cached run, measured).
-import 'node:crypto';
-import 'node:child_process';
+// No node built-in is loaded into the blob ahead of use: node:crypto there cost as much at start-up
+// (a bigger heap to deserialize and checksum, +2 ms) as loading it in the run (~1.8 ms, measured),
+// and a cache hit no longer loads it (runtime/compile/compile-cache.ts).
 // A user-land snapshot's console lacks its Console class (node 20), which node:repl (the shell) needs.
 // Kept from the build, when node still has it.
 import { Console } from 'node:console';

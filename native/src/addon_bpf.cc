@@ -12,6 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tsbpf::InitSys(env, exports);
   tsbpf::InitTc(env, exports);
   tsbpf::InitRingbuf(env, exports);
+  tsbpf::InitHmac(env, exports);
   return exports;
 }
 }  // namespace

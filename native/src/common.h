@@ -53,6 +53,7 @@ void InitInfo(Napi::Env env, Napi::Object exports);
 void InitSys(Napi::Env env, Napi::Object exports);
 void InitRingbuf(Napi::Env env, Napi::Object exports);
 void InitTc(Napi::Env env, Napi::Object exports);
+void InitHmac(Napi::Env env, Napi::Object exports);
 // map.cc: forget size bookkeeping for an fd (called by close()).
 void ForgetMapFd(int fd);
 

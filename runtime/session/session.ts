@@ -308,9 +308,11 @@ export class Session {
       .filter((p) => p.attachment !== undefined || p.compiled.probe.attach.kind === 'special')
       .reduce((n, p) => n + probeCount(p.compiled.probe), 0);
     this.opts.onAttached?.(count);
+    startupMark('banner');
     // Events BEGIN produced (printf, exit) are handled now, after the banner, and written before
     // the caller goes on (a -c command starts next).
     this.ringbuf.consume();
+    startupMark('BEGIN-events');
     this.output.flush();
     startupMark('first-output');
     this.runIterators();

@@ -22,8 +22,12 @@ import { encodeBytes } from '../../src/contract/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const TSBPF = join(root, 'bin', 'tsbpf.js');
-/** The installed command (bin/tsbpf: the start-up snapshot when it can, else bin/tsbpf.js), what users run. */
-const COMMAND = join(root, 'bin', 'tsbpf');
+/** bin/tsbpf: the start-up snapshot when it can, else bin/tsbpf.js; it execs the launcher when that is built. */
+const SH_COMMAND = join(root, 'bin', 'tsbpf');
+/** The compiled launcher (native/src/launcher.c), which setup installs as /usr/local/bin/tsbpf. */
+const LAUNCHER = join(root, 'native', 'build', 'Release', 'tsbpf');
+/** The installed command, what users run: the launcher when built, else bin/tsbpf. */
+const COMMAND = existsSync(LAUNCHER) ? LAUNCHER : SH_COMMAND;
 const BPFTRACE = ['/usr/bin/bpftrace', '/usr/local/bin/bpftrace'].find((p) => existsSync(p));
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 7);
 
@@ -523,8 +527,8 @@ async function tracedRun(argv: string[], pattern: string | undefined, env: NodeJ
 
 /**
  * `bench stages`: a cached run's start-up, stage by stage (min and median of the time each stage
- * ends, ms since the process started), for bin/tsbpf and for `node bin/tsbpf.js` (no snapshot, the
- * environment as it is), interleaved with bpftrace; whole `BEGIN { exit(); }` runs and spawn ->
+ * ends, ms since the process started), for the launcher (when built), bin/tsbpf (which execs it
+ * when built) and `node bin/tsbpf.js` (no snapshot, the environment as it is), interleaved with bpftrace; whole `BEGIN { exit(); }` runs and spawn ->
  * BEGIN's output with a tracepoint attached.
  */
 async function stagesBench(): Promise<void> {
@@ -533,7 +537,8 @@ async function stagesBench(): Promise<void> {
   const env = { XDG_CACHE_HOME: warmDir };
   const exitProgram = 'BEGIN { exit(); }';
   const tools: Record<string, (program: string) => string[]> = {
-    'bin/tsbpf': (p) => [COMMAND, '-q', '-e', p],
+    ...(existsSync(LAUNCHER) ? { 'tsbpf (launcher)': (p: string) => [LAUNCHER, '-q', '-e', p] } : {}),
+    'bin/tsbpf': (p) => [SH_COMMAND, '-q', '-e', p],
     'node bin/tsbpf.js': (p) => [process.execPath, TSBPF, '-q', '-e', p],
   };
   // Compiled into the cache first.

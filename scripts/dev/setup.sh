@@ -71,6 +71,8 @@ stale=0
 for target in tsbpf_bpf tsbpf_llvm tsbpf_proc; do
   [ -f "$native_out/$target.node" ] || stale=1
 done
+# The command's launcher (native/src/launcher.c; bin/tsbpf execs it).
+[ -x "$native_out/tsbpf" ] || stale=1
 if [ "$stale" = 0 ] && [ -n "$(find native/src native/binding.gyp -newer "$native_out/tsbpf_bpf.node" -print -quit)" ]; then
   stale=1
 fi
@@ -96,9 +98,11 @@ fi
 if [ ! -f man/tsbpf.8 ] || [ dist/runtime/cli-flags.js -nt man/tsbpf.8 ] || [ dist/runtime/man-page.js -nt man/tsbpf.8 ]; then
   node dist/scripts/dev/write-man.js
 fi
-# Linked, so they follow this checkout: `man tsbpf`, and Tab after tsbpf in bash and zsh.
+# Linked, so they follow this checkout: `man tsbpf`, and Tab after tsbpf in bash and zsh; and the
+# command itself, as its compiled launcher (no shell: bin/tsbpf would exec it anyway).
 if [ "$(id -u)" = 0 ]; then
   link() { mkdir -p "$(dirname "$2")"; [ "$(readlink "$2" 2>/dev/null)" = "$1" ] || ln -sfn "$1" "$2"; }
+  if [ -x "$native_out/tsbpf" ]; then link "$PWD/$native_out/tsbpf" /usr/local/bin/tsbpf; fi
   link "$PWD/man/tsbpf.8" /usr/local/share/man/man8/tsbpf.8
   link "$PWD/completion/tsbpf.bash" /usr/share/bash-completion/completions/tsbpf
   link "$PWD/completion/_tsbpf" /usr/local/share/zsh/site-functions/_tsbpf

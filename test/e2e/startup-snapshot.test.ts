@@ -4,9 +4,12 @@
  * Whichever way it starts, tsbpf prints the same bytes and exits with the same code; a blob that
  * is missing, not ours, shared, a symlink or from another node is not used; a blob whose bundle
  * is stale runs dist/. TSBPF_STARTUP_TRACE names the build that ran (`run:*`).
+ * The same rules hold for both ways of checking: bin/tsbpf's shell code (a tree without the
+ * native build) and the compiled launcher (native/src/launcher.c, native/build/Release/tsbpf),
+ * which bin/tsbpf execs when it is built.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { eventually, kernelTest, REPO_ROOT, runTsbpf, scratchDir, type RunResult } from '../helpers/tsbpf.js';
@@ -14,9 +17,13 @@ import { freshBundle, SNAPSHOT_BLOB, SNAPSHOT_NODE } from '../../runtime/compile
 
 const WRAPPER = join(REPO_ROOT, 'bin', 'tsbpf');
 const BUNDLE = join(REPO_ROOT, 'dist', 'bundle');
+const NATIVE_OUT = join(REPO_ROOT, 'native', 'build', 'Release');
+/** The compiled launcher (native/src/launcher.c), when the native build made it. */
+const LAUNCHER = join(NATIVE_OUT, 'tsbpf');
 
 const noSnapshot = (): string | undefined => (existsSync(join(BUNDLE, SNAPSHOT_BLOB)) ? undefined : 'no start-up snapshot: npm run build');
 const staleBundle = (): string | undefined => noSnapshot() ?? (freshBundle(REPO_ROOT, join(REPO_ROOT, 'dist'), 'cli.js') ? undefined : 'the bundle is stale: node dist/scripts/dev/bundle.js');
+const noLauncher = (): string | undefined => noSnapshot() ?? (existsSync(LAUNCHER) ? undefined : 'no compiled launcher: npm run build:native');
 
 /** The build a run took, from its start-up trace. */
 function buildOf(r: RunResult): string | undefined {
@@ -55,75 +62,119 @@ kernelTest('bin/tsbpf with TSBPF_NO_BUNDLE: the snapshot runs dist/ (its import 
   needs: noSnapshot,
 });
 
-kernelTest('bin/tsbpf gives NODE_EXTRA_CA_CERTS back to the programs it runs', async (t) => {
-  const script = join(scratchDir(t), 'env.sh');
-  writeFileSync(script, '#!/bin/sh\necho "ca=$NODE_EXTRA_CA_CERTS saved=${TSBPF_NODE_EXTRA_CA_CERTS-unset}"\n', { mode: 0o755 });
-  const r = await runTsbpf(['-q', '-c', script, '-e', 'tracepoint:syscalls:sys_enter_getppid { }'], {
-    command: [WRAPPER],
-    env: { NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem' },
-  });
-  t.is(r.code, 0, r.stderr);
-  t.is(r.stdout.trim(), 'ca=/nonexistent/ca.pem saved=unset');
-  // Node's "Ignoring extra certs" warning would come from node's start-up with the variable set.
-  t.notRegex(r.stderr, /extra certs/i);
-});
+for (const [how, command, needs] of [['bin/tsbpf', WRAPPER, staleBundle], ['the launcher', LAUNCHER, () => noLauncher() ?? staleBundle()]] as const) {
+  kernelTest(`${how} gives NODE_EXTRA_CA_CERTS back to the programs it runs`, async (t) => {
+    const script = join(scratchDir(t), 'env.sh');
+    writeFileSync(script, '#!/bin/sh\necho "ca=$NODE_EXTRA_CA_CERTS saved=${TSBPF_NODE_EXTRA_CA_CERTS-unset}"\n', { mode: 0o755 });
+    const r = await runTsbpf(['-q', '-c', script, '-e', 'tracepoint:syscalls:sys_enter_getppid { }'], {
+      command: [command],
+      env: { NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem', TSBPF_STARTUP_TRACE: '1' },
+    });
+    t.is(r.code, 0, r.stderr);
+    t.is(r.stdout.trim(), 'ca=/nonexistent/ca.pem saved=unset');
+    t.is(buildOf(r), 'snapshot', r.stderr);
+    // Node's "Ignoring extra certs" warning would come from node's start-up with the variable set.
+    t.notRegex(r.stderr, /extra certs/i);
+  }, { needs });
+}
+
+/** How the layout's command checks the blob: bin/tsbpf's shell code, or the compiled launcher. */
+type Checker = 'sh' | 'launcher';
 
 /**
  * A copy of the command's layout in a scratch directory: bin/ copied, dist/'s folders linked,
  * dist/bundle/ copied (the stamp there names ../main-style paths it cannot see, so a blob used
- * here runs dist/: `snapshot-dist`).
+ * here runs dist/: `snapshot-dist`), native/build/Release/ holding links to the add-ons and, for
+ * `launcher`, a copy of the launcher (it finds its tree from its own path), which is then the
+ * command; for `sh`, bin/tsbpf with no launcher to exec.
  */
-function layout(t: ExecutionContext): { root: string; bundle: string; command: string[] } {
+function layout(t: ExecutionContext, checker: Checker = 'sh'): { root: string; bundle: string; command: string[] } {
   const root = scratchDir(t);
   mkdirSync(join(root, 'bin'));
   for (const f of ['tsbpf', 'tsbpf.js']) copyFileSync(join(REPO_ROOT, 'bin', f), join(root, 'bin', f));
   chmodSync(join(root, 'bin', 'tsbpf'), 0o755);
   mkdirSync(join(root, 'dist'));
   for (const d of ['runtime', 'src', 'native', 'grammar']) symlinkSync(join(REPO_ROOT, 'dist', d), join(root, 'dist', d));
-  symlinkSync(join(REPO_ROOT, 'native'), join(root, 'native'));
+  const nativeOut = join(root, 'native', 'build', 'Release');
+  mkdirSync(nativeOut, { recursive: true });
+  for (const f of ['tsbpf_bpf.node', 'tsbpf_llvm.node', 'tsbpf_proc.node']) symlinkSync(join(NATIVE_OUT, f), join(nativeOut, f));
+  if (checker === 'launcher') copyFileSync(LAUNCHER, join(nativeOut, 'tsbpf'));
   const bundle = join(root, 'dist', 'bundle');
   cpSync(BUNDLE, bundle, { recursive: true });
   chmodSync(bundle, 0o755);
-  return { root, bundle, command: [join(root, 'bin', 'tsbpf')] };
+  return { root, bundle, command: [checker === 'launcher' ? join(nativeOut, 'tsbpf') : join(root, 'bin', 'tsbpf')] };
 }
 
 const ONE_RUN = ['-e', 'BEGIN { printf("one %s\\n", comm); exit(2); }'];
 
-/** bin/tsbpf in the layout after `spoil`: took `build`, printed what bin/tsbpf.js prints. */
-async function layoutRun(t: ExecutionContext, spoil: (bundle: string) => void, build: string): Promise<void> {
-  const { bundle, command } = layout(t);
+/** The layout's command after `spoil`: took `build`, printed what bin/tsbpf.js prints. */
+async function layoutRun(t: ExecutionContext, checker: Checker, spoil: (bundle: string) => void, build: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
+  const { bundle, command } = layout(t, checker);
   spoil(bundle);
-  const r = await runTsbpf(ONE_RUN, { command, env: { TSBPF_STARTUP_TRACE: '1' } });
+  const r = await runTsbpf(ONE_RUN, { command, env: { TSBPF_STARTUP_TRACE: '1', ...env } });
   t.is(buildOf(r), build, r.stderr);
   t.is(r.code, 2, r.stderr);
   t.is(r.stdout, 'one tsbpf\n\n\n');
 }
 
-kernelTest('bin/tsbpf: a copied tree with its blob uses the blob (the stamp sends it to dist/)', (t) => layoutRun(t, () => undefined, 'snapshot-dist'), { needs: noSnapshot });
+const SPOILED: readonly [what: string, spoil: (bundle: string) => void, build: string, env?: NodeJS.ProcessEnv][] = [
+  ['a copied tree with its blob uses the blob (the stamp sends it to dist/)', () => undefined, 'snapshot-dist'],
+  ['no blob -> bin/tsbpf.js', (b) => rmSync(join(b, SNAPSHOT_BLOB)), 'dist'],
+  ['a blob another node made -> bin/tsbpf.js', (b) => writeFileSync(join(b, SNAPSHOT_NODE), '1:2:3:4\n'), 'dist'],
+  ['no record of the node that made it -> bin/tsbpf.js', (b) => rmSync(join(b, SNAPSHOT_NODE)), 'dist'],
+  ['a record without its line end -> bin/tsbpf.js', (b) => writeFileSync(join(b, SNAPSHOT_NODE), readFileSync(join(b, SNAPSHOT_NODE), 'utf8').trimEnd()), 'dist'],
+  ['a blob writable by group or others -> bin/tsbpf.js', (b) => chmodSync(join(b, SNAPSHOT_BLOB), 0o664), 'dist'],
+  ['a blob writable by others only -> bin/tsbpf.js', (b) => chmodSync(join(b, SNAPSHOT_BLOB), 0o646), 'dist'],
+  ['a bundle directory writable by others -> bin/tsbpf.js', (b) => chmodSync(b, 0o757), 'dist'],
+  ['a bundle directory writable by its group -> bin/tsbpf.js', (b) => chmodSync(b, 0o775), 'dist'],
+  ['a blob owned by another user -> bin/tsbpf.js', (b) => chownSync(join(b, SNAPSHOT_BLOB), 1, 1), 'dist'],
+  ['a bundle directory owned by another user -> bin/tsbpf.js', (b) => chownSync(b, 1, 1), 'dist'],
+  ['a blob that is a directory -> bin/tsbpf.js', (b) => {
+    rmSync(join(b, SNAPSHOT_BLOB));
+    mkdirSync(join(b, SNAPSHOT_BLOB));
+  }, 'dist'],
+  ['a blob that is a symlink -> bin/tsbpf.js', (b) => {
+    const real = join(b, '..', 'elsewhere.snapshot');
+    copyFileSync(join(b, SNAPSHOT_BLOB), real);
+    rmSync(join(b, SNAPSHOT_BLOB));
+    symlinkSync(real, join(b, SNAPSHOT_BLOB));
+  }, 'dist'],
+  ['TSBPF_NO_SNAPSHOT=1 -> bin/tsbpf.js', () => undefined, 'dist', { TSBPF_NO_SNAPSHOT: '1' }],
+  ['TSBPF_NO_SNAPSHOT set but empty: the blob is used', () => undefined, 'snapshot-dist', { TSBPF_NO_SNAPSHOT: '' }],
+];
 
-kernelTest('bin/tsbpf: no blob -> bin/tsbpf.js', (t) => layoutRun(t, (b) => rmSync(join(b, SNAPSHOT_BLOB)), 'dist'), { needs: noSnapshot });
+for (const checker of ['sh', 'launcher'] as const) {
+  for (const [what, spoil, build, env] of SPOILED) {
+    const name = checker === 'sh' ? 'bin/tsbpf (shell)' : 'the launcher';
+    kernelTest(`${name}: ${what}`, (t) => layoutRun(t, checker, spoil, build, env), { needs: checker === 'sh' ? noSnapshot : noLauncher });
+  }
+}
 
-kernelTest('bin/tsbpf: a blob another node made -> bin/tsbpf.js', (t) => layoutRun(t, (b) => writeFileSync(join(b, SNAPSHOT_NODE), '1:2:3:4\n'), 'dist'), { needs: noSnapshot });
-
-kernelTest('bin/tsbpf: no record of the node that made it -> bin/tsbpf.js', (t) => layoutRun(t, (b) => rmSync(join(b, SNAPSHOT_NODE)), 'dist'), { needs: noSnapshot });
-
-kernelTest('bin/tsbpf: a blob writable by group or others -> bin/tsbpf.js', (t) => layoutRun(t, (b) => chmodSync(join(b, SNAPSHOT_BLOB), 0o664), 'dist'), { needs: noSnapshot });
-
-kernelTest('bin/tsbpf: a bundle directory writable by others -> bin/tsbpf.js', (t) => layoutRun(t, (b) => chmodSync(b, 0o757), 'dist'), { needs: noSnapshot });
-
-kernelTest('bin/tsbpf: a blob that is a symlink -> bin/tsbpf.js', (t) => layoutRun(t, (b) => {
-  const real = join(b, '..', 'elsewhere.snapshot');
-  copyFileSync(join(b, SNAPSHOT_BLOB), real);
-  rmSync(join(b, SNAPSHOT_BLOB));
-  symlinkSync(real, join(b, SNAPSHOT_BLOB));
-}, 'dist'), { needs: noSnapshot });
-
-kernelTest('bin/tsbpf: TSBPF_NO_SNAPSHOT=1 -> bin/tsbpf.js', async (t) => {
-  const { command } = layout(t);
-  const r = await runTsbpf(ONE_RUN, { command, env: { TSBPF_STARTUP_TRACE: '1', TSBPF_NO_SNAPSHOT: '1' } });
-  t.is(buildOf(r), 'dist', r.stderr);
-  t.is(r.stdout, 'one tsbpf\n\n\n');
+kernelTest('bin/tsbpf execs the launcher when it is built, with the arguments as given', async (t) => {
+  const { root } = layout(t, 'sh');
+  // A stand-in launcher that says how it was called.
+  writeFileSync(join(root, 'native', 'build', 'Release', 'tsbpf'), '#!/bin/sh\nprintf "launcher:%s|" "$@"\n', { mode: 0o755 });
+  const r = await runTsbpf(['-e', 'BEGIN { }', 'a b', ''], { command: [join(root, 'bin', 'tsbpf')] });
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, 'launcher:-e|launcher:BEGIN { }|launcher:a b|launcher:|');
 }, { needs: noSnapshot });
+
+kernelTest('the launcher through a symlink (an installed command) finds its tree', async (t) => {
+  const dir = scratchDir(t);
+  symlinkSync(LAUNCHER, join(dir, 'tsbpf'));
+  const r = await runTsbpf(ONE_RUN, { command: [join(dir, 'tsbpf')], env: { TSBPF_STARTUP_TRACE: '1' } });
+  t.is(buildOf(r), 'snapshot', r.stderr);
+  t.is(r.code, 2, r.stderr);
+  t.is(r.stdout, 'one tsbpf\n\n\n');
+}, { needs: () => noLauncher() ?? staleBundle() });
+
+kernelTest('the launcher runs the snapshot, with the output and exit codes of bin/tsbpf.js', (t) => sameAsBinJs(t, [LAUNCHER], 'snapshot'), { needs: () => noLauncher() ?? staleBundle() });
+
+kernelTest('the launcher with no node in PATH fails as bin/tsbpf does (status 127)', async (t) => {
+  const r = await runTsbpf(['--version'], { command: [LAUNCHER], env: { PATH: '/nonexistent' } });
+  t.is(r.code, 127, r.stderr);
+  t.regex(r.stderr, /node/);
+}, { needs: noLauncher });
 
 kernelTest('bin/tsbpf through a symlink (an installed command) finds its tree', async (t) => {
   const dir = scratchDir(t);
