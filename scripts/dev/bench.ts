@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: tsbpf against bpftrace, side by side in one run, printing ratios.
- * Measures start-up (cold compile and warm cache), resident memory, and kernel cost per event
+ * Measures start-up (cold compile and warm cache; and whole runs of issue 13's other cold scripts), resident memory, and kernel cost per event
  * (kernel.bpf_stats_enabled run_time_ns / run_cnt) with translated instruction counts, the printf
  * consumer alone, and the printf stream under a getppid() flood (offered, delivered, lost).
  * Also (issue 13's table): spawn -> probes attached (cached and cold), compile time against script
@@ -82,7 +82,27 @@ function startupBench(): void {
   row(`start-up '${program}' (cold compile)`, median(cold) * 1000, b, 'ms', 'target <= 0.50x');
   row(`start-up '${program}' (warm cache)`, median(warm) * 1000, b, 'ms', 'target <= 0.25x');
   row('peak RSS, warm cache (KB)', median(warmRss), BPFTRACE ? median(theirRss) : undefined, 'KB', 'target <= 1.00x');
+  for (const [label, script] of COLD_RUNS) {
+    const ours: number[] = [];
+    const them: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      ours.push(timed([COMMAND, '-q', '-e', script], coldCache()).seconds);
+      if (BPFTRACE) them.push(timed([BPFTRACE, '-q', '-e', script]).seconds);
+    }
+    row(`cold compile, whole run: ${label}`, median(ours) * 1000, BPFTRACE ? median(them) * 1000 : undefined, 'ms', 'target <= 0.50x');
+  }
 }
+
+/**
+ * Issue 13's other whole runs with a cold compile (spawn -> exit, the kernel's release of the
+ * probes included: both tools wait for it). sched_switch fires at once on any machine.
+ */
+const TEN_TRACEPOINTS = ['read', 'write', 'openat', 'close', 'getppid', 'getpid', 'newfstat', 'mmap', 'brk'].map((s) => `tracepoint:syscalls:sys_enter_${s}`).join(',');
+const COLD_RUNS: readonly (readonly [string, string])[] = [
+  ['tracepoint count+exit', 'tracepoint:sched:sched_switch { @ = count(); exit(); }'],
+  ['ten probes', `${TEN_TRACEPOINTS},tracepoint:sched:sched_switch { @[probe] = count(); } tracepoint:sched:sched_switch { exit(); }`],
+  ['kstack', 'tracepoint:sched:sched_switch { @[kstack] = count(); exit(); }'],
+];
 
 /** Run a tracer until attached, drive `events` getppid() calls, read per-program kernel stats. */
 async function kernelCost(tool: Tool, program: string, events: number): Promise<{ nsPerEvent: number; insns: number } | undefined> {
@@ -320,7 +340,8 @@ async function attachBench(): Promise<void> {
     if (BPFTRACE) bt.push(await msUntilOutput(theirs('-B', 'line', '-e', ATTACH_PROGRAM), 'ready'));
   }
   row('spawn -> attached, cached (tracepoint+BEGIN)', medianOf(warm) ?? NaN, medianOf(bt), 'ms', 'target <= 1.00x');
-  row('spawn -> attached, cold compile', medianOf(cold) ?? NaN, medianOf(bt), 'ms', 'target <= 0.50x');
+  // bpftrace compiles on every run: this row is what a new script costs us, not a target.
+  row('spawn -> attached, cold compile', medianOf(cold) ?? NaN, medianOf(bt), 'ms');
 }
 
 /** `@a = 1; ` repeated n times in one probe. */
