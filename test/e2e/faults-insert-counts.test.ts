@@ -6,10 +6,12 @@
  * JSON alike. The inserts of 1 (count(), sum(1), `++`) pass the map's constant 1 as their value:
  * the one entry that fits holds exactly 1.
  */
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { describeRun, kernelTest, python3, runTsbpf, scratchDir } from '../helpers/tsbpf.js';
+import { StreamShell } from '../helpers/stream-shell.js';
 
 const MAP_FULL = "WARNING: Map full; can't update element. Try increasing max_map_keys config or manually setting the max entries in a map declaration e.g. `let @a = hash(5000)`";
 const CALLS = 3000;
@@ -62,3 +64,27 @@ kernelTest('a full map (-f json): helper_error objects of map_update_elem, retco
     t.is(errors.filter((e) => e.col === col).reduce((a, e) => a + (e.repeated ?? 1), 0), events - 1, site);
   }
 }, needs);
+
+kernelTest('the shell: a later entry with another counted site replaces .helper-errors (it grows with the events); both entries insert 1 and report exactly their failures', async (t) => {
+  const py = join(scratchDir(t), 'getppid-named.py');
+  writeFileSync(py, `import os\nopen('/proc/self/comm', 'w').write('tsbpfppid')\nfor _ in range(${CALLS}): os.getppid()\n`);
+  const entry = (m: string): string => `let @${m} = percpuhash(1); tracepoint:syscalls:sys_enter_getppid /comm == "tsbpfppid"/ { @${m}[nsecs] = count(); }`;
+  const sh = await StreamShell.start(t);
+  t.regex((await sh.run(entry('a'))).out, /\[1\] attached/, sh.err);
+  t.regex((await sh.run(entry('b'))).out, /\[2\] attached/, sh.err);
+  t.is(spawnSync(python3()!, [py]).status, 0);
+  for (const m of ['@a', '@b']) t.regex((await sh.run(m)).out, new RegExp(`^${m}\\[\\d+\\]: 1$`, 'm'), sh.err);
+  sh.ctrlD();
+  t.is(await sh.exited(), 0);
+  // Each entry is a line of the session: `<session>:LINE:A-B`.
+  const failures = (m: string, line: number): number => {
+    const site = `${m}[nsecs] = count()`;
+    const col = entry(m.slice(1)).indexOf(site) + 1;
+    const text = `:${line}:${col}-${col + site.length}: ${MAP_FULL}`;
+    const full = sh.err.split(`${text}\nAdditional Info - helper: map_update_elem, retcode: -7\n`).length - 1;
+    const repeats = [...sh.err.matchAll(/^.*$/gm)].map((l) => l[0]).filter((l) => l.includes(`${text} (repeated `)).reduce((a, l) => a + Number(/\(repeated (\d+) times?\)$/.exec(l)![1]), 0);
+    return full + repeats;
+  };
+  t.is(failures('@a', 1), CALLS - 1, sh.err);
+  t.is(failures('@b', 2), CALLS - 1, sh.err);
+}, { serial: true, ...needs });
