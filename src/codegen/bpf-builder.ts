@@ -478,6 +478,11 @@ export class BpfBuilder {
    * move); this inline asm reads its operands only. The offset is part of the instruction.
    */
   atomicAddKeep(base: Value, offset: number, v: Value): void {
+    // An instruction's offset is an s16: farther, the address is computed first.
+    if (offset > 0x7fff) {
+      base = this.b.CreateGEP(this.i8, base, [this.int(BigInt(offset))]);
+      offset = 0;
+    }
     const fnType = llvm.FunctionType.get(this.b.getVoidTy(), [this.i8p, this.i64, this.i64], false);
     this.b.CreateCall(this.module.getOrInsertFunction(ATOMIC_ADD_KEEP_FN, fnType), [base, this.int(BigInt(offset)), v]);
   }
