@@ -3,7 +3,7 @@ import type * as ast from './ast/nodes.js';
 import { Diagnostics, type Diagnostic } from './common/diagnostic.js';
 import type { SourceFile, Span } from './common/span.js';
 import type { IrMap, IrModule, IrProgram } from './ir/ir.js';
-import { HELPER_ERROR_MAP, STOPPED_MAP, isScalarIntArrayMap, MapType, SCALAR_SET_FLAG_OFFSET, tseriesKeyLayout, type CompiledMap, type CompiledScript, type EventSpec } from './contract/index.js';
+import { HELPER_ERROR_MAP, helperErrorValueSize, STOPPED_MAP, isScalarIntArrayMap, MapType, SCALAR_SET_FLAG_OFFSET, tseriesKeyLayout, type CompiledMap, type CompiledScript, type EventSpec } from './contract/index.js';
 import { isPerCpuKind, keyLayoutTypes, mapValueSize, ProbeLowerer, type ScriptState } from './passes/lower.js';
 import type { MapSpec } from './passes/program-info.js';
 import { providerFor } from './providers/registry.js';
@@ -288,7 +288,7 @@ export const PIPELINE: readonly CompilePass[] = [
         { id: lostMap, name: '.lost', bpfType: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 },
         { id: zeroMap, name: '.zero', bpfType: MapType.ARRAY, keySize: 4, valueSize: zeroSize, maxEntries: 1 },
       ];
-      if (helperErrorMap !== undefined) internal.push({ id: helperErrorMap, name: HELPER_ERROR_MAP, bpfType: MapType.ARRAY, keySize: 4, valueSize: 16 * events.length, maxEntries: 1 });
+      if (helperErrorMap !== undefined) internal.push({ id: helperErrorMap, name: HELPER_ERROR_MAP, bpfType: MapType.ARRAY, keySize: 4, valueSize: helperErrorValueSize(events.length), maxEntries: 1 });
       const all = (s.maps = [...maps, ...internal]);
       s.ir = { maps: all.map(toIrMap), programs: s.programs!, ringbufMap, lostMap, zeroMap, scratchMap, onStackLimit: s.config!.onStackLimit ?? DEFAULT_ON_STACK_LIMIT, ...(helperErrorMap === undefined ? {} : { helperErrorMap }) };
     },

@@ -43,6 +43,8 @@ void InitBpfTarget() {
     LLVMInitializeBPFTarget();
     LLVMInitializeBPFTargetMC();
     LLVMInitializeBPFAsmPrinter();
+    // Inline asm in the IR (src/codegen/bpf-builder.ts atomicAddKeep) is parsed when the object is written.
+    LLVMInitializeBPFAsmParser();
   });
 }
 

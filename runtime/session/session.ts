@@ -10,6 +10,7 @@ import { decodeKey, decodeMapValue, decodeValue, type MapLayout } from './decode
 import { collectTseries, tseriesParams } from '../output/tseries.js';
 import { verifierHint, verifierReason } from './verifier-hints.js';
 import { handleLibraryEvent } from './lib-events.js';
+import { initHelperErrorMap, readHelperErrorCounters, type HelperErrorSource } from './helper-error-counters.js';
 import { WarningLimiter } from './warning-limiter.js';
 import { RichValues } from '../output/rich-values.js';
 import { compareMapNames } from '../output/format-map.js';
@@ -590,6 +591,7 @@ export class Session {
       }
       created.push(fds[m.id]!);
       fillStringTable(m, fds[m.id]!);
+      initHelperErrorMap(m, fds[m.id]!);
     }
     const kept = new Set(fds);
     const retired = this.mapFds.filter((fd) => fd !== undefined && !kept.has(fd));
@@ -802,12 +804,13 @@ export class Session {
    * site: the current script's, and in the shell those of earlier compiles whose programs still
    * write to a map that a later compile replaced (it grows with the events).
    */
-  private readonly helperErrorSources: { fd: number; size: number; events: readonly EventSpec[]; seen: bigint[] }[] = [];
+  private readonly helperErrorSources: HelperErrorSource[] = [];
 
   /**
-   * Report the map-update failures counted since the last call (each second and at the end): each
-   * one goes through the same `helper-error` handling as an event would (text, rate limit, total),
-   * with the site's last return code.
+   * Report the map-update failures counted since the last call (each second and at the end): when
+   * all of a site's failures had one return code (helper-error-counters.ts decodes it), each goes
+   * through the same `helper-error` handling as an event would (text, rate limit, total); failures
+   * with several codes make one warning that says so, with an approximate count.
    */
   private reportHelperErrors(): void {
     const m = this.mapByName(HELPER_ERROR_MAP);
@@ -819,18 +822,15 @@ export class Session {
     }
     const stderr = this.opts.stderr ?? ((text: string) => process.stderr.write(text));
     for (const src of this.helperErrorSources) {
-      const value = Buffer.alloc(src.size);
-      if (!bpf.mapLookup(src.fd, Buffer.alloc(4), value)) continue;
-      for (let id = 0; id * 16 + 16 <= value.length; id++) {
-        const count = value.readBigUInt64LE(id * 16);
-        const seen = src.seen[id] ?? 0n;
-        if (count <= seen) continue;
-        src.seen[id] = count;
-        const spec = src.events[id];
-        if (spec?.kind !== 'helper-error') continue;
-        const retcode: Value = { kind: 'int', value: BigInt(value.readInt32LE(id * 16 + 8)) };
-        for (let n = seen; n < count; n++) handleLibraryEvent(spec, [retcode], this.output, this.rich, stderr, this.warnings, this.script.maxCatBytes);
-      }
+      readHelperErrorCounters(src, (spec, failures) => {
+        if (failures.kind === 'exact') {
+          const retcode: Value = { kind: 'int', value: BigInt(failures.code) };
+          for (let n = 0n; n < failures.count; n++) handleLibraryEvent(spec, [retcode], this.output, this.rich, stderr, this.warnings, this.script.maxCatBytes);
+        } else {
+          const { filename, line, col, text } = spec.loc;
+          this.output.warnf(`${spec.helper} failed about ${failures.approx} times with several different error codes (an approximate count)`, [{ filename, line, col, text }]);
+        }
+      });
     }
   }
 
@@ -874,7 +874,11 @@ export class Session {
 
   /** Fill the name tables (strerror, syscall_name...); `elapsed` counts from now: store CLOCK_MONOTONIC (bpf_ktime_get_ns) in the `.start` map. */
   private initLibraryMaps(): void {
-    for (const m of this.script.maps) if (this.mapFds[m.id] !== undefined) fillStringTable(m, this.mapFds[m.id]!);
+    for (const m of this.script.maps) {
+      if (this.mapFds[m.id] === undefined) continue;
+      fillStringTable(m, this.mapFds[m.id]!);
+      initHelperErrorMap(m, this.mapFds[m.id]!);
+    }
     const start = this.script.maps.find((m) => m.name === '.start');
     if (!start || this.mapFds[start.id] === undefined) return;
     const v = Buffer.alloc(8);

@@ -50,15 +50,28 @@ interface ScratchEntry {
   readonly base: Value;
 }
 
-const ATOMIC_ADD_FN = 'tsbpf.atomic.add.i64';
+/** Placeholder functions for `atomicrmw` (llvm-bindings has none), by the operation they stand for. */
+const ATOMIC_FNS = { add: 'tsbpf.atomic.add.i64', or: 'tsbpf.atomic.or.i64' } as const;
 
-/** The IR text with every BpfBuilder.atomicAdd placeholder call replaced by `atomicrmw add` (and its declaration dropped). */
-export function atomicAddIr(text: string): string {
-  if (!text.includes(ATOMIC_ADD_FN)) return text;
-  const name = ATOMIC_ADD_FN.replace(/\./g, '\\.');
-  return text
-    .replace(new RegExp(`^declare i64 @${name}\\(.*\\n`, 'm'), '')
-    .replace(new RegExp(`call i64 @${name}\\(i64\\* ([^,]+), i64 ([^)]+)\\)`, 'g'), 'atomicrmw add i64* $1, i64 $2 monotonic');
+/** Placeholder of BpfBuilder.atomicAddKeep: inline asm in the IR text (atomicIr). */
+const ATOMIC_ADD_KEEP_FN = 'tsbpf.atomic.add.keep';
+
+/** The IR text with every BpfBuilder.atomicAdd / atomicOr placeholder call replaced by its `atomicrmw` (and its declaration dropped). */
+export function atomicIr(text: string): string {
+  if (text.includes(ATOMIC_ADD_KEEP_FN)) {
+    const name = ATOMIC_ADD_KEEP_FN.replace(/\./g, '\\.');
+    text = text
+      .replace(new RegExp(`^declare void @${name}\\(.*\\n`, 'm'), '')
+      .replace(new RegExp(`call void @${name}\\((i8\\* [^,]+), i64 (\\d+), (i64 [^)]+)\\)`, 'g'), 'call void asm sideeffect "lock *(u64 *)($$0 + $2) += $$1", "r,r,~{memory}"($1, $3)');
+  }
+  for (const [op, fn] of Object.entries(ATOMIC_FNS)) {
+    if (!text.includes(fn)) continue;
+    const name = fn.replace(/\./g, '\\.');
+    text = text
+      .replace(new RegExp(`^declare i64 @${name}\\(.*\\n`, 'm'), '')
+      .replace(new RegExp(`call i64 @${name}\\(i64\\* ([^,]+), i64 ([^)]+)\\)`, 'g'), `atomicrmw ${op} i64* $1, i64 $2 monotonic`);
+  }
+  return text;
 }
 
 export const BPF_DATA_LAYOUT = 'e-m:e-p:64:64-i64:64-i128:128-n32:64-S128';
@@ -459,11 +472,36 @@ export class BpfBuilder {
 
   /**
    * `*p += v` as one atomic instruction (`lock *(u64 *)(rX + 0) += rY`). llvm-bindings has no
-   * atomicrmw: this emits a call of a placeholder that `atomicAddIr` turns into one in the IR text.
+   * atomicrmw: this emits a call of a placeholder that `atomicIr` turns into one in the IR text.
    */
   atomicAdd(p: Value, v: Value): void {
+    this.atomic('add', p, v);
+  }
+
+  /** `*p |= v` as one atomic instruction (`lock *(u64 *)(rX + 0) |= rY`, or its fetching form: one instruction too). */
+  atomicOr(p: Value, v: Value): void {
+    this.atomic('or', p, v);
+  }
+
+  /**
+   * `*(u64 *)(base + offset) += v` as one atomic instruction that leaves `v`'s register as it was.
+   * LLVM 14 models every BPF atomic as one that writes its old value into its source register (the
+   * fetching form), so a value used again after an atomicAdd is copied to another register first (a
+   * move); this inline asm reads its operands only. The offset is part of the instruction.
+   */
+  atomicAddKeep(base: Value, offset: number, v: Value): void {
+    // An instruction's offset is an s16: farther, the address is computed first.
+    if (offset > 0x7fff) {
+      base = this.b.CreateGEP(this.i8, base, [this.int(BigInt(offset))]);
+      offset = 0;
+    }
+    const fnType = llvm.FunctionType.get(this.b.getVoidTy(), [this.i8p, this.i64, this.i64], false);
+    this.b.CreateCall(this.module.getOrInsertFunction(ATOMIC_ADD_KEEP_FN, fnType), [base, this.int(BigInt(offset)), v]);
+  }
+
+  private atomic(op: keyof typeof ATOMIC_FNS, p: Value, v: Value): void {
     const fnType = llvm.FunctionType.get(this.i64, [this.llvmPtrTo(this.i64), this.i64], false);
-    this.b.CreateCall(this.module.getOrInsertFunction(ATOMIC_ADD_FN, fnType), [p, v]);
+    this.b.CreateCall(this.module.getOrInsertFunction(ATOMIC_FNS[op], fnType), [p, v]);
   }
 
   /**

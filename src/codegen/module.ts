@@ -3,8 +3,8 @@ import { assertNever } from '../ast/nodes.js';
 import type { IrBlob, IrCallArg, IrExpr, IrLibExpr, IrModule, IrProgram, IrStmt } from '../ir/ir.js';
 import { checkedInsertSites, usesInsertCounters } from '../ir/insert-checks.js';
 import { blobSize } from '../ir/blob-size.js';
-import { encodeBytes, Helper, MapType, SCALAR_SET_FLAG_OFFSET } from '../contract/index.js';
-import { alignAt, atomicAddIr, BpfBuilder, llvm } from './bpf-builder.js';
+import { encodeBytes, Helper, HELPER_ERROR_ONE, helperErrorSlot, MapType, SCALAR_SET_FLAG_OFFSET } from '../contract/index.js';
+import { alignAt, atomicIr, BpfBuilder, llvm } from './bpf-builder.js';
 import { FRAME_CTX, FRAME_RETURNED, frameLayout, usesCallbacks } from './callbacks.js';
 
 type Value = llvmTypes.Value;
@@ -54,7 +54,7 @@ export function buildModule(ir: IrModule): { text: string; sections: Record<stri
     sections[prog.name] = prog.section;
   }
   // llvm-bindings has no function attributes: keep the error path a real subprogram (not inlined at every site).
-  const text = atomicAddIr(bb.print()).replace(new RegExp(`^(define internal i64 @${ERROR_PATH_FN}\\([^)]*\\))`, 'm'), '$1 noinline');
+  const text = atomicIr(bb.print()).replace(new RegExp(`^(define internal i64 @${ERROR_PATH_FN}\\([^)]*\\))`, 'm'), '$1 noinline');
   return { text, sections, scratch: { valueSize: bb.scratchValueSize, entries: bb.scratchEntries } };
 }
 
@@ -178,10 +178,11 @@ class ProgramGen {
         }
         // A scalar sum's array entry (its value is 16 bytes, src/passes/scalar-maps.ts) also records that it was written.
         const written = this.isArray(s.map) && (this.ir.maps[s.map]?.valueSize ?? 8) > 8;
+        const one = s.delta.op === 'const' && s.delta.value === 1n;
         this.lookupOrInit(s.map, s.key, 8, (p) => {
-          bb.store(p, 0, 8, this.b.CreateAdd(bb.load(p, 0, 8), delta));
+          this.addInPlace(s.map, p, 0, delta);
           if (written) bb.store(p, 8, 8, bb.int(1n));
-        }, (init) => bb.store(init, 0, 8, delta), s.err);
+        }, one ? 'one' : (init) => bb.store(init, 0, 8, delta), s.err);
         return;
       }
       case 'mapMinMax': {
@@ -209,8 +210,8 @@ class ProgramGen {
         this.lookupOrInit(
           s.map, s.key, 16,
           (p) => {
-            bb.store(p, 0, 8, this.b.CreateAdd(bb.load(p, 0, 8), bb.int(1n)));
-            bb.store(p, 8, 8, this.b.CreateAdd(bb.load(p, 8, 8), v));
+            this.addInPlace(s.map, p, 0, bb.int(1n));
+            this.addInPlace(s.map, p, 8, v);
           },
           (init) => {
             bb.store(init, 0, 8, bb.int(1n));
@@ -247,7 +248,7 @@ class ProgramGen {
         const inRange = this.b.CreateICmpULT(bucket, bb.int(BigInt(s.slots)));
         this.ifThen(this.b.CreateAnd(this.b.CreateIsNotNull(p), inRange), () => {
           const cell = this.b.CreateGEP(bb.i64, this.b.CreateBitCast(p, bb.llvmPtrTo(bb.i64)), [bucket]);
-          this.b.CreateStore(this.b.CreateAdd(this.b.CreateLoad(bb.i64, cell), bb.int(1n)), cell);
+          bb.atomicAdd(cell, bb.int(1n));
         });
         return;
       }
@@ -458,25 +459,51 @@ class ProgramGen {
   }
 
   /**
-   * A map update's check: when it fails, count it in its site's slot of the helper-error counter map
-   * (IrModule.helperErrorMap; the runtime reports it within a second, with the same text and rate
-   * limit as the event) instead of calling the error subprogram: an out-of-line block of an address
-   * load, a store of the return code and an atomic add, which keeps an aggregation's insert path short.
+   * A map update's check, when the program counts its inserts (IrModule.helperErrorMap; the runtime
+   * reports a failure within a second, with the same text and rate limit as the event) instead of
+   * calling the error subprogram: two atomic instructions, no branch, add the return code to its
+   * site's sum and OR it into its site's OR (0 on success changes neither; the runtime derives
+   * count and code from the two: runtime/session/helper-error-counters.ts). `base` is the
+   * `.helper-errors` value address when the caller already has it in a register (insertOne).
    */
-  private insertFailed(ret: Value, err: number | undefined): void {
+  private insertFailed(ret: Value, err: number | undefined, base?: Value): void {
     const counters = this.ir.helperErrorMap;
     if (err === undefined || counters === undefined || !this.countsInserts) return this.helperFailed(ret, err);
     const bb = this.bb;
-    // map_update_elem returns 0 or a -errno (never inlined, so a 64-bit value): `!= 0` is its failure
-    // test. The counting block falls through to what follows (ifThen places the join after it).
-    this.ifThen(this.b.CreateICmpNE(ret, bb.int(0n)), () => {
-      // The slot's offset is an add after the address load (LLVM's ld_imm64 pseudo carries no offset).
-      // The program's loaded address, unless in a callback subprogram (another function).
-      const base = (this.inCallback ? undefined : this.counterBase) ?? bb.mapValueRef(counters);
-      const slot = err === 0 ? base : this.b.CreateGEP(bb.intN(8), base, [bb.int(BigInt(err * 16))]);
-      bb.store(slot, 8, 8, ret);
-      bb.atomicAdd(this.b.CreateBitCast(slot, bb.llvmPtrTo(bb.i64)), bb.int(1n));
-    });
+    // The program's loaded address, unless in a callback subprogram (another function). The
+    // slots' offsets fold into the atomic instructions (`lock *(u64 *)(rX + off)`).
+    const at = base ?? this.counterBaseHere() ?? bb.mapValueRef(counters);
+    const word = (off: number): Value => this.b.CreateBitCast(this.b.CreateGEP(bb.intN(8), at, [bb.int(BigInt(off))]), bb.llvmPtrTo(bb.i64));
+    const slot = helperErrorSlot(err);
+    // The add keeps `ret` in its register for the OR (atomicAddKeep: no copy).
+    bb.atomicAddKeep(at, slot.sum, ret);
+    bb.atomicOr(word(slot.or), ret);
+  }
+
+  /** The program's `.helper-errors` address loaded at its start (counterBase), unless in a callback subprogram. */
+  private counterBaseHere(): Value | undefined {
+    return this.inCallback ? undefined : this.counterBase;
+  }
+
+  /**
+   * Insert the value 1 at `key` in `map` (the miss path of count(), sum(1), `@[k]++`) with its
+   * failure counted: when the program counts its inserts, the value pointer is the `.helper-errors`
+   * constant 1 (HELPER_ERROR_ONE), whose address, kept in a callee-saved register across the call,
+   * then addresses the site's counters: no stack store, one address load. Else the 1 is stored on
+   * the stack as any fresh value.
+   */
+  private insertOne(map: number, key: Value, err: number | undefined): void {
+    const bb = this.bb;
+    const counters = this.ir.helperErrorMap;
+    if (err === undefined || counters === undefined || !this.countsInserts) {
+      const fresh = bb.slot(8, 'init');
+      bb.store(fresh, 0, 8, bb.int(1n));
+      this.insertFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(map), key, fresh, bb.int(BPF_ANY)]), err);
+      return;
+    }
+    const base = this.counterBaseHere() ?? bb.mapValueRef(counters);
+    const one = HELPER_ERROR_ONE === 0 ? base : this.b.CreateGEP(bb.intN(8), base, [bb.int(BigInt(HELPER_ERROR_ONE))]);
+    this.insertFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(map), key, one, bb.int(BPF_ANY)]), err, base);
   }
 
   /** Send the `helper-error` event `err` with return code `ret` (an i64 whose low 32 bits are the code): a call of the shared error path. */
@@ -514,7 +541,7 @@ class ProgramGen {
     bb.atomicAdd(p, bb.int(1n));
   }
 
-  private lookupOrInit(map: number, keyBlob: IrBlob, valueSize: number, update: (p: Value) => void, init: (p: Value) => void, err?: number): void {
+  private lookupOrInit(map: number, keyBlob: IrBlob, valueSize: number, update: (p: Value) => void, init: ((p: Value) => void) | 'one', err?: number): void {
     const bb = this.bb;
     const key = this.keyPtr(map, keyBlob);
     const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(map), key]);
@@ -528,6 +555,7 @@ class ProgramGen {
       this.b.CreateIsNotNull(p),
       () => update(p),
       () => {
+        if (init === 'one') return this.insertOne(map, key, err);
         const fresh = bb.slot(valueSize, 'init');
         if (valueSize > 8) bb.zero(fresh, valueSize);
         init(fresh);
@@ -555,6 +583,20 @@ class ProgramGen {
     const bb = this.bb;
     this.b.CreateStore(v, bb.entryMapValueWord(map, 0));
     this.b.CreateStore(bb.int(1n), bb.entryMapValueWord(map, SCALAR_SET_FLAG_OFFSET));
+  }
+
+  /**
+   * `*(u64 *)(p + offset) += v` in a map value: one atomic add in a hash map's value (a keyed
+   * count, sum, `++`, `+=`, avg/stats: `r1 = 1; lock *(u64 *)(r0 + 0) += r1`, an instruction fewer
+   * than load, add, store), a load, add and store in a keyless aggregation's array value (already
+   * fewer instructions than bpftrace's, and a lock-prefixed add costs ~2 ns an event on x86, even
+   * on per-CPU memory).
+   */
+  private addInPlace(map: number, p: Value, offset: number, v: Value): void {
+    const bb = this.bb;
+    if (this.isArray(map)) return bb.store(p, offset, 8, this.b.CreateAdd(bb.load(p, offset, 8), v));
+    const word = offset === 0 ? p : this.b.CreateGEP(bb.intN(8), p, [bb.int(BigInt(offset))]);
+    bb.atomicAdd(this.b.CreateBitCast(word, bb.llvmPtrTo(bb.i64)), v);
   }
 
   /** Whether map `id` is an array (its entries exist from the start: nothing to insert). */

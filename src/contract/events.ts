@@ -32,13 +32,31 @@ export type EventSpec =
   | { readonly kind: 'helper-error'; readonly helper: string; readonly loc: { readonly filename: string; readonly line: number; readonly col: number; readonly text: string; readonly context: readonly string[] }; readonly args: readonly Type[] };
 
 /**
- * The per-site failure counters of map updates: a one-entry ARRAY whose value holds, for each
- * `helper-error` event id `e` at byte `e * 16`, {u64 failures, i64 last return code (low 32 bits
- * significant)}. The programs bump a slot through its address instead of sending a record (no
- * ring-buffer write, no subprogram call); the runtime reads the map each second and at the end and
- * reports each new failure as the `helper-error` event would have been.
+ * The per-site failure counters of map updates: a one-entry ARRAY. Its value starts with a
+ * constant word, HELPER_ERROR_ONE (1, written by the runtime when it creates the map), which a
+ * counted insert of the value 1 (count(), sum(1), `@[k]++`) passes as its value pointer: the same
+ * register then addresses the counters, so the insert needs no stack store. Then, for each
+ * `helper-error` event id `e` at helperErrorSlot(e), {i64 sum of the update's return codes, i64
+ * OR of them}: a program adds and ORs every return code in, branch-free (0 on success changes
+ * neither), and the runtime derives the failures from the two (runtime/session/helper-error-counters.ts:
+ * all failures of one code c make OR = c and SUM = n * c). It reads the map each second and at the
+ * end and reports each new failure as the `helper-error` event would have been.
  */
 export const HELPER_ERROR_MAP = '.helper-errors';
+
+/** The byte offset in the `.helper-errors` value of the constant 1 (a u64). */
+export const HELPER_ERROR_ONE = 0;
+
+/** Where event `e`'s counters are in the `.helper-errors` value: the sum of return codes at `sum`, their OR at `or` (i64 each). */
+export function helperErrorSlot(event: number): { readonly sum: number; readonly or: number } {
+  const sum = 8 + 16 * event;
+  return { sum, or: sum + 8 };
+}
+
+/** The `.helper-errors` value size for a script of `events` events. */
+export function helperErrorValueSize(events: number): number {
+  return 8 + 16 * events;
+}
 
 /**
  * One-entry array the runtime sets to 1 when the run ends, before END runs: every attached program

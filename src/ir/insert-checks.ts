@@ -6,7 +6,7 @@
  */
 import type { IrStmt } from './ir.js';
 
-/** The most map-update sites a program checks through counters: each costs ~7 instructions, against ~4 plus the error subprogram's ~18 once. */
+/** The most map-update sites a program checks through counters: each costs 2 atomic instructions (and an address load, once a program past one site), against ~4 plus the error subprogram's ~18 once. */
 const MAX_COUNTED_INSERTS = 5;
 
 const INSERT_OPS: ReadonlySet<string> = new Set(['mapSet', 'mapAdd', 'mapMinMax', 'mapCountTotal', 'mapBucketAdd', 'mapTseries']);

@@ -9,6 +9,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { ensureTracefs } from '../../../runtime/session/session.js';
 import { compileFrontend, MapType, type CompiledMap, type FrontendResult } from '../../../src/compile.js';
+import { helperErrorSlot, helperErrorValueSize } from '../../../src/contract/index.js';
 import type { Diagnostic } from '../../../src/common/diagnostic.js';
 import { renderDiagnostics } from '../../../src/common/render.js';
 import { tracefsRoot } from '../../../src/kernel/tracefs.js';
@@ -74,11 +75,12 @@ test('@[comm] = count(): one per-CPU count map keyed by a 16-byte comm, plus the
   t.is(m.valueSize, 8);
   t.true(m.maxEntries > 1);
   // The internal maps the runtime needs, and the IR's references to them.
-  // The insert's failure has a counter slot (at its helper-error event id's 16 bytes).
+  // The insert's failure has a counter slot (its helper-error event id's {sum, OR}, after the constant 1).
   t.deepEqual(r.maps.map((x) => x.name), ['@', '.ringbuf', '.lost', '.zero', '.helper-errors']);
   const errIds = r.events.flatMap((e, i) => (e.kind === 'helper-error' ? [i] : []));
   t.is(errIds.length, 1);
-  t.is(map(r, '.helper-errors').valueSize, 16 * r.events.length);
+  t.is(map(r, '.helper-errors').valueSize, helperErrorValueSize(r.events.length));
+  t.is(helperErrorSlot(errIds[0]!).or + 8 <= helperErrorValueSize(r.events.length), true);
   t.is(r.ir!.maps[r.ir!.helperErrorMap!]!.name, '.helper-errors');
   t.is(map(r, '.ringbuf').bpfType, MapType.RINGBUF);
   t.is(r.ir!.maps[r.ir!.ringbufMap]!.name, '.ringbuf');
