@@ -25,7 +25,12 @@ function llvmAddonPaths(): string[] {
   return paths;
 }
 
-/** Start loading the addons on another thread (tsbpf_proc.node); without it, or on any failure, they load when required, as before. */
+/**
+ * Start loading the addons on another thread (tsbpf_proc.node); without it, or on any failure, they
+ * load when required, as before. One thread for both: while one dlopen runs, glibc holds up every
+ * other thread's pthread_create (a second preload thread, started after resolving llvm-bindings'
+ * path, stalled the main thread for the whole load of libLLVM).
+ */
 export function preloadLlvmAddons(): void {
   try {
     loadProc().preloadLibraries(llvmAddonPaths());
