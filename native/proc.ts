@@ -1,4 +1,4 @@
-// Loader for tsbpf_proc.node (prctl for the compile worker). Kept apart from native/index.ts, and
+// Loader for tsbpf_proc.node (prctl and a background dlopen for the compile worker). Kept apart from native/index.ts, and
 // loaded with process.dlopen rather than createRequire, because the worker loads it before
 // anything else: this costs ~0.2 ms where importing native/index.ts costs ~2.8 ms and
 // tsbpf_bpf.node (libbpf, libelf) ~0.6 ms (measured on this machine kind).
@@ -11,16 +11,27 @@ export interface ProcNative {
   setParentDeathSignal(signal: number): void;
   /** getppid(2), asked now (node's process.ppid is fixed at start-up). */
   getppid(): number;
+  /**
+   * dlopen(2) each path, in order, on a detached thread, and keep them loaded; returns at once.
+   * Only node-API addons that register through `napi_register_module_v1` (node-addon-api's
+   * NODE_API_MODULE), which node still initialises when it loads them. Failures are not reported.
+   */
+  preloadLibraries(paths: readonly string[]): void;
 }
 
-/** Loads tsbpf_proc.node; throws when it is not built. */
+let loaded: ProcNative | undefined;
+
+/** The path of native addon `file` (e.g. tsbpf_llvm.node) where native/ finds its addons, if built. */
+export function nativeAddonPath(file: string): string | undefined {
+  return nativeSearchDirs().map((d) => join(d, file)).find((p) => existsSync(p));
+}
+
+/** Loads tsbpf_proc.node (once); throws when it is not built. */
 export function loadProc(): ProcNative {
-  for (const d of nativeSearchDirs()) {
-    const path = join(d, 'tsbpf_proc.node');
-    if (!existsSync(path)) continue;
-    const module = { exports: {} as ProcNative };
-    process.dlopen(module, path);
-    return module.exports;
-  }
-  throw new Error('tsbpf: native add-on tsbpf_proc.node not found; run `npm run build:native`');
+  if (loaded) return loaded;
+  const path = nativeAddonPath('tsbpf_proc.node');
+  if (path === undefined) throw new Error('tsbpf: native add-on tsbpf_proc.node not found; run `npm run build:native`');
+  const module = { exports: {} as ProcNative };
+  process.dlopen(module, path);
+  return (loaded = module.exports);
 }

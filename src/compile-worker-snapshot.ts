@@ -18,6 +18,7 @@ import * as compiler from './compile.js';
 import { parse } from './syntax/index.js';
 import { dieWithParent } from './compile-worker-parent.js';
 import { serveOneRequest } from './compile-worker-serve.js';
+import { preloadLlvmAddons } from './codegen/llvm-addons.js';
 
 declare global {
   /** The URL `import.meta.url` resolves against in the snapshot's bundle (scripts/dev/bundle.ts). */
@@ -37,5 +38,6 @@ startupSnapshot.setDeserializeMainFunction(() => {
   // argv[1] is the bundle's dist/bundle/compile-worker.js, as when node runs the file.
   globalThis.__tsbpfBundleUrl = pathToFileURL(process.argv[1]!).href;
   dieWithParent();
+  preloadLlvmAddons();
   serveOneRequest(Promise.resolve(compiler));
 });

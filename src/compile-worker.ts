@@ -7,12 +7,14 @@
  * This is the entry node runs as a file; the bundle's start-up snapshot
  * (src/compile-worker-snapshot.ts) is the same worker with the compiler already loaded.
  *
- * Nothing is imported statically but the prctl loader and the protocol: ESM links every static
+ * Nothing is imported statically but the prctl loader, the LLVM addons' preload and the protocol: ESM links every static
  * import before running any code, and the compiler's module graph takes tens of ms to load.
  */
+import { preloadLlvmAddons } from './codegen/llvm-addons.js';
 import { dieWithParent } from './compile-worker-parent.js';
 import { serveOneRequest } from './compile-worker-serve.js';
 dieWithParent();
+preloadLlvmAddons();
 
 // Loaded while the request arrives.
 const compiler = import('./compile.js');

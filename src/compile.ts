@@ -439,7 +439,7 @@ export async function compileScript(source: SourceFile, opts: CompileOptions = {
  */
 function codegenDiagnostics(e: unknown, probes: FrontendResult['probes'], onStackLimit: number): Diagnostic[] | undefined {
   const message = e instanceof Error ? e.message : String(e);
-  // src/codegen/bpf-builder.ts ScratchTooLargeError (not imported: that module loads LLVM).
+  // src/codegen/bpf-builder.ts ScratchTooLargeError (not imported: code generation loads only for a full compile).
   if (e instanceof Error && e.name === 'ScratchTooLargeError') return [{ severity: 'error', code: 'bpf-stack-limit', message: `${message}: use shorter strings (str(x, N), config max_strlen)` }];
   if (!/BPF stack limit of 512 bytes is exceeded/.test(message)) return undefined;
   const names = new Set([...message.matchAll(/in function (\S+) /g)].map((m) => m[1]!));

@@ -1,5 +1,6 @@
-// tsbpf_proc.node: process-control syscalls (prctl, getppid) for the compile worker, which must be able to load
-// them at the very start of its life for the price of one small dlopen (no libbpf, no LLVM).
+// tsbpf_proc.node: process-control calls (prctl, getppid, a background dlopen) for the compile worker, which
+// must be able to load them at the very start of its life for the price of one small dlopen (no libbpf, no LLVM).
+#include <dlfcn.h>
 #include <napi.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -8,6 +9,8 @@
 #include <csignal>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace {
 
@@ -34,7 +37,30 @@ Napi::Value GetPpid(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), ::getppid());
 }
 
+// preloadLibraries(paths): dlopen(path, RTLD_LAZY) each, in order, on a new detached thread, and
+// keep them loaded. Mapping and relocating libLLVM (~10 ms, ~15 ms under node) then runs beside the
+// worker's front end; node's own dlopen of the same addon later finds it loaded (glibc serialises
+// the two: it waits at most for what is left). Only addons that register through
+// napi_register_module_v1 (looked up by node after its dlopen, on its own thread), never one
+// registering from a static constructor. Failures are left to that later dlopen to report.
+Napi::Value PreloadLibraries(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "paths must be an array of strings");
+  Napi::Array list = info[0].As<Napi::Array>();
+  std::vector<std::string> paths;
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    Napi::Value v = list.Get(i);
+    if (!v.IsString()) throw Napi::TypeError::New(env, "paths must be an array of strings");
+    paths.push_back(v.As<Napi::String>().Utf8Value());
+  }
+  std::thread([paths = std::move(paths)]() {
+    for (const std::string& p : paths) ::dlopen(p.c_str(), RTLD_LAZY);
+  }).detach();
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("preloadLibraries", Napi::Function::New(env, PreloadLibraries, "preloadLibraries"));
   exports.Set("setParentDeathSignal", Napi::Function::New(env, SetParentDeathSignal, "setParentDeathSignal"));
   exports.Set("getppid", Napi::Function::New(env, GetPpid, "getppid"));
   return exports;

@@ -5,7 +5,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshBundle } from './bundle-stamp.js';
-import { usableSnapshot } from './worker-snapshot.js';
+import { snapshotArgs, usableSnapshot } from './worker-snapshot.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -21,7 +21,7 @@ export const WORKER_FILE = join(here, '..', '..', 'src', 'compile-worker.js');
 export function workerArgs(): string[] {
   const bundled = freshBundle(join(here, '..', '..', '..'), join(here, '..', '..'), 'compile-worker.js');
   const snapshot = bundled ? usableSnapshot(dirname(bundled)) : undefined;
-  return [...(snapshot ? ['--snapshot-blob', snapshot] : []), bundled ?? WORKER_FILE, String(process.pid)];
+  return [...(snapshot ? snapshotArgs(snapshot) : []), bundled ?? WORKER_FILE, String(process.pid)];
 }
 
 /**

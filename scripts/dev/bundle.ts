@@ -22,7 +22,7 @@ import { chmodSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync,
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLE_DIR, SNAPSHOT_BLOB, SNAPSHOT_NODE, SNAPSHOT_SCRIPT, STAMP_FILE, stampOf } from '../../runtime/compile/bundle-stamp.js';
-import { SNAPSHOT_BLOB as WORKER_SNAPSHOT_BLOB, SNAPSHOT_STAMP as WORKER_SNAPSHOT_STAMP, snapshotStampOf } from '../../runtime/compile/worker-snapshot.js';
+import { SNAPSHOT_BLOB as WORKER_SNAPSHOT_BLOB, SNAPSHOT_FLAGS as WORKER_SNAPSHOT_FLAGS, SNAPSHOT_STAMP as WORKER_SNAPSHOT_STAMP, snapshotStampOf } from '../../runtime/compile/worker-snapshot.js';
 
 // This file runs from dist/scripts/dev/.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -161,17 +161,42 @@ function snapshotScript(entry: string, outfile: string): import('esbuild').Build
   return { entryPoints: [entry], outfile, bundle: true, format: 'cjs', platform: 'node', target: 'node20', external: ['llvm-bindings', '*.node'], metafile: true, logLevel: 'error', absWorkingDir: root };
 }
 
+/**
+ * chevrotain's lexer maps each character code past Latin-1 to a class through a 65,536-entry table
+ * it fills once (`charCodeToOptimizedIdxMap`, 512 KB of the worker's heap, deserialized at every
+ * start: ~1.5 ms). In the worker's snapshot the class is computed instead, by the table's own
+ * formula; the rest of chevrotain is untouched. A chevrotain whose text differs keeps its table
+ * (the snapshot is only bigger): the bundle says so.
+ */
+const CHAR_TABLE = /function (\w+)\((\w+)\)\{return \2<(\w+)\?\2:(\w+)\[\2\]\}function (\w+)\(\)\{if\(\w+\(\4\)\)\{\4=new Array\(65536\);for\(let (\w+)=0;\6<65536;\6\+\+\)\4\[\6\]=\6>255\?255\+~~\(\6\/255\):\6\}\}/;
+const chevrotainCharClasses = {
+  name: 'chevrotain-char-classes',
+  setup(build: import('esbuild').PluginBuild): void {
+    build.onLoad({ filter: /[\\/]chevrotain[\\/]lib[\\/]chevrotain\.min\.mjs$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!CHAR_TABLE.test(text)) {
+        process.stderr.write(`tsbpf bundle: ${args.path}: chevrotain's character table changed; the worker's snapshot keeps it (update scripts/dev/bundle.ts)\n`);
+        return undefined;
+      }
+      return { contents: text.replace(CHAR_TABLE, 'function $1($2){return $2<$3?$2:255+~~($2/255)}function $5(){}'), loader: 'js' };
+    });
+  },
+};
+
 async function buildWorkerSnapshot(): Promise<string | undefined> {
   const script = join(outdir, 'compile-worker-snapshot.cjs');
   const blob = join(outdir, WORKER_SNAPSHOT_BLOB);
   try {
-    const built = await esbuild.build({ ...snapshotScript(join(dist, 'src', 'compile-worker-snapshot.js'), script), banner: { js: MODULE_URL }, plugins: [chevrotainStatic, snapshotLocation] });
+    // Without whitespace and comments: the script's text stays in the snapshot (functions not yet
+    // compiled are compiled from it), and fewer bytes are fewer to deserialize and checksum at
+    // every start. Names are kept (stack traces, TSBPF_DEBUG).
+    const built = await esbuild.build({ ...snapshotScript(join(dist, 'src', 'compile-worker-snapshot.js'), script), banner: { js: MODULE_URL }, minifyWhitespace: true, plugins: [chevrotainStatic, chevrotainCharClasses, snapshotLocation] });
     for (const p of Object.keys(built.metafile.inputs)) inputs.add(toPosix(relative(root, resolve(root, p))));
   } catch (e) {
     return `cannot bundle its entry: ${(e as Error).message}`;
   }
   try {
-    const r = spawnSync(process.execPath, ['--snapshot-blob', blob, '--build-snapshot', script], { encoding: 'utf8', cwd: outdir });
+    const r = spawnSync(process.execPath, [...WORKER_SNAPSHOT_FLAGS, '--snapshot-blob', blob, '--build-snapshot', script], { encoding: 'utf8', cwd: outdir });
     if (r.status !== 0) {
       rmSync(blob, { force: true });
       return `node --build-snapshot failed: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`;

@@ -1,11 +1,12 @@
 import { createRequire } from 'node:module';
 import type llvmTypes from 'llvm-bindings';
 import { Helper } from '../contract/index.js';
+import { LLVM_BINDINGS_ADDON } from './llvm-addons.js';
 
 function loadLlvmBindings(): typeof llvmTypes {
   const require = createRequire(import.meta.url);
   try {
-    return require('llvm-bindings/build/Release/llvm-bindings.node') as typeof llvmTypes;
+    return require(LLVM_BINDINGS_ADDON) as typeof llvmTypes;
   } catch (e) {
     // Built elsewhere (a debug build): the package's own lookup.
     if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
@@ -15,9 +16,10 @@ function loadLlvmBindings(): typeof llvmTypes {
 
 // llvm-bindings is CommonJS; only src/codegen loads it, and only in the compile worker. Its addon
 // is required by its path: the package's index.js finds it through the `bindings` package (two
-// more modules and a few failed requires first, ~1.5 ms of every cold compile).
-const llvm = loadLlvmBindings();
-export { llvm };
+// more modules and a few failed requires first, ~1.5 ms of every cold compile). Loaded by the
+// first BpfBuilder, not with this module: the worker's front end runs first, while libLLVM loads
+// on another thread (src/codegen/llvm-addons.ts). Every use of `llvm` follows a BpfBuilder's.
+export let llvm!: typeof llvmTypes;
 
 type Value = llvmTypes.Value;
 type Fn = llvmTypes.Function;
@@ -85,7 +87,7 @@ export const BPF_PSEUDO_MAP_VALUE = 2;
  * byte by byte when it cannot prove alignment).
  */
 export class BpfBuilder {
-  readonly context = new llvm.LLVMContext();
+  readonly context = new (llvm ??= loadLlvmBindings()).LLVMContext();
   readonly module: llvmTypes.Module;
   readonly b: llvmTypes.IRBuilder;
   readonly i1: llvmTypes.IntegerType;
