@@ -7,6 +7,8 @@
   # and one executable:
   #   tsbpf           - the command (native/src/launcher.c): bin/tsbpf's start-up snapshot checks
   #                     without a shell, then exec node (bin/tsbpf execs it when it is built)
+  #   tsbpf-release   - closes the probes' descriptors tsbpf hands it from parallel threads
+  #                     (native/src/release.c; runtime/session/detach.ts spawns it when built)
   "target_defaults": {
     # node-addon-api with C++ exceptions (what its node_addon_api_except target sets, inlined
     # so that gyp writes no makefiles outside build/).
@@ -50,6 +52,13 @@
       "type": "executable",
       "sources": ["src/launcher.c"],
       "cflags": ["-O2", "-Wall", "-Wextra"]
+    },
+    {
+      "target_name": "tsbpf-release",
+      "type": "executable",
+      "sources": ["src/release.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-pthread"],
+      "ldflags": ["-pthread"]
     }
   ]
 }

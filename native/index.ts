@@ -343,6 +343,15 @@ export interface LlvmNative {
 
 export { nativeSearchDirs };
 
+/** The path of one of native/binding.gyp's executables (e.g. 'tsbpf-release'), undefined when it is not built. */
+export function nativeExecutable(file: string): string | undefined {
+  for (const d of nativeSearchDirs()) {
+    const p = join(d, file);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
 /**
  * The add-ons this process has loaded, by path, shared by every copy of this module (the bundle's
  * and dist/'s: the interactive front end loads the latter), as require()'s cache shared them.

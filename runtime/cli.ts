@@ -876,7 +876,7 @@ async function awaitRelease(session: Session, tty: NodeJS.WriteStream | undefine
   const left = new Promise<void>((resolve) => (leave = resolve));
   process.on('SIGINT', leave);
   process.on('SIGTERM', leave);
-  const told = setTimeout(() => tty?.isTTY && tty.write('Detaching probes (the kernel releases them one by one; Ctrl-C again leaves that to the background)...\n'), 500);
+  const told = setTimeout(() => tty?.isTTY && tty.write('Detaching probes (the kernel releases each slowly; Ctrl-C again leaves that to the background)...\n'), 500);
   try {
     await Promise.race([session.released(), left]);
   } finally {

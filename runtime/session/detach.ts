@@ -1,23 +1,26 @@
 /**
- * Detaching many probes at once. Closing a perf event that runs a BPF program costs the kernel a
- * tasks-trace RCU grace period (perf_event_detach_bpf_prog waits for one under a global mutex):
- * 40-80 ms per event, one after another, so the 360 `tracepoint:syscalls:sys_enter_*` probes took
- * 28 s to detach (bpftrace 0.17 too), and in parallel threads no faster. So the attachments are
- * closed here for a short budget, and whatever is left is handed to a short-lived child process
- * that inherits the descriptors: our close then only drops a reference, and the kernel's slow
- * release runs in the child's exit, while this process runs END and prints its maps. The promise
- * closeAttachments returns settles when that child has exited, i.e. when the kernel has released
- * every probe: the CLI waits for it before it ends (nothing is left attached after tsbpf exits),
- * unless a second Ctrl-C leaves the rest of the release to the child (runtime/cli.ts).
+ * Detaching many probes at once. Closing a perf event that runs a BPF program costs the kernel RCU
+ * grace periods (perf_event_detach_bpf_prog, the tracepoint's unregister): ~75 ms per event on
+ * kernel 6.18, so the 360 `tracepoint:syscalls:sys_enter_*` probes took 27 s to detach one after
+ * another (bpftrace 0.17 too). Closes from parallel threads overlap in part: 24 tracepoint events
+ * took 1770 ms closed serially, 915-980 ms from 4 or 24 threads (~38 ms a descriptor stays
+ * serialized). So the attachments are closed here for a short budget, and whatever is left is
+ * handed to a short-lived child process that inherits the descriptors: our close then only drops a
+ * reference, and the kernel's slow release runs in the child (native/src/release.c closes them
+ * from up to 32 threads; without that build, `sh`'s exit closes them one by one), while this
+ * process runs END and prints its maps. The promise closeAttachments returns settles when that
+ * child has exited, i.e. when the kernel has released every probe: the CLI waits for it before it
+ * ends (nothing is left attached after tsbpf exits), unless a second Ctrl-C leaves the rest of the
+ * release to the child (runtime/cli.ts).
  *
  * At the end of a run (Session.finish) nothing is closed on the JavaScript thread: the close(2)
- * calls, which block for the grace period without using the CPU, run on libuv's threadpool
+ * calls, which block for the grace periods without using the CPU, run on libuv's threadpool
  * (`closeInThreads`), while the session prepares the printing (the kernel symbol table); more
  * than a few guarded attachments go to the child at once (`releaseAttachments`).
  */
 import { close } from 'node:fs';
 import { createRequire } from 'node:module';
-import { bpf } from '../../native/index.js';
+import { bpf, nativeExecutable } from '../../native/index.js';
 
 /** How long detaching may hold up the end of a run before the rest is handed off. */
 const DETACH_BUDGET_MS = 100;
@@ -67,10 +70,17 @@ function closeQuietly(fd: number): void {
   }
 }
 
+/** The program the hand-off child runs for `count` descriptors, passed as its fds 3 .. count+2. */
+export function releaseChildCommand(count: number): { file: string; args: string[] } {
+  const helper = nativeExecutable('tsbpf-release');
+  return helper ? { file: helper, args: [String(count)] } : { file: '/bin/sh', args: ['-c', 'read _'] };
+}
+
 /**
- * The child (`sh -c 'read _'`) holds copies of `fds` until we close its stdin, which is after our
- * own copies are closed, so the last reference, and the slow release, is always the child's. It
- * is in its own process group (a second Ctrl-C at the terminal does not reach it); the returned
+ * The child (`tsbpf-release`, else `sh -c 'read _'`) holds copies of `fds` until we close its
+ * stdin, which is after our own copies are closed, so the last reference, and the slow release, is
+ * always the child's: tsbpf-release then closes them from parallel threads, sh in its exit. It is
+ * in its own process group (a second Ctrl-C at the terminal does not reach it); the returned
  * promise settles when it has exited, which is after the kernel's release of every descriptor
  * (an exiting task closes its files, and waits for their release, before it becomes a zombie).
  */
@@ -79,7 +89,8 @@ function handOff(fds: readonly number[]): Promise<void> {
   try {
     // node:child_process on first use only (start-up time).
     const { spawn } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
-    child = spawn('/bin/sh', ['-c', 'read _'], { stdio: ['pipe', 'ignore', 'ignore', ...fds], detached: true });
+    const { file, args } = releaseChildCommand(fds.length);
+    child = spawn(file, args, { stdio: ['pipe', 'ignore', 'ignore', ...fds], detached: true });
   } catch {
     child = undefined;
   }

@@ -73,6 +73,8 @@ for target in tsbpf_bpf tsbpf_llvm tsbpf_proc; do
 done
 # The command's launcher (native/src/launcher.c; bin/tsbpf execs it).
 [ -x "$native_out/tsbpf" ] || stale=1
+# The child that closes released probes from parallel threads (native/src/release.c).
+[ -x "$native_out/tsbpf-release" ] || stale=1
 if [ "$stale" = 0 ] && [ -n "$(find native/src native/binding.gyp -newer "$native_out/tsbpf_bpf.node" -print -quit)" ]; then
   stale=1
 fi

@@ -3,10 +3,11 @@
  * closes run off the JavaScript thread while the kernel symbol table is read, END and the map
  * reads wait for the unguarded ones, and everything is released before tsbpf exits.
  */
-import { readFileSync } from 'node:fs';
-import { bpf } from '../../native/index.js';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bpf, nativeExecutable } from '../../native/index.js';
 import { referenceFind } from '../helpers/kallsyms-reference.js';
-import { bpfObjectsOf, describeRun, eventually, kernelTest, runTsbpf, startTsbpf } from '../helpers/tsbpf.js';
+import { bpfObjectsOf, describeRun, eventually, kernelTest, runTsbpf, scratchDir, startTsbpf } from '../helpers/tsbpf.js';
 
 kernelTest('exit() in a lone probe: every kernel stack frame printed at exit is the nearest /proc/kallsyms text symbol and its offset', async (t) => {
   const r = await runTsbpf(['-e', 'tracepoint:sched:sched_switch { @[kstack(8), kstack(raw, 8)] = count(); exit(); }']);
@@ -65,6 +66,45 @@ kernelTest('-c: the command\'s exit ends the run; the maps are printed and every
   const r = await h.exited;
   t.is(r.code, 0, describeRun(r));
   t.regex(r.stdout, /^@e: 1\n@s: \d+\n$/m, describeRun(r));
+  const gone = await eventually(() => progs.every((id) => bpf.progInfoById(id) === null), 10_000, 50);
+  t.true(gone, `programs left: ${progs.filter((id) => bpf.progInfoById(id) !== null).join(', ')}`);
+});
+
+/** The syscalls of the twelve probes below (each has a tracepoint on every kernel tsbpf supports). */
+const TWELVE = ['read', 'write', 'openat', 'close', 'getppid', 'getpid', 'newfstat', 'mmap', 'brk', 'munmap', 'mprotect', 'lseek'];
+
+kernelTest('exit() with 12 syscall tracepoints: tsbpf-release gets every attachment, and every program is gone after tsbpf exits', async (t) => {
+  // TSBPF_NATIVE_DIR is searched first (native/search-dirs.ts): there, a tsbpf-release that notes
+  // its arguments and the descriptors it inherited, then runs the real one (exec keeps them).
+  const real = nativeExecutable('tsbpf-release');
+  if (!real) return t.fail('native/build/Release/tsbpf-release is not built (npm run build:native)');
+  const dir = scratchDir(t);
+  const log = join(dir, 'release.log');
+  const wrapper = join(dir, 'tsbpf-release');
+  const noteFds = `for f in /proc/$$/fd/*; do case $(readlink $f) in *perf_event*) printf '%s ' \${f##*/};; esac; done`;
+  writeFileSync(wrapper, `#!/bin/sh\necho "$@" > '${log}'\n${noteFds} >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+  const probes = TWELVE.map((s) => `tracepoint:syscalls:sys_enter_${s}`).join(',');
+  const h = startTsbpf(['-e', `${probes} { @[probe] = count(); } tracepoint:sched:sched_switch { exit(); }`], { t, env: { TSBPF_NATIVE_DIR: dir } });
+  await h.attached;
+  const progs = bpfObjectsOf(h.pid).progIds;
+  t.is(progs.length, 13, describeRun(h));
+  const perfEvents = readdirSync(`/proc/${h.pid}/fd`).filter((fd) => {
+    try {
+      return readlinkSync(`/proc/${h.pid}/fd/${fd}`) === 'anon_inode:[perf_event]';
+    } catch {
+      return false;
+    }
+  }).length;
+  t.is(perfEvents, 13, 'one perf event per tracepoint');
+  const r = await h.exited;
+  t.is(r.code, 0, describeRun(r));
+  t.regex(r.stdout, /^@\[tracepoint:syscalls:sys_enter_read\]: \d+$/m, describeRun(r));
+  // tsbpf exits after the child has: the log is complete. The child closes descriptors 3..COUNT+2,
+  // which are exactly the perf events it inherited.
+  const [args, fds] = readFileSync(log, 'utf8').trimEnd().split('\n');
+  t.is(args, String(perfEvents), 'every attachment is handed to tsbpf-release');
+  const expected = Array.from({ length: perfEvents }, (_, i) => 3 + i);
+  t.deepEqual(fds?.trim().split(' ').map(Number).sort((a, b) => a - b), expected, `perf event descriptors of the child: ${fds}`);
   const gone = await eventually(() => progs.every((id) => bpf.progInfoById(id) === null), 10_000, 50);
   t.true(gone, `programs left: ${progs.filter((id) => bpf.progInfoById(id) !== null).join(', ')}`);
 });
