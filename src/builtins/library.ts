@@ -225,3 +225,12 @@ export function heldAsInt(t: Type): boolean {
 export function intValue(type: Type, int: IrExpr): LibValue {
   return { type, int };
 }
+
+/**
+ * An exit request's record may be dropped uncounted (IrStmt emit `dropOk`): the runtime ends the run
+ * at the first one it reads, and a probe that fires again before it has stopped sends the same
+ * request again. So a ring buffer full of them loses nothing, and the ring needs room for one.
+ */
+export function endRequest(stmt: IrStmt): IrStmt {
+  return stmt.op === 'emit' ? { ...stmt, dropOk: true } : stmt;
+}

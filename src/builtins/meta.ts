@@ -6,7 +6,7 @@ import type * as ast from '../ast/nodes.js';
 import type { IrExpr, IrStmt } from '../ir/ir.js';
 import type { Diagnostics } from '../common/diagnostic.js';
 import { boolType, i64, noneType, typeToString, type Type } from '../types/types.js';
-import { argCount, c64, literalFormat, type LibFunction, type LibValue, type LowerContext } from './library.js';
+import { argCount, c64, endRequest, literalFormat, type LibFunction, type LibValue, type LowerContext } from './library.js';
 
 const constBool = (b: boolean): LibValue => ({ type: boolType, int: c64(b ? 1 : 0) });
 
@@ -183,7 +183,7 @@ const assertFn: LibFunction = {
     const errorf = cx.library('errorf')?.stmt;
     if (!errorf) return [];
     const report = errorf(assertReport(call), cx);
-    const exit: IrStmt[] = [cx.emit({ kind: 'exit', args: [i64] }, [{ type: i64, int: c64(1) }]), { op: 'return' }];
+    const exit: IrStmt[] = [endRequest(cx.emit({ kind: 'exit', args: [i64] }, [{ type: i64, int: c64(1) }])), { op: 'return' }];
     return [{ op: 'if', cond: { op: 'unary', operator: '!', operand: cond }, then: [...report, ...exit], else: [] }];
   },
 };

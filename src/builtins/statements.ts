@@ -7,7 +7,7 @@ import type { Diagnostics } from '../common/diagnostic.js';
 import type { ParsedFormat } from '../contract/index.js';
 import type { IrExpr } from '../ir/ir.js';
 import { i64, storageType, typeToString, type Type } from '../types/types.js';
-import { argCount, type LibFunction, type LibValue } from './library.js';
+import { argCount, endRequest, type LibFunction, type LibValue } from './library.js';
 import { checkFormatArgs, parseFormat, type FormatArgKind } from './printf-check.js';
 
 /** printf's literal format, parsed; undefined after an error. */
@@ -72,7 +72,7 @@ const exit: LibFunction = {
       return [];
     }
     const code = call.args[0] ? cx.intOf(cx.value(call.args[0]), call.args[0]) : ({ op: 'const', value: 0n } as IrExpr);
-    return [cx.emit({ kind: 'exit', args: [i64] }, [{ type: i64, int: code }]), { op: 'return' }];
+    return [endRequest(cx.emit({ kind: 'exit', args: [i64] }, [{ type: i64, int: code }])), { op: 'return' }];
   },
 };
 

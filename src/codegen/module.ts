@@ -263,7 +263,7 @@ class ProgramGen {
       case 'emit': {
         const rec = this.blob(s.record);
         const r = bb.helper(Helper.ringbuf_output, bb.i64, [bb.mapRef(this.ir.ringbufMap), rec, bb.int(BigInt(blobSize(s.record))), bb.int(0n)]);
-        this.ifThen(this.b.CreateICmpNE(r, bb.int(0n)), () => this.bumpLost());
+        if (!s.dropOk) this.ifThen(this.b.CreateICmpNE(r, bb.int(0n)), () => this.bumpLost());
         return;
       }
       case 'emitPtr': {

@@ -135,8 +135,12 @@ export type IrStmt =
    * best (meta = 1 once set). The cell's epoch becomes `epoch` (bpftrace codegen_llvm.cpp tseries).
    */
   | { readonly op: 'mapTseries'; readonly map: number; readonly key: IrBlob; readonly value: IrExpr; readonly now: IrExpr; readonly epoch: IrExpr; readonly agg: TseriesAgg; readonly signed: boolean }
-  /** Send a record to user space through the ring buffer; count a loss when it is full. */
-  | { readonly op: 'emit'; readonly record: IrBlob }
+  /**
+   * Send a record to user space through the ring buffer; count a loss when it is full. A `dropOk`
+   * record is one of many identical requests of which the runtime needs only the first (exit()'s):
+   * its loss is not counted, and the ring needs room for it once (src/ir/ring-demand.ts).
+   */
+  | { readonly op: 'emit'; readonly record: IrBlob; readonly dropOk?: true }
   /** Like `emit`, for a record built elsewhere (a per-CPU scratch map value, too large for the stack): `size` bytes at address `ptr`. */
   | { readonly op: 'emitPtr'; readonly ptr: IrExpr; readonly size: number }
   | { readonly op: 'setVar'; readonly id: number; readonly value: IrExpr }

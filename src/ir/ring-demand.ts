@@ -3,7 +3,8 @@
  * is known from the code: the default ring buffer (16 MiB, src/compile.ts RINGBUF_BYTES) absorbs a
  * flood of per-event output, and a script whose attached probes send nothing (a count, a
  * histogram) needs only room for what BEGIN and END send, once each. Creating the 16 MiB ring
- * costs ~3.5 ms of the kernel's time at every start.
+ * costs ~3.5 ms of the kernel's time at every start. An exit request (emit `dropOk`) needs room
+ * once wherever it is: the runtime ends the run at the first, the others may be dropped.
  */
 import type { IrStmt } from './ir.js';
 import { blobSize } from './blob-size.js';
@@ -35,16 +36,20 @@ export function ringDemand(programs: readonly RingProgram[], unchecked: Readonly
     const sent = sentBytes(p.body);
     const reports = ringReportingSites(p.body, unchecked);
     if (sent === undefined) return undefined;
-    if (!p.runOnce && (sent > 0 || reports > 0)) return undefined;
+    if (!p.runOnce && (sent.bytes > 0 || reports > 0)) return undefined;
     if (reports > 0 && containsLoop(p.body)) return undefined;
-    total += sent + reports * recordBytes(HELPER_ERROR_RECORD);
+    total += sent.bytes + sent.dropOkBytes + reports * recordBytes(HELPER_ERROR_RECORD);
   }
   return total;
 }
 
-/** Bytes the `emit` statements of a body send, each once; undefined if one is inside a loop. */
-function sentBytes(body: readonly IrStmt[]): number | undefined {
+/**
+ * Bytes the `emit` statements of a body send, each once (`dropOk` records apart: room for each
+ * site once, in a loop or not); undefined if a counted one is inside a loop.
+ */
+function sentBytes(body: readonly IrStmt[]): { bytes: number; dropOkBytes: number } | undefined {
   let bytes = 0;
+  let dropOkBytes = 0;
   let unbounded = false;
   const visit = (x: unknown, inLoop: boolean): void => {
     if (Array.isArray(x)) {
@@ -55,15 +60,19 @@ function sentBytes(body: readonly IrStmt[]): number | undefined {
     const o = x as IrStmt | { readonly op?: unknown };
     const op = 'op' in o ? o.op : undefined;
     if (op === 'emit' || op === 'emitPtr') {
-      if (inLoop) unbounded = true;
       const s = o as Extract<IrStmt, { op: 'emit' | 'emitPtr' }>;
-      bytes += recordBytes(s.op === 'emit' ? blobSize(s.record) : s.size);
+      const size = recordBytes(s.op === 'emit' ? blobSize(s.record) : s.size);
+      if (s.op === 'emit' && s.dropOk) dropOkBytes += size;
+      else {
+        if (inLoop) unbounded = true;
+        bytes += size;
+      }
     }
     const loop = inLoop || (typeof op === 'string' && LOOP_OPS.has(op));
     for (const v of Object.values(o)) if (v !== null && typeof v === 'object') visit(v, loop);
   };
   visit(body, false);
-  return unbounded ? undefined : bytes;
+  return unbounded ? undefined : { bytes, dropOkBytes };
 }
 
 function containsLoop(body: readonly IrStmt[]): boolean {

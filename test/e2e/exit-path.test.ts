@@ -3,6 +3,7 @@
  * closes run off the JavaScript thread while the kernel symbol table is read, END and the map
  * reads wait for the unguarded ones, and everything is released before tsbpf exits.
  */
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bpf, nativeExecutable } from '../../native/index.js';
@@ -107,4 +108,20 @@ kernelTest('exit() with 12 syscall tracepoints: tsbpf-release gets every attachm
   t.deepEqual(fds?.trim().split(' ').map(Number).sort((a, b) => a - b), expected, `perf event descriptors of the child: ${fds}`);
   const gone = await eventually(() => progs.every((id) => bpf.progInfoById(id) === null), 10_000, 50);
   t.true(gone, `programs left: ${progs.filter((id) => bpf.progInfoById(id) !== null).join(', ')}`);
+});
+
+kernelTest('exit() on every syscall: the repeated exit requests fill the small ring without a loss reported, and the run ends once', async (t) => {
+  // A dd of one-byte reads and writes keeps the probe firing until it is detached (tens of ms after
+  // the first exit() is read): thousands of exit records for a ring sized for one (src/ir/ring-demand.ts).
+  const flood = spawn('dd', ['if=/dev/zero', 'of=/dev/null', 'bs=1', 'count=100000000'], { stdio: 'ignore' });
+  try {
+    const r = await runTsbpf(['-e', `tracepoint:raw_syscalls:sys_enter /pid == ${flood.pid}/ { @ = count(); exit(); }`]);
+    t.is(r.code, 0, describeRun(r));
+    t.regex(r.stdout, /^\n\n@: \d+\n$/, describeRun(r));
+    t.notRegex(r.stderr, /Lost/, describeRun(r));
+    // Far more requests than the ring holds (a page: ~170 records of 24 bytes) were sent.
+    t.true(Number(/@: (\d+)/.exec(r.stdout)![1]) > 1000, describeRun(r));
+  } finally {
+    flood.kill('SIGKILL');
+  }
 });

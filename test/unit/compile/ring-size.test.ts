@@ -38,9 +38,30 @@ test('BEGIN and END output without loops is bounded by its records', (t) => {
   t.true(size > 300 * 16 && size < RINGBUF_BYTES, String(size));
 });
 
-test('an attached probe that prints, exits or may report a helper error keeps the default ring', (t) => {
+test('exit() in an attached probe needs room for one request: the runtime ends at the first, the rest may drop', (t) => {
+  t.is(ringSize(t, 'tracepoint:sched:sched_switch { @ = count(); exit(); }'), SMALL);
+  t.is(ringSize(t, 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); } interval:s:5 { exit(); }'), SMALL);
+  t.is(ringSize(t, 'BEGIN { printf("Tracing...\\n"); } tracepoint:syscalls:sys_enter_openat { @[comm] = count(); } interval:s:1 { exit(); } END { clear(@); }'), SMALL);
+  // assert() reports its failure through a counted record before it exits.
+  t.is(ringSize(t, 'tracepoint:syscalls:sys_enter_openat { assert(pid > 0, "pid"); }'), RINGBUF_BYTES);
+});
+
+test('an exit request is not counted as lost when the ring is full; every other record is', (t) => {
+  const emits: { dropOk?: true }[] = [];
+  const r = compileFrontend({ name: 'test', text: 'tracepoint:syscalls:sys_enter_openat { printf("%d\\n", pid); exit(); }' }, {});
+  const visit = (x: unknown): void => {
+    if (Array.isArray(x)) return x.forEach(visit);
+    if (x === null || typeof x !== 'object') return;
+    if ((x as { op?: unknown }).op === 'emit') emits.push(x as { dropOk?: true });
+    Object.values(x).forEach(visit);
+  };
+  visit(r.ir?.programs);
+  t.deepEqual(emits.map((e) => e.dropOk === true), [false, true]);
+});
+
+test('an attached probe that prints or may report a helper error keeps the default ring', (t) => {
   t.is(ringSize(t, 'tracepoint:syscalls:sys_enter_openat { printf("%d\\n", pid); }'), RINGBUF_BYTES);
-  t.is(ringSize(t, 'tracepoint:syscalls:sys_enter_openat { exit(); }'), RINGBUF_BYTES);
+  t.is(ringSize(t, 'tracepoint:syscalls:sys_enter_openat { printf("%d\\n", pid); exit(); }'), RINGBUF_BYTES);
   // Six checked map updates report a failure through the ring (more than .helper-errors counts).
   t.is(ringSize(t, 'tracepoint:syscalls:sys_enter_openat { @a[tid] = count(); @b[tid] = count(); @c[tid] = count(); @d[tid] = count(); @e[tid] = count(); @f[tid] = count(); }'), RINGBUF_BYTES);
   t.is(ringSize(t, 'interval:s:1 { print(@x); } tracepoint:syscalls:sys_enter_openat { @x = count(); }'), RINGBUF_BYTES);
