@@ -130,6 +130,8 @@ Napi::Value ProgTestRun(const Napi::CallbackInfo& info) {
 
 // progTestRunTimed(progFd, dataIn, repeat) -> { retval, duration }: BPF_PROG_TEST_RUN `repeat`
 // times on a packet (XDP and other packet programs); duration is the kernel's average in ns.
+// A signal between repetitions ends the run with EINTR (a compile worker's exit, SIGCHLD, can land
+// there): the measurement is then taken again, as an interrupted syscall is restarted.
 Napi::Value ProgTestRunTimed(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = ArgInt32(info, 0, "progFd");
@@ -139,7 +141,10 @@ Napi::Value ProgTestRunTimed(const Napi::CallbackInfo& info) {
   opts.data_in = data.Data();
   opts.data_size_in = static_cast<uint32_t>(data.Length());
   opts.repeat = repeat;
-  if (bpf_prog_test_run_opts(fd, &opts) != 0) ThrowErrno(env, "bpf_prog_test_run", errno);
+  int err;
+  while ((err = bpf_prog_test_run_opts(fd, &opts)) != 0 && errno == EINTR) {
+  }
+  if (err != 0) ThrowErrno(env, "bpf_prog_test_run", errno);
   Napi::Object out = Napi::Object::New(env);
   out.Set("retval", Napi::Number::New(env, opts.retval));
   out.Set("duration", Napi::Number::New(env, opts.duration));

@@ -155,8 +155,10 @@ async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Rep
     const err: Buffer[] = [];
     // The reply ends with a newline (JSON has no raw newline). Then the worker has nothing left to do
     // but LLVM's teardown at exit (milliseconds): it is ended at once (SIGKILL), and the outcome is
-    // given once it is gone, so that its exit (SIGCHLD) never lands in the session that follows (a
-    // signal interrupts bpf_prog_test_run with EINTR).
+    // given at once, not when it is gone (the kernel's teardown of its LLVM mappings took ~6 ms of
+    // every cold compile). Its exit (SIGCHLD) may land in the session that follows: the syscalls a
+    // signal can interrupt there restart (libbpf's program load retries EAGAIN; the packet
+    // benchmark's BPF_PROG_TEST_RUN retries EINTR, native/src/prog.cc).
     let replied: Outcome | InternalError | undefined;
     const answer = (): Outcome | InternalError => {
       try {
@@ -168,8 +170,10 @@ async function askWorker<Reply, Outcome>(request: object, interpret: (reply: Rep
     child.stdout.on('data', (c: Buffer) => {
       out.push(c);
       if (replied === undefined && c.includes(10)) {
+        startupMark('worker-replied');
         replied = answer();
         child.kill('SIGKILL');
+        resolve(replied);
       }
     });
     child.stderr.on('data', (c: Buffer) => err.push(c));
