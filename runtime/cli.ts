@@ -855,14 +855,32 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
     }
     throw e;
   } finally {
+    // The release's signal listeners go on before onSignal comes off: node restores SIGINT's
+    // default action (death) while no listener is left, even for a moment.
+    const leaving = leaveOnSignal();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await exporter?.close();
     session.dispose();
     startupMark('disposed');
-    await awaitRelease(session, opts.quiet === true ? undefined : stderr);
+    await awaitRelease(session, leaving, opts.quiet === true ? undefined : stderr);
     startupMark('released');
   }
+}
+
+/** A promise a SIGINT or SIGTERM settles, with the listeners' removal. */
+function leaveOnSignal(): { readonly left: Promise<void>; readonly stop: () => void } {
+  let leave = (): void => undefined;
+  const left = new Promise<void>((resolve) => (leave = resolve));
+  process.on('SIGINT', leave);
+  process.on('SIGTERM', leave);
+  return {
+    left,
+    stop: () => {
+      process.off('SIGINT', leave);
+      process.off('SIGTERM', leave);
+    },
+  };
 }
 
 /**
@@ -871,17 +889,12 @@ async function runWithTarget(opts: Options, source: SourceFile, targetPid: numbe
  * terminal is told why it waits, and a second Ctrl-C (or SIGTERM) leaves the rest of the release
  * to the background child and ends at once, as bpftrace's second Ctrl-C does.
  */
-async function awaitRelease(session: Session, tty: NodeJS.WriteStream | undefined): Promise<void> {
-  let leave = (): void => undefined;
-  const left = new Promise<void>((resolve) => (leave = resolve));
-  process.on('SIGINT', leave);
-  process.on('SIGTERM', leave);
+async function awaitRelease(session: Session, leaving: ReturnType<typeof leaveOnSignal>, tty: NodeJS.WriteStream | undefined): Promise<void> {
   const told = setTimeout(() => tty?.isTTY && tty.write('Detaching probes (the kernel releases each slowly; Ctrl-C again leaves that to the background)...\n'), 500);
   try {
-    await Promise.race([session.released(), left]);
+    await Promise.race([session.released(), leaving.left]);
   } finally {
     clearTimeout(told);
-    process.off('SIGINT', leave);
-    process.off('SIGTERM', leave);
+    leaving.stop();
   }
 }
