@@ -85,7 +85,9 @@ kernelTest('exit() with 12 syscall tracepoints: tsbpf-release gets every attachm
   const noteFds = `for f in /proc/$$/fd/*; do case $(readlink $f) in *perf_event*) printf '%s ' \${f##*/};; esac; done`;
   writeFileSync(wrapper, `#!/bin/sh\necho "$@" > '${log}'\n${noteFds} >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
   const probes = TWELVE.map((s) => `tracepoint:syscalls:sys_enter_${s}`).join(',');
-  const h = startTsbpf(['-e', `${probes} { @[probe] = count(); } tracepoint:sched:sched_switch { exit(); }`], { t, env: { TSBPF_NATIVE_DIR: dir } });
+  // The run ends when this test says so (a kill(2) of signal 0 to itself), after it has counted the
+  // attachments: an exit() that fires on its own could end the run before they are seen.
+  const h = startTsbpf(['-e', `${probes} { @[probe] = count(); } tracepoint:syscalls:sys_enter_kill /pid == ${process.pid}/ { exit(); }`], { t, env: { TSBPF_NATIVE_DIR: dir } });
   await h.attached;
   const progs = bpfObjectsOf(h.pid).progIds;
   t.is(progs.length, 13, describeRun(h));
@@ -97,6 +99,7 @@ kernelTest('exit() with 12 syscall tracepoints: tsbpf-release gets every attachm
     }
   }).length;
   t.is(perfEvents, 13, 'one perf event per tracepoint');
+  process.kill(process.pid, 0);
   const r = await h.exited;
   t.is(r.code, 0, describeRun(r));
   t.regex(r.stdout, /^@\[tracepoint:syscalls:sys_enter_read\]: \d+$/m, describeRun(r));
