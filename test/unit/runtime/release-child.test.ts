@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'ava';
-import { nativeExecutable } from '../../../native/index.js';
+import { nativeFile } from '../../../native/index.js';
 import { releaseChildCommand } from '../../../runtime/session/detach.js';
 import { REPO_ROOT } from '../../helpers/tsbpf.js';
 
@@ -17,7 +17,8 @@ const HELPER = join(REPO_ROOT, 'native/build/Release/tsbpf-release');
 function exitOf(child: ChildProcess): Promise<{ code: number | null; stderr: string }> {
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
+  // 'close', not 'exit': stderr's last data may come after the exit event.
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
 }
 
 /** Until `pid` runs tsbpf-release and blocks in read(2) on its stdin (/proc/PID/syscall: "0 0x0 ..."). */
@@ -34,7 +35,7 @@ async function blockedOnStdin(pid: number): Promise<boolean> {
 }
 
 test('detach.ts hands off to the built tsbpf-release, with the number of descriptors', (t) => {
-  t.is(nativeExecutable('tsbpf-release'), HELPER);
+  t.is(nativeFile('tsbpf-release'), HELPER);
   t.deepEqual(releaseChildCommand(360), { file: HELPER, args: ['360'] });
 });
 
