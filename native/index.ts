@@ -13,9 +13,7 @@
 // libbpf's warnings never reach stderr: they land in NativeError.detail
 // (TSBPF_LIBBPF_VERBOSE=1 prints all libbpf messages instead).
 
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { nativeSearchDirs } from './search-dirs.js';
+import { nativeFile, nativeSearchDirs } from './search-dirs.js';
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -341,16 +339,7 @@ export interface LlvmNative {
 // ---------------------------------------------------------------------------------------------
 // Loading
 
-export { nativeSearchDirs };
-
-/** The path of one of native/binding.gyp's executables (e.g. 'tsbpf-release'), undefined when it is not built. */
-export function nativeExecutable(file: string): string | undefined {
-  for (const d of nativeSearchDirs()) {
-    const p = join(d, file);
-    if (existsSync(p)) return p;
-  }
-  return undefined;
-}
+export { nativeFile, nativeSearchDirs };
 
 /**
  * The add-ons this process has loaded, by path, shared by every copy of this module (the bundle's
@@ -367,18 +356,14 @@ const LOADED = Symbol.for('tsbpf.nativeAddons');
 function loadAddon(file: string): unknown {
   const g = globalThis as unknown as Record<symbol, Map<string, unknown> | undefined>;
   const loaded = (g[LOADED] ??= new Map<string, unknown>());
-  const dirs = nativeSearchDirs();
-  for (const d of dirs) {
-    const p = join(d, file);
-    const known = loaded.get(p);
-    if (known !== undefined) return known;
-    if (!existsSync(p)) continue;
-    const module = { exports: {} as unknown };
-    process.dlopen(module, p);
-    loaded.set(p, module.exports);
-    return module.exports;
-  }
-  throw new Error(`tsbpf: native add-on ${file} not found (looked in ${dirs.join(', ')}); run \`npm run build:native\``);
+  const p = nativeFile(file);
+  if (p === undefined) throw new Error(`tsbpf: native add-on ${file} not found (looked in ${nativeSearchDirs().join(', ')}); run \`npm run build:native\``);
+  const known = loaded.get(p);
+  if (known !== undefined) return known;
+  const module = { exports: {} as unknown };
+  process.dlopen(module, p);
+  loaded.set(p, module.exports);
+  return module.exports;
 }
 
 let bpfCache: BpfNative | undefined;

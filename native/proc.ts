@@ -2,9 +2,7 @@
 // loaded with process.dlopen rather than createRequire, because the worker loads it before
 // anything else: this costs ~0.2 ms where importing native/index.ts costs ~2.8 ms and
 // tsbpf_bpf.node (libbpf, libelf) ~0.6 ms (measured on this machine kind).
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { nativeSearchDirs } from './search-dirs.js';
+import { nativeFile } from './search-dirs.js';
 
 export interface ProcNative {
   /** prctl(PR_SET_PDEATHSIG, signal): the kernel sends `signal` when the forking thread exits. Throws NativeError-shaped errors. */
@@ -21,15 +19,10 @@ export interface ProcNative {
 
 let loaded: ProcNative | undefined;
 
-/** The path of native addon `file` (e.g. tsbpf_llvm.node) where native/ finds its addons, if built. */
-export function nativeAddonPath(file: string): string | undefined {
-  return nativeSearchDirs().map((d) => join(d, file)).find((p) => existsSync(p));
-}
-
 /** Loads tsbpf_proc.node (once); throws when it is not built. */
 export function loadProc(): ProcNative {
   if (loaded) return loaded;
-  const path = nativeAddonPath('tsbpf_proc.node');
+  const path = nativeFile('tsbpf_proc.node');
   if (path === undefined) throw new Error('tsbpf: native add-on tsbpf_proc.node not found; run `npm run build:native`');
   const module = { exports: {} as ProcNative };
   process.dlopen(module, path);

@@ -1,7 +1,8 @@
-// Where the .node files are found; shared by the loaders (native/index.ts, native/proc.ts).
+// Where the .node files (and native/binding.gyp's executables) are found; shared by the loaders
+// (native/index.ts, native/proc.ts).
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
 
 /** Directories searched for the .node files, in order. */
 export function nativeSearchDirs(): string[] {
@@ -17,4 +18,13 @@ export function nativeSearchDirs(): string[] {
     join(here, 'build/Debug'),
   );
   return dirs;
+}
+
+/** The path of a file of the native build (an addon such as 'tsbpf_llvm.node', an executable such as 'tsbpf-release') in the first search directory that has it; undefined when it is not built. */
+export function nativeFile(file: string): string | undefined {
+  for (const d of nativeSearchDirs()) {
+    const p = join(d, file);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
 }

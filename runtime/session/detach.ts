@@ -20,7 +20,7 @@
  */
 import { close } from 'node:fs';
 import { createRequire } from 'node:module';
-import { bpf, nativeExecutable } from '../../native/index.js';
+import { bpf, nativeFile } from '../../native/index.js';
 
 /** How long detaching may hold up the end of a run before the rest is handed off. */
 const DETACH_BUDGET_MS = 100;
@@ -72,7 +72,7 @@ function closeQuietly(fd: number): void {
 
 /** The program the hand-off child runs for `count` descriptors, passed as its fds 3 .. count+2. */
 export function releaseChildCommand(count: number): { file: string; args: string[] } {
-  const helper = nativeExecutable('tsbpf-release');
+  const helper = nativeFile('tsbpf-release');
   return helper ? { file: helper, args: [String(count)] } : { file: '/bin/sh', args: ['-c', 'read _'] };
 }
 

@@ -478,6 +478,31 @@ async function ctrlcBench(): Promise<void> {
   row(`Ctrl-C -> exited, ${a.probes} probes`, a.exitMs, b?.exitMs, 'ms');
 }
 
+/** Traced runs (tracedRun) by label: each label's wall time and stage times, printed as min / median. */
+class StageRuns {
+  private readonly results = new Map<string, { wall: number[]; stages: Map<string, number[]> }>();
+
+  add(key: string, r: { wall: number; stages: Map<string, number> } | undefined): void {
+    if (!r) return;
+    const entry = this.results.get(key) ?? { wall: [], stages: new Map<string, number[]>() };
+    this.results.set(key, entry);
+    entry.wall.push(r.wall);
+    for (const [stage, ms] of r.stages) entry.stages.set(stage, [...(entry.stages.get(stage) ?? []), ms]);
+  }
+
+  print(runs: number): void {
+    const minMed = (xs: number[]): string => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      return `${sorted[0]!.toFixed(1).padStart(7)} ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1).padStart(7)}`;
+    };
+    console.log(`\n${runs} interleaved runs; min / median ms; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    for (const [key, r] of this.results) {
+      console.log(`\n${key}: wall ${minMed(r.wall)}`);
+      for (const [stage, xs] of r.stages) console.log(`  ${stage.padEnd(18)} ${minMed(xs)}`);
+    }
+  }
+}
+
 const only = process.argv[2];
 console.log(`tsbpf bench: ${RUNS} runs each, median; bpftrace: ${BPFTRACE ?? 'not installed (apt-get install bpftrace)'}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 console.log(`${'measure'.padEnd(44)} ${'tsbpf'.padStart(9)} ${'bpftrace'.padStart(9)} unit   ratio`);
@@ -508,30 +533,16 @@ async function exitBench(): Promise<void> {
   ];
   // Compiled into the cache first.
   for (const p of programs) await tracedRun([COMMAND, '-q', '-e', p], undefined, env);
-  const results = new Map<string, { wall: number[]; stages: Map<string, number[]> }>();
-  const add = (key: string, r: { wall: number; stages: Map<string, number> } | undefined): void => {
-    if (!r) return;
-    const entry = results.get(key) ?? { wall: [], stages: new Map<string, number[]>() };
-    results.set(key, entry);
-    entry.wall.push(r.wall);
-    for (const [stage, ms] of r.stages) entry.stages.set(stage, [...(entry.stages.get(stage) ?? []), ms]);
-  };
+  const table = new StageRuns();
   for (let i = 0; i < runs; i++) {
     for (const p of programs) {
-      add(`tsbpf | ${p}`, await tracedRun([COMMAND, '-q', '-e', p], undefined, env));
-      if (BPFTRACE) add(`bpftrace | ${p}`, await tracedRun([BPFTRACE, '-q', '-e', p], undefined, {}));
+      table.add(`tsbpf | ${p}`, await tracedRun([COMMAND, '-q', '-e', p], undefined, env));
+      if (BPFTRACE) table.add(`bpftrace | ${p}`, await tracedRun([BPFTRACE, '-q', '-e', p], undefined, {}));
     }
   }
-  const minMed = (xs: number[]): string => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    return `${sorted[0]!.toFixed(1).padStart(7)} ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1).padStart(7)}`;
-  };
-  console.log(`\n${runs} interleaved runs; min / median ms; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-  for (const [key, r] of results) {
-    console.log(`\n${key}: wall ${minMed(r.wall)}`);
-    for (const [stage, xs] of r.stages) console.log(`  ${stage.padEnd(18)} ${minMed(xs)}`);
-  }
+  table.print(runs);
 }
+
 
 /** One run with TSBPF_STARTUP_TRACE: wall ms (spawn -> `pattern` on stdout, or exit) and each stage's ms since the process started. */
 async function tracedRun(argv: string[], pattern: string | undefined, env: NodeJS.ProcessEnv): Promise<{ wall: number; stages: Map<string, number> } | undefined> {
@@ -579,32 +590,16 @@ async function stagesBench(): Promise<void> {
     await tracedRun(make(exitProgram), undefined, env);
     await tracedRun(make(ATTACH_PROGRAM), 'ready', env);
   }
-  type Runs = { wall: number[]; stages: Map<string, number[]> };
-  const results = new Map<string, Runs>();
-  const add = (key: string, r: { wall: number; stages: Map<string, number> } | undefined): void => {
-    if (!r) return;
-    const entry = results.get(key) ?? { wall: [], stages: new Map<string, number[]>() };
-    results.set(key, entry);
-    entry.wall.push(r.wall);
-    for (const [s, ms] of r.stages) entry.stages.set(s, [...(entry.stages.get(s) ?? []), ms]);
-  };
+  const table = new StageRuns();
   for (let i = 0; i < runs; i++) {
     for (const [name, make] of Object.entries(tools)) {
-      add(`${name} | BEGIN { exit(); }`, await tracedRun(make(exitProgram), undefined, env));
-      add(`${name} | spawn -> attached`, await tracedRun(make(ATTACH_PROGRAM), 'ready', env));
+      table.add(`${name} | BEGIN { exit(); }`, await tracedRun(make(exitProgram), undefined, env));
+      table.add(`${name} | spawn -> attached`, await tracedRun(make(ATTACH_PROGRAM), 'ready', env));
     }
     if (BPFTRACE) {
-      add(`bpftrace | BEGIN { exit(); }`, await tracedRun([BPFTRACE, '-q', '-e', exitProgram], undefined, {}));
-      add(`bpftrace | spawn -> attached`, await tracedRun([BPFTRACE, '-B', 'line', '-e', ATTACH_PROGRAM], 'ready', {}));
+      table.add(`bpftrace | BEGIN { exit(); }`, await tracedRun([BPFTRACE, '-q', '-e', exitProgram], undefined, {}));
+      table.add(`bpftrace | spawn -> attached`, await tracedRun([BPFTRACE, '-B', 'line', '-e', ATTACH_PROGRAM], 'ready', {}));
     }
   }
-  const minMed = (xs: number[]): string => {
-    const s = [...xs].sort((a, b) => a - b);
-    return `${s[0]!.toFixed(1).padStart(7)} ${s[Math.floor(s.length / 2)]!.toFixed(1).padStart(7)}`;
-  };
-  console.log(`\n${runs} interleaved runs; min / median ms; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-  for (const [key, r] of results) {
-    console.log(`\n${key}: wall ${minMed(r.wall)}`);
-    for (const [stage, xs] of r.stages) console.log(`  ${stage.padEnd(18)} ${minMed(xs)}`);
-  }
+  table.print(runs);
 }

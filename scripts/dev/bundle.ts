@@ -22,7 +22,7 @@ import { chmodSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync,
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLE_DIR, SNAPSHOT_BLOB, SNAPSHOT_NODE, SNAPSHOT_SCRIPT, STAMP_FILE, stampOf } from '../../runtime/compile/bundle-stamp.js';
-import { SNAPSHOT_BLOB as WORKER_SNAPSHOT_BLOB, SNAPSHOT_FLAGS as WORKER_SNAPSHOT_FLAGS, SNAPSHOT_STAMP as WORKER_SNAPSHOT_STAMP, snapshotStampOf } from '../../runtime/compile/worker-snapshot.js';
+import { SNAPSHOT_BLOB as WORKER_SNAPSHOT_BLOB, SNAPSHOT_STAMP as WORKER_SNAPSHOT_STAMP, snapshotArgs, snapshotStampOf } from '../../runtime/compile/worker-snapshot.js';
 
 // This file runs from dist/scripts/dev/.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -158,7 +158,12 @@ const MODULE_URL = `function __tsbpfModuleUrl(rel) {
  * (requiring only built-ins), so the entry is bundled whole, native addons left to load at run time.
  */
 function snapshotScript(entry: string, outfile: string): import('esbuild').BuildOptions & { metafile: true } {
-  return { entryPoints: [entry], outfile, bundle: true, format: 'cjs', platform: 'node', target: 'node20', external: ['llvm-bindings', '*.node'], metafile: true, logLevel: 'error', absWorkingDir: root };
+  // Without whitespace and comments: a snapshot keeps its script's text (functions not yet compiled
+  // are compiled from it), fewer bytes are fewer to deserialize and checksum at every start, and a
+  // few comments esbuild keeps held non-ASCII characters (µ, →), which made V8 keep the whole source
+  // two bytes a character (the CLI's blob: 5.3 -> 4.6 MB, ~1.3 ms a start). Names and code are as
+  // written (no syntax or identifier minification: stack traces, TSBPF_DEBUG).
+  return { entryPoints: [entry], outfile, bundle: true, format: 'cjs', platform: 'node', target: 'node20', minifyWhitespace: true, external: ['llvm-bindings', '*.node'], metafile: true, logLevel: 'error', absWorkingDir: root };
 }
 
 /**
@@ -187,16 +192,13 @@ async function buildWorkerSnapshot(): Promise<string | undefined> {
   const script = join(outdir, 'compile-worker-snapshot.cjs');
   const blob = join(outdir, WORKER_SNAPSHOT_BLOB);
   try {
-    // Without whitespace and comments: the script's text stays in the snapshot (functions not yet
-    // compiled are compiled from it), and fewer bytes are fewer to deserialize and checksum at
-    // every start. Names are kept (stack traces, TSBPF_DEBUG).
-    const built = await esbuild.build({ ...snapshotScript(join(dist, 'src', 'compile-worker-snapshot.js'), script), banner: { js: MODULE_URL }, minifyWhitespace: true, plugins: [chevrotainStatic, chevrotainCharClasses, snapshotLocation] });
+    const built = await esbuild.build({ ...snapshotScript(join(dist, 'src', 'compile-worker-snapshot.js'), script), banner: { js: MODULE_URL }, plugins: [chevrotainStatic, chevrotainCharClasses, snapshotLocation] });
     for (const p of Object.keys(built.metafile.inputs)) inputs.add(toPosix(relative(root, resolve(root, p))));
   } catch (e) {
     return `cannot bundle its entry: ${(e as Error).message}`;
   }
   try {
-    const r = spawnSync(process.execPath, [...WORKER_SNAPSHOT_FLAGS, '--snapshot-blob', blob, '--build-snapshot', script], { encoding: 'utf8', cwd: outdir });
+    const r = spawnSync(process.execPath, [...snapshotArgs(blob), '--build-snapshot', script], { encoding: 'utf8', cwd: outdir });
     if (r.status !== 0) {
       rmSync(blob, { force: true });
       return `node --build-snapshot failed: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim()}`;
@@ -228,15 +230,7 @@ renameSync(`${stamp}.tmp`, stamp);
  */
 async function buildSnapshot(): Promise<string[]> {
   const script = join(outdir, SNAPSHOT_SCRIPT);
-  // Without whitespace and comments: a few comments esbuild keeps hold non-ASCII characters (µ, →),
-  // which made V8 keep the whole source two bytes a character; the blob is 0.65 MB smaller
-  // (4.6 MB) and every run ~1.3 ms faster to start (less to deserialize and checksum). Names and
-  // code are as written (no syntax or identifier minification).
-  const result = await esbuild.build({
-    ...snapshotScript(join(dist, 'runtime', 'snapshot-main.js'), script),
-    minifyWhitespace: true,
-    plugins: [lazyFromDist, ownLocationFrom(`globalThis[Symbol.for(${JSON.stringify('tsbpf.bundleUrl')})]`)],
-  });
+  const result = await esbuild.build({ ...snapshotScript(join(dist, 'runtime', 'snapshot-main.js'), script), plugins: [lazyFromDist, ownLocationFrom(`globalThis[Symbol.for(${JSON.stringify('tsbpf.bundleUrl')})]`)] });
   const text = readFileSync(script, 'utf8');
   // `import(url)` is the loader's own (runtime/snapshot-run.ts, compiled at run time).
   const imports = [...text.matchAll(/\bimport\(([^)]*)\)/g)].map((m) => m[1]!).filter((spec) => spec !== 'url');

@@ -7,7 +7,8 @@
  * it is required, and then finds the library mapped (or waits for what is left of its loading).
  */
 import { createRequire } from 'node:module';
-import { loadProc, nativeAddonPath } from '../../native/proc.js';
+import { loadProc } from '../../native/proc.js';
+import { nativeFile } from '../../native/search-dirs.js';
 
 /** llvm-bindings' addon, required by its path (src/codegen/bpf-builder.ts says why). */
 export const LLVM_BINDINGS_ADDON = 'llvm-bindings/build/Release/llvm-bindings.node';
@@ -20,7 +21,7 @@ function llvmAddonPaths(): string[] {
   } catch {
     // Not at that path (a debug build): bpf-builder falls back to the package's lookup, unhurried.
   }
-  const own = nativeAddonPath('tsbpf_llvm.node');
+  const own = nativeFile('tsbpf_llvm.node');
   if (own !== undefined) paths.push(own);
   return paths;
 }

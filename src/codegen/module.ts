@@ -182,7 +182,7 @@ class ProgramGen {
         this.lookupOrInit(s.map, s.key, 8, (p) => {
           this.addInPlace(s.map, p, 0, delta);
           if (written) bb.store(p, 8, 8, bb.int(1n));
-        }, one ? 'one' : (init) => bb.store(init, 0, 8, delta), s.err);
+        }, (init) => bb.store(init, 0, 8, delta), s.err, one);
         return;
       }
       case 'mapMinMax': {
@@ -467,8 +467,8 @@ class ProgramGen {
    * `.helper-errors` value address when the caller already has it in a register (insertOne).
    */
   private insertFailed(ret: Value, err: number | undefined, base?: Value): void {
-    const counters = this.ir.helperErrorMap;
-    if (err === undefined || counters === undefined || !this.countsInserts) return this.helperFailed(ret, err);
+    const counters = this.countedSite(err);
+    if (err === undefined || counters === undefined) return this.helperFailed(ret, err);
     const bb = this.bb;
     // The program's loaded address, unless in a callback subprogram (another function). The
     // slots' offsets fold into the atomic instructions (`lock *(u64 *)(rX + off)`).
@@ -480,27 +480,24 @@ class ProgramGen {
     bb.atomicOr(word(slot.or), ret);
   }
 
+  /** The `.helper-errors` map when the update checked by `err` counts its failure there (the program counts its inserts), else undefined. */
+  private countedSite(err: number | undefined): number | undefined {
+    return err !== undefined && this.countsInserts ? this.ir.helperErrorMap : undefined;
+  }
+
   /** The program's `.helper-errors` address loaded at its start (counterBase), unless in a callback subprogram. */
   private counterBaseHere(): Value | undefined {
     return this.inCallback ? undefined : this.counterBase;
   }
 
   /**
-   * Insert the value 1 at `key` in `map` (the miss path of count(), sum(1), `@[k]++`) with its
-   * failure counted: when the program counts its inserts, the value pointer is the `.helper-errors`
+   * Insert the value 1 at `key` in `map` (the miss path of count(), sum(1), `@[k]++`) at a site
+   * whose failure is counted in `counters` (countedSite): the value pointer is the `.helper-errors`
    * constant 1 (HELPER_ERROR_ONE), whose address, kept in a callee-saved register across the call,
-   * then addresses the site's counters: no stack store, one address load. Else the 1 is stored on
-   * the stack as any fresh value.
+   * then addresses the site's counters: no stack store, one address load.
    */
-  private insertOne(map: number, key: Value, err: number | undefined): void {
+  private insertOne(map: number, key: Value, err: number, counters: number): void {
     const bb = this.bb;
-    const counters = this.ir.helperErrorMap;
-    if (err === undefined || counters === undefined || !this.countsInserts) {
-      const fresh = bb.slot(8, 'init');
-      bb.store(fresh, 0, 8, bb.int(1n));
-      this.insertFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(map), key, fresh, bb.int(BPF_ANY)]), err);
-      return;
-    }
     const base = this.counterBaseHere() ?? bb.mapValueRef(counters);
     const one = HELPER_ERROR_ONE === 0 ? base : this.b.CreateGEP(bb.intN(8), base, [bb.int(BigInt(HELPER_ERROR_ONE))]);
     this.insertFailed(bb.helper(Helper.map_update_elem, bb.i64, [bb.mapRef(map), key, one, bb.int(BPF_ANY)]), err, base);
@@ -541,7 +538,8 @@ class ProgramGen {
     bb.atomicAdd(p, bb.int(1n));
   }
 
-  private lookupOrInit(map: number, keyBlob: IrBlob, valueSize: number, update: (p: Value) => void, init: ((p: Value) => void) | 'one', err?: number): void {
+  /** `insertsOne`: `init` stores the value 1 (count(), sum(1), `@[k]++`), which a counted site inserts from `.helper-errors` (insertOne). */
+  private lookupOrInit(map: number, keyBlob: IrBlob, valueSize: number, update: (p: Value) => void, init: (p: Value) => void, err?: number, insertsOne = false): void {
     const bb = this.bb;
     const key = this.keyPtr(map, keyBlob);
     const p = bb.helper(Helper.map_lookup_elem, bb.i8p, [bb.mapRef(map), key]);
@@ -555,7 +553,8 @@ class ProgramGen {
       this.b.CreateIsNotNull(p),
       () => update(p),
       () => {
-        if (init === 'one') return this.insertOne(map, key, err);
+        const counters = this.countedSite(err);
+        if (insertsOne && counters !== undefined) return this.insertOne(map, key, err!, counters);
         const fresh = bb.slot(valueSize, 'init');
         if (valueSize > 8) bb.zero(fresh, valueSize);
         init(fresh);

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bpf, nativeExecutable } from '../../native/index.js';
+import { bpf, nativeFile } from '../../native/index.js';
 import { referenceFind } from '../helpers/kallsyms-reference.js';
 import { bpfObjectsOf, describeRun, eventually, kernelTest, runTsbpf, scratchDir, startTsbpf } from '../helpers/tsbpf.js';
 
@@ -77,7 +77,7 @@ const TWELVE = ['read', 'write', 'openat', 'close', 'getppid', 'getpid', 'newfst
 kernelTest('exit() with 12 syscall tracepoints: tsbpf-release gets every attachment, and every program is gone after tsbpf exits', async (t) => {
   // TSBPF_NATIVE_DIR is searched first (native/search-dirs.ts): there, a tsbpf-release that notes
   // its arguments and the descriptors it inherited, then runs the real one (exec keeps them).
-  const real = nativeExecutable('tsbpf-release');
+  const real = nativeFile('tsbpf-release');
   if (!real) return t.fail('native/build/Release/tsbpf-release is not built (npm run build:native)');
   const dir = scratchDir(t);
   const log = join(dir, 'release.log');
